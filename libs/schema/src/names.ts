@@ -1,0 +1,38 @@
+/** Every Kafka topic, table and view name, in one place. */
+
+export const TOPICS = {
+  /** Raw sale events, keyed by product_id; partitions are product shards. */
+  salesEvents: 'sales.events',
+  /** Events that failed validation, with the reason in a header and the original bytes. */
+  salesEventsDlq: 'sales.events.dlq',
+  /** Pre-summed (minute, product) records from the aggregator, keyed by product_id. */
+  productSums: 'sales.product-sums',
+} as const;
+
+export const TABLES = {
+  products: 'products',
+  /** Ledger: per topic partition, the next offset to consume and the event-time watermark. */
+  ingestOffsets: 'ingest_offsets',
+  /** Ledger: one row per flush, written as `intended` before publishing, then `committed`. */
+  ingestFlushes: 'ingest_flushes',
+  /** Ledger: the Parquet files each committed flush wrote. Nothing outside it is ever read. */
+  ingestFiles: 'ingest_files',
+  speedTable: 'speed_table',
+  /** Speed pipeline state (sketches, candidates) checkpointed with its consumed offsets. */
+  speedCheckpoints: 'speed_checkpoints',
+  batchTable: 'batch_table',
+  rollupRuns: 'rollup_runs',
+} as const;
+
+export const VIEWS = {
+  top1000: 'top_1000',
+} as const;
+
+/** The role the dashboard connects as: it may read `top_1000` and `products`, nothing else. */
+export const READ_ONLY_ROLE = 'hitboard_reader';
+
+/** How many ranked rows per window and metric the batch layer keeps and the view serves. */
+export const TOP_N_STORED = 1000;
+
+export const METRICS = ['units', 'revenue'] as const;
+export type Metric = (typeof METRICS)[number];

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+/**
+ * One pre-summed (minute, product) record, as the aggregator publishes it to
+ * `sales.product-sums`. Every record of one flush carries the same flush identity, so the
+ * speed pipeline can recognise (and drop) a replayed flush: flush ranges of one source
+ * partition only grow, so "lastOffset <= highest applied for sourcePartition" means seen.
+ */
+export interface ProductSum {
+  /** `p{sourcePartition}-{firstOffset}-{lastOffset}`: the same on every replay of the flush. */
+  flushId: string;
+  sourcePartition: number;
+  firstOffset: string; // Kafka offsets are int64: kept as decimal strings end to end
+  lastOffset: string;
+  /** Start of the UTC minute (event time), epoch milliseconds. */
+  minuteStartMs: number;
+  productId: string;
+  units: number;
+  revenueCents: number;
+  orders: number;
+}
+
+export const productSumSchema = z.object({
+  flushId: z.string().min(1),
+  sourcePartition: z.number().int().nonnegative(),
+  firstOffset: z.string().regex(/^\d+$/),
+  lastOffset: z.string().regex(/^\d+$/),
+  minuteStartMs: z.number().int().refine((ms) => ms % 60_000 === 0, 'must be a whole minute'),
+  productId: z.string().min(1),
+  units: z.number().int().nonnegative(),
+  revenueCents: z.number().int().nonnegative(),
+  orders: z.number().int().nonnegative(),
+});
+
+/** The flush id is derived, never invented: a replay of the same range gets the same id. */
+export function flushIdOf(sourcePartition: number, firstOffset: bigint | string, lastOffset: bigint | string): string {
+  return `p${sourcePartition}-${firstOffset}-${lastOffset}`;
+}
+
+export function encodeProductSum(sum: ProductSum): Buffer {
+  return Buffer.from(JSON.stringify(sum));
+}
+
+/** Decodes and validates; throws with the zod issues when the bytes are not a ProductSum. */
+export function decodeProductSum(bytes: Buffer | string): ProductSum {
+  return productSumSchema.parse(JSON.parse(bytes.toString()));
+}
