@@ -1,0 +1,4 @@
+export * from './names';
+export * from './sale-event';
+export * from './product-sum';
+export * from './intervals';

@@ -1,0 +1,150 @@
+import { DateTime, type DurationLike } from 'luxon';
+
+/**
+ * The interval registry: every rollup interval, in one list. The rollup DAG, the speed
+ * pipeline's open windows and the dashboard's selector all derive from it, so adding an
+ * interval (15-minute, quarter, …) is one entry here plus its test.
+ *
+ * Windows are computed in the reporting time zone with luxon, so they follow DST: a local
+ * day can be 23 or 25 hours, and in Asia/Kolkata an hour window starts at :30 UTC.
+ */
+export interface IntervalSpec {
+  name: string;
+  /** The finer interval whose windows this one is rolled up from; null for the raw minute buckets. */
+  parent: string | null;
+  /** Start of the window that holds a local instant (the DateTime is already in the reporting zone). */
+  floor(local: DateTime): DateTime;
+  /** From one window start to the next. Hours and smaller are exact durations; days and up are calendar steps. */
+  step: DurationLike;
+  /** When the batch layer looks for windows of this interval that are ready to roll up (node-cron syntax, reporting zone). */
+  cron: string;
+  /** How long rollups of this interval are kept. */
+  retentionDays: number;
+  /** Whether the speed layer keeps live estimates for open windows of this interval. */
+  speed: boolean;
+}
+
+/** A window: [start, end) of one interval. */
+export interface Window {
+  interval: string;
+  start: Date;
+  end: Date;
+}
+
+export const STANDARD_INTERVALS: readonly IntervalSpec[] = [
+  { name: 'minute', parent: null, floor: (t) => t.startOf('minute'), step: { minutes: 1 }, cron: '', retentionDays: 7, speed: false },
+  { name: 'hour', parent: 'minute', floor: (t) => t.startOf('hour'), step: { hours: 1 }, cron: '*/5 * * * *', retentionDays: 90, speed: true },
+  { name: 'day', parent: 'hour', floor: (t) => t.startOf('day'), step: { days: 1 }, cron: '10 * * * *', retentionDays: 730, speed: true },
+  // ISO weeks: luxon's startOf('week') is Monday 00:00 local.
+  { name: 'week', parent: 'day', floor: (t) => t.startOf('week'), step: { weeks: 1 }, cron: '20 * * * *', retentionDays: 1830, speed: true },
+  { name: 'month', parent: 'day', floor: (t) => t.startOf('month'), step: { months: 1 }, cron: '30 * * * *', retentionDays: 3650, speed: true },
+];
+
+export class UnknownIntervalError extends Error {
+  constructor(name: string, known: readonly string[]) {
+    super(`unknown interval ${JSON.stringify(name)}; known: ${known.join(', ')}`);
+    this.name = 'UnknownIntervalError';
+  }
+}
+
+export class IntervalRegistry {
+  private readonly byName = new Map<string, IntervalSpec>();
+  /** Parents before children: the order a DAG runs in. */
+  private readonly ordered: IntervalSpec[];
+
+  constructor(
+    specs: readonly IntervalSpec[],
+    readonly timeZone: string = 'UTC',
+  ) {
+    if (!DateTime.now().setZone(timeZone).isValid) throw new Error(`invalid reporting time zone ${JSON.stringify(timeZone)}`);
+    for (const spec of specs) {
+      if (this.byName.has(spec.name)) throw new Error(`interval ${spec.name} is registered twice`);
+      this.byName.set(spec.name, spec);
+    }
+    this.ordered = [];
+    const placed = new Set<string>();
+    const place = (spec: IntervalSpec, path: string[]): void => {
+      if (placed.has(spec.name)) return;
+      if (path.includes(spec.name)) throw new Error(`interval cycle: ${[...path, spec.name].join(' → ')}`);
+      if (spec.parent !== null) {
+        const parent = this.byName.get(spec.parent);
+        if (!parent) throw new Error(`interval ${spec.name} names unknown parent ${spec.parent}`);
+        place(parent, [...path, spec.name]);
+      }
+      placed.add(spec.name);
+      this.ordered.push(spec);
+    };
+    for (const spec of specs) place(spec, []);
+  }
+
+  /** The standard registry (minute → hour → day → week, day → month) in a reporting zone. */
+  static standard(timeZone = 'UTC'): IntervalRegistry {
+    return new IntervalRegistry(STANDARD_INTERVALS, timeZone);
+  }
+
+  /** A registry with one more interval. */
+  with(spec: IntervalSpec): IntervalRegistry {
+    return new IntervalRegistry([...this.ordered, spec], this.timeZone);
+  }
+
+  /** Names, parents first. */
+  names(): string[] {
+    return this.ordered.map((s) => s.name);
+  }
+
+  all(): readonly IntervalSpec[] {
+    return this.ordered;
+  }
+
+  get(name: string): IntervalSpec {
+    const spec = this.byName.get(name);
+    if (!spec) throw new UnknownIntervalError(name, this.names());
+    return spec;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** Intervals rolled up directly from `name`. */
+  dependents(name: string): IntervalSpec[] {
+    return this.ordered.filter((s) => s.parent === name);
+  }
+
+  /** The window of `interval` that holds instant `at`. */
+  windowAt(interval: string, at: Date | number): Window {
+    const spec = this.get(interval);
+    const start = spec.floor(DateTime.fromMillis(+at, { zone: this.timeZone }));
+    return { interval, start: start.toJSDate(), end: spec.floor(start.plus(spec.step)).toJSDate() };
+  }
+
+  /** The window that starts at `start` (which must be a window start of `interval`). */
+  windowStartingAt(interval: string, start: Date | number): Window {
+    const window = this.windowAt(interval, start);
+    if (window.start.getTime() !== +start) {
+      throw new Error(`${new Date(+start).toISOString()} is not the start of a ${interval} window in ${this.timeZone}`);
+    }
+    return window;
+  }
+
+  next(window: Window): Window {
+    return this.windowAt(window.interval, window.end);
+  }
+
+  previous(window: Window): Window {
+    return this.windowAt(window.interval, window.start.getTime() - 1);
+  }
+
+  /** Windows of `interval` that overlap [fromMs, toMs), in order. */
+  windowsBetween(interval: string, from: Date | number, to: Date | number): Window[] {
+    const windows: Window[] = [];
+    for (let w = this.windowAt(interval, from); w.start.getTime() < +to; w = this.next(w)) windows.push(w);
+    return windows;
+  }
+
+  /** The parent-interval windows a window is rolled up from (empty for the base interval). */
+  children(window: Window): Window[] {
+    const parent = this.get(window.interval).parent;
+    return parent === null ? [] : this.windowsBetween(parent, window.start, window.end);
+  }
+}

@@ -1,0 +1,96 @@
+import { minuteStartMs, REJECTION_REASONS, revenueCentsOf, validateSaleEvent, type RejectionReason, type ValidatorOptions } from './sale-event';
+
+const NOW = Date.parse('2026-11-22T12:00:00Z');
+const opts: ValidatorOptions = { now: () => NOW };
+
+const good = {
+  event_id: 'e-1',
+  order_id: 'o-1',
+  product_id: 'p-42',
+  quantity: 2,
+  unit_price_cents: 1999,
+  currency: 'USD',
+  occurred_at: '2026-11-22T11:59:30.123Z',
+  store_id: 's-1',
+  user_id: 'u-1',
+  lat: 52.52,
+  lon: 13.4,
+  channel: 'web',
+};
+
+function reasonOf(input: unknown, options: ValidatorOptions = opts): { reason: RejectionReason; field?: string } | 'ok' {
+  const result = validateSaleEvent(input, options);
+  return result.ok ? 'ok' : { reason: result.rejection.reason, ...(result.rejection.field ? { field: result.rejection.field } : {}) };
+}
+
+describe('validateSaleEvent', () => {
+  it('accepts a well-formed event from bytes, a string or a parsed object', () => {
+    for (const input of [Buffer.from(JSON.stringify(good)), JSON.stringify(good), good]) {
+      const result = validateSaleEvent(input, opts);
+      expect(result).toEqual({ ok: true, event: good, occurredAtMs: Date.parse(good.occurred_at) });
+    }
+  });
+
+  it('accepts optional fields being absent and zone offsets other than Z', () => {
+    const { lat: _lat, lon: _lon, ...rest } = good;
+    const result = validateSaleEvent({ ...rest, occurred_at: '2026-11-22T17:29:30+05:30' }, opts);
+    expect(result.ok && result.occurredAtMs).toBe(Date.parse('2026-11-22T11:59:30Z'));
+  });
+
+  it('accepts historical events: late is not bad', () => {
+    expect(reasonOf({ ...good, occurred_at: '2024-02-29T10:00:00Z' })).toBe('ok');
+  });
+
+  const cases: Array<[string, unknown, RejectionReason, string | undefined]> = [
+    ['oversized payloads before parsing them', JSON.stringify({ ...good, pad: 'x'.repeat(5000) }), 'oversized', undefined],
+    ['bytes that are not JSON', Buffer.from('{"event_id": "e-1",'), 'invalid_json', undefined],
+    ['JSON that is not an object', '[1,2,3]', 'not_an_object', undefined],
+    ['null', 'null', 'not_an_object', undefined],
+    ['a missing field, naming it', { ...good, product_id: undefined }, 'missing_field', 'product_id'],
+    ['a string quantity', { ...good, quantity: '2' }, 'wrong_type', 'quantity'],
+    ['a numeric product id', { ...good, product_id: 42 }, 'wrong_type', 'product_id'],
+    ['an empty id', { ...good, event_id: '' }, 'invalid_field', 'event_id'],
+    ['an unknown channel', { ...good, channel: 'fax' }, 'invalid_field', 'channel'],
+    ['a latitude off the globe', { ...good, lat: 91 }, 'invalid_field', 'lat'],
+    ['a zero quantity', { ...good, quantity: 0 }, 'invalid_quantity', 'quantity'],
+    ['a negative quantity', { ...good, quantity: -3 }, 'invalid_quantity', 'quantity'],
+    ['a fractional quantity', { ...good, quantity: 1.5 }, 'invalid_quantity', 'quantity'],
+    ['an absurd quantity', { ...good, quantity: 1_000_000 }, 'invalid_quantity', 'quantity'],
+    ['a negative price', { ...good, unit_price_cents: -1 }, 'invalid_price', 'unit_price_cents'],
+    ['a fractional price (not whole cents)', { ...good, unit_price_cents: 19.99 }, 'invalid_price', 'unit_price_cents'],
+    ['an absurd price', { ...good, unit_price_cents: 1e12 }, 'invalid_price', 'unit_price_cents'],
+    ['an unknown currency', { ...good, currency: 'XYZ' }, 'unknown_currency', 'currency'],
+    ['an unparseable timestamp', { ...good, occurred_at: 'yesterday' }, 'invalid_timestamp', 'occurred_at'],
+    ['a timestamp without a zone', { ...good, occurred_at: '2026-11-22T11:00:00' }, 'invalid_timestamp', 'occurred_at'],
+    ['an impossible date', { ...good, occurred_at: '2026-13-45T11:00:00Z' }, 'invalid_timestamp', 'occurred_at'],
+    ['an epoch-seconds mistake', { ...good, occurred_at: '1970-01-21T11:00:00Z' }, 'invalid_timestamp', 'occurred_at'],
+    ['a far-future timestamp', { ...good, occurred_at: '2026-11-22T13:00:00Z' }, 'future_timestamp', 'occurred_at'],
+  ];
+  it.each(cases)('refuses %s', (_name, input, reason, field) => {
+    expect(reasonOf(input)).toEqual(field ? { reason, field } : { reason });
+  });
+
+  it('has a test for every rejection reason', () => {
+    expect(new Set(cases.map((c) => c[2]))).toEqual(new Set(REJECTION_REASONS));
+  });
+
+  it('says which field and why in the message', () => {
+    const result = validateSaleEvent({ ...good, quantity: '2' }, opts);
+    expect(!result.ok && result.rejection.message).toBe('quantity must be a number, got string');
+  });
+
+  it('honours configured currencies and limits', () => {
+    expect(reasonOf({ ...good, currency: 'EUR' }, { ...opts, currencies: ['USD', 'EUR'] })).toBe('ok');
+    expect(reasonOf({ ...good, quantity: 11 }, { ...opts, maxQuantity: 10 })).toEqual({ reason: 'invalid_quantity', field: 'quantity' });
+  });
+});
+
+describe('minuteStartMs and revenueCentsOf', () => {
+  it('truncates to the UTC minute, also before 1970', () => {
+    expect(minuteStartMs(Date.parse('2026-11-22T11:59:30.123Z'))).toBe(Date.parse('2026-11-22T11:59:00Z'));
+    expect(minuteStartMs(-1)).toBe(-60_000);
+  });
+  it('computes revenue in whole cents', () => {
+    expect(revenueCentsOf({ quantity: 3, unit_price_cents: 1999 })).toBe(5997);
+  });
+});
