@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/**
+ * An app's configuration: one zod object over the environment, parsed once at start-up.
+ * Each field's `.describe()` text is its documentation: `--help` prints it.
+ */
+export type EnvSchema = z.ZodObject<Record<string, z.ZodType>>;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly app: string,
+    readonly problems: string[],
+  ) {
+    super(`${app}: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nRun with --help for every variable.`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws a ConfigError that names every wrong variable and why. */
+export function loadConfig<S extends EnvSchema>(app: string, schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
+  // An empty variable means "unset": `FOO= app` should fall back to the default, not fail.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(present);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    app,
+    result.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      const value = present[name];
+      return `${name}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
+    }),
+  );
+}
+
+/** The environment section of `--help`: every variable, its meaning and its default. */
+export function describeEnv(schema: EnvSchema): string {
+  const rows = Object.entries(schema.shape).map(([name, field]) => {
+    const parsedDefault = field.safeParse(undefined);
+    const fallback = parsedDefault.success && parsedDefault.data !== undefined ? ` (default: ${JSON.stringify(parsedDefault.data)})` : '';
+    return `  ${name.padEnd(28)} ${field.description ?? ''}${fallback}`;
+  });
+  return `Environment:\n${rows.join('\n')}`;
+}
+
+/** Common field types, so every app spells them the same way. */
+export const env = {
+  brokers: () =>
+    z
+      .string()
+      .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1)),
+  int: (min = 0) => z.coerce.number().int().min(min),
+  port: () => z.coerce.number().int().min(0).max(65535),
+  bool: () => z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+  postgresUrl: () => z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
+};

@@ -1,0 +1,7 @@
+/** What every long-running hitboard app needs: config, logs, metrics, health, retries, shutdown. */
+export * from './config';
+export * from './cli';
+export * from './logger';
+export * from './ops-server';
+export * from './retry';
+export * from './shutdown';

@@ -1,0 +1,40 @@
+import { Counter } from 'prom-client';
+import { createMetricsRegistry, startOpsServer } from './ops-server';
+import { retry } from './retry';
+
+describe('startOpsServer', () => {
+  it('serves /metrics and /healthz', async () => {
+    const registry = createMetricsRegistry('test');
+    new Counter({ name: 'hitboard_things_total', help: 'things', registers: [registry] }).inc(3);
+    let ok = true;
+    const server = await startOpsServer({ port: 0, registry, health: () => ({ ok, lag: 7 }) });
+    try {
+      const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+      expect(metrics).toContain('hitboard_things_total{app="test"} 3');
+      const healthy = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+      expect([healthy.status, await healthy.json()]).toEqual([200, { ok: true, lag: 7 }]);
+      ok = false;
+      expect((await fetch(`http://127.0.0.1:${server.port}/healthz`)).status).toBe(503);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('retry', () => {
+  it('retries until success and reports each retry', async () => {
+    const seen: number[] = [];
+    const result = await retry(
+      async (attempt) => {
+        if (attempt < 3) throw new Error(`fail ${attempt}`);
+        return 'done';
+      },
+      { baseDelayMs: 1, onRetry: (_e, attempt) => seen.push(attempt) },
+    );
+    expect([result, seen]).toEqual(['done', [1, 2]]);
+  });
+
+  it('gives up after the allowed attempts with the last error', async () => {
+    await expect(retry(async (a) => Promise.reject(new Error(`fail ${a}`)), { attempts: 2, baseDelayMs: 1 })).rejects.toThrow('fail 2');
+  });
+});

@@ -1,0 +1,35 @@
+export interface RetryOptions {
+  /** First delay; doubles each attempt up to maxDelayMs, with full jitter. */
+  baseDelayMs?: number; // default 200 ms
+  maxDelayMs?: number; // default 10 s
+  /** Give up after this many attempts (Infinity: keep trying until `signal` aborts). */
+  attempts?: number;
+  signal?: AbortSignal;
+  onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+}
+
+/**
+ * Runs `fn` until it succeeds, backing off exponentially with full jitter
+ * (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
+ * Used where a dependency may be briefly away (Postgres restarting) and waiting is right.
+ */
+export async function retry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const { baseDelayMs = 200, maxDelayMs = 10_000, attempts = Infinity, signal, onRetry } = options;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      if (attempt >= attempts || signal?.aborted) throw err;
+      const delayMs = Math.round(Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
+      onRetry?.(err, attempt, delayMs);
+      await sleep(delayMs, signal);
+    }
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}
