@@ -25,7 +25,8 @@ export function loadConfig<S extends EnvSchema>(app: string, schema: S, env: Nod
   throw new ConfigError(
     app,
     result.error.issues.map((issue) => {
-      const name = issue.path.join('.');
+      // Report the variable, not the position inside its parsed value (KAFKA_BROKERS, not KAFKA_BROKERS.0).
+      const name = String(issue.path[0] ?? '(environment)');
       const value = present[name];
       return `${name}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
     }),
