@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { env, loadConfig } from '@hitboard/runtime';
+import { TOPICS } from '@hitboard/schema';
+import { DEFAULT_CANDIDATES, DEFAULT_SKETCH_PARAMS } from '@hitboard/topk';
+
+const fraction = () => z.coerce.number().gt(0).lt(1);
+
+export const configSchema = z.object({
+  KAFKA_BROKERS: env.brokers().describe('Kafka bootstrap brokers, comma-separated host:port'),
+  KAFKA_CLIENT_ID: z.string().min(1).default('hitboard-speed-pipeline').describe('Kafka client id'),
+  SPEED_GROUP_ID: z.string().min(1).default('hitboard-speed-pipeline').describe('consumer group id; instances of one group split the shards'),
+  SPEED_TOPIC: z.string().min(1).default(TOPICS.productSums).describe('topic of pre-summed records (keyed by product id; a partition is a shard)'),
+  DATABASE_URL: env.postgresUrl().describe('Postgres URL (speed_table, speed_checkpoints, rollup_runs)'),
+  REPORTING_TIME_ZONE: z.string().min(1).default('UTC').describe('IANA zone windows are computed in, e.g. Asia/Kolkata'),
+  WRITE_INTERVAL_MS: env.int(50).default(2000).describe('how often each shard replaces its speed_table rows and checkpoints, ms'),
+  SKETCH_EPS: fraction().default(DEFAULT_SKETCH_PARAMS.eps).describe('count-min eps: error bound = eps x window total, per key'),
+  SKETCH_DELTA: fraction().default(DEFAULT_SKETCH_PARAMS.delta).describe('count-min delta: probability a key exceeds the bound'),
+  SKETCH_SEED: env.int(0).default(DEFAULT_SKETCH_PARAMS.seed).describe('count-min hash seed (every mergeable sketch must share it)'),
+  CANDIDATES: env.int(10).default(DEFAULT_CANDIDATES).describe('top-K candidates kept per window and metric (well above the 10 served)'),
+  WINDOW_HORIZON_MS: env
+    .int(60_000)
+    .default(48 * 3_600_000)
+    .describe('a window closes (late records dropped, memory freed; rows kept for the batch layer) once the event-time watermark passes its end by this much'),
+  METRICS_PORT: env.port().default(9466).describe('port of /metrics and /healthz (0: any free port)'),
+  LOG_LEVEL: env.logLevel(),
+  SPEED_TEST_KILL_AFTER_RECORDS: env
+    .int(1)
+    .optional()
+    .describe('TEST HOOK: SIGKILL this process after applying this many records (crash-recovery tests only)'),
+});
+
+export type SpeedConfig = z.output<typeof configSchema>;
+
+export function loadSpeedConfig(source: NodeJS.ProcessEnv = process.env): SpeedConfig {
+  return loadConfig('speed-pipeline', configSchema, source);
+}

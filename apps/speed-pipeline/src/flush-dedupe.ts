@@ -1,0 +1,75 @@
+import type { ProductSum } from '@hitboard/schema';
+
+/**
+ * Drops replayed aggregator flushes, per shard, with bounded memory.
+ *
+ * The rule (one instance per shard = one partition of `sales.product-sums`):
+ *
+ * - Per source partition s we keep `high` = the largest flush `lastOffset` of s applied in this
+ *   shard, and `keys` = the (minute, product) keys of that flush (the "current" flush of s)
+ *   already applied here.
+ * - A record of s with `lastOffset > high` starts a newer flush: apply it, `high = lastOffset`,
+ *   `keys = {its key}`.
+ * - `lastOffset < high`: an older flush. Flush ranges of one source partition only grow and a
+ *   crashed aggregator replays exactly its last intended range before publishing anything newer,
+ *   so an older flush's records were all applied already (its replay, or the original) → drop.
+ * - `lastOffset == high`: the current flush again. Apply the record if its key is not in `keys`,
+ *   drop it otherwise. This is what makes a partial publish + replay exact: the aggregator can
+ *   crash after some of a flush's records reached this partition, then republish all of them;
+ *   the first copies were applied, the replayed copies of those keys are dropped, and the keys
+ *   that never arrived the first time are applied from the replay. It also handles a zombie's
+ *   late copies interleaved with a replay.
+ *
+ * Why keys and not just flush ids: a flush's records for this shard can be split (partial
+ * publish), so "seen this flush id" would lose the missing half. Why (minute, product) is a
+ * sound key: a flush carries one pre-summed record per (minute, product) of its range.
+ *
+ * Memory: one entry per source partition, each holding at most one flush's keys for this shard.
+ */
+export type DedupeVerdict = 'apply' | 'replayed-key' | 'older-flush';
+
+interface SourceMark {
+  high: bigint;
+  keys: Set<string>;
+}
+
+export interface FlushDedupeSnapshot {
+  /** [sourcePartition, high lastOffset as decimal, keys of that flush applied here] */
+  sources: Array<[number, string, string[]]>;
+}
+
+export const recordKey = (sum: Pick<ProductSum, 'minuteStartMs' | 'productId'>): string => `${sum.minuteStartMs}|${sum.productId}`;
+
+export class FlushDedupe {
+  private readonly marks = new Map<number, SourceMark>();
+
+  /** Decides and, when the verdict is 'apply', records the record as applied. */
+  admit(sum: Pick<ProductSum, 'sourcePartition' | 'lastOffset' | 'minuteStartMs' | 'productId'>): DedupeVerdict {
+    const last = BigInt(sum.lastOffset);
+    const key = recordKey(sum);
+    const mark = this.marks.get(sum.sourcePartition);
+    if (mark === undefined || last > mark.high) {
+      this.marks.set(sum.sourcePartition, { high: last, keys: new Set([key]) });
+      return 'apply';
+    }
+    if (last < mark.high) return 'older-flush';
+    if (mark.keys.has(key)) return 'replayed-key';
+    mark.keys.add(key);
+    return 'apply';
+  }
+
+  /** The highest applied flush lastOffset per source partition (for logs and tests). */
+  highWaterMarks(): Map<number, bigint> {
+    return new Map([...this.marks].map(([s, m]) => [s, m.high]));
+  }
+
+  snapshot(): FlushDedupeSnapshot {
+    return { sources: [...this.marks].sort(([a], [b]) => a - b).map(([s, m]) => [s, m.high.toString(), [...m.keys].sort()]) };
+  }
+
+  static restore(snapshot: FlushDedupeSnapshot): FlushDedupe {
+    const dedupe = new FlushDedupe();
+    for (const [source, high, keys] of snapshot.sources) dedupe.marks.set(source, { high: BigInt(high), keys: new Set(keys) });
+    return dedupe;
+  }
+}

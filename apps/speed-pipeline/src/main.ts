@@ -1,0 +1,58 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { createDb } from '@hitboard/db';
+import { createLogger, createMetricsRegistry, handleHelp, onShutdown, runMain, startOpsServer } from '@hitboard/runtime';
+import { IntervalRegistry } from '@hitboard/schema';
+import { configSchema, loadSpeedConfig } from './config';
+import { createSpeedMetrics } from './metrics';
+import { SpeedPipeline } from './speed-pipeline';
+
+const APP = 'speed-pipeline';
+
+runMain(async () => {
+  handleHelp({
+    name: 'speed-pipeline',
+    summary:
+      'Consumes pre-summed records from sales.product-sums and keeps, per shard (partition) and open window of every speed ' +
+      'interval, a count-min sketch with top-K candidates; every WRITE_INTERVAL_MS it replaces the shard\'s speed_table rows and ' +
+      'checkpoints its state with the consumed offset in one Postgres transaction.',
+    env: configSchema,
+  });
+  const config = loadSpeedConfig();
+  const log = createLogger(APP, config.LOG_LEVEL);
+  const registry = createMetricsRegistry(APP);
+  const metrics = createSpeedMetrics(registry);
+  const knex = createDb(config.DATABASE_URL, { pool: { min: 0, max: 4 }, applicationName: `hitboard-${APP}` });
+  const kafka = new Kafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logLevel: logLevel.WARN });
+  const killAfter = config.SPEED_TEST_KILL_AFTER_RECORDS;
+  const pipeline = new SpeedPipeline({
+    kafka,
+    knex,
+    log,
+    metrics,
+    registry: IntervalRegistry.standard(config.REPORTING_TIME_ZONE),
+    topic: config.SPEED_TOPIC,
+    groupId: config.SPEED_GROUP_ID,
+    topk: { eps: config.SKETCH_EPS, delta: config.SKETCH_DELTA, seed: config.SKETCH_SEED, capacity: config.CANDIDATES },
+    writeIntervalMs: config.WRITE_INTERVAL_MS,
+    horizonMs: config.WINDOW_HORIZON_MS,
+    ...(killAfter !== undefined
+      ? {
+          onRecordApplied: (n: number) => {
+            if (n >= killAfter) process.kill(process.pid, 'SIGKILL'); // test hook: crash without any cleanup
+          },
+        }
+      : {}),
+  });
+  const ops = await startOpsServer({ port: config.METRICS_PORT, registry, health: () => pipeline.health() });
+  log.info({ topic: config.SPEED_TOPIC, groupId: config.SPEED_GROUP_ID, zone: config.REPORTING_TIME_ZONE, opsPort: ops.port }, 'starting');
+  await pipeline.start();
+  onShutdown(
+    async () => {
+      await pipeline.stop();
+      await ops.close();
+      await knex.destroy();
+      log.info('stopped');
+    },
+    (msg) => log.info(msg),
+  );
+});

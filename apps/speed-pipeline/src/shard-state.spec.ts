@@ -1,0 +1,141 @@
+import { flushIdOf, IntervalRegistry, type ProductSum } from '@hitboard/schema';
+import { ShardState, windowKey, type ShardStateOptions } from './shard-state';
+
+const topk = { eps: 1e-3, delta: 0.01, seed: 7, capacity: 50 };
+const HOUR = 3_600_000;
+const options = (zone = 'UTC', horizonMs = 48 * HOUR): ShardStateOptions => ({ registry: IntervalRegistry.standard(zone), topk, horizonMs });
+
+let flushCounter = 0;
+function flush(source: number, records: Array<[string, number, number, number?]>, range?: [number, number]): ProductSum[] {
+  const [first, last] = range ?? [flushCounter * 100, flushCounter * 100 + 99];
+  flushCounter += 1;
+  return records.map(([productId, minuteIso, units, revenueCents]) => ({
+    flushId: flushIdOf(source, first, last),
+    sourcePartition: source,
+    firstOffset: String(first),
+    lastOffset: String(last),
+    minuteStartMs: minuteIso,
+    productId,
+    units,
+    revenueCents: revenueCents ?? units * 100,
+    orders: 1,
+  }));
+}
+const at = (iso: string) => Date.parse(iso);
+
+function applyAll(state: ShardState, sums: ProductSum[], from = Number(state.nextOffset)) {
+  return sums.map((s, i) => state.apply(s, BigInt(from + i)));
+}
+
+/** The rows a write would put in speed_table, keyed by window, comparable with toEqual. */
+function tableOf(state: ShardState) {
+  for (const w of state.windows.values()) w.dirty = true;
+  const write = state.takeWrite(1000);
+  return Object.fromEntries(write.replace.map((w) => [w.key, { rows: w.rows, unitsBound: w.unitsBound, revenueBound: w.revenueBound }]));
+}
+
+describe('ShardState', () => {
+  it('adds a record to one window per speed interval and reports estimates with eps·N bounds', () => {
+    const state = new ShardState(options());
+    applyAll(state, flush(0, [['a', at('2026-11-22T07:42:00Z'), 3], ['b', at('2026-11-22T07:43:00Z'), 5]]));
+    const table = tableOf(state);
+    expect(Object.keys(table).sort()).toEqual(
+      [
+        windowKey('day', at('2026-11-22T00:00:00Z')),
+        windowKey('hour', at('2026-11-22T07:00:00Z')),
+        windowKey('month', at('2026-11-01T00:00:00Z')),
+        windowKey('week', at('2026-11-16T00:00:00Z')),
+      ].sort(),
+    );
+    expect(table[windowKey('hour', at('2026-11-22T07:00:00Z'))]).toEqual({
+      rows: [
+        { productId: 'a', units: 3, revenueCents: 300 },
+        { productId: 'b', units: 5, revenueCents: 500 },
+      ],
+      unitsBound: Math.ceil((Math.E / Math.ceil(Math.E / 1e-3)) * 8),
+      revenueBound: Math.ceil((Math.E / Math.ceil(Math.E / 1e-3)) * 800),
+    });
+  });
+
+  it('ignores a replayed flush and skips nothing else', () => {
+    const state = new ShardState(options());
+    const f = flush(2, [['a', at('2026-11-22T07:42:00Z'), 3], ['b', at('2026-11-22T07:42:00Z'), 1]]);
+    expect(applyAll(state, [...f, ...f])).toEqual(['apply', 'apply', 'replayed-key', 'replayed-key']);
+    expect(tableOf(state)[windowKey('hour', at('2026-11-22T07:00:00Z'))]?.rows.map((r) => r.units)).toEqual([3, 1]);
+    expect(state.nextOffset).toBe(4n);
+  });
+
+  it('rolls hour windows over at :30 UTC and days at 18:30 UTC in Asia/Kolkata', () => {
+    const state = new ShardState(options('Asia/Kolkata'));
+    applyAll(state, flush(0, [['a', at('2026-11-22T18:29:00Z'), 1], ['a', at('2026-11-22T18:31:00Z'), 10]]));
+    const t = tableOf(state);
+    const units = (k: string) => t[k]?.rows[0]?.units;
+    expect(units(windowKey('hour', at('2026-11-22T17:30:00Z')))).toBe(1);
+    expect(units(windowKey('hour', at('2026-11-22T18:30:00Z')))).toBe(10);
+    expect(units(windowKey('day', at('2026-11-21T18:30:00Z')))).toBe(1); // Sunday 22 Nov, local
+    expect(units(windowKey('day', at('2026-11-22T18:30:00Z')))).toBe(10); // Monday 23 Nov, local
+    expect(units(windowKey('week', at('2026-11-15T18:30:00Z')))).toBe(1); // the week of Mon 16 Nov
+    expect(units(windowKey('week', at('2026-11-22T18:30:00Z')))).toBe(10); // a new ISO week
+    expect(units(windowKey('month', at('2026-10-31T18:30:00Z')))).toBe(11);
+  });
+
+  it('gives the 25-hour fall-back day of America/New_York one day window and two 01:00 hours', () => {
+    const state = new ShardState(options('America/New_York'));
+    applyAll(state, flush(0, [['a', at('2026-11-01T05:30:00Z'), 1], ['a', at('2026-11-01T06:30:00Z'), 2], ['a', at('2026-11-02T04:59:00Z'), 4]]));
+    const t = tableOf(state);
+    expect(t[windowKey('day', at('2026-11-01T04:00:00Z'))]?.rows[0]?.units).toBe(7);
+    expect(t[windowKey('hour', at('2026-11-01T05:00:00Z'))]?.rows[0]?.units).toBe(1);
+    expect(t[windowKey('hour', at('2026-11-01T06:00:00Z'))]?.rows[0]?.units).toBe(2);
+  });
+
+  it('restores from a checkpoint to a state that continues exactly like the original', () => {
+    const a = new ShardState(options());
+    const f1 = flush(0, [['a', at('2026-11-22T07:42:00Z'), 3], ['b', at('2026-11-22T08:01:00Z'), 2]]);
+    const f2 = flush(1, [['c', at('2026-11-22T08:02:00Z'), 9]]);
+    applyAll(a, [...f1, ...f2]);
+    const write = a.takeWrite(1000);
+    const blobs = new Map(write.replace.map((w) => [w.key, w.blob]));
+    const b = ShardState.restore(options(), JSON.parse(JSON.stringify(write.header)), blobs);
+    expect(b.nextOffset).toBe(3n);
+    const more = [...f2, ...flush(0, [['a', at('2026-11-22T08:03:00Z'), 4]])];
+    expect(applyAll(a, more)).toEqual(applyAll(b, more));
+    expect(tableOf(b)).toEqual(tableOf(a));
+  });
+
+  it('drops covered windows from memory and from the table, and drops later records for them', () => {
+    const state = new ShardState(options());
+    applyAll(state, flush(0, [['a', at('2026-11-22T07:42:00Z'), 3]]));
+    state.takeWrite(1000);
+    const hour = { interval: 'hour', windowStart: new Date(at('2026-11-22T07:00:00Z')) };
+    expect(state.markCovered([hour])).toBe(1);
+    expect(state.windows.has(windowKey('hour', at('2026-11-22T07:00:00Z')))).toBe(false);
+    const write = state.takeWrite(1000);
+    expect(write.deleteRows).toEqual([hour]);
+    expect(write.dropBlobs).toEqual([hour]);
+    applyAll(state, flush(0, [['b', at('2026-11-22T07:50:00Z'), 1]]));
+    expect(state.windows.has(windowKey('hour', at('2026-11-22T07:00:00Z')))).toBe(false);
+    expect(tableOf(state)[windowKey('day', at('2026-11-22T00:00:00Z'))]?.rows.map((r) => r.units)).toEqual([3, 1]);
+  });
+
+  it('closes windows the watermark left behind by the horizon: final rows written, late records dropped', () => {
+    const state = new ShardState(options('UTC', 2 * HOUR));
+    applyAll(state, flush(0, [['a', at('2026-11-22T07:42:00Z'), 3]]));
+    applyAll(state, flush(0, [['a', at('2026-11-22T10:00:00Z'), 1]]));
+    const write = state.takeWrite(1000);
+    const oldHour = windowKey('hour', at('2026-11-22T07:00:00Z'));
+    expect(write.replace.map((w) => w.key)).toContain(oldHour); // its final rows
+    expect(write.header.windows).not.toContain(oldHour);
+    expect(state.windows.has(oldHour)).toBe(false);
+    expect(applyAll(state, flush(0, [['z', at('2026-11-22T07:59:00Z'), 1]]))).toEqual(['apply']); // day/week/month still open
+    expect(state.windows.has(oldHour)).toBe(false);
+  });
+
+  it('puts a failed write back: the next write carries it again', () => {
+    const state = new ShardState(options());
+    applyAll(state, flush(0, [['a', at('2026-11-22T07:42:00Z'), 3]]));
+    const failed = state.takeWrite(1000);
+    expect(state.takeWrite(1000).replace).toEqual([]);
+    state.writeFailed(failed);
+    expect(state.takeWrite(1000).replace.map((w) => w.key).sort()).toEqual(failed.replace.map((w) => w.key).sort());
+  });
+});
