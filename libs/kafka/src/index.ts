@@ -1,0 +1,9 @@
+/** @hitboard/kafka — kafkajs set up for this project: every codec, topic setup, logging. */
+export { createKafka, parseBrokers, type CreateKafkaOptions, type KafkaLogLevelName } from './create-kafka';
+export { ensureTopics, type TopicSpec, type EnsureTopicsResult } from './ensure-topics';
+export { kafkaLogCreator, type LevelLogger } from './kafka-log-creator';
+export { registerCodecs } from './codecs/register-codecs';
+export { Lz4Codec } from './codecs/lz4-codec';
+export { ZstdCodec, ZstdCompressionUnsupportedError, zstdCompressionSupported } from './codecs/zstd-codec';
+export { encodeLz4Frame, decodeLz4Frame, Lz4FrameError } from './codecs/lz4-frame';
+export type { KafkaCodec } from './codecs/kafka-codec';
