@@ -1,0 +1,518 @@
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Knex } from 'knex';
+import type { Logger } from '@hitboard/runtime';
+import { sleep, type Health } from '@hitboard/runtime';
+import {
+  encodeProductSum,
+  flushIdOf,
+  minuteStartMs,
+  revenueCentsOf,
+  validateSaleEvent,
+  type ProductSum,
+  type Validation,
+  type ValidatorOptions,
+} from '@hitboard/schema';
+import { PartitionBuffer } from './buffer/partition-buffer';
+import type { AggregatorConfig } from './config';
+import { RecentIds } from './dedupe/recent-ids';
+import { dlqMessage } from './dlq';
+import type { ParquetWriter } from './lake/parquet-writer';
+import { Ledger, type IntendedFlush } from './ledger/ledger';
+import type { AggregatorMetrics } from './metrics';
+import { Mutex } from './mutex';
+import { Watermark } from './watermark';
+
+/** The named steps of a flush, for the crash hook (`AGGREGATOR_CRASH_AT`). */
+export type FlushStep = 'before-file' | 'after-file' | 'after-publish' | 'after-ledger';
+export type FlushTrigger = 'time' | 'size' | 'recovery' | 'revocation' | 'shutdown';
+
+export interface AggregatorOptions {
+  config: AggregatorConfig;
+  kafka: Kafka;
+  knex: Knex;
+  writer: ParquetWriter;
+  log: Logger;
+  metrics: AggregatorMetrics;
+  /** Called at each step of every flush with the flush's ordinal (1-based, per process). */
+  onFlushStep?: (step: FlushStep, ordinal: number) => void;
+}
+
+/** Everything the aggregator holds for one assigned partition. */
+interface PartitionState {
+  partition: number;
+  /** Serialises batch processing, flushes and resets of this partition. */
+  lock: Mutex;
+  /** False until the ledger is loaded and the consumer was sought to the warm-up start. */
+  ready: boolean;
+  /** The ledger's next offset: offsets below it are in the lake already (re-read only to warm the dedupe window). */
+  ledgerNext: number;
+  /** The next offset this state expects; anything below it was processed already. */
+  expectNext: number;
+  /** True once a batch was accepted after the last seek (a second gap is then a real gap in the log). */
+  seekConfirmed: boolean;
+  /** A flush the ledger holds as intended: the next flush must be exactly this range. */
+  intended: IntendedFlush | null;
+  buffer: PartitionBuffer;
+  dedupe: RecentIds;
+  watermark: Watermark;
+  storedWatermarkMs: number | null;
+  highWatermark: number;
+  flushQueued: boolean;
+  revoked: boolean;
+}
+
+const TICK_MAX_MS = 1000;
+const LAG_POLL_MS = 2000;
+const PUBLISH_CHUNK = 5000;
+
+/**
+ * The orchestrator: a kafkajs consumer group member that pre-sums sale events per (minute, product)
+ * for each partition it owns and flushes them exactly once to the lake, the ledger and the
+ * product-sums topic. See README.md for the flush protocol and its recovery.
+ */
+export class Aggregator {
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly ledger: Ledger;
+  private readonly states = new Map<number, PartitionState>();
+  private readonly validatorOptions: ValidatorOptions;
+  /** Producer timestamp of the message being validated: "the future" is judged against it, so a replay decides the same. */
+  private messageTimeMs = 0;
+  private flushOrdinal = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private lastLagPollMs = 0;
+  private stopping = false;
+  private running = false;
+  private lastDbErrorAtMs: number | null = null;
+
+  constructor(private readonly o: AggregatorOptions) {
+    const c = o.config;
+    this.consumer = o.kafka.consumer({
+      groupId: c.KAFKA_GROUP_ID,
+      sessionTimeout: 30_000,
+      rebalanceTimeout: 60_000,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      maxWaitTimeInMs: 250,
+      allowAutoTopicCreation: false,
+    });
+    this.producer = o.kafka.producer({ allowAutoTopicCreation: false });
+    this.admin = o.kafka.admin();
+    this.ledger = new Ledger(o.knex, c.TOPIC_EVENTS);
+    this.validatorOptions = { currencies: c.CURRENCIES, maxBytes: c.MAX_EVENT_BYTES, now: () => this.messageTimeMs };
+  }
+
+  async start(): Promise<void> {
+    const c = this.o.config;
+    await this.producer.connect();
+    await this.admin.connect();
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onAssignment(e.payload.memberAssignment[c.TOPIC_EVENTS] ?? []));
+    this.consumer.on(this.consumer.events.REBALANCING, () => this.onRebalancing());
+    this.consumer.on(this.consumer.events.CRASH, (e) => this.o.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed'));
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: c.TOPIC_EVENTS, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+    this.running = true;
+    const tickMs = Math.min(TICK_MAX_MS, Math.max(25, Math.floor(c.FLUSH_INTERVAL_MS / 2)));
+    this.timer = setInterval(() => void this.tick().catch((err: unknown) => this.o.log.warn({ err }, 'tick failed')), tickMs);
+    this.o.log.info({ topic: c.TOPIC_EVENTS, group: c.KAFKA_GROUP_ID }, 'aggregator started');
+  }
+
+  /** Graceful stop: finish the batch in hand, flush every partition, then leave the group. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.consumer.stop();
+    for (const st of this.states.values()) await st.lock.run(() => this.flush(st, 'shutdown'));
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+    await this.admin.disconnect();
+    this.running = false;
+    this.o.log.info('aggregator stopped: flushed and left the group');
+  }
+
+  health(): Health {
+    const dbDown = this.lastDbErrorAtMs !== null && Date.now() - this.lastDbErrorAtMs < 10_000;
+    return {
+      ok: this.running && !this.stopping,
+      partitions: [...this.states.keys()].sort((a, b) => a - b),
+      postgres: dbDown ? 'retrying' : 'ok',
+      bufferedKeys: this.bufferedKeys(),
+    };
+  }
+
+  // ── assignment ─────────────────────────────────────────────────────────────────────────────
+
+  private onAssignment(partitions: number[]): void {
+    const assigned = new Set(partitions);
+    this.o.log.info({ partitions }, 'partitions assigned');
+    for (const st of this.states.values()) {
+      if (assigned.has(st.partition)) continue;
+      // Revoked: flush what we hold (the ledger CAS decides if it still counts), then forget it.
+      st.revoked = true;
+      void st.lock
+        .run(() => this.flush(st, 'revocation'))
+        .catch((err: unknown) => this.o.log.warn({ err, partition: st.partition }, 'flush on revocation failed; the new owner replays from the ledger'))
+        .finally(() => {
+          if (this.states.get(st.partition) === st && st.revoked) this.states.delete(st.partition);
+        });
+    }
+    for (const partition of partitions) {
+      const existing = this.states.get(partition);
+      if (existing && !existing.revoked) continue;
+      const st = this.newState(partition);
+      this.states.set(partition, st);
+      void st.lock.run(() => this.reset(st)).catch((err: unknown) => this.o.log.error({ err, partition }, 'reset failed'));
+    }
+  }
+
+  /** Kafka is about to take partitions away: flush everything now, while we surely still own it. */
+  private onRebalancing(): void {
+    for (const st of this.states.values()) {
+      if (st.buffer.isEmpty || st.intended || st.flushQueued) continue;
+      st.flushQueued = true;
+      void st.lock
+        .run(() => this.flush(st, 'revocation'))
+        .catch((err: unknown) => this.o.log.warn({ err, partition: st.partition }, 'flush on rebalance failed'))
+        .finally(() => (st.flushQueued = false));
+    }
+  }
+
+  private newState(partition: number): PartitionState {
+    const c = this.o.config;
+    return {
+      partition,
+      lock: new Mutex(),
+      ready: false,
+      ledgerNext: 0,
+      expectNext: 0,
+      seekConfirmed: false,
+      intended: null,
+      buffer: new PartitionBuffer(),
+      dedupe: new RecentIds(c.DEDUPE_WINDOW_OFFSETS),
+      watermark: new Watermark(c.ALLOWED_LATENESS_MS, c.IDLE_TIMEOUT_MS, Date.now()),
+      storedWatermarkMs: null,
+      highWatermark: 0,
+      flushQueued: false,
+      revoked: false,
+    };
+  }
+
+  /**
+   * (Re)starts a partition from the ledger: drop anything in memory, load next_offset and any
+   * intended flush, remove orphan temporary files, and seek back `DEDUPE_WINDOW_OFFSETS` before
+   * next_offset so the duplicate window is rebuilt exactly as it was (those offsets are read for
+   * their ids only, never counted). Must run under the partition's lock.
+   */
+  private async reset(st: PartitionState, heartbeat?: () => Promise<void>): Promise<void> {
+    const c = this.o.config;
+    st.ready = false;
+    st.buffer = new PartitionBuffer();
+    st.dedupe.clear();
+    const low = await this.retrying('kafka-offsets', () => this.lowOffset(st.partition), heartbeat);
+    const ledger = await this.retrying('ledger-open', () => this.ledger.open(st.partition, low), heartbeat);
+    if (ledger.skippedLost > 0) {
+      this.o.log.error({ partition: st.partition, lost: ledger.skippedLost, low }, 'offsets were deleted by retention before they were ingested');
+    }
+    st.ledgerNext = ledger.nextOffset;
+    st.intended = ledger.intended;
+    st.expectNext = Math.max(low, ledger.nextOffset - c.DEDUPE_WINDOW_OFFSETS);
+    st.seekConfirmed = false;
+    const removed = await this.o.writer.removeOrphanTmpFiles(st.partition);
+    if (removed.length > 0) this.o.log.info({ partition: st.partition, removed }, 'removed orphan temporary files');
+    this.consumer.seek({ topic: c.TOPIC_EVENTS, partition: st.partition, offset: String(st.expectNext) });
+    st.ready = true;
+    this.o.log.info(
+      { partition: st.partition, nextOffset: st.ledgerNext, warmFrom: st.expectNext, intended: st.intended },
+      st.intended ? 'partition ready: replaying the intended flush first' : 'partition ready',
+    );
+  }
+
+  private async lowOffset(partition: number): Promise<number> {
+    const offsets = await this.admin.fetchTopicOffsets(this.o.config.TOPIC_EVENTS);
+    const entry = offsets.find((o) => o.partition === partition);
+    return entry ? Number(entry.low) : 0;
+  }
+
+  // ── consuming ──────────────────────────────────────────────────────────────────────────────
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    let st = this.states.get(batch.partition);
+    if (!st || st.revoked) {
+      // A batch for a partition the GROUP_JOIN event has not told us about yet.
+      st = this.newState(batch.partition);
+      this.states.set(batch.partition, st);
+      const fresh = st;
+      await this.whileHeartbeating(fresh.lock.run(() => this.reset(fresh, heartbeat)), heartbeat);
+      return;
+    }
+    const state = st;
+    await this.whileHeartbeating(
+      state.lock.run(() => this.processBatch(state, batch.messages, batch.highWatermark, { resolveOffset, heartbeat, isRunning, isStale })),
+      heartbeat,
+    );
+    await heartbeat();
+  }
+
+  private async processBatch(
+    st: PartitionState,
+    messages: KafkaMessage[],
+    highWatermark: string,
+    ctl: Pick<EachBatchPayload, 'resolveOffset' | 'heartbeat' | 'isRunning' | 'isStale'>,
+  ): Promise<void> {
+    if (!st.ready) return this.reset(st, ctl.heartbeat);
+    st.highWatermark = Number(highWatermark);
+    const first = messages[0];
+    if (first === undefined) return;
+    if (Number(first.offset) > st.expectNext && !st.seekConfirmed) {
+      // The seek of the last reset was not applied yet (or was lost in a rebalance): ask again, once.
+      st.seekConfirmed = true;
+      this.consumer.seek({ topic: this.o.config.TOPIC_EVENTS, partition: st.partition, offset: String(st.expectNext) });
+      return;
+    }
+    st.seekConfirmed = true;
+    const nowMs = Date.now();
+    let consumed = 0;
+    for (const message of messages) {
+      if (!ctl.isRunning() || ctl.isStale()) break;
+      const offset = Number(message.offset);
+      if (offset < st.expectNext) continue;
+      if (st.intended !== null && offset > st.intended.lastOffset) {
+        // The intended range ended on an offset the log no longer shows: close it where it was declared.
+        if (!(await this.flush(st, 'recovery', ctl.heartbeat, st.intended.lastOffset))) break;
+      }
+      st.expectNext = offset + 1;
+      this.messageTimeMs = Number(message.timestamp) > 0 ? Number(message.timestamp) : nowMs;
+      if (offset < st.ledgerNext) {
+        // Already in the lake: only rebuild the duplicate window.
+        const v = this.validate(message.value);
+        if (v.ok) st.dedupe.seen(v.event.event_id, offset);
+        ctl.resolveOffset(message.offset);
+        continue;
+      }
+      this.consume(st, message.value, offset, nowMs);
+      consumed++;
+      ctl.resolveOffset(message.offset);
+      if (st.intended !== null) {
+        if (offset === st.intended.lastOffset && !(await this.flush(st, 'recovery', ctl.heartbeat))) break;
+      } else if (st.buffer.keys >= this.o.config.FLUSH_MAX_KEYS) {
+        if (!(await this.flush(st, 'size', ctl.heartbeat))) break;
+      }
+    }
+    if (consumed > 0) this.o.metrics.eventsIn.inc({ partition: String(st.partition) }, consumed);
+    if (st.intended === null && this.flushDue(st, Date.now())) await this.flush(st, 'time', ctl.heartbeat);
+  }
+
+  private validate(value: Buffer | null): Validation {
+    if (value === null) return { ok: false, rejection: { reason: 'invalid_json', message: 'the message has no value (a tombstone)' } };
+    return validateSaleEvent(value, this.validatorOptions);
+  }
+
+  /** The hot path: one message of the counted range. */
+  private consume(st: PartitionState, value: Buffer | null, offset: number, nowMs: number): void {
+    const v = this.validate(value);
+    if (v.ok) {
+      const e = v.event;
+      if (st.dedupe.seen(e.event_id, offset)) {
+        st.buffer.duplicates++;
+      } else {
+        st.buffer.add(minuteStartMs(v.occurredAtMs), e.product_id, e.quantity, revenueCentsOf(e));
+        st.watermark.observe(v.occurredAtMs, nowMs);
+      }
+    } else {
+      st.buffer.refuse({ offset, rejection: v.rejection, value });
+      st.watermark.touch(nowMs);
+    }
+    st.buffer.consumed(offset, nowMs);
+  }
+
+  private flushDue(st: PartitionState, nowMs: number): boolean {
+    return st.buffer.openedAtMs !== null && nowMs - st.buffer.openedAtMs >= this.o.config.FLUSH_INTERVAL_MS;
+  }
+
+  // ── the flush ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Flushes the partition's buffer as the range [ledger next offset, last consumed], exactly once:
+   * (a) ledger: record the range as intended (CAS on next_offset), (b) Parquet files, tmp → rename,
+   * (c) publish product sums (with the flush id) and DLQ records, (d) ledger: files + committed +
+   * next_offset CAS in one transaction, (e) Kafka offset commit (a hint). Returns false when the
+   * ledger says another instance owns the partition (the state was reset from the ledger).
+   * Must run under the partition's lock.
+   */
+  private async flush(st: PartitionState, trigger: FlushTrigger, heartbeat?: () => Promise<void>, lastOverride?: number): Promise<boolean> {
+    if (!st.ready) return false;
+    if (st.buffer.isEmpty && lastOverride === undefined) return true;
+    const partition = st.partition;
+    const firstOffset = st.ledgerNext;
+    const lastOffset = lastOverride ?? (st.buffer.lastOffset as number);
+    const flushId = flushIdOf(partition, String(firstOffset), String(lastOffset));
+    const buffer = st.buffer;
+    const startedAt = process.hrtime.bigint();
+    const { metrics, log } = this.o;
+
+    if (st.intended !== null && st.intended.flushId !== flushId) {
+      log.error({ partition, flushId, intended: st.intended }, 'flush range differs from the intended one; resetting from the ledger');
+      await this.reset(st, heartbeat);
+      return false;
+    }
+    const began = await this.retrying('ledger-begin', () => this.ledger.beginFlush(partition, flushId, firstOffset, lastOffset), heartbeat);
+    if (began === 'conflict') {
+      metrics.flushes.inc({ outcome: 'conflict', trigger });
+      log.warn({ partition, flushId }, 'ledger refused the flush (another instance owns the partition or a flush is pending); resetting');
+      await this.reset(st, heartbeat);
+      return false;
+    }
+    st.intended = { flushId, firstOffset, lastOffset };
+    const ordinal = ++this.flushOrdinal;
+    this.o.onFlushStep?.('before-file', ordinal);
+
+    const cells = buffer.sortedCells();
+    const files = await this.retrying('parquet', () => this.o.writer.write(partition, firstOffset, lastOffset, cells), heartbeat);
+    this.o.onFlushStep?.('after-file', ordinal);
+
+    await this.retrying('publish', () => this.publish(partition, flushId, firstOffset, lastOffset, buffer), heartbeat);
+    this.o.onFlushStep?.('after-publish', ordinal);
+
+    const watermarkMs = st.watermark.value(Date.now(), false);
+    const committed = await this.retrying(
+      'ledger-commit',
+      () => this.ledger.commitFlush(partition, flushId, firstOffset, lastOffset, files, watermarkMs),
+      heartbeat,
+    );
+    if (committed === 'conflict') {
+      metrics.flushes.inc({ outcome: 'conflict', trigger });
+      log.warn({ partition, flushId }, 'another instance committed this range first; resetting from the ledger');
+      await this.reset(st, heartbeat);
+      return false;
+    }
+    this.o.onFlushStep?.('after-ledger', ordinal);
+
+    st.ledgerNext = lastOffset + 1;
+    st.intended = null;
+    st.storedWatermarkMs = watermarkMs;
+    if (st.buffer === buffer) st.buffer = new PartitionBuffer();
+    metrics.flushes.inc({ outcome: 'committed', trigger });
+    metrics.eventsFlushed.inc(buffer.events);
+    if (buffer.duplicates > 0) metrics.duplicates.inc(buffer.duplicates);
+    for (const r of buffer.refused) metrics.dlq.inc({ reason: r.rejection.reason });
+    metrics.flushDuration.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
+    metrics.bufferedKeys.set(this.bufferedKeys());
+    log.debug({ partition, flushId, trigger, files: files.length, keys: cells.length, refused: buffer.refused.length }, 'flush committed');
+    // (e) A hint only: on assignment the ledger decides where to start.
+    this.consumer
+      .commitOffsets([{ topic: this.o.config.TOPIC_EVENTS, partition, offset: String(lastOffset + 1) }])
+      .catch((err: unknown) => log.debug({ err, partition }, 'Kafka offset commit failed (harmless: the ledger is the truth)'));
+    return true;
+  }
+
+  private async publish(partition: number, flushId: string, firstOffset: number, lastOffset: number, buffer: PartitionBuffer): Promise<void> {
+    const c = this.o.config;
+    const first = String(firstOffset);
+    const last = String(lastOffset);
+    const sums = [...buffer.cells.values()].map((cell) => {
+      const sum: ProductSum = {
+        flushId,
+        sourcePartition: partition,
+        firstOffset: first,
+        lastOffset: last,
+        minuteStartMs: cell.minuteStartMs,
+        productId: cell.productId,
+        units: cell.units,
+        revenueCents: cell.revenueCents,
+        orders: cell.orders,
+      };
+      return { key: cell.productId, value: encodeProductSum(sum) };
+    });
+    for (let i = 0; i < sums.length; i += PUBLISH_CHUNK) {
+      await this.producer.send({ topic: c.TOPIC_PRODUCT_SUMS, acks: -1, messages: sums.slice(i, i + PUBLISH_CHUNK) });
+    }
+    if (buffer.refused.length > 0) {
+      const dlq = buffer.refused.map((r) => dlqMessage(c.TOPIC_EVENTS, partition, r));
+      for (let i = 0; i < dlq.length; i += PUBLISH_CHUNK) {
+        await this.producer.send({ topic: c.TOPIC_DLQ, acks: -1, messages: dlq.slice(i, i + PUBLISH_CHUNK) });
+      }
+    }
+  }
+
+  /**
+   * Retries a step until it succeeds, backing off up to 5 s (Postgres away, broker electing, disk
+   * full): nothing is lost meanwhile, the partition just waits and its lag grows. Heartbeats keep
+   * the group membership alive while we wait.
+   */
+  private async retrying<T>(step: string, fn: () => Promise<T>, heartbeat?: () => Promise<void>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await fn();
+        if (step.startsWith('ledger')) this.lastDbErrorAtMs = null;
+        return result;
+      } catch (err) {
+        if (step.startsWith('ledger')) this.lastDbErrorAtMs = Date.now();
+        this.o.metrics.retries.inc({ step });
+        const delayMs = Math.min(5000, 100 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
+        this.o.log.warn({ err: (err as Error).message, step, attempt, delayMs: Math.round(delayMs) }, 'step failed; retrying');
+        await sleep(delayMs);
+        if (heartbeat) await heartbeat().catch(() => undefined);
+      }
+    }
+  }
+
+  private async whileHeartbeating<T>(work: Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
+    let done = false;
+    const finished = work.finally(() => (done = true));
+    while (!done) {
+      await Promise.race([finished.catch(() => undefined), sleep(2000)]);
+      if (!done) await heartbeat().catch(() => undefined);
+    }
+    return finished;
+  }
+
+  // ── timers ─────────────────────────────────────────────────────────────────────────────────
+
+  private async tick(): Promise<void> {
+    if (this.stopping) return;
+    const nowMs = Date.now();
+    for (const st of this.states.values()) {
+      if (!st.ready || st.revoked || st.flushQueued) continue;
+      if (st.intended === null && this.flushDue(st, nowMs)) {
+        // A quiet partition gets no batches: flush it from here.
+        st.flushQueued = true;
+        void st.lock
+          .run(() => (st.intended === null && this.flushDue(st, Date.now()) ? this.flush(st, 'time') : Promise.resolve(true)))
+          .catch((err: unknown) => this.o.log.warn({ err, partition: st.partition }, 'timed flush failed'))
+          .finally(() => (st.flushQueued = false));
+      } else if (st.buffer.isEmpty && st.intended === null && st.expectNext >= st.highWatermark) {
+        const wm = st.watermark.value(nowMs, true);
+        if (wm !== null && (st.storedWatermarkMs === null || wm > st.storedWatermarkMs)) {
+          st.storedWatermarkMs = wm;
+          await this.ledger.advanceWatermark(st.partition, st.ledgerNext, wm).catch(() => undefined);
+        }
+      }
+    }
+    this.o.metrics.bufferedKeys.set(this.bufferedKeys());
+    if (nowMs - this.lastLagPollMs >= LAG_POLL_MS) {
+      this.lastLagPollMs = nowMs;
+      const offsets = await this.admin.fetchTopicOffsets(this.o.config.TOPIC_EVENTS).catch(() => null);
+      for (const o of offsets ?? []) {
+        const st = this.states.get(o.partition);
+        if (!st || !st.ready) continue;
+        st.highWatermark = Math.max(st.highWatermark, Number(o.high));
+        this.o.metrics.lag.set({ partition: String(o.partition) }, Math.max(0, Number(o.high) - st.ledgerNext));
+      }
+    }
+  }
+
+  private bufferedKeys(): number {
+    let keys = 0;
+    for (const st of this.states.values()) keys += st.buffer.keys;
+    return keys;
+  }
+}

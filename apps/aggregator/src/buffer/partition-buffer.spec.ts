@@ -1,0 +1,33 @@
+import { PartitionBuffer } from './partition-buffer';
+
+describe('PartitionBuffer', () => {
+  it('sums units, revenue and orders per (minute, product)', () => {
+    const b = new PartitionBuffer();
+    b.add(60_000, 'p-1', 2, 500);
+    b.add(60_000, 'p-1', 1, 250);
+    b.add(60_000, 'p-2', 1, 100);
+    b.add(120_000, 'p-1', 3, 900);
+    expect(b.keys).toBe(3);
+    expect(b.events).toBe(4);
+    expect(b.sortedCells()).toEqual([
+      { minuteStartMs: 60_000, productId: 'p-1', units: 3, revenueCents: 750, orders: 2 },
+      { minuteStartMs: 60_000, productId: 'p-2', units: 1, revenueCents: 100, orders: 1 },
+      { minuteStartMs: 120_000, productId: 'p-1', units: 3, revenueCents: 900, orders: 1 },
+    ]);
+  });
+
+  it('tracks the last consumed offset and when it opened, refused messages included', () => {
+    const b = new PartitionBuffer();
+    expect(b.isEmpty).toBe(true);
+    b.consumed(7, 1000);
+    b.refuse({ offset: 8, rejection: { reason: 'invalid_json', message: 'x' }, value: Buffer.from('{') });
+    b.consumed(8, 2000);
+    expect([b.isEmpty, b.lastOffset, b.openedAtMs, b.refused.length, b.keys]).toEqual([false, 8, 1000, 1, 0]);
+  });
+
+  it('refuses to lose cents to floating point', () => {
+    const b = new PartitionBuffer();
+    b.add(0, 'p', 1, Number.MAX_SAFE_INTEGER - 10);
+    expect(() => b.add(0, 'p', 1, 100)).toThrow(/exceeds 2\^53 cents/);
+  });
+});

@@ -1,0 +1,101 @@
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { Cell } from '../buffer/partition-buffer';
+import { Mutex } from '../mutex';
+import { hourStartMs, rawFilePath, tmpDir, tmpPrefix } from './lake-paths';
+
+/** One Parquet file a flush wrote. `path` is relative to the lake root. */
+export interface WrittenFile {
+  path: string;
+  hourMs: number;
+  rows: number;
+}
+
+/**
+ * Writes a flush's cells as one Parquet file per UTC hour (DuckDB, zstd). Columns:
+ * `minute_start TIMESTAMP` (UTC), `product_id VARCHAR`, `units BIGINT`, `revenue_cents BIGINT`,
+ * `orders BIGINT`, sorted by (minute_start, product_id).
+ *
+ * Each file is written to `_tmp/` and renamed into `raw/…` (same filesystem: atomic), so a reader
+ * never sees half a file; a replay of the same range renames over the same name.
+ */
+export class ParquetWriter {
+  private readonly lock = new Mutex();
+
+  private constructor(
+    readonly lakeDir: string,
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async create(lakeDir: string): Promise<ParquetWriter> {
+    await mkdir(tmpDir(lakeDir), { recursive: true });
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const connection = await instance.connect();
+    await connection.run(
+      `CREATE TEMP TABLE flush_rows (hour_ms BIGINT, minute_ms BIGINT, product_id VARCHAR, units BIGINT, revenue_cents BIGINT, orders BIGINT)`,
+    );
+    return new ParquetWriter(lakeDir, instance, connection);
+  }
+
+  write(partition: number, firstOffset: number, lastOffset: number, cells: readonly Cell[]): Promise<WrittenFile[]> {
+    return this.lock.run(async () => {
+      await this.connection.run('DELETE FROM flush_rows');
+      const appender = await this.connection.createAppender('flush_rows');
+      const rowsByHour = new Map<number, number>();
+      try {
+        for (const c of cells) {
+          const hour = hourStartMs(c.minuteStartMs);
+          rowsByHour.set(hour, (rowsByHour.get(hour) ?? 0) + 1);
+          appender.appendBigInt(BigInt(hour));
+          appender.appendBigInt(BigInt(c.minuteStartMs));
+          appender.appendVarchar(c.productId);
+          appender.appendBigInt(BigInt(c.units));
+          appender.appendBigInt(BigInt(c.revenueCents));
+          appender.appendBigInt(BigInt(c.orders));
+          appender.endRow();
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+      const files: WrittenFile[] = [];
+      for (const [hourMs, rows] of [...rowsByHour].sort((a, b) => a[0] - b[0])) {
+        const path = rawFilePath(hourMs, partition, firstOffset, lastOffset);
+        const tmp = join(tmpDir(this.lakeDir), `p${partition}-${firstOffset}-${lastOffset}-h${hourMs}.${process.pid}.tmp`);
+        await this.connection.run(
+          `COPY (SELECT make_timestamp(minute_ms * 1000) AS minute_start, product_id, units, revenue_cents, orders
+                   FROM flush_rows WHERE hour_ms = ${hourMs} ORDER BY minute_ms, product_id)
+             TO '${tmp.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd)`,
+        );
+        const target = join(this.lakeDir, path);
+        await mkdir(dirname(target), { recursive: true });
+        await rename(tmp, target);
+        files.push({ path, hourMs, rows });
+      }
+      return files;
+    });
+  }
+
+  /**
+   * Deletes temporary files of `partition` left by a writer that died between COPY and rename.
+   * Called when this instance takes the partition over (before it writes anything for it).
+   */
+  async removeOrphanTmpFiles(partition: number): Promise<string[]> {
+    const dir = tmpDir(this.lakeDir);
+    const removed: string[] = [];
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (name.startsWith(tmpPrefix(partition)) && name.endsWith('.tmp')) {
+        await rm(join(dir, name), { force: true });
+        removed.push(name);
+      }
+    }
+    return removed;
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

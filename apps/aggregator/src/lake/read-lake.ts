@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import type { Knex } from 'knex';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { TABLES } from '@hitboard/schema';
+
+export interface HourProductSums {
+  hourMs: number;
+  productId: string;
+  units: bigint;
+  revenueCents: bigint;
+  orders: bigint;
+}
+
+/**
+ * The lake's truth: per (UTC hour, product), the sums over ONLY the files listed in the ledger
+ * (`ingest_files`) — exactly what the batch layer reads. Used by the fault tests and the verify
+ * command to compare the lake against the produced events. Keyed `${hourMs}|${productId}`.
+ */
+export async function readLakeSums(knex: Knex, lakeDir: string, where: { partition?: number } = {}): Promise<Map<string, HourProductSums>> {
+  let query = knex(TABLES.ingestFiles).select<{ path: string }[]>('path');
+  if (where.partition !== undefined) query = query.where({ partition: where.partition });
+  const paths = (await query).map((r) => join(lakeDir, r.path));
+  const result = new Map<string, HourProductSums>();
+  if (paths.length === 0) return result;
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const list = paths.map((p) => `'${p.replace(/'/g, "''")}'`).join(', ');
+    const reader = await connection.runAndReadAll(
+      `SELECT epoch_ms(date_trunc('hour', minute_start)) AS hour_ms, product_id,
+              sum(units)::BIGINT AS units, sum(revenue_cents)::BIGINT AS revenue_cents, sum(orders)::BIGINT AS orders
+         FROM read_parquet([${list}])
+        GROUP BY ALL`,
+    );
+    for (const row of reader.getRowObjectsJS()) {
+      const hourMs = Number(row['hour_ms']);
+      const productId = String(row['product_id']);
+      result.set(`${hourMs}|${productId}`, {
+        hourMs,
+        productId,
+        units: BigInt(row['units'] as bigint),
+        revenueCents: BigInt(row['revenue_cents'] as bigint),
+        orders: BigInt(row['orders'] as bigint),
+      });
+    }
+    return result;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The event-time watermark of one partition: "every event older than this has been seen",
+ * i.e. the largest event time seen minus the allowed lateness. A partition that has been idle
+ * for `idleTimeoutMs` and has nothing buffered moves its watermark with the wall clock instead
+ * (now minus lateness), so a quiet shard does not hold the rollup planner back.
+ *
+ * The value never goes backwards. The aggregator stores it in the ledger with each flush, and
+ * only for events that are already in the lake (so "watermark passed the hour" implies the hour's
+ * on-time events are listed in `ingest_files`).
+ */
+export class Watermark {
+  private maxEventMs = Number.NEGATIVE_INFINITY;
+  private lastActivityMs: number;
+  private emittedMs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly latenessMs: number,
+    readonly idleTimeoutMs: number,
+    nowMs: number,
+  ) {
+    this.lastActivityMs = nowMs;
+  }
+
+  /** An event (valid, counted) with this event time was consumed at `nowMs`. */
+  observe(eventMs: number, nowMs: number): void {
+    if (eventMs > this.maxEventMs) this.maxEventMs = eventMs;
+    this.lastActivityMs = nowMs;
+  }
+
+  /** Any message (even an invalid one) was consumed: the partition is not idle. */
+  touch(nowMs: number): void {
+    this.lastActivityMs = nowMs;
+  }
+
+  /**
+   * The watermark in epoch ms, or null while nothing is known. `drained`: nothing of this
+   * partition is buffered (and the consumer is caught up), the precondition for idling forward.
+   */
+  value(nowMs: number, drained: boolean): number | null {
+    let candidate = this.maxEventMs - this.latenessMs;
+    if (drained && nowMs - this.lastActivityMs >= this.idleTimeoutMs) candidate = Math.max(candidate, nowMs - this.latenessMs);
+    if (candidate > this.emittedMs) this.emittedMs = candidate;
+    return Number.isFinite(this.emittedMs) ? this.emittedMs : null;
+  }
+}
