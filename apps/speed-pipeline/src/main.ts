@@ -1,5 +1,5 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { createDb } from '@hitboard/db';
+import { createKafka } from '@hitboard/kafka';
 import { createLogger, createMetricsRegistry, handleHelp, onShutdown, runMain, startOpsServer } from '@hitboard/runtime';
 import { IntervalRegistry } from '@hitboard/schema';
 import { configSchema, loadSpeedConfig } from './config';
@@ -22,7 +22,7 @@ runMain(async () => {
   const registry = createMetricsRegistry(APP);
   const metrics = createSpeedMetrics(registry);
   const knex = createDb(config.DATABASE_URL, { pool: { min: 0, max: 4 }, applicationName: `hitboard-${APP}` });
-  const kafka = new Kafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logLevel: logLevel.WARN });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger: log.child({ component: 'kafkajs' }) });
   const killAfter = config.SPEED_TEST_KILL_AFTER_RECORDS;
   const pipeline = new SpeedPipeline({
     kafka,

@@ -10,7 +10,7 @@ function flush(source: number, records: Array<[string, number, number, number?]>
   const [first, last] = range ?? [flushCounter * 100, flushCounter * 100 + 99];
   flushCounter += 1;
   return records.map(([productId, minuteIso, units, revenueCents]) => ({
-    flushId: flushIdOf(source, first, last),
+    flushId: flushIdOf(source, String(first), String(last)),
     sourcePartition: source,
     firstOffset: String(first),
     lastOffset: String(last),
