@@ -90,9 +90,9 @@ export class Aggregator {
     const c = o.config;
     this.consumer = o.kafka.consumer({
       groupId: c.KAFKA_GROUP_ID,
-      sessionTimeout: 30_000,
+      sessionTimeout: c.KAFKA_SESSION_TIMEOUT_MS,
       rebalanceTimeout: 60_000,
-      heartbeatInterval: 3_000,
+      heartbeatInterval: Math.max(500, Math.floor(c.KAFKA_SESSION_TIMEOUT_MS / 10)),
       maxBytesPerPartition: 4 * 1024 * 1024,
       maxBytes: 32 * 1024 * 1024,
       maxWaitTimeInMs: 250,

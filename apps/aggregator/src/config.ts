@@ -7,6 +7,10 @@ export const configSchema = z.object({
   KAFKA_BROKERS: env.brokers().default(['127.0.0.1:19092']).describe('Kafka bootstrap brokers, host:port,…'),
   KAFKA_CLIENT_ID: z.string().min(1).default('hitboard-aggregator').describe('Kafka client id'),
   KAFKA_GROUP_ID: z.string().min(1).default('hitboard-aggregator').describe('consumer group: instances with the same group share the partitions'),
+  KAFKA_SESSION_TIMEOUT_MS: env
+    .int(6000)
+    .default(30_000)
+    .describe('group session timeout (ms): how long a dead instance keeps its partitions before Kafka reassigns them'),
   TOPIC_EVENTS: z.string().min(1).default(TOPICS.salesEvents).describe('input topic of raw sale events'),
   TOPIC_DLQ: z.string().min(1).default(TOPICS.salesEventsDlq).describe('dead-letter topic for refused events'),
   TOPIC_PRODUCT_SUMS: z.string().min(1).default(TOPICS.productSums).describe('output topic of pre-summed (minute, product) records'),

@@ -29,7 +29,7 @@ export async function readLakeSums(knex: Knex, lakeDir: string, where: { partiti
     const reader = await connection.runAndReadAll(
       `SELECT epoch_ms(date_trunc('hour', minute_start)) AS hour_ms, product_id,
               sum(units)::BIGINT AS units, sum(revenue_cents)::BIGINT AS revenue_cents, sum(orders)::BIGINT AS orders
-         FROM read_parquet([${list}])
+         FROM read_parquet([${list}], hive_partitioning = false)
         GROUP BY ALL`,
     );
     for (const row of reader.getRowObjectsJS()) {

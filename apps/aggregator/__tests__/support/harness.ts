@@ -1,0 +1,348 @@
+/**
+ * Scenario-test harness: a real broker (KAFKA_BROKERS), a fresh real Postgres database, a temp lake,
+ * and the aggregator as a child process (so kill -9 is real). The invariant every scenario checks:
+ * per (UTC hour, product) the lake's sums over ledger-listed files equal the sums of the valid,
+ * distinct events produced; the DLQ holds exactly the bad ones (as distinct source offsets).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CompressionTypes, type Kafka, type Message } from 'kafkajs';
+import type { Knex } from 'knex';
+import { createKafka } from '@hitboard/kafka';
+import { decodeProductSum, revenueCentsOf, TABLES, type SaleEvent } from '@hitboard/schema';
+import { freshDatabase, type FreshDatabase } from '@hitboard/testkit';
+import { readLakeSums } from '../../src/lake/read-lake';
+import { hourStartMs } from '../../src/lake/lake-paths';
+
+const APP_DIR = resolve(__dirname, '../..');
+
+export const brokers = (): string[] | null => {
+  const value = process.env['KAFKA_BROKERS'];
+  return value ? value.split(',').map((b) => b.trim()) : null;
+};
+
+/** `describe` on the real broker, or a loud skip without one (a failure in CI / with KAFKA_REQUIRED). */
+export function describeKafka(name: string, body: () => void): void {
+  if (brokers()) return describe(name, body);
+  if (process.env['CI'] || process.env['KAFKA_REQUIRED']) {
+    describe(name, () => it('needs a Kafka broker: set KAFKA_BROKERS (bash infra/kafka/kafka.sh start)', () => expect(brokers()).not.toBeNull()));
+    return;
+  }
+  // eslint-disable-next-line no-console
+  console.warn(`SKIPPED "${name}": no KAFKA_BROKERS (start one with: bash infra/kafka/kafka.sh start)`);
+  describe.skip(name, body);
+}
+
+export interface Scenario {
+  kafka: Kafka;
+  db: FreshDatabase;
+  lakeDir: string;
+  topics: { events: string; dlq: string; sums: string };
+  groupId: string;
+  partitions: number;
+  /** Environment for an aggregator child process of this scenario. */
+  env(extra?: Record<string, string>): NodeJS.ProcessEnv;
+  cleanup(): Promise<void>;
+}
+
+export async function createScenario(name: string, partitions = 3): Promise<Scenario> {
+  const suffix = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const topics = { events: `agg-${name}-events-${suffix}`, dlq: `agg-${name}-dlq-${suffix}`, sums: `agg-${name}-sums-${suffix}` };
+  const kafka = createKafka({ brokers: brokers() as string[], clientId: `test-${name}`, logLevel: 'error' });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic: topics.events, numPartitions: partitions, replicationFactor: 1 },
+      { topic: topics.dlq, numPartitions: 1, replicationFactor: 1 },
+      { topic: topics.sums, numPartitions: 1, replicationFactor: 1 },
+    ],
+  });
+  await admin.disconnect();
+  const db = await freshDatabase();
+  const lakeDir = mkdtempSync(join(tmpdir(), `agg-lake-${name}-`));
+  const groupId = `agg-${name}-${suffix}`;
+  return {
+    kafka,
+    db,
+    lakeDir,
+    topics,
+    groupId,
+    partitions,
+    env: (extra = {}) => ({
+      PATH: process.env['PATH'],
+      KAFKA_BROKERS: (brokers() as string[]).join(','),
+      KAFKA_GROUP_ID: groupId,
+      TOPIC_EVENTS: topics.events,
+      TOPIC_DLQ: topics.dlq,
+      TOPIC_PRODUCT_SUMS: topics.sums,
+      DATABASE_URL: db.url,
+      LAKE_DIR: lakeDir,
+      FLUSH_INTERVAL_MS: '300',
+      // The broker's minimum: a killed instance's partitions move on after 6 s, not 30.
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      OPS_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...extra,
+    }),
+    cleanup: async () => {
+      await db.drop();
+      rmSync(lakeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ── the aggregator as a child process ─────────────────────────────────────────────────────────
+
+export interface Child {
+  proc: ChildProcess;
+  /** Resolves with the exit code or signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output: string[];
+  opsPort(): Promise<number>;
+  /** SIGTERM (graceful) and wait. */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(): Promise<void>;
+}
+
+export function startAggregator(env: NodeJS.ProcessEnv): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: APP_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  let port: number | null = null;
+  const onData = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (!line) continue;
+      output.push(line);
+      if (output.length > 2000) output.shift();
+      const m = /"opsPort":(\d+)/.exec(line);
+      if (m) port = Number(m[1]);
+    }
+  };
+  proc.stdout?.on('data', onData);
+  proc.stderr?.on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => proc.once('exit', (code, signal) => res({ code, signal })));
+  return {
+    proc,
+    exited,
+    output,
+    opsPort: async () => {
+      await waitFor('ops port', async () => port !== null, 60_000);
+      return port as number;
+    },
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000, everyMs = 250): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+// ── events ────────────────────────────────────────────────────────────────────────────────────
+
+/** What the test produced, and what it expects the aggregator to make of it. */
+export interface Produced {
+  message: Message;
+  kind: 'good' | 'bad' | 'duplicate';
+  event?: SaleEvent;
+}
+
+let eventSeq = 0;
+export function saleEvent(overrides: Partial<SaleEvent> = {}, baseMs = Date.now() - 4 * 3_600_000): SaleEvent {
+  const i = eventSeq++;
+  return {
+    event_id: `e-${process.pid}-${i}-${randomBytes(4).toString('hex')}`,
+    order_id: `o-${i}`,
+    product_id: `p-${(i * 7919) % 40}`,
+    quantity: 1 + (i % 5),
+    unit_price_cents: 100 + ((i * 37) % 5000),
+    currency: 'USD',
+    // Spread over three UTC hours, so flushes write several files.
+    occurred_at: new Date(baseMs + ((i * 61_000) % (3 * 3_600_000))).toISOString(),
+    store_id: `s-${i % 9}`,
+    user_id: `u-${i % 101}`,
+    channel: 'web',
+    ...overrides,
+  };
+}
+
+export const good = (event: SaleEvent = saleEvent()): Produced => ({ kind: 'good', event, message: { key: event.product_id, value: JSON.stringify(event) } });
+/** A producer's retry: same event, same key (so the same partition). */
+export const duplicateOf = (p: Produced): Produced => ({ kind: 'duplicate', message: { ...p.message } });
+export const bad = (key: string, value: string | Buffer | null): Produced => ({ kind: 'bad', message: { key, value } });
+
+export function goodEvents(n: number): Produced[] {
+  return Array.from({ length: n }, () => good());
+}
+
+export async function produce(kafka: Kafka, topic: string, items: Produced[], compression: CompressionTypes = CompressionTypes.None, chunk = 500): Promise<void> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (let i = 0; i < items.length; i += chunk) {
+      await producer.send({ topic, compression, acks: -1, messages: items.slice(i, i + chunk).map((p) => p.message) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+// ── the invariant ─────────────────────────────────────────────────────────────────────────────
+
+export interface Sums {
+  units: bigint;
+  revenueCents: bigint;
+  orders: bigint;
+}
+
+export function expectedSums(items: Produced[]): Map<string, Sums> {
+  const out = new Map<string, Sums>();
+  for (const p of items) {
+    if (p.kind !== 'good' || !p.event) continue;
+    const key = `${hourStartMs(Date.parse(p.event.occurred_at))}|${p.event.product_id}`;
+    const s = out.get(key) ?? { units: 0n, revenueCents: 0n, orders: 0n };
+    s.units += BigInt(p.event.quantity);
+    s.revenueCents += BigInt(revenueCentsOf(p.event));
+    s.orders += 1n;
+    out.set(key, s);
+  }
+  return out;
+}
+
+const plain = (m: Map<string, Sums>) =>
+  Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, `${v.units}/${v.revenueCents}/${v.orders}`]));
+
+/** Waits until the ledger has consumed every offset Kafka holds for the topic. */
+export async function waitForLedgerCaughtUp(s: Scenario, timeoutMs = 180_000): Promise<void> {
+  const admin = s.kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(s.topics.events);
+    await waitFor(
+      'the ledger to reach the end of the topic',
+      async () => {
+        const rows = await s.db.knex(TABLES.ingestOffsets).where({ topic: s.topics.events }).select<{ partition: number; next_offset: bigint }[]>('partition', 'next_offset');
+        const next = new Map(rows.map((r) => [r.partition, Number(r.next_offset)]));
+        return offsets.every((o) => Number(o.high) === 0 || next.get(o.partition) === Number(o.high));
+      },
+      timeoutMs,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Lake (ledger-listed files only) == produced valid, distinct events; ledger consistent. */
+export async function expectLakeMatches(s: Scenario, items: Produced[]): Promise<void> {
+  const lake = await readLakeSums(s.db.knex, s.lakeDir);
+  const actual = new Map<string, Sums>([...lake].map(([k, v]) => [k, { units: v.units, revenueCents: v.revenueCents, orders: v.orders }]));
+  expect(plain(actual)).toEqual(plain(expectedSums(items)));
+  await expectLedgerConsistent(s.db.knex, s.topics.events, s.lakeDir);
+}
+
+/** No pending flush, committed ranges tile [start, next_offset) per partition, every listed file exists. */
+export async function expectLedgerConsistent(knex: Knex, topic: string, lakeDir: string): Promise<void> {
+  const flushes = await knex(TABLES.ingestFlushes).where({ topic }).orderBy(['partition', 'first_offset']);
+  expect(flushes.filter((f: { status: string }) => f.status !== 'committed')).toEqual([]);
+  const offsets = await knex(TABLES.ingestOffsets).where({ topic });
+  for (const o of offsets as Array<{ partition: number; next_offset: bigint }>) {
+    const mine = (flushes as Array<{ partition: number; first_offset: bigint; last_offset: bigint }>).filter((f) => f.partition === o.partition);
+    for (let i = 1; i < mine.length; i++) expect(mine[i]!.first_offset).toBe((mine[i - 1]!.last_offset as bigint) + 1n);
+    if (mine.length > 0) expect(mine[mine.length - 1]!.last_offset + 1n).toBe(o.next_offset);
+  }
+  const files = await knex(TABLES.ingestFiles).select<{ path: string }[]>('path');
+  for (const f of files) expect(existsSync(join(lakeDir, f.path))).toBe(true);
+}
+
+/** Every message of a topic, from the beginning to its current end. */
+export async function readTopic(kafka: Kafka, topic: string): Promise<Array<{ partition: number; offset: string; key: string | null; value: Buffer | null; headers: Record<string, string> }>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const remaining = new Map(ends.filter((e) => Number(e.high) > Number(e.low)).map((e) => [e.partition, Number(e.high)]));
+  const out: Array<{ partition: number; offset: string; key: string | null; value: Buffer | null; headers: Record<string, string> }> = [];
+  if (remaining.size === 0) return out;
+  const consumer = kafka.consumer({ groupId: `reader-${randomBytes(6).toString('hex')}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      out.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers });
+      if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
+      if (remaining.size === 0) done();
+    },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([finished, new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`timed out reading ${topic}`)), 60_000)))]);
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect();
+  }
+  return out;
+}
+
+/** The DLQ's distinct source offsets ("partition:offset" keys). */
+export async function dlqKeys(s: Scenario): Promise<Set<string>> {
+  return new Set((await readTopic(s.kafka, s.topics.dlq)).map((m) => m.key as string));
+}
+
+/**
+ * The product-sums topic as the speed pipeline sees it: per source partition, drop any flush whose
+ * lastOffset is at or below the highest already applied; the rest must sum to the expected totals.
+ */
+export async function speedSideSums(s: Scenario): Promise<Map<string, Sums>> {
+  // The speed pipeline's rule (apps/speed-pipeline/src/flush-dedupe.ts): per source partition keep the
+  // highest applied lastOffset and the keys applied for it; older flushes and repeated keys are replays.
+  const high = new Map<number, { last: bigint; keys: Set<string> }>();
+  const out = new Map<string, Sums>();
+  for (const m of await readTopic(s.kafka, s.topics.sums)) {
+    const sum = decodeProductSum(m.value as Buffer);
+    const last = BigInt(sum.lastOffset);
+    const cellKey = `${sum.minuteStartMs}|${sum.productId}`;
+    const h = high.get(sum.sourcePartition);
+    if (h && last < h.last) continue;
+    if (h && last === h.last) {
+      if (h.keys.has(cellKey)) continue;
+      h.keys.add(cellKey);
+    } else {
+      high.set(sum.sourcePartition, { last, keys: new Set([cellKey]) });
+    }
+    const key = `${hourStartMs(sum.minuteStartMs)}|${sum.productId}`;
+    const acc = out.get(key) ?? { units: 0n, revenueCents: 0n, orders: 0n };
+    acc.units += BigInt(sum.units);
+    acc.revenueCents += BigInt(sum.revenueCents);
+    acc.orders += BigInt(sum.orders);
+    out.set(key, acc);
+  }
+  return out;
+}
+
+export function expectSpeedSideMatches(actual: Map<string, Sums>, items: Produced[]): void {
+  expect(plain(actual)).toEqual(plain(expectedSums(items)));
+}
+
+/** Prints a child's last log lines when a test fails (call in a catch). */
+export function dumpOutput(label: string, child: Child | undefined, lines = 60): void {
+  if (!child) return;
+  process.stderr.write(`--- ${label} (last ${lines} lines) ---\n${child.output.slice(-lines).join('\n')}\n`);
+}
