@@ -1,3 +1,4 @@
+/// <reference path="../vendor.d.ts" />
 /**
  * LZ4 *frame* format (https://github.com/lz4/lz4/blob/dev/doc/lz4_Frame_format.md), which
  * is what Kafka puts in an LZ4-compressed record batch (KIP-57; Java's Lz4BlockOutputStream).

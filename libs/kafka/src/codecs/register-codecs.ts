@@ -1,3 +1,4 @@
+/// <reference path="../vendor.d.ts" />
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
 import SnappyCodec from 'kafkajs-snappy';
 import { Lz4Codec } from './lz4-codec';

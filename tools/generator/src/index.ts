@@ -1,0 +1,3 @@
+export * from './random';
+export * from './catalog';
+export * from './events';
