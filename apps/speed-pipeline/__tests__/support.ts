@@ -121,10 +121,13 @@ export async function startInProcess(
   return { pipeline, stop: () => pipeline.stop() };
 }
 
-/** `tsx src/main.ts` as a child process; resolves its exit. */
+/**
+ * `src/main.ts` under tsx as ONE child process (`node --import tsx`, not the `tsx` wrapper, whose
+ * SIGKILL would orphan the real process); resolves its exit.
+ */
 export function startChild(env: Record<string, string>): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
   const root = join(__dirname, '..');
-  const child = spawn(join(root, '../../node_modules/.bin/tsx'), ['src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: { ...process.env, METRICS_PORT: '0', LOG_LEVEL: process.env.SPEED_TEST_LOG ?? 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],

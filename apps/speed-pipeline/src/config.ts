@@ -21,12 +21,21 @@ export const configSchema = z.object({
     .int(60_000)
     .default(48 * 3_600_000)
     .describe('a window closes (late records dropped, memory freed; rows kept for the batch layer) once the event-time watermark passes its end by this much'),
+  KAFKA_MAX_BYTES_PER_PARTITION: env.int(1024).default(1_048_576).describe('largest fetch per partition, bytes (1 MiB)'),
+  KAFKA_SESSION_TIMEOUT_MS: env
+    .int(6000)
+    .default(30_000)
+    .describe('consumer group session timeout, ms: how long a crashed instance keeps its shards before the group reassigns them'),
   METRICS_PORT: env.port().default(9466).describe('port of /metrics and /healthz (0: any free port)'),
   LOG_LEVEL: env.logLevel(),
   SPEED_TEST_KILL_AFTER_RECORDS: env
     .int(1)
     .optional()
     .describe('TEST HOOK: SIGKILL this process after applying this many records (crash-recovery tests only)'),
+  SPEED_TEST_KILL_AFTER_WRITES: env
+    .int(1)
+    .optional()
+    .describe('TEST HOOK: SIGKILL this process right after this many shard transactions commit, before the Kafka offset commit'),
 });
 
 export type SpeedConfig = z.output<typeof configSchema>;

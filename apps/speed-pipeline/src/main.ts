@@ -24,6 +24,9 @@ runMain(async () => {
   const knex = createDb(config.DATABASE_URL, { pool: { min: 0, max: 4 }, applicationName: `hitboard-${APP}` });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger: log.child({ component: 'kafkajs' }) });
   const killAfter = config.SPEED_TEST_KILL_AFTER_RECORDS;
+  const killAfterWrites = config.SPEED_TEST_KILL_AFTER_WRITES;
+  // Test hooks: crash without any cleanup at a named point.
+  const kill = () => process.kill(process.pid, 'SIGKILL');
   const pipeline = new SpeedPipeline({
     kafka,
     knex,
@@ -35,13 +38,10 @@ runMain(async () => {
     topk: { eps: config.SKETCH_EPS, delta: config.SKETCH_DELTA, seed: config.SKETCH_SEED, capacity: config.CANDIDATES },
     writeIntervalMs: config.WRITE_INTERVAL_MS,
     horizonMs: config.WINDOW_HORIZON_MS,
-    ...(killAfter !== undefined
-      ? {
-          onRecordApplied: (n: number) => {
-            if (n >= killAfter) process.kill(process.pid, 'SIGKILL'); // test hook: crash without any cleanup
-          },
-        }
-      : {}),
+    maxBytesPerPartition: config.KAFKA_MAX_BYTES_PER_PARTITION,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    ...(killAfter !== undefined ? { onRecordApplied: (n: number) => void (n >= killAfter && kill()) } : {}),
+    ...(killAfterWrites !== undefined ? { onShardWritten: (n: number) => void (n >= killAfterWrites && kill()) } : {}),
   });
   const ops = await startOpsServer({ port: config.METRICS_PORT, registry, health: () => pipeline.health() });
   log.info({ topic: config.SPEED_TOPIC, groupId: config.SPEED_GROUP_ID, zone: config.REPORTING_TIME_ZONE, opsPort: ops.port }, 'starting');

@@ -20,8 +20,13 @@ export interface SpeedPipelineOptions {
   horizonMs: number; // see ShardState: closes windows this long after their end (event time)
   /** Rows per window written to speed_table: top N by units ∪ top N by revenue. */
   rowsPerWindow?: number; // default TOP_N_STORED (1000)
+  maxBytesPerPartition?: number; // default 1 MiB (kafkajs' default)
+  sessionTimeoutMs?: number; // default 30 s (kafkajs' default); a crashed instance's shards wait this long
+
   /** Test hook: called after each applied record with the running count. */
   onRecordApplied?: (count: number) => void;
+  /** Test hook: called after each shard transaction commits (before the Kafka offset commit) with the running count. */
+  onShardWritten?: (count: number) => void;
 }
 
 /** A shard checkpointed further than the fetch position by more than this is sought to, not skipped through. */
@@ -47,6 +52,8 @@ export class SpeedPipeline {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private applied = 0;
+  private writes = 0;
+  private assigned: number[] = [];
   private crashed: Error | undefined;
   private lastWriteOkMs = Date.now();
   private readonly lastWrittenOffset = new Map<number, bigint>();
@@ -54,9 +61,20 @@ export class SpeedPipeline {
   private readonly soughtTo = new Map<number, bigint>();
 
   constructor(private readonly options: SpeedPipelineOptions) {
-    this.consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
+    });
     this.store = new SpeedStore(options.knex, options.topic);
     this.shardOptions = { registry: options.registry, topk: options.topk, horizonMs: options.horizonMs };
+  }
+
+  /** Partitions Kafka assigned this instance at the last rebalance. */
+  assignment(): number[] {
+    return [...this.assigned].sort((a, b) => a - b);
   }
 
   /** Partitions this instance holds state for. */
@@ -74,6 +92,7 @@ export class SpeedPipeline {
     const { consumer, log } = this;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const assigned = new Set(e.payload.memberAssignment[this.options.topic] ?? []);
+      this.assigned = [...assigned];
       log.info({ shards: [...assigned].sort((a, b) => a - b) }, 'shards assigned');
       // Revoked shards leave memory; whoever owns them now resumes from the last checkpoint. Kept
       // shards stay: nobody else consumed them meanwhile, and kafkajs restarts their fetch at the
@@ -245,6 +264,8 @@ export class SpeedPipeline {
     }
     this.lastWrittenOffset.set(partition, write.nextOffset);
     this.lastWriteOkMs = Date.now();
+    this.writes += 1;
+    this.options.onShardWritten?.(this.writes);
     this.options.metrics.windowsOpen.set({ shard: String(partition) }, state.windows.size);
     try {
       await this.consumer.commitOffsets([{ topic: this.options.topic, partition, offset: write.nextOffset.toString() }]);

@@ -1,0 +1,106 @@
+import type { Kafka, Producer } from 'kafkajs';
+import { TABLES, VIEWS, type ProductSum } from '@hitboard/schema';
+import { DEFAULT_CANDIDATES, DEFAULT_SKETCH_PARAMS } from '@hitboard/topk';
+import { freshDatabase, type FreshDatabase } from '@hitboard/testkit';
+import { createTopic, describeWithKafka, flushOf, publish, startInProcess, testKafka, unique, waitFor, waitForCheckpoints, type InProcess } from './support';
+
+const HOUR = Date.parse('2026-11-22T07:00:00Z');
+const PRODUCTS = 500;
+
+/** Zipf(1.1)-skewed sales over PRODUCTS products in one hour, pre-summed into flushes like the aggregator's. */
+function skewedStream(events: number): { flushes: ProductSum[][]; units: Map<string, number>; revenue: Map<string, number> } {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed / 2 ** 31);
+  const weights = Array.from({ length: PRODUCTS }, (_, i) => 1 / (i + 1) ** 1.1);
+  const total = weights.reduce((a, b) => a + b, 0);
+  const cdf: number[] = [];
+  weights.reduce((acc, w, i) => ((cdf[i] = (acc + w) / total), acc + w), 0);
+  const priceOf = (i: number) => 199 + ((i * 7919) % 5000); // cents: revenue ranks differ from unit ranks
+  const units = new Map<string, number>();
+  const revenue = new Map<string, number>();
+  const flushes: ProductSum[][] = [];
+  for (let source = 0; source < 4; source++) {
+    for (let f = 0; f < 10; f++) {
+      const cells = new Map<string, { productId: string; minuteStartMs: number; units: number; revenueCents: number }>();
+      for (let e = 0; e < events / 40; e++) {
+        const u = rand();
+        let i = cdf.findIndex((c) => c >= u);
+        if (i < 0) i = PRODUCTS - 1;
+        const productId = `sku-${String(i).padStart(4, '0')}`;
+        const minuteStartMs = HOUR + Math.floor(rand() * 60) * 60_000;
+        const qty = 1 + Math.floor(rand() * 3);
+        const key = `${minuteStartMs}|${productId}`;
+        const cell = cells.get(key) ?? { productId, minuteStartMs, units: 0, revenueCents: 0 };
+        cell.units += qty;
+        cell.revenueCents += qty * priceOf(i);
+        cells.set(key, cell);
+        units.set(productId, (units.get(productId) ?? 0) + qty);
+        revenue.set(productId, (revenue.get(productId) ?? 0) + qty * priceOf(i));
+      }
+      flushes.push(flushOf(source, f * 10_000, f * 10_000 + 9_999, [...cells.values()]));
+    }
+  }
+  return { flushes, units, revenue };
+}
+
+const top10 = (m: Map<string, number>) =>
+  [...m].sort(([pa, a], [pb, b]) => b - a || (pa < pb ? -1 : 1)).slice(0, 10).map(([productId, value]) => ({ productId, value }));
+
+describeWithKafka('two instances split the shards', () => {
+  let db: FreshDatabase;
+  let kafka: Kafka;
+  let producer: Producer;
+  let runs: InProcess[] = [];
+  beforeEach(async () => {
+    db = await freshDatabase();
+    kafka = testKafka();
+    producer = kafka.producer();
+    await producer.connect();
+  });
+  afterEach(async () => {
+    await Promise.all(runs.map((r) => r.stop()));
+    runs = [];
+    await producer.disconnect();
+    await db.drop();
+  });
+
+  it('serves the exact top 10 by units and by revenue of a skewed stream from top_1000, with honest bounds', async () => {
+    const topic = await createTopic(kafka, 4);
+    const group = unique('g');
+    // The production sketch and candidate sizes: the claim is about what ships.
+    const topk = { ...DEFAULT_SKETCH_PARAMS, capacity: DEFAULT_CANDIDATES };
+    runs = [await startInProcess(db.knex, topic, group, { topk, writeIntervalMs: 300, sessionTimeoutMs: 6000 })];
+    runs.push(await startInProcess(db.knex, topic, group, { topk, writeIntervalMs: 300, sessionTimeoutMs: 6000 }));
+    const [a, b] = runs.map((r) => r.pipeline) as [InProcess['pipeline'], InProcess['pipeline']];
+    await waitFor('both instances to hold disjoint shards covering the topic', async () => {
+      const [sa, sb] = [a.assignment(), b.assignment()];
+      return sa.length > 0 && sb.length > 0 && [...sa, ...sb].sort().join() === '0,1,2,3';
+    });
+
+    const { flushes, units, revenue } = skewedStream(40_000);
+    await publish(producer, topic, ...flushes);
+    await waitForCheckpoints(db.knex, kafka, topic, 90_000);
+    expect(a.assignedShards().length).toBeGreaterThan(0);
+    expect(b.assignedShards().length).toBeGreaterThan(0);
+    const shards = await db.knex(TABLES.speedTable).distinct('shard').orderBy('shard');
+    expect(shards.map((r: { shard: number }) => r.shard)).toEqual([0, 1, 2, 3]);
+
+    for (const [metric, exact] of [['units', units], ['revenue', revenue]] as const) {
+      const served = await db
+        .reader()(VIEWS.top1000)
+        .where({ interval: 'hour', window_start: new Date(HOUR), metric })
+        .orderBy('rank')
+        .limit(10)
+        .select<Array<{ product_id: string; units: bigint; revenue: bigint; error_bound: bigint; source: string }>>('product_id', 'units', 'revenue', 'error_bound', 'source');
+      expect(served.map((r) => r.product_id)).toEqual(top10(exact).map((e) => e.productId));
+      for (const row of served) {
+        const estimate = Number(metric === 'units' ? row.units : row.revenue);
+        const truth = exact.get(row.product_id)!;
+        expect(row.source).toBe('speed');
+        expect(Number(row.error_bound)).toBeGreaterThan(0);
+        expect(estimate).toBeGreaterThanOrEqual(truth); // a count-min estimate never undercounts
+        expect(estimate - truth).toBeLessThanOrEqual(Number(row.error_bound));
+      }
+    }
+  }, 180_000);
+});
