@@ -25,7 +25,7 @@ export function describeWithKafka(name: string, fn: () => void): void {
 export const unique = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
 export function testKafka(): Kafka {
-  return createKafka({ brokers: BROKERS, clientId: unique('speed-test'), logLevel: 'error' });
+  return createKafka({ brokers: BROKERS, clientId: unique('speed-test'), logLevel: 'nothing' });
 }
 
 export async function createTopic(kafka: Kafka, partitions: number): Promise<string> {
