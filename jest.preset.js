@@ -11,7 +11,8 @@ module.exports = {
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
   testTimeout: 60_000,
   // One Postgres per jest run for @hitboard/testkit's freshDatabase(): TEST_DATABASE_URL or DATABASE_URL
-  // if set, else an embedded server started here and removed afterwards. HITBOARD_TEST_PG=off skips it.
+  // if set, else an embedded server started here (~1-2 s) and removed afterwards. HITBOARD_TEST_PG=off skips
+  // it for one run; a project that never touches Postgres can set `globalSetup: undefined, globalTeardown: undefined`.
   globalSetup: path.join(__dirname, 'libs/testkit/src/jest-global-setup.ts'),
   globalTeardown: path.join(__dirname, 'libs/testkit/src/jest-global-teardown.ts'),
 };

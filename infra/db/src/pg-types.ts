@@ -20,7 +20,9 @@ const parseInt8Array = defaultParser(OID.int8Array, 'text') as (text: string) =>
  *   bigints back to `::bigint` in SQL (`sum(bigint)` is `numeric` in Postgres).
  * - `int4` / `int2` → `number`; `timestamptz` → `Date`; everything else is pg's default.
  *
- * Bind parameters may be `bigint`: pg sends `value.toString()`.
+ * Bind parameters may be `bigint`: pg sends `value.toString()`. (knex's TypeScript `Value` type omits
+ * bigint: object forms such as `where({ next_offset: n })` type-check; for `raw(sql, [n])` or
+ * `where('col', n)` pass `String(n)` or cast.)
  *
  * These parsers are per connection (passed as the client's `types`), so code that uses `pg`
  * directly keeps pg's global defaults untouched.
