@@ -7,11 +7,10 @@ import {
   flushIdOf,
   minuteStartMs,
   revenueCentsOf,
-  validateSaleEvent,
   type ProductSum,
   type Validation,
-  type ValidatorOptions,
 } from '@hitboard/schema';
+import { createFastValidator } from './fast-validate';
 import { PartitionBuffer } from './buffer/partition-buffer';
 import type { AggregatorConfig } from './config';
 import { RecentIds } from './dedupe/recent-ids';
@@ -76,7 +75,7 @@ export class Aggregator {
   private readonly admin: Admin;
   private readonly ledger: Ledger;
   private readonly states = new Map<number, PartitionState>();
-  private readonly validatorOptions: ValidatorOptions;
+  private readonly validateBytes: (bytes: Buffer) => Validation;
   /** Producer timestamp of the message being validated: "the future" is judged against it, so a replay decides the same. */
   private messageTimeMs = 0;
   private flushOrdinal = 0;
@@ -101,7 +100,7 @@ export class Aggregator {
     this.producer = o.kafka.producer({ allowAutoTopicCreation: false });
     this.admin = o.kafka.admin();
     this.ledger = new Ledger(o.knex, c.TOPIC_EVENTS);
-    this.validatorOptions = { currencies: c.CURRENCIES, maxBytes: c.MAX_EVENT_BYTES, now: () => this.messageTimeMs };
+    this.validateBytes = createFastValidator({ currencies: c.CURRENCIES, maxBytes: c.MAX_EVENT_BYTES, now: () => this.messageTimeMs });
   }
 
   async start(): Promise<void> {
@@ -313,7 +312,7 @@ export class Aggregator {
 
   private validate(value: Buffer | null): Validation {
     if (value === null) return { ok: false, rejection: { reason: 'invalid_json', message: 'the message has no value (a tombstone)' } };
-    return validateSaleEvent(value, this.validatorOptions);
+    return this.validateBytes(value);
   }
 
   /** The hot path: one message of the counted range. */

@@ -31,7 +31,6 @@ export function describeKafka(name: string, body: () => void): void {
     describe(name, () => it('needs a Kafka broker: set KAFKA_BROKERS (bash infra/kafka/kafka.sh start)', () => expect(brokers()).not.toBeNull()));
     return;
   }
-  // eslint-disable-next-line no-console
   console.warn(`SKIPPED "${name}": no KAFKA_BROKERS (start one with: bash infra/kafka/kafka.sh start)`);
   describe.skip(name, body);
 }

@@ -1,0 +1,226 @@
+/**
+ * Aggregator throughput against a bare kafkajs consumer reading the same topic, in the same run.
+ *
+ *   npx tsx bench/aggregator-throughput.ts --events 500000 [--partitions 6] [--products 5000]
+ *
+ * Needs a broker (KAFKA_BROKERS, default 127.0.0.1:19092: `bash infra/kafka/kafka.sh start`).
+ * Postgres: DATABASE_URL (an admin URL; a scratch database is created) or an embedded server.
+ * Fills a fresh topic with N realistic events (Zipf-skewed products), then times, from group join
+ * to the last offset: (1) a bare kafkajs consumer that decodes nothing; (2) the real aggregator
+ * (validation, dedupe, pre-summing, Parquet lake, ledger, product-sums publish) until the ledger
+ * holds every offset. Progress on stderr; the result (events/s of both and the ratio) on stdout.
+ */
+import { execSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { SingleBar } from 'cli-progress';
+import pino from 'pino';
+import { Client } from 'pg';
+import { Registry } from 'prom-client';
+import { createDb, migrateLatest, startEmbeddedPostgres, type EmbeddedPostgresServer } from '@hitboard/db';
+import { createKafka } from '@hitboard/kafka';
+import { TABLES } from '@hitboard/schema';
+import { Aggregator } from '../apps/aggregator/src/aggregator';
+import { readConfig } from '../apps/aggregator/src/config';
+import { ParquetWriter } from '../apps/aggregator/src/lake/parquet-writer';
+import { createAggregatorMetrics } from '../apps/aggregator/src/metrics';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(
+    'Usage: npx tsx bench/aggregator-throughput.ts [--events N=200000] [--partitions P=6] [--products K=5000]\n' +
+      'Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (admin URL; default: an embedded Postgres)\n',
+  );
+  process.exit(0);
+}
+
+const EVENTS = arg('events', 200_000);
+const PARTITIONS = arg('partitions', 6);
+const PRODUCTS = arg('products', 5000);
+const BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+
+/** Zipf(s=1.1) product sampler via the inverse CDF over a precomputed table. */
+function zipfSampler(n: number, s = 1.1): () => number {
+  const cdf = new Float64Array(n);
+  let total = 0;
+  for (let k = 1; k <= n; k++) cdf[k - 1] = total += 1 / k ** s;
+  return () => {
+    const u = Math.random() * total;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((cdf[mid] as number) < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+async function fill(topic: string): Promise<void> {
+  const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-fill', logLevel: 'error' });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }] });
+  await admin.disconnect();
+  const producer = kafka.producer();
+  await producer.connect();
+  const product = zipfSampler(PRODUCTS);
+  const bar = new SingleBar({ format: 'fill      [{bar}] {value}/{total} events', stream: process.stderr });
+  bar.start(EVENTS, 0);
+  const now = Date.now();
+  const channels = ['web', 'app', 'store', 'marketplace'];
+  for (let sent = 0; sent < EVENTS; ) {
+    const n = Math.min(5000, EVENTS - sent);
+    const messages = Array.from({ length: n }, (_, j) => {
+      const i = sent + j;
+      const productId = `p-${product()}`;
+      const event = {
+        event_id: `b-${i}-${randomBytes(4).toString('hex')}`,
+        order_id: `o-${Math.floor(i / 3)}`,
+        product_id: productId,
+        quantity: 1 + (i % 4),
+        unit_price_cents: 199 + ((i * 7919) % 20000),
+        currency: 'USD',
+        // Event time advances over 5 minutes: a busy shop's peak, compressed into one topic.
+        occurred_at: new Date(now - 300_000 + Math.floor((i / EVENTS) * 300_000)).toISOString(),
+        store_id: `s-${i % 50}`,
+        user_id: `u-${(i * 31) % 100_000}`,
+        lat: 52.52,
+        lon: 13.4,
+        channel: channels[i % 4],
+      };
+      return { key: productId, value: JSON.stringify(event) };
+    });
+    await producer.send({ topic, acks: -1, messages });
+    sent += n;
+    bar.update(sent);
+  }
+  bar.stop();
+  await producer.disconnect();
+}
+
+async function bareConsumer(topic: string): Promise<number> {
+  const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-bare', logLevel: 'error' });
+  // The same fetch settings as the aggregator's consumer.
+  const consumer = kafka.consumer({ groupId: `bench-bare-${randomBytes(4).toString('hex')}`, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 32 * 1024 * 1024, maxWaitTimeInMs: 250 });
+  let joinedAt = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => (joinedAt ||= performance.now()));
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let count = 0;
+  let done!: (ms: number) => void;
+  const finished = new Promise<number>((r) => (done = r));
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset }) => {
+      count += batch.messages.length;
+      const last = batch.messages[batch.messages.length - 1];
+      if (last) resolveOffset(last.offset);
+      if (count >= EVENTS) done(performance.now() - joinedAt);
+    },
+  });
+  const ms = await finished;
+  await consumer.disconnect();
+  return ms;
+}
+
+async function aggregator(topic: string, adminUrl: string): Promise<number> {
+  const dbName = `bench_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const knex = createDb(url.toString(), { pool: { max: 4 } });
+  await migrateLatest(knex);
+  const lakeDir = mkdtempSync(join(tmpdir(), 'bench-lake-'));
+  const config = readConfig({
+    KAFKA_BROKERS: BROKERS.join(','),
+    KAFKA_GROUP_ID: `bench-agg-${randomBytes(4).toString('hex')}`,
+    TOPIC_EVENTS: topic,
+    TOPIC_DLQ: `${topic}-dlq`,
+    TOPIC_PRODUCT_SUMS: `${topic}-sums`,
+    DATABASE_URL: url.toString(),
+    LAKE_DIR: lakeDir,
+    FLUSH_INTERVAL_MS: '1000',
+  });
+  const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-agg', logLevel: 'error' });
+  const setup = kafka.admin();
+  await setup.connect();
+  await setup.createTopics({ waitForLeaders: true, topics: [{ topic: config.TOPIC_DLQ }, { topic: config.TOPIC_PRODUCT_SUMS, numPartitions: PARTITIONS }] });
+  await setup.disconnect();
+  let joinedAt = 0;
+  const logger = pino({ level: 'info' }, { write: (line: string) => void (line.includes('partitions assigned') && (joinedAt ||= performance.now())) });
+  const writer = await ParquetWriter.create(lakeDir);
+  const agg = new Aggregator({ config, kafka, knex, writer, log: logger, metrics: createAggregatorMetrics(new Registry()) });
+  await agg.start();
+  const bar = new SingleBar({ format: 'aggregate [{bar}] {value}/{total} offsets in the ledger', stream: process.stderr });
+  bar.start(EVENTS, 0);
+  let ms = 0;
+  for (;;) {
+    const [row] = await knex(TABLES.ingestOffsets).where({ topic }).sum<{ s: string }[]>({ s: 'next_offset' });
+    const n = Number(row?.s ?? 0);
+    bar.update(n);
+    if (n >= EVENTS) {
+      ms = performance.now() - joinedAt;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  bar.stop();
+  await agg.stop();
+  writer.close();
+  await knex.destroy();
+  await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
+  await admin.end();
+  rmSync(lakeDir, { recursive: true, force: true });
+  return ms;
+}
+
+async function main(): Promise<void> {
+  let embedded: EmbeddedPostgresServer | null = null;
+  let adminUrl = process.env['DATABASE_URL'];
+  if (!adminUrl) {
+    log('starting an embedded Postgres…');
+    embedded = await startEmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), 'bench-pg-')), persistent: false, durable: false });
+    adminUrl = embedded.url;
+  }
+  try {
+    const topic = `bench-agg-${Date.now().toString(36)}`;
+    await fill(topic);
+    log('bare kafkajs consumer…');
+    const bareMs = await bareConsumer(topic);
+    log('aggregator…');
+    const aggMs = await aggregator(topic, adminUrl);
+    const bareRate = EVENTS / (bareMs / 1000);
+    const aggRate = EVENTS / (aggMs / 1000);
+    const cpu = execSync("lscpu | sed -n 's/^Model name: *//p'").toString().trim();
+    const result = {
+      date: new Date().toISOString().slice(0, 10),
+      machine: `${cpu}, ${execSync('nproc').toString().trim()} cores`,
+      node: process.version,
+      command: `npx tsx bench/aggregator-throughput.ts --events ${EVENTS} --partitions ${PARTITIONS} --products ${PRODUCTS}`,
+      events: EVENTS,
+      bareEventsPerSec: Math.round(bareRate),
+      aggregatorEventsPerSec: Math.round(aggRate),
+      ratio: Number((aggRate / bareRate).toFixed(3)),
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await embedded?.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
