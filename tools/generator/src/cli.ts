@@ -19,7 +19,7 @@ Options:
   --products N        catalog size                              (default 10000)
   --zipf S            Zipf exponent of product popularity       (default 1.0)
   --seed N            seed; the same seed makes the same events (default 1)
-  --from ISO|-Nh|-Nd  first event time, absolute or relative to now (default -1h)
+  --from ISO|now-Nh   first event time: an ISO instant, or now-30m/now-6h/now-7d (default now-1h)
   --to ISO|now        end of the time range                     (default now)
   --rate N            events per second, 0 = as fast as possible (default 0)
   --out kafka|stdout  where events go                           (default kafka)
@@ -31,10 +31,10 @@ Environment: KAFKA_BROKERS (host:port,…; default 127.0.0.1:19092), DATABASE_UR
 
 export function parseTime(value: string, nowMs: number): number {
   if (value === 'now') return nowMs;
-  const relative = /^-(\d+)([mhd])$/.exec(value);
+  const relative = /^now-(\d+)([mhd])$/.exec(value);
   if (relative) return nowMs - Number(relative[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 'm' | 'h' | 'd'];
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new Error(`not a time: ${value} (use an ISO instant, now, or -30m/-6h/-7d)`);
+  if (Number.isNaN(ms)) throw new Error(`not a time: ${value} (use an ISO instant, now, or now-30m/now-6h/now-7d)`);
   return ms;
 }
 
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
       products: { type: 'string', default: '10000' },
       zipf: { type: 'string', default: '1.0' },
       seed: { type: 'string', default: '1' },
-      from: { type: 'string', default: '-1h' },
+      from: { type: 'string', default: 'now-1h' },
       to: { type: 'string', default: 'now' },
       rate: { type: 'string', default: '0' },
       out: { type: 'string', default: 'kafka' },
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
         if (aheadMs > 0) await new Promise((r) => setTimeout(r, aheadMs));
       }
     };
-    const batchSize = ratePerSec > 0 ? Math.max(1, Math.min(1000, Math.round(ratePerSec / 10))) : 1000;
+    const batchSize = ratePerSec > 0 ? Math.max(1, Math.min(1000, Math.round(ratePerSec / 10))) : 5000;
     for (const event of events) {
       batch.push(event);
       if (batch.length >= batchSize) await flush();
