@@ -12,7 +12,7 @@ function runFixture(env: Record<string, string | undefined>): { status: number |
     testMatch: ['<rootDir>/__tests__/fixtures/needs-kafka.fixture.ts'],
     transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: { module: 'commonjs', moduleResolution: 'node' } }] },
   };
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, KAFKA_BROKERS: undefined, CI: undefined, KAFKA_REQUIRED: undefined, ...env };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, KAFKA_BROKERS: undefined, CI: undefined, KAFKA_REQUIRED: undefined, FORCE_COLOR: '0', ...env };
   for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
   const r = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--config', JSON.stringify(config), '--ci'], {
     cwd: TESTKIT,
@@ -20,7 +20,8 @@ function runFixture(env: Record<string, string | undefined>): { status: number |
     encoding: 'utf8',
     timeout: 60_000,
   });
-  return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
+  // eslint-disable-next-line no-control-regex
+  return { status: r.status, output: `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '') };
 }
 
 describe('describeKafka', () => {

@@ -1,3 +1,6 @@
+// Ambient typings for the untyped codec packages must travel with the file that imports them, or
+// projects importing @hitboard/kafka (whose tsconfig does not include this lib's .d.ts) fail to typecheck.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="../vendor.d.ts" />
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
 import SnappyCodec from 'kafkajs-snappy';
