@@ -106,6 +106,30 @@ describe('CountMinSketch', () => {
     expect(() => s.plus(t)).toThrow(SafeIntegerOverflowError);
   });
 
+  it('addAllAt adds every plane in one pass, exactly like addAt per plane', () => {
+    fc.assert(
+      fc.property(streamArb(60), (stream) => {
+        const one = CountMinSketch.withDimensions(SMALL);
+        const offsets = new Uint32Array(SMALL.depth);
+        const estimates = new Float64Array(2);
+        for (const u of stream) {
+          one.addAllAt(one.hashInto(u.key, offsets), [u.units, u.revenueCents], estimates);
+          expect(estimates[0]).toBe(one.estimate(u.key, 0));
+          expect(estimates[1]).toBe(one.estimate(u.key, 1));
+        }
+        expect(one.equals(build(stream))).toBe(true);
+      }),
+    );
+  });
+
+  it('addAllAt checks every count before changing any plane', () => {
+    const s = CountMinSketch.withDimensions(SMALL);
+    const offsets = s.hashInto('k', new Uint32Array(SMALL.depth));
+    expect(() => s.addAllAt(offsets, [5, -1], new Float64Array(2))).toThrow(InvalidCountError);
+    expect(() => s.addAllAt(offsets, [5], new Float64Array(2))).toThrow(/expected 2 counts/);
+    expect(s.totalCount(0)).toBe(0);
+  });
+
   it('rejects a plane out of range', () => {
     expect(() => CountMinSketch.withDimensions(SMALL).add('k', 1, 2)).toThrow(/plane 2 out of range/);
   });

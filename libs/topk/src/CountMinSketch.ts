@@ -28,6 +28,12 @@ export const MAX_PLANES = 8;
 /** 2^27 float64 counters = 1 GiB: anything larger is a configuration mistake. */
 export const MAX_COUNTERS = 2 ** 27;
 
+// See hash.ts: globals used in hot loops are read once.
+const imul = Math.imul;
+const isSafeInteger = Number.isSafeInteger;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const INF = Number.POSITIVE_INFINITY;
+
 const MAGIC = 0x4d434248; // 'HBCM' little-endian
 const VERSION = 1;
 /** Mixed into the seed for the second hash of the double-hashing pair. */
@@ -53,7 +59,7 @@ export function sketchDimensions(accuracy: SketchAccuracy): { width: number; dep
 
 /** Throws `InvalidCountError` unless `count` is a non-negative safe integer. */
 export function assertCount(count: number, what = 'count'): void {
-  if (!(count >= 0) || !Number.isSafeInteger(count)) {
+  if (!(count >= 0) || !isSafeInteger(count)) {
     throw new InvalidCountError(`${what} must be a non-negative safe integer, got ${count}`);
   }
 }
@@ -88,7 +94,11 @@ export class CountMinSketch {
   readonly depth: number;
   readonly seed: number;
   readonly planes: number;
-  /** Counters, laid out [plane][row][column]. */
+  /**
+   * Counters, laid out [row][column][plane]: the planes of one cell share a cache line, so
+   * adding a sale's units and revenue costs `depth` cache misses, not 2·depth (the sketch is
+   * larger than the cache, and misses are most of the cost of an add).
+   */
   private readonly counters: Float64Array;
   /** N per plane. */
   private readonly totals: Float64Array;
@@ -148,31 +158,32 @@ export class CountMinSketch {
   }
 
   /**
-   * Writes into `out[i]` the flat offset (row·width + column) of `key` in row i. Callers that
-   * touch several planes for one key hash once with this and use `addAt`/`estimateAt`.
+   * Writes into `out[i]` the offset of `key`'s cell in row i (plane 0 of it; plane p is at
+   * +p). Callers that touch several planes for one key hash once with this and then use
+   * `addAt` / `addAllAt` / `estimateAt`. `out` needs `depth` entries.
    */
   hashInto(key: string, out: Uint32Array): Uint32Array {
     const h1 = murmur3(key, this.seed);
     const h2 = murmur3(key, this.seed2);
     const width = this.width;
+    const planes = this.planes;
     for (let i = 0; i < this.depth; i++) {
-      out[i] = i * width + (fmix32((h1 + Math.imul(i, h2)) | 0) % width);
+      out[i] = (i * width + (fmix32((h1 + imul(i, h2)) | 0) % width)) * planes;
     }
     return out;
   }
 
-  /** Adds `count` at pre-hashed offsets and returns the new estimate. */
+  /** Adds `count` to `plane` at pre-hashed offsets and returns the new estimate. */
   addAt(offsets: Uint32Array, count: number, plane = 0): number {
     assertCount(count);
     this.checkPlane(plane);
     const total = this.totals[plane]! + count;
-    if (total > Number.MAX_SAFE_INTEGER) throw new SafeIntegerOverflowError(`sketch plane ${plane} total`, this.totals[plane]!, count);
+    if (total > MAX_SAFE) throw new SafeIntegerOverflowError(`sketch plane ${plane} total`, this.totals[plane]!, count);
     this.totals[plane] = total;
     const c = this.counters;
-    const base = plane * this.width * this.depth;
-    let min = Infinity;
+    let min = INF;
     for (let i = 0; i < this.depth; i++) {
-      const j = base + offsets[i]!;
+      const j = offsets[i]! + plane;
       const v = c[j]! + count;
       c[j] = v;
       if (v < min) min = v;
@@ -180,14 +191,41 @@ export class CountMinSketch {
     return min;
   }
 
-  /** The estimate at pre-hashed offsets. */
+  /**
+   * Adds `counts[p]` to every plane p at pre-hashed offsets in one pass over the rows, and
+   * writes each plane's new estimate into `estimates[p]`. Checks every count (and that no
+   * total overflows) before changing anything.
+   */
+  addAllAt(offsets: Uint32Array, counts: ArrayLike<number>, estimates: Float64Array): void {
+    const planes = this.planes;
+    if (counts.length !== planes) throw new TopKError(`expected ${planes} counts, got ${counts.length}`);
+    for (let p = 0; p < planes; p++) {
+      const count = counts[p]!;
+      assertCount(count);
+      if (this.totals[p]! + count > MAX_SAFE) throw new SafeIntegerOverflowError(`sketch plane ${p} total`, this.totals[p]!, count);
+    }
+    for (let p = 0; p < planes; p++) {
+      this.totals[p]! += counts[p]!;
+      estimates[p] = INF;
+    }
+    const c = this.counters;
+    for (let i = 0; i < this.depth; i++) {
+      const base = offsets[i]!;
+      for (let p = 0; p < planes; p++) {
+        const v = c[base + p]! + counts[p]!;
+        c[base + p] = v;
+        if (v < estimates[p]!) estimates[p] = v;
+      }
+    }
+  }
+
+  /** The estimate for `plane` at pre-hashed offsets. */
   estimateAt(offsets: Uint32Array, plane = 0): number {
     this.checkPlane(plane);
     const c = this.counters;
-    const base = plane * this.width * this.depth;
-    let min = Infinity;
+    let min = INF;
     for (let i = 0; i < this.depth; i++) {
-      const v = c[base + offsets[i]!]!;
+      const v = c[offsets[i]! + plane]!;
       if (v < min) min = v;
     }
     return min;
@@ -264,7 +302,7 @@ export class CountMinSketch {
    *
    *   u32 magic 'HBCM' | u8 version | u8 planes | u16 reserved (0)
    *   u32 width | u32 depth | u32 seed | f64 N × planes
-   *   counters as unsigned LEB128 varints, [plane][row][column]
+   *   counters as unsigned LEB128 varints, in memory order [row][column][plane]
    *
    * Varints: a wide sketch's counters are mostly small, so this is ~3x smaller than raw
    * float64s (the bench prints the size). `decode` validates everything it reads.
@@ -326,19 +364,23 @@ export class CountMinSketch {
       sketch.totals[p] = n;
     }
     const c = sketch.counters;
+    const totals = sketch.totals;
+    const rowSums = new Float64Array(planes);
     let i = 0;
-    for (let p = 0; p < planes; p++) {
-      const n = sketch.totals[p]!;
-      for (let row = 0; row < depth; row++) {
-        let rowSum = 0;
-        for (let col = 0; col < width; col++, i++) {
+    for (let row = 0; row < depth; row++) {
+      rowSums.fill(0);
+      for (let col = 0; col < width; col++) {
+        for (let p = 0; p < planes; p++, i++) {
           const v = r.varint('counter');
           c[i] = v;
-          rowSum += v; // stays exact: a partial sum above N (<= 2^53 - 1) is rejected at once
-          if (rowSum > n) throw new SketchDecodeError(`corrupt sketch: row ${row} of plane ${p} exceeds header N ${n}`);
+          // Stays exact: a partial sum above N (<= 2^53 - 1) is rejected at once.
+          const sum = (rowSums[p] = rowSums[p]! + v);
+          if (sum > totals[p]!) throw new SketchDecodeError(`corrupt sketch: row ${row} of plane ${p} exceeds header N ${totals[p]}`);
         }
-        if (rowSum !== n) {
-          throw new SketchDecodeError(`corrupt sketch: row ${row} of plane ${p} sums to ${rowSum}, header N is ${sketch.totals[p]}`);
+      }
+      for (let p = 0; p < planes; p++) {
+        if (rowSums[p] !== totals[p]) {
+          throw new SketchDecodeError(`corrupt sketch: row ${row} of plane ${p} sums to ${rowSums[p]}, header N is ${totals[p]}`);
         }
       }
     }

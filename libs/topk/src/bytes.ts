@@ -6,6 +6,9 @@ import { SketchDecodeError } from './errors';
  * arithmetic, since JS bit operators stop at 32 bits. Counters of a wide sketch are mostly
  * small, so varints make a checkpoint about 3x smaller than raw float64s.
  */
+const floor = Math.floor; // read once: see hash.ts
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
 export class ByteWriter {
   private buf: Uint8Array;
   private view: DataView;
@@ -54,7 +57,7 @@ export class ByteWriter {
     let p = this.pos;
     while (v > 0x0fffffff) {
       buf[p++] = (v % 128) | 0x80;
-      v = Math.floor(v / 128);
+      v = floor(v / 128);
     }
     while (v > 0x7f) {
       buf[p++] = (v & 0x7f) | 0x80;
@@ -129,7 +132,7 @@ export class ByteReader {
       result += (b & 0x7f) * scale;
       if (b < 0x80) {
         this.pos = p;
-        if (result > Number.MAX_SAFE_INTEGER) throw new SketchDecodeError(`${what} exceeds 2^53 - 1 at offset ${p}`);
+        if (result > MAX_SAFE) throw new SketchDecodeError(`${what} exceeds 2^53 - 1 at offset ${p}`);
         return result;
       }
       scale *= 128;
