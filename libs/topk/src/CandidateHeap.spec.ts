@@ -26,6 +26,16 @@ describe('CandidateHeap', () => {
     expect(new Set(heap.keys())).toEqual(new Set(['a', 'c']));
   });
 
+  it('updateIfPresent updates candidates only', () => {
+    const heap = new CandidateHeap(2);
+    heap.offer('a', 1);
+    heap.offer('b', 2);
+    expect(heap.updateIfPresent('a', 9)).toBe(true);
+    expect(heap.minKey).toBe('b');
+    expect(heap.updateIfPresent('z', 9)).toBe(false);
+    expect(heap.has('z')).toBe(false);
+  });
+
   it('restores order when the root is re-scored', () => {
     const heap = new CandidateHeap(3);
     heap.offer('a', 1);

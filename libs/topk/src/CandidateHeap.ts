@@ -66,6 +66,14 @@ export class CandidateHeap {
     return true;
   }
 
+  /** Sets `key`'s score if it is a candidate (one lookup); returns whether it was. */
+  updateIfPresent(key: string, score: number): boolean {
+    const i = this.indexOf.get(key);
+    if (i === undefined) return false;
+    this.update(i, score);
+    return true;
+  }
+
   /** Sets the weakest candidate's score (after re-estimating it) and restores heap order. */
   updateMin(score: number): void {
     if (this.keyAt.length > 0) this.update(0, score);

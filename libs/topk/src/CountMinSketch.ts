@@ -1,6 +1,6 @@
 import { ByteReader, ByteWriter } from './bytes';
 import { InvalidCountError, SafeIntegerOverflowError, SketchDecodeError, SketchParameterMismatchError, TopKError } from './errors';
-import { fmix32, murmur3 } from './hash';
+import { fmix32, murmur3Pair } from './hash';
 import type { Monoid } from './Monoid';
 
 /** Accuracy wanted from a sketch: additive error at most eps·N with probability 1 - delta. */
@@ -105,6 +105,7 @@ export class CountMinSketch {
   private readonly seed2: number;
   /** Scratch for `add`/`estimate` by key: one flat counter offset per row. */
   private readonly scratch: Uint32Array;
+  private readonly pair = new Uint32Array(2);
 
   private constructor(dims: SketchDimensions, counters?: Float64Array, totals?: Float64Array) {
     const { width, depth, seed, planes } = dims;
@@ -163,8 +164,9 @@ export class CountMinSketch {
    * `addAt` / `addAllAt` / `estimateAt`. `out` needs `depth` entries.
    */
   hashInto(key: string, out: Uint32Array): Uint32Array {
-    const h1 = murmur3(key, this.seed);
-    const h2 = murmur3(key, this.seed2);
+    const pair = murmur3Pair(key, this.seed, this.seed2, this.pair);
+    const h1 = pair[0]!;
+    const h2 = pair[1]!;
     const width = this.width;
     const planes = this.planes;
     for (let i = 0; i < this.depth; i++) {

@@ -138,10 +138,7 @@ export class TopKSketch {
     // stored score is either not a candidate, or a candidate whose stored score already
     // equals its estimate (stored <= estimate <= weakest <= stored).
     if (full && !(score > heap.minScore)) return;
-    if (heap.has(key)) {
-      heap.offer(key, score);
-      return;
-    }
+    if (heap.updateIfPresent(key, score)) return;
     if (full) {
       // The weakest candidate's stored score is a lower bound of its estimate now: refresh it
       // before evicting it, so a key only enters by beating a current estimate.

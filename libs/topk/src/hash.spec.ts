@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { fmix32, murmur3, murmur3Bytes, wellFormedKey } from './hash';
+import { fmix32, murmur3, murmur3Bytes, murmur3Pair, wellFormedKey } from './hash';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -45,6 +45,19 @@ describe('murmur3', () => {
         const h = murmur3(key, 42);
         return Number.isInteger(h) && h >= 0 && h <= 0xffffffff;
       }),
+    );
+  });
+});
+
+describe('murmur3Pair', () => {
+  it('equals murmur3 under each seed, for any string', () => {
+    const out = new Uint32Array(2);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.nat(), fc.nat(), (key, a, b) => {
+        murmur3Pair(key, a, b, out);
+        expect([out[0], out[1]]).toEqual([murmur3(key, a), murmur3(key, b)]);
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -37,10 +37,14 @@ function mixK(k: number): number {
   return imul(k, C2);
 }
 
-function mixH(h: number, k: number): number {
-  h ^= mixK(k);
+function round(h: number, mixedK: number): number {
+  h ^= mixedK;
   h = (h << 13) | (h >>> 19);
   return (imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function mixH(h: number, k: number): number {
+  return round(h, mixK(k));
 }
 
 function tail(h: number, k: number, len: number): number {
@@ -85,6 +89,59 @@ function murmur3Ascii(key: string, seed: number): number {
     k |= c << shift;
   }
   return tail(h, k, len);
+}
+
+/**
+ * murmur3 of one ASCII string under two seeds in one pass (the block mixing is shared; the
+ * results are exactly murmur3(key, seedA) and murmur3(key, seedB)). Returns false, leaving
+ * `out` alone, as soon as a non-ASCII code unit appears.
+ */
+function murmur3PairAscii(key: string, seedA: number, seedB: number, out: Uint32Array): boolean {
+  const len = key.length;
+  let ha = seedA | 0;
+  let hb = seedB | 0;
+  const blocks = len & ~3;
+  let i = 0;
+  for (; i < blocks; i += 4) {
+    const c0 = key.charCodeAt(i);
+    const c1 = key.charCodeAt(i + 1);
+    const c2 = key.charCodeAt(i + 2);
+    const c3 = key.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) > 0x7f) return false;
+    const km = mixK(c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
+    ha = round(ha, km);
+    hb = round(hb, km);
+  }
+  let k = 0;
+  for (let shift = 0; i < len; i++, shift += 8) {
+    const c = key.charCodeAt(i);
+    if (c > 0x7f) return false;
+    k |= c << shift;
+  }
+  const km = (len & 3) !== 0 ? mixK(k) : 0;
+  out[0] = fmix32(ha ^ km ^ len);
+  out[1] = fmix32(hb ^ km ^ len);
+  return true;
+}
+
+function murmur3PairBytes(bytes: Uint8Array, len: number, seedA: number, seedB: number, out: Uint32Array): void {
+  let ha = seedA | 0;
+  let hb = seedB | 0;
+  const blocks = len & ~3;
+  let i = 0;
+  for (; i < blocks; i += 4) {
+    const km = mixK(bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+    ha = round(ha, km);
+    hb = round(hb, km);
+  }
+  let k = 0;
+  const rest = len & 3;
+  if (rest === 3) k ^= bytes[i + 2]! << 16;
+  if (rest >= 2) k ^= bytes[i + 1]! << 8;
+  if (rest >= 1) k ^= bytes[i]!;
+  const km = rest !== 0 ? mixK(k) : 0;
+  out[0] = fmix32(ha ^ km ^ len);
+  out[1] = fmix32(hb ^ km ^ len);
 }
 
 let scratch = new Uint8Array(256);
@@ -147,4 +204,16 @@ interface WellFormedString {
 export function wellFormedKey(key: string): string {
   const s = key as unknown as WellFormedString;
   return s.isWellFormed() ? key : s.toWellFormed();
+}
+
+/**
+ * Writes murmur3(key, seedA) into out[0] and murmur3(key, seedB) into out[1], reading the key
+ * once: the two hashes a count-min sketch derives its rows from.
+ */
+export function murmur3Pair(key: string, seedA: number, seedB: number, out: Uint32Array): Uint32Array {
+  if (!murmur3PairAscii(key, seedA, seedB, out)) {
+    const len = utf8IntoScratch(key); // may replace `scratch`
+    murmur3PairBytes(scratch, len, seedA, seedB, out);
+  }
+  return out;
 }
