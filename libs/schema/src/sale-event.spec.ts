@@ -1,4 +1,15 @@
-import { minuteStartMs, REJECTION_REASONS, revenueCentsOf, validateSaleEvent, type RejectionReason, type ValidatorOptions } from './sale-event';
+import fc from 'fast-check';
+import {
+  acceptSaleEvent,
+  minuteStartMs,
+  parseInstantMs,
+  REJECTION_REASONS,
+  revenueCentsOf,
+  validateSaleEvent,
+  validateSaleEventCarefully,
+  type RejectionReason,
+  type ValidatorOptions,
+} from './sale-event';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 const opts: ValidatorOptions = { now: () => NOW };
@@ -82,6 +93,97 @@ describe('validateSaleEvent', () => {
   it('honours configured currencies and limits', () => {
     expect(reasonOf({ ...good, currency: 'EUR' }, { ...opts, currencies: ['USD', 'EUR'] })).toBe('ok');
     expect(reasonOf({ ...good, quantity: 11 }, { ...opts, maxQuantity: 10 })).toEqual({ reason: 'invalid_quantity', field: 'quantity' });
+  });
+});
+
+describe('the fast path decides exactly like the careful (zod) path', () => {
+  const anyValue = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.string({ maxLength: 5 }),
+    fc.integer({ min: -5, max: 20_000 }),
+    fc.double(),
+    fc.constantFrom(1.5, 1e12, 0, -0, 10_000, 10_001, 100_000_000, 100_000_001, 90, -90, 90.0001, 180, -180.5),
+    fc.constantFrom('', 'XYZ', 'EUR', 'USD', 'app', 'fax', 'store', 'marketplace'),
+    fc.constantFrom(
+      '2026-11-22T11:00:00',
+      '2026-11-22T13:00:00Z',
+      '2026-11-22T12:14:59.999Z',
+      '2026-11-22T12:15:00.001Z',
+      '1999-12-31T23:59:59.999Z',
+      '2000-01-01T00:00:00.000Z',
+      '2026-11-22T17:29:30+05:30',
+      '2026-02-30T10:00:00.000Z',
+      '2026-01-01T24:00:00.000Z',
+      '2026-13-01T00:00:00.000Z',
+      '2026-11-22T11:59:30.123z',
+      '2026-11-22 11:59:30.123Z',
+    ),
+    fc.constant('x'.repeat(128)),
+    fc.constant('x'.repeat(129)),
+    fc.constant(['a']),
+    fc.constant({}),
+  );
+  const keys = [...Object.keys(good), 'extra'];
+  const options = fc.record(
+    {
+      currencies: fc.constantFrom(['USD'], ['USD', 'EUR'], ['EUR']),
+      maxQuantity: fc.constantFrom(10, 10_000),
+      maxUnitPriceCents: fc.constantFrom(5000, 100_000_000),
+      maxFutureMs: fc.constantFrom(0, 15 * 60_000),
+    },
+    { requiredKeys: [] },
+  );
+  // Either a clock in the options or a nowMs argument (the aggregator's way), around NOW.
+  const clock = fc.integer({ min: -7_200_000, max: 7_200_000 }).map((d) => NOW + d);
+
+  it('on mutated events, as bytes, strings and parsed values', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...keys), anyValue, { maxKeys: 4 }), options, clock, fc.boolean(), (patch, o, nowMs, viaArg) => {
+        const event: Record<string, unknown> = { ...good, ...patch };
+        for (const [k, v] of Object.entries(patch)) if (v === undefined) delete event[k];
+        const opt: ValidatorOptions = viaArg ? o : { ...o, now: () => nowMs };
+        const arg = viaArg ? nowMs : undefined;
+        const careful = validateSaleEventCarefully(event, opt, arg);
+        // The fast path accepts exactly the valid events, with the same result, and never refuses.
+        expect(acceptSaleEvent(event, opt, arg) ?? { ok: false }).toEqual(careful.ok ? careful : { ok: false });
+        const bytes = Buffer.from(JSON.stringify(event));
+        expect(validateSaleEvent(bytes, opt, arg)).toEqual(validateSaleEventCarefully(bytes, opt, arg));
+        expect(validateSaleEvent(event, opt, arg)).toEqual(careful);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('drops unknown fields, like zod', () => {
+    const result = validateSaleEvent(JSON.stringify({ ...good, extra: 1 }), opts);
+    expect(result).toEqual({ ok: true, event: good, occurredAtMs: Date.parse(good.occurred_at) });
+    expect(result.ok && Object.keys(result.event).sort()).toEqual(Object.keys(good).sort());
+  });
+
+  it('judges "the future" against nowMs when given, before the options clock', () => {
+    const event = { ...good, occurred_at: '2026-11-22T13:00:00Z' };
+    expect(reasonOf(event, { now: () => NOW })).toEqual({ reason: 'future_timestamp', field: 'occurred_at' });
+    expect(validateSaleEvent(event, { now: () => NOW }, NOW + 3_600_000).ok).toBe(true);
+    expect(validateSaleEvent(event, {}, NOW).ok).toBe(false);
+  });
+
+  it('reads instants exactly like the ISO regex + Date.parse', () => {
+    const reference = (s: string) => (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/.test(s) ? Date.parse(s) : NaN);
+    const instant = fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }).map((d) => d.toISOString());
+    // toISOString's form, then with one character replaced (digits out of range, separators, zones).
+    const mutated = fc.tuple(instant, fc.nat(23), fc.constantFrom('0', '2', '3', '4', '9', 'Z', 'z', '+', '-', ':', '.', 'T', ' ')).map(
+      ([s, i, c]) => s.slice(0, i) + c + s.slice(i + 1),
+    );
+    fc.assert(
+      fc.property(fc.oneof(instant, mutated, fc.string({ maxLength: 26 })), (s) => {
+        expect(parseInstantMs(s)).toBe(reference(s));
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const s of ['2026-02-29T00:00:00.000Z', '2024-02-29T00:00:00.000Z', '2026-04-31T00:00:00.000Z', '1970-01-01T00:00:00.000Z', '0000-03-01T00:00:00.000Z']) {
+      expect(parseInstantMs(s)).toBe(reference(s));
+    }
   });
 });
 
