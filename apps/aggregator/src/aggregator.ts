@@ -7,10 +7,11 @@ import {
   flushIdOf,
   minuteStartMs,
   revenueCentsOf,
+  validateSaleEvent,
   type ProductSum,
   type Validation,
+  type ValidatorOptions,
 } from '@hitboard/schema';
-import { createFastValidator } from './fast-validate';
 import { PartitionBuffer } from './buffer/partition-buffer';
 import type { AggregatorConfig } from './config';
 import { RecentIds } from './dedupe/recent-ids';
@@ -60,6 +61,13 @@ interface PartitionState {
   revoked: boolean;
 }
 
+/** The consumer's fetch settings (bench/aggregator-throughput.ts gives its bare baseline the same). */
+export const AGGREGATOR_FETCH = {
+  maxBytesPerPartition: 4 * 1024 * 1024, // 4 MiB: ~14k events of ~290 bytes per partition per fetch
+  maxBytes: 32 * 1024 * 1024,
+  maxWaitTimeInMs: 250,
+} as const;
+
 const TICK_MAX_MS = 1000;
 const LAG_POLL_MS = 2000;
 const PUBLISH_CHUNK = 5000;
@@ -75,9 +83,8 @@ export class Aggregator {
   private readonly admin: Admin;
   private readonly ledger: Ledger;
   private readonly states = new Map<number, PartitionState>();
-  private readonly validateBytes: (bytes: Buffer) => Validation;
-  /** Producer timestamp of the message being validated: "the future" is judged against it, so a replay decides the same. */
-  private messageTimeMs = 0;
+  /** One options object for every event (nothing allocated per call). */
+  private readonly validatorOptions: ValidatorOptions;
   private flushOrdinal = 0;
   private timer: NodeJS.Timeout | null = null;
   private lastLagPollMs = 0;
@@ -92,15 +99,13 @@ export class Aggregator {
       sessionTimeout: c.KAFKA_SESSION_TIMEOUT_MS,
       rebalanceTimeout: 60_000,
       heartbeatInterval: Math.max(500, Math.floor(c.KAFKA_SESSION_TIMEOUT_MS / 10)),
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
-      maxWaitTimeInMs: 250,
+      ...AGGREGATOR_FETCH,
       allowAutoTopicCreation: false,
     });
     this.producer = o.kafka.producer({ allowAutoTopicCreation: false });
     this.admin = o.kafka.admin();
     this.ledger = new Ledger(o.knex, c.TOPIC_EVENTS);
-    this.validateBytes = createFastValidator({ currencies: c.CURRENCIES, maxBytes: c.MAX_EVENT_BYTES, now: () => this.messageTimeMs });
+    this.validatorOptions = { currencies: c.CURRENCIES, maxBytes: c.MAX_EVENT_BYTES };
   }
 
   async start(): Promise<void> {
@@ -279,45 +284,63 @@ export class Aggregator {
     }
     st.seekConfirmed = true;
     const nowMs = Date.now();
+    const maxKeys = this.o.config.FLUSH_MAX_KEYS;
     let consumed = 0;
-    for (const message of messages) {
-      if (!ctl.isRunning() || ctl.isStale()) break;
+    // resolveOffset turns the offset into a Long (a measurable cost per message): resolve the last
+    // handled offset once per batch, and before every flush (a flush may reset and seek).
+    let unresolved: string | null = null;
+    const resolveHandled = (): void => {
+      if (unresolved !== null) ctl.resolveOffset(unresolved);
+      unresolved = null;
+    };
+    for (let i = 0; i < messages.length; i++) {
+      // isStale builds a string key per call: ask every 64 messages. Reading a few more messages of
+      // a stale batch costs nothing: the flush's ledger CAS decides what counts.
+      if ((i & 63) === 0 && (!ctl.isRunning() || ctl.isStale())) break;
+      const message = messages[i] as KafkaMessage;
       const offset = Number(message.offset);
       if (offset < st.expectNext) continue;
       if (st.intended !== null && offset > st.intended.lastOffset) {
         // The intended range ended on an offset the log no longer shows: close it where it was declared.
+        resolveHandled();
         if (!(await this.flush(st, 'recovery', ctl.heartbeat, st.intended.lastOffset))) break;
       }
       st.expectNext = offset + 1;
-      this.messageTimeMs = Number(message.timestamp) > 0 ? Number(message.timestamp) : nowMs;
+      // "The future" is judged against the message's Kafka timestamp, so a replay decides the same.
+      const timestampMs = Number(message.timestamp);
+      const messageTimeMs = timestampMs > 0 ? timestampMs : nowMs;
+      unresolved = message.offset;
       if (offset < st.ledgerNext) {
         // Already in the lake: only rebuild the duplicate window.
-        const v = this.validate(message.value);
+        const v = this.validate(message.value, messageTimeMs);
         if (v.ok) st.dedupe.seen(v.event.event_id, offset);
-        ctl.resolveOffset(message.offset);
         continue;
       }
-      this.consume(st, message.value, offset, nowMs);
+      this.consume(st, message.value, offset, messageTimeMs, nowMs);
       consumed++;
-      ctl.resolveOffset(message.offset);
       if (st.intended !== null) {
-        if (offset === st.intended.lastOffset && !(await this.flush(st, 'recovery', ctl.heartbeat))) break;
-      } else if (st.buffer.keys >= this.o.config.FLUSH_MAX_KEYS) {
+        if (offset === st.intended.lastOffset) {
+          resolveHandled();
+          if (!(await this.flush(st, 'recovery', ctl.heartbeat))) break;
+        }
+      } else if (st.buffer.keys >= maxKeys) {
+        resolveHandled();
         if (!(await this.flush(st, 'size', ctl.heartbeat))) break;
       }
     }
+    resolveHandled();
     if (consumed > 0) this.o.metrics.eventsIn.inc({ partition: String(st.partition) }, consumed);
     if (st.intended === null && this.flushDue(st, Date.now())) await this.flush(st, 'time', ctl.heartbeat);
   }
 
-  private validate(value: Buffer | null): Validation {
+  private validate(value: Buffer | null, messageTimeMs: number): Validation {
     if (value === null) return { ok: false, rejection: { reason: 'invalid_json', message: 'the message has no value (a tombstone)' } };
-    return this.validateBytes(value);
+    return validateSaleEvent(value, this.validatorOptions, messageTimeMs);
   }
 
   /** The hot path: one message of the counted range. */
-  private consume(st: PartitionState, value: Buffer | null, offset: number, nowMs: number): void {
-    const v = this.validate(value);
+  private consume(st: PartitionState, value: Buffer | null, offset: number, messageTimeMs: number, nowMs: number): void {
+    const v = this.validate(value, messageTimeMs);
     if (v.ok) {
       const e = v.event;
       if (st.dedupe.seen(e.event_id, offset)) {
@@ -417,7 +440,7 @@ export class Aggregator {
     const c = this.o.config;
     const first = String(firstOffset);
     const last = String(lastOffset);
-    const sums = [...buffer.cells.values()].map((cell) => {
+    const sums = [...buffer.cells()].map((cell) => {
       const sum: ProductSum = {
         flushId,
         sourcePartition: partition,

@@ -24,16 +24,8 @@ export const brokers = (): string[] | null => {
   return value ? value.split(',').map((b) => b.trim()) : null;
 };
 
-/** `describe` on the real broker, or a loud skip without one (a failure in CI / with KAFKA_REQUIRED). */
-export function describeKafka(name: string, body: () => void): void {
-  if (brokers()) return describe(name, body);
-  if (process.env['CI'] || process.env['KAFKA_REQUIRED']) {
-    describe(name, () => it('needs a Kafka broker: set KAFKA_BROKERS (bash infra/kafka/kafka.sh start)', () => expect(brokers()).not.toBeNull()));
-    return;
-  }
-  console.warn(`SKIPPED "${name}": no KAFKA_BROKERS (start one with: bash infra/kafka/kafka.sh start)`);
-  describe.skip(name, body);
-}
+/** `describe` on the real broker, or a loud skip without one (a failure in CI / with KAFKA_REQUIRED): the test kit's. */
+export { describeKafka } from '@hitboard/testkit';
 
 export interface Scenario {
   kafka: Kafka;

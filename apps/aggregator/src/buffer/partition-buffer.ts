@@ -22,21 +22,40 @@ export interface Refused {
  * `[ledger next offset, lastOffset]`; it covers every offset read, valid or not.
  */
 export class PartitionBuffer {
-  readonly cells = new Map<string, Cell>();
+  /**
+   * minute → product → cell. Two levels instead of one `${minute}|${product}` key: the hot path
+   * then builds no string per event (the product id from JSON.parse hashes once), and a flush's
+   * events mostly fall in one or two minutes, so the outer lookup is nearly always the cached one.
+   */
+  private readonly minutes = new Map<number, Map<string, Cell>>();
+  private lastMinuteMs = Number.NaN;
+  private lastMinute: Map<string, Cell> | null = null;
   readonly refused: Refused[] = [];
   /** Last offset consumed into this buffer, or null when nothing has been. */
   lastOffset: number | null = null;
   /** Wall-clock time the first offset entered the buffer (for the time-based flush). */
   openedAtMs: number | null = null;
+  /** Number of (minute, product) cells. */
+  keys = 0;
   events = 0;
   duplicates = 0;
 
   /** Adds one valid, distinct event. Revenue stays an exact integer (checked: never a float). */
   add(minuteStartMs: number, productId: string, units: number, revenueCents: number): void {
-    const key = `${minuteStartMs}|${productId}`;
-    const cell = this.cells.get(key);
+    let minute = this.lastMinute;
+    if (minuteStartMs !== this.lastMinuteMs || minute === null) {
+      minute = this.minutes.get(minuteStartMs) ?? null;
+      if (minute === null) {
+        minute = new Map();
+        this.minutes.set(minuteStartMs, minute);
+      }
+      this.lastMinuteMs = minuteStartMs;
+      this.lastMinute = minute;
+    }
+    const cell = minute.get(productId);
     if (cell === undefined) {
-      this.cells.set(key, { minuteStartMs, productId, units, revenueCents, orders: 1 });
+      minute.set(productId, { minuteStartMs, productId, units, revenueCents, orders: 1 });
+      this.keys++;
     } else {
       cell.units += units;
       cell.revenueCents += revenueCents;
@@ -46,6 +65,11 @@ export class PartitionBuffer {
       }
     }
     this.events++;
+  }
+
+  /** Every cell, in no particular order. */
+  *cells(): IterableIterator<Cell> {
+    for (const minute of this.minutes.values()) yield* minute.values();
   }
 
   refuse(refused: Refused): void {
@@ -58,16 +82,18 @@ export class PartitionBuffer {
     if (this.openedAtMs === null) this.openedAtMs = nowMs;
   }
 
-  get keys(): number {
-    return this.cells.size;
-  }
-
   get isEmpty(): boolean {
     return this.lastOffset === null;
   }
 
   /** Cells sorted by (minute, product): a replay of the same range writes byte-for-byte the same rows. */
   sortedCells(): Cell[] {
-    return [...this.cells.values()].sort((a, b) => a.minuteStartMs - b.minuteStartMs || (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
+    const out: Cell[] = [];
+    for (const minuteStartMs of [...this.minutes.keys()].sort((a, b) => a - b)) {
+      const cells = [...(this.minutes.get(minuteStartMs) as Map<string, Cell>).values()];
+      cells.sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
+      for (const c of cells) out.push(c);
+    }
+    return out;
   }
 }
