@@ -6,8 +6,10 @@
  * Laws (property-tested with `expectMonoidLaws` from `@hitboard/topk/testing`):
  *   plus(zero(), a) = a = plus(a, zero())
  *   plus(plus(a, b), c) = plus(a, plus(b, c))
- * `plus` never mutates its arguments. `sum` must equal the left fold of `plus` (it exists
- * so implementations can merge many values with one allocation).
+ * `plus` never mutates its arguments. `sum` equals the left fold of `plus`; it exists so an
+ * implementation can merge many values with one allocation (`TopKSketch.sum` also truncates
+ * candidates once instead of at every step, so it differs from the fold exactly where `plus`
+ * is not associative: see there).
  */
 export interface Monoid<T> {
   zero(): T;
