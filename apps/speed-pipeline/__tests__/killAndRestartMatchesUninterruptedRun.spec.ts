@@ -48,8 +48,8 @@ describeWithKafka('kill -9 and restart', () => {
     const env = (db: FreshDatabase, group: string, extra: Record<string, string> = {}) => ({
       KAFKA_BROKERS: BROKERS.join(','),
       DATABASE_URL: db.url,
-      SPEED_TOPIC: topic,
-      SPEED_GROUP_ID: group,
+      TOPIC_PRODUCT_SUMS: topic,
+      KAFKA_GROUP_ID: group,
       WRITE_INTERVAL_MS: '50',
       SKETCH_EPS: '0.001',
       CANDIDATES: '200',

@@ -129,7 +129,7 @@ export function startChild(env: Record<string, string>): { child: ChildProcess; 
   const root = join(__dirname, '..');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: { ...process.env, METRICS_PORT: '0', LOG_LEVEL: process.env.SPEED_TEST_LOG ?? 'warn', ...env },
+    env: { ...process.env, OPS_PORT: '0', LOG_LEVEL: process.env.SPEED_TEST_LOG ?? 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));

@@ -6,10 +6,10 @@ import { DEFAULT_CANDIDATES, DEFAULT_SKETCH_PARAMS } from '@hitboard/topk';
 const fraction = () => z.coerce.number().gt(0).lt(1);
 
 export const configSchema = z.object({
-  KAFKA_BROKERS: env.brokers().describe('Kafka bootstrap brokers, comma-separated host:port'),
+  KAFKA_BROKERS: env.brokers().default(['127.0.0.1:19092']).describe('Kafka bootstrap brokers, comma-separated host:port'),
   KAFKA_CLIENT_ID: z.string().min(1).default('hitboard-speed-pipeline').describe('Kafka client id'),
-  SPEED_GROUP_ID: z.string().min(1).default('hitboard-speed-pipeline').describe('consumer group id; instances of one group split the shards'),
-  SPEED_TOPIC: z.string().min(1).default(TOPICS.productSums).describe('topic of pre-summed records (keyed by product id; a partition is a shard)'),
+  KAFKA_GROUP_ID: z.string().min(1).default('hitboard-speed-pipeline').describe('consumer group id; instances of one group split the shards'),
+  TOPIC_PRODUCT_SUMS: z.string().min(1).default(TOPICS.productSums).describe('topic of pre-summed records (keyed by product id; a partition is a shard)'),
   DATABASE_URL: env.postgresUrl().describe('Postgres URL (speed_table, speed_checkpoints, rollup_runs)'),
   REPORTING_TIME_ZONE: z.string().min(1).default('UTC').describe('IANA zone windows are computed in, e.g. Asia/Kolkata'),
   WRITE_INTERVAL_MS: env.int(50).default(2000).describe('how often each shard replaces its speed_table rows and checkpoints, ms'),
@@ -26,7 +26,7 @@ export const configSchema = z.object({
     .int(6000)
     .default(30_000)
     .describe('consumer group session timeout, ms: how long a crashed instance keeps its shards before the group reassigns them'),
-  METRICS_PORT: env.port().default(9466).describe('port of /metrics and /healthz (0: any free port)'),
+  OPS_PORT: env.port().default(9466).describe('port of /metrics and /healthz (0: any free port)'),
   LOG_LEVEL: env.logLevel(),
   SPEED_TEST_KILL_AFTER_RECORDS: env
     .int(1)

@@ -33,8 +33,8 @@ runMain(async () => {
     log,
     metrics,
     registry: IntervalRegistry.standard(config.REPORTING_TIME_ZONE),
-    topic: config.SPEED_TOPIC,
-    groupId: config.SPEED_GROUP_ID,
+    topic: config.TOPIC_PRODUCT_SUMS,
+    groupId: config.KAFKA_GROUP_ID,
     topk: { eps: config.SKETCH_EPS, delta: config.SKETCH_DELTA, seed: config.SKETCH_SEED, capacity: config.CANDIDATES },
     writeIntervalMs: config.WRITE_INTERVAL_MS,
     horizonMs: config.WINDOW_HORIZON_MS,
@@ -43,8 +43,8 @@ runMain(async () => {
     ...(killAfter !== undefined ? { onRecordApplied: (n: number) => void (n >= killAfter && kill()) } : {}),
     ...(killAfterWrites !== undefined ? { onShardWritten: (n: number) => void (n >= killAfterWrites && kill()) } : {}),
   });
-  const ops = await startOpsServer({ port: config.METRICS_PORT, registry, health: () => pipeline.health() });
-  log.info({ topic: config.SPEED_TOPIC, groupId: config.SPEED_GROUP_ID, zone: config.REPORTING_TIME_ZONE, opsPort: ops.port }, 'starting');
+  const ops = await startOpsServer({ port: config.OPS_PORT, registry, health: () => pipeline.health() });
+  log.info({ topic: config.TOPIC_PRODUCT_SUMS, groupId: config.KAFKA_GROUP_ID, zone: config.REPORTING_TIME_ZONE, opsPort: ops.port }, 'starting');
   await pipeline.start();
   onShutdown(
     async () => {
