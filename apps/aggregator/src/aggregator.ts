@@ -61,6 +61,12 @@ interface PartitionState {
   revoked: boolean;
 }
 
+// The hot path's library functions, bound once: under tsx (how the app runs) every `import { f }`
+// use is a getter call through the package's re-exports, ~0.25 µs per event for these three.
+const validateEvent = validateSaleEvent;
+const minuteOf = minuteStartMs;
+const revenueOf = revenueCentsOf;
+
 /** The consumer's fetch settings (bench/aggregator-throughput.ts gives its bare baseline the same). */
 export const AGGREGATOR_FETCH = {
   maxBytesPerPartition: 4 * 1024 * 1024, // 4 MiB: ~14k events of ~290 bytes per partition per fetch
@@ -335,7 +341,7 @@ export class Aggregator {
 
   private validate(value: Buffer | null, messageTimeMs: number): Validation {
     if (value === null) return { ok: false, rejection: { reason: 'invalid_json', message: 'the message has no value (a tombstone)' } };
-    return validateSaleEvent(value, this.validatorOptions, messageTimeMs);
+    return validateEvent(value, this.validatorOptions, messageTimeMs);
   }
 
   /** The hot path: one message of the counted range. */
@@ -346,7 +352,7 @@ export class Aggregator {
       if (st.dedupe.seen(e.event_id, offset)) {
         st.buffer.duplicates++;
       } else {
-        st.buffer.add(minuteStartMs(v.occurredAtMs), e.product_id, e.quantity, revenueCentsOf(e));
+        st.buffer.add(minuteOf(v.occurredAtMs), e.product_id, e.quantity, revenueOf(e));
         st.watermark.observe(v.occurredAtMs, nowMs);
       }
     } else {

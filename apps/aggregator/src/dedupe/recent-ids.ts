@@ -30,8 +30,10 @@ export class RecentIds {
    */
   seen(id: string, offset: number): boolean {
     this.evictBefore(offset - this.windowOffsets);
-    const duplicate = this.lastSeen.has(id);
+    // One hash lookup, not has() + set(): the map grows exactly when the id is new.
+    const size = this.lastSeen.size;
     this.lastSeen.set(id, offset);
+    const duplicate = this.lastSeen.size === size;
     this.ids.push(id);
     this.offsets.push(offset);
     return duplicate;
