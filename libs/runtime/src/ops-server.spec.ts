@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { Counter } from 'prom-client';
 import { createMetricsRegistry, startOpsServer } from './ops-server';
 import { retry } from './retry';
@@ -36,5 +37,19 @@ describe('retry', () => {
 
   it('gives up after the allowed attempts with the last error', async () => {
     await expect(retry(async (a) => Promise.reject(new Error(`fail ${a}`)), { attempts: 2, baseDelayMs: 1 })).rejects.toThrow('fail 2');
+  });
+});
+
+describe('sleep', () => {
+  it('resolves early on abort and leaves no listener behind when it times out', async () => {
+    const { sleep } = await import('./retry');
+    const controller = new AbortController();
+    for (let i = 0; i < 20; i++) await sleep(1, controller.signal);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    const started = Date.now();
+    const pending = sleep(60_000, controller.signal);
+    controller.abort();
+    await pending;
+    expect(Date.now() - started).toBeLessThan(60_000);
   });
 });

@@ -9,6 +9,8 @@ export interface GeneratorOptions {
   /** Zipf exponent of product popularity (≈1 for retail). */
   zipfExponent: number; // default 1.0
   seed: number; // default 1
+  /** Seeds which products sell best; kept apart from `seed` so a stream made in pieces keeps its best sellers. */
+  popularitySeed: number; // default 1
   /** Event times are spread over [startMs, endMs), shaped by a daily cycle. */
   startMs: number;
   endMs: number;
@@ -24,6 +26,7 @@ export const DEFAULT_GENERATOR_OPTIONS: Omit<GeneratorOptions, 'events' | 'start
   products: 10_000,
   zipfExponent: 1.0,
   seed: 1,
+  popularitySeed: 1,
   stores: 50,
   users: 100_000,
   maxLinesPerOrder: 4,
@@ -48,8 +51,9 @@ export function* generateEvents(options: Partial<GeneratorOptions> & Pick<Genera
   const zipf = new ZipfSampler(products.length, o.zipfExponent);
   // Zipf rank → product: a seeded shuffle so the best sellers are not simply P000001, P000002, …
   const byRank = products.map((_, i) => i);
+  const shuffle = seededRandom(o.popularitySeed);
   for (let i = byRank.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
+    const j = Math.floor(shuffle() * (i + 1));
     [byRank[i], byRank[j]] = [byRank[j]!, byRank[i]!];
   }
   const times = eventTimes(o, random);
