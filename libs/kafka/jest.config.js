@@ -1,2 +1,3 @@
 /** @type {import('jest').Config} */
-module.exports = { ...require('../../jest.preset.js'), displayName: '@hitboard/kafka' };
+// No Postgres here: skip the preset's embedded-Postgres globalSetup (see jest.preset.js).
+module.exports = { ...require('../../jest.preset.js'), displayName: '@hitboard/kafka', globalSetup: undefined, globalTeardown: undefined };
