@@ -150,7 +150,15 @@ async function bareConsumer(topic: string): Promise<number> {
   return ms;
 }
 
-async function aggregator(topic: string, adminUrl: string): Promise<number> {
+/** Flushes the aggregator committed during the timed run, and their summed wall time (intended → committed). */
+interface FlushStats {
+  flushes: number;
+  flushSeconds: number;
+  /** Summed seconds per flush step: ledger intent → file written → published → ledger commit. */
+  stepSeconds: { intend: number; parquet: number; publish: number; commit: number };
+}
+
+async function aggregator(topic: string, adminUrl: string): Promise<{ ms: number; flush: FlushStats }> {
   const dbName = `bench_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
@@ -179,7 +187,21 @@ async function aggregator(topic: string, adminUrl: string): Promise<number> {
   const logger = pino({ level: 'info' }, { write: (line: string) => void (line.includes('partitions assigned') && (joinedAt ||= performance.now())) });
   const writer = await ParquetWriter.create(lakeDir);
   const metrics = createAggregatorMetrics(new Registry());
-  const agg = new Aggregator({ config, kafka, knex, writer, log: logger, metrics });
+  // Time each step of every flush (the crash-test hook is called at each step boundary).
+  const steps = { intend: 0, parquet: 0, publish: 0, commit: 0 };
+  const stepStart = new Map<number, number>();
+  const names = { 'before-file': 'intend', 'after-file': 'parquet', 'after-publish': 'publish', 'after-ledger': 'commit' } as const;
+  const onFlushStep = (step: keyof typeof names, ordinal: number): void => {
+    const now = performance.now();
+    if (step === 'before-file') {
+      // The intent step ran from the flush's start, which the hook does not see: take it from the histogram's total instead.
+      stepStart.set(ordinal, now);
+      return;
+    }
+    steps[names[step]] += (now - (stepStart.get(ordinal) ?? now)) / 1000;
+    stepStart.set(ordinal, now);
+  };
+  const agg = new Aggregator({ config, kafka, knex, writer, log: logger, metrics, onFlushStep });
   await agg.start();
   let stopped: Promise<void> | null = null;
   const bar = new SingleBar({ format: 'aggregate [{bar}] {value}/{total} offsets in the ledger', stream: process.stderr });
@@ -201,13 +223,25 @@ async function aggregator(topic: string, adminUrl: string): Promise<number> {
     await new Promise((r) => setTimeout(r, 20));
   }
   bar.stop();
+  const hist = (await metrics.flushDuration.get()).values;
+  const flush = {
+    flushes: hist.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0,
+    flushSeconds: Number((hist.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0).toFixed(2)),
+    stepSeconds: {
+      intend: 0,
+      parquet: Number(steps.parquet.toFixed(2)),
+      publish: Number(steps.publish.toFixed(2)),
+      commit: Number(steps.commit.toFixed(2)),
+    },
+  };
+  flush.stepSeconds.intend = Number(Math.max(0, flush.flushSeconds - steps.parquet - steps.publish - steps.commit).toFixed(2));
   await (stopped ?? agg.stop());
   writer.close();
   await knex.destroy();
   await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
   await admin.end();
   rmSync(lakeDir, { recursive: true, force: true });
-  return ms;
+  return { ms, flush };
 }
 
 async function main(): Promise<void> {
@@ -225,7 +259,7 @@ async function main(): Promise<void> {
     const bareMs = await bareConsumer(topic);
     log('aggregator…');
     log(`[mark] aggregator-start ${process.hrtime.bigint() / 1000n}`);
-    const aggMs = await aggregator(topic, adminUrl);
+    const { ms: aggMs, flush } = await aggregator(topic, adminUrl);
     log(`[mark] aggregator-end ${process.hrtime.bigint() / 1000n}`);
     const bareRate = EVENTS / (bareMs / 1000);
     const aggRate = EVENTS / (aggMs / 1000);
@@ -240,6 +274,9 @@ async function main(): Promise<void> {
       bareEventsPerSec: Math.round(bareRate),
       aggregatorEventsPerSec: Math.round(aggRate),
       ratio: Number((aggRate / bareRate).toFixed(3)),
+      bareSeconds: Number((bareMs / 1000).toFixed(2)),
+      aggregatorSeconds: Number((aggMs / 1000).toFixed(2)),
+      ...flush,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {

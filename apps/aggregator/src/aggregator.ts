@@ -141,7 +141,8 @@ export class Aggregator {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     await this.consumer.stop();
-    for (const st of this.states.values()) await st.lock.run(() => this.flush(st, 'shutdown'));
+    // Partitions flush side by side (each under its own lock): Postgres and the produce acks overlap.
+    await Promise.all([...this.states.values()].map((st) => st.lock.run(() => this.flush(st, 'shutdown'))));
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await this.admin.disconnect();

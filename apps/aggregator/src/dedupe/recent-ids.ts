@@ -9,19 +9,23 @@
  * counted) — which the aggregator does on every assignment. Producers retry within seconds, so a
  * window of tens of thousands of offsets covers any retry; a re-send beyond it is counted.
  *
- * Memory: at most `windowOffsets` ids (a Map plus a FIFO of the same entries).
+ * Memory: at most ~1.5 × `windowOffsets` ids. Each id maps to the offset it was last seen at, and a
+ * hit counts only if that offset is inside the window; ids that fell out of it are swept in one
+ * sequential pass every `windowOffsets / 2` offsets. That is two Map operations per event (get,
+ * set) and no FIFO, against four operations and two growing arrays for evicting each id exactly
+ * when it leaves the window (measured 0.6 vs 0.8 µs per event, 6 partitions × 50 000 ids).
  */
 export class RecentIds {
-  /** event_id → offset of its most recent occurrence still in the window. */
+  /** event_id → offset of its most recent occurrence (possibly already outside the window, until the next sweep). */
   private readonly lastSeen = new Map<string, number>();
-  private ids: string[] = [];
-  private offsets: number[] = [];
-  private head = 0;
+  private nextSweepAt = Number.NEGATIVE_INFINITY;
+  private readonly sweepEvery: number;
 
   constructor(readonly windowOffsets: number) {
     if (!Number.isInteger(windowOffsets) || windowOffsets < 1) {
       throw new Error(`RecentIds: windowOffsets must be a positive integer, got ${windowOffsets}`);
     }
+    this.sweepEvery = Math.ceil(windowOffsets / 2);
   }
 
   /**
@@ -29,14 +33,11 @@ export class RecentIds {
    * whether it is a duplicate. A duplicate refreshes the id's position in the window.
    */
   seen(id: string, offset: number): boolean {
-    this.evictBefore(offset - this.windowOffsets);
-    // One hash lookup, not has() + set(): the map grows exactly when the id is new.
-    const size = this.lastSeen.size;
+    if (offset >= this.nextSweepAt) this.sweep(offset);
+    const previous = this.lastSeen.get(id);
     this.lastSeen.set(id, offset);
-    const duplicate = this.lastSeen.size === size;
-    this.ids.push(id);
-    this.offsets.push(offset);
-    return duplicate;
+    // The most recent earlier occurrence is in [offset - window, offset) iff any occurrence is.
+    return previous !== undefined && previous >= offset - this.windowOffsets;
   }
 
   /** Ids currently remembered. */
@@ -46,23 +47,16 @@ export class RecentIds {
 
   clear(): void {
     this.lastSeen.clear();
-    this.ids = [];
-    this.offsets = [];
-    this.head = 0;
+    this.nextSweepAt = Number.NEGATIVE_INFINITY;
   }
 
-  private evictBefore(minOffset: number): void {
-    while (this.head < this.offsets.length && (this.offsets[this.head] as number) < minOffset) {
-      const id = this.ids[this.head] as string;
-      // Only forget the id if this entry is its latest occurrence (a later one keeps it).
-      if (this.lastSeen.get(id) === this.offsets[this.head]) this.lastSeen.delete(id);
-      this.head++;
-    }
-    // Compact the FIFO once its dead prefix dominates, so the arrays stay O(window).
-    if (this.head > 4096 && this.head * 2 > this.offsets.length) {
-      this.ids = this.ids.slice(this.head);
-      this.offsets = this.offsets.slice(this.head);
-      this.head = 0;
-    }
+  /** Forgets ids last seen before the window of `offset` (they can never count again: offsets only grow). */
+  private sweep(offset: number): void {
+    const minOffset = offset - this.windowOffsets;
+    const lastSeen = this.lastSeen;
+    lastSeen.forEach((seenAt, id) => {
+      if (seenAt < minOffset) lastSeen.delete(id);
+    });
+    this.nextSweepAt = offset + this.sweepEvery;
   }
 }
