@@ -256,10 +256,16 @@ async function main(): Promise<void> {
     const topic = `bench-agg-${Date.now().toString(36)}`;
     await fill(topic);
     log('bare kafkajs consumer…');
+    // CPU time of this process per phase (user + system, all threads): less sensitive than wall time
+    // to what else the 2 cores run (the broker, Postgres, other people's jobs).
+    const bareCpu0 = process.cpuUsage();
     const bareMs = await bareConsumer(topic);
+    const bareCpu = process.cpuUsage(bareCpu0);
     log('aggregator…');
     log(`[mark] aggregator-start ${process.hrtime.bigint() / 1000n}`);
+    const aggCpu0 = process.cpuUsage();
     const { ms: aggMs, flush } = await aggregator(topic, adminUrl);
+    const aggCpu = process.cpuUsage(aggCpu0);
     log(`[mark] aggregator-end ${process.hrtime.bigint() / 1000n}`);
     const bareRate = EVENTS / (bareMs / 1000);
     const aggRate = EVENTS / (aggMs / 1000);
@@ -276,6 +282,9 @@ async function main(): Promise<void> {
       ratio: Number((aggRate / bareRate).toFixed(3)),
       bareSeconds: Number((bareMs / 1000).toFixed(2)),
       aggregatorSeconds: Number((aggMs / 1000).toFixed(2)),
+      // CPU µs per event of the whole phase (the aggregator's includes its setup and teardown: database, DuckDB, group join).
+      bareCpuUsPerEvent: Number(((bareCpu.user + bareCpu.system) / EVENTS).toFixed(2)),
+      aggregatorCpuUsPerEvent: Number(((aggCpu.user + aggCpu.system) / EVENTS).toFixed(2)),
       ...flush,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
