@@ -19,7 +19,7 @@ export default [
           allow: [],
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:infra', 'type:test'] },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:infra', 'type:test'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:infra', 'type:test', 'type:tool'] },
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:lib', 'type:infra'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
@@ -29,6 +29,23 @@ export default [
               sourceTag: 'scope:serving',
               bannedExternalImports: ['kafkajs', '@duckdb/*', 'kafkajs-*'],
             },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Tests may also use the test kit (type:test); production code may not.
+    files: ['**/*.spec.ts', '**/__tests__/**/*.ts', '**/testing/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          depConstraints: [
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:test'] },
+            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:lib', 'type:infra'] },
+            { sourceTag: '*', onlyDependOnLibsWithTags: ['*'] },
           ],
         },
       ],

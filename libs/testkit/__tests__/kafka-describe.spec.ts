@@ -20,7 +20,6 @@ function runFixture(env: Record<string, string | undefined>): { status: number |
     encoding: 'utf8',
     timeout: 60_000,
   });
-  // eslint-disable-next-line no-control-regex
   return { status: r.status, output: `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '') };
 }
 

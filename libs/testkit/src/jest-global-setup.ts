@@ -2,8 +2,9 @@
  * Jest globalSetup (wired in jest.preset.js): gives every jest run one Postgres server and one
  * migrated template database, and hands both to the workers through process.env.
  *
- * Server: TEST_DATABASE_URL, else DATABASE_URL, else an embedded Postgres started here (random free
- * port, throwaway data directory under os.tmpdir(), fsync off) and stopped by jest-global-teardown.ts.
+ * Server: TEST_DATABASE_URL, else an embedded Postgres started here (random free port, throwaway data
+ * directory under os.tmpdir(), fsync off) and stopped by jest-global-teardown.ts. DATABASE_URL is never
+ * used: tests create and drop databases, which must not happen on the app's own server by accident.
  * Set HITBOARD_TEST_PG=off to skip all of this in a run that needs no database.
  */
 import { randomBytes } from 'node:crypto';
@@ -24,8 +25,8 @@ export default async function globalSetup(): Promise<void> {
   if (process.env.HITBOARD_TEST_PG === 'off') return;
   const prefix = `hbt_${randomBytes(4).toString('hex')}`;
   let server: EmbeddedPostgresServer | undefined;
-  const source = process.env.TEST_DATABASE_URL ? 'TEST_DATABASE_URL' : process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded';
-  let adminUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
+  const source = process.env.TEST_DATABASE_URL ? 'TEST_DATABASE_URL' : 'embedded';
+  let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
     const started = Date.now();
     server = await startEmbeddedPostgres({

@@ -1,8 +1,8 @@
 /**
  * The test kit's database: a fresh, migrated Postgres database per test (or per file), on a real server.
  *
- * Which server: TEST_DATABASE_URL, else DATABASE_URL (an admin URL: the user must be able to create
- * databases), else an embedded Postgres that the workspace jest preset's globalSetup starts once per
+ * Which server: TEST_DATABASE_URL (an admin URL: the user must be able to create databases; DATABASE_URL
+ * is deliberately ignored, so tests never create and drop databases on the app's server), else an embedded Postgres that the workspace jest preset's globalSetup starts once per
  * jest run (see jest-global-setup.ts). The globalSetup also migrates a template database once, so
  * `freshDatabase()` is a `CREATE DATABASE … TEMPLATE …` (tens of milliseconds), not a migration.
  *
@@ -52,7 +52,7 @@ export interface FreshDatabase {
 
 /** The admin URL of the test server, or an error that says how to get one. */
 export function testServerUrl(): string {
-  const url = process.env[TEST_PG_ENV.adminUrl] || process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
+  const url = process.env[TEST_PG_ENV.adminUrl] || process.env.TEST_DATABASE_URL;
   if (!url) {
     throw new Error(
       'No test Postgres: run jest through a project config that spreads jest.preset.js (its globalSetup starts an ' +
