@@ -47,6 +47,9 @@ export function createKafka(options: CreateKafkaOptions): Kafka {
   if (level === undefined) throw new Error(`createKafka: logLevel must be one of ${Object.keys(LEVELS).join(', ')}, got ${logLevel}`);
 
   registerCodecs();
+  // kafkajs warns on every producer that its default partitioner changed in v2. That default
+  // (murmur2, as Java's) is the one we want: products land on the partitions Java clients pick.
+  process.env['KAFKAJS_NO_PARTITIONER_WARNING'] ??= '1';
   return new Kafka({
     brokers,
     clientId,
