@@ -30,7 +30,7 @@ import { TABLES } from '@hitboard/schema';
 import { Aggregator } from '../apps/aggregator/src/aggregator';
 import { readConfig } from '../apps/aggregator/src/config';
 import { ParquetWriter } from '../apps/aggregator/src/lake/parquet-writer';
-import { AGGREGATOR_FETCH } from '../apps/aggregator/src/aggregator';
+import { AGGREGATOR_FETCH, PARTITIONS_CONSUMED_CONCURRENTLY } from '../apps/aggregator/src/aggregator';
 import { createAggregatorMetrics } from '../apps/aggregator/src/metrics';
 
 function arg(name: string, fallback: number): number {
@@ -114,10 +114,21 @@ async function fill(topic: string): Promise<void> {
   await producer.disconnect();
 }
 
-async function bareConsumer(topic: string): Promise<number> {
+/** Wall ms and CPU µs (user + system, all threads of this process) from group join to the end. */
+interface Phase {
+  ms: number;
+  cpuUs: number;
+}
+
+const cpuNowUs = (): number => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+async function bareConsumer(topic: string): Promise<Phase> {
   const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-bare', logLevel: 'error' });
   // The same consumer settings as the aggregator's (apps/aggregator/src/aggregator.ts), and the same
-  // run options: one partition's batch at a time, offsets resolved per batch, no auto-commit.
+  // run options: as many partitions' batches side by side, offsets resolved per batch, no auto-commit.
   const consumer = kafka.consumer({
     groupId: `bench-bare-${randomBytes(4).toString('hex')}`,
     sessionTimeout: 30_000,
@@ -127,27 +138,32 @@ async function bareConsumer(topic: string): Promise<number> {
     allowAutoTopicCreation: false,
   });
   let joinedAt = 0;
-  consumer.on(consumer.events.GROUP_JOIN, () => (joinedAt ||= performance.now()));
+  let joinedCpuUs = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    if (joinedAt) return;
+    joinedAt = performance.now();
+    joinedCpuUs = cpuNowUs();
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let count = 0;
-  let done!: (ms: number) => void;
-  const finished = new Promise<number>((r) => (done = r));
+  let done!: (phase: Phase) => void;
+  const finished = new Promise<Phase>((r) => (done = r));
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 1,
+    partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       count += batch.messages.length;
       const last = batch.messages[batch.messages.length - 1];
       if (last) resolveOffset(last.offset);
-      if (count >= EVENTS) done(performance.now() - joinedAt);
+      if (count >= EVENTS) done({ ms: performance.now() - joinedAt, cpuUs: cpuNowUs() - joinedCpuUs });
       await heartbeat();
     },
   });
-  const ms = await finished;
+  const phase = await finished;
   await consumer.disconnect();
-  return ms;
+  return phase;
 }
 
 /** Flushes the aggregator committed during the timed run, and their summed wall time (intended → committed). */
@@ -158,7 +174,7 @@ interface FlushStats {
   stepSeconds: { intend: number; parquet: number; publish: number; commit: number };
 }
 
-async function aggregator(topic: string, adminUrl: string): Promise<{ ms: number; flush: FlushStats }> {
+async function aggregator(topic: string, adminUrl: string): Promise<Phase & { flush: FlushStats }> {
   const dbName = `bench_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
@@ -184,7 +200,17 @@ async function aggregator(topic: string, adminUrl: string): Promise<{ ms: number
   await setup.createTopics({ waitForLeaders: true, topics: [{ topic: config.TOPIC_DLQ }, { topic: config.TOPIC_PRODUCT_SUMS, numPartitions: PARTITIONS }] });
   await setup.disconnect();
   let joinedAt = 0;
-  const logger = pino({ level: 'info' }, { write: (line: string) => void (line.includes('partitions assigned') && (joinedAt ||= performance.now())) });
+  let joinedCpuUs = 0;
+  const logger = pino(
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        if (joinedAt || !line.includes('partitions assigned')) return;
+        joinedAt = performance.now();
+        joinedCpuUs = cpuNowUs();
+      },
+    },
+  );
   const writer = await ParquetWriter.create(lakeDir);
   const metrics = createAggregatorMetrics(new Registry());
   // Time each step of every flush (the crash-test hook is called at each step boundary).
@@ -207,12 +233,14 @@ async function aggregator(topic: string, adminUrl: string): Promise<{ ms: number
   const bar = new SingleBar({ format: 'aggregate [{bar}] {value}/{total} offsets in the ledger', stream: process.stderr });
   bar.start(EVENTS, 0);
   let ms = 0;
+  let cpuUs = 0;
   for (;;) {
     const [row] = await knex(TABLES.ingestOffsets).where({ topic }).sum<{ s: string }[]>({ s: 'next_offset' });
     const n = Number(row?.s ?? 0);
     bar.update(n);
     if (n >= EVENTS) {
       ms = performance.now() - joinedAt;
+      cpuUs = cpuNowUs() - joinedCpuUs;
       break;
     }
     if (stopped === null) {
@@ -241,7 +269,7 @@ async function aggregator(topic: string, adminUrl: string): Promise<{ ms: number
   await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
   await admin.end();
   rmSync(lakeDir, { recursive: true, force: true });
-  return { ms, flush };
+  return { ms, cpuUs, flush };
 }
 
 async function main(): Promise<void> {
@@ -256,16 +284,10 @@ async function main(): Promise<void> {
     const topic = `bench-agg-${Date.now().toString(36)}`;
     await fill(topic);
     log('bare kafkajs consumer…');
-    // CPU time of this process per phase (user + system, all threads): less sensitive than wall time
-    // to what else the 2 cores run (the broker, Postgres, other people's jobs).
-    const bareCpu0 = process.cpuUsage();
-    const bareMs = await bareConsumer(topic);
-    const bareCpu = process.cpuUsage(bareCpu0);
+    const { ms: bareMs, cpuUs: bareCpuUs } = await bareConsumer(topic);
     log('aggregator…');
     log(`[mark] aggregator-start ${process.hrtime.bigint() / 1000n}`);
-    const aggCpu0 = process.cpuUsage();
-    const { ms: aggMs, flush } = await aggregator(topic, adminUrl);
-    const aggCpu = process.cpuUsage(aggCpu0);
+    const { ms: aggMs, cpuUs: aggCpuUs, flush } = await aggregator(topic, adminUrl);
     log(`[mark] aggregator-end ${process.hrtime.bigint() / 1000n}`);
     const bareRate = EVENTS / (bareMs / 1000);
     const aggRate = EVENTS / (aggMs / 1000);
@@ -282,9 +304,10 @@ async function main(): Promise<void> {
       ratio: Number((aggRate / bareRate).toFixed(3)),
       bareSeconds: Number((bareMs / 1000).toFixed(2)),
       aggregatorSeconds: Number((aggMs / 1000).toFixed(2)),
-      // CPU µs per event of the whole phase (the aggregator's includes its setup and teardown: database, DuckDB, group join).
-      bareCpuUsPerEvent: Number(((bareCpu.user + bareCpu.system) / EVENTS).toFixed(2)),
-      aggregatorCpuUsPerEvent: Number(((aggCpu.user + aggCpu.system) / EVENTS).toFixed(2)),
+      // CPU time of this process over the same timed span (user + system, all threads), per event: steadier
+      // than wall time while the 2 cores also run the broker, Postgres and other people's jobs.
+      bareCpuUsPerEvent: Number((bareCpuUs / EVENTS).toFixed(2)),
+      aggregatorCpuUsPerEvent: Number((aggCpuUs / EVENTS).toFixed(2)),
       ...flush,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -74,6 +74,14 @@ export const AGGREGATOR_FETCH = {
   maxWaitTimeInMs: 250,
 } as const;
 
+/**
+ * Batches of different partitions handled side by side. kafkajs fetches again only once every
+ * batch of the last fetch is handled, so with 1 a partition's flush (Postgres, DuckDB, produce acks)
+ * stalls all of them; with several, the other partitions' batches use the CPU meanwhile. Each
+ * partition stays serial (its own batch order and its lock), so the flush protocol is unchanged.
+ */
+export const PARTITIONS_CONSUMED_CONCURRENTLY = 6;
+
 const TICK_MAX_MS = 1000;
 const LAG_POLL_MS = 2000;
 const PUBLISH_CHUNK = 5000;
@@ -126,7 +134,7 @@ export class Aggregator {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
       eachBatch: (payload) => this.eachBatch(payload),
     });
     this.running = true;
