@@ -1,62 +1,43 @@
-import type { Kafka, Producer } from 'kafkajs';
 import { TABLES } from '@hitboard/schema';
-import { freshDatabase, type FreshDatabase } from '@hitboard/testkit';
-import { createTopic, describeWithKafka, flushOf, publish, startInProcess, testKafka, unitsByWindow, unique, waitFor, waitForCheckpoints } from './support';
+import { describeWithKafka, flushOf, unitsByWindow, unique, useScenario, waitFor, waitForCheckpoints } from './support';
 
 const H7 = Date.parse('2026-11-22T07:00:00Z');
 const H8 = Date.parse('2026-11-22T08:00:00Z');
 
 describeWithKafka('windows covered by the batch layer are dropped', () => {
-  let db: FreshDatabase;
-  let kafka: Kafka;
-  let producer: Producer;
-  beforeEach(async () => {
-    db = await freshDatabase();
-    kafka = testKafka();
-    producer = kafka.producer();
-    await producer.connect();
-  });
-  afterEach(async () => {
-    await producer.disconnect();
-    await db.drop();
-  });
+  const s = useScenario();
 
   it('removes a covered hour from speed_table and its checkpoint, and ignores late records for it', async () => {
-    const topic = await createTopic(kafka, 2);
-    await publish(
-      producer,
+    const topic = await s.topic(2);
+    await s.publish(
       topic,
       flushOf(0, 0, 9, [
         { productId: 'a', minuteStartMs: H7 + 5 * 60_000, units: 3 },
         { productId: 'b', minuteStartMs: H8 + 5 * 60_000, units: 4 },
       ]),
     );
-    const run = await startInProcess(db.knex, topic, unique('g'));
-    try {
-      await waitForCheckpoints(db.knex, kafka, topic);
-      expect(Object.keys(await unitsByWindow(db.knex, 'hour')).sort()).toEqual([new Date(H7).toISOString(), new Date(H8).toISOString()]);
+    const run = await s.start(topic, unique('g'));
+    await waitForCheckpoints(s.db.knex, s.kafka, topic);
+    expect(Object.keys(await unitsByWindow(s.db.knex, 'hour')).sort()).toEqual([new Date(H7).toISOString(), new Date(H8).toISOString()]);
 
-      await db.knex(TABLES.rollupRuns).insert({ interval: 'hour', window_start: new Date(H7), status: 'succeeded', finished_at: new Date() });
-      await waitFor('the covered hour to leave speed_table and the checkpoint', async () => {
-        const speed = await db.knex(TABLES.speedTable).where({ interval: 'hour', window_start: new Date(H7) }).count<[{ count: bigint }]>({ count: '*' });
-        const blobs = await db.knex('speed_checkpoint_windows').where({ interval: 'hour', window_start: new Date(H7) }).count<[{ count: bigint }]>({ count: '*' });
-        return Number(speed[0]?.count) === 0 && Number(blobs[0]?.count) === 0;
-      });
+    await s.db.knex(TABLES.rollupRuns).insert({ interval: 'hour', window_start: new Date(H7), status: 'succeeded', finished_at: new Date() });
+    await waitFor('the covered hour to leave speed_table and the checkpoint', async () => {
+      const speed = await s.db.knex(TABLES.speedTable).where({ interval: 'hour', window_start: new Date(H7) }).count<[{ count: bigint }]>({ count: '*' });
+      const blobs = await s.db.knex('speed_checkpoint_windows').where({ interval: 'hour', window_start: new Date(H7) }).count<[{ count: bigint }]>({ count: '*' });
+      return Number(speed[0]?.count) === 0 && Number(blobs[0]?.count) === 0;
+    });
 
-      // Late data for the covered hour belongs to the batch layer now; the open hour still updates.
-      await publish(
-        producer,
-        topic,
-        flushOf(0, 10, 19, [
-          { productId: 'a', minuteStartMs: H7 + 50 * 60_000, units: 100 },
-          { productId: 'b', minuteStartMs: H8 + 6 * 60_000, units: 1 },
-        ]),
-      );
-      await waitForCheckpoints(db.knex, kafka, topic);
-    } finally {
-      await run.stop();
-    }
-    expect(await unitsByWindow(db.knex, 'hour')).toEqual({ [new Date(H8).toISOString()]: { b: 5 } });
-    expect((await unitsByWindow(db.knex, 'day'))['2026-11-22T00:00:00.000Z']).toEqual({ a: 103, b: 5 });
+    // Late data for the covered hour belongs to the batch layer now; the open hour still updates.
+    await s.publish(
+      topic,
+      flushOf(0, 10, 19, [
+        { productId: 'a', minuteStartMs: H7 + 50 * 60_000, units: 100 },
+        { productId: 'b', minuteStartMs: H8 + 6 * 60_000, units: 1 },
+      ]),
+    );
+    await waitForCheckpoints(s.db.knex, s.kafka, topic);
+    await run.stop();
+    expect(await unitsByWindow(s.db.knex, 'hour')).toEqual({ [new Date(H8).toISOString()]: { b: 5 } });
+    expect((await unitsByWindow(s.db.knex, 'day'))['2026-11-22T00:00:00.000Z']).toEqual({ a: 103, b: 5 });
   });
 });

@@ -1,7 +1,6 @@
-import type { Kafka, Producer } from 'kafkajs';
+import type { FreshDatabase } from '@hitboard/testkit';
 import { TABLES, type ProductSum } from '@hitboard/schema';
-import { freshDatabase, type FreshDatabase } from '@hitboard/testkit';
-import { BROKERS, createTopic, describeWithKafka, flushOf, publish, speedRows, startChild, testKafka, unique, waitForCheckpoints } from './support';
+import { BROKERS, describeWithKafka, flushOf, speedRows, startChild, unique, useScenario, waitForCheckpoints } from './support';
 
 const H7 = Date.parse('2026-11-22T07:00:00Z');
 
@@ -27,24 +26,12 @@ function stream(): ProductSum[][] {
 }
 
 describeWithKafka('kill -9 and restart', () => {
-  let dbs: FreshDatabase[] = [];
-  let kafka: Kafka;
-  let producer: Producer;
-  beforeEach(async () => {
-    kafka = testKafka();
-    producer = kafka.producer();
-    await producer.connect();
-  });
-  afterEach(async () => {
-    await producer.disconnect();
-    await Promise.all(dbs.map((d) => d.drop()));
-    dbs = [];
-  });
+  const s = useScenario();
 
   it('gives the same speed_table as an uninterrupted run', async () => {
-    const topic = await createTopic(kafka, 3);
-    await publish(producer, topic, ...stream());
-    const [a, b] = (dbs = [await freshDatabase(), await freshDatabase()]) as [FreshDatabase, FreshDatabase];
+    const topic = await s.topic(3);
+    await s.publish(topic, ...stream());
+    const [a, b] = [s.db, await s.database()];
     const env = (db: FreshDatabase, group: string, extra: Record<string, string> = {}) => ({
       KAFKA_BROKERS: BROKERS.join(','),
       DATABASE_URL: db.url,
@@ -60,7 +47,7 @@ describeWithKafka('kill -9 and restart', () => {
 
     // The reference: one uninterrupted run, stopped gracefully.
     const reference = startChild(env(a, unique('ref')));
-    await waitForCheckpoints(a.knex, kafka, topic, 90_000);
+    await waitForCheckpoints(a.knex, s.kafka, topic, 90_000);
     reference.child.kill('SIGTERM');
     expect(await reference.exited).toEqual({ code: 0, signal: null });
 
@@ -80,7 +67,7 @@ describeWithKafka('kill -9 and restart', () => {
     random.child.kill('SIGKILL');
     await random.exited;
     const last = startChild(env(b, group));
-    await waitForCheckpoints(b.knex, kafka, topic, 90_000);
+    await waitForCheckpoints(b.knex, s.kafka, topic, 90_000);
     last.child.kill('SIGTERM');
     expect(await last.exited).toEqual({ code: 0, signal: null });
 

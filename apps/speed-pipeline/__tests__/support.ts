@@ -1,6 +1,9 @@
 /**
- * Scenario-test helpers: a real broker (KAFKA_BROKERS), a fresh database (@hitboard/testkit),
- * product-sum flushes shaped like the aggregator's, and the pipeline in-process or as a child.
+ * Scenario-test helpers. `useScenario()` is the one setup every spec shares: a fresh database
+ * (@hitboard/testkit), a client of the real broker (KAFKA_BROKERS), topics, a producer that
+ * publishes product-sum flushes shaped like the aggregator's, pipelines in-process (on the broker
+ * or on a `FakeConsumer`), and the teardown of all of it. A pipeline as a child process:
+ * `startChild`.
  */
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,10 +13,11 @@ import type { Knex } from 'knex';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createKafka } from '@hitboard/kafka';
-import { createTestTopic, describeKafka, kafkaBrokers } from '@hitboard/testkit';
+import { createTestTopic, describeKafka, freshDatabase, kafkaBrokers, type FreshDatabase } from '@hitboard/testkit';
 import { encodeProductSum, flushIdOf, IntervalRegistry, TABLES, type ProductSum } from '@hitboard/schema';
 import { createSpeedMetrics } from '../src/metrics';
 import { SpeedPipeline, type SpeedPipelineOptions } from '../src/speed-pipeline';
+import { FakeConsumer } from './fakeConsumer';
 
 export const BROKERS = kafkaBrokers() ?? [];
 
@@ -26,11 +30,6 @@ export const unique = (prefix: string): string => `${prefix}-${Date.now().toStri
 
 export function testKafka(): Kafka {
   return createKafka({ brokers: BROKERS, clientId: unique('speed-test'), logLevel: 'nothing' });
-}
-
-export async function createTopic(kafka: Kafka, partitions: number): Promise<string> {
-  void kafka;
-  return createTestTopic(BROKERS, { partitions, prefix: 'speed-sums' });
 }
 
 /** One aggregator flush of source partition `source` covering offsets [first, last]: one record per (minute, product). */
@@ -48,8 +47,24 @@ export function flushOf(source: number, first: number, last: number, lines: Arra
   }));
 }
 
+/**
+ * For tests that play the broker: `count` records of one shard, record i its own flush of source
+ * partition 0 with i + 1 units of product p{i % 3} at 07:42 UTC on 2026-11-22 (hour window 07:00).
+ */
+export function oneRecordFlushes(count: number): ProductSum[] {
+  const minuteStartMs = Date.parse('2026-11-22T07:42:00Z');
+  return Array.from({ length: count }, (_, i) => flushOf(0, i * 10, i * 10 + 9, [{ productId: `p${i % 3}`, minuteStartMs, units: i + 1 }])[0]!);
+}
+
+/** Units per product of `records`, each counted once: what speed_table must hold for them. */
+export function unitsOf(records: ProductSum[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of records) out[r.productId] = (out[r.productId] ?? 0) + r.units;
+  return out;
+}
+
 /** Publishes like the aggregator: keyed by product id, one send per flush. */
-export async function publish(producer: Producer, topic: string, ...flushes: ProductSum[][]): Promise<void> {
+async function publish(producer: Producer, topic: string, ...flushes: ProductSum[][]): Promise<void> {
   for (const sums of flushes) {
     await producer.send({ topic, messages: sums.map((s) => ({ key: s.productId, value: encodeProductSum(s) })) });
   }
@@ -92,20 +107,15 @@ export async function waitForCheckpoints(knex: Knex, kafka: Kafka, topic: string
 
 export interface InProcess {
   pipeline: SpeedPipeline;
+  /** Graceful stop (last write + checkpoint); idempotent. */
   stop(): Promise<void>;
 }
 
 /** A pipeline in this process, quiet, with small sketches unless told otherwise. */
-export async function startInProcess(
-  knex: Knex,
-  topic: string,
-  groupId: string,
-  overrides: Partial<SpeedPipelineOptions> & { zone?: string } = {},
-): Promise<InProcess> {
+async function startInProcess(knex: Knex, topic: string, groupId: string, overrides: Partial<SpeedPipelineOptions> & { zone?: string } = {}): Promise<InProcess> {
   const { zone, ...rest } = overrides;
-  const kafka = testKafka();
   const pipeline = new SpeedPipeline({
-    kafka,
+    kafka: rest.kafka ?? testKafka(),
     knex,
     log: pino({ level: process.env.SPEED_TEST_LOG ?? 'silent' }),
     metrics: createSpeedMetrics(new Registry()),
@@ -118,7 +128,120 @@ export async function startInProcess(
     ...rest,
   });
   await pipeline.start();
-  return { pipeline, stop: () => pipeline.stop() };
+  let stopped: Promise<void> | undefined;
+  return { pipeline, stop: () => (stopped ??= pipeline.stop()) };
+}
+
+/** A pipeline fed by a `FakeConsumer`: the test plays the broker and calls `pipeline.writeAll()` itself. */
+export interface FakeFed extends InProcess {
+  fake: FakeConsumer;
+}
+
+/** What one scenario test works with; `useScenario` creates it before each test and tears it down after. */
+export interface Scenario {
+  /** A fresh, migrated database. */
+  readonly db: FreshDatabase;
+  /** A client of the test broker (connects nothing by itself). */
+  readonly kafka: Kafka;
+  /** One more fresh database, dropped with the scenario. */
+  database(): Promise<FreshDatabase>;
+  /** A new topic on the test broker. */
+  topic(partitions: number): Promise<string>;
+  /** Publishes flushes like the aggregator (one producer per test, connected on first use). */
+  publish(topic: string, ...flushes: ProductSum[][]): Promise<void>;
+  /** A pipeline on the scenario database and the test broker; stopped after the test if it was not. */
+  start(topic: string, groupId: string, overrides?: Partial<SpeedPipelineOptions> & { zone?: string }): Promise<InProcess>;
+  /** A pipeline on the scenario database fed by a fake consumer; it writes only when the test calls writeAll. */
+  startFake(topic: string, overrides?: Partial<SpeedPipelineOptions> & { zone?: string }): Promise<FakeFed>;
+}
+
+/**
+ * Registers the beforeEach/afterEach every scenario test needs: a fresh database, a broker client,
+ * and afterwards every pipeline stopped, the producer disconnected and every database dropped.
+ * Tests with a fake consumer never touch the broker.
+ */
+export function useScenario(): Scenario {
+  let current: Scenario | undefined;
+  let cleanup: Array<() => Promise<void>> = [];
+  beforeEach(async () => {
+    const db = await freshDatabase();
+    const dbs = [db];
+    const runs: InProcess[] = [];
+    let kafka: Kafka | undefined;
+    let producer: Promise<Producer> | undefined;
+    const client = (): Kafka => (kafka ??= testKafka());
+    cleanup = [
+      async () => {
+        await Promise.all(runs.map((r) => r.stop()));
+      },
+      async () => {
+        if (producer) await (await producer).disconnect();
+      },
+      async () => {
+        await Promise.all(dbs.map((d) => d.drop()));
+      },
+    ];
+    const track = (run: InProcess): InProcess => (runs.push(run), run);
+    current = {
+      db,
+      get kafka() {
+        return client();
+      },
+      database: async () => {
+        const more = await freshDatabase();
+        dbs.push(more);
+        return more;
+      },
+      topic: (partitions) => createTestTopic(BROKERS, { partitions, prefix: 'speed-sums' }),
+      publish: async (topic, ...flushes) => {
+        producer ??= (async () => {
+          const p = client().producer();
+          await p.connect();
+          return p;
+        })();
+        await publish(await producer, topic, ...flushes);
+      },
+      start: async (topic, groupId, overrides = {}) => track(await startInProcess(db.knex, topic, groupId, { kafka: client(), ...overrides })),
+      startFake: async (topic, overrides = {}) => {
+        const fake = new FakeConsumer(topic);
+        // Writes happen when the test calls writeAll, never on a timer.
+        const run = track(await startInProcess(db.knex, topic, 'g', { writeIntervalMs: 3_600_000, ...overrides, kafka: fake.kafka() }));
+        return { ...run, fake };
+      },
+    };
+  });
+  afterEach(async () => {
+    const steps = cleanup;
+    cleanup = [];
+    current = undefined;
+    // Every step runs even if an earlier one failed; the first failure is reported.
+    let failure: unknown;
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (failure !== undefined) throw failure;
+  });
+  const scenario = (): Scenario => {
+    if (!current) throw new Error('use the scenario inside a test (it is created in beforeEach)');
+    return current;
+  };
+  return {
+    get db() {
+      return scenario().db;
+    },
+    get kafka() {
+      return scenario().kafka;
+    },
+    database: () => scenario().database(),
+    topic: (partitions) => scenario().topic(partitions),
+    publish: (topic, ...flushes) => scenario().publish(topic, ...flushes),
+    start: (topic, groupId, overrides) => scenario().start(topic, groupId, overrides),
+    startFake: (topic, overrides) => scenario().startFake(topic, overrides),
+  };
 }
 
 /**

@@ -1,8 +1,6 @@
-import type { Kafka, Producer } from 'kafkajs';
 import { TABLES, VIEWS, type ProductSum } from '@hitboard/schema';
 import { DEFAULT_CANDIDATES, DEFAULT_SKETCH_PARAMS } from '@hitboard/topk';
-import { freshDatabase, type FreshDatabase } from '@hitboard/testkit';
-import { createTopic, describeWithKafka, flushOf, publish, startInProcess, testKafka, unique, waitFor, waitForCheckpoints, type InProcess } from './support';
+import { describeWithKafka, flushOf, unique, useScenario, waitFor, waitForCheckpoints } from './support';
 
 const HOUR = Date.parse('2026-11-22T07:00:00Z');
 const PRODUCTS = 500;
@@ -47,46 +45,31 @@ const top10 = (m: Map<string, number>) =>
   [...m].sort(([pa, a], [pb, b]) => b - a || (pa < pb ? -1 : 1)).slice(0, 10).map(([productId, value]) => ({ productId, value }));
 
 describeWithKafka('two instances split the shards', () => {
-  let db: FreshDatabase;
-  let kafka: Kafka;
-  let producer: Producer;
-  let runs: InProcess[] = [];
-  beforeEach(async () => {
-    db = await freshDatabase();
-    kafka = testKafka();
-    producer = kafka.producer();
-    await producer.connect();
-  });
-  afterEach(async () => {
-    await Promise.all(runs.map((r) => r.stop()));
-    runs = [];
-    await producer.disconnect();
-    await db.drop();
-  });
+  const s = useScenario();
 
   it('serves the exact top 10 by units and by revenue of a skewed stream from top_1000, with honest bounds', async () => {
-    const topic = await createTopic(kafka, 4);
+    const topic = await s.topic(4);
     const group = unique('g');
     // The production sketch and candidate sizes: the claim is about what ships.
     const topk = { ...DEFAULT_SKETCH_PARAMS, capacity: DEFAULT_CANDIDATES };
-    runs = [await startInProcess(db.knex, topic, group, { topk, writeIntervalMs: 300, sessionTimeoutMs: 6000 })];
-    runs.push(await startInProcess(db.knex, topic, group, { topk, writeIntervalMs: 300, sessionTimeoutMs: 6000 }));
-    const [a, b] = runs.map((r) => r.pipeline) as [InProcess['pipeline'], InProcess['pipeline']];
+    const options = { topk, writeIntervalMs: 300, sessionTimeoutMs: 6000 };
+    const a = (await s.start(topic, group, options)).pipeline;
+    const b = (await s.start(topic, group, options)).pipeline;
     await waitFor('both instances to hold disjoint shards covering the topic', async () => {
       const [sa, sb] = [a.assignment(), b.assignment()];
       return sa.length > 0 && sb.length > 0 && [...sa, ...sb].sort().join() === '0,1,2,3';
     });
 
     const { flushes, units, revenue } = skewedStream(40_000);
-    await publish(producer, topic, ...flushes);
-    await waitForCheckpoints(db.knex, kafka, topic, 90_000);
+    await s.publish(topic, ...flushes);
+    await waitForCheckpoints(s.db.knex, s.kafka, topic, 90_000);
     expect(a.assignedShards().length).toBeGreaterThan(0);
     expect(b.assignedShards().length).toBeGreaterThan(0);
-    const shards = await db.knex(TABLES.speedTable).distinct('shard').orderBy('shard');
+    const shards = await s.db.knex(TABLES.speedTable).distinct('shard').orderBy('shard');
     expect(shards.map((r: { shard: number }) => r.shard)).toEqual([0, 1, 2, 3]);
 
     for (const [metric, exact] of [['units', units], ['revenue', revenue]] as const) {
-      const served = await db
+      const served = await s.db
         .reader()(VIEWS.top1000)
         .where({ interval: 'hour', window_start: new Date(HOUR), metric })
         .orderBy('rank')

@@ -39,10 +39,11 @@ const SEEK_GAP = 1000n;
  * Kafka offset as a hint.
  *
  * The checkpoint is the truth for where to resume: on the first batch after a partition is
- * assigned the shard is loaded from it, messages below its offset are skipped (a Kafka commit
- * that lags only costs a re-read) and a fetch position beyond it is sought back (nothing is
- * lost if the commit ran ahead). Offsets are resolved per message, so a batch cut short by a
- * rebalance or a stop is re-fetched from where it stopped.
+ * assigned, and on any batch that starts beyond the shard state's offset (the shard was consumed
+ * elsewhere meanwhile), the shard is loaded from it, messages below its offset are skipped (a
+ * Kafka commit that lags only costs a re-read) and a fetch position beyond it is sought back
+ * (nothing is lost if the commit ran ahead). Offsets are resolved per message, so a batch cut
+ * short by a rebalance or a stop is re-fetched from where it stopped.
  */
 export class SpeedPipeline {
   private readonly consumer: Consumer;
@@ -54,7 +55,8 @@ export class SpeedPipeline {
   private applied = 0;
   private writes = 0;
   private assigned: number[] = [];
-  private crashed: Error | undefined;
+  /** The consumer's last crash, until kafkajs restarted it and it rejoined the group. */
+  private crashed: { error: Error; restart: boolean } | undefined;
   private lastWriteOkMs = Date.now();
   private readonly lastWrittenOffset = new Map<number, bigint>();
   /** Shards sought back to their checkpoint offset, not yet reloaded. */
@@ -85,7 +87,7 @@ export class SpeedPipeline {
   health(): { ok: boolean; shards: number[]; recordsApplied: number; lastWriteAgoMs: number; error?: string } {
     const lastWriteAgoMs = Date.now() - this.lastWriteOkMs;
     const ok = this.crashed === undefined && lastWriteAgoMs < Math.max(30_000, 10 * this.options.writeIntervalMs);
-    return { ok, shards: this.assignedShards(), recordsApplied: this.applied, lastWriteAgoMs, ...(this.crashed ? { error: this.crashed.message } : {}) };
+    return { ok, shards: this.assignedShards(), recordsApplied: this.applied, lastWriteAgoMs, ...(this.crashed ? { error: this.crashed.error.message } : {}) };
   }
 
   async start(): Promise<void> {
@@ -94,9 +96,16 @@ export class SpeedPipeline {
       const assigned = new Set(e.payload.memberAssignment[this.options.topic] ?? []);
       this.assigned = [...assigned];
       log.info({ shards: [...assigned].sort((a, b) => a - b) }, 'shards assigned');
+      // kafkajs restarted the consumer after a crash and it is back in the group: healthy again.
+      if (this.crashed?.restart) this.crashed = undefined;
+      // A seek-back of the previous generation may never have been fetched; the first batch of this
+      // one decides afresh (otherwise a fetch ahead of the checkpoint would be taken for a log gap).
+      this.soughtTo.clear();
       // Revoked shards leave memory; whoever owns them now resumes from the last checkpoint. Kept
-      // shards stay: nobody else consumed them meanwhile, and kafkajs restarts their fetch at the
-      // committed hint, which is at or below the state's offset, so the skip rule covers it.
+      // shards stay, but "kept" is only what this instance saw: if it was dropped from the group
+      // meanwhile (missed heartbeats) another instance may have owned and advanced the shard, and
+      // kafkajs restarts the fetch at the group's commit hint. onBatch reloads a state that the
+      // fetch position has passed, and a write from a state the checkpoint has passed is refused.
       void this.serialised(async () => {
         for (const p of [...this.shards.keys()]) {
           if (assigned.has(p)) continue;
@@ -107,7 +116,7 @@ export class SpeedPipeline {
       });
     });
     consumer.on(consumer.events.CRASH, (e) => {
-      this.crashed = e.payload.error;
+      this.crashed = { error: e.payload.error, restart: e.payload.restart };
       log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
     });
     await consumer.connect();
@@ -145,11 +154,20 @@ export class SpeedPipeline {
     const { partition } = batch;
     const first = batch.messages[0];
     if (first === undefined) return;
+    const firstOffset = BigInt(first.offset);
     let state = this.shards.get(partition);
+    if (state !== undefined && firstOffset > state.nextOffset) {
+      // The fetch skipped records this state has not applied: the shard was consumed elsewhere
+      // meanwhile (this instance left the group unknowingly, or a revocation is still queued), or
+      // the group's offsets were moved. The state is not contiguous with the log any more; the
+      // checkpoint is the truth, so reload it (and seek back if it is behind the fetch).
+      this.log.warn({ shard: partition, fetchOffset: first.offset, stateOffset: state.nextOffset.toString() }, 'fetch position passed the shard state: reloading from the checkpoint');
+      this.shards.delete(partition);
+      state = undefined;
+    }
     if (state === undefined) {
       await this.writing; // a rebalance step may be pending
       state = await this.loadShard(partition);
-      const firstOffset = BigInt(first.offset);
       const target = state.nextOffset;
       if (firstOffset > target) {
         // The fetch position is beyond the checkpoint (a commit hint ran ahead of it, or another
@@ -210,6 +228,7 @@ export class SpeedPipeline {
   private async loadShard(partition: number): Promise<ShardState> {
     const checkpoint = await this.store.loadCheckpoint(partition);
     if (!checkpoint) {
+      this.lastWrittenOffset.delete(partition);
       this.log.info({ shard: partition }, 'no checkpoint: starting the shard empty');
       return new ShardState(this.shardOptions);
     }
@@ -228,7 +247,8 @@ export class SpeedPipeline {
         } catch (err) {
           if (err instanceof ShardFencedError) {
             this.log.warn({ shard: partition }, 'shard checkpointed further by another instance: dropping it');
-            this.shards.delete(partition);
+            // Only this state: onBatch may have reloaded the shard meanwhile.
+            if (this.shards.get(partition) === state) this.shards.delete(partition);
           } else {
             this.log.error({ shard: partition, err }, 'speed write failed; retrying next cycle');
           }

@@ -1,0 +1,32 @@
+/**
+ * A record the pipeline cannot count is skipped and counted as bad, without stopping the shard
+ * (a batch that throws would be retried forever, or crash the consumer).
+ */
+import { TABLES, type ProductSum } from '@hitboard/schema';
+import { flushOf, unitsByWindow, useScenario } from './support';
+
+const TOPIC = 'speed-sums-fake';
+const MIN = Date.parse('2026-11-22T07:42:00Z');
+
+describe('bad records are skipped', () => {
+  const s = useScenario();
+
+  it('skips undecodable records and counts beyond 2^53, and applies the records after them', async () => {
+    const run = await s.startFake(TOPIC);
+    const { fake } = run;
+    fake.join([0]);
+    const sum = (i: number, units: number): ProductSum => flushOf(0, i * 10, i * 10 + 9, [{ productId: `p${i}`, minuteStartMs: MIN, units, revenueCents: units }])[0]!;
+    const resolved = await fake.deliver(0, 0, [
+      sum(0, 3),
+      Buffer.from('not json'),
+      sum(1, 2 ** 60), // valid JSON, but beyond what a float64 counter holds exactly: the schema refuses it
+      { ...sum(2, 1), revenueCents: 2 ** 60 },
+      sum(3, 4),
+    ]);
+    expect(resolved).toEqual(['0', '1', '2', '3', '4']);
+    await run.pipeline.writeAll();
+    expect((await unitsByWindow(s.db.knex, 'hour'))['2026-11-22T07:00:00.000Z']).toEqual({ p0: 3, p3: 4 });
+    const cp = await s.db.knex(TABLES.speedCheckpoints).where({ topic: TOPIC, shard: 0 }).first<{ next_offset: bigint }>('next_offset');
+    expect(cp?.next_offset).toBe(5n);
+  });
+});
