@@ -128,7 +128,7 @@ const cpuNowUs = (): number => {
 async function bareConsumer(topic: string): Promise<Phase> {
   const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-bare', logLevel: 'error' });
   // The same consumer settings as the aggregator's (apps/aggregator/src/aggregator.ts), and the same
-  // run options: as many partitions' batches side by side, offsets resolved per batch, no auto-commit.
+  // run options: the same partitions' batches side by side, offsets resolved per batch, no auto-commit.
   const consumer = kafka.consumer({
     groupId: `bench-bare-${randomBytes(4).toString('hex')}`,
     sessionTimeout: 30_000,
