@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { Counter } from 'prom-client';
 import { createMetricsRegistry, startOpsServer } from './ops-server';
-import { retry } from './retry';
+import { retry, sleep } from './retry';
 
 describe('startOpsServer', () => {
   it('serves /metrics and /healthz', async () => {
@@ -42,7 +42,6 @@ describe('retry', () => {
 
 describe('sleep', () => {
   it('resolves early on abort and leaves no listener behind when it times out', async () => {
-    const { sleep } = await import('./retry');
     const controller = new AbortController();
     for (let i = 0; i < 20; i++) await sleep(1, controller.signal);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
