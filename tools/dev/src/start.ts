@@ -17,7 +17,8 @@ const HELP = {
 a local Kafka broker (infra/kafka, started if none runs), the aggregator and the speed pipeline,
 and a generator sending realistic sales now. Every few seconds it prints the live top 10 of the
 current hour from the top_1000 view. Ctrl-C stops everything it started.
-App logs: .data/logs/*.log. Set DATABASE_URL or KAFKA_BROKERS to use servers of your own.`,
+App logs: .data/logs/*.log. Set DATABASE_URL or KAFKA_BROKERS to use servers of your own
+(KAFKA_PORT moves the local broker off 19092).`,
   usage: [
     '--rate N        events per second from the generator (default 200; 0: no generator)',
     '--products N    catalog size (default 5000)',
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
     const started = spawnSync('bash', [join(ROOT, 'infra/kafka/kafka.sh'), 'start'], { stdio: 'inherit' });
     if (started.status !== 0) throw new Error('the Kafka broker did not start: see .data/kafka/broker.log (needs Java 17 and Maven)');
     if (!wasRunning) stops.push(() => void spawnSync('bash', [join(ROOT, 'infra/kafka/kafka.sh'), 'stop'], { stdio: 'inherit' }));
-    brokers = '127.0.0.1:19092';
+    brokers = `127.0.0.1:${process.env['KAFKA_PORT'] ?? 19092}`;
   }
 
   // 3. The apps, as their own processes, as in production.
