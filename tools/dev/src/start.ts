@@ -53,18 +53,29 @@ const say = (msg: string): void => {
 async function main(): Promise<void> {
   const options = parseOptions(handleHelp(HELP));
   const stops: Array<() => Promise<void> | void> = [];
+  const children: ChildProcess[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop();
   };
-  let stopping = false;
+  // Ctrl-C reaches us twice (the terminal signals the foreground group, and npm forwards it too):
+  // signals in the first two seconds of stopping are that echo; a later one forces the exit.
+  let stoppingSinceMs = 0;
   const onSignal = () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    say('stopping…');
-    void stopAll().then(() => process.exit(0));
+    if (stoppingSinceMs === 0) {
+      stoppingSinceMs = Date.now();
+      say('stopping… (Ctrl-C again to force)');
+      void stopAll().then(() => process.exit(0));
+    } else if (Date.now() - stoppingSinceMs > 2000) {
+      say('forced: killing what is left');
+      process.exit(130); // the 'exit' handler below kills the apps
+    }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Whatever way we leave, the apps (in their own process groups) must not outlive us.
+  process.on('exit', () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
 
   // 1. Postgres: the caller's, or an embedded one that keeps its data between runs.
   let databaseUrl = process.env['DATABASE_URL'];
@@ -105,6 +116,7 @@ async function main(): Promise<void> {
   ];
   for (const [name, entry, env] of apps) {
     const child = startApp(name, entry, { ...common, ...env }, join(logs, `${name}.log`));
+    children.push(child);
     stops.push(() => stopChild(child));
     say(`${name}: pid ${child.pid}, metrics http://127.0.0.1:${env['OPS_PORT']}/metrics, log .data/logs/${name}.log`);
   }
