@@ -64,7 +64,10 @@ async function main(): Promise<void> {
     if (stoppingSinceMs === 0) {
       stoppingSinceMs = Date.now();
       say('stopping… (Ctrl-C again to force)');
-      void stopAll().then(() => process.exit(0));
+      void stopAll().then(() => {
+        say('stopped');
+        process.exit(0);
+      });
     } else if (Date.now() - stoppingSinceMs > 2000) {
       say('forced: killing what is left');
       process.exit(130); // the 'exit' handler below kills the apps
