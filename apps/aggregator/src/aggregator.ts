@@ -15,11 +15,12 @@ import {
 import { PartitionBuffer } from './buffer/partition-buffer';
 import type { AggregatorConfig } from './config';
 import { RecentIds } from './dedupe/recent-ids';
-import { dlqMessage } from './dlq';
+import { dlqMessage, refusedMessage } from './dlq';
 import type { ParquetWriter } from './lake/parquet-writer';
 import { Ledger, type IntendedFlush } from './ledger/ledger';
 import type { AggregatorMetrics } from './metrics';
 import { Mutex } from './mutex';
+import { chunkByBytes } from './publish/chunk-by-bytes';
 import { Watermark } from './watermark';
 
 /** The named steps of a flush, for the crash hook (`AGGREGATOR_CRASH_AT`). */
@@ -85,6 +86,10 @@ export const PARTITIONS_CONSUMED_CONCURRENTLY = 1;
 const TICK_MAX_MS = 1000;
 const LAG_POLL_MS = 2000;
 const PUBLISH_CHUNK = 5000;
+/** Bytes per produce call: half the broker's default 1 MiB `max.message.bytes` per record batch. */
+const PUBLISH_CHUNK_BYTES = 512 * 1024;
+/** Refused messages a partition holds before it flushes (with its cells): the memory bound for poison streams. */
+const REFUSED_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * The orchestrator: a kafkajs consumer group member that pre-sums sale events per (minute, product)
@@ -331,14 +336,20 @@ export class Aggregator {
         if (v.ok) st.dedupe.seen(v.event.event_id, offset);
         continue;
       }
-      this.consume(st, message.value, offset, messageTimeMs, nowMs);
+      if (!this.consume(st, message, offset, messageTimeMs, nowMs)) {
+        // Its cell would pass 2^53 cents: flush what is buffered (up to the previous offset), then
+        // count it in the next buffer. Deterministic, so a replay of the range ends at the same place.
+        resolveHandled();
+        if (!(await this.flush(st, 'size', ctl.heartbeat))) break;
+        this.consumeAfterOverflowFlush(st, message, offset, messageTimeMs, Date.now());
+      }
       consumed++;
       if (st.intended !== null) {
         if (offset === st.intended.lastOffset) {
           resolveHandled();
           if (!(await this.flush(st, 'recovery', ctl.heartbeat))) break;
         }
-      } else if (st.buffer.keys >= maxKeys) {
+      } else if (st.buffer.isFull(maxKeys, REFUSED_MAX_BYTES)) {
         resolveHandled();
         if (!(await this.flush(st, 'size', ctl.heartbeat))) break;
       }
@@ -353,21 +364,35 @@ export class Aggregator {
     return validateEvent(value, this.validatorOptions, messageTimeMs);
   }
 
-  /** The hot path: one message of the counted range. */
-  private consume(st: PartitionState, value: Buffer | null, offset: number, messageTimeMs: number, nowMs: number): void {
-    const v = this.validate(value, messageTimeMs);
+  /**
+   * The hot path: one message of the counted range. Returns false, having recorded only its id in
+   * the duplicate window, when the event's cell would pass 2^53 cents (the caller flushes first).
+   */
+  private consume(st: PartitionState, message: KafkaMessage, offset: number, messageTimeMs: number, nowMs: number): boolean {
+    const v = this.validate(message.value, messageTimeMs);
     if (v.ok) {
       const e = v.event;
       if (st.dedupe.seen(e.event_id, offset)) {
         st.buffer.duplicates++;
       } else {
-        st.buffer.add(minuteOf(v.occurredAtMs), e.product_id, e.quantity, revenueOf(e));
+        if (!st.buffer.add(minuteOf(v.occurredAtMs), e.product_id, e.quantity, revenueOf(e))) return false;
         st.watermark.observe(v.occurredAtMs, nowMs);
       }
     } else {
-      st.buffer.refuse({ offset, rejection: v.rejection, value });
+      st.buffer.refuse(refusedMessage(message, offset, v.rejection, this.o.config.DLQ_MAX_VALUE_BYTES));
       st.watermark.touch(nowMs);
     }
+    st.buffer.consumed(offset, nowMs);
+    return true;
+  }
+
+  /** Counts a valid, distinct event `consume` could not add, into the buffer a flush just emptied. */
+  private consumeAfterOverflowFlush(st: PartitionState, message: KafkaMessage, offset: number, messageTimeMs: number, nowMs: number): void {
+    const v = this.validate(message.value, messageTimeMs);
+    if (!v.ok || !st.buffer.add(minuteOf(v.occurredAtMs), v.event.product_id, v.event.quantity, revenueOf(v.event))) {
+      throw new Error(`event at offset ${offset} of partition ${st.partition} does not fit an empty buffer`); // unreachable: one event ≤ 10^12 cents
+    }
+    st.watermark.observe(v.occurredAtMs, nowMs);
     st.buffer.consumed(offset, nowMs);
   }
 
@@ -469,13 +494,14 @@ export class Aggregator {
       };
       return { key: cell.productId, value: encodeProductSum(sum) };
     });
-    for (let i = 0; i < sums.length; i += PUBLISH_CHUNK) {
-      await this.producer.send({ topic: c.TOPIC_PRODUCT_SUMS, acks: -1, messages: sums.slice(i, i + PUBLISH_CHUNK) });
+    // Chunked by bytes too: the broker refuses a record batch above max.message.bytes, on every retry.
+    for (const messages of chunkByBytes(sums, PUBLISH_CHUNK_BYTES, PUBLISH_CHUNK)) {
+      await this.producer.send({ topic: c.TOPIC_PRODUCT_SUMS, acks: -1, messages });
     }
     if (buffer.refused.length > 0) {
       const dlq = buffer.refused.map((r) => dlqMessage(c.TOPIC_EVENTS, partition, r));
-      for (let i = 0; i < dlq.length; i += PUBLISH_CHUNK) {
-        await this.producer.send({ topic: c.TOPIC_DLQ, acks: -1, messages: dlq.slice(i, i + PUBLISH_CHUNK) });
+      for (const messages of chunkByBytes(dlq, PUBLISH_CHUNK_BYTES, PUBLISH_CHUNK)) {
+        await this.producer.send({ topic: c.TOPIC_DLQ, acks: -1, messages });
       }
     }
   }

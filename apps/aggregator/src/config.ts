@@ -27,6 +27,10 @@ export const configSchema = z.object({
     .transform((s) => s.split(',').map((c) => c.trim()).filter(Boolean))
     .describe('accepted ISO 4217 currency codes, comma-separated'),
   MAX_EVENT_BYTES: env.int(64).default(4096).describe('events larger than this go to the DLQ as oversized'),
+  DLQ_MAX_VALUE_BYTES: env
+    .int(1024)
+    .default(256 * 1024)
+    .describe('a refused value larger than this (bytes) is dead-lettered as its first bytes + length + sha256; keep it well below the DLQ topic\'s max.message.bytes'),
   OPS_PORT: env.port().default(9464).describe('port of /metrics and /healthz (0 = any free port)'),
   OPS_HOST: z.string().default('127.0.0.1').describe('address /metrics and /healthz bind to'),
   LOG_LEVEL: env.logLevel(),

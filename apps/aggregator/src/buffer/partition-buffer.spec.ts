@@ -20,14 +20,41 @@ describe('PartitionBuffer', () => {
     const b = new PartitionBuffer();
     expect(b.isEmpty).toBe(true);
     b.consumed(7, 1000);
-    b.refuse({ offset: 8, rejection: { reason: 'invalid_json', message: 'x' }, value: Buffer.from('{') });
+    b.refuse({ offset: 8, rejection: { reason: 'invalid_json', message: 'x' }, value: Buffer.from('{'), valueBytes: 1, key: null, timestamp: '0' });
     b.consumed(8, 2000);
     expect([b.isEmpty, b.lastOffset, b.openedAtMs, b.refused.length, b.keys]).toEqual([false, 8, 1000, 1, 0]);
   });
 
-  it('refuses to lose cents to floating point', () => {
+  it('refuses to lose cents to floating point: an add that would pass 2^53 changes nothing and says so', () => {
     const b = new PartitionBuffer();
-    b.add(0, 'p', 1, Number.MAX_SAFE_INTEGER - 10);
-    expect(() => b.add(0, 'p', 1, 100)).toThrow(/exceeds 2\^53 cents/);
+    expect(b.add(0, 'p', 1, Number.MAX_SAFE_INTEGER - 10)).toBe(true);
+    expect(b.add(0, 'p', 1, 100)).toBe(false);
+    expect(b.sortedCells()).toEqual([{ minuteStartMs: 0, productId: 'p', units: 1, revenueCents: Number.MAX_SAFE_INTEGER - 10, orders: 1 }]);
+    expect(b.events).toBe(1);
+    expect(b.add(0, 'p', 1, 10)).toBe(true); // exactly 2^53 - 1 still fits
+  });
+
+  it('is full at maxKeys cells, at maxKeys refused messages, or at maxRefusedBytes of them', () => {
+    const refused = (offset: number, bytes: number) => ({
+      offset,
+      rejection: { reason: 'oversized' as const, message: 'x' },
+      value: Buffer.alloc(bytes),
+      valueBytes: bytes,
+      key: null,
+      timestamp: '0',
+    });
+    const cells = new PartitionBuffer();
+    cells.add(0, 'a', 1, 1);
+    expect(cells.isFull(2, 1000)).toBe(false);
+    cells.add(0, 'b', 1, 1);
+    expect(cells.isFull(2, 1000)).toBe(true);
+    const poison = new PartitionBuffer(); // no cells at all, only refused messages
+    poison.refuse(refused(1, 10));
+    expect(poison.isFull(2, 1000)).toBe(false);
+    poison.refuse(refused(2, 10));
+    expect(poison.isFull(2, 1000)).toBe(true);
+    const big = new PartitionBuffer();
+    big.refuse(refused(1, 2000));
+    expect(big.isFull(100, 1000)).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import type { IHeaders } from 'kafkajs';
 import type { Rejection } from '@hitboard/schema';
 
 /** Sums of one (minute, product) cell. `orders` counts sale events (line items). */
@@ -9,11 +10,23 @@ export interface Cell {
   orders: number;
 }
 
-/** A refused message, kept with the flush it belongs to and published to the DLQ by that flush. */
+/**
+ * A refused message, kept with the flush it belongs to and published to the DLQ by that flush.
+ * `value` is the original bytes, or only their first `DLQ_MAX_VALUE_BYTES` when the original is
+ * larger (`valueBytes` and `valueSha256` then describe the whole): see `refusedMessage` in dlq.ts.
+ */
 export interface Refused {
   offset: number;
   rejection: Rejection;
   value: Buffer | null;
+  /** Length of the original value (null: a tombstone). */
+  valueBytes: number | null;
+  /** sha256 (hex) of the original value, when `value` holds only a prefix of it. */
+  valueSha256?: string;
+  key: Buffer | null;
+  headers?: IHeaders;
+  /** The message's Kafka timestamp (epoch ms, as Kafka gives it). */
+  timestamp: string;
 }
 
 /**
@@ -31,6 +44,8 @@ export class PartitionBuffer {
   private lastMinuteMs = Number.NaN;
   private lastMinute: Map<string, Cell> | null = null;
   readonly refused: Refused[] = [];
+  /** Bytes held for refused messages (their kept values): part of the size bound on memory. */
+  refusedBytes = 0;
   /** Last offset consumed into this buffer, or null when nothing has been. */
   lastOffset: number | null = null;
   /** Wall-clock time the first offset entered the buffer (for the time-based flush). */
@@ -40,8 +55,12 @@ export class PartitionBuffer {
   events = 0;
   duplicates = 0;
 
-  /** Adds one valid, distinct event. Revenue stays an exact integer (checked: never a float). */
-  add(minuteStartMs: number, productId: string, units: number, revenueCents: number): void {
+  /**
+   * Adds one valid, distinct event. Revenue stays an exact integer: when the cell's revenue would
+   * pass 2^53 cents, nothing is added and `add` returns false — the caller flushes this buffer and
+   * adds the event to the next one (one event is at most 10^12 cents, far below 2^53).
+   */
+  add(minuteStartMs: number, productId: string, units: number, revenueCents: number): boolean {
     let minute = this.lastMinute;
     if (minuteStartMs !== this.lastMinuteMs || minute === null) {
       minute = this.minutes.get(minuteStartMs) ?? null;
@@ -57,14 +76,14 @@ export class PartitionBuffer {
       minute.set(productId, { minuteStartMs, productId, units, revenueCents, orders: 1 });
       this.keys++;
     } else {
+      const revenue = cell.revenueCents + revenueCents;
+      if (revenue > Number.MAX_SAFE_INTEGER) return false;
       cell.units += units;
-      cell.revenueCents += revenueCents;
+      cell.revenueCents = revenue;
       cell.orders += 1;
-      if (!Number.isSafeInteger(cell.revenueCents)) {
-        throw new Error(`revenue of ${productId} in minute ${new Date(minuteStartMs).toISOString()} exceeds 2^53 cents within one flush`);
-      }
     }
     this.events++;
+    return true;
   }
 
   /** Every cell, in no particular order. */
@@ -74,6 +93,15 @@ export class PartitionBuffer {
 
   refuse(refused: Refused): void {
     this.refused.push(refused);
+    this.refusedBytes += (refused.value?.length ?? 0) + (refused.key?.length ?? 0) + 64;
+  }
+
+  /**
+   * The size bound on memory: flush once the buffer holds `maxKeys` cells, or as many refused
+   * messages, or `maxRefusedBytes` of them (a stream of poison adds no cells but holds its bytes).
+   */
+  isFull(maxKeys: number, maxRefusedBytes: number): boolean {
+    return this.keys >= maxKeys || this.refused.length >= maxKeys || this.refusedBytes >= maxRefusedBytes;
   }
 
   /** Marks `offset` consumed (every message, whatever became of it). */
