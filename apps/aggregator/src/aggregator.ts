@@ -148,14 +148,26 @@ export class Aggregator {
     this.o.log.info({ topic: c.TOPIC_EVENTS, group: c.KAFKA_GROUP_ID }, 'aggregator started');
   }
 
-  /** Graceful stop: finish the batch in hand, flush every partition, then leave the group. */
+  /**
+   * Graceful stop: finish the batch in hand, flush every partition, then leave the group. kafkajs's
+   * `consumer.stop()` leaves the group, so it comes last: stopping first handed the partitions to
+   * another instance while this one was still flushing them (the ledger CAS kept totals exact, but
+   * the new owner started over from the ledger, and replayed or conflicted with the flush). Pausing
+   * stops new batches while keeping the membership (kafkajs keeps heartbeating).
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
-    await this.consumer.stop();
-    // Partitions flush side by side (each under its own lock): Postgres and the produce acks overlap.
+    try {
+      this.consumer.pause([{ topic: this.o.config.TOPIC_EVENTS }]);
+    } catch (err) {
+      this.o.log.warn({ err }, 'could not pause the consumer before the shutdown flush');
+    }
+    // Partitions flush side by side (each under its own lock, after the batch it may be handling):
+    // Postgres and the produce acks overlap.
     await Promise.all([...this.states.values()].map((st) => st.lock.run(() => this.flush(st, 'shutdown'))));
+    await this.consumer.stop();
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await this.admin.disconnect();
@@ -252,12 +264,24 @@ export class Aggregator {
     st.seekConfirmed = false;
     const removed = await this.o.writer.removeOrphanTmpFiles(st.partition);
     if (removed.length > 0) this.o.log.info({ partition: st.partition, removed }, 'removed orphan temporary files');
-    this.consumer.seek({ topic: c.TOPIC_EVENTS, partition: st.partition, offset: String(st.expectNext) });
+    this.seek(st.partition, st.expectNext);
     st.ready = true;
     this.o.log.info(
       { partition: st.partition, nextOffset: st.ledgerNext, warmFrom: st.expectNext, intended: st.intended },
       st.intended ? 'partition ready: replaying the intended flush first' : 'partition ready',
     );
+  }
+
+  /**
+   * kafkajs's seek throws once the consumer is stopped (a shutdown flush that lost the CAS resets the
+   * partition); there is nothing to seek then: the next owner starts from the ledger.
+   */
+  private seek(partition: number, offset: number): void {
+    try {
+      this.consumer.seek({ topic: this.o.config.TOPIC_EVENTS, partition, offset: String(offset) });
+    } catch (err) {
+      this.o.log.warn({ err, partition, offset }, 'seek failed (consumer stopped?)');
+    }
   }
 
   private async lowOffset(partition: number): Promise<number> {
@@ -299,7 +323,7 @@ export class Aggregator {
     if (Number(first.offset) > st.expectNext && !st.seekConfirmed) {
       // The seek of the last reset was not applied yet (or was lost in a rebalance): ask again, once.
       st.seekConfirmed = true;
-      this.consumer.seek({ topic: this.o.config.TOPIC_EVENTS, partition: st.partition, offset: String(st.expectNext) });
+      this.seek(st.partition, st.expectNext);
       return;
     }
     st.seekConfirmed = true;
