@@ -1,4 +1,5 @@
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Cell } from '../buffer/partition-buffer';
@@ -63,7 +64,10 @@ export class ParquetWriter {
       const files: WrittenFile[] = [];
       for (const [hourMs, rows] of [...rowsByHour].sort((a, b) => a[0] - b[0])) {
         const path = rawFilePath(hourMs, partition, firstOffset, lastOffset);
-        const tmp = join(tmpDir(this.lakeDir), `p${partition}-${firstOffset}-${lastOffset}-h${hourMs}.${process.pid}.tmp`);
+        // Unique per write, not per process: a replaying owner and a zombie may write the same range at
+        // once, and in containers both are often pid 1 — one shared name meant one writer truncating
+        // the file the other was writing or renaming (then ENOENT, or a torn file renamed into raw/).
+        const tmp = join(tmpDir(this.lakeDir), `p${partition}-${firstOffset}-${lastOffset}-h${hourMs}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
         await this.connection.run(
           `COPY (SELECT make_timestamp(minute_ms * 1000) AS minute_start, product_id, units, revenue_cents, orders
                    FROM flush_rows WHERE hour_ms = ${hourMs} ORDER BY minute_ms, product_id)
@@ -71,7 +75,10 @@ export class ParquetWriter {
         );
         const target = join(this.lakeDir, path);
         await mkdir(dirname(target), { recursive: true });
+        // Durable before the ledger lists it: the file's data, then (after the rename) its directory entry.
+        await fsync(tmp);
         await rename(tmp, target);
+        await fsync(dirname(target));
         files.push({ path, hourMs, rows });
       }
       return files;
@@ -97,5 +104,14 @@ export class ParquetWriter {
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
+  }
+}
+
+async function fsync(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
