@@ -243,8 +243,8 @@ export class Aggregator {
   }
 
   /**
-   * (Re)starts a partition from the ledger: drop anything in memory, load next_offset and any
-   * intended flush, remove orphan temporary files, and seek back `DEDUPE_WINDOW_OFFSETS` before
+   * (Re)starts a partition from the ledger: drop anything in memory, load next_offset, any
+   * intended flush and the stored watermark, remove orphan temporary files, and seek back `DEDUPE_WINDOW_OFFSETS` before
    * next_offset so the duplicate window is rebuilt exactly as it was (those offsets are read for
    * their ids only, never counted). Must run under the partition's lock.
    */
@@ -260,6 +260,10 @@ export class Aggregator {
     }
     st.ledgerNext = ledger.nextOffset;
     st.intended = ledger.intended;
+    // The watermark is rebuilt like the buffer: from what the ledger committed, never from the
+    // event times of a dropped buffer (a conflict's flush may have computed a value covering them).
+    st.watermark.restore(ledger.watermarkMs, Date.now());
+    st.storedWatermarkMs = ledger.watermarkMs;
     st.expectNext = Math.max(low, ledger.nextOffset - c.DEDUPE_WINDOW_OFFSETS);
     st.seekConfirmed = false;
     const removed = await this.o.writer.removeOrphanTmpFiles(st.partition);

@@ -6,7 +6,8 @@
  *
  * The value never goes backwards. The aggregator stores it in the ledger with each flush, and
  * only for events that are already in the lake (so "watermark passed the hour" implies the hour's
- * on-time events are listed in `ingest_files`).
+ * on-time events are listed in `ingest_files`). When a partition is reset (its buffer dropped),
+ * `restore` starts it over from the ledger's stored value, so it never covers dropped events.
  */
 export class Watermark {
   private maxEventMs = Number.NEGATIVE_INFINITY;
@@ -18,6 +19,18 @@ export class Watermark {
     readonly idleTimeoutMs: number,
     nowMs: number,
   ) {
+    this.lastActivityMs = nowMs;
+  }
+
+  /**
+   * The partition was reset from the ledger: everything observed since the last commit belongs to a
+   * dropped buffer (those events will be re-read). Start over from the ledger's stored watermark
+   * (null: none yet), and count the reset as activity. The ledger's value never goes backwards
+   * (GREATEST); only this in-memory view may, to the last value that was actually committed.
+   */
+  restore(storedMs: number | null, nowMs: number): void {
+    this.maxEventMs = Number.NEGATIVE_INFINITY;
+    this.emittedMs = storedMs ?? Number.NEGATIVE_INFINITY;
     this.lastActivityMs = nowMs;
   }
 

@@ -12,6 +12,8 @@ export interface IntendedFlush {
 export interface PartitionLedger {
   nextOffset: number;
   intended: IntendedFlush | null;
+  /** The stored event-time watermark in epoch ms (null: none yet). */
+  watermarkMs: number | null;
 }
 
 /** Why a ledger step refused: another instance advanced the partition, or a different flush is pending. */
@@ -37,13 +39,16 @@ export class Ledger {
 
   /**
    * Makes sure the partition has a row, starting at `lowOffset` (the oldest offset Kafka still has),
-   * and reports where it stands. A ledger behind `lowOffset` means retention deleted offsets
+   * and reports where it stands (next offset, pending flush, stored watermark). A ledger behind `lowOffset` means retention deleted offsets
    * before they were ingested: they are gone, so the ledger moves up (and says so).
    */
   async open(partition: number, lowOffset: number): Promise<PartitionLedger & { skippedLost: number }> {
     return this.knex.transaction(async (tx) => {
       await tx(TABLES.ingestOffsets).insert({ topic: this.topic, partition, next_offset: lowOffset }).onConflict(['topic', 'partition']).ignore();
-      const row = await tx(TABLES.ingestOffsets).where({ topic: this.topic, partition }).forUpdate().first<{ next_offset: bigint }>('next_offset');
+      const row = await tx(TABLES.ingestOffsets)
+        .where({ topic: this.topic, partition })
+        .forUpdate()
+        .first<{ next_offset: bigint; watermark: Date | string | null } | undefined>('next_offset', 'watermark');
       let nextOffset = num(row?.next_offset ?? lowOffset);
       let skippedLost = 0;
       const intended = await this.intendedIn(tx, partition);
@@ -52,7 +57,8 @@ export class Ledger {
         await tx(TABLES.ingestOffsets).where({ topic: this.topic, partition }).update({ next_offset: lowOffset, updated_at: tx.fn.now() });
         nextOffset = lowOffset;
       }
-      return { nextOffset, intended, skippedLost };
+      const watermarkMs = row?.watermark == null ? null : new Date(row.watermark).getTime();
+      return { nextOffset, intended, watermarkMs: Number.isFinite(watermarkMs) ? watermarkMs : null, skippedLost };
     });
   }
 
