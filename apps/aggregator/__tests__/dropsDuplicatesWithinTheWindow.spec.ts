@@ -1,14 +1,11 @@
 import {
-  createScenario,
   describeKafka,
-  dumpOutput,
   duplicateOf,
   expectLakeMatches,
   goodEvents,
   produce,
-  startAggregator,
   waitForLedgerCaughtUp,
-  type Child,
+  withScenario,
 } from './support/harness';
 
 /**
@@ -18,13 +15,11 @@ import {
  */
 describeKafka('duplicates within the window', () => {
   it('counts a retried event once, across a flush and a restart', async () => {
-    const s = await createScenario('dupes', 2);
-    let child: Child | undefined;
-    try {
+    await withScenario('dupes', 2, async (s, aggregators) => {
       const originals = goodEvents(500);
       const retriesNow = originals.filter((_, i) => i % 5 === 0).map(duplicateOf);
       await produce(s.kafka, s.topics.events, [...originals, ...retriesNow]);
-      child = startAggregator(s.env());
+      let child = aggregators.start(s.env());
       await waitForLedgerCaughtUp(s);
       expect((await child.stop()).code).toBe(0);
 
@@ -32,38 +27,24 @@ describeKafka('duplicates within the window', () => {
       const later = goodEvents(100);
       const retriesAfterRestart = originals.filter((_, i) => i % 7 === 0).map(duplicateOf);
       await produce(s.kafka, s.topics.events, [...retriesAfterRestart, ...later]);
-      child = startAggregator(s.env());
+      child = aggregators.start(s.env());
       await waitForLedgerCaughtUp(s);
       await expectLakeMatches(s, [...originals, ...retriesNow, ...later, ...retriesAfterRestart]);
       const metrics = await (await fetch(`http://127.0.0.1:${await child.opsPort()}/metrics`)).text();
       expect(metrics).toContain(`hitboard_aggregator_duplicates_total{app="aggregator"} ${retriesAfterRestart.length}`);
       expect((await child.stop()).code).toBe(0);
-    } catch (err) {
-      dumpOutput('aggregator (dupes)', child);
-      throw err;
-    } finally {
-      await child?.kill();
-      await s.cleanup();
-    }
+    });
   });
 
   it('counts a re-send beyond the window again (the window is bounded)', async () => {
-    const s = await createScenario('dupes-window', 1);
-    let child: Child | undefined;
-    try {
+    await withScenario('dupes-window', 1, async (s, aggregators) => {
       const originals = goodEvents(50);
       const filler = goodEvents(100);
       const tooLate = [{ ...originals[0]!, kind: 'good' as const }];
       await produce(s.kafka, s.topics.events, [...originals, ...filler, ...tooLate]);
-      child = startAggregator(s.env({ DEDUPE_WINDOW_OFFSETS: '100' }));
+      aggregators.start(s.env({ DEDUPE_WINDOW_OFFSETS: '100' }));
       await waitForLedgerCaughtUp(s);
       await expectLakeMatches(s, [...originals, ...filler, ...tooLate]);
-    } catch (err) {
-      dumpOutput('aggregator (dupes-window)', child);
-      throw err;
-    } finally {
-      await child?.kill();
-      await s.cleanup();
-    }
+    });
   });
 });

@@ -1,16 +1,12 @@
 import {
-  createScenario,
   describeKafka,
-  dumpOutput,
   expectLakeMatches,
   expectSpeedSideMatches,
   goodEvents,
   produce,
   speedSideSums,
-  startAggregator,
   waitForLedgerCaughtUp,
-  type Child,
-  type Scenario,
+  withScenario,
 } from './support/harness';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,34 +19,26 @@ import { join } from 'node:path';
 describeKafka('exactly once across kill -9 at each flush step', () => {
   for (const step of ['before-file', 'after-file', 'after-publish', 'after-ledger'] as const) {
     it(`recovers from a crash ${step}`, async () => {
-      const s: Scenario = await createScenario(`crash-${step}`, 2);
-      let child: Child | undefined;
-      try {
+      await withScenario(`crash-${step}`, 2, async (s, aggregators) => {
         const first = goodEvents(600);
         await produce(s.kafka, s.topics.events, first);
-        child = startAggregator(s.env({ AGGREGATOR_CRASH_AT: step, AGGREGATOR_CRASH_ON_FLUSH: '2', FLUSH_INTERVAL_MS: '200' }));
+        const crashing = aggregators.start(s.env({ AGGREGATOR_CRASH_AT: step, AGGREGATOR_CRASH_ON_FLUSH: '2', FLUSH_INTERVAL_MS: '200' }), 'crashing aggregator');
         const second = goodEvents(600);
         await produce(s.kafka, s.topics.events, second);
-        const exit = await child.exited;
+        const exit = await crashing.exited;
         expect(exit.signal).toBe('SIGKILL');
 
         const third = goodEvents(300);
         await produce(s.kafka, s.topics.events, third);
-        child = startAggregator(s.env());
+        const restarted = aggregators.start(s.env(), 'restarted aggregator');
         await waitForLedgerCaughtUp(s);
         const all = [...first, ...second, ...third];
         await expectLakeMatches(s, all);
         expectSpeedSideMatches(await speedSideSums(s), all);
-        await child.stop();
+        await restarted.stop();
         // The restarted instance removed whatever the killed one left in _tmp.
         expect(readdirSync(join(s.lakeDir, '_tmp'))).toEqual([]);
-      } catch (err) {
-        dumpOutput(`aggregator (${step})`, child);
-        throw err;
-      } finally {
-        await child?.kill();
-        await s.cleanup();
-      }
+      });
     });
   }
 });

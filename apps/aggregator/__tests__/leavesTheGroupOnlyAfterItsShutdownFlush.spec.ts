@@ -1,16 +1,13 @@
 import { Client } from 'pg';
 import { testServerUrl } from '@hitboard/testkit';
 import {
-  createScenario,
   describeKafka,
-  dumpOutput,
   expectLakeMatches,
   goodEvents,
   produce,
-  startAggregator,
   waitFor,
   waitForLedgerCaughtUp,
-  type Child,
+  withScenario,
 } from './support/harness';
 
 /**
@@ -20,54 +17,49 @@ import {
  */
 describeKafka('graceful shutdown', () => {
   it('stays in the group until its shutdown flush is committed', async () => {
-    const s = await createScenario('shutdown-order', 2);
-    const pg = new Client({ connectionString: testServerUrl() });
-    await pg.connect();
-    const admin = s.kafka.admin();
-    await admin.connect();
-    let child: Child | undefined;
-    const setAvailable = async (available: boolean) => {
-      await pg.query(`ALTER DATABASE "${s.db.name}" ALLOW_CONNECTIONS ${available}`);
-      if (!available) await pg.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [s.db.name]);
-    };
-    const members = async () => (await admin.describeGroups([s.groupId])).groups[0]?.members.length ?? 0;
-    try {
-      child = startAggregator(s.env({ FLUSH_INTERVAL_MS: '600000' })); // only the shutdown flushes
-      const port = await child.opsPort();
-      const items = goodEvents(300);
-      await produce(s.kafka, s.topics.events, items);
-      await waitFor('the events to be buffered', async () => {
-        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-        const consumed = [...text.matchAll(/^hitboard_aggregator_events_in_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
-        return consumed === items.length;
-      });
-      expect(await members()).toBe(1);
-
-      await setAvailable(false);
+    await withScenario('shutdown-order', 2, async (s, aggregators) => {
+      const pg = new Client({ connectionString: testServerUrl() });
+      await pg.connect();
+      const admin = s.kafka.admin();
+      await admin.connect();
+      const setAvailable = async (available: boolean) => {
+        await pg.query(`ALTER DATABASE "${s.db.name}" ALLOW_CONNECTIONS ${available}`);
+        if (!available) await pg.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [s.db.name]);
+      };
+      const members = async () => (await admin.describeGroups([s.groupId])).groups[0]?.members.length ?? 0;
       try {
-        child.proc.kill('SIGTERM');
-        // The shutdown flush now retries its first ledger step; the instance must stay a member meanwhile.
-        for (let i = 0; i < 6; i++) {
-          await new Promise((r) => setTimeout(r, 500));
-          expect(await members()).toBe(1);
+        const child = aggregators.start(s.env({ FLUSH_INTERVAL_MS: '600000' })); // only the shutdown flushes
+        const port = await child.opsPort();
+        const items = goodEvents(300);
+        await produce(s.kafka, s.topics.events, items);
+        await waitFor('the events to be buffered', async () => {
+          const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+          const consumed = [...text.matchAll(/^hitboard_aggregator_events_in_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+          return consumed === items.length;
+        });
+        expect(await members()).toBe(1);
+
+        await setAvailable(false);
+        try {
+          child.proc.kill('SIGTERM');
+          // The shutdown flush now retries its first ledger step; the instance must stay a member meanwhile.
+          for (let i = 0; i < 6; i++) {
+            await new Promise((r) => setTimeout(r, 500));
+            expect(await members()).toBe(1);
+          }
+          expect(child.proc.exitCode).toBeNull();
+        } finally {
+          await setAvailable(true);
         }
-        expect(child.proc.exitCode).toBeNull();
+        expect((await child.exited).code).toBe(0);
+        expect(await members()).toBe(0);
+        await waitForLedgerCaughtUp(s, 10_000);
+        await expectLakeMatches(s, items);
       } finally {
-        await setAvailable(true);
+        await pg.query(`ALTER DATABASE "${s.db.name}" ALLOW_CONNECTIONS true`).catch(() => undefined);
+        await pg.end();
+        await admin.disconnect();
       }
-      expect((await child.exited).code).toBe(0);
-      expect(await members()).toBe(0);
-      await waitForLedgerCaughtUp(s, 10_000);
-      await expectLakeMatches(s, items);
-    } catch (err) {
-      dumpOutput('aggregator (shutdown order)', child);
-      throw err;
-    } finally {
-      await pg.query(`ALTER DATABASE "${s.db.name}" ALLOW_CONNECTIONS true`).catch(() => undefined);
-      await pg.end();
-      await admin.disconnect();
-      await child?.kill();
-      await s.cleanup();
-    }
+    });
   });
 });

@@ -2,9 +2,7 @@ import { CompressionTypes } from 'kafkajs';
 import { TABLES } from '@hitboard/schema';
 import {
   bad,
-  createScenario,
   describeKafka,
-  dumpOutput,
   expectLakeMatches,
   expectSpeedSideMatches,
   good,
@@ -13,9 +11,8 @@ import {
   readTopic,
   saleEvent,
   speedSideSums,
-  startAggregator,
   waitForLedgerCaughtUp,
-  type Child,
+  withScenario,
   type Produced,
 } from './support/harness';
 
@@ -26,16 +23,14 @@ import {
  */
 describeKafka('huge or extreme input never blocks a partition', () => {
   it('dead-letters a poison message bigger than any record the DLQ accepts (gzip made it fit the input topic)', async () => {
-    const s = await createScenario('huge-poison', 1);
-    let child: Child | undefined;
-    try {
+    await withScenario('huge-poison', 1, async (s, aggregators) => {
       // 3 MB of padding compresses to a few KB: the input topic takes it, the uncompressed DLQ could not.
       const huge = bad('huge-1', JSON.stringify({ ...saleEvent(), pad: 'x'.repeat(3_000_000) }));
       huge.message.headers = { origin: 'test-producer' };
       const before = goodEvents(100);
       const after = goodEvents(100);
       await produce(s.kafka, s.topics.events, [...before, huge, ...after], CompressionTypes.GZIP);
-      child = startAggregator(s.env());
+      const child = aggregators.start(s.env());
       await waitForLedgerCaughtUp(s, 60_000);
       await expectLakeMatches(s, [...before, ...after]);
 
@@ -51,40 +46,24 @@ describeKafka('huge or extreme input never blocks a partition', () => {
       expect((huge.message.value as string).startsWith((record.value as Buffer).toString())).toBe(true);
       expect((record.value as Buffer).length).toBeLessThan(1_000_000);
       expect((await child.stop()).code).toBe(0);
-    } catch (err) {
-      dumpOutput('aggregator (huge poison)', child);
-      throw err;
-    } finally {
-      await child?.kill();
-      await s.cleanup();
-    }
+    });
   });
 
   it('publishes a flush whose product sums exceed one produce request (many keys, long product ids)', async () => {
-    const s = await createScenario('wide-flush', 1);
-    let child: Child | undefined;
-    try {
+    await withScenario('wide-flush', 1, async (s, aggregators) => {
       // 6 000 distinct (minute, product) keys in one flush: ~1.5 MB of product sums to one partition.
       const items = Array.from({ length: 6000 }, (_, i) => good(saleEvent({ product_id: `product-with-a-long-catalog-id-${String(i).padStart(8, '0')}` })));
       await produce(s.kafka, s.topics.events, items);
-      child = startAggregator(s.env({ FLUSH_INTERVAL_MS: '4000' }));
+      const child = aggregators.start(s.env({ FLUSH_INTERVAL_MS: '4000' }));
       await waitForLedgerCaughtUp(s, 60_000);
       await expectLakeMatches(s, items);
       expectSpeedSideMatches(await speedSideSums(s), items);
       expect((await child.stop()).code).toBe(0);
-    } catch (err) {
-      dumpOutput('aggregator (wide flush)', child);
-      throw err;
-    } finally {
-      await child?.kill();
-      await s.cleanup();
-    }
+    });
   });
 
   it('flushes early rather than let one cell pass 2^53 cents (and counts every event)', async () => {
-    const s = await createScenario('cent-overflow', 1);
-    let child: Child | undefined;
-    try {
+    await withScenario('cent-overflow', 1, async (s, aggregators) => {
       // 1e12 cents per event ($10M × 1 000 000 … the validator's largest line item), all in one (minute, product):
       // 9 100 of them sum to 9.1e15 cents, beyond Number.MAX_SAFE_INTEGER (9.007e15).
       const at = new Date(Date.now() - 3_600_000).toISOString();
@@ -92,18 +71,12 @@ describeKafka('huge or extreme input never blocks a partition', () => {
         good(saleEvent({ product_id: 'p-whale', quantity: 10_000, unit_price_cents: 100_000_000, occurred_at: at })),
       );
       await produce(s.kafka, s.topics.events, items);
-      child = startAggregator(s.env({ FLUSH_INTERVAL_MS: '4000' }));
+      const child = aggregators.start(s.env({ FLUSH_INTERVAL_MS: '4000' }));
       await waitForLedgerCaughtUp(s, 60_000);
       await expectLakeMatches(s, items);
       expectSpeedSideMatches(await speedSideSums(s), items);
       expect(await s.db.knex(TABLES.ingestFlushes).where({ topic: s.topics.events }).count<{ count: string }[]>({ count: '*' })).not.toEqual([{ count: '1' }]);
       expect((await child.stop()).code).toBe(0);
-    } catch (err) {
-      dumpOutput('aggregator (cent overflow)', child);
-      throw err;
-    } finally {
-      await child?.kill();
-      await s.cleanup();
-    }
+    });
   });
 });

@@ -3,18 +3,15 @@ import { javaProduce } from '@hitboard/testkit';
 import {
   bad,
   brokers,
-  createScenario,
   describeKafka,
   dlqKeys,
-  dumpOutput,
   expectLakeMatches,
   goodEvents,
   produce,
   readTopic,
   saleEvent,
-  startAggregator,
   waitForLedgerCaughtUp,
-  type Child,
+  withScenario,
   type Produced,
 } from './support/harness';
 
@@ -25,9 +22,7 @@ import {
  */
 describeKafka('poison input goes to the DLQ, compressed batches are consumed', () => {
   it('keeps the lake exact and the DLQ holding exactly the bad ones', async () => {
-    const s = await createScenario('poison', 3);
-    let child: Child | undefined;
-    try {
+    await withScenario('poison', 3, async (s, aggregators) => {
       const badOnes: Array<[Produced, string]> = [
         [bad('bad-1', '{"event_id": "e-1",'), 'invalid_json'],
         [bad('bad-2', JSON.stringify({ ...saleEvent(), quantity: '2' })), 'wrong_type'],
@@ -52,7 +47,7 @@ describeKafka('poison input goes to the DLQ, compressed batches are consumed', (
       await javaProduce(brokers() as string[], s.topics.events, asJava(zstd), 'zstd');
       await javaProduce(brokers() as string[], s.topics.events, asJava(lz4Java), 'lz4');
 
-      child = startAggregator(s.env());
+      const child = aggregators.start(s.env());
       await waitForLedgerCaughtUp(s);
       await expectLakeMatches(s, [...plain, ...gzip, ...snappy, ...lz4, ...zstd, ...lz4Java]);
 
@@ -76,12 +71,6 @@ describeKafka('poison input goes to the DLQ, compressed batches are consumed', (
       expect(metrics).toMatch(/hitboard_aggregator_dlq_total\{reason="invalid_json",app="aggregator"\} 3/);
       expect((await fetch(`http://127.0.0.1:${await child.opsPort()}/healthz`)).status).toBe(200);
       expect((await child.stop()).code).toBe(0);
-    } catch (err) {
-      dumpOutput('aggregator (poison)', child);
-      throw err;
-    } finally {
-      await child?.kill();
-      await s.cleanup();
-    }
+    });
   });
 });

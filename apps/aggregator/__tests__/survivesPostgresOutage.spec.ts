@@ -1,16 +1,13 @@
 import { Client } from 'pg';
 import { testServerUrl } from '@hitboard/testkit';
 import {
-  createScenario,
   describeKafka,
-  dumpOutput,
   expectLakeMatches,
   goodEvents,
   produce,
-  startAggregator,
   waitFor,
   waitForLedgerCaughtUp,
-  type Child,
+  withScenario,
   type Produced,
 } from './support/harness';
 
@@ -23,51 +20,46 @@ const lagOf = (metrics: string): number =>
  */
 describeKafka('Postgres outage', () => {
   it('retries, lets lag grow, then catches up exactly', async () => {
-    const s = await createScenario('pg-outage', 2);
-    const admin = new Client({ connectionString: testServerUrl() });
-    await admin.connect();
-    let child: Child | undefined;
-    const all: Produced[] = [];
-    const setAvailable = async (available: boolean) => {
-      await admin.query(`ALTER DATABASE "${s.db.name}" ALLOW_CONNECTIONS ${available}`);
-      if (!available) await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [s.db.name]);
-    };
-    try {
-      child = startAggregator(s.env());
-      const port = await child.opsPort();
-      const metrics = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      const first = goodEvents(300);
-      all.push(...first);
-      await produce(s.kafka, s.topics.events, first);
-      await waitForLedgerCaughtUp(s);
-
-      await setAvailable(false);
+    await withScenario('pg-outage', 2, async (s, aggregators) => {
+      const admin = new Client({ connectionString: testServerUrl() });
+      await admin.connect();
+      const all: Produced[] = [];
+      const setAvailable = async (available: boolean) => {
+        await admin.query(`ALTER DATABASE "${s.db.name}" ALLOW_CONNECTIONS ${available}`);
+        if (!available) await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [s.db.name]);
+      };
       try {
-        const during = goodEvents(600);
-        all.push(...during);
-        await produce(s.kafka, s.topics.events, during);
-        await waitFor('lag to grow while Postgres is away', async () => lagOf(await metrics()) > 0, 30_000);
-        await waitFor('a retried ledger step', async () => /hitboard_aggregator_retries_total\{step="ledger-[a-z]+",app="aggregator"\} [1-9]/.test(await metrics()), 30_000);
-        await new Promise((r) => setTimeout(r, 3000));
-        expect(child.proc.exitCode).toBeNull(); // still running
+        const child = aggregators.start(s.env());
+        const port = await child.opsPort();
+        const metrics = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        const first = goodEvents(300);
+        all.push(...first);
+        await produce(s.kafka, s.topics.events, first);
+        await waitForLedgerCaughtUp(s);
+
+        await setAvailable(false);
+        try {
+          const during = goodEvents(600);
+          all.push(...during);
+          await produce(s.kafka, s.topics.events, during);
+          await waitFor('lag to grow while Postgres is away', async () => lagOf(await metrics()) > 0, 30_000);
+          await waitFor('a retried ledger step', async () => /hitboard_aggregator_retries_total\{step="ledger-[a-z]+",app="aggregator"\} [1-9]/.test(await metrics()), 30_000);
+          await new Promise((r) => setTimeout(r, 3000));
+          expect(child.proc.exitCode).toBeNull(); // still running
+        } finally {
+          await setAvailable(true);
+        }
+        const after = goodEvents(300);
+        all.push(...after);
+        await produce(s.kafka, s.topics.events, after);
+        await waitForLedgerCaughtUp(s);
+        await waitFor('lag to recover', async () => lagOf(await metrics()) === 0, 30_000);
+        await expectLakeMatches(s, all);
+        expect((await child.stop()).code).toBe(0);
       } finally {
-        await setAvailable(true);
+        await admin.query(`ALTER DATABASE "${s.db.name}" ALLOW_CONNECTIONS true`).catch(() => undefined);
+        await admin.end();
       }
-      const after = goodEvents(300);
-      all.push(...after);
-      await produce(s.kafka, s.topics.events, after);
-      await waitForLedgerCaughtUp(s);
-      await waitFor('lag to recover', async () => lagOf(await metrics()) === 0, 30_000);
-      await expectLakeMatches(s, all);
-      expect((await child.stop()).code).toBe(0);
-    } catch (err) {
-      dumpOutput('aggregator (pg outage)', child);
-      throw err;
-    } finally {
-      await admin.query(`ALTER DATABASE "${s.db.name}" ALLOW_CONNECTIONS true`).catch(() => undefined);
-      await admin.end();
-      await child?.kill();
-      await s.cleanup();
-    }
+    });
   });
 });

@@ -332,8 +332,41 @@ export function expectSpeedSideMatches(actual: Map<string, Sums>, items: Produce
   expect(plain(actual)).toEqual(plain(expectedSums(items)));
 }
 
-/** Prints a child's last log lines when a test fails (call in a catch). */
+/** Prints a child's last log lines (the scenario helper calls it for every child when a test fails). */
 export function dumpOutput(label: string, child: Child | undefined, lines = 60): void {
   if (!child) return;
   process.stderr.write(`--- ${label} (last ${lines} lines) ---\n${child.output.slice(-lines).join('\n')}\n`);
+}
+
+// ── one scenario, start to cleanup ────────────────────────────────────────────────────────────
+
+/** Starts aggregator children for a scenario and keeps track of them. */
+export interface Aggregators {
+  /** Starts an aggregator child; `label` names it in the output dumped when the test fails. */
+  start(env: NodeJS.ProcessEnv, label?: string): Child;
+}
+
+/**
+ * Runs `body` on a fresh scenario. When it throws, every child started through `aggregators`
+ * has its last output dumped; whatever happens, they are all killed and the scenario cleaned up.
+ */
+export async function withScenario(name: string, partitions: number, body: (s: Scenario, aggregators: Aggregators) => Promise<void>): Promise<void> {
+  const s = await createScenario(name, partitions);
+  const children: Array<{ label: string; child: Child }> = [];
+  const aggregators: Aggregators = {
+    start: (env, label = `aggregator ${children.length + 1}`) => {
+      const child = startAggregator(env);
+      children.push({ label, child });
+      return child;
+    },
+  };
+  try {
+    await body(s, aggregators);
+  } catch (err) {
+    for (const { label, child } of children) dumpOutput(`${label} (${name})`, child);
+    throw err;
+  } finally {
+    for (const { child } of children) await child.kill();
+    await s.cleanup();
+  }
 }
