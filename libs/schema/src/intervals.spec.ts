@@ -7,10 +7,22 @@ const hours = (w: Window) => (w.end.getTime() - w.start.getTime()) / HOUR_MS;
 describe('IntervalRegistry.standard', () => {
   const utc = IntervalRegistry.standard();
 
-  it('orders parents before children: minute → hour → day → week, day → month', () => {
-    expect(utc.names()).toEqual(['minute', 'hour', 'day', 'week', 'month']);
+  it('orders each interval after the one it is rolled up from: minute → hour → day → week, day → month → year', () => {
+    expect(utc.names()).toEqual(['minute', 'hour', 'day', 'week', 'month', 'year']);
     expect(utc.dependents('day').map((s) => s.name)).toEqual(['week', 'month']);
-    expect(utc.all().filter((s) => s.speed).map((s) => s.name)).toEqual(['hour', 'day', 'week', 'month']);
+    expect(utc.dependents('month').map((s) => s.name)).toEqual(['year']);
+    expect(utc.all().filter((s) => s.speed).map((s) => s.name)).toEqual(['hour', 'day', 'week', 'month', 'year']);
+  });
+
+  it('rolls a year up from its twelve months, in any zone', () => {
+    for (const zone of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
+      const registry = IntervalRegistry.standard(zone);
+      const year = registry.windowAt('year', Date.parse('2028-06-15T00:00:00Z'));
+      expect(registry.children(year)).toHaveLength(12);
+      expect(registry.children(year)[0].start).toEqual(year.start);
+      expect(registry.children(year)[11].end).toEqual(year.end);
+    }
+    expect(iso(utc.windowAt('year', Date.parse('2028-12-31T23:59:59Z')))).toEqual(['2028-01-01T00:00:00.000Z', '2029-01-01T00:00:00.000Z']);
   });
 
   it('truncates in UTC by default', () => {
@@ -52,7 +64,7 @@ describe('IntervalRegistry.standard', () => {
   it('refuses a time that is not a window start, and an unknown interval', () => {
     expect(() => utc.windowStartingAt('day', Date.parse('2026-11-22T01:00:00Z'))).toThrow(/not the start of a day window/);
     expect(() => utc.get('fortnight')).toThrow(UnknownIntervalError);
-    expect(() => utc.get('fortnight')).toThrow('known: minute, hour, day, week, month');
+    expect(() => utc.get('fortnight')).toThrow('known: minute, hour, day, week, month, year');
   });
 });
 
@@ -92,7 +104,7 @@ describe('reporting time zones', () => {
 describe('adding an interval is one entry', () => {
   const quarterHour: IntervalSpec = {
     name: '15-minute',
-    parent: 'minute',
+    rolledUpFrom: 'minute',
     floor: (t) => t.startOf('hour').plus({ minutes: Math.floor(t.minute / 15) * 15 }),
     step: { minutes: 15 },
     cron: '*/5 * * * *',
@@ -116,11 +128,11 @@ describe('adding an interval is one entry', () => {
     ]);
   });
 
-  it('refuses a duplicate name, an unknown parent and a cycle', () => {
+  it('refuses a duplicate name, an unknown source interval and a cycle', () => {
     expect(() => IntervalRegistry.standard().with({ ...quarterHour, name: 'hour' })).toThrow(/registered twice/);
-    expect(() => IntervalRegistry.standard().with({ ...quarterHour, parent: 'fortnight' })).toThrow(/unknown parent fortnight/);
-    const a = { ...quarterHour, name: 'a', parent: 'b' };
-    const b = { ...quarterHour, name: 'b', parent: 'a' };
+    expect(() => IntervalRegistry.standard().with({ ...quarterHour, rolledUpFrom: 'fortnight' })).toThrow(/rolled up from unknown interval fortnight/);
+    const a = { ...quarterHour, name: 'a', rolledUpFrom: 'b' };
+    const b = { ...quarterHour, name: 'b', rolledUpFrom: 'a' };
     expect(() => new IntervalRegistry([...STANDARD_INTERVALS, a, b])).toThrow(/interval cycle/);
   });
 });

@@ -10,8 +10,8 @@ import { DateTime, type DurationLike } from 'luxon';
  */
 export interface IntervalSpec {
   name: string;
-  /** The finer interval whose windows this one is rolled up from; null for the raw minute buckets. */
-  parent: string | null;
+  /** The finer interval whose windows this one is rolled up from (its children); null for the raw minute buckets. */
+  rolledUpFrom: string | null;
   /** Start of the window that holds a local instant (the DateTime is already in the reporting zone). */
   floor(local: DateTime): DateTime;
   /** From one window start to the next. Hours and smaller are exact durations; days and up are calendar steps. */
@@ -32,12 +32,13 @@ export interface Window {
 }
 
 export const STANDARD_INTERVALS: readonly IntervalSpec[] = [
-  { name: 'minute', parent: null, floor: (t) => t.startOf('minute'), step: { minutes: 1 }, cron: '', retentionDays: 7, speed: false },
-  { name: 'hour', parent: 'minute', floor: (t) => t.startOf('hour'), step: { hours: 1 }, cron: '*/5 * * * *', retentionDays: 90, speed: true },
-  { name: 'day', parent: 'hour', floor: (t) => t.startOf('day'), step: { days: 1 }, cron: '10 * * * *', retentionDays: 730, speed: true },
+  { name: 'minute', rolledUpFrom: null, floor: (t) => t.startOf('minute'), step: { minutes: 1 }, cron: '', retentionDays: 7, speed: false },
+  { name: 'hour', rolledUpFrom: 'minute', floor: (t) => t.startOf('hour'), step: { hours: 1 }, cron: '*/5 * * * *', retentionDays: 90, speed: true },
+  { name: 'day', rolledUpFrom: 'hour', floor: (t) => t.startOf('day'), step: { days: 1 }, cron: '10 * * * *', retentionDays: 730, speed: true },
   // ISO weeks: luxon's startOf('week') is Monday 00:00 local.
-  { name: 'week', parent: 'day', floor: (t) => t.startOf('week'), step: { weeks: 1 }, cron: '20 * * * *', retentionDays: 1830, speed: true },
-  { name: 'month', parent: 'day', floor: (t) => t.startOf('month'), step: { months: 1 }, cron: '30 * * * *', retentionDays: 3650, speed: true },
+  { name: 'week', rolledUpFrom: 'day', floor: (t) => t.startOf('week'), step: { weeks: 1 }, cron: '20 * * * *', retentionDays: 1830, speed: true },
+  { name: 'month', rolledUpFrom: 'day', floor: (t) => t.startOf('month'), step: { months: 1 }, cron: '30 * * * *', retentionDays: 3650, speed: true },
+  { name: 'year', rolledUpFrom: 'month', floor: (t) => t.startOf('year'), step: { years: 1 }, cron: '40 * * * *', retentionDays: 36500, speed: true },
 ];
 
 export class UnknownIntervalError extends Error {
@@ -49,7 +50,7 @@ export class UnknownIntervalError extends Error {
 
 export class IntervalRegistry {
   private readonly byName = new Map<string, IntervalSpec>();
-  /** Parents before children: the order a DAG runs in. */
+  /** Each interval after the one it is rolled up from: the order a DAG runs in. */
   private readonly ordered: IntervalSpec[];
 
   constructor(
@@ -66,10 +67,10 @@ export class IntervalRegistry {
     const place = (spec: IntervalSpec, path: string[]): void => {
       if (placed.has(spec.name)) return;
       if (path.includes(spec.name)) throw new Error(`interval cycle: ${[...path, spec.name].join(' → ')}`);
-      if (spec.parent !== null) {
-        const parent = this.byName.get(spec.parent);
-        if (!parent) throw new Error(`interval ${spec.name} names unknown parent ${spec.parent}`);
-        place(parent, [...path, spec.name]);
+      if (spec.rolledUpFrom !== null) {
+        const source = this.byName.get(spec.rolledUpFrom);
+        if (!source) throw new Error(`interval ${spec.name} is rolled up from unknown interval ${spec.rolledUpFrom}`);
+        place(source, [...path, spec.name]);
       }
       placed.add(spec.name);
       this.ordered.push(spec);
@@ -77,7 +78,7 @@ export class IntervalRegistry {
     for (const spec of specs) place(spec, []);
   }
 
-  /** The standard registry (minute → hour → day → week, day → month) in a reporting zone. */
+  /** The standard registry (minute → hour → day → week, day → month → year) in a reporting zone. */
   static standard(timeZone = 'UTC'): IntervalRegistry {
     return new IntervalRegistry(STANDARD_INTERVALS, timeZone);
   }
@@ -87,7 +88,7 @@ export class IntervalRegistry {
     return new IntervalRegistry([...this.ordered, spec], this.timeZone);
   }
 
-  /** Names, parents first. */
+  /** Names, finer intervals first (each after the one it is rolled up from). */
   names(): string[] {
     return this.ordered.map((s) => s.name);
   }
@@ -108,7 +109,7 @@ export class IntervalRegistry {
 
   /** Intervals rolled up directly from `name`. */
   dependents(name: string): IntervalSpec[] {
-    return this.ordered.filter((s) => s.parent === name);
+    return this.ordered.filter((s) => s.rolledUpFrom === name);
   }
 
   /** The window of `interval` that holds instant `at`. */
@@ -142,9 +143,9 @@ export class IntervalRegistry {
     return windows;
   }
 
-  /** The parent-interval windows a window is rolled up from (empty for the base interval). */
+  /** The windows of the finer interval a window is rolled up from (empty for the base interval). */
   children(window: Window): Window[] {
-    const parent = this.get(window.interval).parent;
-    return parent === null ? [] : this.windowsBetween(parent, window.start, window.end);
+    const source = this.get(window.interval).rolledUpFrom;
+    return source === null ? [] : this.windowsBetween(source, window.start, window.end);
   }
 }
