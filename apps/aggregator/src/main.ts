@@ -1,4 +1,4 @@
-import { createDb } from '@hitboard/db';
+import { createDb } from '@hitboard/db-client';
 import { createKafka } from '@hitboard/kafka';
 import { createLogger, createMetricsRegistry, handleHelp, onShutdown, runMain, startOpsServer } from '@hitboard/runtime';
 import { Aggregator, type FlushStep } from './aggregator';

@@ -13,6 +13,8 @@ interface ViewRow {
   source: 'batch' | 'speed';
   error_bound: bigint;
   as_of: Date;
+  category: string;
+  category_rank: number | null;
 }
 
 interface PlanNode {
@@ -73,7 +75,17 @@ async function run(
 const batch = (
   knex: Knex,
   runId: bigint,
-  rows: { product_id: string; units: bigint; revenue: bigint; rank_units: number | null; rank_revenue: number | null; window_start?: Date }[],
+  rows: {
+    product_id: string;
+    units: bigint;
+    revenue: bigint;
+    rank_units: number | null;
+    rank_revenue: number | null;
+    window_start?: Date;
+    category?: string;
+    category_rank_units?: number | null;
+    category_rank_revenue?: number | null;
+  }[],
 ) =>
   knex(TABLES.batchTable).insert(
     rows.map((r) => ({ interval: 'hour', window_start: r.window_start ?? HOUR, orders: 1n, run_id: runId, ...r })),
@@ -183,8 +195,8 @@ describe('view top_1000', () => {
       ]);
       const byUnits = await top(db.knex, 'units');
       expect(byUnits).toEqual([
-        { interval: 'hour', window_start: HOUR, metric: 'units', rank: 1, product_id: 'a', units: 98n, revenue: 300n, source: 'batch', error_bound: 0n, as_of: finishedAt },
-        { interval: 'hour', window_start: HOUR, metric: 'units', rank: 2, product_id: 'b', units: 50n, revenue: 400n, source: 'batch', error_bound: 0n, as_of: finishedAt },
+        { interval: 'hour', window_start: HOUR, metric: 'units', rank: 1, product_id: 'a', units: 98n, revenue: 300n, source: 'batch', error_bound: 0n, as_of: finishedAt, category: '', category_rank: null },
+        { interval: 'hour', window_start: HOUR, metric: 'units', rank: 2, product_id: 'b', units: 50n, revenue: 400n, source: 'batch', error_bound: 0n, as_of: finishedAt, category: '', category_rank: null },
       ]);
       expect((await top(db.knex, 'revenue')).map((r) => [r.rank, r.product_id, r.source])).toEqual([
         [1, 'b', 'batch'],
@@ -216,6 +228,67 @@ describe('view top_1000', () => {
       await run(db.knex, 'succeeded', new Date('2024-05-01T11:07:00Z'));
       await speed(db.knex, [{ product_id: 'a', units: 1n, revenue: 1n }]);
       expect(await top(db.knex, 'units')).toEqual([]);
+    });
+  });
+
+  describe('categories', () => {
+    it('serves a batch window’s per-category top from the stored category ranks, beyond the overall top too', async () => {
+      const runId = await run(db.knex, 'succeeded', new Date('2024-05-01T11:07:00Z'));
+      await batch(db.knex, runId, [
+        { product_id: 'a', units: 9n, revenue: 9n, rank_units: 1, rank_revenue: 1, category: 'toys', category_rank_units: 1, category_rank_revenue: 1 },
+        { product_id: 'b', units: 5n, revenue: 5n, rank_units: 2, rank_revenue: 2, category: 'food', category_rank_units: 1, category_rank_revenue: 1 },
+        // Outside the overall top N, yet first in its category: still served for the category.
+        { product_id: 'c', units: 1n, revenue: 1n, rank_units: null, rank_revenue: null, category: 'books', category_rank_units: 1, category_rank_revenue: 1 },
+      ]);
+      const books = await db.knex<ViewRow>(VIEWS.top1000).where({ interval: 'hour', window_start: HOUR, metric: 'units', category: 'books' }).orderBy('category_rank');
+      expect(books.map((r) => [r.product_id, r.rank, r.category_rank, r.source])).toEqual([['c', null, 1, 'batch']]);
+      const overall = await db.knex<ViewRow>(VIEWS.top1000).where({ interval: 'hour', window_start: HOUR, metric: 'units' }).whereNotNull('rank').orderBy('rank');
+      expect(overall.map((r) => r.product_id)).toEqual(['a', 'b']);
+    });
+
+    it('ranks a speed window within each catalog category (unknown products in category "")', async () => {
+      await db.knex(TABLES.products).insert([
+        { product_id: 'a', name: 'A', category: 'toys' },
+        { product_id: 'b', name: 'B', category: 'toys' },
+        { product_id: 'c', name: 'C', category: 'food' },
+      ]);
+      await speed(db.knex, [
+        { product_id: 'a', units: 5n, revenue: 1n },
+        { product_id: 'b', units: 7n, revenue: 1n },
+        { product_id: 'c', units: 6n, revenue: 1n },
+        { product_id: 'x', units: 1n, revenue: 1n },
+      ]);
+      const rows = await top(db.knex, 'units');
+      expect(rows.map((r) => [r.rank, r.product_id, r.category, r.category_rank])).toEqual([
+        [1, 'b', 'toys', 1],
+        [2, 'c', 'food', 1],
+        [3, 'a', 'toys', 2],
+        [4, 'x', '', 1],
+      ]);
+    });
+  });
+
+  describe('view top_totals', () => {
+    const totals = (knex: Knex) => knex(VIEWS.topTotals).where({ interval: 'hour', window_start: HOUR });
+    const total = (source: 'batch' | 'speed', shard: number, units: bigint) => ({
+      interval: 'hour', window_start: HOUR, source, shard, units, revenue: units * 10n, orders: units, products: 2n, as_of: new Date('2024-05-01T10:30:00Z'),
+    });
+
+    it('sums the speed shards of a window without a succeeded run', async () => {
+      await db.knex(TABLES.windowTotals).insert([total('speed', 0, 5n), total('speed', 1, 7n)]);
+      expect(await totals(db.knex)).toEqual([expect.objectContaining({ source: 'speed', units: 12n, revenue: 120n, orders: 12n, products: 4n })]);
+    });
+
+    it('serves the batch row once the window has a succeeded run', async () => {
+      await db.knex(TABLES.windowTotals).insert([total('speed', 0, 5n), total('batch', -1, 11n)]);
+      expect((await totals(db.knex)).map((r: { source: string }) => r.source)).toEqual(['speed']);
+      await run(db.knex, 'succeeded', new Date('2024-05-01T11:07:00Z'));
+      expect(await totals(db.knex)).toEqual([expect.objectContaining({ source: 'batch', units: 11n })]);
+    });
+
+    it('refuses a batch row for one shard, or a speed row for all shards', async () => {
+      await expect(db.knex(TABLES.windowTotals).insert(total('batch', 0, 1n))).rejects.toThrow(/check constraint/);
+      await expect(db.knex(TABLES.windowTotals).insert(total('speed', -1, 1n))).rejects.toThrow(/check constraint/);
     });
   });
 

@@ -5,7 +5,7 @@
  *
  * Optional: HITBOARD_READER_PASSWORD sets the read-only role's password after migrating.
  */
-import { createDb } from './create-db';
+import { createDb } from '@hitboard/db-client';
 import { migrateLatest, migrateRollback } from './migrate';
 
 const USAGE = `Usage: cli.ts <command>

@@ -1,6 +1,4 @@
-/** hitboard's database: connection factory, migrations, and an embedded Postgres for local runs and tests. */
-export { createDb, type CreateDbOptions } from './create-db';
-export { hitboardTypes } from './pg-types';
+/** hitboard's database schema: migrations, the read-only role's password, and an embedded Postgres for local runs and tests. The client is `@hitboard/db-client`. */
 export { migrateLatest, migrateRollback, setReaderPassword, setRolePassword, type MigrateOptions, type MigrateResult } from './migrate';
 export { DirectoryMigrationSource, MIGRATIONS_DIR, type MigrationModule } from './migration-source';
 export {

@@ -22,13 +22,19 @@ export const TABLES = {
   speedCheckpoints: 'speed_checkpoints',
   batchTable: 'batch_table',
   rollupRuns: 'rollup_runs',
+  /** Windows whose rollup is stale because late data arrived for them; cleared by the rebuild. */
+  rollupDirty: 'rollup_dirty',
+  /** Per window: units, revenue cents, orders, distinct products; batch (shard -1) or per speed shard. */
+  windowTotals: 'window_totals',
 } as const;
 
 export const VIEWS = {
   top1000: 'top_1000',
+  /** One totals row per window: batch where the window has a succeeded run, else the speed shards summed. */
+  topTotals: 'top_totals',
 } as const;
 
-/** The role the dashboard connects as: it may read `top_1000` and `products`, nothing else. */
+/** The role the dashboard connects as: it may read `top_1000`, `top_totals` and `products`, nothing else. */
 export const READ_ONLY_ROLE = 'hitboard_reader';
 
 /** How many ranked rows per window and metric the batch layer keeps and the view serves. */

@@ -10,7 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDb, migrateLatest, startEmbeddedPostgres, type EmbeddedPostgresServer } from '@hitboard/db';
+import { createDb } from '@hitboard/db-client';
+import { migrateLatest, startEmbeddedPostgres, type EmbeddedPostgresServer } from '@hitboard/db';
 import { adminQuery, ensureReaderLogin, TEST_PG_ENV, withDatabase } from './postgres';
 
 /** Shared with the teardown (globalSetup and globalTeardown run in the same process). */

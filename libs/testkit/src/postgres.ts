@@ -16,7 +16,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { Client } from 'pg';
-import { createDb, migrateLatest, setReaderPassword } from '@hitboard/db';
+import { createDb } from '@hitboard/db-client';
+import { migrateLatest, setReaderPassword } from '@hitboard/db';
 import { READ_ONLY_ROLE } from '@hitboard/schema';
 
 /** Environment the globalSetup hands to jest workers. */

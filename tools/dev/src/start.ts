@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createDb, migrateLatest, startEmbeddedPostgres, type EmbeddedPostgresServer } from '@hitboard/db';
+import { createDb } from '@hitboard/db-client';
+import { migrateLatest, startEmbeddedPostgres, type EmbeddedPostgresServer } from '@hitboard/db';
 import { createKafka } from '@hitboard/kafka';
 import { generateEvents, makeCatalog } from '@hitboard/generator';
 import { handleHelp, runMain, sleep } from '@hitboard/runtime';

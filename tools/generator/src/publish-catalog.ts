@@ -1,4 +1,4 @@
-import { createDb } from '@hitboard/db';
+import { createDb } from '@hitboard/db-client';
 import { TABLES } from '@hitboard/schema';
 import type { Product } from './catalog';
 

@@ -14,8 +14,8 @@ import type { Knex } from 'knex';
 import { createKafka } from '@hitboard/kafka';
 import { decodeProductSum, revenueCentsOf, TABLES, type SaleEvent } from '@hitboard/schema';
 import { freshDatabase, type FreshDatabase } from '@hitboard/testkit';
-import { readLakeSums } from '../../src/lake/read-lake';
-import { hourStartMs } from '../../src/lake/lake-paths';
+import { readLakeSums } from '@hitboard/lake';
+import { hourStartMs } from '@hitboard/lake';
 
 const APP_DIR = resolve(__dirname, '../..');
 

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Cell } from '../buffer/partition-buffer';
 import { Mutex } from '../mutex';
-import { hourStartMs, rawFilePath, tmpDir, tmpPrefix } from './lake-paths';
+import { hourStartMs, rawFilePath, tmpDir, tmpPrefix } from '@hitboard/lake';
 
 /** One Parquet file a flush wrote. `path` is relative to the lake root. */
 export interface WrittenFile {

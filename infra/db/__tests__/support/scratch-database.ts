@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { Client } from 'pg';
 import { READ_ONLY_ROLE } from '@hitboard/schema';
-import { createDb } from '../../src';
+import { createDb } from '@hitboard/db-client';
 
 /** Must match @hitboard/testkit's TEST_READER_PASSWORD, which its globalSetup gives the role. */
 const TEST_READER_PASSWORD = 'hitboard-reader-test';

@@ -3,7 +3,8 @@
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDb, startEmbeddedPostgres } from '../../src';
+import { createDb } from '@hitboard/db-client';
+import { startEmbeddedPostgres } from '../../src';
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hb-sig-'));

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { TABLES } from '@hitboard/schema';
+import { sqlString } from './columns';
 
 export interface HourProductSums {
   hourMs: number;
@@ -25,7 +26,7 @@ export async function readLakeSums(knex: Knex, lakeDir: string, where: { partiti
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
-    const list = paths.map((p) => `'${p.replace(/'/g, "''")}'`).join(', ');
+    const list = paths.map(sqlString).join(', ');
     const reader = await connection.runAndReadAll(
       `SELECT epoch_ms(date_trunc('hour', minute_start)) AS hour_ms, product_id,
               sum(units)::BIGINT AS units, sum(revenue_cents)::BIGINT AS revenue_cents, sum(orders)::BIGINT AS orders

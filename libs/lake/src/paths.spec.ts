@@ -1,4 +1,4 @@
-import { hourStartMs, rawFilePath } from './lake-paths';
+import { hourStartMs, rawFilePath } from './paths';
 
 describe('lake paths', () => {
   it('names a flush file by UTC date, hour, partition and offset range', () => {

@@ -1,0 +1,5 @@
+/** The lake's one definition: paths, the raw Parquet columns, and the ledger's read side. Nothing reads a file the ledger does not list. */
+export * from './paths';
+export * from './columns';
+export * from './ledger-reads';
+export * from './read-lake';
