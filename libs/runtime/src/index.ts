@@ -3,5 +3,6 @@ export * from './config';
 export * from './cli';
 export * from './logger';
 export * from './ops-server';
+export * from './progress-watch';
 export * from './retry';
 export * from './shutdown';

@@ -1,7 +1,8 @@
 import { getEventListeners } from 'node:events';
 import { Counter } from 'prom-client';
 import { createMetricsRegistry, startOpsServer } from './ops-server';
-import { retry, sleep } from './retry';
+import { HitboardError } from '@hitboard/schema';
+import { NotRetriableError, retry, sleep } from './retry';
 
 describe('startOpsServer', () => {
   it('serves /metrics and /healthz', async () => {
@@ -37,6 +38,33 @@ describe('retry', () => {
 
   it('gives up after the allowed attempts with the last error', async () => {
     await expect(retry(async (a) => Promise.reject(new Error(`fail ${a}`)), { attempts: 2, baseDelayMs: 1 })).rejects.toThrow('fail 2');
+  });
+
+  it('stops at once on an error that cannot pass, and says why', async () => {
+    let calls = 0;
+    const refused = new HitboardError('value refused by Postgres', { retriable: false });
+    const failure = retry(
+      async () => {
+        calls++;
+        throw refused;
+      },
+      { baseDelayMs: 1 },
+    );
+    await expect(failure).rejects.toThrow(NotRetriableError);
+    await expect(failure).rejects.toMatchObject({ cause: refused, message: expect.stringContaining('value refused by Postgres') });
+    expect(calls).toBe(1);
+  });
+
+  it('keeps retrying an error that says it may pass', async () => {
+    let calls = 0;
+    const result = await retry(
+      async () => {
+        if (++calls < 3) throw new HitboardError('connection refused', { retriable: true });
+        return calls;
+      },
+      { baseDelayMs: 1 },
+    );
+    expect(result).toBe(3);
   });
 });
 

@@ -1,13 +1,12 @@
+import { HitboardError } from '@hitboard/schema';
+
 /**
  * One error hierarchy for the aggregates. None of these is retriable: each says the input
  * or the state is wrong, and retrying the same call gives the same answer.
  */
-export class TopKError extends Error {
-  readonly retriable: boolean = false;
-
+export class TopKError extends HitboardError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
+    super(message, { retriable: false, ...options });
   }
 }
 
