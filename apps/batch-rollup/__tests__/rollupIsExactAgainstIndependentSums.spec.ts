@@ -1,4 +1,5 @@
 import { TABLES } from '@hitboard/schema';
+import { runWindow } from '../src/rollup-task';
 import { runReadyWindows } from '../src/runner';
 import { addProducts, batchRows, batchTotals, expectedWindow, H, randomCells, runsOf, scenario, setWatermark, writeFlush, type Scenario } from './support';
 
@@ -65,7 +66,6 @@ describe('rollups are exact against an independent computation', () => {
     await runReadyWindows(s.deps, { concurrency: 1, attempts: 1, intervals: ['hour'] });
     const w = s.registry.windowAt('hour', day);
     const first = await batchRows(s, w);
-    const { runWindow } = await import('../src/rollup-task');
     const again = await runWindow(s.deps, w, 'forced', { force: true });
     expect(again.status).toBe('succeeded');
     expect(await batchRows(s, w)).toEqual(first);
