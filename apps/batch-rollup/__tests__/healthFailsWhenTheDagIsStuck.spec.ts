@@ -44,4 +44,28 @@ describe('scheduler health', () => {
       await ops.close();
     }
   });
+
+  it('is unhealthy while the running pass finishes no window for too long', async () => {
+    const t0 = Date.parse('2026-02-16T00:00:00Z');
+    await writeFlush(s, randomCells(113, t0, t0 + H, 200, 10));
+    await setWatermark(s, t0 + 2 * H);
+    let now = t0 + 2 * H;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const scheduler = new RollupScheduler(
+      { ...s.deps, afterParquetWrite: () => (entered(), held) }, // a task that hangs (storage stuck, say)
+      { concurrency: 1, attempts: 1, retryBaseMs: 1, overdueAfterMs: 3_600_000, stallAfterMs: 10 * 60_000, now: () => now },
+    );
+    const pass = scheduler.start({ cron: false });
+    await inside;
+    expect(scheduler.health().ok).toBe(true);
+    now += 11 * 60_000;
+    expect(scheduler.health()).toMatchObject({ ok: false, passRunning: true, problems: [expect.stringMatching(/the running pass has finished no window for \d+ s/)] });
+    release();
+    await pass;
+    expect(scheduler.health().ok).toBe(true);
+    await scheduler.stop();
+  });
 });

@@ -18,7 +18,7 @@ export const configSchema = z.object({
   STALL_AFTER_MS: env
     .int(60_000)
     .default(30 * 60_000)
-    .describe('/healthz fails when no scheduler pass has finished for this long, or one has run this long, ms'),
+    .describe('/healthz fails when no scheduler pass has finished for this long, or the running pass has finished no window for this long, ms'),
   OPS_PORT: env.port().default(9468).describe('port of /metrics and /healthz (0: any free port)'),
   LOG_LEVEL: env.logLevel(),
 });

@@ -29,6 +29,8 @@ export class RollupScheduler {
   private pending = new Set<string>();
   private passStartedAt: number | null = null;
   private lastPassAt: number | null = null;
+  /** When the running pass last finished a window: a long catch-up that keeps finishing windows is not stuck. */
+  private lastProgressAt: number | null = null;
   private lastPlan: PassPlan | null = null;
   private readonly startedAt: number;
   readonly passes: PassResult[] = [];
@@ -69,6 +71,7 @@ export class RollupScheduler {
       const intervals = [...this.pending];
       this.pending.clear();
       this.passStartedAt = this.now();
+      this.lastProgressAt = this.passStartedAt;
       try {
         const result = await runReadyWindows(this.deps, {
           intervals,
@@ -76,6 +79,7 @@ export class RollupScheduler {
           attempts: this.options.attempts,
           retryBaseMs: this.options.retryBaseMs,
           signal: this.stopController.signal,
+          onTaskDone: () => (this.lastProgressAt = this.now()),
         });
         this.lastPlan = result.after;
         this.passes.push(result);
@@ -94,13 +98,15 @@ export class RollupScheduler {
     }
   }
 
-  /** /healthz: fails when the loop is not ticking (no pass finished lately, or one is stuck) or a window is overdue. */
+  /** /healthz: fails when the loop is not ticking (no pass finished lately, or the running one finishes no window) or a window is overdue. */
   health(): Health {
     const now = this.now();
     const problems: string[] = [];
     const since = this.lastPassAt ?? this.startedAt;
     if (now - since > this.options.stallAfterMs && this.passStartedAt === null) problems.push(`no scheduler pass finished for ${Math.round((now - since) / 1000)} s`);
-    if (this.passStartedAt !== null && now - this.passStartedAt > this.options.stallAfterMs) problems.push(`a pass has been running for ${Math.round((now - this.passStartedAt) / 1000)} s`);
+    if (this.passStartedAt !== null && now - (this.lastProgressAt ?? this.passStartedAt) > this.options.stallAfterMs) {
+      problems.push(`the running pass has finished no window for ${Math.round((now - (this.lastProgressAt ?? this.passStartedAt)) / 1000)} s`);
+    }
     const overdue = this.lastPlan?.overdue;
     if (overdue && overdue.byMs > this.options.overdueAfterMs) {
       problems.push(`${overdue.window.interval} ${overdue.window.start.toISOString()} is ${Math.round(overdue.byMs / 60_000)} min overdue`);
