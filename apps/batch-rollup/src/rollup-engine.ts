@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { sqlString, tmpDir } from '@hitboard/lake';
@@ -35,6 +35,26 @@ export interface RollupResult {
   top: TopRow[];
 }
 
+/** A temporary rollup file this old belongs to a task that died (tasks take seconds); younger ones may be in flight elsewhere. */
+const ORPHAN_AGE_MS = 3_600_000;
+const TMP_PREFIX = 'rollup-';
+
+/** Removes temporary rollup files left in `_tmp/` by killed tasks (only ours: the aggregator's have their own prefix). */
+export async function removeOrphans(lakeDir: string, olderThanMs: number, nowMs = Date.now()): Promise<string[]> {
+  const dir = tmpDir(lakeDir);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(TMP_PREFIX) || !name.endsWith('.tmp')) continue;
+    const info = await stat(join(dir, name)).catch(() => null);
+    if (info && nowMs - info.mtimeMs > olderThanMs) {
+      await rm(join(dir, name), { force: true });
+      removed.push(name);
+    }
+  }
+  return removed;
+}
+
 const rank = (v: unknown): number | null => {
   const n = Number(v);
   return n <= TOP_N_STORED ? n : null;
@@ -54,7 +74,8 @@ export class RollupEngine {
     readonly lakeDir: string,
   ) {}
 
-  static async create(lakeDir: string, options: { threads?: number } = {}): Promise<RollupEngine> {
+  static async create(lakeDir: string, options: { threads?: number; orphanAgeMs?: number } = {}): Promise<RollupEngine> {
+    await removeOrphans(lakeDir, options.orphanAgeMs ?? ORPHAN_AGE_MS);
     const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 2) });
     const engine = new RollupEngine(instance, lakeDir);
     await engine.withConnection((c) => c.run(`CREATE TABLE catalog (product_id VARCHAR PRIMARY KEY, category VARCHAR NOT NULL)`));
@@ -106,7 +127,7 @@ export class RollupEngine {
       await mkdir(tmpDir(this.lakeDir), { recursive: true });
       const finalPath = join(this.lakeDir, outPath);
       await mkdir(dirname(finalPath), { recursive: true });
-      const tmp = join(tmpDir(this.lakeDir), `rollup-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+      const tmp = join(tmpDir(this.lakeDir), `${TMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
       try {
         await c.run(
           `COPY (SELECT product_id, category, units, revenue_cents, orders FROM win ORDER BY product_id)
