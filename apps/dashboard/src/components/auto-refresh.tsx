@@ -31,14 +31,13 @@ export function AutoRefresh({ live, everyMs }: { live: boolean; everyMs: number 
   );
 }
 
-/** "3 s ago", kept current every second. */
-export function Ago({ iso }: { iso: string }) {
-  const [now, setNow] = useState<number | null>(null);
+/** "3 s ago", kept current every second. The first render uses the server's clock, so hydration matches. */
+export function Ago({ iso, serverNowMs }: { iso: string; serverNowMs: number }) {
+  const [now, setNow] = useState(serverNowMs);
   useEffect(() => {
     setNow(Date.now());
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, []);
-  if (now === null) return <time dateTime={iso}>just now</time>;
   return <time dateTime={iso}>{formatAgo(iso, now)}</time>;
 }

@@ -96,7 +96,7 @@ function Freshness({ top, timeZone }: { top: TopResult; timeZone: string }) {
     return (
       <span className="badge speed" data-testid="freshness">
         Estimate ± bound{top.asOf ? ', updated ' : ''}
-        {top.asOf ? <Ago iso={top.asOf} /> : null}
+        {top.asOf ? <Ago iso={top.asOf} serverNowMs={Date.now()} /> : null}
       </span>
     );
   }

@@ -11,10 +11,11 @@ export class TtlCache<V> {
     private readonly now: () => number = Date.now,
   ) {}
 
-  get(key: string, load: () => Promise<V>, ttlMsOf: (value: V) => number): Promise<V> {
+  get(key: string, load: () => PromiseLike<V>, ttlMsOf: (value: V) => number): Promise<V> {
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt > this.now()) return hit.value;
-    const value = load();
+    // Promise.resolve: a knex query builder is a thenable that would run again on every await.
+    const value = Promise.resolve(load());
     // Until it settles, the in-flight promise is shared (expiry far ahead); then its own lifetime applies.
     this.entries.delete(key);
     this.entries.set(key, { expiresAt: Number.POSITIVE_INFINITY, value });
