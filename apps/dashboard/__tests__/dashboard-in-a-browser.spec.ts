@@ -6,15 +6,14 @@
  *
  * DASHBOARD_TEST_REUSE_BUILD=1 skips the build when one exists (local iteration only; CI builds).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { IntervalRegistry, VIEWS } from '@hitboard/schema';
 import { freshDatabase, TEST_READER_PASSWORD, type FreshDatabase } from '@hitboard/testkit';
 import { APP_DIR, buildDashboard, hasBuild } from '../src/serve';
 import { seedDemoWorld } from './support/demo-world';
+import { startDashboard, type RunningDashboard } from './support/server';
 
 jest.setTimeout(15 * 60_000);
 
@@ -23,35 +22,9 @@ const CANARY = { password: 'canary-pw-7f3a9c1e', url: 'postgres://canary_user:ca
 const registry = IntervalRegistry.standard('UTC');
 
 let db: FreshDatabase;
-let server: ChildProcess | undefined;
-let serverLog = '';
+let server: RunningDashboard | undefined;
 let base = '';
 let browser: Browser | undefined;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealthy(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || server?.exitCode != null) throw new Error(`dashboard did not become healthy:\n${serverLog}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -67,26 +40,14 @@ beforeAll(async () => {
   }
   db = await freshDatabase();
   await seedDemoWorld(db.knex, registry);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(APP_DIR, 'src/serve.ts')], {
-    cwd: APP_DIR,
-    env: { ...process.env, DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, PORT: String(port), REPORTING_TIME_ZONE: 'UTC', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group: next start's workers stop with it
-  });
-  server.stdout!.on('data', (d) => (serverLog += d));
-  server.stderr!.on('data', (d) => (serverLog += d));
-  await waitForHealthy(`${base}/api/healthz`, 120_000);
+  server = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD });
+  base = server.base;
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (server?.pid && server.exitCode === null) {
-    process.kill(-server.pid, 'SIGTERM');
-    await new Promise((r) => server!.once('exit', r));
-  }
+  await server?.stop();
   await db?.drop();
 });
 
@@ -157,7 +118,7 @@ it('shows the top ten as the database ranks them, across interval, metric and ca
   await waitForUrl(page, /interval=day/);
   expect(await shownRows(page)).toEqual(await expectedTop('day', 'revenue'));
 
-  if (process.env.DASHBOARD_TEST_DEBUG) process.stdout.write(`${await page.innerHTML('[data-testid=category]')}\n${serverLog}\n`);
+  if (process.env.DASHBOARD_TEST_DEBUG) process.stdout.write(`${await page.innerHTML('[data-testid=category]')}\n${server!.log()}\n`);
   await page.selectOption('[data-testid=category]', 'Kitchen');
   await waitForUrl(page, /category=Kitchen/);
   expect(await shownRows(page)).toEqual(await expectedTop('day', 'revenue', 'Kitchen'));

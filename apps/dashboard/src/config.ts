@@ -17,7 +17,7 @@ export const configSchema = z.object({
   DASHBOARD_CACHE_MS: env
     .int(0)
     .default(2000)
-    .describe('how long one process reuses a live window\'s query result, ms (0: off); closed exact windows are kept 60 s'),
+    .describe('how long one process reuses a live window\'s query result, ms; closed exact windows are kept 60 s (0: no reuse at all)'),
   DASHBOARD_DB_POOL_MAX: env.int(1).default(10).describe('most reader connections one process opens'),
   LOG_LEVEL: env.logLevel(),
 });

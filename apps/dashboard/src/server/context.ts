@@ -29,7 +29,10 @@ export function dashboardContext(): DashboardContext {
       applicationName: 'hitboard-dashboard',
     });
     const registry = IntervalRegistry.standard(config.REPORTING_TIME_ZONE);
-    const data = new DashboardData(db, registry, { liveCacheMs: config.DASHBOARD_CACHE_MS });
+    const data = new DashboardData(db, registry, {
+      liveCacheMs: config.DASHBOARD_CACHE_MS,
+      exactCacheMs: config.DASHBOARD_CACHE_MS === 0 ? 0 : 60_000,
+    });
     holder[KEY] = { config, logger, data };
     logger.info({ timeZone: registry.timeZone, intervals: registry.names() }, 'dashboard data ready');
   }
