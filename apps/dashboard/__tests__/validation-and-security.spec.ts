@@ -10,6 +10,7 @@ import { GET as windows } from '../src/app/api/windows/route';
 import { GET as intervals } from '../src/app/api/intervals/route';
 import { GET as trend } from '../src/app/api/trend/route';
 import { GET as healthz } from '../src/app/api/healthz/route';
+import { GET as metricsRoute } from '../src/app/api/metrics/route';
 import { dashboardContext, resetDashboardContext } from '../src/server/context';
 import { call, dashboardDatabase, useDatabase, type Handler } from './support/app';
 import { H10, seedWorld } from './fixtures';
@@ -150,13 +151,15 @@ describe('database errors', () => {
       for (const [handler, path] of [
         [top, `/api/top?interval=hour&window=${H10.toISOString()}`],
         [windows, '/api/windows?interval=hour'],
-        [healthz, '/api/healthz'],
       ] as const) {
         const res = await call(handler, path);
         expect(res.status).toBe(500);
         expect(res.body).toEqual({ error: 'internal error' });
         expect(res.text).not.toMatch(/select|top_1000|hitboard_no_such_database|at .*\.ts/i);
       }
+      const health = await call(healthz, '/api/healthz');
+      expect(health.status).toBe(503);
+      expect(health.body).toEqual({ ok: false, database: 'unreachable' });
       expect(logged).toHaveBeenCalledTimes(3);
       expect(String((logged.mock.calls[0]![0] as { err: Error }).err)).toMatch(/hitboard_no_such_database/);
     } finally {
@@ -164,7 +167,11 @@ describe('database errors', () => {
     }
   });
 
-  it('healthz answers ok when the reader can query', async () => {
+  it('healthz answers ok when the reader can query, and /api/metrics counts API requests', async () => {
     expect((await call(healthz, '/api/healthz')).body).toEqual({ ok: true });
+    await call(top, '/api/top?interval=hour&k=nope');
+    const metrics = await call(metricsRoute, '/api/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(/dashboard_api_request_seconds_count\{app="dashboard",route="\/api\/top",status="400"\} 1/);
   });
 });

@@ -13,6 +13,7 @@ const NO_STORE = 'no-store';
 
 export function apiRoute(handler: ApiHandler): (request: Request) => Promise<Response> {
   return async (request: Request) => {
+    const started = performance.now();
     const url = new URL(request.url);
     let ctx: DashboardContext;
     try {
@@ -22,13 +23,19 @@ export function apiRoute(handler: ApiHandler): (request: Request) => Promise<Res
       process.stderr.write(`dashboard: ${error instanceof Error ? error.message : String(error)}\n`);
       return json({ error: 'internal error' }, 500, NO_STORE);
     }
+    let response: Response;
     try {
-      return await handler(url.searchParams, ctx);
+      response = await handler(url.searchParams, ctx);
     } catch (error) {
-      if (error instanceof ParamError) return json({ error: error.message, param: error.param }, 400, NO_STORE);
-      ctx.logger.error({ err: error, path: url.pathname }, 'request failed');
-      return json({ error: 'internal error' }, 500, NO_STORE);
+      if (error instanceof ParamError) {
+        response = json({ error: error.message, param: error.param }, 400, NO_STORE);
+      } else {
+        ctx.logger.error({ err: error, path: url.pathname }, 'request failed');
+        response = json({ error: 'internal error' }, 500, NO_STORE);
+      }
     }
+    ctx.requestSeconds.observe({ route: url.pathname, status: String(response.status) }, (performance.now() - started) / 1000);
+    return response;
   };
 }
 
