@@ -83,13 +83,18 @@ export class DashboardData {
     return window.end.getTime() > this.now();
   }
 
-  /** Windows that hold data the reader can see, newest first: totals, or a rank-1 row (speed windows whose totals are not written yet). */
+  /**
+   * Windows that hold data the reader can see, newest first: every window with totals (the batch
+   * layer writes them with its rows), plus speed windows with a rank-1 row whose totals are not
+   * written yet. `source = 'speed'` prunes the view's batch branches (a constant per branch), so
+   * this never scans batch_table's history.
+   */
   async fetchWindows(q: WindowsQuery): Promise<{ interval: string; windows: WindowInfo[] }> {
     const rows = (await this.cached(`windows:${q.interval}:${q.limit}`, this.liveCacheMs, async () => {
       const fromTotals = this.db(VIEWS.topTotals).select('window_start', 'source').where('interval', q.interval);
       const fromTop = this.db(VIEWS.top1000)
         .select('window_start', 'source')
-        .where({ interval: q.interval, metric: 'units', rank: 1 });
+        .where({ interval: q.interval, metric: 'units', rank: 1, source: 'speed' });
       return this.db
         .select('window_start', 'source')
         .from(fromTotals.union(fromTop).as('w'))
