@@ -45,11 +45,15 @@ interface Measured {
   rps: number;
   /** Non-2xx answers plus errors (autocannon's 10 s timeouts included). */
   errors: number;
+  /** The server's CPU per answered request, ms (its process group; Postgres not included): steadier than latency on busy cores. */
+  cpuMsPerRequest: number;
 }
 
-async function measure(name: string, url: string): Promise<Measured> {
+async function measure(name: string, url: string, cpuMs: () => number): Promise<Measured> {
+  const cpuBefore = cpuMs();
   const result = await autocannon({ url, connections, duration });
-  return { name, p50: result.latency.p50, p99: result.latency.p99, rps: Math.round(result.requests.average), errors: result.non2xx + result.errors };
+  const cpuMsPerRequest = (cpuMs() - cpuBefore) / Math.max(1, result.requests.total);
+  return { name, p50: result.latency.p50, p99: result.latency.p99, rps: Math.round(result.requests.average), errors: result.non2xx + result.errors, cpuMsPerRequest };
 }
 
 async function main(): Promise<void> {
@@ -82,11 +86,11 @@ async function main(): Promise<void> {
         await autocannon({ url: top(closed.start.toISOString(), 10), connections: 4, duration: 2 });
         await autocannon({ url: `${server.base}/api/floor`, connections: 4, duration: 2 });
         const rowsMeasured = [
-          await measure('floor: /api/floor (constant JSON)', `${server.base}/api/floor`),
-          await measure('/api/top closed batch hour, k=10', top(closed.start.toISOString(), 10)),
-          await measure('/api/top closed batch hour, k=1000', top(closed.start.toISOString(), 1000)),
-          await measure('/api/top live speed hour, k=10', top(live.start.toISOString(), 10)),
-          await measure('floor again (drift check)', `${server.base}/api/floor`),
+          await measure('floor: /api/floor (constant JSON)', `${server.base}/api/floor`, server.cpuMs),
+          await measure('/api/top closed batch hour, k=10', top(closed.start.toISOString(), 10), server.cpuMs),
+          await measure('/api/top closed batch hour, k=1000', top(closed.start.toISOString(), 1000), server.cpuMs),
+          await measure('/api/top live speed hour, k=10', top(live.start.toISOString(), 10), server.cpuMs),
+          await measure('floor again (drift check)', `${server.base}/api/floor`, server.cpuMs),
         ];
         results.push({ cache, rows: rowsMeasured });
       } finally {
@@ -97,9 +101,9 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${date}, ${connections} connections, ${duration} s each, loopback, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores\n`);
     for (const { cache, rows: measured } of results) {
       const floor = measured[0]!;
-      process.stdout.write(`\nresult cache ${cache}:\n| route | P50 ms | P99 ms | req/s | P99 / floor P99 | errors |\n| --- | --- | --- | --- | --- | --- |\n`);
+      process.stdout.write(`\nresult cache ${cache}:\n| route | P50 ms | P99 ms | req/s | P99 / floor P99 | server CPU ms/req | CPU / floor CPU | errors |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n`);
       for (const m of measured) {
-        process.stdout.write(`| ${m.name} | ${m.p50} | ${m.p99} | ${m.rps} | ${(m.p99 / floor.p99).toFixed(2)}× | ${m.errors} |\n`);
+        process.stdout.write(`| ${m.name} | ${m.p50} | ${m.p99} | ${m.rps} | ${(m.p99 / floor.p99).toFixed(2)}× | ${m.cpuMsPerRequest.toFixed(2)} | ${(m.cpuMsPerRequest / floor.cpuMsPerRequest).toFixed(2)}× | ${m.errors} |\n`);
       }
     }
   } finally {

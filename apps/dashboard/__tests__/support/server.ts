@@ -1,5 +1,6 @@
 /** Runs the built dashboard through its documented start command (src/serve.ts) on a free port; for the browser test and the benchmark. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { APP_DIR } from '../../src/serve';
@@ -17,6 +18,8 @@ export async function freePort(): Promise<number> {
 
 export interface RunningDashboard {
   base: string;
+  /** CPU time (user + system, ms) used so far by the server's process group (serve.ts, next start and its workers). */
+  cpuMs(): number;
   log(): string;
   stop(): Promise<void>;
 }
@@ -53,5 +56,25 @@ export async function startDashboard(env: Record<string, string>, timeoutMs = 12
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { base, log: () => log, stop };
+  return { base, log: () => log, stop, cpuMs: () => groupCpuMs(child.pid!) };
+}
+
+/** Sum of utime + stime of every live process in process group `pgid` (Linux /proc), ms. */
+export function groupCpuMs(pgid: number): number {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the parenthesised command name: state ppid pgrp … utime(14) stime(15).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) !== pgid) continue;
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / ticksPerSecond;
 }

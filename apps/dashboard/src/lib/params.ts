@@ -56,47 +56,67 @@ function refuseUnknown(raw: RawParams, allowed: readonly string[]): void {
   if (unknown.length > 0) throw new ParamError(unknown[0]!.slice(0, 40), `unknown parameter; accepted: ${allowed.join(', ')}`);
 }
 
-function interval(registry: IntervalRegistry, value: string | undefined, allowed = servedIntervals(registry)): string {
-  if (value === undefined || value === '') throw new ParamError('interval', `required; one of ${allowed.join(', ')}`);
-  if (!allowed.includes(value)) throw new ParamError('interval', `unknown interval ${JSON.stringify(value.slice(0, 40))}; one of ${allowed.join(', ')}`);
-  return value;
+/** Parses one parameter with its zod schema; the first issue becomes a ParamError naming the parameter. */
+function field<T>(name: string, schema: z.ZodType<T>, value: string | undefined): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ParamError(name, parsed.error.issues[0]?.message ?? 'invalid');
+  return parsed.data;
 }
+
+const absent = (v: unknown) => v === undefined || v === '';
+
+/** One of the registry's intervals (those `allowed`); the message lists them. */
+function intervalSchema(allowed: readonly string[]) {
+  return z.string({ error: `required; one of ${allowed.join(', ')}` }).refine((v) => allowed.includes(v), {
+    error: (issue) => `unknown interval ${JSON.stringify(String(issue.input).slice(0, 40))}; one of ${allowed.join(', ')}`,
+  });
+}
+
+function interval(registry: IntervalRegistry, value: string | undefined, allowed = servedIntervals(registry)): string {
+  return field('interval', intervalSchema(allowed), value === '' ? undefined : value);
+}
+
+const instantSchema = isoInstant.transform((v) => new Date(v)).refine((d) => !Number.isNaN(d.getTime()), 'not a valid instant');
 
 function instant(name: string, value: string): Date {
-  const parsed = isoInstant.safeParse(value);
-  if (!parsed.success) throw new ParamError(name, parsed.error.issues[0]?.message ?? 'invalid');
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new ParamError(name, 'not a valid instant');
-  return date;
+  return field(name, instantSchema, value);
 }
 
+/** An instant that starts a window of the interval in the registry's zone. */
 function windowStart(registry: IntervalRegistry, name: string, intervalName: string, value: string): Date {
-  const date = instant(name, value);
-  const window = registry.windowAt(intervalName, date);
-  if (window.start.getTime() !== date.getTime()) {
-    throw new ParamError(name, `not the start of a ${intervalName} window in ${registry.timeZone} (that window starts ${window.start.toISOString()})`);
-  }
-  return date;
+  const schema = instantSchema.superRefine((date, ctx) => {
+    const window = registry.windowAt(intervalName, date);
+    if (window.start.getTime() !== date.getTime()) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not the start of a ${intervalName} window in ${registry.timeZone} (that window starts ${window.start.toISOString()})`,
+      });
+    }
+  });
+  return field(name, schema, value);
 }
 
 function int(name: string, value: string | undefined, min: number, max: number, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  if (!DIGITS.test(value)) throw new ParamError(name, `must be a whole number from ${min} to ${max}`);
-  const n = Number(value);
-  if (n < min || n > max) throw new ParamError(name, `must be from ${min} to ${max} (got ${n})`);
-  return n;
+  const schema = z
+    .string()
+    .regex(DIGITS, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().refine((n) => n >= min && n <= max, { error: (issue) => `must be from ${min} to ${max} (got ${String(issue.input)})` }));
+  return absent(value) ? fallback : field(name, schema, value);
 }
+
+const metricSchema = z.enum(['units', 'revenue'], { error: 'must be units or revenue' });
 
 function metric(value: string | undefined): 'units' | 'revenue' {
-  if (value === undefined || value === '') return 'units';
-  if (value !== 'units' && value !== 'revenue') throw new ParamError('metric', 'must be units or revenue');
-  return value;
+  return absent(value) ? 'units' : field('metric', metricSchema, value);
 }
 
+const productIdSchema = z.string().regex(PRODUCT_ID, 'may hold letters, digits and . _ : / - only, up to 64');
+
+const categorySchema = z.string().regex(CATEGORY, "may hold letters, digits, spaces and & , . ' ( ) / + _ - only, up to 64");
+
 function category(value: string | undefined): string | null {
-  if (value === undefined || value === '') return null;
-  if (!CATEGORY.test(value)) throw new ParamError('category', 'may hold letters, digits, spaces and & , . \' ( ) / + _ - only, up to 64');
-  return value;
+  return absent(value) ? null : field('category', categorySchema, value);
 }
 
 export interface TopQuery {
@@ -151,7 +171,7 @@ export function parseTrendQuery(registry: IntervalRegistry, raw: RawParams, now:
   refuseUnknown(raw, ['productId', 'interval', 'metric', 'from', 'to', 'ma']);
   const productId = single(raw, 'productId');
   if (productId === undefined || productId === '') throw new ParamError('productId', 'required');
-  if (!PRODUCT_ID.test(productId)) throw new ParamError('productId', 'may hold letters, digits and . _ : / - only, up to 64');
+  field('productId', productIdSchema, productId);
   const name = interval(registry, single(raw, 'interval') || 'hour', TREND_INTERVALS.filter((i) => registry.has(i)));
   const toRaw = single(raw, 'to');
   const fromRaw = single(raw, 'from');
@@ -192,9 +212,7 @@ export function parsePageQuery(registry: IntervalRegistry, raw: Record<string, s
   const withDefault = { ...rest, interval: rest.interval ?? servedIntervals(registry)[0] };
   const query = parseTopQuery(registry, withDefault);
   const productId = single({ product }, 'product');
-  if (productId !== undefined && productId !== '' && !PRODUCT_ID.test(productId)) {
-    throw new ParamError('product', 'may hold letters, digits and . _ : / - only, up to 64');
-  }
+  if (!absent(productId)) field('product', productIdSchema, productId);
   const atValue = single({ at }, 'at');
   let windowStart = query.windowStart;
   if (atValue !== undefined && atValue !== '') {
