@@ -141,6 +141,15 @@ it('shows the top ten as the database ranks them, across interval, metric and ca
   expect(BigInt(csv.length - 1)).toBe(counted!.count);
   expect(csv[0]).toBe('rank,product_id,name,category,units,revenue_cents,error_bound,share,movement');
 
+  // A window with no data gets the designed empty state, not an empty table.
+  const quiet = registry.previous(registry.previous(registry.windowAt('week', Date.now())));
+  await page.goto(`${base}/?interval=week&window=${quiet.start.toISOString()}`);
+  expect(await page.textContent('[data-testid=empty] h3')).toBe('No sales in this window');
+  expect(await page.textContent('[data-testid=freshness]')).toBe('No data');
+  // A bad link gets a page that names the parameter.
+  await page.goto(`${base}/?interval=fortnight`);
+  expect(await page.textContent('[role=alert]')).toMatch(/interval: unknown interval "fortnight"/);
+
   // Back to the live hour by units for the screenshot: chart, table, trend.
   await page.goto(`${base}/?interval=hour`);
   await page.waitForSelector('[data-testid=trend] .recharts-surface');

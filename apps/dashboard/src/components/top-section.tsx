@@ -42,7 +42,7 @@ export async function TopSection({ query, state }: { query: TopQuery; state: Pag
     <section className="panel" id="top-list" aria-labelledby="top-heading" data-testid="top-section" data-source={top.source}>
       <div className="window-title">
         <h2 id="top-heading">
-          Top {Math.min(10, Math.max(top.rows.length, 10))} by {metricName}
+          Top 10 by {metricName}
           {top.category ? ` in ${top.category}` : ''}
         </h2>
         <Freshness top={top} timeZone={tz} />
