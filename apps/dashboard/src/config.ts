@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { env, loadConfig } from '@hitboard/runtime';
 import { READ_ONLY_ROLE } from '@hitboard/schema';
@@ -13,7 +14,11 @@ export const configSchema = z.object({
   HITBOARD_READER_PASSWORD: z.string().min(1).describe(`password of the read-only role ${READ_ONLY_ROLE}`),
   PORT: env.port().default(3000).describe('HTTP port of the dashboard'),
   DASHBOARD_HOST: z.string().min(1).default('127.0.0.1').describe('address to listen on (0.0.0.0: every interface)'),
-  REPORTING_TIME_ZONE: z.string().min(1).default('UTC').describe('IANA zone windows are computed in (must match the pipelines)'),
+  REPORTING_TIME_ZONE: z
+    .string()
+    .min(1)
+    .refine((zone) => DateTime.now().setZone(zone).isValid, 'not an IANA time zone, e.g. Europe/Paris')
+    .default('UTC').describe('IANA zone windows are computed in (must match the pipelines)'),
   DASHBOARD_CACHE_MS: env
     .int(0)
     .default(2000)
@@ -24,8 +29,8 @@ export const configSchema = z.object({
 
 export type DashboardConfig = z.output<typeof configSchema>;
 
-export function loadDashboardConfig(source: NodeJS.ProcessEnv = process.env): DashboardConfig {
-  return loadConfig('dashboard', configSchema, source);
+export function loadDashboardConfig(source: Record<string, string | undefined> = process.env): DashboardConfig {
+  return loadConfig('dashboard', configSchema, source as NodeJS.ProcessEnv);
 }
 
 /** `DATABASE_URL` with its user and password replaced by the read-only role's. */

@@ -24,7 +24,7 @@ export function TrendChart(props: { points: TrendPoint[]; metric: 'units' | 'rev
           <XAxis dataKey="when" stroke="#4d5562" fontSize={12} minTickGap={16} />
           <YAxis stroke="#4d5562" fontSize={12} width={60} />
           <Tooltip />
-          <Legend />
+          <Legend formatter={(value: string) => <span style={{ color: '#1b1f24' }}>{value}</span>} />
           <Bar dataKey="figure" name={unit} fill="#93b0ee" isAnimationActive={false} />
           <Line
             dataKey="average"
