@@ -38,7 +38,7 @@ export default [
   },
   {
     // Tests may also use the test kit (type:test); production code may not.
-    files: ['**/*.spec.ts', '**/__tests__/**/*.ts', '**/testing/**/*.ts', 'bench/**/*.ts'],
+    files: ['**/*.spec.ts', '**/__tests__/**/*.ts', '**/testing/**/*.ts', '**/bench/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
