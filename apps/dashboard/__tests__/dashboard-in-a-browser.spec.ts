@@ -124,9 +124,10 @@ it('shows the top ten as the database ranks them, across interval, metric and ca
   expect(await shownRows(page)).toEqual(await expectedTop('day', 'revenue', 'Kitchen'));
   expect(await page.textContent('[data-testid=speed-category-note]')).toMatch(/global candidates/);
 
-  // The previous day is rolled up: exact, no bounds, and the category list is exact.
-  await page.click('[data-testid=previous]');
-  await waitForUrl(page, /window=/);
+  // The previous day is rolled up: exact, no bounds, and the category list is exact. Picked from the list of windows with data.
+  const yesterdayStart = registry.previous(registry.windowAt('day', Date.now())).start.toISOString();
+  await page.selectOption('[data-testid=recent]', yesterdayStart);
+  await waitForUrl(page, new RegExp(`window=${encodeURIComponent(yesterdayStart)}`));
   expect(await page.textContent('[data-testid=freshness]')).toMatch(/^Exact, rolled up \d\d:\d\d$/);
   expect(await page.$('[data-testid=speed-category-note]')).toBeNull();
 
@@ -140,6 +141,14 @@ it('shows the top ten as the database ranks them, across interval, metric and ca
     .count({ count: '*' })) as { count: bigint }[];
   expect(BigInt(csv.length - 1)).toBe(counted!.count);
   expect(csv[0]).toBe('rank,product_id,name,category,units,revenue_cents,error_bound,share,movement');
+
+  // Previous / next step one window.
+  await page.click('[data-testid=previous]');
+  const dayBefore = registry.previous(yesterday).start.toISOString();
+  await page.waitForURL(new RegExp(`window=${encodeURIComponent(dayBefore)}`));
+  await page.waitForSelector('[data-testid=empty]');
+  await page.click('[data-testid=next]');
+  await waitForUrl(page, new RegExp(`window=${encodeURIComponent(yesterdayStart)}`));
 
   // A window with no data gets the designed empty state, not an empty table.
   const quiet = registry.previous(registry.previous(registry.windowAt('week', Date.now())));

@@ -15,6 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { IntervalRegistry, VIEWS } from '@hitboard/schema';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- a bench, like a test, uses the test kit's scratch database (the lint's test override matches only the root bench/)
 import { freshDatabase, TEST_READER_PASSWORD } from '@hitboard/testkit';
 import { buildDashboard, hasBuild } from '../src/serve';
 import { seedBatchWindow, seedProducts, seedSpeedWindow, type Sale } from '../__tests__/support/seed';

@@ -72,6 +72,18 @@ export default async function Page({ searchParams }: { searchParams: Promise<Sea
       </main>
     );
   }
+  const recent = await data
+    .fetchWindows({ interval: query.interval, limit: 48 })
+    .then((r) =>
+      r.windows.map((w) => ({
+        windowStart: w.windowStart,
+        label: `${formatWindow(w.windowStart, w.windowEnd, query.interval, registry.timeZone)}${w.source === 'batch' ? '' : ' (estimate)'}`,
+      })),
+    )
+    .catch((error: unknown) => {
+      logger.error({ err: error }, 'windows list failed');
+      return [];
+    });
   const topQuery = { ...query, windowStart: window.start };
   const atLocal = DateTime.fromJSDate(window.start, { zone: registry.timeZone }).toFormat("yyyy-MM-dd'T'HH:mm");
 
@@ -79,7 +91,15 @@ export default async function Page({ searchParams }: { searchParams: Promise<Sea
     <main>
       <Header />
       <section className="panel" aria-label="Choose what to show">
-        <Controls state={state} intervals={data.fetchIntervals().intervals} categories={categories} atLocal={atLocal} timeZone={registry.timeZone} />
+        <Controls
+          state={state}
+          intervals={data.fetchIntervals().intervals}
+          categories={categories}
+          atLocal={atLocal}
+          timeZone={registry.timeZone}
+          recent={recent}
+          shownStart={window.start.toISOString()}
+        />
         <div className="window-title" style={{ marginTop: 12 }}>
           <h2 data-testid="window-label">
             {formatWindow(window.start.toISOString(), window.end.toISOString(), window.interval, registry.timeZone)}

@@ -12,6 +12,10 @@ export function Controls(props: {
   /** The date control's value: the shown window's start, local to the reporting zone (YYYY-MM-DDTHH:mm). */
   atLocal: string;
   timeZone: string;
+  /** Recent windows that hold data (newest first), labelled for the reporting zone. */
+  recent: { windowStart: string; label: string }[];
+  /** The shown window's start (ISO). */
+  shownStart: string;
 }) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
@@ -73,6 +77,23 @@ export function Controls(props: {
           {props.categories.map((c) => (
             <option key={c} value={c}>
               {c}
+            </option>
+          ))}
+        </select>
+      </label>
+
+      <label className="field">
+        Recent {state.interval}s with data
+        <select
+          name="recent"
+          value={props.recent.some((w) => w.windowStart === props.shownStart) ? props.shownStart : ''}
+          onChange={(e) => e.target.value && go(pageHref({ ...state, window: e.target.value }))}
+          data-testid="recent"
+        >
+          <option value="">{props.recent.length ? 'Choose a window…' : 'None yet'}</option>
+          {props.recent.map((w) => (
+            <option key={w.windowStart} value={w.windowStart}>
+              {w.label}
             </option>
           ))}
         </select>
