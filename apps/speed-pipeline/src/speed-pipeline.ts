@@ -206,7 +206,7 @@ export class SpeedPipeline {
           resolveOffset(message.offset);
           continue;
         }
-        const outcome = state.apply(sum, offset);
+        const outcome = state.apply(sum, offset, Date.now());
         if (outcome === 'apply') {
           m.recordsApplied.inc({ shard });
           this.applied += 1;
@@ -232,7 +232,7 @@ export class SpeedPipeline {
       this.log.info({ shard: partition }, 'no checkpoint: starting the shard empty');
       return new ShardState(this.shardOptions);
     }
-    const state = ShardState.restore(this.shardOptions, checkpoint.header, checkpoint.blobs);
+    const state = ShardState.restore(this.shardOptions, checkpoint.header, checkpoint.blobs, Date.now());
     this.lastWrittenOffset.set(partition, state.nextOffset);
     this.log.info({ shard: partition, nextOffset: state.nextOffset.toString(), windows: state.windows.size }, 'shard restored from its checkpoint');
     return state;
