@@ -7,7 +7,7 @@
  *   npx tsx libs/schema/bench/validate-sale-event.ts [--events 200000] [--rounds 5]
  */
 import { parseArgs } from 'node:util';
-import { validateSaleEvent, type ValidatorOptions } from '../src/sale-event';
+import { isPrintableAscii, normalizeProductId, validateSaleEvent, type ValidatorOptions } from '../src/sale-event';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '5' }, help: { type: 'boolean', short: 'h' } } });
 if (values.help) {
@@ -38,27 +38,52 @@ function payloads(productId: (i: number) => string): Buffer[] {
   );
 }
 
-/** Best of `rounds` passes, µs per event (the best pass is the least disturbed by a shared machine). */
-function measure(bytes: Buffer[], fn: (b: Buffer) => unknown): number {
-  let best = Infinity;
+/** µs per event of one pass. */
+function pass(bytes: Buffer[], fn: (b: Buffer) => unknown): number {
   let sink = 0;
-  for (let r = 0; r < rounds; r++) {
-    const t0 = process.hrtime.bigint();
-    for (const b of bytes) if (fn(b)) sink++;
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1000 / bytes.length);
-  }
+  const t0 = process.hrtime.bigint();
+  for (const b of bytes) if (fn(b)) sink++;
+  const us = Number(process.hrtime.bigint() - t0) / 1000 / bytes.length;
   if (sink < 0) console.log(sink);
-  return best;
+  return us;
 }
 
-const mixes: Array<[string, Buffer[]]> = [
-  ['printable-ASCII ids', payloads((i) => `p-${i % 100_000}`)],
-  ['non-ASCII NFC ids', payloads((i) => `caf\u00e9-${i % 100_000}`)],
-  ['decomposed ids (NFD → NFC)', payloads((i) => `cafe\u0301-${i % 100_000}`)],
+const idMixes: Array<[string, (i: number) => string]> = [
+  ['printable-ASCII ids', (i) => `p-${i % 100_000}`],
+  ['non-ASCII NFC ids', (i) => `caf\u00e9-${i % 100_000}`],
+  ['decomposed ids (NFD → NFC)', (i) => `cafe\u0301-${i % 100_000}`],
 ];
-console.log(`validateSaleEvent, ${events} events per pass, best of ${rounds} passes (node ${process.version})`);
+const mixes: Array<[string, Buffer[]]> = idMixes.map(([name, id]) => [name, payloads(id)]);
+console.log(`validateSaleEvent, ${events} events per pass, best of ${rounds} interleaved passes (node ${process.version})`);
 for (const [name, bytes] of mixes) {
-  const floor = measure(bytes, (b) => JSON.parse(b.toString('utf8')));
-  const validate = measure(bytes, (b) => validateSaleEvent(b, options).ok);
-  console.log(`${name.padEnd(28)} JSON.parse ${floor.toFixed(3)} µs  validate ${validate.toFixed(3)} µs  ratio ${(validate / floor).toFixed(2)}× the parse floor`);
+  // Interleaved, best of each: the least disturbed passes on a shared machine.
+  let floor = Infinity;
+  let validate = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    floor = Math.min(floor, pass(bytes, (b) => JSON.parse(b.toString('utf8'))));
+    validate = Math.min(validate, pass(bytes, (b) => validateSaleEvent(b, options).ok));
+  }
+  console.log(
+    `${name.padEnd(28)} JSON.parse ${floor.toFixed(3)} µs  validate ${validate.toFixed(3)} µs  checks alone ${(validate - floor).toFixed(3)} µs  ratio ${(validate / floor).toFixed(2)}× the parse floor`,
+  );
+}
+
+// The product-id step alone (what this check adds to the validator), per id, against a loop that
+// only reads the id's length.
+console.log('product-id step alone (isPrintableAscii, else normalizeProductId), ns per id:');
+for (const [name, id] of idMixes) {
+  const ids = Array.from({ length: events }, (_, i) => id(i));
+  let base = Infinity;
+  let step = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    let sink = 0;
+    let t0 = process.hrtime.bigint();
+    for (const x of ids) sink += x.length;
+    base = Math.min(base, Number(process.hrtime.bigint() - t0) / ids.length);
+    t0 = process.hrtime.bigint();
+    for (const x of ids) sink += (isPrintableAscii(x) ? x : (normalizeProductId(x) ?? '')).length;
+    step = Math.min(step, Number(process.hrtime.bigint() - t0) / ids.length);
+    if (sink < 0) console.log(sink);
+  }
+  console.log(`${name.padEnd(28)} loop ${base.toFixed(1)} ns  with the step ${step.toFixed(1)} ns  step alone ${(step - base).toFixed(1)} ns`);
 }
