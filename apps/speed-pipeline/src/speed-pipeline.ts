@@ -408,7 +408,7 @@ export class SpeedPipeline {
 
   private async writeShard(partition: number, state: ShardState): Promise<void> {
     const open = state.openWindows();
-    const covered = await this.store.coveredWindows(open);
+    const covered = await this.store.coveredWindows(partition, open);
     if (covered.length > 0) {
       const dropped = state.markCovered(covered);
       this.options.metrics.windowsCovered.inc(dropped);

@@ -81,6 +81,15 @@ export class SpeedStore {
   ) {}
 
   async loadCheckpoint(shard: number): Promise<LoadedCheckpoint | undefined> {
+    try {
+      return await this.readCheckpoint(shard);
+    } catch (err) {
+      if (err instanceof HitboardError) throw err;
+      throw new SpeedStoreError(shard, 'checkpoint read', err);
+    }
+  }
+
+  private async readCheckpoint(shard: number): Promise<LoadedCheckpoint | undefined> {
     const header = await this.knex(TABLES.speedCheckpoints).where({ topic: this.topic, shard }).first<{ state: Buffer; state_format: number } | undefined>('state', 'state_format');
     if (!header) return undefined;
     if (header.state_format !== 1) throw new CheckpointFormatError(shard, header.state_format);
@@ -91,9 +100,13 @@ export class SpeedStore {
     return { header: JSON.parse(header.state.toString('utf8')) as ShardHeader, blobs };
   }
 
-  /** Windows among `windows` that have a succeeded rollup run (the batch layer owns them now). */
-  async coveredWindows(windows: Array<{ interval: string; windowStart: Date }>): Promise<Array<{ interval: string; windowStart: Date }>> {
-    return coveredIn(this.knex, windows);
+  /** Windows among `windows` (of `shard`, for error messages) that have a succeeded rollup run (the batch layer owns them now). */
+  async coveredWindows(shard: number, windows: Array<{ interval: string; windowStart: Date }>): Promise<Array<{ interval: string; windowStart: Date }>> {
+    try {
+      return await coveredIn(this.knex, windows);
+    } catch (err) {
+      throw new SpeedStoreError(shard, 'covered-window check', err);
+    }
   }
 
   /**
