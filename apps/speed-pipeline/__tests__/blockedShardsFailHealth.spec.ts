@@ -47,6 +47,27 @@ describe('blocked shards fail /healthz', () => {
     expect(run.pipeline.health()).toMatchObject({ ok: true, stalledShards: [] });
   });
 
+  it('stays healthy with no shard at all (more instances than partitions)', async () => {
+    let nowMs = 1_000_000;
+    const run = await s.startFake(TOPIC, { clock: () => nowMs });
+    run.fake.join([]);
+    nowMs += 3_600_000;
+    await run.pipeline.writeAll();
+    expect(run.pipeline.health()).toMatchObject({ ok: true });
+  });
+
+  it('fails when no write has succeeded for a while', async () => {
+    let nowMs = 1_000_000;
+    const db = await s.database();
+    const run = await s.startFake(TOPIC, { knex: db.knex, clock: () => nowMs, writeIntervalMs: 1000 });
+    run.fake.join([0]);
+    await run.fake.deliver(0, 0, records);
+    await db.drop(); // Postgres loses the database: every write fails, retriably or not
+    nowMs += 3_600_000;
+    await run.pipeline.writeAll();
+    expect(run.pipeline.health().ok).toBe(false);
+  });
+
   it('stops retrying a write Postgres refuses for good, and names the shard and the reason', async () => {
     // A constraint no retry can satisfy (SQLSTATE 23514): the write fails the same way every time.
     await s.db.knex.raw(`ALTER TABLE ${TABLES.speedTable} ADD CONSTRAINT no_p1 CHECK (product_id <> 'p1')`);

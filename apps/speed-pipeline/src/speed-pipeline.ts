@@ -24,7 +24,7 @@ export interface SpeedPipelineOptions {
   stallAfterMs?: number; // default max(60 s, 20 × writeIntervalMs)
   /** Graceful stop: how long the last checkpoint may take (Postgres may be gone) before leaving anyway. */
   stopTimeoutMs?: number; // default 10 s
-  /** Test hook: the clock progress is judged by. */
+  /** Test hook: the clock progress and write age are judged by (event time always uses the wall clock). */
   clock?: () => number;
   /** Rows per window written to speed_table: top N by units ∪ top N by revenue. */
   rowsPerWindow?: number; // default TOP_N_STORED (1000)
@@ -65,7 +65,8 @@ export class SpeedPipeline {
   private assigned: number[] = [];
   /** The consumer's last crash, until kafkajs restarted it and it rejoined the group. */
   private crashed: { error: Error; restart: boolean } | undefined;
-  private lastWriteOkMs = Date.now();
+  private lastWriteOkMs: number;
+  private readonly now: () => number;
   private readonly lastWrittenOffset = new Map<number, bigint>();
   /** Shards sought back to their checkpoint offset, not yet reloaded. */
   private readonly soughtTo = new Map<number, bigint>();
@@ -88,7 +89,9 @@ export class SpeedPipeline {
     });
     this.store = new SpeedStore(options.knex, options.topic);
     this.shardOptions = { registry: options.registry, topk: options.topk, horizonMs: options.horizonMs, ...(options.maxClockSkewMs !== undefined ? { maxClockSkewMs: options.maxClockSkewMs } : {}) };
-    this.progress = new ProgressWatch(options.stallAfterMs ?? Math.max(60_000, 20 * options.writeIntervalMs), options.clock);
+    this.now = options.clock ?? Date.now;
+    this.lastWriteOkMs = this.now();
+    this.progress = new ProgressWatch(options.stallAfterMs ?? Math.max(60_000, 20 * options.writeIntervalMs), this.now);
   }
 
   /** Partitions Kafka assigned this instance at the last rebalance. */
@@ -116,7 +119,7 @@ export class SpeedPipeline {
     stalledShards: Array<{ shard: number; checkpointOffset: number; lag: number; stuckForMs: number }>;
     error?: string;
   } {
-    const lastWriteAgoMs = Date.now() - this.lastWriteOkMs;
+    const lastWriteAgoMs = this.now() - this.lastWriteOkMs;
     const refusedShards = [...this.refused].map(([shard, reason]) => ({ shard, reason }));
     const stalledShards = this.progress.stalled().map((s) => ({ shard: s.key, checkpointOffset: s.position, lag: s.lag, stuckForMs: s.stuckForMs }));
     const problems = [
@@ -384,6 +387,8 @@ export class SpeedPipeline {
   /** Writes every shard that changed; one transaction per shard. Never throws. */
   writeAll(): Promise<void> {
     return this.serialised(async () => {
+      // An instance with no shard (more instances than partitions) has nothing to write: not a failure.
+      if (this.shards.size === 0) this.lastWriteOkMs = this.now();
       for (const [partition, state] of [...this.shards]) {
         try {
           await this.writeShard(partition, state);
@@ -418,7 +423,7 @@ export class SpeedPipeline {
     const unchanged =
       write.replace.length === 0 && write.deleteRows.length === 0 && write.dropBlobs.length === 0 && this.lastWrittenOffset.get(partition) === write.nextOffset;
     if (unchanged) {
-      this.lastWriteOkMs = Date.now();
+      this.lastWriteOkMs = this.now();
       return;
     }
     const end = this.options.metrics.writeSeconds.startTimer();
@@ -441,7 +446,7 @@ export class SpeedPipeline {
       end();
     }
     this.lastWrittenOffset.set(partition, write.nextOffset);
-    this.lastWriteOkMs = Date.now();
+    this.lastWriteOkMs = this.now();
     this.writes += 1;
     this.options.onShardWritten?.(this.writes);
     this.options.metrics.windowsOpen.set({ shard: String(partition) }, state.windows.size);
