@@ -49,7 +49,7 @@ describe('blocked shards fail /healthz', () => {
 
   it('stays healthy with no shard at all (more instances than partitions)', async () => {
     let nowMs = 1_000_000;
-    const run = await s.startFake(TOPIC, { clock: () => nowMs });
+    const run = await s.startFake(TOPIC, { clock: () => nowMs, writeIntervalMs: 1000 });
     run.fake.join([]);
     nowMs += 3_600_000;
     await run.pipeline.writeAll();
