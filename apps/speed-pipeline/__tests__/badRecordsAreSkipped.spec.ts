@@ -2,7 +2,9 @@
  * A record the pipeline cannot count is skipped and counted as bad, without stopping the shard
  * (a batch that throws would be retried forever, or crash the consumer).
  */
+import { Registry } from 'prom-client';
 import { TABLES, type ProductSum } from '@hitboard/schema';
+import { createSpeedMetrics } from '../src/metrics';
 import { flushOf, unitsByWindow, useScenario } from './support';
 
 const TOPIC = 'speed-sums-fake';
@@ -28,5 +30,28 @@ describe('bad records are skipped', () => {
     expect((await unitsByWindow(s.db.knex, 'hour'))['2026-11-22T07:00:00.000Z']).toEqual({ p0: 3, p3: 4 });
     const cp = await s.db.knex(TABLES.speedCheckpoints).where({ topic: TOPIC, shard: 0 }).first<{ next_offset: bigint }>('next_offset');
     expect(cp?.next_offset).toBe(5n);
+  });
+
+  it('skips, whole and visibly, a record one of whose windows cannot take it (total past 2^53), and keeps writing', async () => {
+    const registry = new Registry();
+    const run = await s.startFake(TOPIC, { metrics: createSpeedMetrics(registry) });
+    run.fake.join([0]);
+    const H8 = Date.parse('2026-11-22T08:05:00Z');
+    const big = Number.MAX_SAFE_INTEGER - 10;
+    const records = [
+      flushOf(0, 0, 9, [{ productId: 'big', minuteStartMs: MIN, units: big, revenueCents: 1 }])[0]!,
+      // Hour 08 could take 20 more units, the day (already at 2^53 - 11) cannot: applied nowhere.
+      flushOf(0, 10, 19, [{ productId: 'over', minuteStartMs: H8, units: 20, revenueCents: 1 }])[0]!,
+      flushOf(0, 20, 29, [{ productId: 'fits', minuteStartMs: H8, units: 5, revenueCents: 1 }])[0]!,
+    ];
+    expect(await run.fake.deliver(0, 0, records)).toEqual(['0', '1', '2']);
+    await run.pipeline.writeAll();
+    expect((await unitsByWindow(s.db.knex, 'hour'))['2026-11-22T08:00:00.000Z']).toEqual({ fits: 5 });
+    const day = await s.db.knex(TABLES.windowTotals).where({ interval: 'day', shard: 0 }).first<{ units: bigint }>('units');
+    expect(day?.units).toBe(BigInt(big) + 5n);
+    const cp = await s.db.knex(TABLES.speedCheckpoints).where({ topic: TOPIC, shard: 0 }).first<{ next_offset: bigint }>('next_offset');
+    expect(cp?.next_offset).toBe(3n);
+    expect(await registry.getSingleMetricAsString('hitboard_speed_records_refused_total')).toMatch(/\{shard="0",reason="overflow"\} 1$/m);
+    expect(run.pipeline.health().ok).toBe(true);
   });
 });

@@ -24,7 +24,7 @@ describeWithKafka('windows covered by the batch layer are dropped', () => {
     await waitFor('the covered hour to leave speed_table and the checkpoint', async () => {
       const speed = await s.db.knex(TABLES.speedTable).where({ interval: 'hour', window_start: new Date(H7) }).count<[{ count: bigint }]>({ count: '*' });
       const blobs = await s.db.knex('speed_checkpoint_windows').where({ interval: 'hour', window_start: new Date(H7) }).count<[{ count: bigint }]>({ count: '*' });
-      return Number(speed[0]?.count) === 0 && Number(blobs[0]?.count) === 0;
+      return speed[0]?.count === 0n && blobs[0]?.count === 0n;
     });
 
     // Late data for the covered hour belongs to the batch layer now; the open hour still updates.

@@ -13,6 +13,10 @@ const EVENTS = { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' } as
 export class FakeConsumer {
   readonly seeks: Array<{ partition: number; offset: string }> = [];
   readonly commits: Array<{ partition: number; offset: string }> = [];
+  /** Partitions paused (and not resumed since); `undefined` in the list: the whole topic. */
+  readonly paused = new Set<number | undefined>();
+  /** The order of the pipeline's calls that matter to the group: 'pause', 'stop', 'disconnect'. */
+  readonly calls: string[] = [];
   private readonly handlers = new Map<string, Array<(e: unknown) => void>>();
   private eachBatch: ConsumerRunConfig['eachBatch'];
 
@@ -39,8 +43,16 @@ export class FakeConsumer {
       commitOffsets: async (offsets: Array<{ partition: number; offset: string }>) => {
         for (const { partition, offset } of offsets) this.commits.push({ partition, offset });
       },
-      stop: async () => undefined,
-      disconnect: async () => undefined,
+      pause: (topics: Array<{ topic: string; partitions?: number[] }>) => {
+        this.calls.push('pause');
+        for (const t of topics) for (const p of t.partitions ?? [undefined]) this.paused.add(p);
+      },
+      resume: (topics: Array<{ topic: string; partitions?: number[] }>) => {
+        for (const t of topics) for (const p of t.partitions ?? [undefined]) this.paused.delete(p);
+      },
+      // kafkajs' stop (and disconnect, which stops first) leaves the group.
+      stop: async () => void this.calls.push('stop'),
+      disconnect: async () => void this.calls.push('disconnect'),
     };
     return consumer as unknown as Consumer;
   }
@@ -60,14 +72,14 @@ export class FakeConsumer {
    * Delivers one fetched batch of `partition` starting at `firstOffset`, one message per value.
    * Resolves with the offsets the pipeline resolved.
    */
-  async deliver(partition: number, firstOffset: number, values: Array<ProductSum | Buffer>): Promise<string[]> {
+  async deliver(partition: number, firstOffset: number, values: Array<ProductSum | Buffer>, options: { highWatermark?: number } = {}): Promise<string[]> {
     if (!this.eachBatch) throw new Error('the pipeline has not called consumer.run');
     const messages = values.map(
       (v, i) => ({ offset: String(firstOffset + i), key: null, value: Buffer.isBuffer(v) ? v : encodeProductSum(v), timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage,
     );
     const resolved: string[] = [];
     const payload = {
-      batch: { topic: this.topic, partition, highWatermark: String(firstOffset + values.length), messages },
+      batch: { topic: this.topic, partition, highWatermark: String(options.highWatermark ?? firstOffset + values.length), messages },
       resolveOffset: (offset: string) => void resolved.push(offset),
       heartbeat: async () => undefined,
       commitOffsetsIfNecessary: async () => undefined,

@@ -21,6 +21,12 @@ export const configSchema = z.object({
     .int(60_000)
     .default(48 * 3_600_000)
     .describe('a window closes (late records dropped, memory freed; rows kept for the batch layer) once the event-time watermark passes its end by this much'),
+  MAX_CLOCK_SKEW_MS: env
+    .int(0)
+    .default(15 * 60_000)
+    .describe('records whose minute is further ahead of the wall clock are refused (a wrong producer clock must not close windows), ms'),
+  STALL_AFTER_MS: env.int(1000).default(60_000).describe('/healthz fails when a shard checkpoint has not moved this long while records wait, ms'),
+  STOP_TIMEOUT_MS: env.int(0).default(10_000).describe('graceful stop: how long the last checkpoint may take (Postgres may be gone) before leaving the group anyway, ms'),
   KAFKA_MAX_BYTES_PER_PARTITION: env.int(1024).default(1_048_576).describe('largest fetch per partition, bytes (1 MiB)'),
   KAFKA_SESSION_TIMEOUT_MS: env
     .int(6000)

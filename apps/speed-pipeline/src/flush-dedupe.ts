@@ -43,6 +43,16 @@ export const recordKey = (sum: Pick<ProductSum, 'minuteStartMs' | 'productId'>):
 export class FlushDedupe {
   private readonly marks = new Map<number, SourceMark>();
 
+  /** The verdict `admit` would give, without recording anything. */
+  peek(sum: Pick<ProductSum, 'sourcePartition' | 'lastOffset' | 'minuteStartMs' | 'productId'>): DedupeVerdict {
+    const mark = this.marks.get(sum.sourcePartition);
+    if (mark === undefined) return 'apply';
+    const last = BigInt(sum.lastOffset);
+    if (last > mark.high) return 'apply';
+    if (last < mark.high) return 'older-flush';
+    return mark.keys.has(recordKey(sum)) ? 'replayed-key' : 'apply';
+  }
+
   /** Decides and, when the verdict is 'apply', records the record as applied. */
   admit(sum: Pick<ProductSum, 'sourcePartition' | 'lastOffset' | 'minuteStartMs' | 'productId'>): DedupeVerdict {
     const last = BigInt(sum.lastOffset);

@@ -27,6 +27,21 @@ export function createSpeedMetrics(registry: Registry) {
       registers,
     }),
     rowsWritten: new Counter({ name: 'hitboard_speed_rows_written_total', help: 'speed_table rows inserted', registers }),
+    recordsRefused: new Counter({
+      name: 'hitboard_speed_records_refused_total',
+      help: 'records skipped unapplied: future (event time beyond wall clock + skew) or overflow (a window total would pass 2^53)',
+      labelNames: ['shard', 'reason'],
+      registers,
+    }),
+    shardRefused: new Gauge({
+      name: 'hitboard_speed_shard_refused',
+      help: '1 while this instance refuses to consume a shard (checkpoint-ahead-of-log, write-refused); see the README',
+      labelNames: ['shard', 'reason'],
+      registers,
+    }),
+    writeErrors: new Counter({ name: 'hitboard_speed_write_errors_total', help: 'failed shard writes, by whether the error may pass', labelNames: ['shard', 'retriable'], registers }),
+    rowsSkipped: new Counter({ name: 'hitboard_speed_rows_skipped_total', help: 'speed_table rows left out because Postgres cannot store them', labelNames: ['shard', 'reason'], registers }),
+    finalWriteFailed: new Counter({ name: 'hitboard_speed_final_write_failed_total', help: 'graceful stops whose last checkpoint was not written (the next owner re-reads)', registers }),
     lag: new Gauge({ name: 'hitboard_speed_lag_records', help: 'records behind the partition end, per shard', labelNames: ['shard'], registers }),
   };
 }

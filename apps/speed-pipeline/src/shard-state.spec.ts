@@ -22,9 +22,11 @@ function flush(source: number, records: Array<[string, number, number, number?]>
   }));
 }
 const at = (iso: string) => Date.parse(iso);
+/** The wall clock of these tests: a few days after the records. */
+const NOW = at('2026-11-25T00:00:00Z');
 
-function applyAll(state: ShardState, sums: ProductSum[], from = Number(state.nextOffset)) {
-  return sums.map((s, i) => state.apply(s, BigInt(from + i)));
+function applyAll(state: ShardState, sums: ProductSum[], from = Number(state.nextOffset), nowMs = NOW) {
+  return sums.map((s, i) => state.apply(s, BigInt(from + i), nowMs));
 }
 
 /** The rows a write would put in speed_table, keyed by window, comparable with toEqual. */
@@ -45,6 +47,7 @@ describe('ShardState', () => {
         windowKey('hour', at('2026-11-22T07:00:00Z')),
         windowKey('month', at('2026-11-01T00:00:00Z')),
         windowKey('week', at('2026-11-16T00:00:00Z')),
+        windowKey('year', at('2026-01-01T00:00:00Z')),
       ].sort(),
     );
     expect(table[windowKey('hour', at('2026-11-22T07:00:00Z'))]).toEqual({
@@ -95,7 +98,7 @@ describe('ShardState', () => {
     applyAll(a, [...f1, ...f2]);
     const write = a.takeWrite(1000);
     const blobs = new Map(write.replace.map((w) => [w.key, w.blob]));
-    const b = ShardState.restore(options(), JSON.parse(JSON.stringify(write.header)), blobs);
+    const b = ShardState.restore(options(), JSON.parse(JSON.stringify(write.header)), blobs, NOW);
     expect(b.nextOffset).toBe(3n);
     const more = [...f2, ...flush(0, [['a', at('2026-11-22T08:03:00Z'), 4]])];
     expect(applyAll(a, more)).toEqual(applyAll(b, more));
@@ -137,5 +140,87 @@ describe('ShardState', () => {
     expect(state.takeWrite(1000).replace).toEqual([]);
     state.writeFailed(failed);
     expect(state.takeWrite(1000).replace.map((w) => w.key).sort()).toEqual(failed.replace.map((w) => w.key).sort());
+  });
+
+  describe('watermarks: per source partition, bounded by the wall clock (issue 7, finding 2)', () => {
+    const hour7 = windowKey('hour', at('2026-11-22T07:00:00Z'));
+    const unitsIn = (state: ShardState, key: string) => tableOf(state)[key]?.rows.reduce((n, r) => n + r.units, 0);
+
+    it('refuses a far-future record (wrong producer clock) without closing any window', () => {
+      const state = new ShardState(options());
+      applyAll(state, flush(0, [['a', at('2026-11-22T07:42:00Z'), 3]]));
+      expect(applyAll(state, flush(0, [['a', at('2031-06-01T00:00:00Z'), 1]]))).toEqual(['future']);
+      state.takeWrite(1000);
+      expect(applyAll(state, flush(0, [['b', at('2026-11-22T07:43:00Z'), 2]]))).toEqual(['apply']);
+      expect(unitsIn(state, hour7)).toBe(5);
+      expect(state.watermark).toBe(at('2026-11-22T07:43:00Z'));
+    });
+
+    it('accepts a record up to the allowed clock skew ahead, and refuses one beyond it', () => {
+      const state = new ShardState({ ...options(), maxClockSkewMs: 15 * 60_000 });
+      const nowMs = at('2026-11-22T07:00:00Z');
+      expect(applyAll(state, flush(0, [['a', nowMs + 15 * 60_000, 1]]), 0, nowMs)).toEqual(['apply']);
+      expect(applyAll(state, flush(0, [['a', nowMs + 16 * 60_000, 1]]), 1, nowMs)).toEqual(['future']);
+    });
+
+    it('does not drop a lagging source partition’s records as late when another source is days ahead', () => {
+      const state = new ShardState(options('UTC', 2 * HOUR));
+      applyAll(state, flush(1, [['slow', at('2026-11-22T07:10:00Z'), 1]]));
+      applyAll(state, flush(0, [['fast', at('2026-11-24T20:00:00Z'), 1]]));
+      state.takeWrite(1000);
+      expect(applyAll(state, flush(1, [['slow', at('2026-11-22T07:20:00Z'), 4]]))).toEqual(['apply']);
+      expect(unitsIn(state, hour7)).toBe(5);
+      // Late within its own source is still late: the slow source moved on past the horizon.
+      applyAll(state, flush(1, [['slow', at('2026-11-22T11:00:00Z'), 1]]));
+      expect(applyAll(state, flush(1, [['slow', at('2026-11-22T07:30:00Z'), 1]]))).toEqual(['apply']); // day/week/month open
+      expect(unitsIn(state, hour7)).toBe(5);
+    });
+
+    it('never reopens a window that left memory, even for a source it has not seen before', () => {
+      const state = new ShardState(options('UTC', 2 * HOUR));
+      applyAll(state, flush(0, [['a', at('2026-11-22T07:10:00Z'), 3]]));
+      applyAll(state, flush(0, [['a', at('2026-11-22T11:00:00Z'), 1]]));
+      state.takeWrite(1000); // hour 07 closed for every source seen: final rows written, memory freed
+      expect(state.windows.has(hour7)).toBe(false);
+      applyAll(state, flush(5, [['new', at('2026-11-22T07:50:00Z'), 1]]));
+      expect(state.windows.has(hour7)).toBe(false);
+    });
+
+    it('restores a checkpoint whose watermark was poisoned by a far-future record with the wall-clock bound applied', () => {
+      const a = new ShardState(options());
+      applyAll(a, flush(0, [['a', at('2026-11-22T07:42:00Z'), 3]]));
+      const write = a.takeWrite(1000);
+      // As an unbounded build wrote it: one watermark, years ahead.
+      const poisoned = { ...write.header, watermarkMs: at('2031-06-01T00:00:00Z'), sourceWatermarks: [[0, at('2031-06-01T00:00:00Z')]] as Array<[number, number]> };
+      const b = ShardState.restore(options(), JSON.parse(JSON.stringify(poisoned)), new Map(write.replace.map((w) => [w.key, w.blob])), NOW);
+      expect(b.watermark).toBe(NOW + 15 * 60_000);
+      expect(applyAll(b, flush(0, [['b', at('2026-11-24T23:00:00Z'), 2]]))).toEqual(['apply']);
+      expect(applyAll(b, flush(0, [['c', at('2026-11-22T07:50:00Z'), 2]]))).toEqual(['apply']); // the day/week/month are still open
+      expect(b.windows.has(windowKey('hour', at('2026-11-24T23:00:00Z')))).toBe(true);
+    });
+  });
+
+  describe('a record a window cannot take (total past 2^53) (issue 7, finding 5)', () => {
+    it('is applied nowhere: no window, offset past it, dedupe unchanged, so a replay decides the same', () => {
+      const state = new ShardState(options());
+      const big = Number.MAX_SAFE_INTEGER - 10;
+      expect(applyAll(state, flush(0, [['a', at('2026-11-22T07:42:00Z'), big, 0]]))).toEqual(['apply']);
+      const before = tableOf(state);
+      const record = flush(0, [['b', at('2026-11-22T08:05:00Z'), 20, 0]]);
+      // Hour 08 could take it, the day (already at 2^53 - 11) cannot: all or nothing.
+      expect(applyAll(state, record)).toEqual(['overflow']);
+      expect(state.nextOffset).toBe(2n);
+      expect(state.windows.has(windowKey('hour', at('2026-11-22T08:00:00Z')))).toBe(false);
+      expect(tableOf(state)).toEqual(before);
+      expect(applyAll(state, record)).toEqual(['overflow']);
+      expect(applyAll(state, flush(0, [['c', at('2026-11-22T08:06:00Z'), 5, 0]]))).toEqual(['apply']);
+    });
+  });
+
+  it('carries each window’s exact totals (the sketch’s N) for window_totals', () => {
+    const state = new ShardState(options());
+    applyAll(state, flush(0, [['a', at('2026-11-22T07:42:00Z'), 3, 310], ['b', at('2026-11-22T07:43:00Z'), 5, 99]]));
+    const hour = state.takeWrite(1000).replace.find((w) => w.key === windowKey('hour', at('2026-11-22T07:00:00Z')));
+    expect(hour && [hour.unitsTotal, hour.revenueCentsTotal]).toEqual([8, 409]);
   });
 });

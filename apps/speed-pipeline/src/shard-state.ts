@@ -13,10 +13,21 @@ import { FlushDedupe, type DedupeVerdict, type FlushDedupeSnapshot } from './flu
  * - open: created by the first record whose minute falls in it;
  * - covered: the batch layer has a succeeded run for it; the pipeline drops it from memory and
  *   from `speed_table`, and later records for it are dropped (the batch layer owns late data);
- * - closed: the shard's watermark (newest applied minute) passed its end by `horizonMs`; its last
- *   rows stay in `speed_table` for the batch layer to replace, later records for it are dropped,
- *   and it leaves memory after its final rows are written. This bounds memory when the batch
- *   layer lags or is down.
+ * - closed: the watermark passed its end by `horizonMs`; its last rows stay in `speed_table` for
+ *   the batch layer to replace, later records for it are dropped, and it leaves memory after its
+ *   final rows are written. This bounds memory when the batch layer lags or is down.
+ *
+ * Watermarks are kept per source partition (of `sales.events`) and bounded by the wall clock, so
+ * neither one producer with a wrong clock nor one lagging source partition closes windows for
+ * everyone (issue 7, finding 2):
+ * - a record more than `maxClockSkewMs` ahead of the wall clock is refused ('future'): it never
+ *   moves a watermark and opens no window years ahead (the batch layer still counts it);
+ * - a record is late only against its own source partition's watermark (the newest minute applied
+ *   from that source), so a source that lags the fastest by more than the horizon loses nothing;
+ * - a window leaves memory once it is closed for every source seen (the slowest one's watermark),
+ *   and `closedFloorMs` remembers how far windows have left memory: a window is never reopened
+ *   empty after its state is gone (that would overwrite its rows with only the late records);
+ * - a checkpoint's watermarks are clamped to the wall clock on restore, so a poisoned one heals.
  */
 export interface WindowState {
   key: string;
@@ -28,13 +39,22 @@ export interface WindowState {
   dirty: boolean;
 }
 
-export type ApplyOutcome = DedupeVerdict | 'late';
+/**
+ * - 'late': every window of the record is closed (for its source) or covered;
+ * - 'future': its minute is more than `maxClockSkewMs` ahead of the wall clock;
+ * - 'overflow': a window's total would pass 2^53 - 1 (no longer exact): applied nowhere.
+ */
+export type ApplyOutcome = DedupeVerdict | 'late' | 'future' | 'overflow';
 
 export interface ShardStateOptions {
   registry: IntervalRegistry;
   topk: TopKParams;
   horizonMs: number;
+  /** How far ahead of the wall clock a record's minute may be (producer clock skew). */
+  maxClockSkewMs?: number; // default 15 minutes, like the sale-event validator's maxFutureMs
 }
+
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 15 * 60_000;
 
 /** One window's rows, ready for `speed_table`. */
 export interface WindowRows {
@@ -44,6 +64,9 @@ export interface WindowRows {
   rows: Array<{ productId: string; units: number; revenueCents: number }>;
   unitsBound: number;
   revenueBound: number;
+  /** The window's exact totals in this shard (the sketch's N per metric), for window_totals. */
+  unitsTotal: number;
+  revenueCentsTotal: number;
   /** The window's serialised TopKSketch, checkpointed with the rows. */
   blob: Uint8Array;
 }
@@ -62,7 +85,10 @@ export interface ShardWrite {
 export interface ShardHeader {
   format: 1;
   nextOffset: string;
+  /** Windows ending `horizonMs` before this are closed for every source (older checkpoints: the one watermark). */
   watermarkMs: number | null;
+  /** Newest applied minute per source partition (absent in checkpoints before per-source watermarks). */
+  sourceWatermarks?: Array<[number, number]>;
   dedupe: FlushDedupeSnapshot;
   /** Open window keys: the checkpoint's window blobs that belong to this state. */
   windows: string[];
@@ -80,7 +106,11 @@ export class ShardState {
   readonly windows = new Map<string, WindowState>();
   private readonly covered = new Map<string, number>();
   private dedupe = new FlushDedupe();
-  private watermarkMs: number | null = null;
+  /** Newest applied minute per source partition, never beyond the wall clock + skew. */
+  private readonly sourceWatermarks = new Map<number, number>();
+  /** Windows that end `horizonMs` before this have left memory: closed for every source. Only grows. */
+  private closedFloorMs: number | null = null;
+  private readonly maxClockSkewMs: number;
   /** Next offset of the shard's partition to apply; messages below it were applied already. */
   nextOffset = 0n;
   private readonly pendingRowDeletes = new Set<string>();
@@ -90,16 +120,30 @@ export class ShardState {
   constructor(private readonly options: ShardStateOptions) {
     this.speedIntervals = options.registry.all().filter((s) => s.speed).map((s) => s.name);
     if (this.speedIntervals.length === 0) throw new Error('the interval registry has no interval with speed: true');
+    this.maxClockSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
   }
 
+  /** The watermark windows close at for every source: the slowest source's, never below what already closed. */
   get watermark(): number | null {
-    return this.watermarkMs;
+    let slowest: number | null = null;
+    for (const wm of this.sourceWatermarks.values()) slowest = slowest === null ? wm : Math.min(slowest, wm);
+    if (slowest === null) return this.closedFloorMs;
+    return this.closedFloorMs === null ? slowest : Math.max(slowest, this.closedFloorMs);
   }
 
-  /** Applies the record at `offset` (offsets below `nextOffset` must be skipped by the caller). */
-  apply(sum: ProductSum, offset: bigint): ApplyOutcome {
+  /** The watermark of one source partition (null before its first record). */
+  sourceWatermark(source: number): number | null {
+    return this.sourceWatermarks.get(source) ?? null;
+  }
+
+  /**
+   * Applies the record at `offset` (offsets below `nextOffset` must be skipped by the caller).
+   * `nowMs` is the wall clock that bounds event time. A record is applied to all its open windows
+   * or to none: every check runs before anything changes.
+   */
+  apply(sum: ProductSum, offset: bigint, nowMs: number): ApplyOutcome {
     this.nextOffset = offset + 1n;
-    return this.applyRecord(sum);
+    return this.applyRecord(sum, nowMs);
   }
 
   /** The message at `offset` could not be decoded: move past it. */
@@ -107,32 +151,50 @@ export class ShardState {
     this.nextOffset = offset + 1n;
   }
 
-  private applyRecord(sum: ProductSum): ApplyOutcome {
-    const verdict = this.dedupe.admit(sum);
+  private applyRecord(sum: ProductSum, nowMs: number): ApplyOutcome {
+    const verdict = this.dedupe.peek(sum);
     if (verdict !== 'apply') return verdict;
-    if (this.watermarkMs === null || sum.minuteStartMs > this.watermarkMs) this.watermarkMs = sum.minuteStartMs;
-    let added = false;
+    if (sum.minuteStartMs > nowMs + this.maxClockSkewMs) return 'future';
+    const source = sum.sourcePartition;
+    const sourceWm = Math.max(this.sourceWatermarks.get(source) ?? sum.minuteStartMs, sum.minuteStartMs);
+    const targets: Array<{ key: string; interval: string; startMs: number; endMs: number; state: WindowState | undefined }> = [];
     for (const interval of this.speedIntervals) {
       const w = this.options.registry.windowAt(interval, sum.minuteStartMs);
       const startMs = w.start.getTime();
       const endMs = w.end.getTime();
       const key = windowKey(interval, startMs);
-      if (this.covered.has(key) || this.isClosed(endMs)) continue;
-      let state = this.windows.get(key);
+      if (this.covered.has(key) || this.isClosedAt(endMs, sourceWm)) continue;
+      targets.push({ key, interval, startMs, endMs, state: this.windows.get(key) });
+    }
+    // Every window must take it before any does: a partial apply cannot be undone or replayed.
+    const fresh = Number.isSafeInteger(sum.units) && Number.isSafeInteger(sum.revenueCents);
+    if (targets.some((t) => !(t.state ? t.state.topk.fits(sum.units, sum.revenueCents) : fresh))) return 'overflow';
+
+    this.dedupe.admit(sum);
+    this.sourceWatermarks.set(source, sourceWm);
+    for (const t of targets) {
+      let state = t.state;
       if (state === undefined) {
-        state = { key, interval, startMs, endMs, topk: TopKSketch.create(this.options.topk), dirty: true };
-        this.windows.set(key, state);
-        this.pendingBlobDrops.delete(key);
+        state = { key: t.key, interval: t.interval, startMs: t.startMs, endMs: t.endMs, topk: TopKSketch.create(this.options.topk), dirty: true };
+        this.windows.set(t.key, state);
+        this.pendingBlobDrops.delete(t.key);
       }
       state.topk.add(sum.productId, sum.units, sum.revenueCents);
       state.dirty = true;
-      added = true;
     }
-    return added ? 'apply' : 'late';
+    return targets.length > 0 ? 'apply' : 'late';
   }
 
+  /** Closed for a record whose source's watermark is `sourceWatermarkMs`: it passed the end by the horizon, or the window left memory. */
+  private isClosedAt(endMs: number, sourceWatermarkMs: number): boolean {
+    const closedAt = this.closedFloorMs === null ? sourceWatermarkMs : Math.max(sourceWatermarkMs, this.closedFloorMs);
+    return endMs + this.options.horizonMs <= closedAt;
+  }
+
+  /** Closed for every source: may leave memory. */
   private isClosed(endMs: number): boolean {
-    return this.watermarkMs !== null && endMs + this.options.horizonMs <= this.watermarkMs;
+    const wm = this.watermark;
+    return wm !== null && endMs + this.options.horizonMs <= wm;
   }
 
   /** Open windows, as (interval, windowStart) pairs (for the covered-by-batch query). */
@@ -162,6 +224,8 @@ export class ShardState {
    * `writeFailed` with the result if the transaction does not commit, `writeSucceeded` if it does.
    */
   takeWrite(rowLimit: number): ShardWrite {
+    // What closes now stays closed, whatever source shows up later.
+    this.closedFloorMs = this.watermark;
     const replace: WindowRows[] = [];
     for (const w of this.windows.values()) {
       if (!w.dirty) continue;
@@ -180,7 +244,8 @@ export class ShardState {
       header: {
         format: 1,
         nextOffset: this.nextOffset.toString(),
-        watermarkMs: this.watermarkMs,
+        watermarkMs: this.closedFloorMs,
+        sourceWatermarks: [...this.sourceWatermarks].sort(([a], [b]) => a - b),
         dedupe: this.dedupe.snapshot(),
         windows: [...this.windows.keys()].filter((k) => !closed.includes(k)),
         covered: [...this.covered],
@@ -213,12 +278,18 @@ export class ShardState {
     }
   }
 
-  /** Rebuilds a state from a checkpoint header and its window blobs (keyed by window key). */
-  static restore(options: ShardStateOptions, header: ShardHeader, blobs: ReadonlyMap<string, Uint8Array>): ShardState {
+  /**
+   * Rebuilds a state from a checkpoint header and its window blobs (keyed by window key). Every
+   * watermark is clamped to `nowMs` + the allowed skew: a checkpoint written after a far-future
+   * record (before watermarks were bounded) must not keep every window closed.
+   */
+  static restore(options: ShardStateOptions, header: ShardHeader, blobs: ReadonlyMap<string, Uint8Array>, nowMs: number): ShardState {
     if (header.format !== 1) throw new Error(`unsupported speed checkpoint format ${String(header.format)}`);
     const state = new ShardState(options);
+    const bound = (ms: number): number => Math.min(ms, nowMs + state.maxClockSkewMs);
     state.nextOffset = BigInt(header.nextOffset);
-    state.watermarkMs = header.watermarkMs;
+    state.closedFloorMs = header.watermarkMs === null ? null : bound(header.watermarkMs);
+    for (const [source, wm] of header.sourceWatermarks ?? []) state.sourceWatermarks.set(source, bound(wm));
     state.dedupe = FlushDedupe.restore(header.dedupe);
     for (const [key, endMs] of header.covered) state.covered.set(key, endMs);
     for (const key of header.windows) {
@@ -251,6 +322,8 @@ export function windowRows(w: WindowState, rowLimit: number): WindowRows {
     rows: [...byKey.values()].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0)),
     unitsBound: w.topk.errorBound('units'),
     revenueBound: w.topk.errorBound('revenue'),
+    unitsTotal: w.topk.totalCount('units'),
+    revenueCentsTotal: w.topk.totalCount('revenue'),
     blob: w.topk.encode(),
   };
 }

@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
-import type { Logger } from '@hitboard/runtime';
-import { decodeProductSum, TOP_N_STORED, type IntervalRegistry } from '@hitboard/schema';
+import { NotRetriableError, ProgressWatch, retry, sleep, type Logger } from '@hitboard/runtime';
+import { decodeProductSum, isRetriable, TOP_N_STORED, type IntervalRegistry } from '@hitboard/schema';
 import type { TopKParams } from '@hitboard/topk';
 import type { SpeedMetrics } from './metrics';
 import { ShardState, type ShardStateOptions } from './shard-state';
@@ -18,6 +18,14 @@ export interface SpeedPipelineOptions {
   topk: TopKParams;
   writeIntervalMs: number; // how often every shard writes its rows + checkpoint
   horizonMs: number; // see ShardState: closes windows this long after their end (event time)
+  /** How far ahead of the wall clock a record's minute may be; beyond it the record is refused ('future'). */
+  maxClockSkewMs?: number; // default 15 minutes
+  /** /healthz fails for a shard whose checkpoint has not moved this long while records wait. */
+  stallAfterMs?: number; // default max(60 s, 20 × writeIntervalMs)
+  /** Graceful stop: how long the last checkpoint may take (Postgres may be gone) before leaving anyway. */
+  stopTimeoutMs?: number; // default 10 s
+  /** Test hook: the clock progress and write age are judged by (event time always uses the wall clock). */
+  clock?: () => number;
   /** Rows per window written to speed_table: top N by units ∪ top N by revenue. */
   rowsPerWindow?: number; // default TOP_N_STORED (1000)
   maxBytesPerPartition?: number; // default 1 MiB (kafkajs' default)
@@ -57,10 +65,19 @@ export class SpeedPipeline {
   private assigned: number[] = [];
   /** The consumer's last crash, until kafkajs restarted it and it rejoined the group. */
   private crashed: { error: Error; restart: boolean } | undefined;
-  private lastWriteOkMs = Date.now();
+  private lastWriteOkMs: number;
+  private readonly now: () => number;
   private readonly lastWrittenOffset = new Map<number, bigint>();
   /** Shards sought back to their checkpoint offset, not yet reloaded. */
   private readonly soughtTo = new Map<number, bigint>();
+  /** Shards this instance refuses to consume (paused), and why: /healthz names them. */
+  private readonly refused = new Map<number, string>();
+  /** The partition end seen in each shard's last batch. */
+  private readonly highWatermarks = new Map<number, bigint>();
+  /** Progress = the checkpoint's offset; lag = records after it. */
+  private readonly progress: ProgressWatch<number>;
+  private stopping = false;
+  private batchInFlight: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: SpeedPipelineOptions) {
     this.consumer = options.kafka.consumer({
@@ -71,7 +88,10 @@ export class SpeedPipeline {
       heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
     });
     this.store = new SpeedStore(options.knex, options.topic);
-    this.shardOptions = { registry: options.registry, topk: options.topk, horizonMs: options.horizonMs };
+    this.shardOptions = { registry: options.registry, topk: options.topk, horizonMs: options.horizonMs, ...(options.maxClockSkewMs !== undefined ? { maxClockSkewMs: options.maxClockSkewMs } : {}) };
+    this.now = options.clock ?? Date.now;
+    this.lastWriteOkMs = this.now();
+    this.progress = new ProgressWatch(options.stallAfterMs ?? Math.max(60_000, 20 * options.writeIntervalMs), this.now);
   }
 
   /** Partitions Kafka assigned this instance at the last rebalance. */
@@ -84,10 +104,39 @@ export class SpeedPipeline {
     return [...this.shards.keys()].sort((a, b) => a - b);
   }
 
-  health(): { ok: boolean; shards: number[]; recordsApplied: number; lastWriteAgoMs: number; error?: string } {
-    const lastWriteAgoMs = Date.now() - this.lastWriteOkMs;
-    const ok = this.crashed === undefined && lastWriteAgoMs < Math.max(30_000, 10 * this.options.writeIntervalMs);
-    return { ok, shards: this.assignedShards(), recordsApplied: this.applied, lastWriteAgoMs, ...(this.crashed ? { error: this.crashed.error.message } : {}) };
+  /**
+   * Unhealthy when the consumer crashed (until kafkajs restarted it and it rejoined), when no
+   * write succeeded for a while, when a shard is refused (checkpoint ahead of the log, a write
+   * Postgres will never take), or when a shard's checkpoint has not moved while records wait
+   * (ProgressWatch: a stalled shard, not an idle one). `error` says which, naming the shards.
+   */
+  health(): {
+    ok: boolean;
+    shards: number[];
+    recordsApplied: number;
+    lastWriteAgoMs: number;
+    refusedShards: Array<{ shard: number; reason: string }>;
+    stalledShards: Array<{ shard: number; checkpointOffset: number; lag: number; stuckForMs: number }>;
+    error?: string;
+  } {
+    const lastWriteAgoMs = this.now() - this.lastWriteOkMs;
+    const refusedShards = [...this.refused].map(([shard, reason]) => ({ shard, reason }));
+    const stalledShards = this.progress.stalled().map((s) => ({ shard: s.key, checkpointOffset: s.position, lag: s.lag, stuckForMs: s.stuckForMs }));
+    const problems = [
+      ...(this.crashed ? [this.crashed.error.message] : []),
+      ...(lastWriteAgoMs < Math.max(30_000, 10 * this.options.writeIntervalMs) ? [] : [`no speed write succeeded for ${lastWriteAgoMs} ms`]),
+      ...refusedShards.map((r) => `shard ${r.shard} refused: ${r.reason}`),
+      ...stalledShards.map((s) => `shard ${s.shard} stalled: checkpoint at ${s.checkpointOffset} with ${s.lag} records waiting, unmoved for ${s.stuckForMs} ms`),
+    ];
+    return {
+      ok: problems.length === 0,
+      shards: this.assignedShards(),
+      recordsApplied: this.applied,
+      lastWriteAgoMs,
+      refusedShards,
+      stalledShards,
+      ...(problems.length > 0 ? { error: problems.join('; ') } : {}),
+    };
   }
 
   async start(): Promise<void> {
@@ -106,11 +155,19 @@ export class SpeedPipeline {
       // meanwhile (missed heartbeats) another instance may have owned and advanced the shard, and
       // kafkajs restarts the fetch at the group's commit hint. onBatch reloads a state that the
       // fetch position has passed, and a write from a state the checkpoint has passed is refused.
+      // A refused shard is decided afresh by its next batch (the operator may have fixed it).
+      if (this.refused.size > 0) {
+        const partitions = [...this.refused.keys()];
+        this.refused.clear();
+        for (const p of partitions) this.options.metrics.shardRefused.remove({ shard: String(p) });
+        this.consumer.resume([{ topic: this.options.topic, partitions }]);
+      }
       void this.serialised(async () => {
         for (const p of [...this.shards.keys()]) {
           if (assigned.has(p)) continue;
           this.shards.delete(p);
           this.lastWrittenOffset.delete(p);
+          this.progress.forget(p);
           this.options.metrics.windowsOpen.remove({ shard: String(p) });
         }
       });
@@ -125,18 +182,62 @@ export class SpeedPipeline {
       autoCommit: false, // the checkpoint is the truth; the Kafka commit is a hint made after it
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.onBatch(payload),
+      eachBatch: (payload) => {
+        const run = this.onBatch(payload);
+        this.batchInFlight = run.catch(() => undefined);
+        return run;
+      },
     });
     this.timer = setInterval(() => void this.writeAll(), this.options.writeIntervalMs);
   }
 
-  /** Graceful stop: no more batches, one last write + checkpoint of every shard, then leave the group. */
+  /**
+   * Graceful stop: no more records applied, one last write + checkpoint of every shard, and only
+   * then leave the group (disconnect), so the next owner starts from this instance's last
+   * checkpoint instead of re-reading what it applied (issue 7, finding 7; the aggregator's order).
+   * The last write is bounded (`stopTimeoutMs`, a few attempts): with Postgres gone the instance
+   * still leaves, and the next owner resumes from the previous checkpoint (records re-read, none lost).
+   */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.consumer.stop();
-    await this.writeAll();
+    this.stopping = true;
+    try {
+      this.consumer.pause([{ topic: this.options.topic }]);
+    } catch (err) {
+      this.log.debug({ err }, 'pause before stop failed (the consumer is not running)');
+    }
+    await this.batchInFlight;
+    const stopTimeoutMs = this.options.stopTimeoutMs ?? 10_000;
+    const deadline = new AbortController();
+    const finalWrite = this.serialised(() => this.writeFinal(deadline.signal));
+    const timedOut = await Promise.race([finalWrite.then(() => false), sleep(stopTimeoutMs, deadline.signal).then(() => true)]);
+    deadline.abort();
+    if (timedOut) {
+      this.options.metrics.finalWriteFailed.inc();
+      this.log.error({ stopTimeoutMs }, 'last checkpoint not written in time: leaving anyway; the next owner resumes from the previous checkpoint');
+    }
     await this.consumer.disconnect();
+  }
+
+  /** Every shard's last write, each retried a few times while its error may pass; never throws. */
+  private async writeFinal(signal: AbortSignal): Promise<void> {
+    for (const [partition, state] of [...this.shards]) {
+      try {
+        await retry(() => this.writeShard(partition, state), {
+          attempts: 3,
+          baseDelayMs: 100,
+          maxDelayMs: 1000,
+          signal,
+          onRetry: (err, attempt) => this.log.warn({ shard: partition, err, attempt }, 'last checkpoint write failed; retrying'),
+        });
+      } catch (err) {
+        if (err instanceof NotRetriableError && err.cause instanceof ShardFencedError) continue; // another owner has it
+        this.options.metrics.finalWriteFailed.inc();
+        this.log.error({ shard: partition, err }, 'last checkpoint not written: the next owner resumes from the previous checkpoint');
+      }
+      if (signal.aborted) return;
+    }
   }
 
   private get log(): Logger {
@@ -153,7 +254,9 @@ export class SpeedPipeline {
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { partition } = batch;
     const first = batch.messages[0];
-    if (first === undefined) return;
+    if (first === undefined || this.stopping || this.refused.has(partition)) return;
+    const highWatermark = BigInt(batch.highWatermark);
+    this.highWatermarks.set(partition, highWatermark);
     const firstOffset = BigInt(first.offset);
     let state = this.shards.get(partition);
     if (state !== undefined && firstOffset > state.nextOffset) {
@@ -189,8 +292,13 @@ export class SpeedPipeline {
       this.soughtTo.delete(partition);
       this.shards.set(partition, state);
     }
+    if (state.nextOffset > highWatermark) {
+      this.refuseCheckpointAheadOfLog(partition, state.nextOffset, highWatermark);
+      return;
+    }
     const shard = String(partition);
     const m = this.options.metrics;
+    const refusedHere = { future: 0, overflow: 0 };
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
       const offset = BigInt(message.offset);
@@ -206,23 +314,60 @@ export class SpeedPipeline {
           resolveOffset(message.offset);
           continue;
         }
-        const outcome = state.apply(sum, offset);
+        const outcome = state.apply(sum, offset, Date.now());
         if (outcome === 'apply') {
           m.recordsApplied.inc({ shard });
           this.applied += 1;
           this.options.onRecordApplied?.(this.applied);
         } else if (outcome === 'late') {
           m.lateDropped.inc({ shard, reason: 'closed-or-covered' });
+        } else if (outcome === 'future' || outcome === 'overflow') {
+          // Skipped, consistently (a replay decides the same), and counted: never half-applied.
+          m.recordsRefused.inc({ shard, reason: outcome });
+          refusedHere[outcome] += 1;
+          if (outcome === 'overflow') this.log.error({ shard: partition, offset: message.offset, productId: sum.productId, units: sum.units, revenueCents: sum.revenueCents }, 'record skipped: a window total would pass 2^53');
         } else {
           m.duplicatesDropped.inc({ shard, reason: outcome });
         }
       }
       resolveOffset(message.offset);
     }
+    if (refusedHere.future > 0) this.log.warn({ shard: partition, records: refusedHere.future }, 'records skipped: event time beyond the wall clock + allowed skew (a producer clock is wrong)');
     m.windowsOpen.set({ shard }, state.windows.size);
-    const lag = BigInt(batch.highWatermark) - state.nextOffset;
+    const lag = highWatermark - state.nextOffset;
     m.lag.set({ shard }, Number(lag > 0n ? lag : 0n));
+    this.observeProgress(partition);
     await heartbeat();
+  }
+
+  /** Reports the shard's checkpoint position and the records after it to the progress watch. */
+  private observeProgress(partition: number): void {
+    const checkpoint = this.lastWrittenOffset.get(partition) ?? 0n;
+    const end = this.highWatermarks.get(partition);
+    if (end === undefined) return;
+    this.progress.observe(partition, Number(checkpoint), Number(end > checkpoint ? end - checkpoint : 0n));
+  }
+
+  /**
+   * The checkpoint says this shard consumed further than the partition holds: the topic was
+   * recreated or truncated while Postgres kept its checkpoints. Consuming would skip every record
+   * below the checkpoint offset without a word, so the shard is refused (paused) until an operator
+   * decides (apps/speed-pipeline/README.md, "A checkpoint ahead of the log").
+   */
+  private refuseCheckpointAheadOfLog(partition: number, checkpointOffset: bigint, highWatermark: bigint): void {
+    const reason = `checkpoint offset ${checkpointOffset} is beyond the end of the partition (${highWatermark}): topic recreated or truncated?`;
+    this.refuseShard(partition, reason, 'checkpoint-ahead-of-log');
+  }
+
+  private refuseShard(partition: number, reason: string, kind: string): void {
+    if (!this.refused.has(partition)) {
+      this.log.error({ shard: partition, topic: this.options.topic, reason }, 'refusing to consume this shard until an operator acts; see the README');
+    }
+    this.refused.set(partition, reason);
+    this.options.metrics.shardRefused.set({ shard: String(partition), reason: kind }, 1);
+    this.shards.delete(partition);
+    this.progress.forget(partition);
+    this.consumer.pause([{ topic: this.options.topic, partitions: [partition] }]);
   }
 
   private async loadShard(partition: number): Promise<ShardState> {
@@ -232,7 +377,8 @@ export class SpeedPipeline {
       this.log.info({ shard: partition }, 'no checkpoint: starting the shard empty');
       return new ShardState(this.shardOptions);
     }
-    const state = ShardState.restore(this.shardOptions, checkpoint.header, checkpoint.blobs);
+    const state = ShardState.restore(this.shardOptions, checkpoint.header, checkpoint.blobs, Date.now());
+    this.progress.forget(partition);
     this.lastWrittenOffset.set(partition, state.nextOffset);
     this.log.info({ shard: partition, nextOffset: state.nextOffset.toString(), windows: state.windows.size }, 'shard restored from its checkpoint');
     return state;
@@ -241,6 +387,8 @@ export class SpeedPipeline {
   /** Writes every shard that changed; one transaction per shard. Never throws. */
   writeAll(): Promise<void> {
     return this.serialised(async () => {
+      // An instance with no shard (more instances than partitions) has nothing to write: not a failure.
+      if (this.shards.size === 0) this.lastWriteOkMs = this.now();
       for (const [partition, state] of [...this.shards]) {
         try {
           await this.writeShard(partition, state);
@@ -249,17 +397,23 @@ export class SpeedPipeline {
             this.log.warn({ shard: partition }, 'shard checkpointed further by another instance: dropping it');
             // Only this state: onBatch may have reloaded the shard meanwhile.
             if (this.shards.get(partition) === state) this.shards.delete(partition);
+          } else if (!isRetriable(err)) {
+            // The same write will fail the same way: stop, say why, and let /healthz name the shard.
+            this.options.metrics.writeErrors.inc({ shard: String(partition), retriable: 'false' });
+            if (this.shards.get(partition) === state) this.refuseShard(partition, `speed write refused: ${(err as Error).message}`, 'write-refused');
           } else {
+            this.options.metrics.writeErrors.inc({ shard: String(partition), retriable: 'true' });
             this.log.error({ shard: partition, err }, 'speed write failed; retrying next cycle');
           }
         }
+        this.observeProgress(partition);
       }
     });
   }
 
   private async writeShard(partition: number, state: ShardState): Promise<void> {
     const open = state.openWindows();
-    const covered = await this.store.coveredWindows(open);
+    const covered = await this.store.coveredWindows(partition, open);
     if (covered.length > 0) {
       const dropped = state.markCovered(covered);
       this.options.metrics.windowsCovered.inc(dropped);
@@ -269,13 +423,22 @@ export class SpeedPipeline {
     const unchanged =
       write.replace.length === 0 && write.deleteRows.length === 0 && write.dropBlobs.length === 0 && this.lastWrittenOffset.get(partition) === write.nextOffset;
     if (unchanged) {
-      this.lastWriteOkMs = Date.now();
+      this.lastWriteOkMs = this.now();
       return;
     }
     const end = this.options.metrics.writeSeconds.startTimer();
     try {
-      const rows = await this.store.write(partition, write);
-      this.options.metrics.rowsWritten.inc(rows);
+      const result = await this.store.write(partition, write);
+      this.options.metrics.rowsWritten.inc(result.inserted);
+      if (result.coveredInTx.length > 0) {
+        // Covered between the check above and the transaction: no rows went back; drop them from memory too.
+        this.options.metrics.windowsCovered.inc(state.markCovered(result.coveredInTx));
+        this.log.info({ shard: partition, windows: result.coveredInTx.map((w) => `${w.interval}@${w.windowStart.toISOString()}`) }, 'windows covered by the batch layer during the write: no rows written');
+      }
+      for (const r of result.skippedRows) {
+        this.options.metrics.rowsSkipped.inc({ shard: String(partition), reason: r.reason });
+        this.log.error({ shard: partition, interval: r.interval, windowStart: r.windowStart, productId: r.productId, reason: r.reason }, 'speed_table row skipped: Postgres cannot store it');
+      }
     } catch (err) {
       if (!(err instanceof ShardFencedError)) state.writeFailed(write);
       throw err;
@@ -283,7 +446,7 @@ export class SpeedPipeline {
       end();
     }
     this.lastWrittenOffset.set(partition, write.nextOffset);
-    this.lastWriteOkMs = Date.now();
+    this.lastWriteOkMs = this.now();
     this.writes += 1;
     this.options.onShardWritten?.(this.writes);
     this.options.metrics.windowsOpen.set({ shard: String(partition) }, state.windows.size);

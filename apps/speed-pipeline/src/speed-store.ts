@@ -1,21 +1,68 @@
 import type { Knex } from 'knex';
-import { TABLES } from '@hitboard/schema';
+import { HitboardError, normalizeProductId, TABLES } from '@hitboard/schema';
 import type { ShardHeader, ShardWrite } from './shard-state';
 
 /** Per-window blobs of the checkpoint (migration 0002_speed_checkpoints). */
 export const SPEED_CHECKPOINT_WINDOWS = 'speed_checkpoint_windows';
 
 /** Another instance checkpointed this shard further: this one lost it in a rebalance. */
-export class ShardFencedError extends Error {
-  readonly retriable = false;
+export class ShardFencedError extends HitboardError {
   constructor(
     readonly topic: string,
     readonly shard: number,
     readonly nextOffset: bigint,
   ) {
-    super(`shard ${shard} of ${topic}: the checkpoint is already beyond offset ${nextOffset}; another instance owns it`);
-    this.name = 'ShardFencedError';
+    super(`shard ${shard} of ${topic}: the checkpoint is already beyond offset ${nextOffset}; another instance owns it`, { retriable: false });
   }
+}
+
+/** A checkpoint this build cannot read: retrying reads the same bytes. */
+export class CheckpointFormatError extends HitboardError {
+  constructor(
+    readonly shard: number,
+    format: number,
+  ) {
+    super(`speed checkpoint of shard ${shard} has format ${format}; this build reads 1`, { retriable: false });
+  }
+}
+
+/**
+ * A Postgres call of the speed store failed. `retriable` follows the SQLSTATE class: a connection
+ * lost (08), the server shutting down or a cancel (57), a serialization failure or deadlock (40) or
+ * exhausted resources (53) may pass; a refused value (22: data exception, 23: constraint) or a
+ * broken schema (42) fails the same way every time. Errors without a SQLSTATE (ECONNREFUSED, a pool
+ * timeout) are taken as transient.
+ */
+export class SpeedStoreError extends HitboardError {
+  readonly sqlState: string | undefined;
+  constructor(
+    readonly shard: number,
+    what: string,
+    cause: unknown,
+  ) {
+    const sqlState = sqlStateOf(cause);
+    super(`${what} of shard ${shard} failed${sqlState ? ` (SQLSTATE ${sqlState})` : ''}: ${(cause as Error)?.message ?? String(cause)}`, {
+      retriable: sqlState === undefined || TRANSIENT_SQLSTATE_CLASSES.has(sqlState.slice(0, 2)),
+      cause,
+    });
+    this.sqlState = sqlState;
+  }
+}
+
+const TRANSIENT_SQLSTATE_CLASSES = new Set(['08', '40', '53', '57']);
+const sqlStateOf = (err: unknown): string | undefined => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+};
+
+/** What one write did besides moving the checkpoint. */
+export interface WriteResult {
+  /** speed_table rows inserted. */
+  inserted: number;
+  /** Windows found covered by the batch layer inside the transaction: no rows were written for them. */
+  coveredInTx: Array<{ interval: string; windowStart: Date }>;
+  /** Rows Postgres cannot store (a product id with NUL or a lone surrogate), left out. */
+  skippedRows: Array<{ interval: string; windowStart: Date; productId: string; reason: string }>;
 }
 
 export interface LoadedCheckpoint {
@@ -34,9 +81,18 @@ export class SpeedStore {
   ) {}
 
   async loadCheckpoint(shard: number): Promise<LoadedCheckpoint | undefined> {
+    try {
+      return await this.readCheckpoint(shard);
+    } catch (err) {
+      if (err instanceof HitboardError) throw err;
+      throw new SpeedStoreError(shard, 'checkpoint read', err);
+    }
+  }
+
+  private async readCheckpoint(shard: number): Promise<LoadedCheckpoint | undefined> {
     const header = await this.knex(TABLES.speedCheckpoints).where({ topic: this.topic, shard }).first<{ state: Buffer; state_format: number } | undefined>('state', 'state_format');
     if (!header) return undefined;
-    if (header.state_format !== 1) throw new Error(`speed checkpoint of shard ${shard} has format ${header.state_format}; this build reads 1`);
+    if (header.state_format !== 1) throw new CheckpointFormatError(shard, header.state_format);
     const rows = await this.knex(SPEED_CHECKPOINT_WINDOWS)
       .where({ topic: this.topic, shard })
       .select<Array<{ interval: string; window_start: Date; state: Buffer }>>('interval', 'window_start', 'state');
@@ -44,27 +100,33 @@ export class SpeedStore {
     return { header: JSON.parse(header.state.toString('utf8')) as ShardHeader, blobs };
   }
 
-  /** Windows among `windows` that have a succeeded rollup run (the batch layer owns them now). */
-  async coveredWindows(windows: Array<{ interval: string; windowStart: Date }>): Promise<Array<{ interval: string; windowStart: Date }>> {
-    if (windows.length === 0) return [];
-    const [intervals, starts] = windowArrays(windows);
-    const { rows } = await this.knex.raw<{ rows: Array<{ interval: string; window_start: Date }> }>(
-      `SELECT DISTINCT r."interval", r.window_start
-         FROM ${TABLES.rollupRuns} r
-         JOIN unnest(?::text[], ?::timestamptz[]) AS w (i, ws) ON r."interval" = w.i AND r.window_start = w.ws
-        WHERE r.status = 'succeeded'`,
-      [intervals, starts],
-    );
-    return rows.map((r) => ({ interval: r.interval, windowStart: r.window_start }));
+  /** Windows among `windows` (of `shard`, for error messages) that have a succeeded rollup run (the batch layer owns them now). */
+  async coveredWindows(shard: number, windows: Array<{ interval: string; windowStart: Date }>): Promise<Array<{ interval: string; windowStart: Date }>> {
+    try {
+      return await coveredIn(this.knex, windows);
+    } catch (err) {
+      throw new SpeedStoreError(shard, 'covered-window check', err);
+    }
   }
 
   /**
    * One transaction: the checkpoint header first (its row lock serialises writers of the shard,
-   * and its guard refuses to move the offset backwards), then the shard's rows of every changed
-   * window are replaced, covered windows' rows deleted, and window blobs upserted or dropped.
-   * Returns the number of speed_table rows inserted.
+   * and its guard refuses to move the offset backwards); then, for windows with a succeeded
+   * rollup run by now (checked in this transaction, so a window covered since the last check
+   * gets no rows back), nothing but deletes; the shard's rows and `window_totals` row of every
+   * other changed window are replaced, covered windows' rows and totals deleted, and window
+   * blobs upserted or dropped. Postgres errors come back as SpeedStoreError (retriable or not).
    */
-  async write(shard: number, write: ShardWrite): Promise<number> {
+  async write(shard: number, write: ShardWrite): Promise<WriteResult> {
+    try {
+      return await this.writeTx(shard, write);
+    } catch (err) {
+      if (err instanceof HitboardError) throw err;
+      throw new SpeedStoreError(shard, 'speed write', err);
+    }
+  }
+
+  private async writeTx(shard: number, write: ShardWrite): Promise<WriteResult> {
     return this.knex.transaction(async (tx) => {
       const { rows: guard } = await tx.raw<{ rows: unknown[] }>(
         `INSERT INTO ${TABLES.speedCheckpoints} AS c (topic, shard, next_offset, state, state_format, updated_at)
@@ -77,6 +139,9 @@ export class SpeedStore {
       );
       if (guard.length === 0) throw new ShardFencedError(this.topic, shard, write.nextOffset);
 
+      const coveredInTx = await coveredIn(tx, write.replace);
+      const coveredKeys = new Set(coveredInTx.map((w) => `${w.interval}|${w.windowStart.getTime()}`));
+      const replace = write.replace.filter((w) => !coveredKeys.has(w.key));
       const cleared = [...write.deleteRows, ...write.replace];
       if (cleared.length > 0) {
         const [intervals, starts] = windowArrays(cleared);
@@ -87,10 +152,38 @@ export class SpeedStore {
           [intervals, starts, shard],
         );
       }
+      const gone = [...write.deleteRows, ...coveredInTx];
+      if (gone.length > 0) {
+        const [intervals, starts] = windowArrays(gone);
+        await tx.raw(
+          `DELETE FROM ${TABLES.windowTotals} t
+            USING unnest(?::text[], ?::timestamptz[]) AS w (i, ws)
+            WHERE t.source = 'speed' AND t.shard = ? AND t."interval" = w.i AND t.window_start = w.ws`,
+          [intervals, starts, shard],
+        );
+      }
+      if (replace.length > 0) {
+        // Exact per shard: the sketch's N. Orders and distinct products are not known exactly here (NULL).
+        await tx.raw(
+          `INSERT INTO ${TABLES.windowTotals} AS t ("interval", window_start, source, shard, units, revenue, orders, products, as_of)
+           SELECT i, ws, 'speed', ?, u, r, NULL, NULL, now()
+             FROM unnest(?::text[], ?::timestamptz[], ?::bigint[], ?::bigint[]) AS x (i, ws, u, r)
+           ON CONFLICT ("interval", window_start, source, shard) DO UPDATE
+              SET units = excluded.units, revenue = excluded.revenue, orders = NULL, products = NULL, as_of = excluded.as_of`,
+          [shard, ...windowArrays(replace), replace.map((w) => String(w.unitsTotal)), replace.map((w) => String(w.revenueCentsTotal))],
+        );
+      }
       let inserted = 0;
-      for (const w of write.replace) {
+      const skippedRows: WriteResult['skippedRows'] = [];
+      for (const w of replace) {
+        // Defence in depth (decoding refuses such ids): one unstorable id must not fail the shard's write forever.
+        const rows = w.rows.filter((r) => {
+          if (normalizeProductId(r.productId) !== null) return true;
+          skippedRows.push({ interval: w.interval, windowStart: w.windowStart, productId: r.productId, reason: 'product_id control characters' });
+          return false;
+        });
         // unnest keeps it one statement per window with 8 array parameters, whatever the row count.
-        const n = w.rows.length;
+        const n = rows.length;
         if (n === 0) continue;
         await tx.raw(
           `INSERT INTO ${TABLES.speedTable} ("interval", window_start, shard, product_id, units, revenue, error_bound, revenue_error_bound, updated_at)
@@ -102,9 +195,9 @@ export class SpeedStore {
             shard,
             w.unitsBound,
             w.revenueBound,
-            w.rows.map((r) => r.productId),
-            w.rows.map((r) => String(r.units)),
-            w.rows.map((r) => String(r.revenueCents)),
+            rows.map((r) => r.productId),
+            rows.map((r) => String(r.units)),
+            rows.map((r) => String(r.revenueCents)),
           ],
         );
         inserted += n;
@@ -119,6 +212,7 @@ export class SpeedStore {
           [intervals, starts, this.topic, shard],
         );
       }
+      // Covered windows keep their blob until the state drops them (the header written above lists them).
       for (const w of write.replace) {
         if (!write.header.windows.includes(w.key)) continue; // closed by this write: its blob is dropped
         await tx.raw(
@@ -128,7 +222,21 @@ export class SpeedStore {
           [this.topic, shard, w.interval, w.windowStart.toISOString(), toBuffer(w.blob)],
         );
       }
-      return inserted;
+      return { inserted, coveredInTx, skippedRows };
     });
   }
+}
+
+/** Windows among `windows` with a succeeded rollup run, seen from `db` (a transaction or the pool). */
+async function coveredIn(db: Knex | Knex.Transaction, windows: Array<{ interval: string; windowStart: Date }>): Promise<Array<{ interval: string; windowStart: Date }>> {
+  if (windows.length === 0) return [];
+  const [intervals, starts] = windowArrays(windows);
+  const { rows } = await db.raw<{ rows: Array<{ interval: string; window_start: Date }> }>(
+    `SELECT DISTINCT r."interval", r.window_start
+       FROM ${TABLES.rollupRuns} r
+       JOIN unnest(?::text[], ?::timestamptz[]) AS w (i, ws) ON r."interval" = w.i AND r.window_start = w.ws
+      WHERE r.status = 'succeeded'`,
+    [intervals, starts],
+  );
+  return rows.map((r) => ({ interval: r.interval, windowStart: r.window_start }));
 }

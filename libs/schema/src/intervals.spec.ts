@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { IntervalRegistry, STANDARD_INTERVALS, UnknownIntervalError, type IntervalSpec, type Window } from './intervals';
 
 const HOUR_MS = 3_600_000;
@@ -136,4 +138,113 @@ describe('adding an interval is one entry', () => {
     const b = { ...quarterHour, name: 'b', rolledUpFrom: 'a' };
     expect(() => new IntervalRegistry([...STANDARD_INTERVALS, a, b])).toThrow(/interval cycle/);
   });
+});
+
+describe('every zone of the time-zone database, around its DST transitions', () => {
+  const FROM_MS = Date.parse('2025-01-01T00:00:00Z');
+  const TO_MS = Date.parse('2028-01-01T00:00:00Z'); // three years: six transitions per DST zone
+  const DAY_MS = 86_400_000;
+  const zones = Intl.supportedValuesOf('timeZone');
+  const offsetAt = (zone: string, ms: number): number => DateTime.fromMillis(ms, { zone }).offset;
+
+  /** Instants where the zone's UTC offset changes in [FROM_MS, TO_MS), to the minute. */
+  function transitions(zone: string): number[] {
+    const out: number[] = [];
+    // Weekly probes, then bisection to the minute (no zone changes its offset twice in a week here).
+    for (let week = FROM_MS; week < TO_MS; week += 7 * DAY_MS) {
+      if (offsetAt(zone, week) === offsetAt(zone, week + 7 * DAY_MS)) continue;
+      let lo = week;
+      let hi = week + 7 * DAY_MS;
+      while (hi - lo > 60_000) {
+        const mid = lo + Math.floor((hi - lo) / 120_000) * 60_000;
+        if (offsetAt(zone, mid) === offsetAt(zone, lo)) lo = mid;
+        else hi = mid;
+      }
+      out.push(hi);
+    }
+    return out;
+  }
+  const byZone = new Map(zones.map((z) => [z, transitions(z)]));
+  // Windows depend only on the zone's offsets over time: zones with the same offsets at the same
+  // instants (aliases, neighbours) give the same windows, so one of each kind is walked.
+  const kinds = new Map<string, string>();
+  for (const zone of zones) {
+    const ts = byZone.get(zone)!;
+    const signature = JSON.stringify([offsetAt(zone, FROM_MS), ...ts.map((t) => [t, offsetAt(zone, t)])]);
+    if (!kinds.has(signature)) kinds.set(signature, zone);
+  }
+  const distinct = [...kinds.values()];
+  const registries = new Map(distinct.map((z) => [z, IntervalRegistry.standard(z)]));
+  const names = IntervalRegistry.standard().names();
+
+  /** Breaks one of the laws: returns what, or null. */
+  function lawBroken(registry: IntervalRegistry, interval: string, atMs: number): string | null {
+    const w = registry.windowAt(interval, atMs);
+    const at = new Date(atMs).toISOString();
+    if (!(w.end > w.start)) return `${interval} at ${at}: empty window ${w.start.toISOString()}..${w.end.toISOString()}`;
+    if (!(w.start.getTime() <= atMs && atMs < w.end.getTime())) return `${interval} at ${at}: window ${w.start.toISOString()}..${w.end.toISOString()} does not hold it`;
+    const next = registry.next(w);
+    if (next.start.getTime() !== w.end.getTime()) return `${interval} at ${at}: next starts ${next.start.toISOString()}, not at the end ${w.end.toISOString()}`;
+    const prev = registry.previous(next);
+    if (prev.start.getTime() !== w.start.getTime()) return `${interval} at ${at}: previous(next(w)) starts ${prev.start.toISOString()}`;
+    if (registry.windowStartingAt(interval, w.start).end.getTime() !== w.end.getTime()) return `${interval} at ${at}: windowStartingAt disagrees`;
+    const children = registry.children(w);
+    if (registry.get(interval).rolledUpFrom !== null) {
+      if (children.length === 0) return `${interval} at ${at}: no children`;
+      if (children[0]!.start.getTime() !== w.start.getTime() || children[children.length - 1]!.end.getTime() !== w.end.getTime()) {
+        return `${interval} at ${at}: children ${children[0]!.start.toISOString()}..${children[children.length - 1]!.end.toISOString()} do not tile ${w.start.toISOString()}..${w.end.toISOString()}`;
+      }
+      for (let i = 1; i < children.length; i++) if (children[i]!.start.getTime() !== children[i - 1]!.end.getTime()) return `${interval} at ${at}: children leave a gap`;
+    }
+    return null;
+  }
+
+  it('has DST transitions to test (Australia/Lord_Howe shifts by 30 minutes)', () => {
+    expect(zones.length).toBeGreaterThan(300);
+    expect(distinct).toContain('Australia/Lord_Howe');
+    const lordHowe = byZone.get('Australia/Lord_Howe') ?? [];
+    expect(lordHowe.length).toBeGreaterThanOrEqual(6);
+    expect(Math.abs(offsetAt('Australia/Lord_Howe', lordHowe[0]!) - offsetAt('Australia/Lord_Howe', lordHowe[0]! - 60_000))).toBe(30);
+  });
+
+  it('gives Lord Howe a 90-minute fall-back hour instead of the empty [14:00Z, 14:00Z)', () => {
+    const registry = IntervalRegistry.standard('Australia/Lord_Howe');
+    expect(iso(registry.windowAt('hour', Date.parse('2026-04-04T14:40:00Z')))).toEqual(['2026-04-04T14:00:00.000Z', '2026-04-04T15:30:00.000Z']);
+    const hoursOfDay = registry.windowsBetween('hour', Date.parse('2026-04-04T13:30:00Z'), Date.parse('2026-04-05T13:30:00Z'));
+    expect(hoursOfDay.every((w) => w.end > w.start)).toBe(true);
+  });
+
+  it('walks every hour and day window across every transition of every zone without a gap or an empty window', () => {
+    const broken: string[] = [];
+    for (const zone of distinct) {
+      const registry = registries.get(zone)!;
+      for (const t of byZone.get(zone)!) {
+        for (const [interval, spanMs] of [['hour', DAY_MS / 2], ['day', 2 * DAY_MS]] as const) {
+          let w = registry.windowAt(interval, t - spanMs);
+          while (w.start.getTime() < t + spanMs && broken.length < 5) {
+            const next = registry.next(w);
+            if (!(w.end > w.start) || next.start.getTime() !== w.end.getTime()) broken.push(`${zone} ${interval} ${w.start.toISOString()}..${w.end.toISOString()}`);
+            w = next;
+          }
+        }
+      }
+    }
+    expect(broken).toEqual([]);
+  }, 300_000); // hundreds of zones × six transitions: seconds alone, minutes on a shared machine
+
+  it('holds end > start, next(w).start = w.end, and children tile the parent, for every zone and interval near a transition', () => {
+    const near = fc
+      .constantFrom(...distinct)
+      .chain((zone) => {
+        const ts = byZone.get(zone)!;
+        const instant = ts.length === 0 ? fc.integer({ min: FROM_MS, max: TO_MS }) : fc.tuple(fc.constantFrom(...ts), fc.integer({ min: -3 * DAY_MS, max: 3 * DAY_MS })).map(([t, d]) => t + d);
+        return fc.tuple(fc.constant(zone), fc.constantFrom(...names), fc.oneof(instant, fc.integer({ min: FROM_MS, max: TO_MS })));
+      });
+    fc.assert(
+      fc.property(near, ([zone, interval, atMs]) => {
+        expect(lawBroken(registries.get(zone)!, interval, atMs)).toBeNull();
+      }),
+      { numRuns: 1000 },
+    );
+  }, 300_000);
 });

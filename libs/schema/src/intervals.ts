@@ -52,6 +52,8 @@ export class IntervalRegistry {
   private readonly byName = new Map<string, IntervalSpec>();
   /** Each interval after the one it is rolled up from: the order a DAG runs in. */
   private readonly ordered: IntervalSpec[];
+  /** The last window `windowAt` computed, per interval (specs and zone never change). */
+  private readonly lastWindow = new Map<string, { startMs: number; endMs: number }>();
 
   constructor(
     specs: readonly IntervalSpec[],
@@ -112,11 +114,76 @@ export class IntervalRegistry {
     return this.ordered.filter((s) => s.rolledUpFrom === name);
   }
 
-  /** The window of `interval` that holds instant `at`. */
+  /**
+   * The window of `interval` that holds instant `at`: always `start <= at < end`.
+   *
+   * A window start is an instant the interval's floor maps to itself (a fixed point), and a
+   * window ends at the next one. `floor` and `step` alone are not enough around DST: in
+   * Australia/Lord_Howe (30-minute shift) `startOf('hour')` of the repeated half hour lands on
+   * an hour already passed, which gave the zero-length hour [14:00Z, 14:00Z) and an endless
+   * `windowsBetween`; a nonexistent local time can floor to an instant that is not a start.
+   * So the start is searched backwards and the end forwards over fixed points only, which
+   * makes every window non-empty and `next(w).start = w.end` (intervals.spec.ts holds every
+   * zone in the time-zone database to it). The last window per interval is cached: the speed
+   * pipeline asks for the same few windows millions of times.
+   */
   windowAt(interval: string, at: Date | number): Window {
+    const atMs = +at;
+    const cached = this.lastWindow.get(interval);
+    if (cached !== undefined && cached.startMs <= atMs && atMs < cached.endMs) {
+      return { interval, start: new Date(cached.startMs), end: new Date(cached.endMs) };
+    }
     const spec = this.get(interval);
-    const start = spec.floor(DateTime.fromMillis(+at, { zone: this.timeZone }));
-    return { interval, start: start.toJSDate(), end: spec.floor(start.plus(spec.step)).toJSDate() };
+    let startMs = this.startAtOrBefore(spec, atMs);
+    let endMs = this.endAfter(spec, startMs);
+    // A fixed point the floor of `at` skipped: walk forward to the window that holds `at`.
+    for (let guard = 0; endMs <= atMs; guard++) {
+      if (guard > 1000) throw new Error(`no ${interval} window holds ${new Date(atMs).toISOString()} in ${this.timeZone}`);
+      startMs = endMs;
+      endMs = this.endAfter(spec, startMs);
+    }
+    this.lastWindow.set(interval, { startMs, endMs });
+    return { interval, start: new Date(startMs), end: new Date(endMs) };
+  }
+
+  private floorMs(spec: IntervalSpec, ms: number): number {
+    return spec.floor(DateTime.fromMillis(ms, { zone: this.timeZone })).toMillis();
+  }
+
+  private isStart(spec: IntervalSpec, ms: number): boolean {
+    return this.floorMs(spec, ms) === ms;
+  }
+
+  /** A window start at or before `atMs` (the latest one the floor finds). */
+  private startAtOrBefore(spec: IntervalSpec, atMs: number): number {
+    let candidate = this.floorMs(spec, atMs);
+    // A floor into a DST gap can land after `at`, or on an instant that is no start: probe ever
+    // further back (1 min, 2 min, 4 min, …); windowAt walks forward again from what is found.
+    for (let guard = 0, probeMs = atMs; !(candidate <= atMs && this.isStart(spec, candidate)); guard++) {
+      if (guard > 40) throw new Error(`no ${spec.name} window starts before ${new Date(atMs).toISOString()} in ${this.timeZone}`);
+      probeMs = Math.min(candidate, probeMs) - 60_000 * 2 ** guard;
+      candidate = this.floorMs(spec, probeMs);
+    }
+    return candidate;
+  }
+
+  /** The first window start after `startMs`. */
+  private endAfter(spec: IntervalSpec, startMs: number): number {
+    let local = DateTime.fromMillis(startMs, { zone: this.timeZone });
+    let endMs = Number.NaN;
+    // One step, or more when a DST jump makes one step floor back onto (or before) the start.
+    for (let steps = 1; ; steps++) {
+      local = local.plus(spec.step);
+      endMs = this.floorMs(spec, local.toMillis());
+      if (endMs > startMs && this.isStart(spec, endMs)) break;
+      if (steps > 1000) throw new Error(`no ${spec.name} window starts after ${new Date(startMs).toISOString()} in ${this.timeZone}`);
+    }
+    // Never jump over a start: the window ends at the first one after its start.
+    for (let guard = 0; ; guard++) {
+      const before = this.startAtOrBefore(spec, endMs - 1);
+      if (before <= startMs || guard > 1000) return endMs;
+      endMs = before;
+    }
   }
 
   /** The window that starts at `start` (which must be a window start of `interval`). */

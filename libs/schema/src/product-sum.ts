@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizeProductId } from './sale-event';
 
 /**
  * One pre-summed (minute, product) record, as the aggregator publishes it to
@@ -26,7 +27,16 @@ export const productSumSchema = z.object({
   firstOffset: z.string().regex(/^\d+$/),
   lastOffset: z.string().regex(/^\d+$/),
   minuteStartMs: z.number().int().refine((ms) => ms % 60_000 === 0, 'must be a whole minute'),
-  productId: z.string().min(1),
+  // Ids reach Postgres `text`: one with a control character (NUL) could never be written.
+  // Records published before ids were normalised are put in NFC here, so they count with the rest.
+  productId: z
+    .string()
+    .min(1)
+    .transform((id, ctx) => {
+      const normal = normalizeProductId(id);
+      if (normal === null) ctx.addIssue({ code: 'custom', message: 'product id holds control characters (Postgres text cannot store NUL)' });
+      return normal ?? id;
+    }),
   units: z.number().int().nonnegative(),
   revenueCents: z.number().int().nonnegative(),
   orders: z.number().int().nonnegative(),

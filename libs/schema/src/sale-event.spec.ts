@@ -76,6 +76,10 @@ describe('validateSaleEvent', () => {
     ['an impossible date', { ...good, occurred_at: '2026-13-45T11:00:00Z' }, 'invalid_timestamp', 'occurred_at'],
     ['an epoch-seconds mistake', { ...good, occurred_at: '1970-01-21T11:00:00Z' }, 'invalid_timestamp', 'occurred_at'],
     ['a far-future timestamp', { ...good, occurred_at: '2026-11-22T13:00:00Z' }, 'future_timestamp', 'occurred_at'],
+    ['a product id with a NUL (Postgres text refuses it)', { ...good, product_id: 'p\u0000-42' }, 'control_characters', 'product_id'],
+    ['a product id with a C1 control', { ...good, product_id: 'caf\u0085' }, 'control_characters', 'product_id'],
+    ['a product id with a newline', { ...good, product_id: 'p-42\n' }, 'control_characters', 'product_id'],
+    ['a product id with a lone surrogate', { ...good, product_id: 'p-\ud800' }, 'control_characters', 'product_id'],
   ];
   it.each(cases)('refuses %s', (_name, input, reason, field) => {
     expect(reasonOf(input)).toEqual(field ? { reason, field } : { reason });
@@ -88,6 +92,15 @@ describe('validateSaleEvent', () => {
   it('says which field and why in the message', () => {
     const result = validateSaleEvent({ ...good, quantity: '2' }, opts);
     expect(!result.ok && result.rejection.message).toBe('quantity must be a number, got string');
+  });
+
+  it('puts product ids in NFC, so precomposed and combining spellings are one product', () => {
+    const composed = validateSaleEvent(Buffer.from(JSON.stringify({ ...good, product_id: 'caf\u00e9' })), opts);
+    const combining = validateSaleEvent(Buffer.from(JSON.stringify({ ...good, product_id: 'cafe\u0301' })), opts);
+    expect(composed.ok && composed.event.product_id).toBe('caf\u00e9');
+    expect(combining.ok && combining.event.product_id).toBe('caf\u00e9');
+    // Non-ASCII that is already NFC, emoji (surrogate pairs) included, is kept as sent.
+    expect(reasonOf({ ...good, product_id: '\u8336-\ud83c\udf75' })).toBe('ok');
   });
 
   it('honours configured currencies and limits', () => {
@@ -119,6 +132,7 @@ describe('the fast path decides exactly like the careful (zod) path', () => {
       '2026-11-22T11:59:30.123z',
       '2026-11-22 11:59:30.123Z',
     ),
+    fc.constantFrom('caf\u00e9', 'cafe\u0301', 'p\u0000', 'p\u007f', 'p\u009f', 'p\u00a0', '\ud83c\udf75', '\udf75x', 'A\u030a'),
     fc.constant('x'.repeat(128)),
     fc.constant('x'.repeat(129)),
     fc.constant(['a']),

@@ -36,6 +36,7 @@ export const REJECTION_REASONS = [
   'invalid_timestamp',
   'future_timestamp',
   'unknown_currency',
+  'control_characters',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -180,10 +181,11 @@ export function acceptSaleEvent(value: unknown, options: ValidatorOptions = NO_O
   const lat = v['lat'];
   const lon = v['lon'];
   const channel = v['channel'];
+  const productId = v['product_id'];
   if (
     !isId(v['event_id']) ||
     !isId(v['order_id']) ||
-    !isId(v['product_id']) ||
+    !isId(productId) ||
     !isId(v['store_id']) ||
     !isId(v['user_id']) ||
     typeof quantity !== 'number' ||
@@ -203,6 +205,9 @@ export function acceptSaleEvent(value: unknown, options: ValidatorOptions = NO_O
   ) {
     return null;
   }
+  // Printable ASCII (nearly every id) needs no normalising; anything else is checked and put in NFC.
+  const product = isPrintableAscii(productId) ? productId : normalizeProductId(productId);
+  if (product === null) return null;
   const occurredAtMs = parseInstantMs(occurredAt);
   // NaN fails both comparisons' negation below, so an unparseable time is left to the careful path.
   if (!(occurredAtMs >= (options.earliestMs ?? DEFAULT_VALIDATOR_OPTIONS.earliestMs))) return null;
@@ -212,7 +217,7 @@ export function acceptSaleEvent(value: unknown, options: ValidatorOptions = NO_O
   const event: SaleEvent = {
     event_id: v['event_id'] as string,
     order_id: v['order_id'] as string,
-    product_id: v['product_id'] as string,
+    product_id: product,
     quantity,
     unit_price_cents: price,
     currency,
@@ -243,6 +248,11 @@ function explain(value: unknown, options: ValidatorOptions, nowMs: number | unde
     return reject('invalid_field', `${field}: ${issue.message}`, field);
   }
   const event = parsed.data;
+  const product = normalizeProductId(event.product_id);
+  if (product === null) {
+    return reject('control_characters', `product_id ${JSON.stringify(event.product_id)} holds control characters (or a lone surrogate)`, 'product_id');
+  }
+  event.product_id = product;
 
   if (!Number.isInteger(event.quantity) || event.quantity < 1 || event.quantity > opts.maxQuantity) {
     return reject('invalid_quantity', `quantity must be a whole number from 1 to ${opts.maxQuantity}, got ${event.quantity}`, 'quantity');
@@ -268,6 +278,31 @@ function explain(value: unknown, options: ValidatorOptions, nowMs: number | unde
     return reject('future_timestamp', `occurred_at ${event.occurred_at} is more than ${opts.maxFutureMs / 60_000} min in the future`, 'occurred_at');
   }
   return { ok: true, event: event as SaleEvent, occurredAtMs };
+}
+
+/** True when every character is printable ASCII (0x20–0x7E): such an id is already NFC and storable. */
+export function isPrintableAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+// C0 controls (NUL included), DEL and C1 controls: Postgres `text` refuses NUL, and none of them
+// belongs in an id a person reads on a dashboard.
+// Cc is exactly C0, DEL and C1; Cs under the u flag matches only a lone surrogate.
+const UNSTORABLE = /[\p{Cc}\p{Cs}]/u;
+
+/**
+ * A product id as it is counted: in Unicode NFC, so 'café' typed precomposed and 'cafe\u0301'
+ * (e + combining accent) are one product. Null when the id cannot be one: it holds a control
+ * character or a lone surrogate (no valid UTF-8 for it).
+ */
+export function normalizeProductId(id: string): string | null {
+  if (isPrintableAscii(id)) return id;
+  if (UNSTORABLE.test(id)) return null;
+  return id.normalize('NFC');
 }
 
 /**

@@ -143,6 +143,21 @@ describe('TopKSketch', () => {
     expect(s.encode()).toEqual(before);
   });
 
+  it('says whether an add fits, exactly when add would succeed', () => {
+    const s = build([{ key: 'a', units: 1, revenueCents: 1 }], SMALL);
+    const cases: Array<[number, number]> = [[1, 1], [0, 0], [1, -5], [0.5, 5], [1, Number.MAX_SAFE_INTEGER], [Number.MAX_SAFE_INTEGER - 1, 0], [Number.MAX_SAFE_INTEGER, 0]];
+    for (const [units, revenueCents] of cases) {
+      const copy = TopKSketch.decode(s.encode());
+      let added = true;
+      try {
+        copy.add('b', units, revenueCents);
+      } catch {
+        added = false;
+      }
+      expect([units, revenueCents, s.fits(units, revenueCents)]).toEqual([units, revenueCents, added]);
+    }
+  });
+
   it('refuses k above the candidate capacity, with advice', () => {
     expect(() => TopKSketch.create({ ...SMALL, capacity: 5 }).top(6)).toThrow(/larger capacity/);
     expect(() => TopKSketch.create(SMALL).top(-1)).toThrow(TopKError);

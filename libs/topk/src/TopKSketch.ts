@@ -151,6 +151,22 @@ export class TopKSketch {
     heap.offer(wellFormedKey(key), score);
   }
 
+  /**
+   * Whether `add(key, units, revenueCents)` would succeed: valid counts whose totals stay exact
+   * (≤ 2^53 - 1). Lets a caller that adds one record to several states check all of them first,
+   * so a record is applied everywhere or nowhere.
+   */
+  fits(units: number, revenueCents: number): boolean {
+    return (
+      Number.isSafeInteger(units) &&
+      units >= 0 &&
+      Number.isSafeInteger(revenueCents) &&
+      revenueCents >= 0 &&
+      this.totalCount('units') + units <= Number.MAX_SAFE_INTEGER &&
+      this.totalCount('revenue') + revenueCents <= Number.MAX_SAFE_INTEGER
+    );
+  }
+
   /** Estimated units and revenue of any key (candidate or not). */
   estimate(key: string): { units: number; revenueCents: number } {
     const offsets = this.sketch.hashInto(key, this.offsets);
