@@ -83,9 +83,11 @@ async function main(): Promise<void> {
       });
       try {
         const top = (window: string, k: number) => `${server.base}/api/top?interval=hour&window=${encodeURIComponent(window)}&k=${k}`;
-        // Warm up: first compiles of each route, the pool's connections.
-        await autocannon({ url: top(closed.start.toISOString(), 10), connections: 4, duration: 2 });
-        await autocannon({ url: `${server.base}/api/floor`, connections: 4, duration: 2 });
+        // Warm up every route at full concurrency (JIT, Next's first renders of each route, the pool's connections):
+        // without it the first route measured pays for the warm-up (earlier runs: the floor measured last was 3-10x faster).
+        for (const url of [`${server.base}/api/floor`, top(closed.start.toISOString(), 10), top(closed.start.toISOString(), 1000), top(live.start.toISOString(), 10)]) {
+          await autocannon({ url, connections, duration: 3 });
+        }
         const rowsMeasured = [
           await measure('floor: /api/floor (constant JSON)', `${server.base}/api/floor`, server.cpuMs),
           await measure('/api/top closed batch hour, k=10', top(closed.start.toISOString(), 10), server.cpuMs),
