@@ -15,7 +15,6 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { IntervalRegistry, VIEWS } from '@hitboard/schema';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- a bench, like a test, uses the test kit's scratch database (the lint's test override matches only the root bench/)
 import { freshDatabase, TEST_READER_PASSWORD } from '@hitboard/testkit';
 import { buildDashboard, hasBuild } from '../src/serve';
 import { seedBatchWindow, seedProducts, seedSpeedWindow, type Sale } from '../__tests__/support/seed';
@@ -83,9 +82,11 @@ async function main(): Promise<void> {
       });
       try {
         const top = (window: string, k: number) => `${server.base}/api/top?interval=hour&window=${encodeURIComponent(window)}&k=${k}`;
-        // Warm up: first compiles of each route, the pool's connections.
-        await autocannon({ url: top(closed.start.toISOString(), 10), connections: 4, duration: 2 });
-        await autocannon({ url: `${server.base}/api/floor`, connections: 4, duration: 2 });
+        // Warm up every route at full concurrency (JIT, Next's first renders of each route, the pool's connections):
+        // without it the first route measured pays for the warm-up (earlier runs: the floor measured last was 3-10x faster).
+        for (const url of [`${server.base}/api/floor`, top(closed.start.toISOString(), 10), top(closed.start.toISOString(), 1000), top(live.start.toISOString(), 10)]) {
+          await autocannon({ url, connections, duration: 3 });
+        }
         const rowsMeasured = [
           await measure('floor: /api/floor (constant JSON)', `${server.base}/api/floor`, server.cpuMs),
           await measure('/api/top closed batch hour, k=10', top(closed.start.toISOString(), 10), server.cpuMs),

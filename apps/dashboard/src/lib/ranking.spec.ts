@@ -1,4 +1,4 @@
-import { compareBytes, movement, movingAverage, share, toCsv } from './ranking';
+import { movement, movingAverage, share, toCsv } from './ranking';
 import type { TopRow } from './types';
 
 describe('movement', () => {
@@ -17,12 +17,6 @@ describe('share', () => {
     expect(share(2n ** 60n, 2n ** 62n)).toBe(0.25);
     expect(share(1n, null)).toBeNull();
     expect(share(0n, 0n)).toBeNull();
-  });
-});
-
-describe('compareBytes', () => {
-  it('orders by UTF-8 bytes: upper case before lower case', () => {
-    expect(['Pa', 'PB', 'P1'].sort(compareBytes)).toEqual(['P1', 'PB', 'Pa']);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Movement, TopRow, TrendPoint } from './types';
+import type { Movement, TopRow } from './types';
 
 /** Rank movement against the previous window: absent there → new; a smaller rank now → up. */
 export function movement(rankNow: number, rankBefore: number | null | undefined): Movement {
@@ -15,11 +15,6 @@ export function share(value: bigint, total: bigint | null | undefined): number |
   return Number((value * 1_000_000_000_000n) / total) / 1_000_000_000_000;
 }
 
-/** Byte-order comparison of product ids (the tie-break everywhere: Postgres COLLATE "C", DuckDB's default). */
-export function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
 /** Trailing mean over the last `windows` points' known values (gaps are skipped, not read as zero). */
 export function movingAverage(values: (bigint | null)[], windows: number): (number | null)[] {
   return values.map((_, i) => {
@@ -29,8 +24,6 @@ export function movingAverage(values: (bigint | null)[], windows: number): (numb
     return Number(sum) / known.length;
   });
 }
-
-export type TrendPointDraft = Omit<TrendPoint, 'movingAverage'>;
 
 const CSV_COLUMNS = ['rank', 'product_id', 'name', 'category', 'units', 'revenue_cents', 'error_bound', 'share', 'movement'] as const;
 
