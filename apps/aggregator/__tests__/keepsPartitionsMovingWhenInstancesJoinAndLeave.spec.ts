@@ -27,8 +27,7 @@ const metric = async (child: Child, name: string): Promise<number> => {
  * to fetch that range again and again (nothing below the instance's position is resolved) until its
  * next flush: 424k events took ~100 s with a join instead of ~11 s. Now each kept partition is sought
  * back to where it is on every join. Behaviour checked: exact totals, and messages fetched again below
- * where their partition already was stay far below the input (one in-flight fetch per join at most),
- * where the stall re-fetched the buffered range many times over. The time ratio against the same input
+ * where their partition already was stay far below what the stall re-read. The time ratio against the same input
  * without a rebalance is printed, not asserted.
  */
 describeKafka('kept partitions across group joins', () => {
@@ -64,8 +63,11 @@ describeKafka('kept partitions across group joins', () => {
       expectSpeedSideMatches(await speedSideSums(s), all);
       const refetched = (await metric(a, 'hitboard_aggregator_refetched_total')) + (await metric(c, 'hitboard_aggregator_refetched_total'));
       expect(await metric(a, 'hitboard_aggregator_kept_partition_rejoins_total')).toBeGreaterThan(0); // the kept-partition path ran
-      // The stall re-fetched the buffered range over and over (millions of messages for this input).
-      expect(refetched).toBeLessThan(EVENTS / 2);
+      // Every kept partition is sought back on each join, so nothing is fetched below its position
+      // (0 in the runs here); without the seek the kept partitions re-read their buffered range until
+      // the next commit (24 000 messages for this input when the seek was taken out, more the longer
+      // the flush takes). A bound below that, not 0: a fetch racing a seek may still bring one batch.
+      expect(refetched).toBeLessThan(EVENTS / 20);
       expect((await fetch(`http://127.0.0.1:${await a.opsPort()}/healthz`)).status).toBe(200);
       process.stdout.write(
         `[rebalance ratio] ${EVENTS} events, 4 partitions: alone ${aloneMs} ms, join while held + leave + join ${heldMs} ms, ratio ${(heldMs / aloneMs).toFixed(2)}; re-fetched below position: ${refetched}\n`,
