@@ -18,6 +18,7 @@ import type { AggregatorConfig } from './config';
 import { RecentFingerprints } from './dedupe/recent-fingerprints';
 import { AggregatorError, worthRetrying } from './errors';
 import { dlqMessage, refusedMessage } from './dlq';
+import { runFlush, type FlushIo, type FlushStep } from './flush/flush-protocol';
 import type { ParquetWriter } from './lake/parquet-writer';
 import { Ledger, type IntendedFlush } from './ledger/ledger';
 import type { AggregatorMetrics } from './metrics';
@@ -25,8 +26,7 @@ import { Mutex } from './mutex';
 import { chunkByBytes } from './publish/chunk-by-bytes';
 import { Watermark } from './watermark';
 
-/** The named steps of a flush, for the crash hook (`AGGREGATOR_CRASH_AT`). */
-export type FlushStep = 'before-file' | 'after-file' | 'after-publish' | 'after-ledger';
+export type { FlushStep } from './flush/flush-protocol';
 export type FlushTrigger = 'time' | 'size' | 'recovery' | 'revocation' | 'shutdown';
 
 export interface AggregatorOptions {
@@ -547,12 +547,10 @@ export class Aggregator {
   // ── the flush ──────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Flushes the partition's buffer as the range [ledger next offset, last consumed], exactly once:
-   * (a) ledger: record the range as intended (CAS on next_offset), (b) Parquet files, tmp → rename,
-   * (c) publish product sums (with the flush id) and DLQ records, (d) ledger: files + committed +
-   * next_offset CAS in one transaction, (e) Kafka offset commit (a hint). Returns false when the
-   * ledger says another instance owns the partition (the state was reset from the ledger).
-   * Must run under the partition's lock.
+   * Flushes the partition's buffer as the range [ledger next offset, last consumed] through the flush
+   * protocol (src/flush/flush-protocol.ts), then applies its verdict: 'committed' moves the partition
+   * on, 'conflict' resets it from the ledger. Returns false when it was reset. Must run under the
+   * partition's lock.
    */
   private async flush(st: PartitionState, trigger: FlushTrigger, heartbeat?: () => Promise<void>, lastOverride?: number): Promise<boolean> {
     if (!st.ready) return false;
@@ -570,37 +568,31 @@ export class Aggregator {
       await this.reset(st, heartbeat);
       return false;
     }
-    const began = await this.retrying('ledger-begin', () => this.ledger.beginFlush(partition, flushId, firstOffset, lastOffset), heartbeat);
-    if (began === 'conflict') {
-      metrics.flushes.inc({ outcome: 'conflict', trigger });
-      log.warn({ partition, flushId }, 'ledger refused the flush (another instance owns the partition or a flush is pending); resetting');
-      await this.reset(st, heartbeat);
-      return false;
-    }
-    st.intended = { flushId, firstOffset, lastOffset };
-    const ordinal = ++this.flushOrdinal;
-    this.o.onFlushStep?.('before-file', ordinal);
-
-    const cells = buffer.sortedCells();
-    const files = await this.retrying('parquet', () => this.o.writer.write(partition, firstOffset, lastOffset, cells), heartbeat);
-    this.o.onFlushStep?.('after-file', ordinal);
-
-    await this.retrying('publish', () => this.publish(partition, flushId, firstOffset, lastOffset, buffer), heartbeat);
-    this.o.onFlushStep?.('after-publish', ordinal);
-
+    let ordinal = 0;
+    const io: FlushIo = {
+      beginFlush: async (...args) => {
+        const outcome = await this.ledger.beginFlush(...args);
+        if (outcome === 'ok') st.intended = { flushId, firstOffset, lastOffset };
+        return outcome;
+      },
+      writeFiles: (r) => this.o.writer.write(r.partition, r.firstOffset, r.lastOffset, r.cells),
+      publish: (r) => this.publish(r.partition, r.flushId, r.firstOffset, r.lastOffset, buffer),
+      commitFlush: (...args) => this.ledger.commitFlush(...args),
+      step: (name, fn) => this.retrying(name, fn, heartbeat),
+      onStep: (step) => {
+        if (step === 'before-file') ordinal = ++this.flushOrdinal;
+        this.o.onFlushStep?.(step, ordinal);
+      },
+    };
     const watermarkMs = st.watermark.value(Date.now(), false);
-    const committed = await this.retrying(
-      'ledger-commit',
-      () => this.ledger.commitFlush(partition, flushId, firstOffset, lastOffset, files, watermarkMs),
-      heartbeat,
-    );
-    if (committed === 'conflict') {
+    const cells = buffer.sortedCells();
+    const { verdict, files } = await runFlush(io, { partition, flushId, firstOffset, lastOffset, cells, watermarkMs });
+    if (verdict === 'conflict') {
       metrics.flushes.inc({ outcome: 'conflict', trigger });
-      log.warn({ partition, flushId }, 'another instance committed this range first; resetting from the ledger');
+      log.warn({ partition, flushId }, 'the ledger refused the flush (another instance owns the partition, or another flush is pending); resetting');
       await this.reset(st, heartbeat);
       return false;
     }
-    this.o.onFlushStep?.('after-ledger', ordinal);
 
     st.ledgerNext = lastOffset + 1;
     st.intended = null;
