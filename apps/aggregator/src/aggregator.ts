@@ -249,7 +249,9 @@ export class Aggregator {
       }
       const st = this.newState(partition);
       this.states.set(partition, st);
-      void st.lock.run(() => this.reset(st)).catch((err: unknown) => this.o.log.error({ err, partition }, 'reset failed'));
+      void st.lock.run(() => this.reset(st)).catch((err: unknown) => {
+        if (!this.blockOnNotRetriable(st, err)) this.o.log.error({ err, partition }, 'reset failed');
+      });
     }
   }
 
@@ -384,7 +386,11 @@ export class Aggregator {
       st = this.newState(batch.partition);
       this.states.set(batch.partition, st);
       const fresh = st;
-      await this.whileHeartbeating(fresh.lock.run(() => this.reset(fresh, heartbeat)), heartbeat);
+      try {
+        await this.whileHeartbeating(fresh.lock.run(() => this.reset(fresh, heartbeat)), heartbeat);
+      } catch (err) {
+        if (!this.blockOnNotRetriable(fresh, err)) throw err;
+      }
       return;
     }
     const state = st;
