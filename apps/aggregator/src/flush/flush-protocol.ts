@@ -14,7 +14,7 @@ export interface FlushRange {
   flushId: string;
   firstOffset: number;
   lastOffset: number;
-  /** The buffer's cells, sorted (a replay writes the same rows). */
+  /** The buffer's cells (in any order: the Parquet writer sorts them, so a replay writes the same rows). */
   cells: readonly Cell[];
   /** The watermark stored with the commit (null: none yet). */
   watermarkMs: number | null;
