@@ -35,6 +35,8 @@ TOPIC_SPECS=(
   "sales.events.dlq:1"
   "sales.product-sums:6"
 )
+# Compacted on its key (source partition:offset): a replayed flush's DLQ record replaces the first.
+DLQ_TOPIC="sales.events.dlq"
 
 usage() {
   cat <<EOF
@@ -238,6 +240,12 @@ do_topics() {
   done
   for p in "${pids[@]}"; do wait "$p" || failed=1; done
   ((failed == 0)) || die "creating topics failed"
+  # The DLQ is keyed by source partition:offset and may receive a record twice (a flush replayed after
+  # a crash or rebalance): compaction keeps one per key. Idempotent: also brings an existing DLQ to it.
+  tool kafka.admin.ConfigCommand --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" \
+    --alter --entity-type topics --entity-name "$DLQ_TOPIC" --add-config cleanup.policy=compact >/dev/null \
+    || die "setting cleanup.policy=compact on $DLQ_TOPIC failed"
+  log "topic $DLQ_TOPIC: cleanup.policy=compact"
 }
 
 # --- stop ------------------------------------------------------------------------------

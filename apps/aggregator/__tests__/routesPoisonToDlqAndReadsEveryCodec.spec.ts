@@ -1,4 +1,4 @@
-import { CompressionTypes } from 'kafkajs';
+import { CompressionTypes, ConfigResourceTypes } from 'kafkajs';
 import { javaProduce } from '@hitboard/testkit';
 import {
   bad,
@@ -68,7 +68,22 @@ describeKafka('poison input goes to the DLQ, compressed batches are consumed', (
       for (const m of dlq) expect(m.value?.toString('hex') ?? null).toBe(sourceValue.get(m.key as string));
 
       const metrics = await (await fetch(`http://127.0.0.1:${await child.opsPort()}/metrics`)).text();
-      expect(metrics).toMatch(/hitboard_aggregator_dlq_total\{reason="invalid_json",app="aggregator"\} 3/);
+      expect(metrics).toMatch(/hitboard_aggregator_dlq_total\{reason="invalid_json",app="aggregator"\} 3\n/);
+      // Each bad offset counted once in all.
+      const dlqCounted = [...metrics.matchAll(/^hitboard_aggregator_dlq_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+      expect(dlqCounted).toBe(badOnes.length);
+      // The DLQ topic was brought to compaction on its key (source partition:offset) at start.
+      const admin = s.kafka.admin();
+      await admin.connect();
+      try {
+        const { resources } = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: ConfigResourceTypes.TOPIC, name: s.topics.dlq, configNames: ['cleanup.policy'] }],
+        });
+        expect(resources[0]?.configEntries.find((c) => c.configName === 'cleanup.policy')?.configValue).toBe('compact');
+      } finally {
+        await admin.disconnect();
+      }
       expect((await fetch(`http://127.0.0.1:${await child.opsPort()}/healthz`)).status).toBe(200);
       expect((await child.stop()).code).toBe(0);
     });

@@ -29,7 +29,7 @@ describeKafka('Postgres outage', () => {
         if (!available) await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [s.db.name]);
       };
       try {
-        const child = aggregators.start(s.env());
+        const child = aggregators.start(s.env({ HEALTH_STALL_AFTER_MS: '3000' }));
         const port = await child.opsPort();
         const metrics = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         const first = goodEvents(300);
@@ -44,7 +44,16 @@ describeKafka('Postgres outage', () => {
           await produce(s.kafka, s.topics.events, during);
           await waitFor('lag to grow while Postgres is away', async () => lagOf(await metrics()) > 0, 30_000);
           await waitFor('a retried ledger step', async () => /hitboard_aggregator_retries_total\{step="ledger-[a-z]+",app="aggregator"\} [1-9]/.test(await metrics()), 30_000);
-          await new Promise((r) => setTimeout(r, 3000));
+          // A partition with lag whose ledger does not advance is stalled: /healthz says so, naming it.
+          await waitFor(
+            '/healthz to fail with a stalled partition',
+            async () => {
+              const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+              const body = (await res.json()) as { stalled?: Array<{ partition: number; lag: number }> };
+              return res.status === 503 && (body.stalled ?? []).some((p) => p.lag > 0 && [0, 1].includes(p.partition));
+            },
+            30_000,
+          );
           expect(child.proc.exitCode).toBeNull(); // still running
         } finally {
           await setAvailable(true);
@@ -54,6 +63,7 @@ describeKafka('Postgres outage', () => {
         await produce(s.kafka, s.topics.events, after);
         await waitForLedgerCaughtUp(s);
         await waitFor('lag to recover', async () => lagOf(await metrics()) === 0, 30_000);
+        await waitFor('/healthz to pass again', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, 30_000);
         await expectLakeMatches(s, all);
         expect((await child.stop()).code).toBe(0);
       } finally {

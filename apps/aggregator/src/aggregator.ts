@@ -1,7 +1,8 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 import type { Logger } from '@hitboard/runtime';
-import { sleep, type Health } from '@hitboard/runtime';
+import { NotRetriableError, ProgressWatch, retry, sleep, type Health } from '@hitboard/runtime';
+import { dlqTopicSpec, ensureTopics } from '@hitboard/kafka';
 import {
   encodeProductSum,
   flushIdOf,
@@ -14,8 +15,10 @@ import {
 } from '@hitboard/schema';
 import { PartitionBuffer } from './buffer/partition-buffer';
 import type { AggregatorConfig } from './config';
-import { RecentIds } from './dedupe/recent-ids';
+import { RecentFingerprints } from './dedupe/recent-fingerprints';
+import { AggregatorError, worthRetrying } from './errors';
 import { dlqMessage, refusedMessage } from './dlq';
+import { runFlush, type FlushIo, type FlushStep } from './flush/flush-protocol';
 import type { ParquetWriter } from './lake/parquet-writer';
 import { Ledger, type IntendedFlush } from './ledger/ledger';
 import type { AggregatorMetrics } from './metrics';
@@ -23,8 +26,7 @@ import { Mutex } from './mutex';
 import { chunkByBytes } from './publish/chunk-by-bytes';
 import { Watermark } from './watermark';
 
-/** The named steps of a flush, for the crash hook (`AGGREGATOR_CRASH_AT`). */
-export type FlushStep = 'before-file' | 'after-file' | 'after-publish' | 'after-ledger';
+export type { FlushStep } from './flush/flush-protocol';
 export type FlushTrigger = 'time' | 'size' | 'recovery' | 'revocation' | 'shutdown';
 
 export interface AggregatorOptions {
@@ -54,8 +56,12 @@ interface PartitionState {
   /** A flush the ledger holds as intended: the next flush must be exactly this range. */
   intended: IntendedFlush | null;
   buffer: PartitionBuffer;
-  dedupe: RecentIds;
+  dedupe: RecentFingerprints;
+  /** Early evictions of `dedupe` already counted in the metric. */
+  dedupeEvictedCounted: number;
   watermark: Watermark;
+  /** Set when the partition must not be consumed (the ledger is ahead of the log, or a step cannot pass): said on /healthz. */
+  blocked: { reason: 'ledger-ahead-of-log' | 'not-retriable'; detail: string } | null;
   storedWatermarkMs: number | null;
   highWatermark: number;
   flushQueued: boolean;
@@ -85,6 +91,8 @@ export const PARTITIONS_CONSUMED_CONCURRENTLY = 1;
 
 const TICK_MAX_MS = 1000;
 const LAG_POLL_MS = 2000;
+/** The duplicate window's warm-up starts this much before the window (arrival times are producer clocks). */
+const DEDUPE_WARM_SLACK_MS = 60_000;
 const PUBLISH_CHUNK = 5000;
 /** Bytes per produce call: half the broker's default 1 MiB `max.message.bytes` per record batch. */
 const PUBLISH_CHUNK_BYTES = 512 * 1024;
@@ -110,6 +118,9 @@ export class Aggregator {
   private stopping = false;
   private running = false;
   private lastDbErrorAtMs: number | null = null;
+  /** The consumer crashed and kafkajs will not restart it. */
+  private crashed: string | null = null;
+  private readonly progress: ProgressWatch;
 
   constructor(private readonly o: AggregatorOptions) {
     const c = o.config;
@@ -125,15 +136,28 @@ export class Aggregator {
     this.admin = o.kafka.admin();
     this.ledger = new Ledger(o.knex, c.TOPIC_EVENTS);
     this.validatorOptions = { currencies: c.CURRENCIES, maxBytes: c.MAX_EVENT_BYTES };
+    this.progress = new ProgressWatch(c.HEALTH_STALL_AFTER_MS);
   }
 
   async start(): Promise<void> {
     const c = this.o.config;
     await this.producer.connect();
     await this.admin.connect();
+    // The DLQ is keyed by source partition:offset and compacted, so a replayed flush's records replace the first ones.
+    await retry(() => ensureTopics(this.o.kafka, [dlqTopicSpec(c.TOPIC_DLQ)]), {
+      attempts: 5,
+      onRetry: (err) => this.o.log.warn({ err }, 'could not check the DLQ topic; retrying'),
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onAssignment(e.payload.memberAssignment[c.TOPIC_EVENTS] ?? []));
     this.consumer.on(this.consumer.events.REBALANCING, () => this.onRebalancing());
-    this.consumer.on(this.consumer.events.CRASH, (e) => this.o.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed'));
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      this.o.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+      // kafkajs restarts the consumer itself unless the error is not retriable: then nothing consumes any more.
+      if (!e.payload.restart) {
+        this.crashed = e.payload.error.message;
+        this.o.metrics.failures.inc({ step: 'consumer' });
+      }
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: c.TOPIC_EVENTS, fromBeginning: true });
     await this.consumer.run({
@@ -175,13 +199,23 @@ export class Aggregator {
     this.o.log.info('aggregator stopped: flushed and left the group');
   }
 
+  /**
+   * Fails while not running, when the consumer crashed for good, when a partition is blocked (ledger
+   * ahead of the log, a step that cannot pass), or when a partition with lag has not advanced its
+   * ledger for `HEALTH_STALL_AFTER_MS`. Each failure names its partition.
+   */
   health(): Health {
     const dbDown = this.lastDbErrorAtMs !== null && Date.now() - this.lastDbErrorAtMs < 10_000;
+    const blocked = [...this.states.values()].filter((st) => st.blocked !== null && !st.revoked).map((st) => ({ partition: st.partition, ...st.blocked }));
+    const stalled = this.progress.stalled().map((p) => ({ partition: p.key, nextOffset: p.position, lag: p.lag, stuckForMs: p.stuckForMs }));
     return {
-      ok: this.running && !this.stopping,
+      ok: this.running && !this.stopping && this.crashed === null && blocked.length === 0 && stalled.length === 0,
       partitions: [...this.states.keys()].sort((a, b) => a - b),
       postgres: dbDown ? 'retrying' : 'ok',
       bufferedKeys: this.bufferedKeys(),
+      ...(this.crashed !== null ? { consumerCrashed: this.crashed } : {}),
+      ...(blocked.length > 0 ? { blocked } : {}),
+      ...(stalled.length > 0 ? { stalled } : {}),
     };
   }
 
@@ -194,6 +228,7 @@ export class Aggregator {
       if (assigned.has(st.partition)) continue;
       // Revoked: flush what we hold (the ledger CAS decides if it still counts), then forget it.
       st.revoked = true;
+      this.progress.forget(st.partition);
       void st.lock
         .run(() => this.flush(st, 'revocation'))
         .catch((err: unknown) => this.o.log.warn({ err, partition: st.partition }, 'flush on revocation failed; the new owner replays from the ledger'))
@@ -203,10 +238,20 @@ export class Aggregator {
     }
     for (const partition of partitions) {
       const existing = this.states.get(partition);
-      if (existing && !existing.revoked) continue;
+      if (existing && !existing.revoked) {
+        // Kept. kafkajs rebuilt its offset manager in this sync, so the partition would restart at the
+        // Kafka commit (a hint, possibly far below what this instance has read): put it back where it
+        // really is. A reset in progress seeks when it is done.
+        this.o.metrics.rejoins.inc();
+        existing.seekConfirmed = false;
+        if (existing.ready && existing.blocked === null) this.seek(partition, existing.expectNext);
+        continue;
+      }
       const st = this.newState(partition);
       this.states.set(partition, st);
-      void st.lock.run(() => this.reset(st)).catch((err: unknown) => this.o.log.error({ err, partition }, 'reset failed'));
+      void st.lock.run(() => this.reset(st)).catch((err: unknown) => {
+        if (!this.blockOnNotRetriable(st, err)) this.o.log.error({ err, partition }, 'reset failed');
+      });
     }
   }
 
@@ -233,8 +278,10 @@ export class Aggregator {
       seekConfirmed: false,
       intended: null,
       buffer: new PartitionBuffer(),
-      dedupe: new RecentIds(c.DEDUPE_WINDOW_OFFSETS),
-      watermark: new Watermark(c.ALLOWED_LATENESS_MS, c.IDLE_TIMEOUT_MS, Date.now()),
+      dedupe: new RecentFingerprints(c.DEDUPE_WINDOW_MS, c.DEDUPE_MAX_IDS),
+      dedupeEvictedCounted: 0,
+      watermark: new Watermark(c.ALLOWED_LATENESS_MS, c.IDLE_TIMEOUT_MS, Date.now(), c.WATERMARK_MAX_FUTURE_MS),
+      blocked: null,
       storedWatermarkMs: null,
       highWatermark: 0,
       flushQueued: false,
@@ -244,17 +291,35 @@ export class Aggregator {
 
   /**
    * (Re)starts a partition from the ledger: drop anything in memory, load next_offset, any
-   * intended flush and the stored watermark, remove orphan temporary files, and seek back `DEDUPE_WINDOW_OFFSETS` before
-   * next_offset so the duplicate window is rebuilt exactly as it was (those offsets are read for
-   * their ids only, never counted). Must run under the partition's lock.
+   * intended flush and the stored watermark, remove orphan temporary files, and seek back to the
+   * first offset that arrived within `DEDUPE_WINDOW_MS` (+ a minute) before the ledger's last change,
+   * so the duplicate window is rebuilt as it was (those offsets are read for their ids only, never
+   * counted). A ledger ahead of the log blocks the partition. Must run under the partition's lock.
    */
   private async reset(st: PartitionState, heartbeat?: () => Promise<void>): Promise<void> {
     const c = this.o.config;
     st.ready = false;
     st.buffer = new PartitionBuffer();
     st.dedupe.clear();
-    const low = await this.retrying('kafka-offsets', () => this.lowOffset(st.partition), heartbeat);
+    st.dedupeEvictedCounted = 0;
+    const { low, high } = await this.retrying('kafka-offsets', () => this.logEnds(st.partition), heartbeat);
     const ledger = await this.retrying('ledger-open', () => this.ledger.open(st.partition, low), heartbeat);
+    if (ledger.nextOffset > high) {
+      // The topic was recreated or truncated while Postgres kept its ledger: consuming would skip
+      // [high, next_offset) of the new log without a word. Stop here; an operator decides (README).
+      st.blocked = { reason: 'ledger-ahead-of-log', detail: `ledger next_offset ${ledger.nextOffset} > log end ${high}` };
+      this.o.metrics.ledgerAheadOfLog.set({ partition: String(st.partition) }, ledger.nextOffset - high);
+      this.o.log.error(
+        { partition: st.partition, nextOffset: ledger.nextOffset, highWatermark: high, topic: c.TOPIC_EVENTS },
+        'the ledger is ahead of the log (topic recreated or truncated?): refusing to consume this partition; see apps/aggregator/README.md',
+      );
+      this.pausePartition(st.partition);
+      return;
+    }
+    if (st.blocked?.reason === 'ledger-ahead-of-log') {
+      this.o.metrics.ledgerAheadOfLog.set({ partition: String(st.partition) }, 0);
+      st.blocked = null;
+    }
     if (ledger.skippedLost > 0) {
       this.o.log.error({ partition: st.partition, lost: ledger.skippedLost, low }, 'offsets were deleted by retention before they were ingested');
     }
@@ -264,7 +329,9 @@ export class Aggregator {
     // event times of a dropped buffer (a conflict's flush may have computed a value covering them).
     st.watermark.restore(ledger.watermarkMs, Date.now());
     st.storedWatermarkMs = ledger.watermarkMs;
-    st.expectNext = Math.max(low, ledger.nextOffset - c.DEDUPE_WINDOW_OFFSETS);
+    const warmFromMs = ledger.updatedAtMs - c.DEDUPE_WINDOW_MS - DEDUPE_WARM_SLACK_MS;
+    const warmFrom = await this.retrying('kafka-offsets', () => this.offsetAt(st.partition, warmFromMs), heartbeat);
+    st.expectNext = Math.min(ledger.nextOffset, Math.max(low, warmFrom));
     st.seekConfirmed = false;
     const removed = await this.o.writer.removeOrphanTmpFiles(st.partition);
     if (removed.length > 0) this.o.log.info({ partition: st.partition, removed }, 'removed orphan temporary files');
@@ -288,10 +355,26 @@ export class Aggregator {
     }
   }
 
-  private async lowOffset(partition: number): Promise<number> {
+  private async logEnds(partition: number): Promise<{ low: number; high: number }> {
     const offsets = await this.admin.fetchTopicOffsets(this.o.config.TOPIC_EVENTS);
     const entry = offsets.find((o) => o.partition === partition);
-    return entry ? Number(entry.low) : 0;
+    return entry ? { low: Number(entry.low), high: Number(entry.high) } : { low: 0, high: 0 };
+  }
+
+  /** The first offset of the partition whose Kafka timestamp is at or after `timestampMs` (the log end if none). */
+  private async offsetAt(partition: number, timestampMs: number): Promise<number> {
+    const offsets = await this.admin.fetchTopicOffsetsByTimestamp(this.o.config.TOPIC_EVENTS, Math.max(0, timestampMs));
+    const entry = offsets.find((o) => o.partition === partition);
+    const offset = entry ? Number(entry.offset) : -1;
+    return offset >= 0 ? offset : Number.MAX_SAFE_INTEGER;
+  }
+
+  private pausePartition(partition: number): void {
+    try {
+      this.consumer.pause([{ topic: this.o.config.TOPIC_EVENTS, partitions: [partition] }]);
+    } catch (err) {
+      this.o.log.warn({ err, partition }, 'could not pause the partition');
+    }
   }
 
   // ── consuming ──────────────────────────────────────────────────────────────────────────────
@@ -303,15 +386,41 @@ export class Aggregator {
       st = this.newState(batch.partition);
       this.states.set(batch.partition, st);
       const fresh = st;
-      await this.whileHeartbeating(fresh.lock.run(() => this.reset(fresh, heartbeat)), heartbeat);
+      try {
+        await this.whileHeartbeating(fresh.lock.run(() => this.reset(fresh, heartbeat)), heartbeat);
+      } catch (err) {
+        if (!this.blockOnNotRetriable(fresh, err)) throw err;
+      }
       return;
     }
     const state = st;
-    await this.whileHeartbeating(
-      state.lock.run(() => this.processBatch(state, batch.messages, batch.highWatermark, { resolveOffset, heartbeat, isRunning, isStale })),
-      heartbeat,
-    );
+    try {
+      await this.whileHeartbeating(
+        state.lock.run(() => this.processBatch(state, batch.messages, batch.highWatermark, { resolveOffset, heartbeat, isRunning, isStale })),
+        heartbeat,
+      );
+    } catch (err) {
+      if (!this.blockOnNotRetriable(state, err)) throw err;
+    }
+    const evicted = state.dedupe.evictedEarly - state.dedupeEvictedCounted;
+    if (evicted > 0) {
+      this.o.metrics.dedupeEvictedEarly.inc(evicted);
+      state.dedupeEvictedCounted = state.dedupe.evictedEarly;
+    }
     await heartbeat();
+  }
+
+  /**
+   * A step failed with an error that will fail the same way every time: stop consuming the partition
+   * (paused, nothing skipped: the ledger still holds the range) and say so on /healthz, instead of
+   * letting kafkajs restart into the same error forever. Returns false for any other error.
+   */
+  private blockOnNotRetriable(st: PartitionState, err: unknown): boolean {
+    if (!(err instanceof NotRetriableError || (err instanceof AggregatorError && !err.retriable))) return false;
+    st.blocked = { reason: 'not-retriable', detail: (err as Error).message };
+    this.o.log.error({ err, partition: st.partition }, 'partition stopped: a step failed with an error that cannot pass');
+    this.pausePartition(st.partition);
+    return true;
   }
 
   private async processBatch(
@@ -320,10 +429,23 @@ export class Aggregator {
     highWatermark: string,
     ctl: Pick<EachBatchPayload, 'resolveOffset' | 'heartbeat' | 'isRunning' | 'isStale'>,
   ): Promise<void> {
+    if (st.blocked !== null) return;
     if (!st.ready) return this.reset(st, ctl.heartbeat);
     st.highWatermark = Number(highWatermark);
     const first = messages[0];
     if (first === undefined) return;
+    if (Number(first.offset) < st.expectNext) {
+      // A fetch from below where this partition is (kafkajs restarted it at the Kafka commit after a
+      // group sync, or a seek raced a fetch). Count what is skipped; a batch wholly below it is
+      // skipped by a seek, never by fetching the same range again.
+      const last = messages[messages.length - 1] as KafkaMessage;
+      const below = Number(last.offset) < st.expectNext ? messages.length : messages.findIndex((m) => Number(m.offset) >= st.expectNext);
+      this.o.metrics.refetched.inc({ partition: String(st.partition) }, below);
+      if (below === messages.length) {
+        this.seek(st.partition, st.expectNext);
+        return;
+      }
+    }
     if (Number(first.offset) > st.expectNext && !st.seekConfirmed) {
       // The seek of the last reset was not applied yet (or was lost in a rebalance): ask again, once.
       st.seekConfirmed = true;
@@ -361,7 +483,7 @@ export class Aggregator {
       if (offset < st.ledgerNext) {
         // Already in the lake: only rebuild the duplicate window.
         const v = this.validate(message.value, messageTimeMs);
-        if (v.ok) st.dedupe.seen(v.event.event_id, offset);
+        if (v.ok) st.dedupe.seen(v.event.event_id, messageTimeMs);
         continue;
       }
       if (!this.consume(st, message, offset, messageTimeMs, nowMs)) {
@@ -400,7 +522,7 @@ export class Aggregator {
     const v = this.validate(message.value, messageTimeMs);
     if (v.ok) {
       const e = v.event;
-      if (st.dedupe.seen(e.event_id, offset)) {
+      if (st.dedupe.seen(e.event_id, messageTimeMs)) {
         st.buffer.duplicates++;
       } else {
         if (!st.buffer.add(minuteOf(v.occurredAtMs), e.product_id, e.quantity, revenueOf(e))) return false;
@@ -418,7 +540,7 @@ export class Aggregator {
   private consumeAfterOverflowFlush(st: PartitionState, message: KafkaMessage, offset: number, messageTimeMs: number, nowMs: number): void {
     const v = this.validate(message.value, messageTimeMs);
     if (!v.ok || !st.buffer.add(minuteOf(v.occurredAtMs), v.event.product_id, v.event.quantity, revenueOf(v.event))) {
-      throw new Error(`event at offset ${offset} of partition ${st.partition} does not fit an empty buffer`); // unreachable: one event ≤ 10^12 cents
+      throw new AggregatorError(`event at offset ${offset} does not fit an empty buffer`, st.partition, { retriable: false }); // unreachable: one event ≤ 10^12 cents
     }
     st.watermark.observe(v.occurredAtMs, nowMs);
     st.buffer.consumed(offset, nowMs);
@@ -431,12 +553,10 @@ export class Aggregator {
   // ── the flush ──────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Flushes the partition's buffer as the range [ledger next offset, last consumed], exactly once:
-   * (a) ledger: record the range as intended (CAS on next_offset), (b) Parquet files, tmp → rename,
-   * (c) publish product sums (with the flush id) and DLQ records, (d) ledger: files + committed +
-   * next_offset CAS in one transaction, (e) Kafka offset commit (a hint). Returns false when the
-   * ledger says another instance owns the partition (the state was reset from the ledger).
-   * Must run under the partition's lock.
+   * Flushes the partition's buffer as the range [ledger next offset, last consumed] through the flush
+   * protocol (src/flush/flush-protocol.ts), then applies its verdict: 'committed' moves the partition
+   * on, 'conflict' resets it from the ledger. Returns false when it was reset. Must run under the
+   * partition's lock.
    */
   private async flush(st: PartitionState, trigger: FlushTrigger, heartbeat?: () => Promise<void>, lastOverride?: number): Promise<boolean> {
     if (!st.ready) return false;
@@ -454,37 +574,33 @@ export class Aggregator {
       await this.reset(st, heartbeat);
       return false;
     }
-    const began = await this.retrying('ledger-begin', () => this.ledger.beginFlush(partition, flushId, firstOffset, lastOffset), heartbeat);
-    if (began === 'conflict') {
-      metrics.flushes.inc({ outcome: 'conflict', trigger });
-      log.warn({ partition, flushId }, 'ledger refused the flush (another instance owns the partition or a flush is pending); resetting');
-      await this.reset(st, heartbeat);
-      return false;
-    }
-    st.intended = { flushId, firstOffset, lastOffset };
-    const ordinal = ++this.flushOrdinal;
-    this.o.onFlushStep?.('before-file', ordinal);
-
-    const cells = buffer.sortedCells();
-    const files = await this.retrying('parquet', () => this.o.writer.write(partition, firstOffset, lastOffset, cells), heartbeat);
-    this.o.onFlushStep?.('after-file', ordinal);
-
-    await this.retrying('publish', () => this.publish(partition, flushId, firstOffset, lastOffset, buffer), heartbeat);
-    this.o.onFlushStep?.('after-publish', ordinal);
-
+    let ordinal = 0;
+    const io: FlushIo = {
+      beginFlush: async (...args) => {
+        const outcome = await this.ledger.beginFlush(...args);
+        if (outcome === 'ok') st.intended = { flushId, firstOffset, lastOffset };
+        return outcome;
+      },
+      writeFiles: (r) => this.o.writer.write(r.partition, r.firstOffset, r.lastOffset, r.cells),
+      publish: (r) => this.publish(r.partition, r.flushId, r.firstOffset, r.lastOffset, buffer),
+      commitFlush: (...args) => this.ledger.commitFlush(...args),
+      step: (name, fn) => this.retrying(name, fn, heartbeat),
+      onStep: (step) => {
+        if (step === 'before-file') ordinal = ++this.flushOrdinal;
+        this.o.onFlushStep?.(step, ordinal);
+      },
+    };
     const watermarkMs = st.watermark.value(Date.now(), false);
-    const committed = await this.retrying(
-      'ledger-commit',
-      () => this.ledger.commitFlush(partition, flushId, firstOffset, lastOffset, files, watermarkMs),
-      heartbeat,
-    );
-    if (committed === 'conflict') {
+    // Unsorted: the Parquet COPY orders rows by (minute, product) itself (a total order: cells are
+    // unique per key), so a replay still writes the same rows; sorting here too cost a second sort.
+    const cells = [...buffer.cells()];
+    const { verdict, files } = await runFlush(io, { partition, flushId, firstOffset, lastOffset, cells, watermarkMs });
+    if (verdict === 'conflict') {
       metrics.flushes.inc({ outcome: 'conflict', trigger });
-      log.warn({ partition, flushId }, 'another instance committed this range first; resetting from the ledger');
+      log.warn({ partition, flushId }, 'the ledger refused the flush (another instance owns the partition, or another flush is pending); resetting');
       await this.reset(st, heartbeat);
       return false;
     }
-    this.o.onFlushStep?.('after-ledger', ordinal);
 
     st.ledgerNext = lastOffset + 1;
     st.intended = null;
@@ -540,19 +656,33 @@ export class Aggregator {
    * the group membership alive while we wait.
    */
   private async retrying<T>(step: string, fn: () => Promise<T>, heartbeat?: () => Promise<void>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await fn();
-        if (step.startsWith('ledger')) this.lastDbErrorAtMs = null;
-        return result;
-      } catch (err) {
-        if (step.startsWith('ledger')) this.lastDbErrorAtMs = Date.now();
-        this.o.metrics.retries.inc({ step });
-        const delayMs = Math.min(5000, 100 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
-        this.o.log.warn({ err: (err as Error).message, step, attempt, delayMs: Math.round(delayMs) }, 'step failed; retrying');
-        await sleep(delayMs);
-        if (heartbeat) await heartbeat().catch(() => undefined);
+    try {
+      return await retry(
+        async () => {
+          if (heartbeat) await heartbeat().catch(() => undefined);
+          const result = await fn();
+          if (step.startsWith('ledger')) this.lastDbErrorAtMs = null;
+          return result;
+        },
+        {
+          baseDelayMs: 100,
+          maxDelayMs: 5000,
+          // kafkajs marks its own errors retriable or not; its client retries those itself, so only
+          // our errors that say they cannot pass stop the loop.
+          retriable: worthRetrying,
+          onRetry: (err, attempt, delayMs) => {
+            if (step.startsWith('ledger')) this.lastDbErrorAtMs = Date.now();
+            this.o.metrics.retries.inc({ step });
+            this.o.log.warn({ err: (err as Error).message, step, attempt, delayMs }, 'step failed; retrying');
+          },
+        },
+      );
+    } catch (err) {
+      if (err instanceof NotRetriableError) {
+        this.o.metrics.failures.inc({ step });
+        this.o.log.error({ err, step }, 'step failed with an error that cannot pass: not retried');
       }
+      throw err;
     }
   }
 
@@ -572,13 +702,15 @@ export class Aggregator {
     if (this.stopping) return;
     const nowMs = Date.now();
     for (const st of this.states.values()) {
-      if (!st.ready || st.revoked || st.flushQueued) continue;
+      if (!st.ready || st.revoked || st.flushQueued || st.blocked !== null) continue;
       if (st.intended === null && this.flushDue(st, nowMs)) {
         // A quiet partition gets no batches: flush it from here.
         st.flushQueued = true;
         void st.lock
           .run(() => (st.intended === null && this.flushDue(st, Date.now()) ? this.flush(st, 'time') : Promise.resolve(true)))
-          .catch((err: unknown) => this.o.log.warn({ err, partition: st.partition }, 'timed flush failed'))
+          .catch((err: unknown) => {
+            if (!this.blockOnNotRetriable(st, err)) this.o.log.warn({ err, partition: st.partition }, 'timed flush failed');
+          })
           .finally(() => (st.flushQueued = false));
       } else if (st.buffer.isEmpty && st.intended === null && st.expectNext >= st.highWatermark) {
         const wm = st.watermark.value(nowMs, true);
@@ -589,6 +721,9 @@ export class Aggregator {
       }
     }
     this.o.metrics.bufferedKeys.set(this.bufferedKeys());
+    let ids = 0;
+    for (const st of this.states.values()) ids += st.dedupe.size;
+    this.o.metrics.dedupeIds.set(ids);
     if (nowMs - this.lastLagPollMs >= LAG_POLL_MS) {
       this.lastLagPollMs = nowMs;
       const offsets = await this.admin.fetchTopicOffsets(this.o.config.TOPIC_EVENTS).catch(() => null);
@@ -596,7 +731,9 @@ export class Aggregator {
         const st = this.states.get(o.partition);
         if (!st || !st.ready) continue;
         st.highWatermark = Math.max(st.highWatermark, Number(o.high));
-        this.o.metrics.lag.set({ partition: String(o.partition) }, Math.max(0, Number(o.high) - st.ledgerNext));
+        const lag = Math.max(0, Number(o.high) - st.ledgerNext);
+        this.o.metrics.lag.set({ partition: String(o.partition) }, lag);
+        if (!st.revoked) this.progress.observe(st.partition, st.ledgerNext, lag);
       }
     }
   }

@@ -20,7 +20,22 @@ export const configSchema = z.object({
   FLUSH_MAX_KEYS: env.int(1).default(200_000).describe('flush a partition when its buffer holds this many (minute, product) keys'),
   ALLOWED_LATENESS_MS: env.int(0).default(5 * 60_000).describe('event-time lateness allowed before the watermark passes (ms)'),
   IDLE_TIMEOUT_MS: env.int(0).default(30_000).describe('a drained partition idle this long moves its watermark with the clock (ms)'),
-  DEDUPE_WINDOW_OFFSETS: env.int(1).default(50_000).describe('duplicate event_ids are dropped within this many offsets of one partition'),
+  DEDUPE_WINDOW_MS: env
+    .int(1000)
+    .default(15 * 60_000)
+    .describe('duplicate event_ids are dropped within this span of arrival time (Kafka timestamp) in one partition (ms)'),
+  DEDUPE_MAX_IDS: env
+    .int(1000)
+    .default(1_000_000)
+    .describe('ids the duplicate window of one partition holds at most (~25 MB at the cap); past it the oldest minute is evicted early (hitboard_aggregator_dedupe_evicted_early_total)'),
+  WATERMARK_MAX_FUTURE_MS: env
+    .int(0)
+    .default(60_000)
+    .describe('an event time beyond the wall clock plus this (ms) moves the watermark only to that bound (a producer with a wrong clock)'),
+  HEALTH_STALL_AFTER_MS: env
+    .int(1000)
+    .default(60_000)
+    .describe('/healthz fails when a partition with lag has not advanced its ledger for this long (ms)'),
   CURRENCIES: z
     .string()
     .default('USD')

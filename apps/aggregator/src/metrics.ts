@@ -17,6 +17,31 @@ export function createAggregatorMetrics(registry: Registry) {
     }),
     bufferedKeys: new Gauge({ name: 'hitboard_aggregator_buffered_keys', help: '(minute, product) keys buffered, all partitions', registers }),
     lag: new Gauge({ name: 'hitboard_aggregator_consumer_lag', help: 'offsets in Kafka not yet committed to the ledger, per partition', labelNames: ['partition'], registers }),
+    failures: new Counter({
+      name: 'hitboard_aggregator_failures_total',
+      help: 'steps that failed with an error that cannot pass (not retried; the partition stops and /healthz fails), by step',
+      labelNames: ['step'],
+      registers,
+    }),
+    ledgerAheadOfLog: new Gauge({
+      name: 'hitboard_aggregator_ledger_ahead_of_log',
+      help: 'offsets the ledger is ahead of the log end (topic recreated or truncated); > 0: the partition is not consumed',
+      labelNames: ['partition'],
+      registers,
+    }),
+    rejoins: new Counter({ name: 'hitboard_aggregator_kept_partition_rejoins_total', help: 'group joins that kept a partition (each re-seeks it)', registers }),
+    refetched: new Counter({
+      name: 'hitboard_aggregator_refetched_total',
+      help: 'messages fetched again below where their partition already was (skipped, never counted)',
+      labelNames: ['partition'],
+      registers,
+    }),
+    dedupeEvictedEarly: new Counter({
+      name: 'hitboard_aggregator_dedupe_evicted_early_total',
+      help: 'event ids the duplicate window dropped before DEDUPE_WINDOW_MS because it held DEDUPE_MAX_IDS',
+      registers,
+    }),
+    dedupeIds: new Gauge({ name: 'hitboard_aggregator_dedupe_ids', help: 'event ids held by the duplicate windows, all partitions', registers }),
     retries: new Counter({ name: 'hitboard_aggregator_retries_total', help: 'retried steps (Postgres, Kafka or disk errors), by step', labelNames: ['step'], registers }),
   };
 }

@@ -64,4 +64,15 @@ describe('Watermark', () => {
       expect(w.value(t0 + 6_000, true)).toBe(t0 + 6_000);
     });
   });
+
+  it('bounds a far-future event by the wall clock (a producer with a wrong clock)', () => {
+    const t0 = Date.UTC(2026, 10, 29, 3, 0, 0);
+    const w = new Watermark(5 * 60_000, 30_000, t0, 60_000);
+    w.observe(t0 - 10 * 60_000, t0);
+    w.observe(t0 + 10 * 365 * 86_400_000, t0); // ten years ahead
+    expect(w.value(t0, false)).toBe(t0 + 60_000 - 5 * 60_000);
+    // Two minutes later the bound has moved with the clock, no further.
+    w.observe(t0 + 10 * 365 * 86_400_000, t0 + 120_000);
+    expect(w.value(t0 + 120_000, false)).toBe(t0 + 180_000 - 5 * 60_000);
+  });
 });

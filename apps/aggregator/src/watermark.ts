@@ -18,6 +18,8 @@ export class Watermark {
     readonly latenessMs: number,
     readonly idleTimeoutMs: number,
     nowMs: number,
+    /** An event time counts at most this far past the wall clock: one wrong-clock producer cannot move the watermark years ahead. */
+    readonly maxFutureMs: number = 60_000,
   ) {
     this.lastActivityMs = nowMs;
   }
@@ -34,9 +36,15 @@ export class Watermark {
     this.lastActivityMs = nowMs;
   }
 
-  /** An event (valid, counted) with this event time was consumed at `nowMs`. */
+  /**
+   * An event (valid, counted) with this event time was consumed at `nowMs`. Its time is bounded by
+   * the wall clock (+ `maxFutureMs`): the event itself is still counted (the validator decides that),
+   * but a far-future one moves the watermark only to the bound, never years ahead (the ledger keeps
+   * the greatest value ever stored, so one such event would otherwise close every later hour).
+   */
   observe(eventMs: number, nowMs: number): void {
-    if (eventMs > this.maxEventMs) this.maxEventMs = eventMs;
+    const bounded = Math.min(eventMs, nowMs + this.maxFutureMs);
+    if (bounded > this.maxEventMs) this.maxEventMs = bounded;
     this.lastActivityMs = nowMs;
   }
 

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import { ConfigResourceTypes, type Admin, type Kafka } from 'kafkajs';
 
 export interface TopicSpec {
   topic: string;
@@ -16,18 +16,32 @@ export interface EnsureTopicsResult {
   unchanged: string[];
   /** Existed with more partitions than asked: left alone (Kafka cannot shrink a topic). */
   larger: string[];
+  /** Existed with a `configEntries` value other than the spec's, and were brought to it. */
+  reconfigured: string[];
 }
 
 /**
- * Makes sure every topic exists with at least its partitions: creates the missing ones
- * (waiting for their leaders), grows smaller ones, never deletes or shrinks. Idempotent,
+ * The dead-letter topic's settings: compacted on its key (`source partition:offset`). A flush replayed
+ * after a crash or a rebalance publishes its DLQ records again; compaction keeps one per source offset.
+ */
+export const DLQ_TOPIC_CONFIG: readonly { name: string; value: string }[] = [{ name: 'cleanup.policy', value: 'compact' }];
+
+/** The spec of a dead-letter topic (one partition by default, compacted). */
+export function dlqTopicSpec(topic: string, numPartitions = 1): TopicSpec {
+  return { topic, numPartitions, configEntries: [...DLQ_TOPIC_CONFIG] };
+}
+
+/**
+ * Makes sure every topic exists with at least its partitions and its `configEntries`: creates the
+ * missing ones (waiting for their leaders), grows smaller ones, sets the spec's config values on
+ * existing topics that differ (their other settings kept), never deletes or shrinks. Idempotent,
  * and safe to race with another process doing the same.
  *
  * Growing a keyed topic moves keys to other partitions (the partitioner is
  * hash(key) mod partitions), so do it only before data matters.
  */
 export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], { timeoutMs = 30_000 } = {}): Promise<EnsureTopicsResult> {
-  const result: EnsureTopicsResult = { created: [], grown: [], unchanged: [], larger: [] };
+  const result: EnsureTopicsResult = { created: [], grown: [], unchanged: [], larger: [], reconfigured: [] };
   if (specs.length === 0) return result;
   for (const s of specs) {
     if (!Number.isInteger(s.numPartitions) || s.numPartitions < 1) {
@@ -68,8 +82,38 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], { timeoutMs
       await admin.createPartitions({ topicPartitions: grow, timeout: timeoutMs });
       result.grown = grow.map((g) => g.topic);
     }
+    result.reconfigured = await alignConfigs(admin, present.filter((s) => (s.configEntries?.length ?? 0) > 0));
     return result;
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * Sets each spec's config values on its existing topic where they differ. Kafka's AlterConfigs (what
+ * kafkajs speaks) replaces a topic's whole dynamic config, so the topic's other overrides are read
+ * first and sent along: only the spec's entries change.
+ */
+async function alignConfigs(admin: Admin, specs: TopicSpec[]): Promise<string[]> {
+  if (specs.length === 0) return [];
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: specs.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.topic })),
+  });
+  const byTopic = new Map(described.resources.map((r) => [r.resourceName, r.configEntries]));
+  const changes: { type: ConfigResourceTypes; name: string; configEntries: { name: string; value: string }[] }[] = [];
+  for (const s of specs) {
+    const current = byTopic.get(s.topic) ?? [];
+    const differs = (s.configEntries ?? []).some((want) => current.find((c) => c.configName === want.name)?.configValue !== want.value);
+    if (!differs) continue;
+    // Overrides set on the topic (not defaults, not read-only broker values) are kept.
+    const kept = current.filter((c) => !c.isDefault && !c.readOnly && !c.isSensitive && !(s.configEntries ?? []).some((w) => w.name === c.configName));
+    changes.push({
+      type: ConfigResourceTypes.TOPIC,
+      name: s.topic,
+      configEntries: [...kept.map((c) => ({ name: c.configName, value: c.configValue })), ...(s.configEntries ?? [])],
+    });
+  }
+  if (changes.length > 0) await admin.alterConfigs({ validateOnly: false, resources: changes });
+  return changes.map((c) => c.name);
 }

@@ -1,6 +1,6 @@
 /** @hitboard/kafka — kafkajs set up for this project: every codec, topic setup, logging. */
 export { createKafka, parseBrokers, type CreateKafkaOptions, type KafkaLogLevelName } from './create-kafka';
-export { ensureTopics, type TopicSpec, type EnsureTopicsResult } from './ensure-topics';
+export { DLQ_TOPIC_CONFIG, dlqTopicSpec, ensureTopics, type TopicSpec, type EnsureTopicsResult } from './ensure-topics';
 export { kafkaLogCreator, type LevelLogger } from './kafka-log-creator';
 export { registerCodecs } from './codecs/register-codecs';
 export { Lz4Codec } from './codecs/lz4-codec';

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { TABLES } from '@hitboard/schema';
+import { AggregatorError } from '../errors';
 import type { WrittenFile } from '../lake/parquet-writer';
 
 /** A flush recorded as `intended` and not yet committed: the next flush of its partition must be exactly this range. */
@@ -14,6 +15,8 @@ export interface PartitionLedger {
   intended: IntendedFlush | null;
   /** The stored event-time watermark in epoch ms (null: none yet). */
   watermarkMs: number | null;
+  /** Wall-clock time of the partition's last ledger change (commit or idle watermark move), epoch ms. */
+  updatedAtMs: number;
 }
 
 /** Why a ledger step refused: another instance advanced the partition, or a different flush is pending. */
@@ -21,7 +24,7 @@ export type LedgerOutcome = 'ok' | 'conflict';
 
 const num = (v: unknown): number => {
   const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new Error(`offset ${String(v)} is beyond 2^53`);
+  if (!Number.isSafeInteger(n)) throw new AggregatorError(`offset ${String(v)} is beyond 2^53`, null, { retriable: false });
   return n;
 };
 
@@ -48,7 +51,7 @@ export class Ledger {
       const row = await tx(TABLES.ingestOffsets)
         .where({ topic: this.topic, partition })
         .forUpdate()
-        .first<{ next_offset: bigint; watermark: Date | string | null } | undefined>('next_offset', 'watermark');
+        .first<{ next_offset: bigint; watermark: Date | string | null; updated_at: Date | string } | undefined>('next_offset', 'watermark', 'updated_at');
       let nextOffset = num(row?.next_offset ?? lowOffset);
       let skippedLost = 0;
       const intended = await this.intendedIn(tx, partition);
@@ -58,7 +61,8 @@ export class Ledger {
         nextOffset = lowOffset;
       }
       const watermarkMs = row?.watermark == null ? null : new Date(row.watermark).getTime();
-      return { nextOffset, intended, watermarkMs: Number.isFinite(watermarkMs) ? watermarkMs : null, skippedLost };
+      const updatedAtMs = row ? new Date(row.updated_at).getTime() : Date.now();
+      return { nextOffset, intended, watermarkMs: Number.isFinite(watermarkMs) ? watermarkMs : null, updatedAtMs, skippedLost };
     });
   }
 
@@ -150,8 +154,8 @@ export class Ledger {
   }
 }
 
-class Conflict extends Error {
+class Conflict extends AggregatorError {
   constructor() {
-    super('ledger conflict: another instance advanced the partition');
+    super('ledger conflict: another instance advanced the partition', null, { retriable: false });
   }
 }

@@ -1,13 +1,14 @@
 /**
- * Aggregator throughput against a bare kafkajs consumer reading the same topic, in the same run.
+ * Aggregator throughput against two baselines reading the same topic, in the same run: a bare kafkajs
+ * consumer, and the decode floor (the same consumer + JSON.parse of every value).
  *
- *   npx tsx bench/aggregator-throughput.ts [--events 1000000] [--partitions 6] [--products 5000] [--flush-interval-ms 5000]
+ *   npx tsx apps/aggregator/bench/aggregator-throughput.ts [--events 1000000] [--partitions 6] [--products 5000] [--flush-interval-ms 5000]
  *
  * Needs a broker (KAFKA_BROKERS, default 127.0.0.1:19092: `bash infra/kafka/kafka.sh start`).
  * Postgres: DATABASE_URL (an admin URL; a scratch database is created) or an embedded server.
  * Fills a fresh topic with N realistic events (Zipf-skewed products), then times, from group join
  * to the last offset: (1) a bare kafkajs consumer with the aggregator's fetch settings that decodes
- * nothing; (2) the real aggregator (validation, dedupe, pre-summing, Parquet lake, ledger,
+ * nothing; (1b) the same consumer parsing every value's JSON (the decode floor); (2) the real aggregator (validation, dedupe, pre-summing, Parquet lake, ledger,
  * product-sums publish) until the ledger holds every offset. The aggregator runs with its production
  * flush interval (FLUSH_INTERVAL_MS default, 5 s), so the run spans several timed flushes; once it has
  * read the last offset it is stopped gracefully, which flushes at once (end of input), instead of
@@ -28,11 +29,11 @@ import { createDb } from '@hitboard/db-client';
 import { migrateLatest, startEmbeddedPostgres, type EmbeddedPostgresServer } from '@hitboard/db';
 import { createKafka } from '@hitboard/kafka';
 import { TABLES } from '@hitboard/schema';
-import { Aggregator } from '../apps/aggregator/src/aggregator';
-import { readConfig } from '../apps/aggregator/src/config';
-import { ParquetWriter } from '../apps/aggregator/src/lake/parquet-writer';
-import { AGGREGATOR_FETCH, PARTITIONS_CONSUMED_CONCURRENTLY } from '../apps/aggregator/src/aggregator';
-import { createAggregatorMetrics } from '../apps/aggregator/src/metrics';
+import { Aggregator } from '../src/aggregator';
+import { readConfig } from '../src/config';
+import { ParquetWriter } from '../src/lake/parquet-writer';
+import { AGGREGATOR_FETCH, PARTITIONS_CONSUMED_CONCURRENTLY } from '../src/aggregator';
+import { createAggregatorMetrics } from '../src/metrics';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,7 +42,7 @@ function arg(name: string, fallback: number): number {
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(
-    'Usage: npx tsx bench/aggregator-throughput.ts [--events N=1000000] [--partitions P=6] [--products K=5000] [--flush-interval-ms MS=aggregator default]\n' +
+    'Usage: npx tsx apps/aggregator/bench/aggregator-throughput.ts [--events N=1000000] [--partitions P=6] [--products K=5000] [--flush-interval-ms MS=aggregator default]\n' +
       'Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (admin URL; default: an embedded Postgres)\n',
   );
   process.exit(0);
@@ -126,7 +127,8 @@ const cpuNowUs = (): number => {
   return u.user + u.system;
 };
 
-async function bareConsumer(topic: string): Promise<Phase> {
+/** `decode`: JSON.parse every value (the decode floor), else touch nothing (the bare consumer). */
+async function bareConsumer(topic: string, decode: boolean): Promise<Phase> {
   const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-bare', logLevel: 'error' });
   // The same consumer settings as the aggregator's (apps/aggregator/src/aggregator.ts), and the same
   // run options: the same partitions' batches side by side, offsets resolved per batch, no auto-commit.
@@ -148,6 +150,7 @@ async function bareConsumer(topic: string): Promise<Phase> {
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let count = 0;
+  let parsed = 0;
   let done!: (phase: Phase) => void;
   const finished = new Promise<Phase>((r) => (done = r));
   await consumer.run({
@@ -155,6 +158,9 @@ async function bareConsumer(topic: string): Promise<Phase> {
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      if (decode) {
+        for (const m of batch.messages) if (m.value !== null) parsed += (JSON.parse(m.value.toString()) as { quantity: number }).quantity > 0 ? 1 : 0;
+      }
       count += batch.messages.length;
       const last = batch.messages[batch.messages.length - 1];
       if (last) resolveOffset(last.offset);
@@ -164,6 +170,7 @@ async function bareConsumer(topic: string): Promise<Phase> {
   });
   const phase = await finished;
   await consumer.disconnect();
+  if (decode && parsed === 0) throw new Error('decode floor parsed nothing');
   return phase;
 }
 
@@ -175,7 +182,7 @@ interface FlushStats {
   stepSeconds: { intend: number; parquet: number; publish: number; commit: number };
 }
 
-async function aggregator(topic: string, adminUrl: string): Promise<Phase & { flush: FlushStats }> {
+async function aggregator(topic: string, adminUrl: string): Promise<Phase & { flush: FlushStats; peakRssMb: number }> {
   const dbName = `bench_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
@@ -235,7 +242,9 @@ async function aggregator(topic: string, adminUrl: string): Promise<Phase & { fl
   bar.start(EVENTS, 0);
   let ms = 0;
   let cpuUs = 0;
+  let peakRss = 0;
   for (;;) {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const [row] = await knex(TABLES.ingestOffsets).where({ topic }).sum<{ s: string }[]>({ s: 'next_offset' });
     const n = Number(row?.s ?? 0);
     bar.update(n);
@@ -270,7 +279,7 @@ async function aggregator(topic: string, adminUrl: string): Promise<Phase & { fl
   await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
   await admin.end();
   rmSync(lakeDir, { recursive: true, force: true });
-  return { ms, cpuUs, flush };
+  return { ms, cpuUs, flush, peakRssMb: Math.round(peakRss / 1048576) };
 }
 
 async function main(): Promise<void> {
@@ -285,24 +294,31 @@ async function main(): Promise<void> {
     const topic = `bench-agg-${Date.now().toString(36)}`;
     await fill(topic);
     log('bare kafkajs consumer…');
-    const { ms: bareMs, cpuUs: bareCpuUs } = await bareConsumer(topic);
+    const { ms: bareMs, cpuUs: bareCpuUs } = await bareConsumer(topic, false);
+    log('decode floor (kafkajs + JSON.parse)…');
+    const { ms: floorMs } = await bareConsumer(topic, true);
     log('aggregator…');
     log(`[mark] aggregator-start ${process.hrtime.bigint() / 1000n}`);
-    const { ms: aggMs, cpuUs: aggCpuUs, flush } = await aggregator(topic, adminUrl);
+    const { ms: aggMs, cpuUs: aggCpuUs, flush, peakRssMb } = await aggregator(topic, adminUrl);
     log(`[mark] aggregator-end ${process.hrtime.bigint() / 1000n}`);
     const bareRate = EVENTS / (bareMs / 1000);
+    const floorRate = EVENTS / (floorMs / 1000);
     const aggRate = EVENTS / (aggMs / 1000);
     const cpu = execSync("lscpu | sed -n 's/^Model name: *//p'").toString().trim();
     const result = {
       date: new Date().toISOString().slice(0, 10),
       machine: `${cpu}, ${execSync('nproc').toString().trim()} cores`,
       node: process.version,
-      command: `npx tsx bench/aggregator-throughput.ts --events ${EVENTS} --partitions ${PARTITIONS} --products ${PRODUCTS}${FLUSH_INTERVAL_MS > 0 ? ` --flush-interval-ms ${FLUSH_INTERVAL_MS}` : ''}`,
+      command: `npx tsx apps/aggregator/bench/aggregator-throughput.ts --events ${EVENTS} --partitions ${PARTITIONS} --products ${PRODUCTS}${FLUSH_INTERVAL_MS > 0 ? ` --flush-interval-ms ${FLUSH_INTERVAL_MS}` : ''}`,
       flushIntervalMs: FLUSH_INTERVAL_MS > 0 ? FLUSH_INTERVAL_MS : 'default (5000)',
       events: EVENTS,
       bareEventsPerSec: Math.round(bareRate),
+      decodeFloorEventsPerSec: Math.round(floorRate),
       aggregatorEventsPerSec: Math.round(aggRate),
       ratio: Number((aggRate / bareRate).toFixed(3)),
+      ratioToDecodeFloor: Number((aggRate / floorRate).toFixed(3)),
+      // Peak RSS of this process (consumer, aggregator, DuckDB) while the aggregator ran.
+      aggregatorPeakRssMb: peakRssMb,
       bareSeconds: Number((bareMs / 1000).toFixed(2)),
       aggregatorSeconds: Number((aggMs / 1000).toFixed(2)),
       // CPU time of this process over the same timed span (user + system, all threads), per event: steadier
