@@ -21,7 +21,7 @@ export interface WindowReport {
 export const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 const abs = (x: bigint): bigint => (x < 0n ? -x : x);
-const valueOf = (s: TrueSums, metric: Metric): bigint => (metric === 'units' ? s.units : s.revenue);
+const valueOf = (s: { units: bigint; revenue: bigint }, metric: Metric): bigint => (metric === 'units' ? s.units : s.revenue);
 
 /** The true top `n` products of a window by a metric: value descending, ties by product id bytes. */
 export function trueTop(truth: WindowTruth, metric: Metric, n: number): string[] {
