@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   mkdirSync(join(data, 'logs'), { recursive: true });
   mkdirSync(join(data, 'generator'), { recursive: true });
 
-  const stops: Array<[string, () => Promise<void> | void]> = [];
+  const stops: Stops = [];
   const children: ChildProcess[] = [];
   const stopAll = async () => {
     for (const [, stop] of stops.reverse()) await stop();
@@ -137,6 +137,22 @@ async function main(): Promise<void> {
   process.on('exit', () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(child === pgChild ? 'SIGTERM' : 'SIGKILL');
   });
+  try {
+    await startEverything(options, stops, children, (child) => (pgChild = child));
+  } catch (err) {
+    // Whatever had started is stopped before the error is reported.
+    if (stoppingSinceMs === 0) {
+      stoppingSinceMs = Date.now();
+      await stopAll().catch(() => undefined);
+    }
+    throw err;
+  }
+}
+
+type Stops = Array<[string, () => Promise<void> | void]>;
+
+async function startEverything(options: Options, stops: Stops, children: ChildProcess[], onPostgres: (child: ChildProcess) => void): Promise<void> {
+  const data = options.dataDir;
   const where: string[] = [];
 
   // 1. Postgres: the caller's, or an embedded one that keeps its data between runs.
@@ -144,7 +160,8 @@ async function main(): Promise<void> {
   if (!databaseUrl) {
     say(`starting embedded Postgres (${join(data, 'pg')}, port ${options.pgPort})…`);
     const pg = await startPostgresHost(join(data, 'pg'), options.pgPort, join(data, 'logs/postgres.log'));
-    children.push((pgChild = pg.child));
+    children.push(pg.child);
+    onPostgres(pg.child);
     stops.push(['postgres', () => stopChild(pg.child)]);
     databaseUrl = pg.url;
   }
@@ -176,9 +193,10 @@ async function main(): Promise<void> {
     say(`starting the local Kafka broker on 127.0.0.1:${port} (the first run downloads its jars)…`);
     const kafkaSh = join(ROOT, 'infra/kafka/kafka.sh');
     const wasRunning = spawnSync('bash', [kafkaSh, 'status'], { stdio: 'ignore', env }).status === 0;
+    // Registered before starting: a broker that came up but failed a later step is stopped too.
+    if (!wasRunning) stops.push(['kafka', () => void spawnSync('bash', [kafkaSh, 'stop'], { stdio: 'inherit', env })]);
     const started = spawnSync('bash', [kafkaSh, 'start'], { stdio: 'inherit', env });
     if (started.status !== 0) throw new Error(`the Kafka broker did not start: see ${env.KAFKA_DATA_DIR}/broker.log`);
-    if (!wasRunning) stops.push(['kafka', () => void spawnSync('bash', [kafkaSh, 'stop'], { stdio: 'inherit', env })]);
     brokers = `127.0.0.1:${port}`;
     where.push(`Kafka         ${brokers} (log ${env.KAFKA_DATA_DIR}/broker.log)`);
   } else {
