@@ -108,7 +108,7 @@ export async function countRows(path: string, format: ImportFormat): Promise<num
   try {
     const source = format === 'csv' ? `read_csv(${sqlString(path)}, header = true, all_varchar = true, store_rejects = true)` : `read_parquet(${sqlString(path)})`;
     const reader = await connection.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${source}`);
-    const rejected = format === 'csv' ? Number((await connection.runAndReadAll('SELECT count(*)::BIGINT AS n FROM reject_errors')).getRowObjectsJS()[0]!['n']) : 0;
+    const rejected = format === 'csv' ? Number((await connection.runAndReadAll('SELECT count(DISTINCT line)::BIGINT AS n FROM reject_errors')).getRowObjectsJS()[0]!['n']) : 0;
     return Number(reader.getRowObjectsJS()[0]!['n']) + rejected;
   } finally {
     connection.closeSync();
