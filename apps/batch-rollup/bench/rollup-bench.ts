@@ -1,0 +1,118 @@
+/**
+ * Benchmark (on demand): `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx apps/batch-rollup/bench/rollup-bench.ts`
+ *
+ * Data: BENCH_PRODUCTS products in 10 categories (default 5000), BENCH_DAYS days (default 30) of
+ * raw lake files, BENCH_PARTITIONS files per UTC hour (default 2), each file holding
+ * BENCH_CELLS_PER_FILE (minute, product) rows (default 1500). All listed in a scratch database's ledger.
+ *
+ * Measured in the same run, against the floor — DuckDB's plain GROUP BY over the same files:
+ * 1. one hourly rollup (runWindow: lock, Parquet, tops, Postgres transaction) vs one GROUP BY of the hour's files;
+ * 2. a backfill of every day (its hours built first) vs a GROUP BY per hour and per day over the same raw files.
+ * Prints the ratios; the target is ≤ 2× the floor.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import pino from 'pino';
+import { sqlString } from '@hitboard/lake';
+import { IntervalRegistry, TABLES } from '@hitboard/schema';
+import { freshDatabase } from '@hitboard/testkit';
+import { planBackfillNow, runBackfill } from '../src/backfill';
+import { RollupEngine } from '../src/rollup-engine';
+import { runWindow, type TaskDeps } from '../src/rollup-task';
+import { fillLake } from './lake-fixture';
+
+const H = 3_600_000;
+const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const PRODUCTS = num('BENCH_PRODUCTS', 5000);
+const DAYS = num('BENCH_DAYS', 30);
+const PARTITIONS = num('BENCH_PARTITIONS', 2);
+const CELLS = num('BENCH_CELLS_PER_FILE', 1500);
+const REPEAT = num('BENCH_REPEAT', 5);
+const START = Date.parse('2026-01-01T00:00:00Z');
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main() {
+  const db = await freshDatabase();
+  const lakeDir = mkdtempSync(join(tmpdir(), 'rollup-bench-'));
+  const duck = await DuckDBInstance.create(':memory:', { threads: '2' }); // the floor's engine
+  const c = await duck.connect();
+  try {
+    // --- the lake: files written with DuckDB straight from SQL, listed in the ledger ---
+    const t = performance.now();
+    const filesByHour = await fillLake(db.knex, lakeDir, { products: PRODUCTS, startMs: START, days: DAYS, partitions: PARTITIONS, cellsPerFile: CELLS });
+    const files = [...filesByHour.values()].flat().length;
+    console.log(`data: ${PRODUCTS} products in 10 categories, ${DAYS} days, ${files} raw files (${PARTITIONS}/hour), ${files * CELLS} raw rows (${CELLS}/file); written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+    const floorGroupBy = async (paths: string[]) => {
+      const list = paths.map((p) => sqlString(join(lakeDir, p))).join(', ');
+      const r = await c.runAndReadAll(
+        `SELECT product_id, sum(units)::BIGINT AS u, sum(revenue_cents)::BIGINT AS r, sum(orders)::BIGINT AS o FROM read_parquet([${list}]) GROUP BY product_id`,
+      );
+      return r.getRowObjectsJS().length;
+    };
+
+    const registry = IntervalRegistry.standard('UTC');
+    const engine = await RollupEngine.create(lakeDir, { threads: 2 });
+    const deps: TaskDeps = { knex: db.knex, engine, registry, allowedLatenessMs: 0, log: pino({ level: 'silent' }) };
+    await engine.setCatalog((await db.knex(TABLES.products).select('product_id', 'category')).map((r) => ({ productId: r.product_id, category: r.category })));
+
+    // --- 1. one hourly rollup ---
+    const hour = registry.windowAt('hour', START + 12 * H);
+    const floorHour: number[] = [];
+    const ourHour: number[] = [];
+    const duckHour: number[] = [];
+    const hourPaths = filesByHour.get(hour.start.getTime())!;
+    for (let i = 0; i < REPEAT; i++) {
+      let s = performance.now();
+      await floorGroupBy(hourPaths);
+      floorHour.push(performance.now() - s);
+      // The DuckDB half alone: sum + catalog join, full rollup Parquet, totals and tops read into JS.
+      s = performance.now();
+      await engine.rollup('bench', { kind: 'raw', paths: hourPaths, startMs: hour.start.getTime(), endMs: hour.end.getTime() }, 'bench/hour.parquet');
+      duckHour.push(performance.now() - s);
+      s = performance.now();
+      const o = await runWindow(deps, hour, 'forced', { force: true });
+      if (o.status !== 'succeeded') throw new Error(`hour run ${o.status}`);
+      ourHour.push(performance.now() - s);
+    }
+    const [fh, oh] = [median(floorHour), median(ourHour)];
+    const dh = median(duckHour);
+    console.log(`hourly rollup: floor (GROUP BY) ${fh.toFixed(1)} ms, rollup ${oh.toFixed(1)} ms → ${(oh / fh).toFixed(2)}× the floor (median of ${REPEAT})`);
+    console.log(`  of which DuckDB (sum, Parquet, tops) ${dh.toFixed(1)} ms → ${(dh / fh).toFixed(2)}× the floor; the rest is Postgres (lock, state, ${'publish'})`);
+
+    // --- 2. 30-day backfill: every hour, then every day ---
+    let s = performance.now();
+    for (const [, paths] of filesByHour) await floorGroupBy(paths);
+    for (let d = 0; d < DAYS; d++) {
+      const paths: string[] = [];
+      for (let h = 0; h < 24; h++) paths.push(...filesByHour.get(START + (d * 24 + h) * H)!);
+      await floorGroupBy(paths);
+    }
+    const floorBackfill = performance.now() - s;
+    s = performance.now();
+    const plan = await planBackfillNow(deps, { interval: 'day', fromMs: START, toMs: START + DAYS * 24 * H });
+    const summary = await runBackfill(deps, plan, { concurrency: 2, attempts: 1 });
+    const ourBackfill = performance.now() - s;
+    if (summary.failed > 0) throw new Error(`${summary.failed} windows failed`);
+    console.log(
+      `backfill of ${DAYS} days (${summary.succeeded} windows: hours then days): floor (GROUP BY per hour and per day) ${(floorBackfill / 1000).toFixed(1)} s, ` +
+        `backfill ${(ourBackfill / 1000).toFixed(1)} s → ${(ourBackfill / floorBackfill).toFixed(2)}× the floor`,
+    );
+    const stored = await db.knex(TABLES.batchTable).count('* as n').first();
+    console.log(`batch_table rows stored: ${String(stored?.n)}`);
+    engine.close();
+  } finally {
+    c.closeSync();
+    duck.closeSync();
+    await db.drop();
+    rmSync(lakeDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { env, loadConfig } from '@hitboard/runtime';
+
+export const configSchema = z.object({
+  DATABASE_URL: env.postgresUrl().describe('Postgres URL (ledger, rollup_runs, rollup_dirty, batch_table, window_totals, speed_table)'),
+  LAKE_DIR: z.string().min(1).default('.data/lake').describe('lake root: raw/ is read (ledger-listed files only), rollup/ is written'),
+  REPORTING_TIME_ZONE: z.string().min(1).default('UTC').describe('IANA zone windows are computed in, e.g. Asia/Kolkata (must match the speed pipeline)'),
+  ALLOWED_LATENESS_MS: env.int(0).default(300_000).describe('an hour is rolled up once the global watermark passes its end by this much, ms (later data marks it dirty)'),
+  ROLLUP_CONCURRENCY: env.int(1).default(2).describe('windows rolled up at once by one process (DuckDB work + one Postgres transaction each)'),
+  ROLLUP_ATTEMPTS: env.int(1).default(3).describe('attempts per window within one pass (backoff between them); a window still failing is retried at the next tick'),
+  ROLLUP_RETRY_BASE_MS: env.int(1).default(1000).describe('first retry delay, ms; doubles per attempt (full jitter)'),
+  DUCKDB_THREADS: env.int(1).default(2).describe('DuckDB worker threads shared by the running tasks'),
+  CATCH_UP_ON_START: env.bool().default(true).describe('run every ready window that is missing, failed or dirty at start-up, oldest first'),
+  OVERDUE_AFTER_MS: env
+    .int(60_000)
+    .default(2 * 3_600_000)
+    .describe('/healthz fails when a window has been ready (closed, children done) this long without a succeeded run, ms'),
+  STALL_AFTER_MS: env
+    .int(60_000)
+    .default(30 * 60_000)
+    .describe('/healthz fails when no scheduler pass has finished for this long, or the running pass has finished no window for this long, ms'),
+  OPS_PORT: env.port().default(9468).describe('port of /metrics and /healthz (0: any free port)'),
+  LOG_LEVEL: env.logLevel(),
+});
+
+export type RollupConfig = z.output<typeof configSchema>;
+
+export function loadRollupConfig(source: NodeJS.ProcessEnv = process.env): RollupConfig {
+  return loadConfig('batch-rollup', configSchema, source);
+}

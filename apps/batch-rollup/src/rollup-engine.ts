@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { sqlString, tmpDir } from '@hitboard/lake';
+import { TOP_N_STORED } from '@hitboard/schema';
+import { LakeReadError } from './errors';
+
+/** A window's input: raw files (minutes in [startMs, endMs) selected) or its children's full rollups. */
+export type RollupInput =
+  | { kind: 'raw'; paths: readonly string[]; startMs: number; endMs: number }
+  | { kind: 'rollups'; paths: readonly string[] };
+
+/** One stored row: in some top (overall or its category) by some metric; ranks beyond TOP_N_STORED are null. */
+export interface TopRow {
+  productId: string;
+  category: string;
+  units: bigint;
+  revenueCents: bigint;
+  orders: bigint;
+  rankUnits: number | null;
+  rankRevenue: number | null;
+  categoryRankUnits: number | null;
+  categoryRankRevenue: number | null;
+}
+
+export interface RollupResult {
+  /** Distinct products in the window (rows of the full rollup file). */
+  products: number;
+  units: bigint;
+  revenueCents: bigint;
+  orders: bigint;
+  /** Products the catalog does not know (category ''). */
+  uncategorised: number;
+  top: TopRow[];
+}
+
+/** A temporary rollup file this old belongs to a task that died (tasks take seconds); younger ones may be in flight elsewhere. */
+const ORPHAN_AGE_MS = 3_600_000;
+const TMP_PREFIX = 'rollup-';
+
+/** Removes temporary rollup files left in `_tmp/` by killed tasks (only ours: the aggregator's have their own prefix). */
+export async function removeOrphans(lakeDir: string, olderThanMs: number, nowMs = Date.now()): Promise<string[]> {
+  const dir = tmpDir(lakeDir);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(TMP_PREFIX) || !name.endsWith('.tmp')) continue;
+    const info = await stat(join(dir, name)).catch(() => null);
+    if (info && nowMs - info.mtimeMs > olderThanMs) {
+      await rm(join(dir, name), { force: true });
+      removed.push(name);
+    }
+  }
+  return removed;
+}
+
+const rank = (v: unknown): number | null => {
+  const n = Number(v);
+  return n <= TOP_N_STORED ? n : null;
+};
+
+/**
+ * The DuckDB side of a rollup: sums a window's input per product, joins the catalog's category,
+ * writes the full rollup as Parquet (temporary name, then rename), and returns the window's totals
+ * and the rows to store (top TOP_N_STORED by units and by revenue, overall and per category).
+ *
+ * Ties rank by product_id in byte order: DuckDB's default VARCHAR ordering, which is Postgres'
+ * COLLATE "C" (the view ranks speed rows the same way; a spec checks they agree).
+ */
+export class RollupEngine {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly lakeDir: string,
+  ) {}
+
+  static async create(lakeDir: string, options: { threads?: number; orphanAgeMs?: number } = {}): Promise<RollupEngine> {
+    await removeOrphans(lakeDir, options.orphanAgeMs ?? ORPHAN_AGE_MS);
+    const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 2) });
+    const engine = new RollupEngine(instance, lakeDir);
+    await engine.withConnection((c) => c.run(`CREATE TABLE catalog (product_id VARCHAR PRIMARY KEY, category VARCHAR NOT NULL)`));
+    return engine;
+  }
+
+  /** Replaces the catalog (product → category) every rollup joins. Call between passes, not during one. */
+  async setCatalog(products: ReadonlyArray<{ productId: string; category: string }>): Promise<void> {
+    await this.withConnection(async (c) => {
+      await c.run('DELETE FROM catalog');
+      const appender = await c.createAppender('catalog');
+      try {
+        for (const p of products) {
+          appender.appendVarchar(p.productId);
+          appender.appendVarchar(p.category);
+          appender.endRow();
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+    });
+  }
+
+  /**
+   * Rolls one window up and writes its full rollup to `outPath` (relative to the lake root).
+   * `afterWrite` runs once the file is in place (a test hook for failures between file and publish).
+   */
+  async rollup(windowName: string, input: RollupInput, outPath: string, afterWrite?: () => Promise<void> | void): Promise<RollupResult> {
+    return this.withConnection(async (c) => {
+      const source =
+        input.paths.length === 0
+          ? `SELECT NULL::VARCHAR AS product_id, 0::BIGINT AS units, 0::BIGINT AS revenue_cents, 0::BIGINT AS orders WHERE false`
+          : input.kind === 'raw'
+            ? `SELECT product_id, units, revenue_cents, orders FROM read_parquet([${input.paths.map((p) => sqlString(join(this.lakeDir, p))).join(', ')}], hive_partitioning = false)
+                WHERE minute_start >= make_timestamp(${input.startMs * 1000}::BIGINT) AND minute_start < make_timestamp(${input.endMs * 1000}::BIGINT)`
+            : `SELECT product_id, units, revenue_cents, orders FROM read_parquet([${input.paths.map((p) => sqlString(join(this.lakeDir, p))).join(', ')}], hive_partitioning = false)`;
+      try {
+        await c.run(
+          `CREATE OR REPLACE TEMP TABLE win AS
+           SELECT s.product_id, coalesce(k.category, '') AS category, s.units, s.revenue_cents, s.orders, k.product_id IS NULL AS uncategorised
+             FROM (SELECT product_id, sum(units)::BIGINT AS units, sum(revenue_cents)::BIGINT AS revenue_cents, sum(orders)::BIGINT AS orders
+                     FROM (${source}) GROUP BY product_id) s
+             LEFT JOIN catalog k ON k.product_id = s.product_id`,
+        );
+      } catch (err) {
+        throw new LakeReadError(windowName, (err as Error).message, err);
+      }
+      await mkdir(tmpDir(this.lakeDir), { recursive: true });
+      const finalPath = join(this.lakeDir, outPath);
+      await mkdir(dirname(finalPath), { recursive: true });
+      const tmp = join(tmpDir(this.lakeDir), `${TMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+      try {
+        await c.run(
+          `COPY (SELECT product_id, category, units, revenue_cents, orders FROM win ORDER BY product_id)
+             TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
+        );
+        await rename(tmp, finalPath);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+      await afterWrite?.();
+      const totals = (
+        await c.runAndReadAll(
+          `SELECT count(*)::BIGINT AS products, coalesce(sum(units), 0)::BIGINT AS units, coalesce(sum(revenue_cents), 0)::BIGINT AS revenue_cents,
+                  coalesce(sum(orders), 0)::BIGINT AS orders, count(*) FILTER (WHERE uncategorised)::BIGINT AS uncategorised FROM win`,
+        )
+      ).getRowObjectsJS()[0]!;
+      const top = (
+        await c.runAndReadAll(
+          `SELECT * FROM (
+             SELECT product_id, category, units, revenue_cents, orders,
+                    row_number() OVER (ORDER BY units DESC, product_id) AS ru,
+                    row_number() OVER (ORDER BY revenue_cents DESC, product_id) AS rr,
+                    row_number() OVER (PARTITION BY category ORDER BY units DESC, product_id) AS cru,
+                    row_number() OVER (PARTITION BY category ORDER BY revenue_cents DESC, product_id) AS crr
+               FROM win)
+            WHERE ru <= ${TOP_N_STORED} OR rr <= ${TOP_N_STORED} OR cru <= ${TOP_N_STORED} OR crr <= ${TOP_N_STORED}
+            ORDER BY product_id`,
+        )
+      )
+        .getRowObjectsJS()
+        .map((r) => ({
+          productId: String(r['product_id']),
+          category: String(r['category']),
+          units: r['units'] as bigint,
+          revenueCents: r['revenue_cents'] as bigint,
+          orders: r['orders'] as bigint,
+          rankUnits: rank(r['ru']),
+          rankRevenue: rank(r['rr']),
+          categoryRankUnits: rank(r['cru']),
+          categoryRankRevenue: rank(r['crr']),
+        }));
+      await c.run('DROP TABLE win');
+      return {
+        products: Number(totals['products']),
+        units: totals['units'] as bigint,
+        revenueCents: totals['revenue_cents'] as bigint,
+        orders: totals['orders'] as bigint,
+        uncategorised: Number(totals['uncategorised']),
+        top,
+      };
+    });
+  }
+
+  close(): void {
+    this.instance.closeSync();
+  }
+
+  private async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const connection = await this.instance.connect();
+    try {
+      return await fn(connection);
+    } finally {
+      connection.closeSync();
+    }
+  }
+}

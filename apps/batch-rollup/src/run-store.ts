@@ -1,0 +1,212 @@
+/** The batch layer's Postgres I/O: window states, dirty marks, runs, and the publish transaction. */
+import type { Knex } from 'knex';
+import { globalWatermark, hourStartMs, listingByHour } from '@hitboard/lake';
+import { TABLES, type IntervalRegistry, type Window } from '@hitboard/schema';
+import { windowKey, type DirtyMark, type PlanContext, type RunReason, type RunStatus, type WindowState } from './planner';
+import type { RollupResult } from './rollup-engine';
+import type { WindowLock } from './window-lock';
+
+interface LatestRow {
+  interval: string;
+  window_start: Date;
+  run_id: bigint;
+  status: RunStatus;
+  input_files: number | null;
+  input_rows: bigint | null;
+}
+
+/** Every window's state: latest run, latest succeeded run (with what it read), dirty mark. */
+export async function loadStates(knex: Knex, scopeTo?: { intervals: readonly string[]; fromMs: number; toMs: number }): Promise<Map<string, WindowState>> {
+  const scope = (q: Knex.QueryBuilder) =>
+    scopeTo
+      ? q
+          .whereIn('interval', scopeTo.intervals as string[])
+          .andWhere('window_start', '>=', new Date(scopeTo.fromMs))
+          .andWhere('window_start', '<', new Date(scopeTo.toMs))
+      : q;
+  const [latest, succeeded, dirty] = await Promise.all([
+    scope(knex(TABLES.rollupRuns).distinctOn('interval', 'window_start').select('interval', 'window_start', 'run_id', 'status'))
+      .orderBy([{ column: 'interval' }, { column: 'window_start' }, { column: 'run_id', order: 'desc' }]) as Promise<LatestRow[]>,
+    scope(
+      knex(TABLES.rollupRuns)
+        .distinctOn('interval', 'window_start')
+        .select('interval', 'window_start', 'run_id', 'status', 'input_files', 'input_rows')
+        .where({ status: 'succeeded' }),
+    ).orderBy([{ column: 'interval' }, { column: 'window_start' }, { column: 'run_id', order: 'desc' }]) as Promise<LatestRow[]>,
+    scope(knex(TABLES.rollupDirty).select('interval', 'window_start', 'late_files', 'late_rows')) as Promise<
+      Array<{ interval: string; window_start: Date; late_files: number; late_rows: bigint }>
+    >,
+  ]);
+  const states = new Map<string, WindowState>();
+  const get = (interval: string, start: Date) => {
+    const key = windowKey(interval, start);
+    let s = states.get(key);
+    if (!s) states.set(key, (s = { lastStatus: null, succeededRunId: null, inputFiles: null, inputRows: null, dirty: null }));
+    return s;
+  };
+  for (const r of latest) get(r.interval, r.window_start).lastStatus = r.status;
+  for (const r of succeeded) {
+    const s = get(r.interval, r.window_start);
+    s.succeededRunId = r.run_id;
+    s.inputFiles = r.input_files;
+    s.inputRows = r.input_rows === null ? null : Number(r.input_rows);
+  }
+  for (const r of dirty) get(r.interval, r.window_start).dirty = { lateFiles: r.late_files, lateRows: Number(r.late_rows) };
+  return states;
+}
+
+/** Everything the planner needs, read now. */
+export async function loadPlanContext(knex: Knex, registry: IntervalRegistry, allowedLatenessMs: number): Promise<PlanContext> {
+  const [states, listing, watermark] = await Promise.all([loadStates(knex), listingByHour(knex), globalWatermark(knex)]);
+  return { registry, states, listing, watermarkMs: watermark?.getTime() ?? null, allowedLatenessMs };
+}
+
+/** The planner's view of one window and its children only (what a task re-checks under its lock). */
+export async function loadWindowContext(knex: Knex, registry: IntervalRegistry, allowedLatenessMs: number, w: Window): Promise<PlanContext> {
+  const source = registry.get(w.interval).rolledUpFrom;
+  const intervals = source === null ? [w.interval] : [w.interval, source];
+  const fromMs = w.start.getTime();
+  const [states, listing, watermark] = await Promise.all([
+    loadStates(knex, { intervals, fromMs, toMs: w.end.getTime() }),
+    listingByHour(knex, hourStartMs(fromMs), w.end.getTime()),
+    globalWatermark(knex),
+  ]);
+  return { registry, states, listing, watermarkMs: watermark?.getTime() ?? null, allowedLatenessMs };
+}
+
+/** Marks windows dirty (late files and rows); an existing mark keeps its time and the larger counts. */
+export async function markDirty(knex: Knex, marks: readonly DirtyMark[]): Promise<number> {
+  if (marks.length === 0) return 0;
+  const result = await knex.raw<{ rowCount: number }>(
+    `INSERT INTO ?? ("interval", window_start, late_files, late_rows)
+     SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::int[], ?::bigint[])
+     ON CONFLICT ("interval", window_start) DO UPDATE
+       SET late_files = GREATEST(??.late_files, EXCLUDED.late_files), late_rows = GREATEST(??.late_rows, EXCLUDED.late_rows)
+     WHERE ??.late_files < EXCLUDED.late_files OR ??.late_rows < EXCLUDED.late_rows`,
+    [
+      TABLES.rollupDirty,
+      marks.map((m) => m.window.interval),
+      marks.map((m) => m.window.start.toISOString()),
+      marks.map((m) => m.lateFiles),
+      marks.map((m) => String(m.lateRows)),
+      TABLES.rollupDirty,
+      TABLES.rollupDirty,
+      TABLES.rollupDirty,
+      TABLES.rollupDirty,
+    ],
+  );
+  return result.rowCount;
+}
+
+/** The catalog the rollups join: product → category. */
+export async function loadCatalog(knex: Knex): Promise<Array<{ productId: string; category: string }>> {
+  const rows = await knex(TABLES.products).select<Array<{ product_id: string; category: string }>>('product_id', 'category');
+  return rows.map((r) => ({ productId: r.product_id, category: r.category }));
+}
+
+/** Under the window's lock: any run still `running` belongs to a dead process. Returns their ids. */
+export async function failAbandoned(lock: WindowLock, w: Window): Promise<bigint[]> {
+  const { rows } = await lock.raw(
+    `UPDATE ?? SET status = 'failed', finished_at = now(),
+            error = 'abandoned: its process stopped before finishing (the window lock was free)'
+      WHERE "interval" = ? AND window_start = ? AND status = 'running' RETURNING run_id`,
+    [TABLES.rollupRuns, w.interval, w.start],
+  );
+  return (rows as Array<{ run_id: bigint }>).map((r) => r.run_id);
+}
+
+export async function startRun(lock: WindowLock, w: Window, reason: RunReason): Promise<bigint> {
+  const { rows } = await lock.raw(`INSERT INTO ?? ("interval", window_start, status, reason) VALUES (?, ?, 'running', ?) RETURNING run_id`, [
+    TABLES.rollupRuns,
+    w.interval,
+    w.start,
+    reason,
+  ]);
+  return (rows as Array<{ run_id: bigint }>)[0]!.run_id;
+}
+
+export async function failRun(lock: WindowLock, runId: bigint, error: string): Promise<void> {
+  await lock.raw(`UPDATE ?? SET status = 'failed', finished_at = now(), error = ? WHERE run_id = ?`, [TABLES.rollupRuns, error.slice(0, 4000), String(runId)]);
+}
+
+/** What a run read: raw files and rows (raw intervals), or the children's succeeded runs (others). */
+export interface RunInputs {
+  inputFiles: number;
+  inputRows: number | null;
+  /** Children's succeeded run ids read (by child window start ms); an empty child maps to null. */
+  children: Map<number, bigint | null> | null;
+  childInterval: string | null;
+}
+
+/**
+ * The one transaction that makes a window's rollup visible: replace its batch rows, write its batch
+ * totals, mark the run succeeded, clear its dirty mark (unless a child changed since it was read), and
+ * delete the speed rows and speed totals it now covers. Readers see the speed estimate or the exact
+ * rows, never both, never neither.
+ */
+export async function publish(lock: WindowLock, w: Window, runId: bigint, result: RollupResult, inputs: RunInputs): Promise<{ stillDirty: boolean }> {
+  const top = result.top;
+  return lock.transaction(async (trx) => {
+    await trx(TABLES.batchTable).where({ interval: w.interval, window_start: w.start }).delete();
+    if (top.length > 0) {
+      await trx.raw(
+        `INSERT INTO ?? ("interval", window_start, run_id, product_id, category, units, revenue, orders,
+                         rank_units, rank_revenue, category_rank_units, category_rank_revenue)
+         SELECT ?, ?::timestamptz, ?::bigint, * FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::int[], ?::int[], ?::int[], ?::int[])`,
+        [
+          TABLES.batchTable,
+          w.interval,
+          w.start.toISOString(),
+          String(runId),
+          top.map((r) => r.productId),
+          top.map((r) => r.category),
+          top.map((r) => String(r.units)),
+          top.map((r) => String(r.revenueCents)),
+          top.map((r) => String(r.orders)),
+          top.map((r) => r.rankUnits),
+          top.map((r) => r.rankRevenue),
+          top.map((r) => r.categoryRankUnits),
+          top.map((r) => r.categoryRankRevenue),
+        ] as unknown as readonly Knex.RawBinding[],
+      );
+    }
+    await trx.raw(
+      `INSERT INTO ?? ("interval", window_start, source, shard, units, revenue, orders, products, as_of)
+       VALUES (?, ?, 'batch', -1, ?, ?, ?, ?, now())
+       ON CONFLICT ("interval", window_start, source, shard) DO UPDATE
+         SET units = EXCLUDED.units, revenue = EXCLUDED.revenue, orders = EXCLUDED.orders, products = EXCLUDED.products, as_of = EXCLUDED.as_of`,
+      [TABLES.windowTotals, w.interval, w.start, String(result.units), String(result.revenueCents), String(result.orders), result.products],
+    );
+    await trx(TABLES.rollupRuns)
+      .where({ run_id: runId })
+      .update({ status: 'succeeded', finished_at: trx.fn.now(), rows: result.products, input_files: inputs.inputFiles, input_rows: inputs.inputRows, error: null, dirty: false });
+    const stillDirty = inputs.children !== null && (await childrenChanged(trx, w, inputs));
+    if (stillDirty) {
+      // A child was rebuilt (late data) after this run read it: keep (or put) the mark, so the window runs again.
+      await trx.raw(`INSERT INTO ?? ("interval", window_start) VALUES (?, ?) ON CONFLICT DO NOTHING`, [TABLES.rollupDirty, w.interval, w.start]);
+      await trx(TABLES.rollupRuns).where({ run_id: runId }).update({ dirty: true });
+    } else {
+      await trx(TABLES.rollupDirty).where({ interval: w.interval, window_start: w.start }).delete();
+    }
+    await trx(TABLES.speedTable).where({ interval: w.interval, window_start: w.start }).delete();
+    await trx(TABLES.windowTotals).where({ interval: w.interval, window_start: w.start, source: 'speed' }).delete();
+    return { stillDirty };
+  });
+}
+
+/** Did a child get a newer succeeded run, or a dirty mark, since this run read it? (read in the publish transaction) */
+async function childrenChanged(trx: Knex.Transaction, w: Window, inputs: RunInputs): Promise<boolean> {
+  const child = inputs.childInterval!;
+  const range = (q: Knex.QueryBuilder) => q.where('interval', child).andWhere('window_start', '>=', w.start).andWhere('window_start', '<', w.end);
+  const [runs, dirty] = await Promise.all([
+    range(trx(TABLES.rollupRuns).select('window_start').max('run_id as run_id').where({ status: 'succeeded' })).groupBy('window_start') as Promise<
+      Array<{ window_start: Date; run_id: bigint }>
+    >,
+    range(trx(TABLES.rollupDirty).count<Array<{ n: bigint }>>('* as n')),
+  ]);
+  if (BigInt(dirty[0]?.n ?? 0) > 0n) return true;
+  const now = new Map(runs.map((r) => [r.window_start.getTime(), r.run_id]));
+  for (const [start, read] of inputs.children!) if ((now.get(start) ?? null) !== read) return true;
+  for (const start of now.keys()) if (!inputs.children!.has(start)) return true;
+  return false;
+}

@@ -1,0 +1,129 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Health } from '@hitboard/runtime';
+import type { PassPlan } from './planner';
+import { taskIntervals } from './planner';
+import { runReadyWindows, type PassResult } from './runner';
+import type { TaskDeps } from './rollup-task';
+
+export interface SchedulerOptions {
+  concurrency: number;
+  attempts: number;
+  retryBaseMs: number;
+  /** /healthz fails when a closed window has waited this long for its run. */
+  overdueAfterMs: number;
+  /** /healthz fails when no pass has finished for this long, or one has been running this long. */
+  stallAfterMs: number;
+  now?: () => number;
+}
+
+/**
+ * The batch layer's scheduler: one node-cron job per interval at its registry `cron` (in the
+ * reporting zone); a tick runs a pass over that interval and everything it is rolled up from (so
+ * children come first). Passes never overlap: a tick during a pass queues one more pass with the
+ * union of the intervals. `start()` runs a catch-up pass first (unless told not to).
+ */
+export class RollupScheduler {
+  private readonly jobs: ScheduledTask[] = [];
+  private readonly stopController = new AbortController();
+  private running: Promise<void> | null = null;
+  private pending = new Set<string>();
+  private passStartedAt: number | null = null;
+  private lastPassAt: number | null = null;
+  /** When the running pass last finished a window: a long catch-up that keeps finishing windows is not stuck. */
+  private lastProgressAt: number | null = null;
+  private lastPlan: PassPlan | null = null;
+  private readonly startedAt: number;
+  readonly passes: PassResult[] = [];
+
+  constructor(
+    private readonly deps: TaskDeps,
+    private readonly options: SchedulerOptions,
+  ) {
+    this.startedAt = this.now();
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  async start(options: { catchUp?: boolean; cron?: boolean } = {}): Promise<void> {
+    if (options.cron !== false) {
+      for (const name of taskIntervals(this.deps.registry)) {
+        const spec = this.deps.registry.get(name);
+        if (!spec.cron) continue;
+        this.jobs.push(cron.schedule(spec.cron, () => void this.trigger([name]), { timezone: this.deps.registry.timeZone, name: `rollup-${name}` }));
+      }
+    }
+    if (options.catchUp !== false) await this.trigger(taskIntervals(this.deps.registry));
+  }
+
+  /** Runs a pass for these intervals now, or after the running one. Resolves when the queue is drained. */
+  trigger(intervals: readonly string[]): Promise<void> {
+    for (const i of intervals) this.pending.add(i);
+    if (!this.running) {
+      this.running = this.drain().finally(() => (this.running = null));
+    }
+    return this.running;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.size > 0 && !this.stopController.signal.aborted) {
+      const intervals = [...this.pending];
+      this.pending.clear();
+      this.passStartedAt = this.now();
+      this.lastProgressAt = this.passStartedAt;
+      try {
+        const result = await runReadyWindows(this.deps, {
+          intervals,
+          concurrency: this.options.concurrency,
+          attempts: this.options.attempts,
+          retryBaseMs: this.options.retryBaseMs,
+          signal: this.stopController.signal,
+          onTaskDone: () => (this.lastProgressAt = this.now()),
+        });
+        this.lastPlan = result.after;
+        this.passes.push(result);
+        if (this.passes.length > 20) this.passes.shift();
+        this.deps.log.info(
+          { intervals, succeeded: result.succeeded, failed: result.failed, skipped: result.skipped, dirtyMarked: result.dirtyMarked, behind: Object.fromEntries(result.after.behind) },
+          'pass finished',
+        );
+      } catch (err) {
+        // Postgres away, say: logged and counted as a pass that did not finish; the next tick tries again.
+        this.deps.log.error({ err }, 'pass failed');
+      } finally {
+        this.lastPassAt = this.now();
+        this.passStartedAt = null;
+      }
+    }
+  }
+
+  /** /healthz: fails when the loop is not ticking (no pass finished lately, or the running one finishes no window) or a window is overdue. */
+  health(): Health {
+    const now = this.now();
+    const problems: string[] = [];
+    const since = this.lastPassAt ?? this.startedAt;
+    if (now - since > this.options.stallAfterMs && this.passStartedAt === null) problems.push(`no scheduler pass finished for ${Math.round((now - since) / 1000)} s`);
+    if (this.passStartedAt !== null && now - (this.lastProgressAt ?? this.passStartedAt) > this.options.stallAfterMs) {
+      problems.push(`the running pass has finished no window for ${Math.round((now - (this.lastProgressAt ?? this.passStartedAt)) / 1000)} s`);
+    }
+    const overdue = this.lastPlan?.overdue;
+    if (overdue && overdue.byMs > this.options.overdueAfterMs) {
+      problems.push(`${overdue.window.interval} ${overdue.window.start.toISOString()} is ${Math.round(overdue.byMs / 60_000)} min overdue`);
+    }
+    return {
+      ok: problems.length === 0,
+      problems,
+      lastPassAt: this.lastPassAt === null ? null : new Date(this.lastPassAt).toISOString(),
+      passRunning: this.passStartedAt !== null,
+      behind: Object.fromEntries(this.lastPlan?.behind ?? []),
+    };
+  }
+
+  /** Stops the cron jobs; a running pass finishes its running windows and starts no more. */
+  async stop(): Promise<void> {
+    for (const job of this.jobs) await job.stop();
+    this.stopController.abort();
+    await this.running;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * End to end: `next build` once (with canary secrets in the build environment), the documented
+ * start command (`src/serve.ts`) against a seeded migrated database, and Debian's Chromium through
+ * playwright-core: switch interval, metric and category and check the ten rows against the
+ * database, download the CSV, check security headers, and save a screenshot for CI.
+ *
+ * DASHBOARD_TEST_REUSE_BUILD=1 skips the build when one exists (local iteration only; CI builds).
+ */
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { IntervalRegistry, VIEWS } from '@hitboard/schema';
+import { freshDatabase, TEST_READER_PASSWORD, type FreshDatabase } from '@hitboard/testkit';
+import { APP_DIR, buildDashboard, hasBuild } from '../src/serve';
+import { seedDemoWorld } from './support/demo-world';
+import { startDashboard, type RunningDashboard } from './support/server';
+
+jest.setTimeout(15 * 60_000);
+
+export const ARTIFACTS_DIR = path.join(APP_DIR, 'test-artifacts');
+const CANARY = { password: 'canary-pw-7f3a9c1e', url: 'postgres://canary_user:canary-url-secret-51d2@canary-db.internal:6543/canarydb' };
+const registry = IntervalRegistry.standard('UTC');
+
+let db: FreshDatabase;
+let server: RunningDashboard | undefined;
+let base = '';
+let browser: Browser | undefined;
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+beforeAll(async () => {
+  if (!(process.env.DASHBOARD_TEST_REUSE_BUILD && hasBuild())) {
+    // The build sees canary secrets: if any code inlined configuration into the build, the grep below finds it.
+    buildDashboard(APP_DIR, { ...process.env, DATABASE_URL: CANARY.url, HITBOARD_READER_PASSWORD: CANARY.password, NODE_ENV: 'production' });
+  }
+  db = await freshDatabase();
+  await seedDemoWorld(db.knex, registry);
+  server = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD });
+  base = server.base;
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await db?.drop();
+});
+
+interface ShownRow {
+  productId: string;
+  rank: string;
+}
+
+async function shownRows(page: Page): Promise<ShownRow[]> {
+  return page.$$eval('[data-testid=top-table] tbody tr', (trs) =>
+    trs.map((tr) => ({ productId: tr.getAttribute('data-product-id') ?? '', rank: tr.querySelector('td')?.textContent ?? '' })),
+  );
+}
+
+/** The top ten the database serves for a window, read straight from the view. */
+async function expectedTop(interval: string, metric: 'units' | 'revenue', category: string | null = null): Promise<ShownRow[]> {
+  const window = registry.windowAt(interval, Date.now());
+  const rankColumn = category ? 'category_rank' : 'rank';
+  const query = db
+    .knex(VIEWS.top1000)
+    .select('product_id', rankColumn)
+    .where({ interval, window_start: window.start, metric })
+    .where(rankColumn, '<=', 10)
+    .orderBy(rankColumn);
+  if (category) query.where({ category });
+  const rows = (await query) as Record<string, unknown>[];
+  return rows.map((r) => ({ productId: String(r.product_id), rank: String(r[rankColumn]) }));
+}
+
+async function waitForUrl(page: Page, pattern: RegExp): Promise<void> {
+  await page.waitForURL(pattern);
+  await page.waitForSelector('[data-testid=top-table] tbody tr');
+  await page.waitForLoadState('networkidle');
+}
+
+it('holds no connection string or secret in the build output', () => {
+  const files = filesUnder(path.join(APP_DIR, '.next')).filter((f) => !f.includes(`${path.sep}cache${path.sep}`));
+  expect(files.length).toBeGreaterThan(10);
+  const leaks = files.filter((file) => {
+    const text = readFileSync(file, 'latin1');
+    return text.includes(CANARY.password) || text.includes('canary-url-secret') || text.includes('canary-db.internal');
+  });
+  expect(leaks).toEqual([]);
+});
+
+it('shows the top ten as the database ranks them, across interval, metric and category, and downloads the CSV', async () => {
+  const context = await browser!.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const response = await page.goto(`${base}/?interval=hour`);
+  expect(response!.status()).toBe(200);
+  const headers = response!.headers();
+  expect(headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+  expect(headers['x-content-type-options']).toBe('nosniff');
+  expect(headers['x-frame-options']).toBe('DENY');
+  expect(headers['x-powered-by']).toBeUndefined();
+  await page.waitForSelector('[data-testid=top-table] tbody tr');
+
+  expect(await shownRows(page)).toEqual(await expectedTop('hour', 'units'));
+  expect(await page.textContent('[data-testid=freshness]')).toMatch(/Estimate ± bound, updated \d+ s ago/);
+  expect(await page.textContent('[data-testid=figure]')).toMatch(/^[\d,]+ ± \d+$/);
+
+  await page.click('[data-testid=metric-revenue]');
+  await waitForUrl(page, /metric=revenue/);
+  expect(await shownRows(page)).toEqual(await expectedTop('hour', 'revenue'));
+  expect(await page.textContent('[data-testid=figure]')).toMatch(/^\$[\d,]+\.\d\d ± \$[\d,]+\.\d\d$/);
+
+  await page.selectOption('[data-testid=interval]', 'day');
+  await waitForUrl(page, /interval=day/);
+  expect(await shownRows(page)).toEqual(await expectedTop('day', 'revenue'));
+
+  if (process.env.DASHBOARD_TEST_DEBUG) process.stdout.write(`${await page.innerHTML('[data-testid=category]')}\n${server!.log()}\n`);
+  await page.selectOption('[data-testid=category]', 'Kitchen');
+  await waitForUrl(page, /category=Kitchen/);
+  expect(await shownRows(page)).toEqual(await expectedTop('day', 'revenue', 'Kitchen'));
+  expect(await page.textContent('[data-testid=speed-category-note]')).toMatch(/global candidates/);
+
+  // The previous day is rolled up: exact, no bounds, and the category list is exact.
+  await page.click('[data-testid=previous]');
+  await waitForUrl(page, /window=/);
+  expect(await page.textContent('[data-testid=freshness]')).toMatch(/^Exact, rolled up \d\d:\d\d$/);
+  expect(await page.$('[data-testid=speed-category-note]')).toBeNull();
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=csv]')]);
+  const csv = readFileSync((await download.path())!, 'utf8').trimEnd().split('\r\n');
+  const yesterday = registry.previous(registry.windowAt('day', Date.now()));
+  const [counted] = (await db
+    .knex(VIEWS.top1000)
+    .where({ interval: 'day', window_start: yesterday.start, metric: 'revenue', category: 'Kitchen' })
+    .where('category_rank', '<=', 1000)
+    .count({ count: '*' })) as { count: bigint }[];
+  expect(BigInt(csv.length - 1)).toBe(counted!.count);
+  expect(csv[0]).toBe('rank,product_id,name,category,units,revenue_cents,error_bound,share,movement');
+
+  // A window with no data gets the designed empty state, not an empty table.
+  const quiet = registry.previous(registry.previous(registry.windowAt('week', Date.now())));
+  await page.goto(`${base}/?interval=week&window=${quiet.start.toISOString()}`);
+  expect(await page.textContent('[data-testid=empty] h3')).toBe('No sales in this window');
+  expect(await page.textContent('[data-testid=freshness]')).toBe('No data');
+  // A bad link gets a page that names the parameter.
+  await page.goto(`${base}/?interval=fortnight`);
+  expect(await page.textContent('[role=alert]')).toMatch(/interval: unknown interval "fortnight"/);
+
+  // Back to the live hour by units for the screenshot: chart, table, trend.
+  await page.goto(`${base}/?interval=hour`);
+  await page.waitForSelector('[data-testid=trend] .recharts-surface');
+  await page.waitForSelector('.recharts-bar-rectangle');
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const screenshot = path.join(ARTIFACTS_DIR, 'dashboard.png');
+  await page.screenshot({ path: screenshot, fullPage: true });
+  const phone = await browser!.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true });
+  const phonePage = await phone.newPage();
+  await phonePage.goto(`${base}/?interval=hour&metric=revenue`);
+  await phonePage.waitForSelector('[data-testid=top-table] tbody tr');
+  const phoneShot = path.join(ARTIFACTS_DIR, 'dashboard-phone.png');
+  await phonePage.screenshot({ path: phoneShot, fullPage: true });
+  process.stdout.write(`\ndashboard screenshots: ${screenshot} ${phoneShot}\n`);
+  await phone.close();
+  await context.close();
+});
+
+it('answers the API on the running server with the same validation', async () => {
+  const bad = await fetch(`${base}/api/top?interval=hour&k=${encodeURIComponent("1; DROP TABLE products")}`);
+  expect(bad.status).toBe(400);
+  expect(await bad.json()).toEqual({ error: 'k: must be a whole number from 1 to 1000', param: 'k' });
+  const good = await fetch(`${base}/api/top?interval=hour`);
+  expect(good.headers.get('cache-control')).toBe('public, max-age=5');
+  expect(good.headers.get('x-frame-options')).toBe('DENY');
+  expect((await good.json()).rows).toHaveLength(10);
+});

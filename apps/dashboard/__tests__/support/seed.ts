@@ -1,0 +1,128 @@
+/**
+ * Seeds a migrated test database the way the pipelines would: batch windows (a succeeded run, ranked
+ * rows, totals) and speed windows (rows per shard, bounds, per-shard totals). Ranks follow the batch
+ * layer's rule: value descending, then product id in byte order.
+ */
+import type { Knex } from 'knex';
+import { TABLES } from '@hitboard/schema';
+
+export interface SeedProduct {
+  id: string;
+  name?: string;
+  category: string;
+}
+
+export interface Sale {
+  id: string;
+  units: bigint;
+  revenue: bigint;
+  orders?: bigint;
+}
+
+const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+export function rankBy(sales: readonly Sale[], metric: 'units' | 'revenue'): Map<string, number> {
+  const sorted = [...sales].sort((a, b) => (a[metric] === b[metric] ? byteOrder(a.id, b.id) : a[metric] > b[metric] ? -1 : 1));
+  return new Map(sorted.map((s, i) => [s.id, i + 1]));
+}
+
+export async function seedProducts(knex: Knex, products: readonly SeedProduct[]): Promise<void> {
+  await knex(TABLES.products).insert(products.map((p) => ({ product_id: p.id, name: p.name ?? `Product ${p.id}`, category: p.category })));
+}
+
+export async function seedBatchWindow(
+  knex: Knex,
+  interval: string,
+  windowStart: Date,
+  sales: readonly Sale[],
+  options: { finishedAt?: Date; categoryOf?: (id: string) => string } = {},
+): Promise<void> {
+  const finishedAt = options.finishedAt ?? new Date(windowStart.getTime() + 3_900_000);
+  const [run] = await knex(TABLES.rollupRuns)
+    .insert({ interval, window_start: windowStart, status: 'succeeded', started_at: finishedAt, finished_at: finishedAt, rows: sales.length })
+    .returning('run_id');
+  const categoryOf = options.categoryOf ?? (() => '');
+  const units = rankBy(sales, 'units');
+  const revenue = rankBy(sales, 'revenue');
+  const categoryRanks = new Map<string, { units: number; revenue: number }>();
+  const byCategory = new Map<string, Sale[]>();
+  for (const s of sales) byCategory.set(categoryOf(s.id), [...(byCategory.get(categoryOf(s.id)) ?? []), s]);
+  for (const group of byCategory.values()) {
+    const u = rankBy(group, 'units');
+    const r = rankBy(group, 'revenue');
+    for (const s of group) categoryRanks.set(s.id, { units: u.get(s.id)!, revenue: r.get(s.id)! });
+  }
+  const rows = sales.map((s) => ({
+    interval,
+    window_start: windowStart,
+    product_id: s.id,
+    units: String(s.units),
+    revenue: String(s.revenue),
+    orders: String(s.orders ?? s.units),
+    rank_units: units.get(s.id),
+    rank_revenue: revenue.get(s.id),
+    category: categoryOf(s.id),
+    category_rank_units: categoryRanks.get(s.id)!.units,
+    category_rank_revenue: categoryRanks.get(s.id)!.revenue,
+    run_id: (run as { run_id: bigint }).run_id.toString(),
+  }));
+  for (let i = 0; i < rows.length; i += 500) await knex(TABLES.batchTable).insert(rows.slice(i, i + 500));
+  await knex(TABLES.windowTotals).insert({
+    interval,
+    window_start: windowStart,
+    source: 'batch',
+    shard: -1,
+    units: String(sales.reduce((a, s) => a + s.units, 0n)),
+    revenue: String(sales.reduce((a, s) => a + s.revenue, 0n)),
+    orders: String(sales.reduce((a, s) => a + (s.orders ?? s.units), 0n)),
+    products: String(sales.length),
+    as_of: finishedAt,
+  });
+}
+
+export interface SpeedSale extends Sale {
+  shard: number;
+  errorBound?: bigint;
+  revenueErrorBound?: bigint;
+}
+
+/** Speed rows for a window; totals per shard are the shard's sums (plus `extraTotal` units/revenue outside the candidates). */
+export async function seedSpeedWindow(
+  knex: Knex,
+  interval: string,
+  windowStart: Date,
+  sales: readonly SpeedSale[],
+  options: { updatedAt?: Date; writeTotals?: boolean } = {},
+): Promise<void> {
+  const updatedAt = options.updatedAt ?? new Date();
+  const rows = sales.map((s) => ({
+    interval,
+    window_start: windowStart,
+    shard: s.shard,
+    product_id: s.id,
+    units: String(s.units),
+    revenue: String(s.revenue),
+    error_bound: String(s.errorBound ?? 0n),
+    revenue_error_bound: String(s.revenueErrorBound ?? 0n),
+    updated_at: updatedAt,
+  }));
+  for (let i = 0; i < rows.length; i += 500) await knex(TABLES.speedTable).insert(rows.slice(i, i + 500));
+  if (options.writeTotals === false) return;
+  const shards = [...new Set(sales.map((s) => s.shard))];
+  await knex(TABLES.windowTotals).insert(
+    shards.map((shard) => {
+      const mine = sales.filter((s) => s.shard === shard);
+      return {
+        interval,
+        window_start: windowStart,
+        source: 'speed',
+        shard,
+        units: String(mine.reduce((a, s) => a + s.units, 0n)),
+        revenue: String(mine.reduce((a, s) => a + s.revenue, 0n)),
+        orders: String(mine.reduce((a, s) => a + (s.orders ?? s.units), 0n)),
+        products: String(mine.length),
+        as_of: updatedAt,
+      };
+    }),
+  );
+}

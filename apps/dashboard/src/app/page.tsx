@@ -1,0 +1,141 @@
+import Link from 'next/link';
+import { Suspense } from 'react';
+import { DateTime } from 'luxon';
+import { dashboardContext } from '../server/context';
+import { ParamError, parsePageQuery, type PageQuery } from '../lib/params';
+import { formatWindow } from '../lib/format';
+import type { PageState } from '../lib/urls';
+import { pageHref } from '../lib/urls';
+import { Controls } from '../components/controls';
+import { TopSection } from '../components/top-section';
+import { TrendSection } from '../components/trend-section';
+
+// Every request reads the database at request time (never at build time).
+export const dynamic = 'force-dynamic';
+
+type SearchParams = Record<string, string | string[] | undefined>;
+
+export default async function Page({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const { data, logger } = dashboardContext();
+  const raw = await searchParams;
+  let query: PageQuery;
+  try {
+    query = parsePageQuery(data.registry, raw);
+  } catch (error) {
+    if (!(error instanceof ParamError)) throw error;
+    return (
+      <main>
+        <Header />
+        <section className="panel state error" role="alert">
+          <h3>That link has a bad parameter</h3>
+          <p>{error.message}</p>
+          <p>
+            <Link className="button" href="/">
+              Open the current hour
+            </Link>
+          </p>
+        </section>
+      </main>
+    );
+  }
+
+  const registry = data.registry;
+  const window = query.windowStart ? registry.windowStartingAt(query.interval, query.windowStart) : data.currentWindow(query.interval);
+  const current = data.currentWindow(query.interval);
+  const isCurrent = window.start.getTime() === current.start.getTime();
+  const previous = registry.previous(window);
+  const next = registry.next(window);
+  const state: PageState = {
+    interval: query.interval,
+    window: isCurrent ? null : window.start.toISOString(),
+    metric: query.metric,
+    category: query.category,
+    product: query.product,
+  };
+  const categories = await data.fetchCategories().catch((error: unknown) => {
+    logger.error({ err: error }, 'categories failed');
+    return [] as string[];
+  });
+  if (query.category !== null && !categories.includes(query.category)) {
+    return (
+      <main>
+        <Header />
+        <section className="panel state error" role="alert">
+          <h3>Unknown category</h3>
+          <p>{JSON.stringify(query.category)} is not a category of the catalog.</p>
+          <p>
+            <Link className="button" href={pageHref({ ...state, category: null })}>
+              Show all categories
+            </Link>
+          </p>
+        </section>
+      </main>
+    );
+  }
+  const topQuery = { ...query, windowStart: window.start };
+  const atLocal = DateTime.fromJSDate(window.start, { zone: registry.timeZone }).toFormat("yyyy-MM-dd'T'HH:mm");
+
+  return (
+    <main>
+      <Header />
+      <section className="panel" aria-label="Choose what to show">
+        <Controls state={state} intervals={data.fetchIntervals().intervals} categories={categories} atLocal={atLocal} timeZone={registry.timeZone} />
+        <div className="window-title" style={{ marginTop: 12 }}>
+          <h2 data-testid="window-label">
+            {formatWindow(window.start.toISOString(), window.end.toISOString(), window.interval, registry.timeZone)}
+            {isCurrent ? ' (current)' : ''}
+          </h2>
+          <nav className="nav" aria-label="Windows">
+            <Link className="button" href={pageHref(state, { window: previous.start.toISOString() })} scroll={false} data-testid="previous">
+              ← Previous {query.interval}
+            </Link>
+            <Link
+              className="button"
+              href={pageHref(state, { window: next.start.getTime() >= current.start.getTime() ? null : next.start.toISOString() })}
+              aria-disabled={isCurrent}
+              tabIndex={isCurrent ? -1 : undefined}
+              scroll={false}
+              data-testid="next"
+            >
+              Next {query.interval} →
+            </Link>
+            {isCurrent ? null : (
+              <Link className="button" href={pageHref(state, { window: null })} scroll={false}>
+                Current
+              </Link>
+            )}
+          </nav>
+        </div>
+      </section>
+      <Suspense key={`top:${pageHref(state)}`} fallback={<Skeleton label="Loading the top list" height={420} />}>
+        <TopSection query={topQuery} state={state} />
+      </Suspense>
+      <Suspense key={`trend:${pageHref(state)}`} fallback={<Skeleton label="Loading the trend" height={320} />}>
+        <TrendSection
+          productId={query.product}
+          fallback={async () => (await data.fetchTop(topQuery)).rows[0]?.productId ?? null}
+          interval={query.interval}
+          metric={query.metric}
+        />
+      </Suspense>
+    </main>
+  );
+}
+
+function Header() {
+  return (
+    <header className="top">
+      <h1>hitboard</h1>
+      <p>What sells most — live, and for any past window.</p>
+    </header>
+  );
+}
+
+function Skeleton({ label, height }: { label: string; height: number }) {
+  return (
+    <section className="panel" aria-busy="true" aria-label={label}>
+      <div className="skeleton" style={{ height: 24, width: '40%', marginBottom: 12 }} />
+      <div className="skeleton" style={{ height }} />
+    </section>
+  );
+}

@@ -1,0 +1,65 @@
+import { dashboardContext } from '../server/context';
+import { ParamError, parseTrendQuery } from '../lib/params';
+import type { TrendResult } from '../lib/types';
+import { TrendChart } from './trend-chart';
+
+/** The trend widget: the chosen product (or the window's number one) per hour or day, with a moving average. */
+export async function TrendSection(props: { productId: string | null; fallback: () => Promise<string | null>; interval: string; metric: 'units' | 'revenue' }) {
+  const { data, logger } = dashboardContext();
+  const productId = props.productId ?? (await props.fallback().catch(() => null));
+  // Hours for the hour view, days for everything longer.
+  const trendInterval = props.interval === 'hour' ? 'hour' : 'day';
+  if (!productId) {
+    return (
+      <section className="panel" aria-labelledby="trend-heading">
+        <h2 id="trend-heading">Trend</h2>
+        <div className="state">
+          <h3>No product to chart</h3>
+          <p>Choose a product in the table to see its {trendInterval}ly trend.</p>
+        </div>
+      </section>
+    );
+  }
+  let trend: TrendResult;
+  try {
+    trend = await data.fetchTrend(parseTrendQuery(data.registry, { productId, interval: trendInterval, metric: props.metric }));
+  } catch (error) {
+    if (!(error instanceof ParamError)) logger.error({ err: error }, 'trend failed');
+    return (
+      <section className="panel" aria-labelledby="trend-heading">
+        <h2 id="trend-heading">Trend</h2>
+        <div className="state error" role="alert">
+          <h3>The trend could not be loaded</h3>
+          <p>{error instanceof ParamError ? error.message : 'The error has been logged for the operators.'}</p>
+        </div>
+      </section>
+    );
+  }
+  const known = trend.points.filter((p) => p.value !== null).length;
+  return (
+    <section className="panel" aria-labelledby="trend-heading" data-testid="trend">
+      <h2 id="trend-heading">
+        Trend: {trend.name ?? trend.productId} <span className="bound">({trend.category || 'no category'})</span>
+      </h2>
+      {known === 0 ? (
+        <div className="state">
+          <h3>No figures in this range</h3>
+          <p>The product was not in the stored top 1000 of any {trendInterval} in the range.</p>
+        </div>
+      ) : (
+        <>
+          <TrendChart
+            points={trend.points}
+            metric={trend.metric}
+            interval={trend.interval}
+            timeZone={data.registry.timeZone}
+            movingAverageWindows={trend.movingAverageWindows}
+          />
+          <p className="bound">
+            {trend.points.length} {trendInterval}s; gaps are windows where the product was outside the stored top 1000 (figure unknown, not zero).
+          </p>
+        </>
+      )}
+    </section>
+  );
+}

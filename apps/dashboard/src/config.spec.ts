@@ -1,0 +1,19 @@
+import { ConfigError } from '@hitboard/runtime';
+import { loadDashboardConfig, readerUrl } from './config';
+
+describe('dashboard config', () => {
+  it('fails naming each wrong variable', () => {
+    expect(() => loadDashboardConfig({ DATABASE_URL: 'mysql://x', REPORTING_TIME_ZONE: 'Mars/Olympus' })).toThrow(ConfigError);
+    try {
+      loadDashboardConfig({ DATABASE_URL: 'mysql://x', REPORTING_TIME_ZONE: 'Mars/Olympus' });
+    } catch (error) {
+      expect((error as ConfigError).problems.join('\n')).toMatch(/DATABASE_URL: must be a postgres:\/\/ URL[\s\S]*HITBOARD_READER_PASSWORD[\s\S]*REPORTING_TIME_ZONE: not an IANA time zone/);
+    }
+  });
+
+  it('logs in as the reader whatever user the URL names', () => {
+    const config = loadDashboardConfig({ DATABASE_URL: 'postgres://admin:secret@db:5433/hitboard', HITBOARD_READER_PASSWORD: 'p@ss word' });
+    expect(config.PORT).toBe(3000);
+    expect(readerUrl(config.DATABASE_URL, config.HITBOARD_READER_PASSWORD)).toBe('postgres://hitboard_reader:p%40ss%20word@db:5433/hitboard');
+  });
+});

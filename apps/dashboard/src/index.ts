@@ -1,1 +1,0 @@
-// placeholder so the project type-checks until its code lands; replaced by the project's entry point

@@ -1,0 +1,60 @@
+import { IntervalRegistry, STANDARD_INTERVALS } from '@hitboard/schema';
+import { ParamError, parsePageQuery, parseTopQuery, parseTrendQuery, servedIntervals } from './params';
+
+const utc = IntervalRegistry.standard('UTC');
+const kolkata = IntervalRegistry.standard('Asia/Kolkata');
+
+const fails = (fn: () => unknown, param: string, message: RegExp) => {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ParamError);
+    expect((error as ParamError).param).toBe(param);
+    expect((error as ParamError).message).toMatch(message);
+    return;
+  }
+  throw new Error('expected a ParamError');
+};
+
+describe('servedIntervals', () => {
+  it('is every registered interval but the base, so a new entry appears by itself', () => {
+    expect(servedIntervals(utc)).toEqual(['hour', 'day', 'week', 'month', 'year']);
+    const quarter = { ...STANDARD_INTERVALS.find((s) => s.name === 'month')!, name: 'quarter', rolledUpFrom: 'month' };
+    expect(servedIntervals(utc.with(quarter))).toContain('quarter');
+  });
+});
+
+describe('parseTopQuery', () => {
+  it('applies defaults and accepts window starts in the reporting zone', () => {
+    expect(parseTopQuery(utc, new URLSearchParams('interval=hour'))).toEqual({ interval: 'hour', windowStart: null, metric: 'units', k: 10, category: null });
+    // In Asia/Kolkata an hour starts at :30 UTC.
+    expect(parseTopQuery(kolkata, new URLSearchParams('interval=hour&window=2026-11-28T09:30:00Z')).windowStart).toEqual(new Date('2026-11-28T09:30:00Z'));
+    fails(() => parseTopQuery(kolkata, new URLSearchParams('interval=hour&window=2026-11-28T09:00:00Z')), 'window', /starts 2026-11-28T08:30:00.000Z/);
+    expect(parseTopQuery(utc, new URLSearchParams({ interval: 'day', metric: 'revenue', k: '1000', category: 'Books & Music' })).k).toBe(1000);
+  });
+
+  it('refuses what it does not know', () => {
+    fails(() => parseTopQuery(utc, new URLSearchParams('interval=hour&k=1e3')), 'k', /whole number/);
+    fails(() => parseTopQuery(utc, new URLSearchParams("interval=hour&category=a';--")), 'category', /letters, digits/);
+    fails(() => parseTopQuery(utc, new URLSearchParams('interval=hour&sort=x')), 'sort', /unknown parameter/);
+  });
+});
+
+describe('parsePageQuery', () => {
+  it('turns the date control into the window holding it, in the reporting zone', () => {
+    expect(parsePageQuery(utc, {}).interval).toBe('hour');
+    expect(parsePageQuery(kolkata, { interval: 'day', at: '2026-11-28T03:15' }).windowStart).toEqual(new Date('2026-11-27T18:30:00Z'));
+    expect(parsePageQuery(utc, { interval: 'week', at: '2026-11-28' }).windowStart).toEqual(new Date('2026-11-23T00:00:00Z'));
+    fails(() => parsePageQuery(utc, { at: '28/11/2026' }), 'at', /YYYY-MM-DD/);
+    fails(() => parsePageQuery(utc, { product: "P1' OR 1=1" }), 'product', /letters, digits/);
+  });
+});
+
+describe('parseTrendQuery', () => {
+  it('defaults to the last 48 hours up to the end of the current one', () => {
+    const q = parseTrendQuery(utc, new URLSearchParams('productId=P01'), new Date('2026-11-28T10:20:00Z'));
+    expect(q.to).toEqual(new Date('2026-11-28T11:00:00Z'));
+    expect(q.from).toEqual(new Date('2026-11-26T11:00:00Z'));
+    expect(q.movingAverageWindows).toBe(6);
+  });
+});

@@ -1,0 +1,225 @@
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { TOP_N_STORED, type IntervalRegistry } from '@hitboard/schema';
+
+/**
+ * Every parameter the API and the page accept, validated against the interval registry. Each
+ * failure names the parameter and says why; anything not listed is refused, so a typo is a 400,
+ * not a silently ignored filter.
+ */
+export class ParamError extends Error {
+  constructor(
+    readonly param: string,
+    reason: string,
+  ) {
+    super(`${param}: ${reason}`);
+    this.name = 'ParamError';
+  }
+}
+
+/** Intervals the dashboard offers: every registered one except the base (raw minute buckets are never served). */
+export function servedIntervals(registry: IntervalRegistry): string[] {
+  return registry
+    .all()
+    .filter((s) => s.rolledUpFrom !== null)
+    .map((s) => s.name);
+}
+
+const isoInstant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant such as 2026-11-29T14:00:00Z' });
+/** Product ids and categories are plain text; quotes, semicolons and control characters never are. */
+const PRODUCT_ID = /^[\p{L}\p{N}._:/-]{1,64}$/u;
+const CATEGORY = /^[\p{L}\p{N} &,.'’()/+_-]{0,64}$/u;
+const DIGITS = /^\d{1,7}$/;
+
+export type RawParams = URLSearchParams | Record<string, string | string[] | undefined>;
+
+function single(raw: RawParams, name: string): string | undefined {
+  if (raw instanceof URLSearchParams) {
+    const all = raw.getAll(name);
+    if (all.length > 1) throw new ParamError(name, 'given more than once');
+    return all[0];
+  }
+  const value = raw[name];
+  if (Array.isArray(value)) {
+    if (value.length > 1) throw new ParamError(name, 'given more than once');
+    return value[0];
+  }
+  return value;
+}
+
+function keys(raw: RawParams): string[] {
+  return raw instanceof URLSearchParams ? [...new Set(raw.keys())] : Object.keys(raw).filter((k) => raw[k] !== undefined);
+}
+
+function refuseUnknown(raw: RawParams, allowed: readonly string[]): void {
+  const unknown = keys(raw).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) throw new ParamError(unknown[0]!.slice(0, 40), `unknown parameter; accepted: ${allowed.join(', ')}`);
+}
+
+/** Parses one parameter with its zod schema; the first issue becomes a ParamError naming the parameter. */
+function field<T>(name: string, schema: z.ZodType<T>, value: string | undefined): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ParamError(name, parsed.error.issues[0]?.message ?? 'invalid');
+  return parsed.data;
+}
+
+const absent = (v: unknown) => v === undefined || v === '';
+
+/** One of the registry's intervals (those `allowed`); the message lists them. */
+function intervalSchema(allowed: readonly string[]) {
+  return z.string({ error: `required; one of ${allowed.join(', ')}` }).refine((v) => allowed.includes(v), {
+    error: (issue) => `unknown interval ${JSON.stringify(String(issue.input).slice(0, 40))}; one of ${allowed.join(', ')}`,
+  });
+}
+
+function interval(registry: IntervalRegistry, value: string | undefined, allowed = servedIntervals(registry)): string {
+  return field('interval', intervalSchema(allowed), value === '' ? undefined : value);
+}
+
+const instantSchema = isoInstant.transform((v) => new Date(v)).refine((d) => !Number.isNaN(d.getTime()), 'not a valid instant');
+
+function instant(name: string, value: string): Date {
+  return field(name, instantSchema, value);
+}
+
+/** An instant that starts a window of the interval in the registry's zone. */
+function windowStart(registry: IntervalRegistry, name: string, intervalName: string, value: string): Date {
+  const schema = instantSchema.superRefine((date, ctx) => {
+    const window = registry.windowAt(intervalName, date);
+    if (window.start.getTime() !== date.getTime()) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not the start of a ${intervalName} window in ${registry.timeZone} (that window starts ${window.start.toISOString()})`,
+      });
+    }
+  });
+  return field(name, schema, value);
+}
+
+function int(name: string, value: string | undefined, min: number, max: number, fallback: number): number {
+  const schema = z
+    .string()
+    .regex(DIGITS, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().refine((n) => n >= min && n <= max, { error: (issue) => `must be from ${min} to ${max} (got ${String(issue.input)})` }));
+  return absent(value) ? fallback : field(name, schema, value);
+}
+
+const metricSchema = z.enum(['units', 'revenue'], { error: 'must be units or revenue' });
+
+function metric(value: string | undefined): 'units' | 'revenue' {
+  return absent(value) ? 'units' : field('metric', metricSchema, value);
+}
+
+const productIdSchema = z.string().regex(PRODUCT_ID, 'may hold letters, digits and . _ : / - only, up to 64');
+
+const categorySchema = z.string().regex(CATEGORY, "may hold letters, digits, spaces and & , . ' ( ) / + _ - only, up to 64");
+
+function category(value: string | undefined): string | null {
+  return absent(value) ? null : field('category', categorySchema, value);
+}
+
+export interface TopQuery {
+  interval: string;
+  /** The window asked for; null = the window holding "now" in the reporting zone. */
+  windowStart: Date | null;
+  metric: 'units' | 'revenue';
+  k: number;
+  category: string | null;
+}
+
+export const TOP_PARAMS = ['interval', 'window', 'metric', 'k', 'category'] as const;
+
+export function parseTopQuery(registry: IntervalRegistry, raw: RawParams, defaults: { k?: number } = {}): TopQuery {
+  refuseUnknown(raw, TOP_PARAMS);
+  const name = interval(registry, single(raw, 'interval'));
+  const win = single(raw, 'window');
+  return {
+    interval: name,
+    windowStart: win === undefined || win === '' ? null : windowStart(registry, 'window', name, win),
+    metric: metric(single(raw, 'metric')),
+    k: int('k', single(raw, 'k'), 1, TOP_N_STORED, defaults.k ?? 10),
+    category: category(single(raw, 'category')),
+  };
+}
+
+export interface WindowsQuery {
+  interval: string;
+  limit: number;
+}
+
+export function parseWindowsQuery(registry: IntervalRegistry, raw: RawParams): WindowsQuery {
+  refuseUnknown(raw, ['interval', 'limit']);
+  return { interval: interval(registry, single(raw, 'interval')), limit: int('limit', single(raw, 'limit'), 1, 1000, 48) };
+}
+
+export const TREND_INTERVALS = ['hour', 'day'] as const;
+/** Most windows one trend request may span. */
+export const MAX_TREND_WINDOWS = 1000;
+const TREND_DEFAULT_WINDOWS: Record<string, number> = { hour: 48, day: 30 };
+
+export interface TrendQuery {
+  productId: string;
+  interval: string;
+  metric: 'units' | 'revenue';
+  from: Date;
+  to: Date;
+  movingAverageWindows: number;
+}
+
+export function parseTrendQuery(registry: IntervalRegistry, raw: RawParams, now: Date = new Date()): TrendQuery {
+  refuseUnknown(raw, ['productId', 'interval', 'metric', 'from', 'to', 'ma']);
+  const productId = single(raw, 'productId');
+  if (productId === undefined || productId === '') throw new ParamError('productId', 'required');
+  field('productId', productIdSchema, productId);
+  const name = interval(registry, single(raw, 'interval') || 'hour', TREND_INTERVALS.filter((i) => registry.has(i)));
+  const toRaw = single(raw, 'to');
+  const fromRaw = single(raw, 'from');
+  const to = toRaw ? instant('to', toRaw) : registry.next(registry.windowAt(name, now)).start;
+  const start = fromRaw ? instant('from', fromRaw) : defaultFrom(registry, name, to);
+  if (start.getTime() >= to.getTime()) throw new ParamError('from', 'must be before to');
+  const windows = registry.windowsBetween(name, start, to).length;
+  if (windows > MAX_TREND_WINDOWS) throw new ParamError('from', `spans ${windows} ${name} windows; at most ${MAX_TREND_WINDOWS}`);
+  return {
+    productId,
+    interval: name,
+    metric: metric(single(raw, 'metric')),
+    from: start,
+    to,
+    movingAverageWindows: int('ma', single(raw, 'ma'), 1, 100, name === 'hour' ? 6 : 7),
+  };
+}
+
+function defaultFrom(registry: IntervalRegistry, name: string, to: Date): Date {
+  let w = registry.windowAt(name, to.getTime() - 1);
+  for (let i = 1; i < (TREND_DEFAULT_WINDOWS[name] ?? 48); i++) w = registry.previous(w);
+  return w.start;
+}
+
+export interface PageQuery extends TopQuery {
+  /** The product whose trend is shown; null = the window's number one. */
+  product: string | null;
+}
+
+/**
+ * The page's URL state: the top list's parameters (k fixed at 10), `product` for the trend chart,
+ * and `at` — a local date-time (YYYY-MM-DDTHH:mm, reporting zone) from the date control, turned
+ * into the window that holds it.
+ */
+export function parsePageQuery(registry: IntervalRegistry, raw: Record<string, string | string[] | undefined>): PageQuery {
+  const { product, at, ...rest } = raw;
+  refuseUnknown(rest, TOP_PARAMS);
+  const withDefault = { ...rest, interval: rest.interval ?? servedIntervals(registry)[0] };
+  const query = parseTopQuery(registry, withDefault);
+  const productId = single({ product }, 'product');
+  if (!absent(productId)) field('product', productIdSchema, productId);
+  const atValue = single({ at }, 'at');
+  let windowStart = query.windowStart;
+  if (atValue !== undefined && atValue !== '') {
+    if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$/.test(atValue)) throw new ParamError('at', 'must be a local date YYYY-MM-DD or date-time YYYY-MM-DDTHH:mm');
+    const local = DateTime.fromISO(atValue, { zone: registry.timeZone });
+    if (!local.isValid) throw new ParamError('at', `not a valid date in ${registry.timeZone}`);
+    windowStart = registry.windowAt(query.interval, local.toMillis()).start;
+  }
+  return { ...query, windowStart, k: 10, product: productId === undefined || productId === '' ? null : productId };
+}

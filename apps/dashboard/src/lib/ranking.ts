@@ -1,0 +1,77 @@
+import type { Movement, TopRow, TrendPoint } from './types';
+
+/** Rank movement against the previous window: absent there → new; a smaller rank now → up. */
+export function movement(rankNow: number, rankBefore: number | null | undefined): Movement {
+  if (rankBefore === null || rankBefore === undefined) return { kind: 'new', by: null };
+  if (rankBefore > rankNow) return { kind: 'up', by: rankBefore - rankNow };
+  if (rankBefore < rankNow) return { kind: 'down', by: rankNow - rankBefore };
+  return { kind: 'same', by: 0 };
+}
+
+/** Share of the total as a plain number (a share is not money); null when the total is unknown or zero. */
+export function share(value: bigint, total: bigint | null | undefined): number | null {
+  if (total === null || total === undefined || total <= 0n) return null;
+  // Twelve decimals computed in integers (value·10^12 / total < 2^53), so huge amounts lose nothing first.
+  return Number((value * 1_000_000_000_000n) / total) / 1_000_000_000_000;
+}
+
+/** Byte-order comparison of product ids (the tie-break everywhere: Postgres COLLATE "C", DuckDB's default). */
+export function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Trailing mean over the last `windows` points' known values (gaps are skipped, not read as zero). */
+export function movingAverage(values: (bigint | null)[], windows: number): (number | null)[] {
+  return values.map((_, i) => {
+    const known = values.slice(Math.max(0, i - windows + 1), i + 1).filter((v): v is bigint => v !== null);
+    if (known.length === 0) return null;
+    const sum = known.reduce((a, b) => a + b, 0n);
+    return Number(sum) / known.length;
+  });
+}
+
+export type TrendPointDraft = Omit<TrendPoint, 'movingAverage'>;
+
+const CSV_COLUMNS = ['rank', 'product_id', 'name', 'category', 'units', 'revenue_cents', 'error_bound', 'share', 'movement'] as const;
+
+/** A cell, quoted when needed; a leading = + - @ is defused so a spreadsheet never runs it as a formula. */
+function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export function movementLabel(m: Movement): string {
+  switch (m.kind) {
+    case 'new':
+      return 'NEW';
+    case 'up':
+      return `▲ ${m.by}`;
+    case 'down':
+      return `▼ ${m.by}`;
+    default:
+      return '=';
+  }
+}
+
+/** The ranked list as CSV (RFC 4180, CRLF line ends, a header row). */
+export function toCsv(rows: readonly TopRow[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const r of rows) {
+    lines.push(
+      [
+        String(r.rank),
+        r.productId,
+        r.name,
+        r.category,
+        r.units,
+        r.revenue,
+        r.errorBound,
+        r.share === null ? '' : String(r.share),
+        movementLabel(r.movement),
+      ]
+        .map(csvCell)
+        .join(','),
+    );
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}

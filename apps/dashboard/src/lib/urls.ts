@@ -1,0 +1,30 @@
+/** The page's URL state as plain strings, shared by server links and client controls. */
+export interface PageState {
+  interval: string;
+  window: string | null;
+  metric: 'units' | 'revenue';
+  category: string | null;
+  product: string | null;
+}
+
+export function searchOf(state: PageState, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams();
+  params.set('interval', state.interval);
+  if (state.window) params.set('window', state.window);
+  if (state.metric !== 'units') params.set('metric', state.metric);
+  if (state.category) params.set('category', state.category);
+  if (state.product) params.set('product', state.product);
+  for (const [k, v] of Object.entries(extra)) params.set(k, v);
+  return params.toString();
+}
+
+export function pageHref(state: PageState, patch: Partial<PageState> = {}): string {
+  return `/?${searchOf({ ...state, ...patch })}`;
+}
+
+/** The CSV of the full list for the state's window (explicit window, so a download is what was on screen). */
+export function csvHref(state: PageState, windowStart: string): string {
+  const params = new URLSearchParams({ interval: state.interval, window: windowStart, metric: state.metric });
+  if (state.category) params.set('category', state.category);
+  return `/api/top.csv?${params.toString()}`;
+}

@@ -1,0 +1,270 @@
+import 'server-only';
+import type { Knex } from 'knex';
+import { TABLES, VIEWS, type IntervalRegistry, type Window } from '@hitboard/schema';
+import { servedIntervals, ParamError, type TopQuery, type TrendQuery, type WindowsQuery } from '../lib/params';
+import { movement, movingAverage, share } from '../lib/ranking';
+import type { IntervalInfo, Metric, Source, TopResult, Totals, TrendResult, WindowInfo } from '../lib/types';
+import { TtlCache } from './ttl-cache';
+
+/**
+ * The dashboard's one data module: a fetch function per widget, reading only what the read-only
+ * role may read (`top_1000`, `top_totals`, `products`). Every bigint leaves here as a string.
+ */
+export interface DashboardDataOptions {
+  /** How long a live (or not yet exact) window's result is reused, ms; 0 = never. */
+  liveCacheMs?: number;
+  /** How long a closed, exact window's result is reused, ms (a late-data rebuild can still change it). */
+  exactCacheMs?: number;
+  now?: () => number;
+}
+
+interface TopViewRow {
+  rank: number;
+  category_rank: number | null;
+  product_id: string;
+  name: string | null;
+  category: string;
+  units: bigint;
+  revenue: bigint;
+  source: 'batch' | 'speed';
+  error_bound: bigint;
+  as_of: Date | null;
+}
+
+interface TotalsRow {
+  source: 'batch' | 'speed';
+  units: bigint;
+  revenue: bigint;
+  orders: bigint | null;
+  products: bigint | null;
+  as_of: Date | null;
+}
+
+const str = (v: bigint | null | undefined): string | null => (v === null || v === undefined ? null : String(v));
+
+export class DashboardData {
+  private readonly topCache: TtlCache<TopResult>;
+  private readonly listCache: TtlCache<unknown>;
+  private readonly liveCacheMs: number;
+  private readonly exactCacheMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly db: Knex,
+    readonly registry: IntervalRegistry,
+    options: DashboardDataOptions = {},
+  ) {
+    this.liveCacheMs = options.liveCacheMs ?? 2000;
+    this.exactCacheMs = options.exactCacheMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+    this.topCache = new TtlCache(500, this.now);
+    this.listCache = new TtlCache(100, this.now);
+  }
+
+  /** The interval selector: every served interval of the registry, in DAG order. */
+  fetchIntervals(): { intervals: IntervalInfo[]; timeZone: string } {
+    const served = new Set(servedIntervals(this.registry));
+    return {
+      intervals: this.registry
+        .all()
+        .filter((s) => served.has(s.name))
+        .map((s) => ({ name: s.name, rolledUpFrom: s.rolledUpFrom })),
+      timeZone: this.registry.timeZone,
+    };
+  }
+
+  /** The window holding `at` (default now) — what "current" means in the reporting zone. */
+  currentWindow(interval: string, at: number = this.now()): Window {
+    return this.registry.windowAt(interval, at);
+  }
+
+  /** A window is live until its end has passed. */
+  isLive(window: Window): boolean {
+    return window.end.getTime() > this.now();
+  }
+
+  /**
+   * Windows that hold data the reader can see, newest first: every window with totals (the batch
+   * layer writes them with its rows), plus speed windows with a rank-1 row whose totals are not
+   * written yet. `source = 'speed'` prunes the view's batch branches (a constant per branch), so
+   * this never scans batch_table's history.
+   */
+  async fetchWindows(q: WindowsQuery): Promise<{ interval: string; windows: WindowInfo[] }> {
+    const rows = (await this.cached(`windows:${q.interval}:${q.limit}`, this.liveCacheMs, async () => {
+      const fromTotals = this.db(VIEWS.topTotals).select('window_start', 'source').where('interval', q.interval);
+      const fromTop = this.db(VIEWS.top1000)
+        .select('window_start', 'source')
+        .where({ interval: q.interval, metric: 'units', rank: 1, source: 'speed' });
+      return this.db
+        .select('window_start', 'source')
+        .from(fromTotals.union(fromTop).as('w'))
+        .orderBy('window_start', 'desc')
+        .limit(q.limit);
+    })) as { window_start: Date; source: 'batch' | 'speed' }[];
+    const seen = new Set<number>();
+    const windows: WindowInfo[] = [];
+    for (const r of rows) {
+      if (seen.has(r.window_start.getTime())) continue;
+      seen.add(r.window_start.getTime());
+      const w = this.registry.windowAt(q.interval, r.window_start);
+      windows.push({ windowStart: w.start.toISOString(), windowEnd: w.end.toISOString(), source: r.source });
+    }
+    return { interval: q.interval, windows };
+  }
+
+  /** Categories of the catalog, byte order — the category filter's choices. */
+  async fetchCategories(): Promise<string[]> {
+    const rows = (await this.cached('categories', this.exactCacheMs, () =>
+      this.db(TABLES.products).select('category').groupBy('category').orderByRaw('category COLLATE "C"'),
+    )) as { category: string }[];
+    return rows.map((r) => r.category).filter((c) => c !== '');
+  }
+
+  /** Refuses a category the catalog does not know (a 400, not an empty list that looks like "no sales"). */
+  async assertCategory(category: string | null): Promise<void> {
+    if (category === null) return;
+    const known = await this.fetchCategories();
+    if (!known.includes(category)) throw new ParamError('category', `unknown category ${JSON.stringify(category)}`);
+  }
+
+  /** The top list of one window: rows ranked by the metric (within the category when given), totals, source and movement. */
+  async fetchTop(q: TopQuery): Promise<TopResult> {
+    const window = q.windowStart ? this.registry.windowStartingAt(q.interval, q.windowStart) : this.currentWindow(q.interval);
+    const key = JSON.stringify([q.interval, window.start.getTime(), q.metric, q.k, q.category]);
+    const live = this.isLive(window);
+    return this.topCache.get(
+      key,
+      () => this.loadTop(window, q.metric, q.k, q.category),
+      (r) => (!live && r.exact ? this.exactCacheMs : this.liveCacheMs),
+    );
+  }
+
+  private async loadTop(window: Window, metric: Metric, k: number, category: string | null): Promise<TopResult> {
+    const [rows, totalsRow] = await Promise.all([this.topRows(window, metric, k, category), this.totals(window)]);
+    const previous = this.registry.previous(window);
+    const before = rows.length === 0 ? new Map<string, number | null>() : await this.ranksIn(previous, metric, category, rows.map((r) => r.product_id));
+
+    const totals: Totals | null = totalsRow
+      ? { units: String(totalsRow.units), revenue: String(totalsRow.revenue), orders: str(totalsRow.orders), products: str(totalsRow.products) }
+      : null;
+    const total = totalsRow ? totalsRow[metric] : null;
+    const source: Source = rows[0]?.source ?? totalsRow?.source ?? 'none';
+    const asOfMs = Math.max(...rows.map((r) => r.as_of?.getTime() ?? 0), totalsRow?.as_of?.getTime() ?? 0);
+    return {
+      interval: window.interval,
+      windowStart: window.start.toISOString(),
+      windowEnd: window.end.toISOString(),
+      metric,
+      category,
+      source,
+      exact: source === 'batch',
+      asOf: asOfMs > 0 ? new Date(asOfMs).toISOString() : null,
+      totals,
+      rows: rows.map((r) => {
+        const rank = category === null ? r.rank : (r.category_rank ?? r.rank);
+        return {
+          rank,
+          productId: r.product_id,
+          name: r.name ?? r.product_id,
+          category: r.category,
+          units: String(r.units),
+          revenue: String(r.revenue),
+          errorBound: String(r.error_bound),
+          share: share(r[metric], total),
+          movement: movement(rank, before.get(r.product_id)),
+        };
+      }),
+    };
+  }
+
+  private async topRows(window: Window, metric: Metric, k: number, category: string | null): Promise<TopViewRow[]> {
+    const rankColumn = category === null ? 't.rank' : 't.category_rank';
+    const query = this.db({ t: VIEWS.top1000 })
+      .leftJoin({ p: TABLES.products }, 'p.product_id', 't.product_id')
+      .select('t.rank', 't.category_rank', 't.product_id', 'p.name', 't.category', 't.units', 't.revenue', 't.source', 't.error_bound', 't.as_of')
+      .where({ 't.interval': window.interval, 't.window_start': window.start, 't.metric': metric })
+      .where(rankColumn, '<=', k)
+      .orderBy(rankColumn)
+      .orderByRaw('t.product_id COLLATE "C"');
+    if (category !== null) query.where('t.category', category);
+    return query;
+  }
+
+  private async totals(window: Window): Promise<TotalsRow | undefined> {
+    return this.db(VIEWS.topTotals)
+      .select('source', 'units', 'revenue', 'orders', 'products', 'as_of')
+      .where({ interval: window.interval, window_start: window.start })
+      .first();
+  }
+
+  /** Ranks of some products in a window (within the category when given); absent = outside its stored top. */
+  private async ranksIn(window: Window, metric: Metric, category: string | null, productIds: string[]): Promise<Map<string, number | null>> {
+    const query = this.db(VIEWS.top1000)
+      .select('product_id', 'rank', 'category_rank')
+      .where({ interval: window.interval, window_start: window.start, metric })
+      .whereIn('product_id', productIds);
+    if (category !== null) query.where('category', category);
+    const rows = (await query) as { product_id: string; rank: number; category_rank: number | null }[];
+    return new Map(rows.map((r) => [r.product_id, category === null ? r.rank : r.category_rank]));
+  }
+
+  /** One product's figure per window over [from, to), with a trailing moving average. */
+  async fetchTrend(q: TrendQuery): Promise<TrendResult> {
+    const windows = this.registry.windowsBetween(q.interval, q.from, q.to);
+    const [rows, product] = await Promise.all([
+      this.db(VIEWS.top1000)
+        .select('window_start', 'units', 'revenue', 'source', 'rank')
+        .where({ interval: q.interval, metric: q.metric, product_id: q.productId })
+        .where('window_start', '>=', windows[0]?.start ?? q.from)
+        .where('window_start', '<', q.to) as Promise<{ window_start: Date; units: bigint; revenue: bigint; source: 'batch' | 'speed'; rank: number }[]>,
+      this.db(TABLES.products).select('name', 'category').where('product_id', q.productId).first() as Promise<
+        { name: string; category: string } | undefined
+      >,
+    ]);
+    const byStart = new Map(rows.map((r) => [r.window_start.getTime(), r]));
+    const values = windows.map((w) => {
+      const r = byStart.get(w.start.getTime());
+      return r ? r[q.metric] : null;
+    });
+    const averages = movingAverage(values, q.movingAverageWindows);
+    return {
+      productId: q.productId,
+      name: product?.name ?? null,
+      category: product?.category ?? null,
+      interval: q.interval,
+      metric: q.metric,
+      from: (windows[0]?.start ?? q.from).toISOString(),
+      to: q.to.toISOString(),
+      movingAverageWindows: q.movingAverageWindows,
+      points: windows.map((w, i) => {
+        const r = byStart.get(w.start.getTime());
+        return {
+          windowStart: w.start.toISOString(),
+          value: str(values[i]),
+          movingAverage: averages[i] ?? null,
+          source: r?.source ?? 'none',
+          rank: r?.rank ?? null,
+        };
+      }),
+    };
+  }
+
+  /** A cheap query as the reader: /api/healthz fails when the database cannot answer. */
+  async ping(): Promise<void> {
+    await this.db.raw('SELECT 1');
+  }
+
+  /** Closes the connection pool. */
+  async destroy(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  clearCache(): void {
+    this.topCache.clear();
+    this.listCache.clear();
+  }
+
+  private cached<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
+    return this.listCache.get(key, load, () => ttlMs) as Promise<T>;
+  }
+}
