@@ -8,7 +8,7 @@ import { migrateLatest, setReaderPassword } from '@hitboard/db';
 import { createKafka } from '@hitboard/kafka';
 import { chunkFloor, GroundTruthWriter, kafkaSender, makeCatalog, planResume, ProgressFile, runStream, SalesStream, type GeneratorProgress } from '@hitboard/generator';
 import { runMain, sleep } from '@hitboard/runtime';
-import { IntervalRegistry, READ_ONLY_ROLE, TABLES, TOPICS, VIEWS } from '@hitboard/schema';
+import { IntervalRegistry, TABLES, TOPICS, VIEWS } from '@hitboard/schema';
 import type { Knex } from 'knex';
 import { buildIsCurrent, recordBuild, sourceFingerprint } from './dashboard-build';
 import { kafkaPrerequisites } from './preflight';
@@ -169,14 +169,10 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
   stops.push(['db client', () => db.destroy()]);
   await migrateLatest(db);
   // The dashboard connects as the read-only role; on our own embedded server we give it a password.
-  const readerPassword = 'hitboard-reader';
-  let readerUrl: string | undefined;
+  let readerPassword = process.env['HITBOARD_READER_PASSWORD'];
   if (!process.env['DATABASE_URL']) {
+    readerPassword ??= 'hitboard-reader';
     await setReaderPassword(db, readerPassword);
-    const u = new URL(databaseUrl);
-    u.username = READ_ONLY_ROLE;
-    u.password = readerPassword;
-    readerUrl = u.toString();
   }
   const catalog = makeCatalog(options.products, 1);
   for (let i = 0; i < catalog.length; i += 1000) {
@@ -207,16 +203,14 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
   const logs = join(data, 'logs');
   const lakeDir = process.env['LAKE_DIR'] ?? join(data, 'lake');
   const common = { ...process.env, KAFKA_BROKERS: brokers, DATABASE_URL: databaseUrl, REPORTING_TIME_ZONE: options.zone, LAKE_DIR: lakeDir };
-  const apps: Array<{ name: string; command: string[]; env: Record<string, string>; port?: number; cwd?: string; what: string }> = [
+  const apps: App[] = [
     { name: 'aggregator', command: tsx('apps/aggregator/src/main.ts'), env: { OPS_PORT: String(options.opsPort) }, port: options.opsPort, what: 'metrics' },
     { name: 'speed-pipeline', command: tsx('apps/speed-pipeline/src/main.ts'), env: { OPS_PORT: String(options.opsPort + 2) }, port: options.opsPort + 2, what: 'metrics' },
   ];
   if (existsSync(join(ROOT, 'apps/batch-rollup/src/main.ts'))) {
     apps.push({ name: 'batch-rollup', command: tsx('apps/batch-rollup/src/main.ts'), env: { OPS_PORT: String(options.opsPort + 4) }, port: options.opsPort + 4, what: 'metrics' });
-  } else {
-    say('apps/batch-rollup is not built yet: no rollups (top_1000 serves speed rows only)');
   }
-  const dashboard = await prepareDashboard(options, data, readerUrl ?? databaseUrl);
+  const dashboard = await prepareDashboard(options, data, databaseUrl, readerPassword);
   if (dashboard) apps.push(dashboard);
   for (const app of apps) {
     const child = startApp(app.name, app.command, { ...common, ...app.env }, join(logs, `${app.name}.log`), app.cwd);
@@ -236,12 +230,23 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
 
   // 5. Until Ctrl-C: the dashboard, or the live top 10 in the terminal while there is none.
   const registry = IntervalRegistry.standard(options.zone);
-  const shown = dashboard ? `dashboard: http://127.0.0.1:${options.dashboardPort}` : 'no dashboard yet: the live top 10 of the current hour follows every 10 s';
+  const shown = dashboard ? `dashboard: http://127.0.0.1:${options.dashboardPort}/` : 'no dashboard: the live top 10 of the current hour follows every 10 s';
   await sleep(1000, abort.signal);
   say(`running:\n  ${where.join('\n  ')}\n${shown}`);
+  const startedMs = Date.now();
+  let exactSeen = false;
   while (!abort.signal.aborted) {
-    await sleep(10_000, abort.signal);
-    if (!abort.signal.aborted && !dashboard) await printTop10(db, registry).catch((err: Error) => say(`top 10 unavailable: ${err.message}`));
+    await sleep(dashboard ? 3000 : 10_000, abort.signal);
+    if (abort.signal.aborted) break;
+    if (!exactSeen) {
+      // The moment the first exact (batch) window can be seen on the dashboard.
+      const first = await db(TABLES.rollupRuns).where({ status: 'succeeded' }).orderBy('finished_at').first<{ interval: string; window_start: Date } | undefined>('interval', 'window_start').catch(() => undefined);
+      if (first) {
+        exactSeen = true;
+        say(`first exact window rolled up after ${Math.round((Date.now() - startedMs) / 1000)} s: ${first.interval} from ${first.window_start.toISOString()}${dashboard ? ` — http://127.0.0.1:${options.dashboardPort}/` : ''}`);
+      }
+    }
+    if (!dashboard) await printTop10(db, registry).catch((err: Error) => say(`top 10 unavailable: ${err.message}`));
   }
 }
 
@@ -302,33 +307,48 @@ async function runGenerator(options: Options, data: string, brokers: string[], c
   }
 }
 
-/** The dashboard, when it exists: a production build, made once and reused while its sources are unchanged. */
-async function prepareDashboard(options: Options, data: string, readerUrl: string): Promise<{ name: string; command: string[]; env: Record<string, string>; port: number; cwd: string; what: string } | null> {
+/**
+ * The dashboard (apps/dashboard's serve command): a production build, made once and reused while
+ * its sources are unchanged (a fingerprint of them is kept in the data folder). It connects as the
+ * read-only role: on our embedded Postgres we set that role's password; on yours, give it in
+ * HITBOARD_READER_PASSWORD.
+ */
+async function prepareDashboard(options: Options, data: string, databaseUrl: string, readerPassword: string | undefined): Promise<App | null> {
   const dir = join(ROOT, 'apps/dashboard');
-  const pkgPath = join(dir, 'package.json');
-  if (!existsSync(pkgPath)) return null;
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { scripts?: Record<string, string> };
-  if (!pkg.scripts?.['build'] || !pkg.scripts['start'] || !/next/.test(pkg.scripts['build'])) {
-    say('apps/dashboard is not built yet: no dashboard');
+  const serve = join(dir, 'src/serve.ts');
+  if (!existsSync(serve)) {
+    say('apps/dashboard is not there: no dashboard');
+    return null;
+  }
+  if (!readerPassword) {
+    say('no dashboard: with your own DATABASE_URL, set HITBOARD_READER_PASSWORD (the password of the hitboard_reader role)');
     return null;
   }
   const stamp = join(data, 'dashboard-build.sha256');
   const fingerprint = sourceFingerprint(dir, [join(ROOT, 'package-lock.json')]);
-  if (!buildIsCurrent(stamp, join(dir, '.next'), fingerprint)) {
-    say('building the dashboard (production build, once; reused while its sources are unchanged)…');
-    const built = spawnSync('npm', ['run', 'build', '--silent'], { cwd: dir, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  if (!buildIsCurrent(stamp, join(dir, '.next/BUILD_ID'), fingerprint)) {
+    say('building the dashboard (a production build, once; reused while its sources are unchanged)…');
+    const built = spawnSync(process.execPath, ['--require', 'tsx/cjs', serve, '--rebuild', '--build-only'], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
     if (built.status !== 0) throw new Error('the dashboard build failed (see above)');
     recordBuild(stamp, fingerprint);
   }
-  const next = join(ROOT, 'node_modules/next/dist/bin/next');
   return {
     name: 'dashboard',
-    command: [process.execPath, next, 'start', '-p', String(options.dashboardPort), '-H', '127.0.0.1'],
-    env: { DATABASE_URL: readerUrl, PORT: String(options.dashboardPort), NEXT_TELEMETRY_DISABLED: '1' },
+    command: [process.execPath, '--require', 'tsx/cjs', serve],
+    env: { DATABASE_URL: databaseUrl, HITBOARD_READER_PASSWORD: readerPassword, PORT: String(options.dashboardPort), DASHBOARD_HOST: '127.0.0.1', REPORTING_TIME_ZONE: options.zone },
     port: options.dashboardPort,
     cwd: dir,
     what: 'dashboard',
   };
+}
+
+interface App {
+  name: string;
+  command: string[];
+  env: Record<string, string>;
+  port?: number;
+  cwd?: string;
+  what: string;
 }
 
 /** The embedded Postgres, hosted by pg-host.ts in its own process group (see there why). */
