@@ -6,7 +6,7 @@
  * its bounds, against the generator's ground truth — nothing lost or doubled across the restart.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findFreePort } from '@hitboard/db';
@@ -23,10 +23,11 @@ function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; o
   return { child, output: () => out, exited: new Promise((r) => child.once('exit', r)) };
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, log: () => string): Promise<void> {
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, log: () => string, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${log().slice(-4000)}`);
+    if (child && child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}) while waiting for ${what}:\n${log().slice(-4000)}`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
@@ -35,7 +36,10 @@ describeKafka('the whole system', () => {
   jest.setTimeout(1_200_000);
   let dir: string;
   let running: ReturnType<typeof start> | undefined;
-  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'hb-system-'))));
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hb-system-'));
+    chmodSync(dir, 0o755); // embedded Postgres runs as the 'postgres' user when we are root
+  });
   afterAll(async () => {
     if (running && running.child.exitCode === null) {
       process.kill(-running.child.pid!, 'SIGINT');
@@ -52,14 +56,14 @@ describeKafka('the whole system', () => {
 
     // Run 1: history, then a little live traffic, then Ctrl-C (SIGINT to the process group, as a terminal sends it).
     running = start([...common, '--rate', '5'], env);
-    await until('history to be sent', () => /now selling live/.test(running!.output()), 900_000, running.output);
+    await until('history to be sent', () => /now selling live/.test(running!.output()), 900_000, running.output, running.child);
     await new Promise((r) => setTimeout(r, 10_000));
     process.kill(-running.child.pid!, 'SIGINT');
     expect(await running.exited).toBe(0);
 
     // Run 2: resumes (no more sales), rollups catch up.
     running = start([...common, '--rate', '0'], env);
-    await until('the first exact window', () => /first exact window rolled up/.test(running!.output()), 600_000, running.output);
+    await until('the first exact window', () => /first exact window rolled up/.test(running!.output()), 600_000, running.output, running.child);
     const truthPath = join(dir, 'data/generator/ground-truth.ndjson');
     const api = new DashboardApi(`http://127.0.0.1:${dashboardPort}`);
     let reports: WindowReport[] = [];

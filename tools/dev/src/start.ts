@@ -190,7 +190,17 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
     const kafkaSh = join(ROOT, 'infra/kafka/kafka.sh');
     const wasRunning = spawnSync('bash', [kafkaSh, 'status'], { stdio: 'ignore', env }).status === 0;
     // Registered before starting: a broker that came up but failed a later step is stopped too.
-    if (!wasRunning) stops.push(['kafka', () => void spawnSync('bash', [kafkaSh, 'stop'], { stdio: 'inherit', env })]);
+    if (!wasRunning) {
+      let stopped = false;
+      const stopKafka = () => {
+        if (stopped) return;
+        stopped = true;
+        spawnSync('bash', [kafkaSh, 'stop'], { stdio: 'inherit', env });
+      };
+      stops.push(['kafka', stopKafka]);
+      // The broker runs detached (setsid): if we die without the ordered stop, stop it on the way out.
+      process.on('exit', stopKafka);
+    }
     const started = spawnSync('bash', [kafkaSh, 'start'], { stdio: 'inherit', env });
     if (started.status !== 0) throw new Error(`the Kafka broker did not start: see ${env.KAFKA_DATA_DIR}/broker.log`);
     brokers = `127.0.0.1:${port}`;

@@ -47,3 +47,13 @@ describe('compareWindow', () => {
     expect(compareWindow(served([['a', 5n, 900n], ['b', 5n, 500n], ['Z', 2n, 50n]], { exact: false }), truth, 1000).ok).toBe(false);
   });
 });
+
+describe('compareWindow totals', () => {
+  const rows: Array<[string, bigint, bigint]> = [['a', 5n, 900n], ['b', 5n, 500n], ['Z', 2n, 50n]];
+  it('requires totals of a batch window, takes a speed window without them', () => {
+    expect(compareWindow(served(rows, { totals: null }), truth, 1000).problems).toEqual(['no totals served for a batch window']);
+    const speed = served(rows, { totals: null, source: 'speed', exact: false });
+    expect(compareWindow(speed, truth, 1000).ok).toBe(true);
+    expect(compareWindow({ ...speed, totals: { units: 13n, revenue: 1450n, orders: 11n, products: 3n } }, truth, 1000).ok).toBe(false);
+  });
+});
