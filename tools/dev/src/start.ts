@@ -389,7 +389,8 @@ function startApp(name: string, command: string[], env: NodeJS.ProcessEnv, logFi
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   child.on('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGTERM') say(`${name} exited (${signal ?? code}); see ${logFile}`);
+    // 143: a wrapper (the dashboard's serve) that passed our SIGTERM on and exited with 128 + 15.
+    if (code !== 0 && code !== 143 && signal !== 'SIGTERM') say(`${name} exited (${signal ?? code}); see ${logFile}`);
   });
   return child;
 }
