@@ -1,62 +1,117 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Presets, SingleBar } from 'cli-progress';
 import { createDb } from '@hitboard/db-client';
-import { migrateLatest, startEmbeddedPostgres, type EmbeddedPostgresServer } from '@hitboard/db';
+import { migrateLatest, setReaderPassword } from '@hitboard/db';
 import { createKafka } from '@hitboard/kafka';
-import { generateEvents, makeCatalog } from '@hitboard/generator';
-import { handleHelp, runMain, sleep } from '@hitboard/runtime';
+import { chunkFloor, GroundTruthWriter, kafkaSender, makeCatalog, planResume, ProgressFile, runStream, SalesStream, type GeneratorProgress } from '@hitboard/generator';
+import { runMain, sleep } from '@hitboard/runtime';
 import { IntervalRegistry, TABLES, TOPICS, VIEWS } from '@hitboard/schema';
 import type { Knex } from 'knex';
+import { buildIsCurrent, recordBuild, sourceFingerprint } from './dashboard-build';
+import { kafkaPrerequisites } from './preflight';
 
 const ROOT = resolve(__dirname, '../../..');
-const DATA = join(ROOT, '.data');
 
-const HELP = {
-  name: 'npm start',
-  summary: `Runs hitboard on this machine: an embedded Postgres (under .data/pg, kept between runs),
-a local Kafka broker (infra/kafka, started if none runs), the aggregator and the speed pipeline,
-and a generator sending realistic sales now. Every few seconds it prints the live top 10 of the
-current hour from the top_1000 view. Ctrl-C stops everything it started.
-App logs: .data/logs/*.log. Set DATABASE_URL or KAFKA_BROKERS to use servers of your own
-(KAFKA_PORT moves the local broker off 19092).`,
-  usage: [
-    '--rate N        events per second from the generator (default 200; 0: no generator)',
-    '--products N    catalog size (default 5000)',
-    '--zone ZONE     reporting time zone (default UTC)',
-  ],
-};
+const HELP = `Usage: npm start [-- options]
+
+Runs hitboard on this machine: an embedded Postgres (kept between runs), a local Kafka broker
+(infra/kafka; needs Java 17, and Maven once to fetch its jars), the aggregator, the speed
+pipeline, the rollup scheduler and the dashboard (when those apps are present), and a generator.
+On a first run (empty data folder) the generator fills --history of past sales as fast as the
+system takes them, with a progress bar, then sells live at --rate. A later run resumes where the
+last one stopped: nothing is generated twice. Ctrl-C stops everything in order; a second forces.
+
+Options:
+  --history D        history to generate on a first run: 3d, 7d, 12h, 0 (default 3d)
+  --history-rate N   sales per second of history, weekly average        (default 1)
+  --rate N           live sales per second, weekly average; 0: none      (default 20)
+  --products N       catalog size (fixed by the first run)               (default 2000)
+  --zone ZONE        reporting time zone                                 (default $REPORTING_TIME_ZONE or UTC)
+  --data DIR         data folder (Postgres, Kafka, lake, logs, generator state) (default .data)
+  --pg-port N        embedded Postgres port                              (default 54329)
+  --ops-port N       first of the apps' /metrics ports: aggregator N, speed N+2, rollups N+4 (default 9464)
+  --dashboard-port N                                                     (default 3000)
+  -h, --help         this text
+
+Environment: DATABASE_URL, KAFKA_BROKERS, LAKE_DIR: use these instead of the embedded ones.
+KAFKA_PORT moves the local broker off 19092 (its controller takes KAFKA_PORT+1).
+Ground truth of what the generator sent: <data>/generator/ground-truth.ndjson, for
+\`npx tsx tools/verify/src/cli.ts --truth <data>/generator/ground-truth.ndjson\`.`;
 
 interface Options {
-  ratePerSec: number;
+  historyMs: number;
+  historyRate: number;
+  rate: number;
   products: number;
   zone: string;
+  dataDir: string;
+  pgPort: number;
+  opsPort: number;
+  dashboardPort: number;
 }
 
-function parseOptions(argv: string[]): Options {
-  const options: Options = { ratePerSec: 200, products: 5000, zone: process.env['REPORTING_TIME_ZONE'] ?? 'UTC' };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    if (value === undefined) throw new Error(`${flag} needs a value (see --help)`);
-    if (flag === '--rate') options.ratePerSec = Number(value);
-    else if (flag === '--products') options.products = Number(value);
-    else if (flag === '--zone') options.zone = value;
-    else throw new Error(`unknown option ${flag} (see --help)`);
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      history: { type: 'string', default: '3d' },
+      'history-rate': { type: 'string', default: '1' },
+      rate: { type: 'string', default: '20' },
+      products: { type: 'string', default: '2000' },
+      zone: { type: 'string', default: process.env['REPORTING_TIME_ZONE'] ?? 'UTC' },
+      data: { type: 'string', default: process.env['HITBOARD_DATA_DIR'] ?? join(ROOT, '.data') },
+      'pg-port': { type: 'string', default: '54329' },
+      'ops-port': { type: 'string', default: '9464' },
+      'dashboard-port': { type: 'string', default: '3000' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    process.exit(0);
   }
-  if (!(options.ratePerSec >= 0) || !(options.products >= 1)) throw new Error('--rate must be ≥ 0 and --products ≥ 1');
-  return options;
+  const num = (name: string, v: string, min: number) => {
+    const n = Number(v);
+    if (!(n >= min)) throw new Error(`--${name} must be a number ≥ ${min}, got ${v} (see --help)`);
+    return n;
+  };
+  const history = /^(\d+)([hd])?$/.exec(values.history);
+  if (!history) throw new Error(`--history must look like 3d, 7d, 12h or 0, got ${values.history}`);
+  return {
+    historyMs: Number(history[1]) * (history[2] === 'h' ? 3_600_000 : 86_400_000),
+    historyRate: num('history-rate', values['history-rate'], 0.001),
+    rate: num('rate', values.rate, 0),
+    products: num('products', values.products, 1),
+    zone: values.zone,
+    dataDir: resolve(values.data),
+    pgPort: num('pg-port', values['pg-port'], 1),
+    opsPort: num('ops-port', values['ops-port'], 1),
+    dashboardPort: num('dashboard-port', values['dashboard-port'], 1),
+  };
 }
 
-const say = (msg: string): void => {
-  process.stdout.write(`[hitboard] ${msg}\n`);
-};
+const say = (msg: string): void => void process.stdout.write(`[hitboard] ${msg}\n`);
 
 async function main(): Promise<void> {
-  const options = parseOptions(handleHelp(HELP));
-  const stops: Array<() => Promise<void> | void> = [];
+  const options = parseOptions();
+  const data = options.dataDir;
+  // Before anything starts: can the local broker run at all?
+  if (!process.env['KAFKA_BROKERS']) {
+    const problems = kafkaPrerequisites(ROOT);
+    if (problems.length > 0) {
+      process.stderr.write(`[hitboard] cannot start the local Kafka broker:\n${problems.map((p) => `  - ${p}`).join('\n')}\nOr point KAFKA_BROKERS at a broker of your own.\n`);
+      process.exit(1);
+    }
+  }
+  mkdirSync(join(data, 'logs'), { recursive: true });
+  mkdirSync(join(data, 'generator'), { recursive: true });
+
+  const stops: Stops = [];
   const children: ChildProcess[] = [];
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop();
+    for (const [, stop] of stops.reverse()) await stop();
   };
   // Ctrl-C reaches us twice (the terminal signals the foreground group, and npm forwards it too):
   // signals in the first two seconds of stopping are that echo; a later one forces the exit.
@@ -64,7 +119,7 @@ async function main(): Promise<void> {
   const onSignal = () => {
     if (stoppingSinceMs === 0) {
       stoppingSinceMs = Date.now();
-      say('stopping… (Ctrl-C again to force)');
+      say('stopping in order: generator, dashboard, rollups, speed pipeline, aggregator, Kafka, Postgres (Ctrl-C again to force)…');
       void stopAll().then(() => {
         say('stopped');
         process.exit(0);
@@ -76,76 +131,266 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  // Whatever way we leave, the apps (in their own process groups) must not outlive us.
+  // Whatever way we leave, the apps (in their own process groups) must not outlive us. Postgres gets a
+  // SIGTERM instead: its host then stops the server (a SIGKILL would orphan the postgres process).
+  let pgChild: ChildProcess | undefined;
   process.on('exit', () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(child === pgChild ? 'SIGTERM' : 'SIGKILL');
   });
+  try {
+    await startEverything(options, stops, children, (child) => (pgChild = child));
+  } catch (err) {
+    // Whatever had started is stopped before the error is reported.
+    if (stoppingSinceMs === 0) {
+      stoppingSinceMs = Date.now();
+      await stopAll().catch(() => undefined);
+    }
+    throw err;
+  }
+}
+
+type Stops = Array<[string, () => Promise<void> | void]>;
+
+async function startEverything(options: Options, stops: Stops, children: ChildProcess[], onPostgres: (child: ChildProcess) => void): Promise<void> {
+  const data = options.dataDir;
+  const where: string[] = [];
 
   // 1. Postgres: the caller's, or an embedded one that keeps its data between runs.
   let databaseUrl = process.env['DATABASE_URL'];
   if (!databaseUrl) {
-    say('starting embedded Postgres (.data/pg)…');
-    const pg: EmbeddedPostgresServer = await startEmbeddedPostgres({ dataDir: join(DATA, 'pg'), port: 54329, persistent: true });
-    stops.push(() => pg.stop());
+    say(`starting embedded Postgres (${join(data, 'pg')}, port ${options.pgPort})…`);
+    const pg = await startPostgresHost(join(data, 'pg'), options.pgPort, join(data, 'logs/postgres.log'));
+    children.push(pg.child);
+    onPostgres(pg.child);
+    stops.push(['postgres', () => stopChild(pg.child)]);
     databaseUrl = pg.url;
   }
   const db = createDb(databaseUrl);
-  stops.push(() => db.destroy());
+  stops.push(['db client', () => db.destroy()]);
   await migrateLatest(db);
-  const catalog = makeCatalog(options.products);
+  // The dashboard connects as the read-only role; on our own embedded server we give it a password.
+  let readerPassword = process.env['HITBOARD_READER_PASSWORD'];
+  if (!process.env['DATABASE_URL']) {
+    readerPassword ??= 'hitboard-reader';
+    await setReaderPassword(db, readerPassword);
+  }
+  const catalog = makeCatalog(options.products, 1);
   for (let i = 0; i < catalog.length; i += 1000) {
     const rows = catalog.slice(i, i + 1000).map(({ product_id, name, category }) => ({ product_id, name, category }));
     await db(TABLES.products).insert(rows).onConflict('product_id').merge(['name', 'category']);
   }
-  say(`Postgres ready: ${databaseUrl} (migrated, ${catalog.length} products)`);
+  where.push(`Postgres      ${redact(databaseUrl)} (${catalog.length} products)`);
 
   // 2. Kafka: the caller's, or the local broker from infra/kafka.
   let brokers = process.env['KAFKA_BROKERS'];
   if (!brokers) {
-    say('starting the local Kafka broker (infra/kafka/kafka.sh start; the first run downloads its jars)…');
-    const wasRunning = spawnSync('bash', [join(ROOT, 'infra/kafka/kafka.sh'), 'status'], { stdio: 'ignore' }).status === 0;
-    const started = spawnSync('bash', [join(ROOT, 'infra/kafka/kafka.sh'), 'start'], { stdio: 'inherit' });
-    if (started.status !== 0) throw new Error('the Kafka broker did not start: see .data/kafka/broker.log (needs Java 17 and Maven)');
-    if (!wasRunning) stops.push(() => void spawnSync('bash', [join(ROOT, 'infra/kafka/kafka.sh'), 'stop'], { stdio: 'inherit' }));
-    brokers = `127.0.0.1:${process.env['KAFKA_PORT'] ?? 19092}`;
+    const port = process.env['KAFKA_PORT'] ?? '19092';
+    const env = { ...process.env, KAFKA_DATA_DIR: process.env['KAFKA_DATA_DIR'] ?? join(data, 'kafka') };
+    say(`starting the local Kafka broker on 127.0.0.1:${port} (the first run downloads its jars)…`);
+    const kafkaSh = join(ROOT, 'infra/kafka/kafka.sh');
+    const wasRunning = spawnSync('bash', [kafkaSh, 'status'], { stdio: 'ignore', env }).status === 0;
+    // Registered before starting: a broker that came up but failed a later step is stopped too.
+    if (!wasRunning) {
+      let stopped = false;
+      const stopKafka = () => {
+        if (stopped) return;
+        stopped = true;
+        spawnSync('bash', [kafkaSh, 'stop'], { stdio: 'inherit', env });
+      };
+      stops.push(['kafka', stopKafka]);
+      // The broker runs detached (setsid): if we die without the ordered stop, stop it on the way out.
+      process.on('exit', stopKafka);
+    }
+    const started = spawnSync('bash', [kafkaSh, 'start'], { stdio: 'inherit', env });
+    if (started.status !== 0) throw new Error(`the Kafka broker did not start: see ${env.KAFKA_DATA_DIR}/broker.log`);
+    brokers = `127.0.0.1:${port}`;
+    where.push(`Kafka         ${brokers} (log ${env.KAFKA_DATA_DIR}/broker.log)`);
+  } else {
+    where.push(`Kafka         ${brokers}`);
   }
 
-  // 3. The apps, as their own processes, as in production.
-  const logs = join(DATA, 'logs');
-  mkdirSync(logs, { recursive: true });
-  const common = { ...process.env, KAFKA_BROKERS: brokers, DATABASE_URL: databaseUrl, REPORTING_TIME_ZONE: options.zone };
-  const apps: Array<[string, string, Record<string, string>]> = [
-    ['aggregator', 'apps/aggregator/src/main.ts', { OPS_PORT: '9464', LAKE_DIR: join(DATA, 'lake') }],
-    ['speed-pipeline', 'apps/speed-pipeline/src/main.ts', { OPS_PORT: '9466' }],
+  // 3. The apps, each its own process, as in production (stopped in reverse: the aggregator last of them).
+  const logs = join(data, 'logs');
+  const lakeDir = process.env['LAKE_DIR'] ?? join(data, 'lake');
+  const common = { ...process.env, KAFKA_BROKERS: brokers, DATABASE_URL: databaseUrl, REPORTING_TIME_ZONE: options.zone, LAKE_DIR: lakeDir };
+  const apps: App[] = [
+    { name: 'aggregator', command: tsx('apps/aggregator/src/main.ts'), env: { OPS_PORT: String(options.opsPort) }, port: options.opsPort, what: 'metrics' },
+    { name: 'speed-pipeline', command: tsx('apps/speed-pipeline/src/main.ts'), env: { OPS_PORT: String(options.opsPort + 2) }, port: options.opsPort + 2, what: 'metrics' },
   ];
-  for (const [name, entry, env] of apps) {
-    const child = startApp(name, entry, { ...common, ...env }, join(logs, `${name}.log`));
-    children.push(child);
-    stops.push(() => stopChild(child));
-    say(`${name}: pid ${child.pid}, metrics http://127.0.0.1:${env['OPS_PORT']}/metrics, log .data/logs/${name}.log`);
+  if (existsSync(join(ROOT, 'apps/batch-rollup/src/main.ts'))) {
+    apps.push({ name: 'batch-rollup', command: tsx('apps/batch-rollup/src/main.ts'), env: { OPS_PORT: String(options.opsPort + 4) }, port: options.opsPort + 4, what: 'metrics' });
   }
+  const dashboard = await prepareDashboard(options, data, databaseUrl, readerPassword);
+  if (dashboard) apps.push(dashboard);
+  for (const app of apps) {
+    const child = startApp(app.name, app.command, { ...common, ...app.env }, join(logs, `${app.name}.log`), app.cwd);
+    children.push(child);
+    stops.push([app.name, () => stopChild(child)]);
+    where.push(`${app.name.padEnd(13)} pid ${child.pid}${app.port ? `, ${app.what} http://127.0.0.1:${app.port}${app.what === 'metrics' ? '/metrics' : ''}` : ''}, log ${join(logs, `${app.name}.log`)}`);
+  }
+  where.push(`lake          ${lakeDir}`);
 
-  // 4. Sales, now.
+  // 4. Sales: history on a first run, then live; a later run resumes.
   const abort = new AbortController();
-  stops.push(() => abort.abort());
-  if (options.ratePerSec > 0) void sendSales(brokers.split(','), catalog, options.ratePerSec, abort.signal);
+  const generatorDone = options.rate > 0 || options.historyMs > 0 ? runGenerator(options, data, brokers.split(','), catalog, abort.signal, where) : Promise.resolve();
+  stops.push(['generator', async () => {
+    abort.abort();
+    await generatorDone;
+  }]);
 
-  // 5. The live top 10 (the dashboard's job, until it exists).
-  say(`top 10 of the current ${options.zone} hour, refreshed every 5 s (Ctrl-C to stop):`);
+  // 5. Until Ctrl-C: the dashboard, or the live top 10 in the terminal while there is none.
+  const registry = IntervalRegistry.standard(options.zone);
+  const shown = dashboard ? `dashboard: http://127.0.0.1:${options.dashboardPort}/` : 'no dashboard: the live top 10 of the current hour follows every 10 s';
+  await sleep(1000, abort.signal);
+  say(`running:\n  ${where.join('\n  ')}\n${shown}`);
+  const startedMs = Date.now();
+  let exactSeen = false;
   while (!abort.signal.aborted) {
-    await sleep(5000, abort.signal);
-    if (!abort.signal.aborted) await printTop10(db, IntervalRegistry.standard(options.zone)).catch((err: Error) => say(`top 10 unavailable: ${err.message}`));
+    await sleep(dashboard ? 3000 : 10_000, abort.signal);
+    if (abort.signal.aborted) break;
+    if (!exactSeen) {
+      // The moment the first exact (batch) window can be seen on the dashboard.
+      const first = await db(TABLES.rollupRuns).where({ status: 'succeeded' }).orderBy('finished_at').first<{ interval: string; window_start: Date } | undefined>('interval', 'window_start').catch(() => undefined);
+      if (first) {
+        exactSeen = true;
+        say(`first exact window rolled up after ${Math.round((Date.now() - startedMs) / 1000)} s: ${first.interval} from ${first.window_start.toISOString()}${dashboard ? ` — http://127.0.0.1:${options.dashboardPort}/` : ''}`);
+      }
+    }
+    if (!dashboard) await printTop10(db, registry).catch((err: Error) => say(`top 10 unavailable: ${err.message}`));
   }
 }
 
-function startApp(name: string, entry: string, env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+const tsx = (entry: string) => [process.execPath, '--require', 'tsx/cjs', join(ROOT, entry)];
+const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+
+/** The generator, resumable: its progress and ground truth live in <data>/generator. */
+async function runGenerator(options: Options, data: string, brokers: string[], catalog: ReturnType<typeof makeCatalog>, signal: AbortSignal, where: string[]): Promise<void> {
+  const progressFile = new ProgressFile(join(data, 'generator/progress.json'));
+  const truthPath = join(data, 'generator/ground-truth.ndjson');
+  const nowMs = Date.now();
+  const live = chunkFloor(nowMs);
+  const historyFrom = chunkFloor(nowMs - options.historyMs);
+  const fresh: GeneratorProgress = {
+    seed: 1,
+    products: options.products,
+    segments: options.historyMs > 0 ? [{ fromMs: historyFrom, ratePerSec: options.historyRate }, { fromMs: live, ratePerSec: options.rate }] : [{ fromMs: live, ratePerSec: options.rate }],
+    position: { chunkStartMs: options.historyMs > 0 ? historyFrom : live, emitted: 0 },
+    inflightUntil: null,
+    sentEvents: 0,
+  };
+  // A stop of more than 10 minutes leaves a gap (the shop was closed) rather than a burst of catch-up sales.
+  const plan = planResume(progressFile.read(), fresh, nowMs, { maxCatchUpMs: 10 * 60_000, ratePerSec: options.rate });
+  const stream = new SalesStream({ seed: 1, catalog, segments: plan.state.segments });
+  const producer = createKafka({ brokers, clientId: 'hitboard-dev-generator' }).producer();
+  await producer.connect();
+  const truth = new GroundTruthWriter(truthPath);
+  const progress = { file: progressFile, state: plan.state };
+  const send = kafkaSender(producer, TOPICS.salesEvents);
+  where.push(`generator     ${options.rate}/s live; ground truth ${truthPath}`);
+  try {
+    if (plan.resumed) {
+      say(`generator: resuming after ${plan.state.sentEvents.toLocaleString('en')} events (at ${new Date(plan.continueFrom.chunkStartMs).toISOString()})`);
+      if (plan.replayUntilMs !== null) await runStream({ stream, from: plan.state.position, untilMs: plan.replayUntilMs, batchSize: 2000, send, truth, progress, signal });
+    }
+    // History (event time already past) goes as fast as the system takes it, with a progress bar.
+    const historyEnd = chunkFloor(Date.now());
+    const from = plan.continueFrom;
+    if (from.chunkStartMs < historyEnd - 60_000) {
+      const bar = new SingleBar({ format: '[hitboard] history |{bar}| {percentage}% {events} events, event time {at} {eta_formatted} left', stream: process.stdout }, Presets.shades_classic);
+      bar.start(historyEnd - from.chunkStartMs, 0, { events: 0, at: '' });
+      const done = await runStream({
+        stream, from, untilMs: historyEnd, batchSize: 2000, send, truth, progress, signal,
+        onBatch: (p) => bar.update(p.position.chunkStartMs - from.chunkStartMs, { events: p.validEvents.toLocaleString('en'), at: new Date(p.position.chunkStartMs).toISOString().slice(0, 16) }),
+      });
+      bar.stop();
+      say(`history: ${done.validEvents.toLocaleString('en')} events sent; now selling live`);
+      if (signal.aborted) return;
+      await runStream({ stream, from: done.position, untilMs: Infinity, batchSize: 2000, send, truth, progress, signal });
+    } else {
+      await runStream({ stream, from, untilMs: Infinity, batchSize: 2000, send, truth, progress, signal });
+    }
+  } catch (err) {
+    if (!signal.aborted) say(`generator stopped: ${(err as Error).message} (a restart resumes where it stopped)`);
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await truth.close();
+  }
+}
+
+/**
+ * The dashboard (apps/dashboard's serve command): a production build, made once and reused while
+ * its sources are unchanged (a fingerprint of them is kept in the data folder). It connects as the
+ * read-only role: on our embedded Postgres we set that role's password; on yours, give it in
+ * HITBOARD_READER_PASSWORD.
+ */
+async function prepareDashboard(options: Options, data: string, databaseUrl: string, readerPassword: string | undefined): Promise<App | null> {
+  const dir = join(ROOT, 'apps/dashboard');
+  const serve = join(dir, 'src/serve.ts');
+  if (!existsSync(serve)) {
+    say('apps/dashboard is not there: no dashboard');
+    return null;
+  }
+  if (!readerPassword) {
+    say('no dashboard: with your own DATABASE_URL, set HITBOARD_READER_PASSWORD (the password of the hitboard_reader role)');
+    return null;
+  }
+  const stamp = join(data, 'dashboard-build.sha256');
+  const fingerprint = sourceFingerprint(dir, [join(ROOT, 'package-lock.json')]);
+  if (!buildIsCurrent(stamp, join(dir, '.next/BUILD_ID'), fingerprint)) {
+    say('building the dashboard (a production build, once; reused while its sources are unchanged)…');
+    const built = spawnSync(process.execPath, ['--require', 'tsx/cjs', serve, '--rebuild', '--build-only'], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+    if (built.status !== 0) throw new Error('the dashboard build failed (see above)');
+    recordBuild(stamp, fingerprint);
+  }
+  return {
+    name: 'dashboard',
+    command: [process.execPath, '--require', 'tsx/cjs', serve],
+    env: { DATABASE_URL: databaseUrl, HITBOARD_READER_PASSWORD: readerPassword, PORT: String(options.dashboardPort), DASHBOARD_HOST: '127.0.0.1', REPORTING_TIME_ZONE: options.zone },
+    port: options.dashboardPort,
+    cwd: dir,
+    what: 'dashboard',
+  };
+}
+
+interface App {
+  name: string;
+  command: string[];
+  env: Record<string, string>;
+  port?: number;
+  cwd?: string;
+  what: string;
+}
+
+/** The embedded Postgres, hosted by pg-host.ts in its own process group (see there why). */
+function startPostgresHost(dataDir: string, port: number, logFile: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'pg-host.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PG_HOST_DATA_DIR: dataDir, PG_HOST_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  child.stderr?.pipe(log);
+  return new Promise((resolvePg, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const ready = /ready (\S+)/.exec(out);
+      if (ready) resolvePg({ child, url: ready[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`embedded Postgres did not start (exit ${code}); see ${logFile}`)));
+  });
+}
+
+function startApp(name: string, command: string[], env: NodeJS.ProcessEnv, logFile: string, cwd = ROOT): ChildProcess {
   const out = createWriteStream(logFile, { flags: 'a' });
   // detached: its own process group, so a Ctrl-C reaches only us and the app gets one SIGTERM (graceful) from stopChild.
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command[0]!, command.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   child.on('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGTERM') say(`${name} exited (${signal ?? code}); see ${logFile}`);
+    // 143: a wrapper (the dashboard's serve) that passed our SIGTERM on and exited with 128 + 15.
+    if (code !== 0 && code !== 143 && signal !== 'SIGTERM') say(`${name} exited (${signal ?? code}); see ${logFile}`);
   });
   return child;
 }
@@ -157,25 +402,6 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.once('exit', () => (clearTimeout(timer), done()));
     child.kill('SIGTERM');
   });
-}
-
-async function sendSales(brokers: string[], catalog: ReturnType<typeof makeCatalog>, ratePerSec: number, signal: AbortSignal): Promise<void> {
-  const producer = createKafka({ brokers, clientId: 'hitboard-dev-generator' }).producer();
-  await producer.connect();
-  let seed = Math.floor(Date.now() / 1000);
-  try {
-    while (!signal.aborted) {
-      // One second of sales, stamped with the current second.
-      const now = Date.now();
-      const events = [...generateEvents({ events: ratePerSec, startMs: now - 1000, endMs: now, seed: seed++ }, catalog)];
-      await producer.send({ topic: TOPICS.salesEvents, messages: events.map((e) => ({ key: e.product_id, value: JSON.stringify(e) })) });
-      await sleep(Math.max(0, 1000 - (Date.now() - now)), signal);
-    }
-  } catch (err) {
-    if (!signal.aborted) say(`generator stopped: ${(err as Error).message}`);
-  } finally {
-    await producer.disconnect();
-  }
 }
 
 async function printTop10(db: Knex, registry: IntervalRegistry): Promise<void> {

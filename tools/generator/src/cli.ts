@@ -1,53 +1,102 @@
 #!/usr/bin/env tsx
 import { parseArgs } from 'node:util';
-import { SingleBar, Presets } from 'cli-progress';
+import { MultiBar, Presets } from 'cli-progress';
 import { createKafka } from '@hitboard/kafka';
-import { TOPICS, type SaleEvent } from '@hitboard/schema';
+import { TOPICS } from '@hitboard/schema';
 import { runMain } from '@hitboard/runtime';
 import { makeCatalog } from './catalog';
-import { generateEvents } from './events';
+import { GroundTruthWriter } from './ground-truth';
+import { planResume, ProgressFile, type GeneratorProgress } from './progress';
 import { publishCatalog } from './publish-catalog';
+import { kafkaSender, runStream } from './send';
+import { chunkFloor, SalesStream, type Emission, type Segment } from './stream';
 
 const HELP = `Usage: hitboard-generate [options]
 
-Makes realistic sale events (Zipf-skewed products, a daily cycle, multi-line orders,
-stores, users, locations) and sends them to Kafka keyed by product_id, or prints them
-as NDJSON. Deterministic for a seed.
+Makes realistic sale events and sends them to Kafka keyed by product_id (or prints them as NDJSON):
+a catalog with names, categories and prices in cents; Zipf-skewed popularity that drifts over
+hours and days; a daily cycle and busier weekends; orders of several lines; stores, users,
+channels and locations; plus chosen shares of late events, duplicate sends and malformed
+messages. Event time runs from --from: seconds already past are sent as fast as Kafka takes
+them (history), later ones as they happen (live). Deterministic for a seed: the same options
+make the same messages, event ids included.
 
 Options:
-  --events N          how many events (order lines)             (default 100000)
-  --products N        catalog size                              (default 10000)
-  --zipf S            Zipf exponent of product popularity       (default 1.0)
-  --seed N            seed; the same seed makes the same events (default 1)
-  --from ISO|now-Nh   first event time: an ISO instant, or now-30m/now-6h/now-7d (default now-1h)
-  --to ISO|now        end of the time range                     (default now)
-  --rate N            events per second, 0 = as fast as possible (default 0)
-  --out kafka|stdout  where events go                           (default kafka)
-  --topic NAME        Kafka topic                               (default ${TOPICS.salesEvents})
-  --catalog           also upsert the catalog into DATABASE_URL's products table
-  -h, --help          this text
+  --from T              first event time: ISO instant, now, or now-30m / now-6h / now-3d (default now-1h)
+  --to T                end of event time (exclusive): ISO, now, now+2h, or never      (default now)
+  --duration D          instead of --to: this much event time from --from (90s, 10m, 2h, 3d)
+  --events N            stop after exactly N valid events
+  --rate N              valid events per second, weekly average (the daily cycle shapes it) (default 30)
+  --history-rate N      the rate for event time before now, if different                    (default --rate)
+  --products N          catalog size                                                      (default 10000)
+  --zipf S              Zipf exponent of product popularity                              (default 1.0)
+  --drift D             how much popularity drifts over hours and days, 0 = fixed         (default 0.6)
+  --late-share F        share of events that arrive 1 min … --late-max after they happened (default 0.01)
+  --late-max D          how late a late event can be                                       (default 3h)
+  --duplicate-share F   share of events sent twice (a producer's retry)                    (default 0.005)
+  --malformed-share F   malformed messages per valid event                                 (default 0.002)
+  --seed N              seed of the events; the same seed makes the same events          (default 1)
+  --truth FILE          write the ground truth (valid, distinct events) to FILE: .ndjson (appended) or .parquet
+  --progress FILE       resume file: a later run with the same file continues where this one stopped
+  --out kafka|stdout    where messages go                                                 (default kafka)
+  --topic NAME          Kafka topic                                                        (default ${TOPICS.salesEvents})
+  --catalog             also upsert the catalog into DATABASE_URL's products table
+  -h, --help            this text
 
-Environment: KAFKA_BROKERS (host:port,…; default 127.0.0.1:19092), DATABASE_URL (for --catalog).`;
+Environment: KAFKA_BROKERS (host:port,…; default 127.0.0.1:19092), DATABASE_URL (for --catalog).
+Ctrl-C stops after the batch in flight (with --progress, a later run resumes there).`;
 
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** 90s, 10m, 2h, 3d → milliseconds. */
+export function parseDuration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)([smhd])$/.exec(value);
+  if (!m) throw new Error(`not a duration: ${value} (use 90s, 10m, 2h or 3d)`);
+  return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
+}
+
+/** ISO instant, now, now-6h, now+2h → epoch ms; `never` → Infinity. */
 export function parseTime(value: string, nowMs: number): number {
   if (value === 'now') return nowMs;
-  const relative = /^now-(\d+)([mhd])$/.exec(value);
-  if (relative) return nowMs - Number(relative[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 'm' | 'h' | 'd'];
+  if (value === 'never') return Infinity;
+  const relative = /^now([+-])(\d+(?:\.\d+)?[smhd])$/.exec(value);
+  if (relative) return nowMs + (relative[1] === '-' ? -1 : 1) * parseDuration(relative[2]!);
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw new Error(`not a time: ${value} (use an ISO instant, now, or now-30m/now-6h/now-7d)`);
   return ms;
 }
 
+function share(name: string, value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n < 1)) throw new Error(`--${name} must be a fraction in [0, 1), got ${value}`);
+  return n;
+}
+
+function positive(name: string, value: string, integer = true): number {
+  const n = Number(value);
+  if (!(n > 0) || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be a positive ${integer ? 'whole ' : ''}number, got ${value}`);
+  return n;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      events: { type: 'string', default: '100000' },
+      from: { type: 'string', default: 'now-1h' },
+      to: { type: 'string' },
+      duration: { type: 'string' },
+      events: { type: 'string' },
+      rate: { type: 'string', default: '30' },
+      'history-rate': { type: 'string' },
       products: { type: 'string', default: '10000' },
       zipf: { type: 'string', default: '1.0' },
+      drift: { type: 'string', default: '0.6' },
+      'late-share': { type: 'string', default: '0.01' },
+      'late-max': { type: 'string', default: '3h' },
+      'duplicate-share': { type: 'string', default: '0.005' },
+      'malformed-share': { type: 'string', default: '0.002' },
       seed: { type: 'string', default: '1' },
-      from: { type: 'string', default: 'now-1h' },
-      to: { type: 'string', default: 'now' },
-      rate: { type: 'string', default: '0' },
+      truth: { type: 'string' },
+      progress: { type: 'string' },
       out: { type: 'string', default: 'kafka' },
       topic: { type: 'string', default: TOPICS.salesEvents },
       catalog: { type: 'boolean', default: false },
@@ -58,19 +107,21 @@ async function main(): Promise<void> {
     process.stdout.write(`${HELP}\n`);
     return;
   }
-  const nowMs = Date.now();
-  const options = {
-    events: positiveInt('events', values.events),
-    products: positiveInt('products', values.products),
-    zipfExponent: Number(values.zipf),
-    seed: positiveInt('seed', values.seed),
-    startMs: parseTime(values.from, nowMs),
-    endMs: parseTime(values.to, nowMs),
-  };
-  const ratePerSec = Number(values.rate);
   if (!['kafka', 'stdout'].includes(values.out)) throw new Error(`--out must be kafka or stdout, got ${values.out}`);
+  if (values.to && values.duration) throw new Error('give --to or --duration, not both');
+  const nowMs = Date.now();
+  const fromMs = chunkFloor(parseTime(values.from, nowMs));
+  const maxValid = values.events ? positive('events', values.events) : undefined;
+  // Default end: now, unless a count is given (then as long as it takes).
+  const untilMs = values.duration ? fromMs + parseDuration(values.duration) : values.to ? parseTime(values.to, nowMs) : maxValid ? Infinity : nowMs;
+  if (!(untilMs > fromMs)) throw new Error('the end of event time must be after --from');
+  const ratePerSec = positive('rate', values.rate, false);
+  const historyRate = values['history-rate'] ? positive('history-rate', values['history-rate'], false) : ratePerSec;
+  const seed = positive('seed', values.seed);
+  const products = positive('products', values.products);
+  const segments: Segment[] = fromMs < chunkFloor(nowMs) && historyRate !== ratePerSec ? [{ fromMs, ratePerSec: historyRate }, { fromMs: chunkFloor(nowMs), ratePerSec }] : [{ fromMs, ratePerSec }];
 
-  const catalog = makeCatalog(options.products, options.seed);
+  const catalog = makeCatalog(products, seed);
   if (values.catalog) {
     const url = process.env['DATABASE_URL'];
     if (!url) throw new Error('--catalog needs DATABASE_URL');
@@ -78,49 +129,67 @@ async function main(): Promise<void> {
     process.stderr.write(`catalog: ${catalog.length} products upserted\n`);
   }
 
-  const events = generateEvents(options, catalog);
+  const progressFile = values.progress ? new ProgressFile(values.progress) : null;
+  const fresh: GeneratorProgress = { seed, products, segments, position: { chunkStartMs: fromMs, emitted: 0 }, inflightUntil: null, sentEvents: 0 };
+  const plan = planResume(progressFile?.read() ?? null, fresh, nowMs, { maxCatchUpMs: Infinity });
+  if (plan.resumed) process.stderr.write(`resuming at ${new Date(plan.continueFrom.chunkStartMs).toISOString()} (${plan.state.sentEvents} events sent before)\n`);
+  const stream = new SalesStream({
+    seed,
+    catalog,
+    segments: plan.state.segments,
+    zipfExponent: Number(values.zipf),
+    drift: Number(values.drift),
+    lateShare: share('late-share', values['late-share']),
+    lateMaxMs: parseDuration(values['late-max']),
+    duplicateShare: share('duplicate-share', values['duplicate-share']),
+    malformedShare: share('malformed-share', values['malformed-share']),
+  });
+  const truth = values.truth ? new GroundTruthWriter(values.truth) : undefined;
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  process.once('SIGTERM', () => abort.abort());
+
+  let send: (emissions: Emission[]) => Promise<void>;
+  let close = async () => {};
   if (values.out === 'stdout') {
-    for (const event of events) process.stdout.write(`${JSON.stringify(event)}\n`);
-    return;
+    send = async (emissions) => void process.stdout.write(emissions.map((e) => `${e.value}\n`).join(''));
+  } else {
+    const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
+    const producer = createKafka({ brokers, clientId: 'hitboard-generator' }).producer();
+    await producer.connect();
+    send = kafkaSender(producer, values.topic);
+    close = () => producer.disconnect();
   }
 
-  const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
-  const producer = createKafka({ brokers, clientId: 'hitboard-generator' }).producer();
-  await producer.connect();
-  const bar = new SingleBar({ format: 'generate |{bar}| {percentage}% {value}/{total} events {eta_formatted} left', stream: process.stderr }, Presets.shades_classic);
-  bar.start(options.events, 0);
+  // Progress: event time covered (history and live), and valid events sent.
+  const bars = new MultiBar({ format: '{label} |{bar}| {percentage}% {detail}', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+  const total = maxValid ?? (Number.isFinite(untilMs) ? (untilMs - plan.continueFrom.chunkStartMs) / 1000 : 0);
+  const bar = bars.create(Math.max(1, total), 0, { label: 'generate', detail: '' });
   const started = Date.now();
+  let sent = 0;
+  let messages = 0;
   try {
-    let batch: SaleEvent[] = [];
-    let sent = 0;
-    const flush = async () => {
-      await producer.send({ topic: values.topic, acks: -1, messages: batch.map((e) => ({ key: e.product_id, value: JSON.stringify(e) })) });
-      sent += batch.length;
-      batch = [];
-      bar.update(sent);
-      if (ratePerSec > 0) {
-        const aheadMs = (sent / ratePerSec) * 1000 - (Date.now() - started);
-        if (aheadMs > 0) await new Promise((r) => setTimeout(r, aheadMs));
-      }
+    const progress = progressFile ? { file: progressFile, state: plan.state } : undefined;
+    const onBatch = (p: { position: { chunkStartMs: number }; validEvents: number; messages: number }) => {
+      const at = new Date(p.position.chunkStartMs).toISOString().slice(0, 19);
+      const value = maxValid ? sent + p.validEvents : (p.position.chunkStartMs - plan.continueFrom.chunkStartMs) / 1000;
+      bar.update(Math.min(value, Math.max(1, total)), { label: 'generate', detail: `${(sent + p.validEvents).toLocaleString('en')} events, event time ${at}Z${p.position.chunkStartMs >= chunkFloor(Date.now()) - 1000 ? ' (live)' : ''}` });
     };
-    const batchSize = ratePerSec > 0 ? Math.max(1, Math.min(1000, Math.round(ratePerSec / 10))) : 5000;
-    for (const event of events) {
-      batch.push(event);
-      if (batch.length >= batchSize) await flush();
+    if (plan.replayUntilMs !== null) {
+      const replayed = await runStream({ stream, from: plan.state.position, untilMs: plan.replayUntilMs, batchSize: 2000, send, truth, progress, signal: abort.signal });
+      sent += replayed.validEvents;
+      messages += replayed.messages;
     }
-    if (batch.length) await flush();
+    const result = await runStream({ stream, from: plan.continueFrom, untilMs, maxValid: maxValid === undefined ? undefined : maxValid - sent, batchSize: 2000, send, truth, progress, signal: abort.signal, onBatch });
+    sent += result.validEvents;
+    messages += result.messages;
   } finally {
-    bar.stop();
-    await producer.disconnect();
+    bars.stop();
+    await close();
+    await truth?.close();
   }
   const seconds = (Date.now() - started) / 1000;
-  process.stderr.write(`sent ${options.events} events to ${values.topic} in ${seconds.toFixed(1)} s (${Math.round(options.events / seconds)}/s)\n`);
-}
-
-function positiveInt(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number, got ${value}`);
-  return n;
+  process.stderr.write(`sent ${sent} valid events (${messages} messages with duplicates and malformed) to ${values.out === 'kafka' ? values.topic : 'stdout'} in ${seconds.toFixed(1)} s${truth ? `; ground truth in ${values.truth}` : ''}\n`);
 }
 
 if (require.main === module) runMain(main);

@@ -1,6 +1,7 @@
 import type { Channel, SaleEvent } from '@hitboard/schema';
 import { makeCatalog, type Product } from './catalog';
-import { seededRandom, ZipfSampler } from './random';
+import { Popularity } from './popularity';
+import { seededRandom } from './random';
 
 export interface GeneratorOptions {
   /** How many events (order lines) to make. */
@@ -20,6 +21,8 @@ export interface GeneratorOptions {
   maxLinesPerOrder: number; // default 4
   /** Offset (hours) of the shoppers' local time from UTC, for the daily cycle. */
   shopperUtcOffsetHours: number; // default 0
+  /** How much popularity drifts over hours and days (see Popularity); 0 = fixed. */
+  drift: number; // default 0.6
 }
 
 export const DEFAULT_GENERATOR_OPTIONS: Omit<GeneratorOptions, 'events' | 'startMs' | 'endMs'> = {
@@ -31,6 +34,7 @@ export const DEFAULT_GENERATOR_OPTIONS: Omit<GeneratorOptions, 'events' | 'start
   users: 100_000,
   maxLinesPerOrder: 4,
   shopperUtcOffsetHours: 0,
+  drift: 0.6,
 };
 
 // Relative sales by local hour: quiet at night, a lunch bump, an evening peak.
@@ -39,7 +43,8 @@ const CHANNELS: Channel[] = ['web', 'app', 'store', 'marketplace'];
 const CITIES: Array<[number, number]> = [[40.71, -74.01], [34.05, -118.24], [41.88, -87.63], [29.76, -95.37], [47.61, -122.33], [25.76, -80.19]];
 
 /**
- * Realistic sale events, deterministic for a seed: Zipf-skewed products, a daily cycle,
+ * Exactly `events` sale events spread over [startMs, endMs), deterministic for a seed: Zipf-skewed
+ * products drifting over hours and days, a daily cycle,
  * orders of several lines, stores, users and locations. Event times rise monotonically
  * with a little jitter (some events arrive a few seconds out of order, as in life).
  */
@@ -48,14 +53,7 @@ export function* generateEvents(options: Partial<GeneratorOptions> & Pick<Genera
   if (o.endMs <= o.startMs) throw new Error('endMs must be after startMs');
   const products = catalog ?? makeCatalog(o.products, o.seed);
   const random = seededRandom(o.seed);
-  const zipf = new ZipfSampler(products.length, o.zipfExponent);
-  // Zipf rank → product: a seeded shuffle so the best sellers are not simply P000001, P000002, …
-  const byRank = products.map((_, i) => i);
-  const shuffle = seededRandom(o.popularitySeed);
-  for (let i = byRank.length - 1; i > 0; i--) {
-    const j = Math.floor(shuffle() * (i + 1));
-    [byRank[i], byRank[j]] = [byRank[j]!, byRank[i]!];
-  }
+  const popularity = new Popularity(products, { zipfExponent: o.zipfExponent, popularitySeed: o.popularitySeed, drift: o.drift, utcOffsetHours: o.shopperUtcOffsetHours });
   const times = eventTimes(o, random);
   let made = 0;
   let order = 0;
@@ -73,7 +71,7 @@ export function* generateEvents(options: Partial<GeneratorOptions> & Pick<Genera
     };
     const at = times.next().value as number;
     for (let line = 0; line < lines; line++) {
-      const product = products[byRank[zipf.sample(random)]!]!;
+      const product = popularity.sample(at, random);
       const discounted = random() < 0.1 ? Math.round(product.price_cents * 0.8) : product.price_cents;
       made++;
       yield {

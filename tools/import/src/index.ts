@@ -1,1 +1,6 @@
-// placeholder so the project type-checks until its code lands; replaced by the project's entry point
+export * from './check-row';
+export * from './importer';
+export * from './ledger';
+export * from './names';
+export * from './read-rows';
+export * from './summary';

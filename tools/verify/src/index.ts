@@ -1,1 +1,4 @@
-// placeholder so the project type-checks until its code lands; replaced by the project's entry point
+export * from './api';
+export * from './compare';
+export * from './ground-truth';
+export * from './verify';

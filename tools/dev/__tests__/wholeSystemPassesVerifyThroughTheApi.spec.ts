@@ -1,0 +1,142 @@
+/**
+ * The whole system on the embedded default, as `npm start` runs it: embedded Postgres, its own
+ * Kafka broker, aggregator, speed pipeline, rollup scheduler and dashboard as separate processes.
+ * Run 1 fills two days of history and sells live; Ctrl-C; run 2 resumes with no more sales. Then
+ * `verify` over the dashboard's API: every closed, rolled-up window exact, every open one within
+ * its bounds, against the generator's ground truth — nothing lost or doubled across the restart.
+ * Then an export with rows for a day already rolled up is imported (twice: the repeat is skipped);
+ * after a restart the rebuilt windows match the ground truth plus the imported rows exactly.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { findFreePort } from '@hitboard/db';
+import { describeKafka } from '@hitboard/testkit';
+import { DashboardApi, formatReport, GroundTruth, verify, type WindowReport } from '@hitboard/verify';
+
+const ROOT = resolve(__dirname, '../../..');
+
+function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'tools/dev/src/start.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  return { child, output: () => out, exited: new Promise((r) => child.once('exit', r)) };
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, log: () => string, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${log().slice(-4000)}`);
+    if (child && child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}) while waiting for ${what}:\n${log().slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+describeKafka('the whole system', () => {
+  jest.setTimeout(1_200_000);
+  let dir: string;
+  let running: ReturnType<typeof start> | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hb-system-'));
+    chmodSync(dir, 0o755); // embedded Postgres runs as the 'postgres' user when we are root
+  });
+  afterAll(async () => {
+    if (running && running.child.exitCode === null) {
+      process.kill(-running.child.pid!, 'SIGINT');
+      await running.exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('history, live sales, Ctrl-C and resume: verify passes through the API (closed windows exact, open ones within bounds)', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_PORT: String(await findFreePort()), KAFKA_CONTROLLER_PORT: String(await findFreePort()), REPORTING_TIME_ZONE: 'UTC' };
+    for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'LAKE_DIR', 'HITBOARD_READER_PASSWORD']) delete env[v];
+    const dashboardPort = await findFreePort();
+    const common = ['--data', join(dir, 'data'), '--history', '2d', '--history-rate', '0.05', '--products', '30', '--pg-port', String(await findFreePort()), '--ops-port', String(await findFreePort()), '--dashboard-port', String(dashboardPort)];
+
+    // Run 1: history, then a little live traffic, then Ctrl-C (SIGINT to the process group, as a terminal sends it).
+    running = start([...common, '--rate', '5'], env);
+    await until('history to be sent', () => /now selling live/.test(running!.output()), 900_000, running.output, running.child);
+    await new Promise((r) => setTimeout(r, 10_000));
+    process.kill(-running.child.pid!, 'SIGINT');
+    expect(await running.exited).toBe(0);
+
+    // Run 2: resumes (no more sales), rollups catch up.
+    running = start([...common, '--rate', '0'], env);
+    await until('the first exact window', () => /first exact window rolled up/.test(running!.output()), 600_000, running.output, running.child);
+    const truthPath = join(dir, 'data/generator/ground-truth.ndjson');
+    const api = new DashboardApi(`http://127.0.0.1:${dashboardPort}`);
+    let reports: WindowReport[] = [];
+    // The rollups and the speed layer settle: verify until it passes (or time runs out, then show why).
+    await until(
+      'verify to pass',
+      async () => {
+        const truth = await GroundTruth.load(truthPath);
+        try {
+          reports = (await verify(api, truth, { metrics: ['units', 'revenue'], k: 1000 })).reports;
+        } catch {
+          return false;
+        } finally {
+          truth.close();
+        }
+        const closedDays = reports.filter((r) => r.interval === 'day' && r.source === 'batch').length;
+        return reports.every((r) => r.ok) && closedDays >= 2;
+      },
+      600_000,
+      () => `${running!.output()}\n${formatReport(reports, 'UTC')}`,
+    );
+    expect(running.output()).toMatch(/generator: resuming after/);
+    const bySource = (s: string) => reports.filter((r) => r.source === s);
+    expect(bySource('batch').length).toBeGreaterThan(20); // closed hours and days, exact
+    expect(bySource('speed').length).toBeGreaterThan(0); // the open hour / week / month, within bounds
+    expect(reports.every((r) => r.ok)).toBe(true);
+
+    // Import history for a day already rolled up (yesterday), with two bad rows; then restart, so the
+    // scheduler's catch-up rebuilds the dirty windows at once instead of at their next cron tick.
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const imported = Array.from({ length: 40 }, (_, i) => ({
+      event_id: `import-${i}`, order_id: `io-${i}`, product_id: `P${String(1 + (i % 30)).padStart(6, '0')}`, quantity: 1 + (i % 3), unit_price_cents: 999,
+      currency: 'USD', occurred_at: `${yesterday}T${String(i % 24).padStart(2, '0')}:15:00.000Z`, store_id: 's-1', user_id: 'u-1', channel: 'web',
+    }));
+    const csvPath = join(dir, 'export.csv');
+    const header = Object.keys(imported[0]!).join(',');
+    writeFileSync(csvPath, [header, ...imported.map((e) => Object.values(e).join(',')), 'bad-1,o,P000001,-2,999,USD,2026-01-01T00:00:00Z,s,u,web', 'bad-2,o,P000001,1,999,EUR,2026-01-01T00:00:00Z,s,u,web'].join('\n') + '\n');
+    const pgPort = common[common.indexOf('--pg-port') + 1];
+    const importEnv = { ...env, DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`, KAFKA_BROKERS: `127.0.0.1:${env['KAFKA_PORT']}` };
+    const importRun = () => spawnSync(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'tools/import/src/cli.ts'), csvPath], { cwd: ROOT, env: importEnv, encoding: 'utf8' });
+    const first = importRun();
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/sent to Kafka\s+40/);
+    expect(first.stdout).toMatch(/refused\s+2/);
+    expect(importRun().stdout).toMatch(/already imported/);
+    await new Promise((r) => setTimeout(r, 10_000)); // let the aggregator flush it to the lake
+    process.kill(-running.child.pid!, 'SIGINT');
+    expect(await running.exited).toBe(0);
+
+    const withImport = join(dir, 'truth-with-import.ndjson');
+    writeFileSync(withImport, readFileSync(truthPath, 'utf8') + imported.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    running = start([...common, '--rate', '0'], env);
+    await until(
+      'verify to pass with the imported day rebuilt',
+      async () => {
+        const truth = await GroundTruth.load(withImport);
+        try {
+          reports = (await verify(api, truth, { metrics: ['units', 'revenue'], k: 1000 })).reports;
+        } catch {
+          return false;
+        } finally {
+          truth.close();
+        }
+        return reports.every((r) => r.ok) && reports.some((r) => r.interval === 'day' && r.windowStart.toISOString().startsWith(yesterday) && r.source === 'batch');
+      },
+      600_000,
+      () => `${running!.output()}\n${formatReport(reports, 'UTC')}`,
+      running.child,
+    );
+    process.kill(-running.child.pid!, 'SIGINT');
+    expect(await running.exited).toBe(0);
+  });
+});

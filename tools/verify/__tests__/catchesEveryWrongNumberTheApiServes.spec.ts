@@ -1,0 +1,209 @@
+/**
+ * verify against a stand-in dashboard API (a real HTTP server) that serves the exact answer,
+ * computed here in plain TypeScript from the generator's events — independently of verify's
+ * DuckDB — and then serves it wrong in each way that matters. The ground truth file is real
+ * generator output, read by real DuckDB.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GroundTruthWriter, makeCatalog, SalesStream, batches, truthOf } from '@hitboard/generator';
+import { IntervalRegistry, revenueCentsOf, type SaleEvent } from '@hitboard/schema';
+import { DashboardApi, GroundTruth, verify, byteOrder } from '../src';
+
+const ZONE = 'Asia/Kolkata'; // windows start at :30 UTC: the registry, not UTC hours, must be used
+const start = Date.parse('2026-11-20T00:00:00Z');
+const end = start + 2 * 86_400_000;
+
+type Row = { productId: string; units: bigint; revenue: bigint; orders: bigint };
+type Mutation = (interval: string, windowStart: string, metric: string, body: ServedBody) => void;
+interface ServedBody {
+  interval: string;
+  windowStart: string;
+  windowEnd: string;
+  metric: string;
+  category: null;
+  source: string;
+  exact: boolean;
+  asOf: string;
+  totals: { units: string; revenue: string; orders: string; products: string } | null;
+  rows: Array<{ rank: number; productId: string; name: string; category: string; units: string; revenue: string; errorBound: string; share: number; movement: null }>;
+}
+
+function exactTop(events: SaleEvent[], fromMs: number, toMs: number, metric: 'units' | 'revenue', k: number): { rows: Row[]; totals: Row & { products: bigint } } {
+  const by = new Map<string, Row>();
+  for (const e of events) {
+    const t = Date.parse(e.occurred_at);
+    if (t < fromMs || t >= toMs) continue;
+    const r = by.get(e.product_id) ?? { productId: e.product_id, units: 0n, revenue: 0n, orders: 0n };
+    r.units += BigInt(e.quantity);
+    r.revenue += BigInt(revenueCentsOf(e));
+    r.orders += 1n;
+    by.set(e.product_id, r);
+  }
+  const rows = [...by.values()].sort((a, b) => (a[metric] === b[metric] ? byteOrder(a.productId, b.productId) : a[metric] > b[metric] ? -1 : 1));
+  const totals = { productId: '', units: 0n, revenue: 0n, orders: 0n, products: 0n };
+  for (const r of rows) {
+    totals.units += r.units;
+    totals.revenue += r.revenue;
+    totals.orders += r.orders;
+    totals.products += 1n;
+  }
+  return { rows: rows.slice(0, k), totals };
+}
+
+describe('verify', () => {
+  let dir: string;
+  let truthPath: string;
+  let events: SaleEvent[];
+  let server: Server;
+  let baseUrl: string;
+  let mutate: Mutation = () => {};
+  const registry = IntervalRegistry.standard(ZONE);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verify-'));
+    truthPath = join(dir, 'truth.ndjson');
+    const stream = new SalesStream({ seed: 4, catalog: makeCatalog(40, 4), segments: [{ fromMs: start, ratePerSec: 0.05 }], duplicateShare: 0.05, malformedShare: 0.05 });
+    const writer = new GroundTruthWriter(truthPath);
+    events = [];
+    for (const b of batches(stream, { chunkStartMs: start, emitted: 0 }, end, 2000)) {
+      const valid = truthOf(b.emissions);
+      events.push(...valid);
+      writer.append(valid);
+    }
+    // A chunk the generator re-sent after a crash lands in the file twice: verify counts it once.
+    writer.append(events.slice(0, 50));
+    await writer.close();
+    // Late events reach back before `start`; the served system saw them, so they belong to the truth too.
+
+    server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const send = (body: unknown) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(body));
+      };
+      if (url.pathname === '/api/intervals') return send({ intervals: ['hour', 'day', 'week'].map((name) => ({ name, rolledUpFrom: registry.get(name).rolledUpFrom })), timeZone: ZONE });
+      if (url.pathname === '/api/top') {
+        const interval = url.searchParams.get('interval')!;
+        const metric = url.searchParams.get('metric') as 'units' | 'revenue';
+        const k = Number(url.searchParams.get('k'));
+        const w = registry.windowStartingAt(interval, Date.parse(url.searchParams.get('window')!));
+        const { rows, totals } = exactTop(events, w.start.getTime(), w.end.getTime(), metric, k);
+        const body: ServedBody = {
+          interval,
+          windowStart: w.start.toISOString(),
+          windowEnd: w.end.toISOString(),
+          metric,
+          category: null,
+          source: rows.length ? 'batch' : 'none',
+          exact: rows.length > 0,
+          asOf: new Date().toISOString(),
+          totals: rows.length ? { units: String(totals.units), revenue: String(totals.revenue), orders: String(totals.orders), products: String(totals.products) } : null,
+          rows: rows.map((r, i) => ({ rank: i + 1, productId: r.productId, name: r.productId, category: 'x', units: String(r.units), revenue: String(r.revenue), errorBound: '0', share: 0, movement: null })),
+        };
+        mutate(interval, body.windowStart, metric, body);
+        return send(body);
+      }
+      res.statusCode = 404;
+      res.end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = async (options: Partial<Parameters<typeof verify>[2]> = {}) => {
+    const truth = await GroundTruth.load(truthPath);
+    try {
+      return await verify(new DashboardApi(baseUrl), truth, { metrics: ['units', 'revenue'], k: 1000, intervals: ['hour', 'day'], ...options });
+    } finally {
+      truth.close();
+    }
+  };
+
+  it('passes every window when the API serves the exact answer, counting a repeated event once', async () => {
+    mutate = () => {};
+    const { reports, timeZone } = await run({ intervals: ['hour', 'day', 'week'] });
+    expect(timeZone).toBe(ZONE);
+    expect(reports.filter((r) => !r.ok)).toEqual([]);
+    const hours = new Set(reports.filter((r) => r.interval === 'hour').map((r) => r.windowStart.getTime()));
+    // Every Kolkata hour in the truth's range, each starting at :30 UTC.
+    expect(hours.size).toBeGreaterThanOrEqual(48);
+    expect([...hours].every((t) => new Date(t).getUTCMinutes() === 30)).toBe(true);
+    expect(reports.some((r) => r.source === 'batch' && r.productsChecked > 10)).toBe(true);
+  });
+
+  it('fails a batch window whose row is one unit off', async () => {
+    mutate = (interval, _w, metric, body) => {
+      if (interval === 'day' && metric === 'units' && body.rows[3]) body.rows[3].units = String(BigInt(body.rows[3].units) + 1n);
+    };
+    const { reports } = await run();
+    const failed = reports.filter((r) => !r.ok);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((r) => r.interval === 'day' && r.metric === 'units' && r.maxDeviation === 1n)).toBe(true);
+  });
+
+  it('fails a batch window whose top list is out of order, or misses a product', async () => {
+    mutate = (interval, _w, metric, body) => {
+      if (interval === 'hour' && metric === 'revenue' && body.rows.length > 2) {
+        [body.rows[0], body.rows[1]] = [body.rows[1]!, body.rows[0]!];
+        body.rows[0]!.rank = 1;
+        body.rows[1]!.rank = 2;
+      }
+    };
+    expect((await run()).reports.filter((r) => !r.ok).every((r) => r.interval === 'hour' && r.problems.some((p) => p.startsWith('rank 1')))).toBe(true);
+    mutate = (interval, _w, _m, body) => {
+      if (interval === 'day') body.rows.pop();
+    };
+    const failed = (await run()).reports.filter((r) => !r.ok);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed[0]!.problems.join()).toMatch(/rows, the true top has/);
+  });
+
+  it('fails wrong totals, and a window served as empty that had sales', async () => {
+    mutate = (interval, _w, _m, body) => {
+      if (interval === 'day' && body.totals) body.totals.orders = String(BigInt(body.totals.orders) - 1n);
+    };
+    expect((await run()).reports.filter((r) => !r.ok).every((r) => r.problems.some((p) => p.startsWith('totals')))).toBe(true);
+    let dropped = '';
+    mutate = (interval, windowStart, _m, body) => {
+      if (interval === 'hour' && body.rows.length && (!dropped || dropped === windowStart)) {
+        dropped = windowStart;
+        body.source = 'none';
+        body.rows = [];
+        body.totals = null;
+      }
+    };
+    const failed = (await run()).reports.filter((r) => !r.ok);
+    expect(failed).toHaveLength(2); // units and revenue of that one hour
+    expect(failed[0]!.problems[0]).toMatch(/nothing served/);
+  });
+
+  it('holds speed windows to their stated bound: within passes, beyond fails', async () => {
+    const estimate = (extra: bigint, bound: bigint): Mutation => (interval, _w, metric, body) => {
+      if (interval !== 'hour') return;
+      body.source = 'speed';
+      body.exact = false;
+      for (const r of body.rows) {
+        if (metric === 'units') r.units = String(BigInt(r.units) + extra);
+        else r.revenue = String(BigInt(r.revenue) + extra);
+        r.errorBound = String(bound);
+      }
+    };
+    mutate = estimate(3n, 3n);
+    const within = (await run()).reports;
+    expect(within.filter((r) => !r.ok)).toEqual([]);
+    expect(within.some((r) => r.source === 'speed' && r.maxDeviation === 3n)).toBe(true);
+    mutate = estimate(4n, 3n);
+    const beyond = (await run()).reports.filter((r) => !r.ok);
+    expect(beyond.length).toBeGreaterThan(0);
+    expect(beyond.every((r) => r.source === 'speed' && r.problems[0]!.includes('beyond its bound 3'))).toBe(true);
+  });
+});

@@ -1,0 +1,84 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+/** Exact sums of one product in one window, from the ground truth. */
+export interface TrueSums {
+  units: bigint;
+  revenue: bigint;
+  orders: bigint;
+}
+
+export interface WindowTruth {
+  byProduct: Map<string, TrueSums>;
+  totals: TrueSums & { products: bigint };
+}
+
+const sql = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+// The columns verify needs; an NDJSON truth file is read with these types (extra fields are ignored).
+const JSON_COLUMNS = "{event_id: 'VARCHAR', product_id: 'VARCHAR', quantity: 'BIGINT', unit_price_cents: 'BIGINT', occurred_at: 'VARCHAR'}";
+
+/**
+ * The generator's ground truth (valid, distinct sale events; NDJSON or Parquet) loaded into DuckDB
+ * once and pre-summed per (UTC minute, product) — the aggregator's own bucket, and every window in
+ * any zone is a whole number of minutes. Events repeated in the file (a chunk the generator re-sent
+ * after a crash) are counted once, by event_id, as the aggregator counts them.
+ */
+export class GroundTruth {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    readonly events: bigint,
+    readonly fromMs: number,
+    readonly toMs: number,
+  ) {}
+
+  static async load(path: string): Promise<GroundTruth> {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const source = /\.parquet$/i.test(path)
+        ? `read_parquet(${sql(path)})`
+        : `read_json(${sql(path)}, format = 'newline_delimited', columns = ${JSON_COLUMNS})`;
+      await connection.run(`
+        CREATE TABLE truth_minutes AS
+        SELECT (epoch_ms(occurred_at::TIMESTAMPTZ) // 60000) * 60000 AS minute_ms, product_id,
+               sum(quantity)::BIGINT AS units, sum(quantity * unit_price_cents)::BIGINT AS revenue, count(*)::BIGINT AS orders
+          FROM (SELECT DISTINCT ON (event_id) event_id, product_id, quantity, unit_price_cents, occurred_at FROM ${source})
+         GROUP BY ALL`);
+      const reader = await connection.runAndReadAll(
+        'SELECT coalesce(sum(orders), 0)::BIGINT AS events, min(minute_ms)::BIGINT AS from_ms, (max(minute_ms) + 60000)::BIGINT AS to_ms FROM truth_minutes',
+      );
+      const row = reader.getRowObjectsJS()[0]!;
+      const events = row['events'] as bigint;
+      return new GroundTruth(instance, connection, events, Number(row['from_ms'] ?? 0), Number(row['to_ms'] ?? 0));
+    } catch (err) {
+      connection.closeSync();
+      instance.closeSync();
+      throw err;
+    }
+  }
+
+  /** Exact per-product sums and totals over [startMs, endMs). */
+  async window(startMs: number, endMs: number): Promise<WindowTruth> {
+    const reader = await this.connection.runAndReadAll(
+      `SELECT product_id, sum(units)::BIGINT AS units, sum(revenue)::BIGINT AS revenue, sum(orders)::BIGINT AS orders
+         FROM truth_minutes WHERE minute_ms >= ${Math.trunc(startMs)} AND minute_ms < ${Math.trunc(endMs)} GROUP BY product_id`,
+    );
+    const byProduct = new Map<string, TrueSums>();
+    const totals = { units: 0n, revenue: 0n, orders: 0n, products: 0n };
+    for (const r of reader.getRowObjectsJS()) {
+      const sums = { units: r['units'] as bigint, revenue: r['revenue'] as bigint, orders: r['orders'] as bigint };
+      byProduct.set(String(r['product_id']), sums);
+      totals.units += sums.units;
+      totals.revenue += sums.revenue;
+      totals.orders += sums.orders;
+      totals.products += 1n;
+    }
+    return { byProduct, totals };
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
