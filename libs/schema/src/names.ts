@@ -26,6 +26,8 @@ export const TABLES = {
   rollupDirty: 'rollup_dirty',
   /** Per window: units, revenue cents, orders, distinct products; batch (shard -1) or per speed shard. */
   windowTotals: 'window_totals',
+  /** Files brought in by `import`, by content SHA-256: a repeat is skipped unless forced, a crash resumes. */
+  imports: 'imports',
 } as const;
 
 export const VIEWS = {

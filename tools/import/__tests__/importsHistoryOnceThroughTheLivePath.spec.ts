@@ -15,7 +15,7 @@ import { createKafka } from '@hitboard/kafka';
 import { hourStartMs, readLakeSums } from '@hitboard/lake';
 import { revenueCentsOf, TABLES, type SaleEvent } from '@hitboard/schema';
 import { describeKafka, freshDatabase, type FreshDatabase } from '@hitboard/testkit';
-import { IMPORTS_TABLE, runImport, type KeyedMessage } from '../src';
+import { runImport, type KeyedMessage } from '../src';
 
 const ROOT = resolve(__dirname, '../../..');
 const DAY = Date.parse('2026-11-20T00:00:00Z');
@@ -175,7 +175,7 @@ describeKafka('import', (brokers) => {
           },
         }),
       ).rejects.toThrow('killed');
-      const crashed = await db.knex(IMPORTS_TABLE).first();
+      const crashed = await db.knex(TABLES.imports).first();
       expect(crashed).toMatchObject({ status: 'failed' });
       expect(Number(crashed.next_row)).toBeGreaterThan(0);
 
@@ -202,7 +202,7 @@ describeKafka('import', (brokers) => {
       const rejects = readFileSync(rejectsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { line: number; reason: string; message: string });
       expect(rejects.map(({ line, reason }) => ({ line, reason }))).toEqual(expectedRejects);
       expect(rejects.every((r) => r.message.length > 0)).toBe(true);
-      const record = await db.knex(IMPORTS_TABLE).first();
+      const record = await db.knex(TABLES.imports).first();
       expect(record).toMatchObject({ status: 'completed', rows_sent: 120n, rows_rejected: 7n, attempts: 2 });
       expect(record.units).toBe(good.reduce((s, e) => s + BigInt(e.quantity), 0n));
     } catch (err) {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { IMPORTS_TABLE } from './names';
+import { TABLES } from '@hitboard/schema';
 import type { ImportFormat } from './read-rows';
 
 export interface ImportRecord {
@@ -42,41 +42,41 @@ export class ImportLedger {
   constructor(private readonly knex: Knex) {}
 
   get(sha256: string): Promise<ImportRecord | undefined> {
-    return this.knex(IMPORTS_TABLE).where({ content_sha256: sha256 }).first<ImportRecord | undefined>();
+    return this.knex(TABLES.imports).where({ content_sha256: sha256 }).first<ImportRecord | undefined>();
   }
 
   /** Starts (or resumes, or re-runs when forced) the import of a file; `done` when it was completed and not forced. */
   async claim(file: { sha256: string; name: string; format: ImportFormat; topic: string }, force: boolean): Promise<Claim> {
     return this.knex.transaction(async (trx) => {
-      const previous = await trx(IMPORTS_TABLE).where({ content_sha256: file.sha256 }).forUpdate().first<ImportRecord | undefined>();
+      const previous = await trx(TABLES.imports).where({ content_sha256: file.sha256 }).forUpdate().first<ImportRecord | undefined>();
       if (!previous) {
-        await trx(IMPORTS_TABLE).insert({ content_sha256: file.sha256, file_name: file.name, format: file.format, topic: file.topic, status: 'running' });
+        await trx(TABLES.imports).insert({ content_sha256: file.sha256, file_name: file.name, format: file.format, topic: file.topic, status: 'running' });
         return { kind: 'new' };
       }
       if (previous.status === 'completed' && !force) return { kind: 'done', previous };
       if (previous.status === 'completed') {
-        await trx(IMPORTS_TABLE).where({ content_sha256: file.sha256 }).update({
+        await trx(TABLES.imports).where({ content_sha256: file.sha256 }).update({
           status: 'running', next_row: 0, rows_read: 0, rows_sent: 0, rows_rejected: 0, units: 0, revenue_cents: 0,
           first_event_at: null, last_event_at: null, attempts: previous.attempts + 1, forced: previous.forced + 1, finished_at: null, error: null, updated_at: trx.fn.now(),
         });
         return { kind: 'forced', previous };
       }
-      await trx(IMPORTS_TABLE).where({ content_sha256: file.sha256 }).update({ status: 'running', attempts: previous.attempts + 1, error: null, updated_at: trx.fn.now() });
+      await trx(TABLES.imports).where({ content_sha256: file.sha256 }).update({ status: 'running', attempts: previous.attempts + 1, error: null, updated_at: trx.fn.now() });
       return { kind: 'resume', nextRow: Number(previous.next_row), previous };
     });
   }
 
   /** Records acknowledged progress: everything before `nextRow` is on Kafka. */
   async progress(sha256: string, p: Progress): Promise<void> {
-    await this.knex(IMPORTS_TABLE).where({ content_sha256: sha256 }).update(this.row(p));
+    await this.knex(TABLES.imports).where({ content_sha256: sha256 }).update(this.row(p));
   }
 
   async finish(sha256: string, p: Progress): Promise<void> {
-    await this.knex(IMPORTS_TABLE).where({ content_sha256: sha256 }).update({ ...this.row(p), status: 'completed', finished_at: this.knex.fn.now() });
+    await this.knex(TABLES.imports).where({ content_sha256: sha256 }).update({ ...this.row(p), status: 'completed', finished_at: this.knex.fn.now() });
   }
 
   async fail(sha256: string, error: string): Promise<void> {
-    await this.knex(IMPORTS_TABLE).where({ content_sha256: sha256 }).update({ status: 'failed', error: error.slice(0, 2000), updated_at: this.knex.fn.now() });
+    await this.knex(TABLES.imports).where({ content_sha256: sha256 }).update({ status: 'failed', error: error.slice(0, 2000), updated_at: this.knex.fn.now() });
   }
 
   private row(p: Progress) {
