@@ -1,2 +1,3 @@
 /** @type {import('jest').Config} */
-module.exports = { ...require('../../jest.preset.js'), displayName: '@hitboard/db-client' };
+// No Postgres here (the server round trip is tested in infra/db): skip the preset's embedded-Postgres globalSetup.
+module.exports = { ...require('../../jest.preset.js'), displayName: '@hitboard/db-client', globalSetup: undefined, globalTeardown: undefined };
