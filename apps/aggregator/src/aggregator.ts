@@ -3,28 +3,16 @@ import type { Knex } from 'knex';
 import type { Logger } from '@hitboard/runtime';
 import { NotRetriableError, ProgressWatch, retry, sleep, type Health } from '@hitboard/runtime';
 import { dlqTopicSpec, ensureTopics } from '@hitboard/kafka';
-import {
-  encodeProductSum,
-  flushIdOf,
-  minuteStartMs,
-  revenueCentsOf,
-  validateSaleEvent,
-  type ProductSum,
-  type Validation,
-  type ValidatorOptions,
-} from '@hitboard/schema';
-import { PartitionBuffer } from './buffer/partition-buffer';
+import { encodeProductSum, type ProductSum } from '@hitboard/schema';
 import type { AggregatorConfig } from './config';
-import { RecentFingerprints } from './dedupe/recent-fingerprints';
+import { PartitionCore, type FlushPlan } from './core/partition-core';
 import { AggregatorError, worthRetrying } from './errors';
-import { dlqMessage, refusedMessage } from './dlq';
 import { runFlush, type FlushIo, type FlushStep } from './flush/flush-protocol';
 import type { ParquetWriter } from './lake/parquet-writer';
-import { Ledger, type IntendedFlush } from './ledger/ledger';
+import { Ledger } from './ledger/ledger';
 import type { AggregatorMetrics } from './metrics';
 import { Mutex } from './mutex';
 import { chunkByBytes } from './publish/chunk-by-bytes';
-import { Watermark } from './watermark';
 
 export type { FlushStep } from './flush/flush-protocol';
 export type FlushTrigger = 'time' | 'size' | 'recovery' | 'revocation' | 'shutdown';
@@ -40,39 +28,25 @@ export interface AggregatorOptions {
   onFlushStep?: (step: FlushStep, ordinal: number) => void;
 }
 
-/** Everything the aggregator holds for one assigned partition. */
+/** What the shell holds for one assigned partition around its pure core (src/core/partition-core.ts). */
 interface PartitionState {
   partition: number;
+  /** Validation, dedupe, pre-sums, flush decisions and the flush's cells: no I/O. */
+  core: PartitionCore;
   /** Serialises batch processing, flushes and resets of this partition. */
   lock: Mutex;
   /** False until the ledger is loaded and the consumer was sought to the warm-up start. */
   ready: boolean;
-  /** The ledger's next offset: offsets below it are in the lake already (re-read only to warm the dedupe window). */
-  ledgerNext: number;
-  /** The next offset this state expects; anything below it was processed already. */
-  expectNext: number;
   /** True once a batch was accepted after the last seek (a second gap is then a real gap in the log). */
   seekConfirmed: boolean;
-  /** A flush the ledger holds as intended: the next flush must be exactly this range. */
-  intended: IntendedFlush | null;
-  buffer: PartitionBuffer;
-  dedupe: RecentFingerprints;
-  /** Early evictions of `dedupe` already counted in the metric. */
+  /** Early evictions of the core's dedupe window already counted in the metric. */
   dedupeEvictedCounted: number;
-  watermark: Watermark;
   /** Set when the partition must not be consumed (the ledger is ahead of the log, or a step cannot pass): said on /healthz. */
   blocked: { reason: 'ledger-ahead-of-log' | 'not-retriable'; detail: string } | null;
-  storedWatermarkMs: number | null;
   highWatermark: number;
   flushQueued: boolean;
   revoked: boolean;
 }
-
-// The hot path's library functions, bound once: under tsx (how the app runs) every `import { f }`
-// use is a getter call through the package's re-exports, ~0.25 µs per event for these three.
-const validateEvent = validateSaleEvent;
-const minuteOf = minuteStartMs;
-const revenueOf = revenueCentsOf;
 
 /** The consumer's fetch settings (bench/aggregator-throughput.ts gives its bare baseline the same). */
 export const AGGREGATOR_FETCH = {
@@ -110,8 +84,6 @@ export class Aggregator {
   private readonly admin: Admin;
   private readonly ledger: Ledger;
   private readonly states = new Map<number, PartitionState>();
-  /** One options object for every event (nothing allocated per call). */
-  private readonly validatorOptions: ValidatorOptions;
   private flushOrdinal = 0;
   private timer: NodeJS.Timeout | null = null;
   private lastLagPollMs = 0;
@@ -135,7 +107,6 @@ export class Aggregator {
     this.producer = o.kafka.producer({ allowAutoTopicCreation: false });
     this.admin = o.kafka.admin();
     this.ledger = new Ledger(o.knex, c.TOPIC_EVENTS);
-    this.validatorOptions = { currencies: c.CURRENCIES, maxBytes: c.MAX_EVENT_BYTES };
     this.progress = new ProgressWatch(c.HEALTH_STALL_AFTER_MS);
   }
 
@@ -244,7 +215,7 @@ export class Aggregator {
         // really is. A reset in progress seeks when it is done.
         this.o.metrics.rejoins.inc();
         existing.seekConfirmed = false;
-        if (existing.ready && existing.blocked === null) this.seek(partition, existing.expectNext);
+        if (existing.ready && existing.blocked === null) this.seek(partition, existing.core.expectNext);
         continue;
       }
       const st = this.newState(partition);
@@ -258,7 +229,7 @@ export class Aggregator {
   /** Kafka is about to take partitions away: flush everything now, while we surely still own it. */
   private onRebalancing(): void {
     for (const st of this.states.values()) {
-      if (st.buffer.isEmpty || st.intended || st.flushQueued) continue;
+      if (st.core.buffer.isEmpty || st.core.intended || st.flushQueued) continue;
       st.flushQueued = true;
       void st.lock
         .run(() => this.flush(st, 'revocation'))
@@ -269,20 +240,32 @@ export class Aggregator {
 
   private newState(partition: number): PartitionState {
     const c = this.o.config;
+    const core = new PartitionCore(
+      {
+        partition,
+        sourceTopic: c.TOPIC_EVENTS,
+        // One options object for every event (nothing allocated per call).
+        validator: { currencies: c.CURRENCIES, maxBytes: c.MAX_EVENT_BYTES },
+        dlqMaxValueBytes: c.DLQ_MAX_VALUE_BYTES,
+        dedupeWindowMs: c.DEDUPE_WINDOW_MS,
+        dedupeMaxIds: c.DEDUPE_MAX_IDS,
+        allowedLatenessMs: c.ALLOWED_LATENESS_MS,
+        idleTimeoutMs: c.IDLE_TIMEOUT_MS,
+        watermarkMaxFutureMs: c.WATERMARK_MAX_FUTURE_MS,
+        flushIntervalMs: c.FLUSH_INTERVAL_MS,
+        flushMaxKeys: c.FLUSH_MAX_KEYS,
+        refusedMaxBytes: REFUSED_MAX_BYTES,
+      },
+      Date.now(),
+    );
     return {
       partition,
+      core,
       lock: new Mutex(),
       ready: false,
-      ledgerNext: 0,
-      expectNext: 0,
       seekConfirmed: false,
-      intended: null,
-      buffer: new PartitionBuffer(),
-      dedupe: new RecentFingerprints(c.DEDUPE_WINDOW_MS, c.DEDUPE_MAX_IDS),
       dedupeEvictedCounted: 0,
-      watermark: new Watermark(c.ALLOWED_LATENESS_MS, c.IDLE_TIMEOUT_MS, Date.now(), c.WATERMARK_MAX_FUTURE_MS),
       blocked: null,
-      storedWatermarkMs: null,
       highWatermark: 0,
       flushQueued: false,
       revoked: false,
@@ -299,8 +282,7 @@ export class Aggregator {
   private async reset(st: PartitionState, heartbeat?: () => Promise<void>): Promise<void> {
     const c = this.o.config;
     st.ready = false;
-    st.buffer = new PartitionBuffer();
-    st.dedupe.clear();
+    st.core.clear();
     st.dedupeEvictedCounted = 0;
     const { low, high } = await this.retrying('kafka-offsets', () => this.logEnds(st.partition), heartbeat);
     const ledger = await this.retrying('ledger-open', () => this.ledger.open(st.partition, low), heartbeat);
@@ -323,23 +305,20 @@ export class Aggregator {
     if (ledger.skippedLost > 0) {
       this.o.log.error({ partition: st.partition, lost: ledger.skippedLost, low }, 'offsets were deleted by retention before they were ingested');
     }
-    st.ledgerNext = ledger.nextOffset;
-    st.intended = ledger.intended;
-    // The watermark is rebuilt like the buffer: from what the ledger committed, never from the
-    // event times of a dropped buffer (a conflict's flush may have computed a value covering them).
-    st.watermark.restore(ledger.watermarkMs, Date.now());
-    st.storedWatermarkMs = ledger.watermarkMs;
     const warmFromMs = ledger.updatedAtMs - c.DEDUPE_WINDOW_MS - DEDUPE_WARM_SLACK_MS;
     const warmFrom = await this.retrying('kafka-offsets', () => this.offsetAt(st.partition, warmFromMs), heartbeat);
-    st.expectNext = Math.min(ledger.nextOffset, Math.max(low, warmFrom));
+    // The watermark is rebuilt like the buffer: from what the ledger committed, never from the
+    // event times of a dropped buffer (a conflict's flush may have computed a value covering them).
+    st.core.restore(ledger, Math.max(low, warmFrom), Date.now());
     st.seekConfirmed = false;
     const removed = await this.o.writer.removeOrphanTmpFiles(st.partition);
     if (removed.length > 0) this.o.log.info({ partition: st.partition, removed }, 'removed orphan temporary files');
-    this.seek(st.partition, st.expectNext);
+    this.seek(st.partition, st.core.expectNext);
     st.ready = true;
+    const { core } = st;
     this.o.log.info(
-      { partition: st.partition, nextOffset: st.ledgerNext, warmFrom: st.expectNext, intended: st.intended },
-      st.intended ? 'partition ready: replaying the intended flush first' : 'partition ready',
+      { partition: st.partition, nextOffset: core.ledgerNext, warmFrom: core.expectNext, intended: core.intended },
+      core.intended ? 'partition ready: replaying the intended flush first' : 'partition ready',
     );
   }
 
@@ -402,10 +381,10 @@ export class Aggregator {
     } catch (err) {
       if (!this.blockOnNotRetriable(state, err)) throw err;
     }
-    const evicted = state.dedupe.evictedEarly - state.dedupeEvictedCounted;
+    const evicted = state.core.dedupe.evictedEarly - state.dedupeEvictedCounted;
     if (evicted > 0) {
       this.o.metrics.dedupeEvictedEarly.inc(evicted);
-      state.dedupeEvictedCounted = state.dedupe.evictedEarly;
+      state.dedupeEvictedCounted = state.core.dedupe.evictedEarly;
     }
     await heartbeat();
   }
@@ -434,27 +413,27 @@ export class Aggregator {
     st.highWatermark = Number(highWatermark);
     const first = messages[0];
     if (first === undefined) return;
-    if (Number(first.offset) < st.expectNext) {
+    const core = st.core;
+    if (Number(first.offset) < core.expectNext) {
       // A fetch from below where this partition is (kafkajs restarted it at the Kafka commit after a
       // group sync, or a seek raced a fetch). Count what is skipped; a batch wholly below it is
       // skipped by a seek, never by fetching the same range again.
       const last = messages[messages.length - 1] as KafkaMessage;
-      const below = Number(last.offset) < st.expectNext ? messages.length : messages.findIndex((m) => Number(m.offset) >= st.expectNext);
+      const below = Number(last.offset) < core.expectNext ? messages.length : messages.findIndex((m) => Number(m.offset) >= core.expectNext);
       this.o.metrics.refetched.inc({ partition: String(st.partition) }, below);
       if (below === messages.length) {
-        this.seek(st.partition, st.expectNext);
+        this.seek(st.partition, core.expectNext);
         return;
       }
     }
-    if (Number(first.offset) > st.expectNext && !st.seekConfirmed) {
+    if (Number(first.offset) > core.expectNext && !st.seekConfirmed) {
       // The seek of the last reset was not applied yet (or was lost in a rebalance): ask again, once.
       st.seekConfirmed = true;
-      this.seek(st.partition, st.expectNext);
+      this.seek(st.partition, core.expectNext);
       return;
     }
     st.seekConfirmed = true;
     const nowMs = Date.now();
-    const maxKeys = this.o.config.FLUSH_MAX_KEYS;
     let consumed = 0;
     // resolveOffset turns the offset into a Long (a measurable cost per message): resolve the last
     // handled offset once per batch, and before every flush (a flush may reset and seek).
@@ -469,120 +448,68 @@ export class Aggregator {
       if ((i & 63) === 0 && (!ctl.isRunning() || ctl.isStale())) break;
       const message = messages[i] as KafkaMessage;
       const offset = Number(message.offset);
-      if (offset < st.expectNext) continue;
-      if (st.intended !== null && offset > st.intended.lastOffset) {
+      if (offset < core.expectNext) continue;
+      if (core.mustCloseIntendedBefore(offset)) {
         // The intended range ended on an offset the log no longer shows: close it where it was declared.
         resolveHandled();
-        if (!(await this.flush(st, 'recovery', ctl.heartbeat, st.intended.lastOffset))) break;
+        if (!(await this.flush(st, 'recovery', ctl.heartbeat, core.intended?.lastOffset))) break;
       }
-      st.expectNext = offset + 1;
       // "The future" is judged against the message's Kafka timestamp, so a replay decides the same.
       const timestampMs = Number(message.timestamp);
       const messageTimeMs = timestampMs > 0 ? timestampMs : nowMs;
       unresolved = message.offset;
-      if (offset < st.ledgerNext) {
-        // Already in the lake: only rebuild the duplicate window.
-        const v = this.validate(message.value, messageTimeMs);
-        if (v.ok) st.dedupe.seen(v.event.event_id, messageTimeMs);
-        continue;
-      }
-      if (!this.consume(st, message, offset, messageTimeMs, nowMs)) {
+      const offered = core.offer(message, offset, messageTimeMs, nowMs);
+      if (offered === 'warmed') continue;
+      if (offered === 'overflow') {
         // Its cell would pass 2^53 cents: flush what is buffered (up to the previous offset), then
         // count it in the next buffer. Deterministic, so a replay of the range ends at the same place.
         resolveHandled();
         if (!(await this.flush(st, 'size', ctl.heartbeat))) break;
-        this.consumeAfterOverflowFlush(st, message, offset, messageTimeMs, Date.now());
+        core.countAfterOverflowFlush(message, offset, messageTimeMs, Date.now());
       }
       consumed++;
-      if (st.intended !== null) {
-        if (offset === st.intended.lastOffset) {
-          resolveHandled();
-          if (!(await this.flush(st, 'recovery', ctl.heartbeat))) break;
-        }
-      } else if (st.buffer.isFull(maxKeys, REFUSED_MAX_BYTES)) {
+      const trigger = core.flushAfter(offset);
+      if (trigger !== null) {
         resolveHandled();
-        if (!(await this.flush(st, 'size', ctl.heartbeat))) break;
+        if (!(await this.flush(st, trigger, ctl.heartbeat))) break;
       }
     }
     resolveHandled();
     if (consumed > 0) this.o.metrics.eventsIn.inc({ partition: String(st.partition) }, consumed);
-    if (st.intended === null && this.flushDue(st, Date.now())) await this.flush(st, 'time', ctl.heartbeat);
-  }
-
-  private validate(value: Buffer | null, messageTimeMs: number): Validation {
-    if (value === null) return { ok: false, rejection: { reason: 'invalid_json', message: 'the message has no value (a tombstone)' } };
-    return validateEvent(value, this.validatorOptions, messageTimeMs);
-  }
-
-  /**
-   * The hot path: one message of the counted range. Returns false, having recorded only its id in
-   * the duplicate window, when the event's cell would pass 2^53 cents (the caller flushes first).
-   */
-  private consume(st: PartitionState, message: KafkaMessage, offset: number, messageTimeMs: number, nowMs: number): boolean {
-    const v = this.validate(message.value, messageTimeMs);
-    if (v.ok) {
-      const e = v.event;
-      if (st.dedupe.seen(e.event_id, messageTimeMs)) {
-        st.buffer.duplicates++;
-      } else {
-        if (!st.buffer.add(minuteOf(v.occurredAtMs), e.product_id, e.quantity, revenueOf(e))) return false;
-        st.watermark.observe(v.occurredAtMs, nowMs);
-      }
-    } else {
-      st.buffer.refuse(refusedMessage(message, offset, v.rejection, this.o.config.DLQ_MAX_VALUE_BYTES));
-      st.watermark.touch(nowMs);
-    }
-    st.buffer.consumed(offset, nowMs);
-    return true;
-  }
-
-  /** Counts a valid, distinct event `consume` could not add, into the buffer a flush just emptied. */
-  private consumeAfterOverflowFlush(st: PartitionState, message: KafkaMessage, offset: number, messageTimeMs: number, nowMs: number): void {
-    const v = this.validate(message.value, messageTimeMs);
-    if (!v.ok || !st.buffer.add(minuteOf(v.occurredAtMs), v.event.product_id, v.event.quantity, revenueOf(v.event))) {
-      throw new AggregatorError(`event at offset ${offset} does not fit an empty buffer`, st.partition, { retriable: false }); // unreachable: one event ≤ 10^12 cents
-    }
-    st.watermark.observe(v.occurredAtMs, nowMs);
-    st.buffer.consumed(offset, nowMs);
-  }
-
-  private flushDue(st: PartitionState, nowMs: number): boolean {
-    return st.buffer.openedAtMs !== null && nowMs - st.buffer.openedAtMs >= this.o.config.FLUSH_INTERVAL_MS;
+    if (core.flushDue(Date.now())) await this.flush(st, 'time', ctl.heartbeat);
   }
 
   // ── the flush ──────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Flushes the partition's buffer as the range [ledger next offset, last consumed] through the flush
-   * protocol (src/flush/flush-protocol.ts), then applies its verdict: 'committed' moves the partition
-   * on, 'conflict' resets it from the ledger. Returns false when it was reset. Must run under the
-   * partition's lock.
+   * Flushes the core's plan (its buffer as the range [ledger next offset, last consumed]) through
+   * the flush protocol (src/flush/flush-protocol.ts), then applies its verdict: 'committed' moves the
+   * partition on, 'conflict' resets it from the ledger. Returns false when it was reset. Must run
+   * under the partition's lock.
    */
   private async flush(st: PartitionState, trigger: FlushTrigger, heartbeat?: () => Promise<void>, lastOverride?: number): Promise<boolean> {
     if (!st.ready) return false;
-    if (st.buffer.isEmpty && lastOverride === undefined) return true;
     const partition = st.partition;
-    const firstOffset = st.ledgerNext;
-    const lastOffset = lastOverride ?? (st.buffer.lastOffset as number);
-    const flushId = flushIdOf(partition, String(firstOffset), String(lastOffset));
-    const buffer = st.buffer;
-    const startedAt = process.hrtime.bigint();
+    const core = st.core;
+    const plan = core.planFlush(Date.now(), lastOverride);
+    if (plan === null) return true;
     const { metrics, log } = this.o;
-
-    if (st.intended !== null && st.intended.flushId !== flushId) {
-      log.error({ partition, flushId, intended: st.intended }, 'flush range differs from the intended one; resetting from the ledger');
+    if (plan === 'mismatch') {
+      log.error({ partition, intended: core.intended }, 'flush range differs from the intended one; resetting from the ledger');
       await this.reset(st, heartbeat);
       return false;
     }
+    const { flushId, lastOffset } = plan;
+    const startedAt = process.hrtime.bigint();
     let ordinal = 0;
     const io: FlushIo = {
       beginFlush: async (...args) => {
         const outcome = await this.ledger.beginFlush(...args);
-        if (outcome === 'ok') st.intended = { flushId, firstOffset, lastOffset };
+        if (outcome === 'ok') core.intendedBy(plan);
         return outcome;
       },
       writeFiles: (r) => this.o.writer.write(r.partition, r.firstOffset, r.lastOffset, r.cells),
-      publish: (r) => this.publish(r.partition, r.flushId, r.firstOffset, r.lastOffset, buffer),
+      publish: () => this.publish(partition, plan),
       commitFlush: (...args) => this.ledger.commitFlush(...args),
       step: (name, fn) => this.retrying(name, fn, heartbeat),
       onStep: (step) => {
@@ -590,11 +517,14 @@ export class Aggregator {
         this.o.onFlushStep?.(step, ordinal);
       },
     };
-    const watermarkMs = st.watermark.value(Date.now(), false);
-    // Unsorted: the Parquet COPY orders rows by (minute, product) itself (a total order: cells are
-    // unique per key), so a replay still writes the same rows; sorting here too cost a second sort.
-    const cells = [...buffer.cells()];
-    const { verdict, files } = await runFlush(io, { partition, flushId, firstOffset, lastOffset, cells, watermarkMs });
+    const { verdict, files } = await runFlush(io, {
+      partition,
+      flushId,
+      firstOffset: plan.firstOffset,
+      lastOffset,
+      cells: plan.cells,
+      watermarkMs: plan.watermarkMs,
+    });
     if (verdict === 'conflict') {
       metrics.flushes.inc({ outcome: 'conflict', trigger });
       log.warn({ partition, flushId }, 'the ledger refused the flush (another instance owns the partition, or another flush is pending); resetting');
@@ -602,17 +532,14 @@ export class Aggregator {
       return false;
     }
 
-    st.ledgerNext = lastOffset + 1;
-    st.intended = null;
-    st.storedWatermarkMs = watermarkMs;
-    if (st.buffer === buffer) st.buffer = new PartitionBuffer();
+    core.committed(plan);
     metrics.flushes.inc({ outcome: 'committed', trigger });
-    metrics.eventsFlushed.inc(buffer.events);
-    if (buffer.duplicates > 0) metrics.duplicates.inc(buffer.duplicates);
-    for (const r of buffer.refused) metrics.dlq.inc({ reason: r.rejection.reason });
+    metrics.eventsFlushed.inc(plan.events);
+    if (plan.duplicates > 0) metrics.duplicates.inc(plan.duplicates);
+    for (const r of plan.refused) metrics.dlq.inc({ reason: r.rejection.reason });
     metrics.flushDuration.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
     metrics.bufferedKeys.set(this.bufferedKeys());
-    log.debug({ partition, flushId, trigger, files: files.length, keys: cells.length, refused: buffer.refused.length }, 'flush committed');
+    log.debug({ partition, flushId, trigger, files: files.length, keys: plan.cells.length, refused: plan.refused.length }, 'flush committed');
     // (e) A hint only: on assignment the ledger decides where to start.
     this.consumer
       .commitOffsets([{ topic: this.o.config.TOPIC_EVENTS, partition, offset: String(lastOffset + 1) }])
@@ -620,13 +547,13 @@ export class Aggregator {
     return true;
   }
 
-  private async publish(partition: number, flushId: string, firstOffset: number, lastOffset: number, buffer: PartitionBuffer): Promise<void> {
+  private async publish(partition: number, plan: FlushPlan): Promise<void> {
     const c = this.o.config;
-    const first = String(firstOffset);
-    const last = String(lastOffset);
-    const sums = [...buffer.cells()].map((cell) => {
+    const first = String(plan.firstOffset);
+    const last = String(plan.lastOffset);
+    const sums = plan.cells.map((cell) => {
       const sum: ProductSum = {
-        flushId,
+        flushId: plan.flushId,
         sourcePartition: partition,
         firstOffset: first,
         lastOffset: last,
@@ -642,11 +569,8 @@ export class Aggregator {
     for (const messages of chunkByBytes(sums, PUBLISH_CHUNK_BYTES, PUBLISH_CHUNK)) {
       await this.producer.send({ topic: c.TOPIC_PRODUCT_SUMS, acks: -1, messages });
     }
-    if (buffer.refused.length > 0) {
-      const dlq = buffer.refused.map((r) => dlqMessage(c.TOPIC_EVENTS, partition, r));
-      for (const messages of chunkByBytes(dlq, PUBLISH_CHUNK_BYTES, PUBLISH_CHUNK)) {
-        await this.producer.send({ topic: c.TOPIC_DLQ, acks: -1, messages });
-      }
+    for (const messages of chunkByBytes(plan.dlq, PUBLISH_CHUNK_BYTES, PUBLISH_CHUNK)) {
+      await this.producer.send({ topic: c.TOPIC_DLQ, acks: -1, messages });
     }
   }
 
@@ -703,26 +627,27 @@ export class Aggregator {
     const nowMs = Date.now();
     for (const st of this.states.values()) {
       if (!st.ready || st.revoked || st.flushQueued || st.blocked !== null) continue;
-      if (st.intended === null && this.flushDue(st, nowMs)) {
+      const core = st.core;
+      if (core.flushDue(nowMs)) {
         // A quiet partition gets no batches: flush it from here.
         st.flushQueued = true;
         void st.lock
-          .run(() => (st.intended === null && this.flushDue(st, Date.now()) ? this.flush(st, 'time') : Promise.resolve(true)))
+          .run(() => (core.flushDue(Date.now()) ? this.flush(st, 'time') : Promise.resolve(true)))
           .catch((err: unknown) => {
             if (!this.blockOnNotRetriable(st, err)) this.o.log.warn({ err, partition: st.partition }, 'timed flush failed');
           })
           .finally(() => (st.flushQueued = false));
-      } else if (st.buffer.isEmpty && st.intended === null && st.expectNext >= st.highWatermark) {
-        const wm = st.watermark.value(nowMs, true);
-        if (wm !== null && (st.storedWatermarkMs === null || wm > st.storedWatermarkMs)) {
-          st.storedWatermarkMs = wm;
-          await this.ledger.advanceWatermark(st.partition, st.ledgerNext, wm).catch(() => undefined);
+      } else if (core.drainedAndIdle && core.expectNext >= st.highWatermark) {
+        const wm = core.watermark.value(nowMs, true);
+        if (wm !== null && (core.storedWatermarkMs === null || wm > core.storedWatermarkMs)) {
+          core.storedWatermarkMs = wm;
+          await this.ledger.advanceWatermark(st.partition, core.ledgerNext, wm).catch(() => undefined);
         }
       }
     }
     this.o.metrics.bufferedKeys.set(this.bufferedKeys());
     let ids = 0;
-    for (const st of this.states.values()) ids += st.dedupe.size;
+    for (const st of this.states.values()) ids += st.core.dedupe.size;
     this.o.metrics.dedupeIds.set(ids);
     if (nowMs - this.lastLagPollMs >= LAG_POLL_MS) {
       this.lastLagPollMs = nowMs;
@@ -731,16 +656,16 @@ export class Aggregator {
         const st = this.states.get(o.partition);
         if (!st || !st.ready) continue;
         st.highWatermark = Math.max(st.highWatermark, Number(o.high));
-        const lag = Math.max(0, Number(o.high) - st.ledgerNext);
+        const lag = Math.max(0, Number(o.high) - st.core.ledgerNext);
         this.o.metrics.lag.set({ partition: String(o.partition) }, lag);
-        if (!st.revoked) this.progress.observe(st.partition, st.ledgerNext, lag);
+        if (!st.revoked) this.progress.observe(st.partition, st.core.ledgerNext, lag);
       }
     }
   }
 
   private bufferedKeys(): number {
     let keys = 0;
-    for (const st of this.states.values()) keys += st.buffer.keys;
+    for (const st of this.states.values()) keys += st.core.buffer.keys;
     return keys;
   }
 }

@@ -1,0 +1,198 @@
+import type { KafkaMessage } from 'kafkajs';
+import { flushIdOf } from '@hitboard/schema';
+import { PartitionCore, type FlushPlan, type PartitionCoreOptions } from './partition-core';
+
+const T0 = Date.parse('2026-11-22T07:00:00.000Z');
+
+const options = (over: Partial<PartitionCoreOptions> = {}): PartitionCoreOptions => ({
+  partition: 3,
+  sourceTopic: 'sales.events',
+  validator: { currencies: ['EUR'], maxBytes: 64 * 1024 },
+  dlqMaxValueBytes: 1024,
+  dedupeWindowMs: 600_000,
+  dedupeMaxIds: 100_000,
+  allowedLatenessMs: 60_000,
+  idleTimeoutMs: 30_000,
+  watermarkMaxFutureMs: 300_000,
+  flushIntervalMs: 5000,
+  flushMaxKeys: 1000,
+  refusedMaxBytes: 1 << 20,
+  ...over,
+});
+
+let nextEventId = 0;
+const event = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
+  event_id: `e-${nextEventId++}`,
+  order_id: 'o-1',
+  product_id: 'p-1',
+  quantity: 2,
+  unit_price_cents: 150,
+  currency: 'EUR',
+  occurred_at: new Date(T0 + 5000).toISOString(),
+  store_id: 's-1',
+  user_id: 'u-1',
+  channel: 'web',
+  ...over,
+});
+
+const message = (offset: number, value: Buffer | null): KafkaMessage =>
+  ({ key: null, value, timestamp: String(T0 + 10_000), attributes: 0, offset: String(offset), headers: {} }) as KafkaMessage;
+const json = (offset: number, e: Record<string, unknown>): KafkaMessage => message(offset, Buffer.from(JSON.stringify(e)));
+
+/** Offers `messages` in order, as the shell does, at `nowMs`. */
+function offerAll(core: PartitionCore, messages: KafkaMessage[], nowMs = T0 + 10_000): string[] {
+  return messages.map((m) => core.offer(m, Number(m.offset), Number(m.timestamp), nowMs));
+}
+
+const started = (over: Partial<PartitionCoreOptions> = {}, nextOffset = 0): PartitionCore => {
+  const core = new PartitionCore(options(over), T0);
+  core.restore({ nextOffset, intended: null, watermarkMs: null }, nextOffset, T0);
+  return core;
+};
+
+describe('PartitionCore', () => {
+  it('pre-sums valid events per (minute, product) and plans one flush over every offset read', () => {
+    const core = started({}, 10);
+    offerAll(core, [
+      json(10, event()),
+      json(11, event({ quantity: 1, unit_price_cents: 1000 })),
+      json(12, event({ product_id: 'p-2' })),
+      json(13, event({ occurred_at: new Date(T0 + 65_000).toISOString() })),
+    ]);
+    const plan = core.planFlush(T0 + 10_000) as FlushPlan;
+    expect(plan.firstOffset).toBe(10);
+    expect(plan.lastOffset).toBe(13);
+    expect(plan.flushId).toBe(flushIdOf(3, '10', '13'));
+    expect(plan.events).toBe(4);
+    const byKey = new Map(plan.cells.map((c) => [`${c.minuteStartMs}|${c.productId}`, c]));
+    expect(byKey.get(`${T0}|p-1`)).toEqual({ minuteStartMs: T0, productId: 'p-1', units: 3, revenueCents: 1300, orders: 2 });
+    expect(byKey.get(`${T0}|p-2`)).toMatchObject({ units: 2, revenueCents: 300, orders: 1 });
+    expect(byKey.get(`${T0 + 60_000}|p-1`)).toMatchObject({ units: 2, revenueCents: 300, orders: 1 });
+    expect(plan.cells).toHaveLength(3);
+  });
+
+  it('counts a repeated event id once and says how many it dropped', () => {
+    const core = started();
+    const e = event();
+    expect(offerAll(core, [json(0, e), json(1, e), json(2, event())])).toEqual(['counted', 'counted', 'counted']);
+    const plan = core.planFlush(T0) as FlushPlan;
+    expect(plan.duplicates).toBe(1);
+    expect(plan.events).toBe(2);
+    expect(plan.lastOffset).toBe(2); // the duplicate's offset is in the range all the same
+  });
+
+  it('turns bad input into DLQ records with their reason, and keeps the offset in the range', () => {
+    const core = started();
+    offerAll(core, [json(0, event()), message(1, Buffer.from('{"a":')), message(2, null), json(3, event({ currency: 'XXX' }))]);
+    const plan = core.planFlush(T0) as FlushPlan;
+    expect(plan.lastOffset).toBe(3);
+    expect(plan.events).toBe(1);
+    expect(plan.refused.map((r) => [r.offset, r.rejection.reason])).toEqual([
+      [1, 'invalid_json'],
+      [2, 'invalid_json'],
+      [3, expect.any(String)],
+    ]);
+    expect(plan.dlq.map((m) => m.key)).toEqual(['3:1', '3:2', '3:3']);
+    expect(plan.dlq[0]?.headers?.['source-topic']).toBe('sales.events');
+  });
+
+  it('reads offsets below the ledger only to warm the duplicate window, never counts them', () => {
+    const core = new PartitionCore(options(), T0);
+    const seen = event();
+    core.restore({ nextOffset: 2, intended: null, watermarkMs: null }, 0, T0);
+    expect(offerAll(core, [json(0, seen), json(1, event()), json(2, seen), json(3, event())])).toEqual(['warmed', 'warmed', 'counted', 'counted']);
+    const plan = core.planFlush(T0) as FlushPlan;
+    expect(plan.firstOffset).toBe(2);
+    expect(plan.events).toBe(1);
+    expect(plan.duplicates).toBe(1);
+  });
+
+  it('skips offsets it has handled already (a refetch)', () => {
+    const core = started();
+    offerAll(core, [json(0, event()), json(1, event())]);
+    expect(core.offer(json(1, event()), 1, T0, T0)).toBe('skipped');
+    expect((core.planFlush(T0) as FlushPlan).events).toBe(2);
+  });
+
+  it('asks for a size flush once the buffer holds FLUSH_MAX_KEYS cells, and a time flush once it is old', () => {
+    const core = started({ flushMaxKeys: 2, flushIntervalMs: 5000 });
+    offerAll(core, [json(0, event({ product_id: 'a' }))], T0);
+    expect(core.flushAfter(0)).toBeNull();
+    expect(core.flushDue(T0 + 4999)).toBe(false);
+    expect(core.flushDue(T0 + 5000)).toBe(true);
+    offerAll(core, [json(1, event({ product_id: 'b' }))], T0);
+    expect(core.flushAfter(1)).toBe('size');
+  });
+
+  it('asks for a size flush on a stream of poison too (refused bytes bound the memory)', () => {
+    const core = started({ refusedMaxBytes: 200 });
+    offerAll(core, [message(0, Buffer.alloc(100, 'x'))]);
+    expect(core.flushAfter(0)).toBeNull();
+    offerAll(core, [message(1, Buffer.alloc(100, 'x'))]);
+    expect(core.flushAfter(1)).toBe('size');
+  });
+
+  it('says overflow when a cell would pass 2^53 cents, and counts the event into the next buffer after the flush', () => {
+    const core = started({ validator: { currencies: ['EUR'], maxBytes: 64 * 1024, maxQuantity: 1_000_000, maxUnitPriceCents: 1_000_000 } });
+    const big = { quantity: 1_000_000, unit_price_cents: 1_000_000 }; // 10^12 cents each: 2^53 passes after ~9008
+    const results: string[] = [];
+    let offset = 0;
+    while (results[results.length - 1] !== 'overflow' && offset < 10_000) results.push(core.offer(json(offset, event(big)), offset++, T0, T0));
+    expect(results[results.length - 1]).toBe('overflow');
+    const overflowAt = offset - 1;
+    const plan = core.planFlush(T0) as FlushPlan;
+    expect(plan.lastOffset).toBe(overflowAt - 1);
+    expect(plan.cells[0]?.revenueCents).toBeLessThanOrEqual(Number.MAX_SAFE_INTEGER);
+    core.committed(plan);
+    core.countAfterOverflowFlush(json(overflowAt, event(big)), overflowAt, T0, T0);
+    const next = core.planFlush(T0) as FlushPlan;
+    expect([next.firstOffset, next.lastOffset, next.events]).toEqual([overflowAt, overflowAt, 1]);
+  });
+
+  it('moves past a committed range with a fresh buffer', () => {
+    const core = started();
+    offerAll(core, [json(0, event()), json(1, event())]);
+    const plan = core.planFlush(T0) as FlushPlan;
+    core.intendedBy(plan);
+    core.committed(plan);
+    expect(core.ledgerNext).toBe(2);
+    expect(core.intended).toBeNull();
+    expect(core.planFlush(T0)).toBeNull();
+    offerAll(core, [json(2, event())]);
+    expect((core.planFlush(T0) as FlushPlan).firstOffset).toBe(2);
+  });
+
+  it('replays an intended range exactly: recovery flush at its last offset, no time flush before, mismatch otherwise', () => {
+    const core = new PartitionCore(options({ flushMaxKeys: 1 }), T0);
+    const intended = { flushId: flushIdOf(3, '0', '2'), firstOffset: 0, lastOffset: 2 };
+    core.restore({ nextOffset: 0, intended, watermarkMs: null }, 0, T0);
+    offerAll(core, [json(0, event({ product_id: 'a' })), json(1, event({ product_id: 'b' }))], T0);
+    expect(core.flushAfter(1)).toBeNull(); // no size flush inside an intended range
+    expect(core.flushDue(T0 + 60_000)).toBe(false);
+    expect(core.planFlush(T0)).toBe('mismatch');
+    offerAll(core, [json(2, event())], T0);
+    expect(core.flushAfter(2)).toBe('recovery');
+    expect((core.planFlush(T0) as FlushPlan).flushId).toBe(intended.flushId);
+  });
+
+  it('closes an intended range the log no longer shows in full where it was declared', () => {
+    const core = new PartitionCore(options(), T0);
+    const intended = { flushId: flushIdOf(3, '0', '5'), firstOffset: 0, lastOffset: 5 };
+    core.restore({ nextOffset: 0, intended, watermarkMs: null }, 0, T0);
+    offerAll(core, [json(0, event())]);
+    expect(core.mustCloseIntendedBefore(4)).toBe(false);
+    expect(core.mustCloseIntendedBefore(9)).toBe(true);
+    expect((core.planFlush(T0, 5) as FlushPlan).flushId).toBe(intended.flushId);
+  });
+
+  it('starts over from the ledger on restore: drops the buffer and the duplicate window', () => {
+    const core = started();
+    const e = event();
+    offerAll(core, [json(0, e)]);
+    core.restore({ nextOffset: 0, intended: null, watermarkMs: T0 }, 0, T0);
+    expect(core.planFlush(T0)).toBeNull();
+    expect(core.storedWatermarkMs).toBe(T0);
+    offerAll(core, [json(0, e)]);
+    expect((core.planFlush(T0) as FlushPlan).duplicates).toBe(0);
+  });
+});
