@@ -28,7 +28,8 @@ const topSchema = z.object({
   source: z.enum(['batch', 'speed', 'none']),
   exact: z.boolean(),
   asOf: z.string().nullable().optional(),
-  totals: z.object({ units: amount, revenue: amount, orders: amount, products: amount }).nullable(),
+  // The speed layer knows its windows' units and revenue exactly, but not their orders or distinct products (null).
+  totals: z.object({ units: amount, revenue: amount, orders: amount.nullable(), products: amount.nullable() }).nullable(),
   rows: z.array(rowSchema),
 });
 

@@ -56,4 +56,11 @@ describe('compareWindow totals', () => {
     expect(compareWindow(speed, truth, 1000).ok).toBe(true);
     expect(compareWindow({ ...speed, totals: { units: 13n, revenue: 1450n, orders: 11n, products: 3n } }, truth, 1000).ok).toBe(false);
   });
+
+  it('takes a speed window’s exact units and revenue with unknown orders and products, but not a batch window’s', () => {
+    const speed = served(rows, { source: 'speed', exact: false, totals: { units: 12n, revenue: 1450n, orders: null, products: null } });
+    expect(compareWindow(speed, truth, 1000).ok).toBe(true);
+    expect(compareWindow({ ...speed, totals: { units: 12n, revenue: 1451n, orders: null, products: null } }, truth, 1000).ok).toBe(false);
+    expect(compareWindow(served(rows, { totals: { units: 12n, revenue: 1450n, orders: null, products: 3n } }), truth, 1000).ok).toBe(false);
+  });
 });

@@ -84,7 +84,10 @@ export function compareWindow(served: ServedTop, truth: WindowTruth, k: number):
       const totalsDeviation = abs(valueOf(served.totals, metric) - valueOf(t, metric));
       note(totalsDeviation);
       const s = served.totals;
-      if (s.units !== t.units || s.revenue !== t.revenue || s.orders !== t.orders || s.products !== t.products) {
+      // Orders and distinct products are served only where known exactly (batch); a null is no claim, except on a batch window.
+      const ordersOff = s.orders === null ? exact : s.orders !== t.orders;
+      const productsOff = s.products === null ? exact : s.products !== t.products;
+      if (s.units !== t.units || s.revenue !== t.revenue || ordersOff || productsOff) {
         problems.push(`totals: served ${s.units} units / ${s.revenue} cents / ${s.orders} orders / ${s.products} products, true ${t.units} / ${t.revenue} / ${t.orders} / ${t.products}`);
       }
     } else if (exact && truth.byProduct.size > 0) {
