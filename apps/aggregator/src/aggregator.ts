@@ -7,8 +7,8 @@ import { encodeProductSum, type ProductSum } from '@hitboard/schema';
 import type { AggregatorConfig } from './config';
 import { PartitionCore, type FlushPlan } from './core/partition-core';
 import { AggregatorError, worthRetrying } from './errors';
-import { runFlush, type FlushIo, type FlushStep } from './flush/flush-protocol';
-import type { ParquetWriter } from './lake/parquet-writer';
+import { runFlush, type FlushIo, type FlushStep, type FlushVerdict } from './flush/flush-protocol';
+import type { ParquetWriter, WrittenFile } from './lake/parquet-writer';
 import { Ledger } from './ledger/ledger';
 import type { AggregatorMetrics } from './metrics';
 import { Mutex } from './mutex';
@@ -46,6 +46,16 @@ interface PartitionState {
   highWatermark: number;
   flushQueued: boolean;
   revoked: boolean;
+  /** The flush running off the hot path (the core's `inFlight`), until `finishInFlight` applies its result under the lock. */
+  inFlight: InFlight | null;
+}
+
+/** A flush started in the background and how it ended (never rejects: a failure is an outcome). */
+interface InFlight {
+  plan: FlushPlan;
+  trigger: FlushTrigger;
+  startedAt: bigint;
+  done: Promise<{ ok: true; verdict: FlushVerdict; files: WrittenFile[] } | { ok: false; err: unknown }>;
 }
 
 /** The consumer's fetch settings (bench/aggregator-throughput.ts gives its bare baseline the same). */
@@ -229,7 +239,7 @@ export class Aggregator {
   /** Kafka is about to take partitions away: flush everything now, while we surely still own it. */
   private onRebalancing(): void {
     for (const st of this.states.values()) {
-      if (st.core.buffer.isEmpty || st.core.intended || st.flushQueued) continue;
+      if ((st.core.buffer.isEmpty && st.inFlight === null) || st.core.intended || st.flushQueued) continue;
       st.flushQueued = true;
       void st.lock
         .run(() => this.flush(st, 'revocation'))
@@ -269,6 +279,7 @@ export class Aggregator {
       highWatermark: 0,
       flushQueued: false,
       revoked: false,
+      inFlight: null,
     };
   }
 
@@ -281,6 +292,8 @@ export class Aggregator {
    */
   private async reset(st: PartitionState, heartbeat?: () => Promise<void>): Promise<void> {
     const c = this.o.config;
+    // A flush still in flight finishes first (its commit, if any, is then in the ledger this reads).
+    await this.finishInFlight(st).catch((err: unknown) => this.o.log.warn({ err, partition: st.partition }, 'the in-flight flush failed; resetting from the ledger'));
     st.ready = false;
     st.core.clear();
     st.dedupeEvictedCounted = 0;
@@ -471,43 +484,65 @@ export class Aggregator {
       const trigger = core.flushAfter(offset);
       if (trigger !== null) {
         resolveHandled();
-        if (!(await this.flush(st, trigger, ctl.heartbeat))) break;
+        // A size flush runs off the hot path (after the one in flight, if any: at most two buffers);
+        // the recovery flush of an intended range is waited for.
+        if (!(await this.flush(st, trigger, ctl.heartbeat, undefined, trigger === 'size'))) break;
       }
     }
     resolveHandled();
     if (consumed > 0) this.o.metrics.eventsIn.inc({ partition: String(st.partition) }, consumed);
-    if (core.flushDue(Date.now())) await this.flush(st, 'time', ctl.heartbeat);
+    if (st.ready && core.flushDue(Date.now())) await this.flush(st, 'time', ctl.heartbeat, undefined, true);
   }
 
   // ── the flush ──────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Flushes the core's plan (its buffer as the range [ledger next offset, last consumed]) through
-   * the flush protocol (src/flush/flush-protocol.ts), then applies its verdict: 'committed' moves the
-   * partition on, 'conflict' resets it from the ledger. Returns false when it was reset. Must run
-   * under the partition's lock.
+   * Flushes the core's plan (its buffer as the range [next first offset, last consumed]) through
+   * the flush protocol (src/flush/flush-protocol.ts). The flush in flight, if any, finishes first and
+   * its verdict is applied: a partition flushes one range at a time, in order. In the background the
+   * protocol runs off the lock while the partition consumes into a fresh buffer (its verdict is
+   * applied by the next flush, a reset, or the lock task queued when it ends); otherwise it is waited
+   * for and applied here. 'committed' moves the partition on, 'conflict' resets it from the ledger.
+   * Returns false when it was reset (or not ready). Must run under the partition's lock.
    */
-  private async flush(st: PartitionState, trigger: FlushTrigger, heartbeat?: () => Promise<void>, lastOverride?: number): Promise<boolean> {
+  private async flush(st: PartitionState, trigger: FlushTrigger, heartbeat?: () => Promise<void>, lastOverride?: number, background = false): Promise<boolean> {
     if (!st.ready) return false;
+    if (!(await this.settle(st, heartbeat))) return false;
     const partition = st.partition;
     const core = st.core;
     const plan = core.planFlush(Date.now(), lastOverride);
     if (plan === null) return true;
-    const { metrics, log } = this.o;
     if (plan === 'mismatch') {
-      log.error({ partition, intended: core.intended }, 'flush range differs from the intended one; resetting from the ledger');
+      this.o.log.error({ partition, intended: core.intended }, 'flush range differs from the intended one; resetting from the ledger');
       await this.reset(st, heartbeat);
       return false;
     }
-    const { flushId, lastOffset } = plan;
-    const startedAt = process.hrtime.bigint();
+    core.started(plan);
+    // Heartbeats only while someone waits for it (a batch's heartbeat outlives no batch).
+    const done = this.runPlan(st, plan, background ? undefined : heartbeat).then(
+      (r) => ({ ok: true as const, ...r }),
+      (err: unknown) => ({ ok: false as const, err }),
+    );
+    const inFlight: InFlight = { plan, trigger, startedAt: process.hrtime.bigint(), done };
+    st.inFlight = inFlight;
+    if (!background) return this.settle(st, heartbeat);
+    // Apply its verdict as soon as the partition's lock is free (the next batch, flush or reset may do it first).
+    void done.then(() =>
+      st.lock
+        .run(() => (st.inFlight === inFlight ? this.settle(st) : Promise.resolve(true)))
+        .catch((err: unknown) => {
+          if (!this.blockOnNotRetriable(st, err)) this.o.log.warn({ err, partition }, 'background flush failed; the partition resets from the ledger');
+        }),
+    );
+    return true;
+  }
+
+  /** Runs one plan through the flush protocol; its verdict is applied by `finishInFlight`. */
+  private runPlan(st: PartitionState, plan: FlushPlan, heartbeat?: () => Promise<void>): Promise<{ verdict: FlushVerdict; files: WrittenFile[] }> {
+    const partition = st.partition;
     let ordinal = 0;
     const io: FlushIo = {
-      beginFlush: async (...args) => {
-        const outcome = await this.ledger.beginFlush(...args);
-        if (outcome === 'ok') core.intendedBy(plan);
-        return outcome;
-      },
+      beginFlush: (...args) => this.ledger.beginFlush(...args),
       writeFiles: (r) => this.o.writer.write(r.partition, r.firstOffset, r.lastOffset, r.cells),
       publish: () => this.publish(partition, plan),
       commitFlush: (...args) => this.ledger.commitFlush(...args),
@@ -517,34 +552,65 @@ export class Aggregator {
         this.o.onFlushStep?.(step, ordinal);
       },
     };
-    const { verdict, files } = await runFlush(io, {
+    return runFlush(io, {
       partition,
-      flushId,
+      flushId: plan.flushId,
       firstOffset: plan.firstOffset,
-      lastOffset,
+      lastOffset: plan.lastOffset,
       cells: plan.cells,
       watermarkMs: plan.watermarkMs,
     });
-    if (verdict === 'conflict') {
-      metrics.flushes.inc({ outcome: 'conflict', trigger });
-      log.warn({ partition, flushId }, 'the ledger refused the flush (another instance owns the partition, or another flush is pending); resetting');
-      await this.reset(st, heartbeat);
-      return false;
-    }
+  }
 
-    core.committed(plan);
+  /** Waits for the in-flight flush and applies its verdict; a conflict resets the partition. Returns false when it was reset. Under the lock. */
+  private async settle(st: PartitionState, heartbeat?: () => Promise<void>): Promise<boolean> {
+    if ((await this.finishInFlight(st)) !== 'conflict') return true;
+    await this.reset(st, heartbeat);
+    return false;
+  }
+
+  /**
+   * Waits for the in-flight flush (if any) and applies what it did: on 'committed' the core moves
+   * past its range (only its range: the buffer consumed since stays), with its metrics and the Kafka
+   * commit hint (its range's end). A result from before a reset ('stale') changes nothing; a
+   * 'conflict' is the caller's to reset; a failure marks the partition for a reset and is thrown.
+   * Under the lock.
+   */
+  private async finishInFlight(st: PartitionState): Promise<'none' | 'committed' | 'conflict' | 'stale'> {
+    const inFlight = st.inFlight;
+    if (inFlight === null) return 'none';
+    const result = await inFlight.done;
+    if (st.inFlight === inFlight) st.inFlight = null;
+    const { plan, trigger } = inFlight;
+    const partition = st.partition;
+    const { metrics, log } = this.o;
+    if (!result.ok) {
+      // The ledger may hold the range as intended: start over from it.
+      if (plan.generation === st.core.generation) st.ready = false;
+      throw result.err;
+    }
+    if (result.verdict === 'conflict') {
+      metrics.flushes.inc({ outcome: 'conflict', trigger });
+      if (plan.generation !== st.core.generation) return 'stale';
+      log.warn({ partition, flushId: plan.flushId }, 'the ledger refused the flush (another instance owns the partition, or another flush is pending); resetting');
+      return 'conflict';
+    }
     metrics.flushes.inc({ outcome: 'committed', trigger });
     metrics.eventsFlushed.inc(plan.events);
     if (plan.duplicates > 0) metrics.duplicates.inc(plan.duplicates);
     for (const r of plan.refused) metrics.dlq.inc({ reason: r.rejection.reason });
-    metrics.flushDuration.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
+    metrics.flushDuration.observe(Number(process.hrtime.bigint() - inFlight.startedAt) / 1e9);
+    if (!st.core.committed(plan)) {
+      log.warn({ partition, flushId: plan.flushId }, 'a flush committed after the partition was reset: ignored (the reset read the ledger)');
+      return 'stale';
+    }
     metrics.bufferedKeys.set(this.bufferedKeys());
-    log.debug({ partition, flushId, trigger, files: files.length, keys: plan.cells.length, refused: plan.refused.length }, 'flush committed');
+    log.debug({ partition, flushId: plan.flushId, trigger, files: result.files.length, keys: plan.cells.length, refused: plan.refused.length }, 'flush committed');
     // (e) A hint only: on assignment the ledger decides where to start.
     this.consumer
-      .commitOffsets([{ topic: this.o.config.TOPIC_EVENTS, partition, offset: String(lastOffset + 1) }])
+      .commitOffsets([{ topic: this.o.config.TOPIC_EVENTS, partition, offset: String(plan.lastOffset + 1) }])
       .catch((err: unknown) => log.debug({ err, partition }, 'Kafka offset commit failed (harmless: the ledger is the truth)'));
-    return true;
+    return 'committed';
   }
 
   private async publish(partition: number, plan: FlushPlan): Promise<void> {
@@ -632,7 +698,7 @@ export class Aggregator {
         // A quiet partition gets no batches: flush it from here.
         st.flushQueued = true;
         void st.lock
-          .run(() => (core.flushDue(Date.now()) ? this.flush(st, 'time') : Promise.resolve(true)))
+          .run(() => (core.flushDue(Date.now()) ? this.flush(st, 'time', undefined, undefined, true) : Promise.resolve(true)))
           .catch((err: unknown) => {
             if (!this.blockOnNotRetriable(st, err)) this.o.log.warn({ err, partition: st.partition }, 'timed flush failed');
           })

@@ -143,6 +143,7 @@ describe('PartitionCore', () => {
     const plan = core.planFlush(T0) as FlushPlan;
     expect(plan.lastOffset).toBe(overflowAt - 1);
     expect(plan.cells[0]?.revenueCents).toBeLessThanOrEqual(Number.MAX_SAFE_INTEGER);
+    core.started(plan);
     core.committed(plan);
     core.countAfterOverflowFlush(json(overflowAt, event(big)), overflowAt, T0, T0);
     const next = core.planFlush(T0) as FlushPlan;
@@ -153,8 +154,8 @@ describe('PartitionCore', () => {
     const core = started();
     offerAll(core, [json(0, event()), json(1, event())]);
     const plan = core.planFlush(T0) as FlushPlan;
-    core.intendedBy(plan);
-    core.committed(plan);
+    core.started(plan);
+    expect(core.committed(plan)).toBe(true);
     expect(core.ledgerNext).toBe(2);
     expect(core.intended).toBeNull();
     expect(core.planFlush(T0)).toBeNull();
@@ -194,5 +195,66 @@ describe('PartitionCore', () => {
     expect(core.storedWatermarkMs).toBe(T0);
     offerAll(core, [json(0, e)]);
     expect((core.planFlush(T0) as FlushPlan).duplicates).toBe(0);
+  });
+
+  describe('a flush in flight (off the hot path)', () => {
+    it('keeps consuming into a fresh buffer while the started plan is in flight', () => {
+      const core = started({ flushMaxKeys: 2 });
+      offerAll(core, [json(0, event({ product_id: 'a' })), json(1, event({ product_id: 'b' }))]);
+      expect(core.flushAfter(1)).toBe('size');
+      const plan = core.planFlush(T0) as FlushPlan;
+      core.started(plan);
+      expect(core.inFlight).toBe(plan);
+      expect(core.intended).toBeNull(); // in flight is not recovery mode: no replay of an intended range
+      expect(core.buffer).not.toBe(plan.buffer);
+      expect(core.buffer.isEmpty).toBe(true);
+      expect(core.drainedAndIdle).toBe(false);
+      expect(offerAll(core, [json(2, event({ product_id: 'c' })), json(3, event({ product_id: 'd' }))])).toEqual(['counted', 'counted']);
+      expect(core.flushAfter(3)).toBe('size'); // the shell waits for the flush in flight before the next one
+      expect(core.flushDue(T0 + 60_000)).toBe(true);
+      expect(plan.cells.map((c) => c.productId).sort()).toEqual(['a', 'b']); // the in-flight plan is untouched
+    });
+
+    it('plans the next flush from just after the in-flight range, and moves the ledger only on the committed range', () => {
+      const core = started({}, 10);
+      offerAll(core, [json(10, event()), json(11, event())]);
+      const first = core.planFlush(T0 + 10_000) as FlushPlan;
+      core.started(first);
+      offerAll(core, [json(12, event()), json(13, event())]);
+      const second = core.planFlush(T0 + 20_000) as FlushPlan;
+      expect([second.firstOffset, second.lastOffset, second.events]).toEqual([12, 13, 2]);
+      expect(second.flushId).toBe(flushIdOf(3, '12', '13'));
+      expect(() => core.started(second)).toThrow(/in flight/); // one flush in flight at a time
+      expect(core.ledgerNext).toBe(10);
+      expect(core.committed(first)).toBe(true);
+      expect(core.ledgerNext).toBe(12); // the committed range's end, not the buffer consumed since
+      expect(core.storedWatermarkMs).toBe(first.watermarkMs);
+      expect(core.inFlight).toBeNull();
+      core.started(second);
+      expect(core.buffer.isEmpty).toBe(true);
+      expect(core.committed(second)).toBe(true);
+      expect(core.ledgerNext).toBe(14);
+      expect(core.drainedAndIdle).toBe(true);
+    });
+
+    it('ignores a stale flush that ends after a reset: nothing of it is applied', () => {
+      const core = started();
+      offerAll(core, [json(0, event()), json(1, event())]);
+      const stale = core.planFlush(T0) as FlushPlan;
+      core.started(stale);
+      core.restore({ nextOffset: 0, intended: null, watermarkMs: null }, 0, T0);
+      expect(core.inFlight).toBeNull();
+      expect(core.committed(stale)).toBe(false);
+      expect([core.ledgerNext, core.storedWatermarkMs]).toEqual([0, null]);
+      offerAll(core, [json(0, event()), json(1, event()), json(2, event())]);
+      const fresh = core.planFlush(T0) as FlushPlan;
+      expect([fresh.firstOffset, fresh.lastOffset]).toEqual([0, 2]);
+      expect(() => core.started(stale)).toThrow(/not planned from the current state/);
+      core.started(fresh);
+      expect(core.committed(stale)).toBe(false); // not the one in flight either
+      expect(core.inFlight).toBe(fresh);
+      expect(core.committed(fresh)).toBe(true);
+      expect(core.ledgerNext).toBe(3);
+    });
   });
 });

@@ -64,6 +64,8 @@ export interface FlushPlan {
   duplicates: number;
   /** The buffer this plan was taken from (the shell's publish reads its cells once more). */
   buffer: PartitionBuffer;
+  /** The core's generation when planned: a plan of an older generation (a reset came between) is stale. */
+  generation: number;
 }
 
 /**
@@ -76,8 +78,17 @@ export class PartitionCore {
   ledgerNext = 0;
   /** The next offset this core expects; anything below it was processed already. */
   expectNext = 0;
-  /** A flush the ledger holds as intended: the next flush must be exactly this range. */
+  /** A flush the ledger held as intended when the partition (re)started: the next flush must be exactly this range. */
   intended: IntendedFlush | null = null;
+  /**
+   * The flush running in the background (its buffer is no longer `buffer`): at most one. Consumption
+   * goes on into a fresh buffer meanwhile; the next plan starts at `nextFirstOffset`, after its range.
+   */
+  inFlight: FlushPlan | null = null;
+  /** The first offset of the next plan: the ledger's next offset, or just after the in-flight range. */
+  nextFirstOffset = 0;
+  /** Bumped by every reset (`clear`, `restore`): a flush planned before it is stale and its result is ignored. */
+  generation = 0;
   buffer = new PartitionBuffer();
   readonly dedupe: RecentFingerprints;
   readonly watermark: Watermark;
@@ -98,6 +109,8 @@ export class PartitionCore {
 
   /** Drops everything held in memory (a reset starts over from the ledger). */
   clear(): void {
+    this.generation++;
+    this.inFlight = null;
     this.buffer = new PartitionBuffer();
     this.dedupe.clear();
   }
@@ -110,6 +123,7 @@ export class PartitionCore {
   restore(ledger: LedgerStart, expectNext: number, nowMs: number): void {
     this.clear();
     this.ledgerNext = ledger.nextOffset;
+    this.nextFirstOffset = ledger.nextOffset;
     this.intended = ledger.intended;
     this.watermark.restore(ledger.watermarkMs, nowMs);
     this.storedWatermarkMs = ledger.watermarkMs;
@@ -168,20 +182,21 @@ export class PartitionCore {
     return this.intended === null && this.buffer.openedAtMs !== null && nowMs - this.buffer.openedAtMs >= this.o.flushIntervalMs;
   }
 
-  /** Nothing buffered, nothing intended: the watermark may move on its own (idle partition). */
+  /** Nothing buffered, nothing intended, nothing in flight: the watermark may move on its own (idle partition). */
   get drainedAndIdle(): boolean {
-    return this.buffer.isEmpty && this.intended === null;
+    return this.buffer.isEmpty && this.intended === null && this.inFlight === null;
   }
 
   /**
-   * The flush of the buffer as the range [ledger next offset, last consumed] (or `lastOverride`, an
+   * The flush of the buffer as the range [next first offset, last consumed] (or `lastOverride`, an
    * intended range the log no longer shows in full). Null when there is nothing to flush; 'mismatch'
-   * when the range is not the intended one (the shell resets from the ledger).
+   * when the range is not the intended one (the shell resets from the ledger). Changes nothing:
+   * `started` hands the buffer over.
    */
   planFlush(nowMs: number, lastOverride?: number): FlushPlan | null | 'mismatch' {
     const buffer = this.buffer;
     if (buffer.isEmpty && lastOverride === undefined) return null;
-    const firstOffset = this.ledgerNext;
+    const firstOffset = this.nextFirstOffset;
     const lastOffset = lastOverride ?? (buffer.lastOffset as number);
     const flushId = flushIdOf(this.o.partition, String(firstOffset), String(lastOffset));
     if (this.intended !== null && this.intended.flushId !== flushId) return 'mismatch';
@@ -196,20 +211,39 @@ export class PartitionCore {
       events: buffer.events,
       duplicates: buffer.duplicates,
       buffer,
+      generation: this.generation,
     };
   }
 
-  /** The ledger recorded the plan as intended: until it commits, the next flush must be exactly this range. */
-  intendedBy(plan: FlushPlan): void {
-    this.intended = { flushId: plan.flushId, firstOffset: plan.firstOffset, lastOffset: plan.lastOffset };
+  /**
+   * The plan's flush starts: it is in flight until `committed` (or a reset), consumption goes on into
+   * a fresh buffer, and the next plan starts after its range. One flush in flight at a time: the
+   * shell waits for the previous one first.
+   */
+  started(plan: FlushPlan): void {
+    if (this.inFlight !== null) {
+      throw new AggregatorError(`flush ${plan.flushId} started while ${this.inFlight.flushId} is in flight`, this.o.partition, { retriable: false });
+    }
+    if (plan.generation !== this.generation || plan.firstOffset !== this.nextFirstOffset) {
+      throw new AggregatorError(`flush ${plan.flushId} was not planned from the current state`, this.o.partition, { retriable: false });
+    }
+    this.inFlight = plan;
+    this.nextFirstOffset = plan.lastOffset + 1;
+    if (this.buffer === plan.buffer) this.buffer = new PartitionBuffer();
   }
 
-  /** The ledger committed the plan: the partition moves on past its range with a fresh buffer. */
-  committed(plan: FlushPlan): void {
+  /**
+   * The ledger committed the in-flight plan: the partition's ledger position and stored watermark
+   * move on past its range (never past the buffer consumed since). Returns false, changing nothing,
+   * for a stale plan (a reset came between, or it is not the one in flight).
+   */
+  committed(plan: FlushPlan): boolean {
+    if (plan.generation !== this.generation || this.inFlight !== plan) return false;
+    this.inFlight = null;
     this.ledgerNext = plan.lastOffset + 1;
     this.intended = null;
     this.storedWatermarkMs = plan.watermarkMs;
-    if (this.buffer === plan.buffer) this.buffer = new PartitionBuffer();
+    return true;
   }
 
   private validate(value: Buffer | null, messageTimeMs: number): Validation {
