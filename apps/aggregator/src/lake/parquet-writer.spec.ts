@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { RAW_COLUMNS } from '@hitboard/lake';
 import type { Cell } from '../buffer/partition-buffer';
 import { ParquetWriter } from './parquet-writer';
 
@@ -38,6 +39,18 @@ describe('ParquetWriter', () => {
         `SELECT count(*)::INT AS n, sum(revenue_cents)::BIGINT AS revenue FROM read_parquet('${join(lakeDir, 'raw/date=2026-11-22/hour=07/p3-100-250.parquet')}')`,
       );
       expect(rows.getRowObjectsJS()).toEqual([{ n: 2000, revenue: BigInt(cells.reduce((s, c) => s + c.revenueCents, 0)) }]);
+      // The file has the lake's one column schema (names, order and types), whatever the writer stages in.
+      const schema = await connection.runAndReadAll(
+        `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${join(lakeDir, 'raw/date=2026-11-22/hour=07/p3-100-250.parquet')}', hive_partitioning = false))`,
+      );
+      expect(schema.getRowObjectsJS()).toEqual(RAW_COLUMNS.map((c) => ({ column_name: c.name, column_type: c.duckdbType })));
+      const first = await connection.runAndReadAll(
+        `SELECT epoch_ms(minute_start) AS minute_ms, product_id, units, revenue_cents, orders FROM read_parquet('${join(lakeDir, 'raw/date=2026-11-22/hour=07/p3-100-250.parquet')}') LIMIT 1`,
+      );
+      const c0 = cells[0]!;
+      expect(first.getRowObjectsJS()).toEqual([
+        { minute_ms: BigInt(c0.minuteStartMs), product_id: c0.productId, units: BigInt(c0.units), revenue_cents: BigInt(c0.revenueCents), orders: BigInt(c0.orders) },
+      ]);
       connection.closeSync();
       instance.closeSync();
     } finally {
