@@ -26,6 +26,9 @@ const securityHeaders = [
 ];
 
 const config: NextConfig = {
+  // DASHBOARD_DIST_DIR: where the build goes (default .next). The browser test builds into its own, so a
+  // whole-system run building the dashboard at the same time never shares, locks or replaces its build.
+  distDir: process.env.DASHBOARD_DIST_DIR || '.next',
   poweredByHeader: false,
   reactStrictMode: true,
   // The workspace libs ship TypeScript sources.

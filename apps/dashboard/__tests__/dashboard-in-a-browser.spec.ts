@@ -11,11 +11,14 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { IntervalRegistry, VIEWS } from '@hitboard/schema';
 import { freshDatabase, TEST_READER_PASSWORD, type FreshDatabase } from '@hitboard/testkit';
-import { APP_DIR, buildDashboard, hasBuild } from '../src/serve';
+import { APP_DIR, buildDashboard, distDir, hasBuild } from '../src/serve';
 import { seedDemoWorld } from './support/demo-world';
 import { startDashboard, type RunningDashboard } from './support/server';
 
 jest.setTimeout(15 * 60_000);
+// Its own build folder: a whole-system test running `npm start` beside this one builds the dashboard too,
+// and two builds in one folder lock each other out (or one replaces the build the other serves).
+process.env.DASHBOARD_DIST_DIR = '.next-test';
 
 export const ARTIFACTS_DIR = path.join(APP_DIR, 'test-artifacts');
 const CANARY = { password: 'canary-pw-7f3a9c1e', url: 'postgres://canary_user:canary-url-secret-51d2@canary-db.internal:6543/canarydb' };
@@ -84,7 +87,7 @@ async function waitForUrl(page: Page, pattern: RegExp): Promise<void> {
 }
 
 it('holds no connection string or secret in the build output', () => {
-  const files = filesUnder(path.join(APP_DIR, '.next')).filter((f) => !f.includes(`${path.sep}cache${path.sep}`));
+  const files = filesUnder(distDir()).filter((f) => !f.includes(`${path.sep}cache${path.sep}`));
   expect(files.length).toBeGreaterThan(10);
   const leaks = files.filter((file) => {
     const text = readFileSync(file, 'latin1');

@@ -4,7 +4,7 @@
  *   DATABASE_URL=postgres://host:5432/hitboard HITBOARD_READER_PASSWORD=… npm run serve -w @hitboard/dashboard
  *
  * Checks the configuration first (fails naming the variable), builds the app once if no build
- * exists (`.next/BUILD_ID`; the build holds no configuration, so it serves any database), then
+ * exists (`.next/BUILD_ID`, or under DASHBOARD_DIST_DIR; the build holds no configuration, so it serves any database), then
  * runs `next start`. Signals are passed on; the exit code is next's.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,9 +17,14 @@ import { configSchema, loadDashboardConfig } from './config';
 export const APP_DIR = path.resolve(__dirname, '..');
 const NEXT_BIN = require.resolve('next/dist/bin/next', { paths: [APP_DIR] });
 
+/** Where the build lives: DASHBOARD_DIST_DIR (relative to the app), default `.next`; next.config reads the same variable. */
+export function distDir(appDir: string = APP_DIR): string {
+  return path.join(appDir, process.env.DASHBOARD_DIST_DIR || '.next');
+}
+
 /** Whether a production build exists (what `next start` needs). */
 export function hasBuild(appDir: string = APP_DIR): boolean {
-  return existsSync(path.join(appDir, '.next', 'BUILD_ID'));
+  return existsSync(path.join(distDir(appDir), 'BUILD_ID'));
 }
 
 /** `next build`, inheriting stdio; throws if it fails. The environment needs no database settings. */
