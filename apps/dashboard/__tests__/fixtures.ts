@@ -6,6 +6,9 @@
  * - day 2026-11-27 (batch) with amounts past 2^53.
  */
 import type { Knex } from 'knex';
+import type { FreshDatabase } from '@hitboard/testkit';
+import { resetDashboardContext } from '../src/server/context';
+import { dashboardDatabase } from './support/app';
 import { seedBatchWindow, seedProducts, seedSpeedWindow, type Sale } from './support/seed';
 
 export const H09 = new Date('2026-11-28T09:00:00Z');
@@ -65,4 +68,18 @@ export async function seedWorld(knex: Knex): Promise<void> {
     ],
     { categoryOf },
   );
+}
+
+/** A suite's database: migrated, seeded with this world before its tests, dropped (and the dashboard's context reset) after. */
+export function useSeededWorld(onReady: (db: FreshDatabase) => void): void {
+  let db: FreshDatabase | undefined;
+  beforeAll(async () => {
+    db = await dashboardDatabase();
+    await seedWorld(db.knex);
+    onReady(db);
+  });
+  afterAll(async () => {
+    await resetDashboardContext();
+    await db?.drop();
+  });
 }

@@ -9,20 +9,12 @@ import { GET as topCsv } from '../src/app/api/top.csv/route';
 import { GET as windows } from '../src/app/api/windows/route';
 import { GET as intervals } from '../src/app/api/intervals/route';
 import { GET as trend } from '../src/app/api/trend/route';
-import { resetDashboardContext } from '../src/server/context';
-import { call, dashboardDatabase } from './support/app';
+import { call } from './support/app';
 import { seedSpeedWindow } from './support/seed';
-import { D27, H09, H10, H11, RUN_FINISHED_H10, SALES_H10, SPEED_UPDATED, seedWorld } from './fixtures';
+import { D27, H09, H10, H11, RUN_FINISHED_H10, SALES_H10, SPEED_UPDATED, useSeededWorld } from './fixtures';
 
 let db: FreshDatabase;
-beforeAll(async () => {
-  db = await dashboardDatabase();
-  await seedWorld(db.knex);
-});
-afterAll(async () => {
-  await resetDashboardContext();
-  await db.drop();
-});
+useSeededWorld((seeded) => (db = seeded));
 
 const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
 

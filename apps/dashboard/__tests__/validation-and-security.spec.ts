@@ -11,19 +11,12 @@ import { GET as intervals } from '../src/app/api/intervals/route';
 import { GET as trend } from '../src/app/api/trend/route';
 import { GET as healthz } from '../src/app/api/healthz/route';
 import { GET as metricsRoute } from '../src/app/api/metrics/route';
-import { dashboardContext, resetDashboardContext } from '../src/server/context';
-import { call, dashboardDatabase, useDatabase, type Handler } from './support/app';
-import { H10, seedWorld } from './fixtures';
+import { dashboardContext } from '../src/server/context';
+import { call, useDatabase, type Handler } from './support/app';
+import { H10, useSeededWorld } from './fixtures';
 
 let db: FreshDatabase;
-beforeAll(async () => {
-  db = await dashboardDatabase();
-  await seedWorld(db.knex);
-});
-afterAll(async () => {
-  await resetDashboardContext();
-  await db.drop();
-});
+useSeededWorld((seeded) => (db = seeded));
 
 const INJECTIONS = [
   "hour'; DROP TABLE products; --",
