@@ -25,7 +25,7 @@ describe('an extra interval', () => {
     const cells = randomCells(101, t0, t0 + 3 * H, 900, 40);
     await writeFlush(s, cells);
     await setWatermark(s, Date.parse('2026-04-02T00:00:00Z'));
-    const ctx = await loadPlanContext(s.knex, registry, 0);
+    const ctx = await loadPlanContext(s.deps);
     expect(planPass(ctx, scheduledCandidates(ctx, taskIntervals(registry))).waiting.map((t) => t.window.interval)).toContain('quarter');
     const pass = await runReadyWindows(s.deps, { concurrency: 2, attempts: 1 });
     expect(pass.failed).toBe(0);

@@ -17,17 +17,20 @@ export interface Scenario {
   engine: RollupEngine;
   deps: TaskDeps;
   registry: IntervalRegistry;
+  /** The events topic whose ledger the deps read (`TOPIC_EVENTS`). */
+  topic: string;
   /** Next free offset per partition. */
   offsets: Map<number, number>;
   close(): Promise<void>;
 }
 
-export async function scenario(zone = 'UTC', options: { registry?: IntervalRegistry; allowedLatenessMs?: number } = {}): Promise<Scenario> {
+export async function scenario(zone = 'UTC', options: { registry?: IntervalRegistry; allowedLatenessMs?: number; topic?: string } = {}): Promise<Scenario> {
   const db = await freshDatabase();
   const lakeDir = mkdtempSync(join(tmpdir(), 'rollup-lake-'));
   const engine = await RollupEngine.create(lakeDir, { threads: 1 });
   const registry = options.registry ?? IntervalRegistry.standard(zone);
-  const deps: TaskDeps = { knex: db.knex, engine, registry, allowedLatenessMs: options.allowedLatenessMs ?? 0, log: pino({ level: 'silent' }) };
+  const topic = options.topic ?? TOPICS.salesEvents;
+  const deps: TaskDeps = { knex: db.knex, engine, registry, topic, allowedLatenessMs: options.allowedLatenessMs ?? 0, log: pino({ level: 'silent' }) };
   return {
     db,
     knex: db.knex,
@@ -35,6 +38,7 @@ export async function scenario(zone = 'UTC', options: { registry?: IntervalRegis
     engine,
     deps,
     registry,
+    topic,
     offsets: new Map(),
     async close() {
       engine.close();
@@ -48,7 +52,7 @@ export async function scenario(zone = 'UTC', options: { registry?: IntervalRegis
  * One aggregator flush, as the aggregator would leave it: a Parquet file per UTC hour under raw/,
  * listed in the ledger (ingest_flushes committed + ingest_files).
  */
-export async function writeFlush(s: Scenario, cells: readonly RawCell[], partition = 0): Promise<string[]> {
+export async function writeFlush(s: Scenario, cells: readonly RawCell[], partition = 0, topic = s.topic): Promise<string[]> {
   const first = s.offsets.get(partition) ?? 0;
   const last = first + Math.max(cells.length, 1) - 1;
   s.offsets.set(partition, last + 1);
@@ -57,8 +61,8 @@ export async function writeFlush(s: Scenario, cells: readonly RawCell[], partiti
     const h = hourStartMs(c.minuteStartMs);
     byHour.set(h, [...(byHour.get(h) ?? []), c]);
   }
-  const flushId = `${TOPICS.salesEvents}-${partition}-${first}-${last}`;
-  await s.knex(TABLES.ingestFlushes).insert({ flush_id: flushId, topic: TOPICS.salesEvents, partition, first_offset: first, last_offset: last, status: 'committed', committed_at: new Date() });
+  const flushId = `${topic}-${partition}-${first}-${last}`;
+  await s.knex(TABLES.ingestFlushes).insert({ flush_id: flushId, topic, partition, first_offset: first, last_offset: last, status: 'committed', committed_at: new Date() });
   const paths: string[] = [];
   for (const [hourMs, hourCells] of byHour) {
     const path = rawFilePath(hourMs, partition, first, last);
@@ -69,13 +73,18 @@ export async function writeFlush(s: Scenario, cells: readonly RawCell[], partiti
   return paths;
 }
 
-/** Sets the global watermark (one partition's ledger watermark). */
-export async function setWatermark(s: Scenario, at: number | Date): Promise<void> {
+/** Sets one partition's ledger watermark (partition 0's alone is the global watermark, unless others are open). */
+export async function setWatermark(s: Scenario, at: number | Date, partition = 0, topic = s.topic): Promise<void> {
   await s.knex.raw(
-    `INSERT INTO ?? (topic, partition, next_offset, watermark) VALUES (?, 0, 0, ?)
+    `INSERT INTO ?? (topic, partition, next_offset, watermark) VALUES (?, ?, 0, ?)
      ON CONFLICT (topic, partition) DO UPDATE SET watermark = EXCLUDED.watermark`,
-    [TABLES.ingestOffsets, TOPICS.salesEvents, new Date(+at)],
+    [TABLES.ingestOffsets, topic, partition, new Date(+at)],
   );
+}
+
+/** A partition's ledger row as the aggregator creates it on assignment, before its first commit: no watermark yet. */
+export async function openPartition(s: Scenario, partition: number, topic = s.topic): Promise<void> {
+  await s.knex(TABLES.ingestOffsets).insert({ topic, partition, next_offset: 0 }).onConflict(['topic', 'partition']).ignore();
 }
 
 export async function addProducts(s: Scenario, products: ReadonlyArray<{ productId: string; category: string }>): Promise<void> {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pino from 'pino';
 import { sqlString } from '@hitboard/lake';
-import { IntervalRegistry, TABLES } from '@hitboard/schema';
+import { IntervalRegistry, TABLES, TOPICS } from '@hitboard/schema';
 import { freshDatabase } from '@hitboard/testkit';
 import { planBackfillNow, runBackfill } from '../src/backfill';
 import { RollupEngine } from '../src/rollup-engine';
@@ -56,7 +56,7 @@ async function main() {
 
     const registry = IntervalRegistry.standard('UTC');
     const engine = await RollupEngine.create(lakeDir, { threads: 2 });
-    const deps: TaskDeps = { knex: db.knex, engine, registry, allowedLatenessMs: 0, log: pino({ level: 'silent' }) };
+    const deps: TaskDeps = { knex: db.knex, engine, registry, topic: TOPICS.salesEvents, allowedLatenessMs: 0, log: pino({ level: 'silent' }) };
     await engine.setCatalog((await db.knex(TABLES.products).select('product_id', 'category')).map((r) => ({ productId: r.product_id, category: r.category })));
 
     // --- 1. one hourly rollup ---

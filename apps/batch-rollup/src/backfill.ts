@@ -14,9 +14,9 @@ export interface BackfillRequest {
 
 /** What a backfill would do, after marking any late data dirty (so `dirty` is current). */
 export async function planBackfillNow(deps: TaskDeps, request: BackfillRequest): Promise<BackfillPlan> {
-  const before = await loadPlanContext(deps.knex, deps.registry, deps.allowedLatenessMs);
+  const before = await loadPlanContext(deps);
   await markDirty(deps.knex, lateDataMarks(before));
-  const ctx = await loadPlanContext(deps.knex, deps.registry, deps.allowedLatenessMs);
+  const ctx = await loadPlanContext(deps);
   return planBackfill(ctx, request.interval, request.fromMs, request.toMs, { force: request.force, only: request.only });
 }
 

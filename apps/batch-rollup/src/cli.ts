@@ -14,7 +14,7 @@ import { WHYS, type Why } from './planner';
 import { RollupEngine } from './rollup-engine';
 import { describeWindow, type TaskDeps } from './rollup-task';
 
-const cliEnv = configSchema.pick({ DATABASE_URL: true, LAKE_DIR: true, REPORTING_TIME_ZONE: true, ALLOWED_LATENESS_MS: true, DUCKDB_THREADS: true, LOG_LEVEL: true }).extend({
+const cliEnv = configSchema.pick({ DATABASE_URL: true, TOPIC_EVENTS: true, LAKE_DIR: true, REPORTING_TIME_ZONE: true, ALLOWED_LATENESS_MS: true, DUCKDB_THREADS: true, LOG_LEVEL: true }).extend({
   LOG_LEVEL: env.logLevel().default('warn'),
 });
 
@@ -87,7 +87,7 @@ async function backfill(argv: string[]): Promise<void> {
 
   const knex = createDb(config.DATABASE_URL, { pool: { min: 0, max: concurrency.data + 2 }, applicationName: 'hitboard-backfill' });
   const engine = await RollupEngine.create(config.LAKE_DIR, { threads: config.DUCKDB_THREADS });
-  const deps: TaskDeps = { knex, engine, registry, allowedLatenessMs: config.ALLOWED_LATENESS_MS, log: createLogger('batch-rollup-backfill', config.LOG_LEVEL) };
+  const deps: TaskDeps = { knex, engine, registry, topic: config.TOPIC_EVENTS, allowedLatenessMs: config.ALLOWED_LATENESS_MS, log: createLogger('batch-rollup-backfill', config.LOG_LEVEL) };
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
     const plan = await planBackfillNow(deps, { interval, fromMs, toMs, force: args['force'] === true, only });

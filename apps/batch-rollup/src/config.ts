@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { env, loadConfig } from '@hitboard/runtime';
+import { TOPICS } from '@hitboard/schema';
 
 export const configSchema = z.object({
   DATABASE_URL: env.postgresUrl().describe('Postgres URL (ledger, rollup_runs, rollup_dirty, batch_table, window_totals, speed_table)'),
+  TOPIC_EVENTS: z.string().min(1).default(TOPICS.salesEvents).describe('events topic whose ledger (files, watermark) the rollups read; must match the aggregator'),
   LAKE_DIR: z.string().min(1).default('.data/lake').describe('lake root: raw/ is read (ledger-listed files only), rollup/ is written'),
   REPORTING_TIME_ZONE: z.string().min(1).default('UTC').describe('IANA zone windows are computed in, e.g. Asia/Kolkata (must match the speed pipeline)'),
   ALLOWED_LATENESS_MS: env.int(0).default(300_000).describe('an hour is rolled up once the global watermark passes its end by this much, ms (later data marks it dirty)'),

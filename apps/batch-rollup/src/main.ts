@@ -25,7 +25,7 @@ runMain(async () => {
   const knex = createDb(config.DATABASE_URL, { pool: { min: 0, max: config.ROLLUP_CONCURRENCY + 2 }, applicationName: `hitboard-${APP}` });
   const engine = await RollupEngine.create(config.LAKE_DIR, { threads: config.DUCKDB_THREADS });
   const scheduler = new RollupScheduler(
-    { knex, engine, registry: IntervalRegistry.standard(config.REPORTING_TIME_ZONE), allowedLatenessMs: config.ALLOWED_LATENESS_MS, log, metrics },
+    { knex, engine, registry: IntervalRegistry.standard(config.REPORTING_TIME_ZONE), topic: config.TOPIC_EVENTS, allowedLatenessMs: config.ALLOWED_LATENESS_MS, log, metrics },
     {
       concurrency: config.ROLLUP_CONCURRENCY,
       attempts: config.ROLLUP_ATTEMPTS,
@@ -35,7 +35,7 @@ runMain(async () => {
     },
   );
   const ops = await startOpsServer({ port: config.OPS_PORT, registry, health: () => scheduler.health() });
-  log.info({ lakeDir: config.LAKE_DIR, zone: config.REPORTING_TIME_ZONE, opsPort: ops.port, concurrency: config.ROLLUP_CONCURRENCY }, 'starting');
+  log.info({ topic: config.TOPIC_EVENTS, lakeDir: config.LAKE_DIR, zone: config.REPORTING_TIME_ZONE, opsPort: ops.port, concurrency: config.ROLLUP_CONCURRENCY }, 'starting');
   onShutdown(
     async () => {
       await scheduler.stop();

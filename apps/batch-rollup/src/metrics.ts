@@ -29,6 +29,11 @@ export function createRollupMetrics(registry: Registry) {
     dirty: new Gauge({ name: 'hitboard_rollup_dirty_windows', help: 'windows marked dirty (late data) and not yet rebuilt', labelNames: ['interval'], registers }),
     behind: new Gauge({ name: 'hitboard_rollup_windows_behind', help: 'closed windows without a succeeded clean run, by interval', labelNames: ['interval'], registers }),
     overdueSeconds: new Gauge({ name: 'hitboard_rollup_oldest_overdue_seconds', help: 'how long the oldest closed window needing a run has waited past its end + lateness', registers }),
+    watermarkMissing: new Gauge({
+      name: 'hitboard_rollup_watermark_missing',
+      help: '1 while the events topic has no global watermark (no ledger partition of TOPIC_EVENTS, or one has not committed): no hour can close',
+      registers,
+    }),
     lastPass: new Gauge({ name: 'hitboard_rollup_last_pass_timestamp_seconds', help: 'when the last scheduler pass finished (unix seconds)', registers }),
   };
 }

@@ -69,6 +69,13 @@ export function withSources(registry: IntervalRegistry, interval: string): strin
   return out;
 }
 
+/** `interval` and every interval rolled up (directly or not) from it, in registry order. */
+export function withDependents(registry: IntervalRegistry, interval: string): string[] {
+  const out = new Set<string>([interval]);
+  for (const name of registry.names()) if (registry.get(name).rolledUpFrom !== null && out.has(registry.get(name).rolledUpFrom!)) out.add(name);
+  return registry.names().filter((n) => out.has(n));
+}
+
 /** The watermark has passed the window's end plus the allowed lateness: no more on-time data can arrive. */
 export function isClosed(ctx: PlanContext, w: Window): boolean {
   return ctx.watermarkMs !== null && ctx.watermarkMs >= w.end.getTime() + ctx.allowedLatenessMs;

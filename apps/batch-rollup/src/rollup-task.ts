@@ -1,19 +1,16 @@
-import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { listedFiles, rollupFilePath } from '@hitboard/lake';
-import type { IntervalRegistry, Window } from '@hitboard/schema';
+import type { Window } from '@hitboard/schema';
 import { ChildNotReadyError } from './errors';
 import type { RollupMetrics } from './metrics';
-import { childSatisfied, isDoneClean, readsRaw, stateOf, type RunReason } from './planner';
+import { ancestorsOf, childSatisfied, compareTasks, isDoneClean, readsRaw, stateOf, type RunReason } from './planner';
 import type { RollupEngine, RollupInput } from './rollup-engine';
-import { failAbandoned, failRun, loadWindowContext, publish, startRun, type RunInputs } from './run-store';
+import { failAbandoned, failRun, loadWindowContext, publish, startRun, type PlanSource, type RunInputs } from './run-store';
 import { WindowLock } from './window-lock';
 
-export interface TaskDeps {
-  knex: Knex;
+/** What a task needs: the planner's source (database, DAG, lateness, events topic) and the engine. */
+export interface TaskDeps extends PlanSource {
   engine: RollupEngine;
-  registry: IntervalRegistry;
-  allowedLatenessMs: number;
   log: Logger;
   metrics?: RollupMetrics;
   /** Test hook: runs after the window's Parquet file is written, before the publish transaction. */
@@ -45,14 +42,14 @@ export async function runWindow(deps: TaskDeps, w: Window, reason: RunReason, op
       deps.metrics?.abandoned.inc({ interval: w.interval }, abandoned.length);
     }
     // Under the lock, read again: another scheduler may have built it since this one planned.
-    const ctx = await loadWindowContext(deps.knex, deps.registry, deps.allowedLatenessMs, w);
+    const ctx = await loadWindowContext(deps, w);
     if (!options.force && isDoneClean(stateOf(ctx, w))) return { status: 'skipped', because: 'done' };
     runId = await startRun(lock, w, reason);
     const target = rollupFilePath(w.interval, w.start.getTime());
     let input: RollupInput;
     let inputs: RunInputs;
     if (readsRaw(deps.registry, w.interval)) {
-      const files = await listedFiles(deps.knex, w.start.getTime(), w.end.getTime());
+      const files = await listedFiles(deps.knex, deps.topic, w.start.getTime(), w.end.getTime());
       input = { kind: 'raw', paths: files.map((f) => f.path), startMs: w.start.getTime(), endMs: w.end.getTime() };
       inputs = { inputFiles: files.length, inputRows: files.reduce((n, f) => n + f.rows, 0), children: null, childInterval: null };
     } else {
@@ -75,7 +72,11 @@ export async function runWindow(deps: TaskDeps, w: Window, reason: RunReason, op
       log.warn({ products: result.uncategorised }, "products missing from the catalog rolled up with category ''");
       deps.metrics?.uncategorised.inc({ interval: w.interval }, result.uncategorised);
     }
-    const { stillDirty } = await publish(lock, w, runId, result, inputs);
+    const ancestors = ancestorsOf(deps.registry, w).sort((a, b) => compareTasks(deps.registry)({ window: a, why: 'dirty' }, { window: b, why: 'dirty' }));
+    const { stillDirty, ancestorsMarked } = await publish(lock, w, runId, result, inputs, ancestors);
+    if (ancestorsMarked > 0) {
+      log.info({ ancestorsMarked, reason }, 'read inputs its built ancestors did not see: they are marked dirty');
+    }
     const durationMs = performance.now() - started;
     log.info({ runId: String(runId), reason, rows: result.products, inputFiles: inputs.inputFiles, durationMs: Math.round(durationMs), stillDirty }, 'window rolled up');
     deps.metrics?.observe(w.interval, 'succeeded', durationMs);

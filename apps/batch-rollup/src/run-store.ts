@@ -1,6 +1,6 @@
 /** The batch layer's Postgres I/O: window states, dirty marks, runs, and the publish transaction. */
 import type { Knex } from 'knex';
-import { globalWatermark, hourStartMs, listingByHour } from '@hitboard/lake';
+import { globalWatermark, hourStartMs, listingByHour, type WatermarkReading } from '@hitboard/lake';
 import { TABLES, type IntervalRegistry, type Window } from '@hitboard/schema';
 import { windowKey, type DirtyMark, type PlanContext, type RunReason, type RunStatus, type WindowState } from './planner';
 import type { RollupResult } from './rollup-engine';
@@ -55,31 +55,46 @@ export async function loadStates(knex: Knex, scopeTo?: { intervals: readonly str
   return states;
 }
 
-/** Everything the planner needs, read now. */
-export async function loadPlanContext(knex: Knex, registry: IntervalRegistry, allowedLatenessMs: number): Promise<PlanContext> {
-  const [states, listing, watermark] = await Promise.all([loadStates(knex), listingByHour(knex), globalWatermark(knex)]);
-  return { registry, states, listing, watermarkMs: watermark?.getTime() ?? null, allowedLatenessMs };
+/** What the planner's view is read from: the database, the DAG, and the events topic whose ledger counts. */
+export interface PlanSource {
+  knex: Knex;
+  registry: IntervalRegistry;
+  allowedLatenessMs: number;
+  /** The events topic (`TOPIC_EVENTS`): its ledger's files and watermark, no other topic's. */
+  topic: string;
+}
+
+/** Everything the planner needs, read now, with the watermark's reading (what holds it back). */
+export async function loadPlanContext(src: PlanSource): Promise<PlanContext & { watermark: WatermarkReading }> {
+  const [states, listing, watermark] = await Promise.all([loadStates(src.knex), listingByHour(src.knex, src.topic), globalWatermark(src.knex, src.topic)]);
+  return { registry: src.registry, states, listing, watermarkMs: watermark.at?.getTime() ?? null, allowedLatenessMs: src.allowedLatenessMs, watermark };
 }
 
 /** The planner's view of one window and its children only (what a task re-checks under its lock). */
-export async function loadWindowContext(knex: Knex, registry: IntervalRegistry, allowedLatenessMs: number, w: Window): Promise<PlanContext> {
-  const source = registry.get(w.interval).rolledUpFrom;
+export async function loadWindowContext(src: PlanSource, w: Window): Promise<PlanContext> {
+  const source = src.registry.get(w.interval).rolledUpFrom;
   const intervals = source === null ? [w.interval] : [w.interval, source];
   const fromMs = w.start.getTime();
   const [states, listing, watermark] = await Promise.all([
-    loadStates(knex, { intervals, fromMs, toMs: w.end.getTime() }),
-    listingByHour(knex, hourStartMs(fromMs), w.end.getTime()),
-    globalWatermark(knex),
+    loadStates(src.knex, { intervals, fromMs, toMs: w.end.getTime() }),
+    listingByHour(src.knex, src.topic, hourStartMs(fromMs), w.end.getTime()),
+    globalWatermark(src.knex, src.topic),
   ]);
-  return { registry, states, listing, watermarkMs: watermark?.getTime() ?? null, allowedLatenessMs };
+  return { registry: src.registry, states, listing, watermarkMs: watermark.at?.getTime() ?? null, allowedLatenessMs: src.allowedLatenessMs };
 }
 
-/** Marks windows dirty (late files and rows); an existing mark keeps its time and the larger counts. */
-export async function markDirty(knex: Knex, marks: readonly DirtyMark[]): Promise<number> {
+/**
+ * Marks windows dirty (late files and rows); an existing mark keeps its time and the larger counts.
+ * `onlyBuilt`: only windows with a succeeded run (an unbuilt window has nothing stale to rebuild).
+ */
+export async function markDirty(db: Knex | Knex.Transaction, marks: readonly DirtyMark[], options: { onlyBuilt?: boolean } = {}): Promise<number> {
   if (marks.length === 0) return 0;
-  const result = await knex.raw<{ rowCount: number }>(
+  const built = options.onlyBuilt
+    ? `WHERE EXISTS (SELECT 1 FROM ${TABLES.rollupRuns} r WHERE r."interval" = m.i AND r.window_start = m.s AND r.status = 'succeeded')`
+    : '';
+  const result = await db.raw<{ rowCount: number }>(
     `INSERT INTO ?? ("interval", window_start, late_files, late_rows)
-     SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::int[], ?::bigint[])
+     SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::int[], ?::bigint[]) AS m(i, s, f, r) ${built}
      ON CONFLICT ("interval", window_start) DO UPDATE
        SET late_files = GREATEST(??.late_files, EXCLUDED.late_files), late_rows = GREATEST(??.late_rows, EXCLUDED.late_rows)
      WHERE ??.late_files < EXCLUDED.late_files OR ??.late_rows < EXCLUDED.late_rows`,
@@ -138,13 +153,54 @@ export interface RunInputs {
   childInterval: string | null;
 }
 
+/** Second key of the publish locks' space: "hb" + 2 (the window locks are "hb" + 1). */
+const PUBLISH_LOCK_SPACE = 0x68620002;
+
+/**
+ * Serialises, per window, "a child marks its built ancestors dirty" with "the window checks its
+ * children and clears its own mark" (both in publish transactions): otherwise a parent could read its
+ * children before a child's commit and delete the mark that child put after. Taken finer interval
+ * first, then by start, so two publishes never wait on each other in a cycle.
+ */
+async function lockForPublish(trx: Knex.Transaction, windows: readonly Window[]): Promise<void> {
+  for (const w of windows) await trx.raw('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PUBLISH_LOCK_SPACE, windowKey(w.interval, w.start)]);
+}
+
+/**
+ * The late files and rows a window's new run brings its ancestors, or null when they saw these very
+ * inputs. A raw window's inputs are counted (the ledger only grows, so equal counts are the same
+ * files); a never-built window with nothing to read is what a parent took it as (empty). Any other
+ * rebuild of a rollup of rollups is new to its ancestors (its own dirty mark's counts travel up).
+ */
+function newToAncestors(
+  inputs: RunInputs,
+  previous: { input_files: number | null; input_rows: bigint | null } | undefined,
+  ownMark: { late_files: number; late_rows: bigint } | undefined,
+): { lateFiles: number; lateRows: number } | null {
+  if (inputs.children === null) {
+    const files = inputs.inputFiles - (previous?.input_files ?? 0);
+    const rows = (inputs.inputRows ?? 0) - Number(previous?.input_rows ?? 0);
+    return files === 0 && rows === 0 ? null : { lateFiles: Math.max(0, files), lateRows: Math.max(0, rows) };
+  }
+  if (previous === undefined && inputs.inputFiles === 0) return null;
+  return { lateFiles: ownMark?.late_files ?? 0, lateRows: Number(ownMark?.late_rows ?? 0) };
+}
+
 /**
  * The one transaction that makes a window's rollup visible: replace its batch rows, write its batch
- * totals, mark the run succeeded, clear its dirty mark (unless a child changed since it was read), and
+ * totals, mark the run succeeded, clear its dirty mark (unless a child changed since it was read),
+ * mark its built ancestors dirty if it read inputs they did not see (whatever the reason it ran), and
  * delete the speed rows and speed totals it now covers. Readers see the speed estimate or the exact
  * rows, never both, never neither.
  */
-export async function publish(lock: WindowLock, w: Window, runId: bigint, result: RollupResult, inputs: RunInputs): Promise<{ stillDirty: boolean }> {
+export async function publish(
+  lock: WindowLock,
+  w: Window,
+  runId: bigint,
+  result: RollupResult,
+  inputs: RunInputs,
+  ancestors: readonly Window[],
+): Promise<{ stillDirty: boolean; ancestorsMarked: number }> {
   const top = result.top;
   return lock.transaction(async (trx) => {
     await trx(TABLES.batchTable).where({ interval: w.interval, window_start: w.start }).delete();
@@ -177,6 +233,16 @@ export async function publish(lock: WindowLock, w: Window, runId: bigint, result
          SET units = EXCLUDED.units, revenue = EXCLUDED.revenue, orders = EXCLUDED.orders, products = EXCLUDED.products, as_of = EXCLUDED.as_of`,
       [TABLES.windowTotals, w.interval, w.start, String(result.units), String(result.revenueCents), String(result.orders), result.products],
     );
+    // From here to the commit: this window's and its ancestors' marks (`ancestors` come finer first).
+    await lockForPublish(trx, [w, ...ancestors]);
+    const [previous, ownMark] = await Promise.all([
+      trx(TABLES.rollupRuns)
+        .first<{ input_files: number | null; input_rows: bigint | null } | undefined>('input_files', 'input_rows')
+        .where({ interval: w.interval, window_start: w.start, status: 'succeeded' })
+        .andWhere('run_id', '<', String(runId))
+        .orderBy('run_id', 'desc'),
+      trx(TABLES.rollupDirty).first<{ late_files: number; late_rows: bigint } | undefined>('late_files', 'late_rows').where({ interval: w.interval, window_start: w.start }),
+    ]);
     await trx(TABLES.rollupRuns)
       .where({ run_id: runId })
       .update({ status: 'succeeded', finished_at: trx.fn.now(), rows: result.products, input_files: inputs.inputFiles, input_rows: inputs.inputRows, error: null, dirty: false });
@@ -188,9 +254,12 @@ export async function publish(lock: WindowLock, w: Window, runId: bigint, result
     } else {
       await trx(TABLES.rollupDirty).where({ interval: w.interval, window_start: w.start }).delete();
     }
+    // Whatever the reason this window ran (missing, forced, late data), ancestors built without these inputs are stale now.
+    const late = newToAncestors(inputs, previous, ownMark);
+    const ancestorsMarked = late === null ? 0 : await markDirty(trx, ancestors.map((a) => ({ window: a, ...late })), { onlyBuilt: true });
     await trx(TABLES.speedTable).where({ interval: w.interval, window_start: w.start }).delete();
     await trx(TABLES.windowTotals).where({ interval: w.interval, window_start: w.start, source: 'speed' }).delete();
-    return { stillDirty };
+    return { stillDirty, ancestorsMarked };
   });
 }
 

@@ -1,3 +1,4 @@
+import { ledgerTopics, type WatermarkReading } from '@hitboard/lake';
 import { NotRetriableError, retry } from '@hitboard/runtime';
 import { ChildNotReadyError } from './errors';
 import { keyOf, lateDataMarks, planPass, scheduledCandidates, reasonFor, taskIntervals, withSources, type PassPlan, type PlanContext, type RunReason, type Task } from './planner';
@@ -43,7 +44,7 @@ export async function runWaves(deps: TaskDeps, select: (ctx: PlanContext) => Pla
   const summary: RunSummary = { succeeded: 0, failed: 0, skipped: 0, rows: 0, durationMs: 0, interrupted: false, outcomes: [] };
   const attempted = new Set<string>();
   while (!options.signal?.aborted) {
-    const ctx = await loadPlanContext(deps.knex, deps.registry, deps.allowedLatenessMs);
+    const ctx = await loadPlanContext(deps);
     const tasks = select(ctx).filter((t) => !attempted.has(keyOf(t.window)));
     if (tasks.length === 0) break;
     await deps.engine.setCatalog(await loadCatalog(deps.knex));
@@ -91,6 +92,8 @@ export interface PassResult extends RunSummary {
   /** The plan after the pass: what is still behind, overdue, dirty. */
   after: PassPlan;
   dirtyMarked: number;
+  /** The events topic's ledger contradicts the settings (it holds other topics, not this one): /healthz fails with this. */
+  ledgerProblem: string | null;
 }
 
 /**
@@ -100,7 +103,7 @@ export interface PassResult extends RunSummary {
  */
 export async function runReadyWindows(deps: TaskDeps, options: PassOptions): Promise<PassResult> {
   const intervals = [...new Set((options.intervals ?? taskIntervals(deps.registry)).flatMap((i) => withSources(deps.registry, i)))];
-  const before = await loadPlanContext(deps.knex, deps.registry, deps.allowedLatenessMs);
+  const before = await loadPlanContext(deps);
   const marks = lateDataMarks(before);
   const dirtyMarked = await markDirty(deps.knex, marks);
   if (dirtyMarked > 0) {
@@ -112,8 +115,9 @@ export async function runReadyWindows(deps: TaskDeps, options: PassOptions): Pro
     (ctx) => planPass(ctx, scheduledCandidates(ctx, intervals)).ready.map((t) => ({ ...t, reason: reasonFor(t.why, 'scheduled') })),
     options,
   );
-  const ctx = await loadPlanContext(deps.knex, deps.registry, deps.allowedLatenessMs);
+  const ctx = await loadPlanContext(deps);
   const after = planPass(ctx, scheduledCandidates(ctx, taskIntervals(deps.registry)));
+  const ledgerProblem = await reportWatermark(deps, ctx.watermark);
   if (deps.metrics) {
     for (const name of intervals) deps.metrics.behind.set({ interval: name }, after.behind.get(name) ?? 0);
     const dirtyBy = new Map<string, number>();
@@ -122,5 +126,24 @@ export async function runReadyWindows(deps: TaskDeps, options: PassOptions): Pro
     deps.metrics.overdueSeconds.set(after.overdue ? after.overdue.byMs / 1000 : 0);
     deps.metrics.lastPass.set(Date.now() / 1000);
   }
-  return { ...summary, after, dirtyMarked };
+  return { ...summary, after, dirtyMarked, ledgerProblem };
+}
+
+/**
+ * Says why no hour can close, instead of leaving every window silently not ready: a warning naming
+ * the topic it read and, if the ledger has none of it, the topics it does hold (then the settings
+ * disagree with the ledger: returned as a problem for /healthz). A partition that has not committed
+ * yet (a first run, a history fill) is normal for a while: a warning and the gauge, not a failure.
+ */
+async function reportWatermark(deps: TaskDeps, reading: WatermarkReading): Promise<string | null> {
+  deps.metrics?.watermarkMissing.set(reading.at === null ? 1 : 0);
+  if (reading.at !== null) return null;
+  if (reading.silent.length > 0) {
+    deps.log.warn({ topic: deps.topic, partitions: reading.partitions, silent: reading.silent }, 'no hour can close: partitions of the events topic have not committed a watermark yet');
+    return null;
+  }
+  const held = (await ledgerTopics(deps.knex)).filter((t) => t !== deps.topic);
+  if (held.length === 0) return null; // nothing ingested yet
+  deps.log.warn({ topic: deps.topic, ledgerTopics: held }, 'no hour can close: the ledger holds no partition of the events topic (is TOPIC_EVENTS right?)');
+  return `the ledger has no partition of topic ${deps.topic} (it holds ${held.join(', ')}): is TOPIC_EVENTS right?`;
 }

@@ -1,7 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Health } from '@hitboard/runtime';
 import type { PassPlan } from './planner';
-import { taskIntervals } from './planner';
+import { taskIntervals, withDependents } from './planner';
 import { runReadyWindows, type PassResult } from './runner';
 import type { TaskDeps } from './rollup-task';
 
@@ -18,9 +18,11 @@ export interface SchedulerOptions {
 
 /**
  * The batch layer's scheduler: one node-cron job per interval at its registry `cron` (in the
- * reporting zone); a tick runs a pass over that interval and everything it is rolled up from (so
- * children come first). Passes never overlap: a tick during a pass queues one more pass with the
- * union of the intervals. `start()` runs a catch-up pass first (unless told not to).
+ * reporting zone); a tick runs a pass over that interval, everything it is rolled up from (so
+ * children come first) and everything rolled up from it: a parent is built in the pass that finishes
+ * its last child (a day turns exact right after its last hour), its own tick is the safety net.
+ * Passes never overlap: a tick during a pass queues one more pass with the union of the intervals.
+ * `start()` runs a catch-up pass first (unless told not to).
  */
 export class RollupScheduler {
   private readonly jobs: ScheduledTask[] = [];
@@ -32,6 +34,7 @@ export class RollupScheduler {
   /** When the running pass last finished a window: a long catch-up that keeps finishing windows is not stuck. */
   private lastProgressAt: number | null = null;
   private lastPlan: PassPlan | null = null;
+  private ledgerProblem: string | null = null;
   private readonly startedAt: number;
   readonly passes: PassResult[] = [];
 
@@ -57,9 +60,9 @@ export class RollupScheduler {
     if (options.catchUp !== false) await this.trigger(taskIntervals(this.deps.registry));
   }
 
-  /** Runs a pass for these intervals now, or after the running one. Resolves when the queue is drained. */
+  /** Runs a pass for these intervals (and their dependents) now, or after the running one. Resolves when the queue is drained. */
   trigger(intervals: readonly string[]): Promise<void> {
-    for (const i of intervals) this.pending.add(i);
+    for (const i of intervals) for (const d of withDependents(this.deps.registry, i)) this.pending.add(d);
     if (!this.running) {
       this.running = this.drain().finally(() => (this.running = null));
     }
@@ -82,6 +85,7 @@ export class RollupScheduler {
           onTaskDone: () => (this.lastProgressAt = this.now()),
         });
         this.lastPlan = result.after;
+        this.ledgerProblem = result.ledgerProblem;
         this.passes.push(result);
         if (this.passes.length > 20) this.passes.shift();
         this.deps.log.info(
@@ -107,6 +111,7 @@ export class RollupScheduler {
     if (this.passStartedAt !== null && now - (this.lastProgressAt ?? this.passStartedAt) > this.options.stallAfterMs) {
       problems.push(`the running pass has finished no window for ${Math.round((now - (this.lastProgressAt ?? this.passStartedAt)) / 1000)} s`);
     }
+    if (this.ledgerProblem !== null) problems.push(this.ledgerProblem);
     const overdue = this.lastPlan?.overdue;
     if (overdue && overdue.byMs > this.options.overdueAfterMs) {
       problems.push(`${overdue.window.interval} ${overdue.window.start.toISOString()} is ${Math.round(overdue.byMs / 60_000)} min overdue`);

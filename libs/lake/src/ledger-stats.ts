@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { TABLES } from '@hitboard/schema';
+import { filesOfTopic } from './ledger-reads';
 
 /** How many files and rows the ledger lists for one UTC hour (lake partition). */
 export interface HourListing {
@@ -8,20 +8,20 @@ export interface HourListing {
 }
 
 /**
- * Per UTC hour (ms), the number of ledger-listed files and their rows. The batch layer compares these
+ * Per UTC hour (ms), the number of ledger-listed files of `topic` and their rows. The batch layer compares these
  * counts with what each run read (`rollup_runs.input_files`/`input_rows`) to find late data: counting
  * rows of one table needs no clock, so hosts whose clocks disagree cannot hide a late file.
  */
-export async function listingByHour(knex: Knex | Knex.Transaction, fromMs?: number, toMs?: number): Promise<Map<number, HourListing>> {
-  let query = knex(TABLES.ingestFiles).select<{ hour: Date; files: number; rows: bigint }[]>(
-    'hour',
+export async function listingByHour(knex: Knex | Knex.Transaction, topic: string, fromMs?: number, toMs?: number): Promise<Map<number, HourListing>> {
+  let query = filesOfTopic(knex, topic).select<{ hour: Date; files: number; rows: bigint }[]>(
+    'f.hour',
     knex.raw('count(*)::int AS files'),
-    knex.raw('coalesce(sum(rows), 0)::bigint AS rows'),
+    knex.raw('coalesce(sum(f.rows), 0)::bigint AS rows'),
   );
-  if (fromMs !== undefined) query = query.where('hour', '>=', new Date(fromMs));
-  if (toMs !== undefined) query = query.andWhere('hour', '<', new Date(toMs));
+  if (fromMs !== undefined) query = query.where('f.hour', '>=', new Date(fromMs));
+  if (toMs !== undefined) query = query.andWhere('f.hour', '<', new Date(toMs));
   const result = new Map<number, HourListing>();
-  for (const r of await query.groupBy('hour')) result.set(r.hour.getTime(), { files: r.files, rows: Number(r.rows) });
+  for (const r of await query.groupBy('f.hour')) result.set(r.hour.getTime(), { files: r.files, rows: Number(r.rows) });
   return result;
 }
 
