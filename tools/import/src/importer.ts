@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { basename } from 'node:path';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { Client } from 'pg';
 import { createDb } from '@hitboard/db-client';
-import type { ValidatorOptions } from '@hitboard/schema';
+import { snapshotFile } from '@hitboard/lake';
+import { DEFAULT_VALIDATOR_OPTIONS, type ValidatorOptions } from '@hitboard/schema';
 import { checkRow, type RowReason, type RowVerdict } from './check-row';
 import { ImportLedger, type Progress } from './ledger';
 import { countRows, formatOf, readRows, type ImportFormat } from './read-rows';
@@ -51,10 +52,12 @@ export interface ImportSummary {
   previouslyFinishedAt?: Date | null;
 }
 
-export async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+/** Refuses a reject file that is the input itself (by name or by inode): writing it truncated the input, which was then recorded as imported. */
+async function refuseRejectsOverInput(input: string, rejects: string): Promise<void> {
+  const inode = (path: string) => stat(path).then((s) => `${s.dev}:${s.ino}`, () => null);
+  const [a, b] = await Promise.all([inode(input), inode(rejects)]);
+  const same = resolve(input) === resolve(rejects) || (a !== null && a === b);
+  if (same) throw new Error(`--rejects ${rejects} is the file being imported: give the refused rows another file`);
 }
 
 export class ImportBusyError extends Error {
@@ -74,7 +77,19 @@ export class ImportBusyError extends Error {
 export async function runImport(o: ImportOptions): Promise<ImportSummary> {
   const format = o.format ?? formatOf(o.path);
   const batchSize = o.batchSize ?? 1000;
-  const sha256 = await sha256OfFile(o.path);
+  await refuseRejectsOverInput(o.path, o.rejectsPath);
+  // Everything below reads this one copy: the hash names exactly the rows parsed (a file still
+  // being written was hashed on one read and parsed on another), and DuckDB never sees the user's
+  // path (it globbed `export[1].csv` into export1.csv).
+  const snapshot = await snapshotFile(o.path, { name: `source.${format}` });
+  try {
+    return await importSnapshot(o, format, batchSize, snapshot.path, snapshot.sha256);
+  } finally {
+    await snapshot.release();
+  }
+}
+
+async function importSnapshot(o: ImportOptions, format: ImportFormat, batchSize: number, source: string, sha256: string): Promise<ImportSummary> {
   const knex = createDb(o.databaseUrl);
   // One session holds the per-file advisory lock for the whole import.
   const lock = new Client({ connectionString: o.databaseUrl });
@@ -102,7 +117,7 @@ export async function runImport(o: ImportOptions): Promise<ImportSummary> {
     }
     const resumeFrom = claim.kind === 'resume' ? claim.nextRow : 0;
     try {
-      const summary = await importRows(o, format, sha256, ledger, resumeFrom, batchSize);
+      const summary = await importRows(o, source, format, sha256, ledger, resumeFrom, batchSize);
       return { ...summary, outcome: claim.kind === 'resume' ? 'resumed' : claim.kind === 'forced' ? 'forced' : 'imported' };
     } catch (err) {
       await ledger.fail(sha256, (err as Error).message).catch(() => undefined);
@@ -114,8 +129,17 @@ export async function runImport(o: ImportOptions): Promise<ImportSummary> {
   }
 }
 
-async function importRows(o: ImportOptions, format: ImportFormat, sha256: string, ledger: ImportLedger, resumeFrom: number, batchSize: number): Promise<Omit<ImportSummary, 'outcome'>> {
-  const total = await countRows(o.path, format);
+async function importRows(
+  o: ImportOptions,
+  source: string,
+  format: ImportFormat,
+  sha256: string,
+  ledger: ImportLedger,
+  resumeFrom: number,
+  batchSize: number,
+): Promise<Omit<ImportSummary, 'outcome'>> {
+  const read = { maxLineBytes: o.validator?.maxBytes ?? DEFAULT_VALIDATOR_OPTIONS.maxBytes };
+  const total = await countRows(source, format, read);
   o.onStart?.({ totalRows: total, resumeFromRow: resumeFrom });
   const rejects = createWriteStream(o.rejectsPath, { flags: 'w' });
   const seen = new Set<string>();
@@ -133,12 +157,14 @@ async function importRows(o: ImportOptions, format: ImportFormat, sha256: string
     await ledger.progress(sha256, p);
   };
   try {
-    for await (const row of readRows(o.path, format)) {
+    for await (const row of readRows(source, format, read)) {
       const index = ordinal++;
       p.rowsRead++;
       const verdict: RowVerdict = row.malformed
         ? { ok: false, reason: 'malformed_row', message: row.malformed }
-        : checkRow(row.json, { format, seen, nowMs, ...(o.validator ? { validator: o.validator } : {}) });
+        : row.oversizedBytes !== undefined
+          ? { ok: false, reason: 'oversized', message: `line is ${row.oversizedBytes} bytes; the limit is ${read.maxLineBytes}` }
+          : checkRow(row.json, { format, seen, nowMs, ...(o.validator ? { validator: o.validator } : {}) });
       if (!verdict.ok) {
         p.rowsRejected++;
         byReason[verdict.reason] = (byReason[verdict.reason] ?? 0) + 1;

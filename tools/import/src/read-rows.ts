@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { sqlString } from '@hitboard/lake';
+import { DEFAULT_VALIDATOR_OPTIONS } from '@hitboard/schema';
 
 export type ImportFormat = 'csv' | 'ndjson' | 'parquet';
 
@@ -12,7 +12,17 @@ export interface SourceRow {
   json: string;
   /** The row is malformed before any field can be read (a CSV line with the wrong number of columns). */
   malformed?: string;
+  /** An NDJSON line longer than the limit: its length in bytes (`json` then holds only its start). */
+  oversizedBytes?: number;
 }
+
+/** Longest NDJSON line kept whole (bytes); a longer one is counted, not held, and refused as oversized. */
+export interface ReadOptions {
+  maxLineBytes: number;
+}
+
+/** The validator's own limit: a line it would refuse as oversized is never held longer than that. */
+const DEFAULT_READ: ReadOptions = { maxLineBytes: DEFAULT_VALIDATOR_OPTIONS.maxBytes };
 
 export function formatOf(path: string, given?: string): ImportFormat {
   const format = (given ?? /\.(csv|ndjson|jsonl|json|parquet)(\.gz)?$/i.exec(path)?.[1]?.toLowerCase()) as string | undefined;
@@ -29,14 +39,14 @@ export function formatOf(path: string, given?: string): ImportFormat {
  *   wrong number of columns are reported by DuckDB's reject table. Line numbers assume one
  *   record per line (no newlines inside quoted fields).
  * - Parquet: DuckDB; `line` is the row number (1-based). A TIMESTAMP occurred_at becomes ISO UTC.
+ * `path` must be a private snapshot (libs/lake `snapshotFile`), never the path a user typed: DuckDB
+ * reads it as a glob.
  */
-export async function* readRows(path: string, format: ImportFormat): AsyncGenerator<SourceRow> {
+export async function* readRows(path: string, format: ImportFormat, options: ReadOptions = DEFAULT_READ): AsyncGenerator<SourceRow> {
   if (format === 'ndjson') {
-    const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-    let line = 0;
-    for await (const text of lines) {
-      line++;
-      if (text.trim() !== '') yield { line, json: text };
+    for await (const l of boundedLines(path, options.maxLineBytes)) {
+      if (l.bytes > options.maxLineBytes) yield { line: l.line, json: l.text, oversizedBytes: l.bytes };
+      else if (l.text.trim() !== '') yield { line: l.line, json: l.text };
     }
     return;
   }
@@ -97,10 +107,10 @@ async function* readParquet(connection: DuckDBConnection, path: string): AsyncGe
 }
 
 /** How many records a file holds (for the progress bar): lines for NDJSON, rows for CSV and Parquet. */
-export async function countRows(path: string, format: ImportFormat): Promise<number> {
+export async function countRows(path: string, format: ImportFormat, options: ReadOptions = DEFAULT_READ): Promise<number> {
   if (format === 'ndjson') {
     let n = 0;
-    for await (const text of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) if (text.trim() !== '') n++;
+    for await (const l of boundedLines(path, options.maxLineBytes)) if (l.bytes > options.maxLineBytes || l.text.trim() !== '') n++;
     return n;
   }
   const instance = await DuckDBInstance.create(':memory:');
@@ -114,4 +124,47 @@ export async function countRows(path: string, format: ImportFormat): Promise<num
     connection.closeSync();
     instance.closeSync();
   }
+}
+
+/**
+ * A file's lines (LF or CRLF), numbered from 1, each held only up to `maxBytes` + 1 bytes: a longer
+ * line is counted to its end but not kept, so one endless line cannot take the process's memory
+ * (readline held it whole before anything could measure it).
+ */
+export async function* boundedLines(path: string, maxBytes: number): AsyncGenerator<{ line: number; text: string; bytes: number }> {
+  let line = 0;
+  let parts: Buffer[] = [];
+  let kept = 0;
+  let bytes = 0;
+  const take = (piece: Buffer) => {
+    bytes += piece.length;
+    const room = maxBytes + 1 - kept;
+    if (room > 0) {
+      const part = piece.length > room ? piece.subarray(0, room) : piece;
+      parts.push(Buffer.from(part)); // a copy: a subarray would keep its whole 64 KiB chunk alive
+      kept += part.length;
+    }
+  };
+  const end = () => {
+    let text = Buffer.concat(parts).toString('utf8');
+    if (kept === bytes && text.endsWith('\r')) {
+      text = text.slice(0, -1);
+      bytes--;
+    }
+    const out = { line: ++line, text, bytes };
+    parts = [];
+    kept = 0;
+    bytes = 0;
+    return out;
+  };
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    let from = 0;
+    for (let nl = chunk.indexOf(10, from); nl >= 0; nl = chunk.indexOf(10, from)) {
+      take(chunk.subarray(from, nl));
+      yield end();
+      from = nl + 1;
+    }
+    if (from < chunk.length) take(chunk.subarray(from));
+  }
+  if (bytes > 0) yield end();
 }

@@ -19,6 +19,7 @@ const end = start + 2 * 86_400_000;
 
 type Row = { productId: string; units: bigint; revenue: bigint; orders: bigint };
 type Mutation = (interval: string, windowStart: string, metric: string, body: ServedBody) => void;
+const keyOf = (interval: string, windowStart: string, metric: string) => `${interval} ${windowStart} ${metric}`;
 interface ServedBody {
   interval: string;
   windowStart: string;
@@ -151,14 +152,20 @@ describe('verify', () => {
   });
 
   it('fails a batch window whose top list is out of order, or misses a product', async () => {
-    mutate = (interval, _w, metric, body) => {
+    const swapped = new Set<string>();
+    mutate = (interval, windowStart, metric, body) => {
       if (interval === 'hour' && metric === 'revenue' && body.rows.length > 2) {
         [body.rows[0], body.rows[1]] = [body.rows[1]!, body.rows[0]!];
         body.rows[0]!.rank = 1;
         body.rows[1]!.rank = 2;
+        swapped.add(keyOf(interval, windowStart, metric));
       }
     };
-    expect((await run()).reports.filter((r) => !r.ok).every((r) => r.interval === 'hour' && r.problems.some((p) => p.startsWith('rank 1')))).toBe(true);
+    const outOfOrder = (await run()).reports.filter((r) => !r.ok);
+    // Exactly the windows served out of order fail, each for its rank 1 (and there are some).
+    expect(swapped.size).toBeGreaterThanOrEqual(24);
+    expect(new Set(outOfOrder.map((r) => keyOf(r.interval, r.windowStart.toISOString(), r.metric)))).toEqual(swapped);
+    expect(outOfOrder.filter((r) => !r.problems.some((p) => p.startsWith('rank 1')))).toEqual([]);
     mutate = (interval, _w, _m, body) => {
       if (interval === 'day') body.rows.pop();
     };
@@ -168,10 +175,18 @@ describe('verify', () => {
   });
 
   it('fails wrong totals, and a window served as empty that had sales', async () => {
-    mutate = (interval, _w, _m, body) => {
-      if (interval === 'day' && body.totals) body.totals.orders = String(BigInt(body.totals.orders) - 1n);
+    const miscounted = new Set<string>();
+    mutate = (interval, windowStart, metric, body) => {
+      if (interval === 'day' && body.totals) {
+        body.totals.orders = String(BigInt(body.totals.orders) - 1n);
+        miscounted.add(keyOf(interval, windowStart, metric));
+      }
     };
-    expect((await run()).reports.filter((r) => !r.ok).every((r) => r.problems.some((p) => p.startsWith('totals')))).toBe(true);
+    const wrongTotals = (await run()).reports.filter((r) => !r.ok);
+    // Two days or more (units and revenue each), and exactly those fail, each on its totals.
+    expect(miscounted.size).toBeGreaterThanOrEqual(4);
+    expect(new Set(wrongTotals.map((r) => keyOf(r.interval, r.windowStart.toISOString(), r.metric)))).toEqual(miscounted);
+    expect(wrongTotals.filter((r) => !r.problems.some((p) => p.startsWith('totals')))).toEqual([]);
     let dropped = '';
     mutate = (interval, windowStart, _m, body) => {
       if (interval === 'hour' && body.rows.length && (!dropped || dropped === windowStart)) {

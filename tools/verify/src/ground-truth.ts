@@ -1,4 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { snapshotFile, sqlString } from '@hitboard/lake';
 
 /** Exact sums of one product in one window, from the ground truth. */
 export interface TrueSums {
@@ -11,8 +12,6 @@ export interface WindowTruth {
   byProduct: Map<string, TrueSums>;
   totals: TrueSums & { products: bigint };
 }
-
-const sql = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 // The columns verify needs; an NDJSON truth file is read with these types (extra fields are ignored).
 const JSON_COLUMNS = "{event_id: 'VARCHAR', product_id: 'VARCHAR', quantity: 'BIGINT', unit_price_cents: 'BIGINT', occurred_at: 'VARCHAR'}";
@@ -33,12 +32,16 @@ export class GroundTruth {
   ) {}
 
   static async load(path: string): Promise<GroundTruth> {
+    const parquet = /\.parquet$/i.test(path);
+    // DuckDB reads a private copy: given the user's path it globbed `[ ] * ?` (truth[1].ndjson read
+    // truth1.ndjson). A truth file the generator is still appending to is read up to its last whole line.
+    const snapshot = await snapshotFile(path, parquet ? { name: 'truth.parquet' } : { name: 'truth.ndjson', whileGrowing: 'whole-lines' });
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     try {
-      const source = /\.parquet$/i.test(path)
-        ? `read_parquet(${sql(path)})`
-        : `read_json(${sql(path)}, format = 'newline_delimited', columns = ${JSON_COLUMNS})`;
+      const source = parquet
+        ? `read_parquet(${sqlString(snapshot.path)})`
+        : `read_json(${sqlString(snapshot.path)}, format = 'newline_delimited', columns = ${JSON_COLUMNS})`;
       await connection.run(`
         CREATE TABLE truth_minutes AS
         SELECT (epoch_ms(occurred_at::TIMESTAMPTZ) // 60000) * 60000 AS minute_ms, product_id,
@@ -55,6 +58,8 @@ export class GroundTruth {
       connection.closeSync();
       instance.closeSync();
       throw err;
+    } finally {
+      await snapshot.release();
     }
   }
 

@@ -1,5 +1,5 @@
 import { IntervalRegistry, STANDARD_INTERVALS } from '@hitboard/schema';
-import { ParamError, parsePageQuery, parseTopQuery, parseTrendQuery, servedIntervals } from './params';
+import { MAX_TREND_WINDOWS, ParamError, parsePageQuery, parseTopQuery, parseTrendQuery, servedIntervals } from './params';
 
 const utc = IntervalRegistry.standard('UTC');
 const kolkata = IntervalRegistry.standard('Asia/Kolkata');
@@ -56,5 +56,38 @@ describe('parseTrendQuery', () => {
     expect(q.to).toEqual(new Date('2026-11-28T11:00:00Z'));
     expect(q.from).toEqual(new Date('2026-11-26T11:00:00Z'));
     expect(q.movingAverageWindows).toBe(6);
+  });
+
+  it('refuses a range beyond the window cap without listing its windows, however long the range', () => {
+    // A registry that counts the windows it is asked for, and gives up past the cap instead of
+    // running for hours (the old parse listed every hour from year 1 to 9999).
+    const counting = (zone: string) => {
+      const registry = IntervalRegistry.standard(zone);
+      const asked = { windows: 0 };
+      const count = <T>(w: T): T => {
+        if (++asked.windows > MAX_TREND_WINDOWS + 1) throw new Error(`asked for more than ${MAX_TREND_WINDOWS + 1} windows`);
+        return w;
+      };
+      // next() and previous() go through windowAt too.
+      const { windowAt } = registry;
+      registry.windowAt = (...args) => count(windowAt.apply(registry, args));
+      registry.windowsBetween = () => {
+        throw new Error('listed every window of the range');
+      };
+      return { registry, asked };
+    };
+    for (const zone of ['UTC', 'Asia/Kolkata']) {
+      const extreme = counting(zone);
+      fails(() => parseTrendQuery(extreme.registry, { productId: 'P01', from: '0001-01-01T00:00:00Z', to: '9999-12-31T00:00:00Z' }), 'from', /at most 1000/);
+      expect(extreme.asked.windows).toBeLessThanOrEqual(MAX_TREND_WINDOWS + 1);
+      // Just past the cap, where only the walk can tell: 1,001 hours.
+      const past = counting(zone);
+      fails(() => parseTrendQuery(past.registry, { productId: 'P01', from: '2026-01-01T00:00:00Z', to: '2026-02-11T17:00:00Z' }), 'from', /more than 1000 hour windows/);
+      expect(past.asked.windows).toBeLessThanOrEqual(MAX_TREND_WINDOWS + 1);
+    }
+    // Exactly the cap is served (1,000 hours in UTC; in Kolkata the same range touches 1,001 hours).
+    expect(parseTrendQuery(utc, { productId: 'P01', from: '2026-01-01T00:00:00Z', to: '2026-02-11T16:00:00Z' }).to).toEqual(new Date('2026-02-11T16:00:00Z'));
+    fails(() => parseTrendQuery(kolkata, { productId: 'P01', from: '2026-01-01T00:00:00Z', to: '2026-02-11T16:00:00Z' }), 'from', /at most 1000/);
+    expect(parseTrendQuery(utc, { productId: 'P01', interval: 'day', from: '2024-01-01T00:00:00Z', to: '2026-09-27T00:00:00Z' }).interval).toBe('day');
   });
 });

@@ -178,8 +178,7 @@ export function parseTrendQuery(registry: IntervalRegistry, raw: RawParams, now:
   const to = toRaw ? instant('to', toRaw) : registry.next(registry.windowAt(name, now)).start;
   const start = fromRaw ? instant('from', fromRaw) : defaultFrom(registry, name, to);
   if (start.getTime() >= to.getTime()) throw new ParamError('from', 'must be before to');
-  const windows = registry.windowsBetween(name, start, to).length;
-  if (windows > MAX_TREND_WINDOWS) throw new ParamError('from', `spans ${windows} ${name} windows; at most ${MAX_TREND_WINDOWS}`);
+  assertTrendSpan(registry, name, start, to);
   return {
     productId,
     interval: name,
@@ -188,6 +187,31 @@ export function parseTrendQuery(registry: IntervalRegistry, raw: RawParams, now:
     to,
     movingAverageWindows: int('ma', single(raw, 'ma'), 1, 100, name === 'hour' ? 6 : 7),
   };
+}
+
+/**
+ * The longest any one window of a trend interval can be, ms, with room to spare: DST makes hours
+ * and days longer than nominal, and a zone that once turned its clock back a whole day has a
+ * 48-hour day.
+ */
+const LONGEST_TREND_WINDOW_MS: Record<(typeof TREND_INTERVALS)[number], number> = { hour: 3 * 3_600_000, day: 3 * 86_400_000 };
+
+/**
+ * Refuses a range of more than MAX_TREND_WINDOWS windows without listing them: listing first let
+ * `from=0001-01-01&to=9999-12-31` run for hours of synchronous CPU and stall every route. A range
+ * longer than the cap's worth of the longest windows is refused by arithmetic alone; anything
+ * shorter is walked window by window, stopping at the cap, so the count is exact in every zone and
+ * never costs more than MAX_TREND_WINDOWS steps.
+ */
+function assertTrendSpan(registry: IntervalRegistry, name: string, from: Date, to: Date): void {
+  const tooMany = () => new ParamError('from', `spans more than ${MAX_TREND_WINDOWS} ${name} windows; at most ${MAX_TREND_WINDOWS}`);
+  const longestMs = LONGEST_TREND_WINDOW_MS[name as (typeof TREND_INTERVALS)[number]];
+  if (to.getTime() - from.getTime() > MAX_TREND_WINDOWS * longestMs) throw tooMany();
+  let window = registry.windowAt(name, from);
+  for (let count = 1; window.end.getTime() < to.getTime(); count++) {
+    if (count >= MAX_TREND_WINDOWS) throw tooMany();
+    window = registry.next(window);
+  }
 }
 
 function defaultFrom(registry: IntervalRegistry, name: string, to: Date): Date {

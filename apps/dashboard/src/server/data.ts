@@ -140,9 +140,18 @@ export class DashboardData {
   }
 
   private async loadTop(window: Window, metric: Metric, k: number, category: string | null): Promise<TopResult> {
-    const [rows, totalsRow] = await Promise.all([this.topRows(window, metric, k, category), this.totals(window)]);
-    const previous = this.registry.previous(window);
-    const before = rows.length === 0 ? new Map<string, number | null>() : await this.ranksIn(previous, metric, category, rows.map((r) => r.product_id));
+    // One snapshot for the whole response: rows and totals read apart could straddle a batch
+    // publish and serve exact rows with speed totals (or the reverse), then cache that for minutes.
+    const { rows, totalsRow, before } = await this.db.transaction(
+      async (trx) => {
+        const rows = await this.topRows(trx, window, metric, k, category);
+        const totalsRow = await this.totals(trx, window);
+        const previous = this.registry.previous(window);
+        const before = rows.length === 0 ? new Map<string, number | null>() : await this.ranksIn(trx, previous, metric, category, rows.map((r) => r.product_id));
+        return { rows, totalsRow, before };
+      },
+      { isolationLevel: 'repeatable read', readOnly: true },
+    );
 
     const totals: Totals | null = totalsRow
       ? { units: String(totalsRow.units), revenue: String(totalsRow.revenue), orders: str(totalsRow.orders), products: str(totalsRow.products) }
@@ -177,9 +186,9 @@ export class DashboardData {
     };
   }
 
-  private async topRows(window: Window, metric: Metric, k: number, category: string | null): Promise<TopViewRow[]> {
+  private async topRows(db: Knex, window: Window, metric: Metric, k: number, category: string | null): Promise<TopViewRow[]> {
     const rankColumn = category === null ? 't.rank' : 't.category_rank';
-    const query = this.db({ t: VIEWS.top1000 })
+    const query = db({ t: VIEWS.top1000 })
       .leftJoin({ p: TABLES.products }, 'p.product_id', 't.product_id')
       .select('t.rank', 't.category_rank', 't.product_id', 'p.name', 't.category', 't.units', 't.revenue', 't.source', 't.error_bound', 't.as_of')
       .where({ 't.interval': window.interval, 't.window_start': window.start, 't.metric': metric })
@@ -190,16 +199,16 @@ export class DashboardData {
     return query;
   }
 
-  private async totals(window: Window): Promise<TotalsRow | undefined> {
-    return this.db(VIEWS.topTotals)
+  private async totals(db: Knex, window: Window): Promise<TotalsRow | undefined> {
+    return db(VIEWS.topTotals)
       .select('source', 'units', 'revenue', 'orders', 'products', 'as_of')
       .where({ interval: window.interval, window_start: window.start })
       .first();
   }
 
   /** Ranks of some products in a window (within the category when given); absent = outside its stored top. */
-  private async ranksIn(window: Window, metric: Metric, category: string | null, productIds: string[]): Promise<Map<string, number | null>> {
-    const query = this.db(VIEWS.top1000)
+  private async ranksIn(db: Knex, window: Window, metric: Metric, category: string | null, productIds: string[]): Promise<Map<string, number | null>> {
+    const query = db(VIEWS.top1000)
       .select('product_id', 'rank', 'category_rank')
       .where({ interval: window.interval, window_start: window.start, metric })
       .whereIn('product_id', productIds);

@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GroundTruth } from './ground-truth';
+
+const line = (id: string, quantity: number) =>
+  `${JSON.stringify({ event_id: id, product_id: 'P1', quantity, unit_price_cents: 100, occurred_at: '2026-11-20T10:00:00.000Z' })}\n`;
+
+describe('GroundTruth.load', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'verify-truth-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const unitsOf = async (path: string) => {
+    const truth = await GroundTruth.load(path);
+    try {
+      return { events: truth.events, units: (await truth.window(truth.fromMs, truth.toMs)).totals.units };
+    } finally {
+      truth.close();
+    }
+  };
+
+  it('reads the file it names, not the one DuckDB would glob its name into', async () => {
+    writeFileSync(join(dir, 'truth[1].ndjson'), line('a', 1) + line('b', 2));
+    writeFileSync(join(dir, 'truth1.ndjson'), line('x', 10) + line('y', 20) + line('z', 30));
+    expect(await unitsOf(join(dir, 'truth[1].ndjson'))).toEqual({ events: 2n, units: 3n });
+  });
+
+  it('reads a truth file the generator is still appending to up to its last whole line', async () => {
+    const path = join(dir, 'live.ndjson');
+    writeFileSync(path, line('a', 1) + line('b', 2) + line('c', 4).slice(0, 25));
+    expect(await unitsOf(path)).toEqual({ events: 2n, units: 3n });
+  });
+});
