@@ -9,7 +9,6 @@ import { AggregatorError } from './core/errors';
 import type { FlushStep } from './core/flush-types';
 import { PartitionCore } from './core/partition-core';
 import { PartitionFlusher, type FlushContext, type FlushReport, type FlushTrigger } from './flush/partition-flusher';
-import { publishFlush } from './flush/publish-flush';
 import { RetryingSteps } from './flush/retrying-steps';
 import { Ledger } from './ledger';
 import type { AggregatorMetrics } from './metrics';
@@ -114,11 +113,9 @@ export class Aggregator {
     this.flushContext = {
       ledger: this.ledger,
       writer: o.writer,
-      publish: (partition, plan) => publishFlush(this.producer, { sums: c.TOPIC_PRODUCT_SUMS, dlq: c.TOPIC_DLQ }, partition, plan),
-      commitHint: (partition, nextOffset) =>
-        void this.consumer
-          .commitOffsets([{ topic: c.TOPIC_EVENTS, partition, offset: String(nextOffset) }])
-          .catch((err: unknown) => o.log.debug({ err, partition }, 'Kafka offset commit failed (harmless: the ledger is the truth)')),
+      producer: this.producer,
+      consumer: this.consumer,
+      topics: { events: c.TOPIC_EVENTS, sums: c.TOPIC_PRODUCT_SUMS, dlq: c.TOPIC_DLQ },
       steps: this.steps,
       metrics: o.metrics,
       log: o.log,

@@ -1,3 +1,4 @@
+import type { Consumer, Producer } from 'kafkajs';
 import type { Logger } from '@hitboard/runtime';
 import { hourStartMs, rawFilePath, type RawFileWriter } from '@hitboard/lake';
 import type { FlushStep, WrittenFile } from '../core/flush-types';
@@ -6,6 +7,7 @@ import type { FlushPlan, PartitionCore } from '../core/partition-core';
 import type { Ledger } from '../ledger';
 import type { AggregatorMetrics } from '../metrics';
 import { runFlush, type FlushIo, type FlushRange, type ProtocolVerdict } from './flush-protocol';
+import { publishFlush } from './publish-flush';
 import type { RetryingSteps } from './retrying-steps';
 
 export type FlushTrigger = 'time' | 'size' | 'recovery' | 'revocation' | 'shutdown';
@@ -29,13 +31,14 @@ export interface Flight {
   readonly ran: Promise<void>;
 }
 
-/** What every partition's flusher shares: the ledger, the lake, the producer, how steps retry, the hooks. */
+/** What every partition's flusher shares: the ledger, the lake, the Kafka clients, how steps retry, the hooks. */
 export interface FlushContext {
   ledger: Ledger;
   writer: RawFileWriter;
-  publish(partition: number, plan: FlushPlan): Promise<void>;
-  /** Step (e): the Kafka offset commit, a hint only (on assignment the ledger decides where to start). */
-  commitHint(partition: number, nextOffset: number): void;
+  producer: Producer;
+  /** For step (e), the Kafka offset commit. */
+  consumer: Consumer;
+  topics: { events: string; sums: string; dlq: string };
   steps: RetryingSteps;
   metrics: AggregatorMetrics;
   log: Logger;
@@ -128,7 +131,10 @@ export class PartitionFlusher {
       return { verdict: 'stale' };
     }
     log.debug({ partition, flushId: plan.flushId, trigger, files: ran.files.length, keys: plan.cells.length, refused: plan.refused.length }, 'flush committed');
-    this.ctx.commitHint(partition, plan.lastOffset + 1);
+    // (e) A hint only: on assignment the ledger decides where to start.
+    this.ctx.consumer
+      .commitOffsets([{ topic: this.ctx.topics.events, partition, offset: String(plan.lastOffset + 1) }])
+      .catch((err: unknown) => log.debug({ err, partition }, 'Kafka offset commit failed (harmless: the ledger is the truth)'));
     return { verdict: 'committed' };
   }
 
@@ -140,7 +146,7 @@ export class PartitionFlusher {
     const io: FlushIo = {
       beginFlush: (...args) => ctx.ledger.beginFlush(...args),
       writeFiles: (range) => writeFlushFiles(ctx.writer, range),
-      publish: () => ctx.publish(partition, plan),
+      publish: () => publishFlush(ctx.producer, ctx.topics, partition, plan),
       commitFlush: (...args) => ctx.ledger.commitFlush(...args),
       step: (name, fn) => ctx.steps.run(name, fn, heartbeat),
       onStep: (step) => {
