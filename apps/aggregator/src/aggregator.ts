@@ -183,7 +183,8 @@ export class Aggregator {
     // Postgres and the produce acks overlap.
     const states = [...this.states.values()];
     const flushed = await within(
-      Promise.all(states.map((st) => st.lock.run(() => this.flush(st, 'shutdown')).catch(() => false))),
+      // A partition not ready (resetting, blocked) has nothing of its own to flush: its buffer was dropped or never filled.
+      Promise.all(states.map((st) => st.lock.run(async () => (st.ready ? this.flush(st, 'shutdown') : st.core.buffer.isEmpty)).catch(() => false))),
       config.SHUTDOWN_TIMEOUT_MS,
     );
     // Whatever still runs stops retrying, and batches stop waiting for it.
@@ -417,7 +418,7 @@ export class Aggregator {
       this.o.metrics.dedupeEvictedEarly.inc(evicted);
       state.dedupeEvictedCounted = state.core.dedupe.evictedEarly;
     }
-    await heartbeat();
+    if (!this.shutdown.signal.aborted) await heartbeat();
   }
 
   /** Runs a batch's work under the partition's lock, heartbeating; an error that cannot pass blocks the partition, any other goes to kafkajs (not while shutting down). */
