@@ -28,10 +28,10 @@ import { Registry } from 'prom-client';
 import { createDb } from '@hitboard/db-client';
 import { migrateLatest, startEmbeddedPostgres, type EmbeddedPostgresServer } from '@hitboard/db';
 import { createKafka } from '@hitboard/kafka';
+import { RawFileWriter } from '@hitboard/lake';
 import { TABLES } from '@hitboard/schema';
 import { Aggregator } from '../src/aggregator';
 import { readConfig } from '../src/config';
-import { ParquetWriter } from '../src/lake/parquet-writer';
 import { AGGREGATOR_FETCH, PARTITIONS_CONSUMED_CONCURRENTLY } from '../src/aggregator';
 import { createAggregatorMetrics } from '../src/metrics';
 
@@ -219,7 +219,7 @@ async function aggregator(topic: string, adminUrl: string): Promise<Phase & { fl
       },
     },
   );
-  const writer = await ParquetWriter.create(lakeDir);
+  const writer = await RawFileWriter.create(lakeDir);
   const metrics = createAggregatorMetrics(new Registry());
   // Time each step of every flush (the crash-test hook is called at each step boundary).
   const steps = { intend: 0, parquet: 0, publish: 0, commit: 0 };

@@ -3,25 +3,24 @@ import type { Knex } from 'knex';
 import type { Logger } from '@hitboard/runtime';
 import { NotRetriableError, ProgressWatch, retry, sleep, type Health } from '@hitboard/runtime';
 import { dlqTopicSpec, ensureTopics } from '@hitboard/kafka';
-import { encodeProductSum, type ProductSum } from '@hitboard/schema';
+import type { RawFileWriter } from '@hitboard/lake';
 import type { AggregatorConfig } from './config';
-import { PartitionCore, type FlushPlan } from './core/partition-core';
-import { AggregatorError, worthRetrying } from './errors';
-import { runFlush, type FlushIo, type FlushStep, type FlushVerdict } from './flush/flush-protocol';
-import type { ParquetWriter, WrittenFile } from './lake/parquet-writer';
-import { Ledger } from './ledger/ledger';
+import { AggregatorError } from './core/errors';
+import type { FlushStep } from './core/flush-types';
+import { PartitionCore } from './core/partition-core';
+import { PartitionFlusher, type FlushContext, type FlushReport, type FlushTrigger } from './flush/partition-flusher';
+import { RetryingSteps } from './flush/retrying-steps';
+import { Ledger } from './ledger';
 import type { AggregatorMetrics } from './metrics';
 import { Mutex } from './mutex';
-import { chunkByBytes } from './publish/chunk-by-bytes';
 
-export type { FlushStep } from './flush/flush-protocol';
-export type FlushTrigger = 'time' | 'size' | 'recovery' | 'revocation' | 'shutdown';
+export type { FlushStep } from './core/flush-types';
 
 export interface AggregatorOptions {
   config: AggregatorConfig;
   kafka: Kafka;
   knex: Knex;
-  writer: ParquetWriter;
+  writer: RawFileWriter;
   log: Logger;
   metrics: AggregatorMetrics;
   /** Called at each step of every flush with the flush's ordinal (1-based, per process). */
@@ -33,6 +32,8 @@ interface PartitionState {
   partition: number;
   /** Validation, dedupe, pre-sums, flush decisions and the flush's cells: no I/O. */
   core: PartitionCore;
+  /** The partition's flush lifecycle (one flush in flight, in order); its verdicts come back here. */
+  flusher: PartitionFlusher;
   /** Serialises batch processing, flushes and resets of this partition. */
   lock: Mutex;
   /** False until the ledger is loaded and the consumer was sought to the warm-up start. */
@@ -46,16 +47,6 @@ interface PartitionState {
   highWatermark: number;
   flushQueued: boolean;
   revoked: boolean;
-  /** The flush running off the hot path (the core's `inFlight`), until `finishInFlight` applies its result under the lock. */
-  inFlight: InFlight | null;
-}
-
-/** A flush started in the background and how it ended (never rejects: a failure is an outcome). */
-interface InFlight {
-  plan: FlushPlan;
-  trigger: FlushTrigger;
-  startedAt: bigint;
-  done: Promise<{ ok: true; verdict: FlushVerdict; files: WrittenFile[] } | { ok: false; err: unknown }>;
 }
 
 /** The consumer's fetch settings (bench/aggregator-throughput.ts gives its bare baseline the same). */
@@ -77,9 +68,6 @@ const TICK_MAX_MS = 1000;
 const LAG_POLL_MS = 2000;
 /** The duplicate window's warm-up starts this much before the window (arrival times are producer clocks). */
 const DEDUPE_WARM_SLACK_MS = 60_000;
-const PUBLISH_CHUNK = 5000;
-/** Bytes per produce call: half the broker's default 1 MiB `max.message.bytes` per record batch. */
-const PUBLISH_CHUNK_BYTES = 512 * 1024;
 /** Refused messages a partition holds before it flushes (with its cells): the memory bound for poison streams. */
 const REFUSED_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -94,12 +82,14 @@ export class Aggregator {
   private readonly admin: Admin;
   private readonly ledger: Ledger;
   private readonly states = new Map<number, PartitionState>();
-  private flushOrdinal = 0;
+  /** Aborted when a shutdown gives up waiting: retries stop, batches stop waiting (the ledger keeps what did not commit). */
+  private readonly shutdown = new AbortController();
+  private readonly steps: RetryingSteps;
+  private readonly flushContext: FlushContext;
   private timer: NodeJS.Timeout | null = null;
   private lastLagPollMs = 0;
   private stopping = false;
   private running = false;
-  private lastDbErrorAtMs: number | null = null;
   /** The consumer crashed and kafkajs will not restart it. */
   private crashed: string | null = null;
   private readonly progress: ProgressWatch;
@@ -118,6 +108,20 @@ export class Aggregator {
     this.admin = o.kafka.admin();
     this.ledger = new Ledger(o.knex, c.TOPIC_EVENTS);
     this.progress = new ProgressWatch(c.HEALTH_STALL_AFTER_MS);
+    this.steps = new RetryingSteps(o.metrics, o.log, this.shutdown.signal);
+    let flushOrdinal = 0;
+    this.flushContext = {
+      ledger: this.ledger,
+      writer: o.writer,
+      producer: this.producer,
+      consumer: this.consumer,
+      topics: { events: c.TOPIC_EVENTS, sums: c.TOPIC_PRODUCT_SUMS, dlq: c.TOPIC_DLQ },
+      steps: this.steps,
+      metrics: o.metrics,
+      log: o.log,
+      ...(o.onFlushStep ? { onFlushStep: o.onFlushStep } : {}),
+      nextOrdinal: () => ++flushOrdinal,
+    };
   }
 
   async start(): Promise<void> {
@@ -159,25 +163,49 @@ export class Aggregator {
    * another instance while this one was still flushing them (the ledger CAS kept totals exact, but
    * the new owner started over from the ledger, and replayed or conflicted with the flush). Pausing
    * stops new batches while keeping the membership (kafkajs keeps heartbeating).
+   *
+   * Bounded and never rejects: flushes that have not ended after `SHUTDOWN_TIMEOUT_MS` (Postgres
+   * down) or that failed are given up — their ranges are not committed, the next owner replays them
+   * from the ledger — and the group, the producer and the admin client are released whatever happened,
+   * so the caller can close the pool.
    */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    const { log, config } = this.o;
     try {
-      this.consumer.pause([{ topic: this.o.config.TOPIC_EVENTS }]);
+      this.consumer.pause([{ topic: config.TOPIC_EVENTS }]);
     } catch (err) {
-      this.o.log.warn({ err }, 'could not pause the consumer before the shutdown flush');
+      log.warn({ err }, 'could not pause the consumer before the shutdown flush');
     }
     // Partitions flush side by side (each under its own lock, after the batch it may be handling):
     // Postgres and the produce acks overlap.
-    await Promise.all([...this.states.values()].map((st) => st.lock.run(() => this.flush(st, 'shutdown'))));
-    await this.consumer.stop();
-    await this.consumer.disconnect();
-    await this.producer.disconnect();
-    await this.admin.disconnect();
+    const states = [...this.states.values()];
+    const flushed = await within(
+      // A partition not ready (resetting, blocked) has nothing of its own to flush: its buffer was dropped or never filled.
+      Promise.all(states.map((st) => st.lock.run(async () => (st.ready ? this.flush(st, 'shutdown') : st.core.buffer.isEmpty)).catch(() => false))),
+      config.SHUTDOWN_TIMEOUT_MS,
+    );
+    // Whatever still runs stops retrying, and batches stop waiting for it.
+    this.shutdown.abort();
+    const unflushed = flushed === 'timeout' ? states.map((st) => st.partition) : states.filter((_, i) => !flushed[i]).map((st) => st.partition);
+    if (unflushed.length > 0) {
+      log.error(
+        { partitions: unflushed, timedOut: flushed === 'timeout', timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+        'shutdown: not every partition flushed; leaving anyway (the next owner replays them from the ledger)',
+      );
+    }
+    for (const [what, release] of [
+      ['consumer (leave the group)', () => this.consumer.disconnect()],
+      ['producer', () => this.producer.disconnect()],
+      ['admin', () => this.admin.disconnect()],
+    ] as const) {
+      const released = await within(release().then(() => true), config.SHUTDOWN_TIMEOUT_MS).catch((err: unknown) => err);
+      if (released !== true) log.error({ err: released, what }, 'shutdown: could not release a Kafka client');
+    }
     this.running = false;
-    this.o.log.info('aggregator stopped: flushed and left the group');
+    log.info(unflushed.length === 0 ? 'aggregator stopped: flushed and left the group' : 'aggregator stopped: left the group');
   }
 
   /**
@@ -186,7 +214,8 @@ export class Aggregator {
    * ledger for `HEALTH_STALL_AFTER_MS`. Each failure names its partition.
    */
   health(): Health {
-    const dbDown = this.lastDbErrorAtMs !== null && Date.now() - this.lastDbErrorAtMs < 10_000;
+    const { lastDbErrorAtMs } = this.steps;
+    const dbDown = lastDbErrorAtMs !== null && Date.now() - lastDbErrorAtMs < 10_000;
     const blocked = [...this.states.values()].filter((st) => st.blocked !== null && !st.revoked).map((st) => ({ partition: st.partition, ...st.blocked }));
     const stalled = this.progress.stalled().map((p) => ({ partition: p.key, nextOffset: p.position, lag: p.lag, stuckForMs: p.stuckForMs }));
     return {
@@ -212,6 +241,7 @@ export class Aggregator {
       this.progress.forget(st.partition);
       void st.lock
         .run(() => this.flush(st, 'revocation'))
+        .then((flushed) => flushed || this.o.log.warn({ partition: st.partition }, 'no flush on revocation; the new owner replays from the ledger'))
         .catch((err: unknown) => this.o.log.warn({ err, partition: st.partition }, 'flush on revocation failed; the new owner replays from the ledger'))
         .finally(() => {
           if (this.states.get(st.partition) === st && st.revoked) this.states.delete(st.partition);
@@ -239,7 +269,7 @@ export class Aggregator {
   /** Kafka is about to take partitions away: flush everything now, while we surely still own it. */
   private onRebalancing(): void {
     for (const st of this.states.values()) {
-      if ((st.core.buffer.isEmpty && st.inFlight === null) || st.core.intended || st.flushQueued) continue;
+      if ((st.core.buffer.isEmpty && !st.flusher.busy) || st.core.intended || st.flushQueued) continue;
       st.flushQueued = true;
       void st.lock
         .run(() => this.flush(st, 'revocation'))
@@ -271,6 +301,7 @@ export class Aggregator {
     return {
       partition,
       core,
+      flusher: new PartitionFlusher(core, this.flushContext),
       lock: new Mutex(),
       ready: false,
       seekConfirmed: false,
@@ -279,7 +310,6 @@ export class Aggregator {
       highWatermark: 0,
       flushQueued: false,
       revoked: false,
-      inFlight: null,
     };
   }
 
@@ -293,12 +323,13 @@ export class Aggregator {
   private async reset(st: PartitionState, heartbeat?: () => Promise<void>): Promise<void> {
     const c = this.o.config;
     // A flush still in flight finishes first (its commit, if any, is then in the ledger this reads).
-    await this.finishInFlight(st).catch((err: unknown) => this.o.log.warn({ err, partition: st.partition }, 'the in-flight flush failed; resetting from the ledger'));
+    const last = await st.flusher.settle();
+    if (last.verdict === 'failed') this.o.log.warn({ err: last.error, partition: st.partition }, 'the in-flight flush failed; resetting from the ledger');
     st.ready = false;
     st.core.clear();
     st.dedupeEvictedCounted = 0;
-    const { low, high } = await this.retrying('kafka-offsets', () => this.logEnds(st.partition), heartbeat);
-    const ledger = await this.retrying('ledger-open', () => this.ledger.open(st.partition, low), heartbeat);
+    const { low, high } = await this.steps.run('kafka-offsets', () => this.logEnds(st.partition), heartbeat);
+    const ledger = await this.steps.run('ledger-open', () => this.ledger.open(st.partition, low), heartbeat);
     if (ledger.nextOffset > high) {
       // The topic was recreated or truncated while Postgres kept its ledger: consuming would skip
       // [high, next_offset) of the new log without a word. Stop here; an operator decides (README).
@@ -319,7 +350,7 @@ export class Aggregator {
       this.o.log.error({ partition: st.partition, lost: ledger.skippedLost, low }, 'offsets were deleted by retention before they were ingested');
     }
     const warmFromMs = ledger.updatedAtMs - c.DEDUPE_WINDOW_MS - DEDUPE_WARM_SLACK_MS;
-    const warmFrom = await this.retrying('kafka-offsets', () => this.offsetAt(st.partition, warmFromMs), heartbeat);
+    const warmFrom = await this.steps.run('kafka-offsets', () => this.offsetAt(st.partition, warmFromMs), heartbeat);
     // The watermark is rebuilt like the buffer: from what the ledger committed, never from the
     // event times of a dropped buffer (a conflict's flush may have computed a value covering them).
     st.core.restore(ledger, Math.max(low, warmFrom), Date.now());
@@ -378,28 +409,25 @@ export class Aggregator {
       st = this.newState(batch.partition);
       this.states.set(batch.partition, st);
       const fresh = st;
-      try {
-        await this.whileHeartbeating(fresh.lock.run(() => this.reset(fresh, heartbeat)), heartbeat);
-      } catch (err) {
-        if (!this.blockOnNotRetriable(fresh, err)) throw err;
-      }
-      return;
+      return this.underLock(fresh, () => this.reset(fresh, heartbeat), heartbeat);
     }
     const state = st;
-    try {
-      await this.whileHeartbeating(
-        state.lock.run(() => this.processBatch(state, batch.messages, batch.highWatermark, { resolveOffset, heartbeat, isRunning, isStale })),
-        heartbeat,
-      );
-    } catch (err) {
-      if (!this.blockOnNotRetriable(state, err)) throw err;
-    }
+    await this.underLock(state, () => this.processBatch(state, batch.messages, batch.highWatermark, { resolveOffset, heartbeat, isRunning, isStale }), heartbeat);
     const evicted = state.core.dedupe.evictedEarly - state.dedupeEvictedCounted;
     if (evicted > 0) {
       this.o.metrics.dedupeEvictedEarly.inc(evicted);
       state.dedupeEvictedCounted = state.core.dedupe.evictedEarly;
     }
-    await heartbeat();
+    if (!this.shutdown.signal.aborted) await heartbeat();
+  }
+
+  /** Runs a batch's work under the partition's lock, heartbeating; an error that cannot pass blocks the partition, any other goes to kafkajs (not while shutting down). */
+  private async underLock(st: PartitionState, work: () => Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
+    try {
+      await this.whileHeartbeating(st.lock.run(work), heartbeat);
+    } catch (err) {
+      if (!this.blockOnNotRetriable(st, err) && !this.shutdown.signal.aborted) throw err;
+    }
   }
 
   /**
@@ -465,7 +493,7 @@ export class Aggregator {
       if (core.mustCloseIntendedBefore(offset)) {
         // The intended range ended on an offset the log no longer shows: close it where it was declared.
         resolveHandled();
-        if (!(await this.flush(st, 'recovery', ctl.heartbeat, core.intended?.lastOffset))) break;
+        if (!(await this.flush(st, 'recovery', { heartbeat: ctl.heartbeat, lastOverride: core.intended?.lastOffset }))) break;
       }
       // "The future" is judged against the message's Kafka timestamp, so a replay decides the same.
       const timestampMs = Number(message.timestamp);
@@ -477,7 +505,7 @@ export class Aggregator {
         // Its cell would pass 2^53 cents: flush what is buffered (up to the previous offset), then
         // count it in the next buffer. Deterministic, so a replay of the range ends at the same place.
         resolveHandled();
-        if (!(await this.flush(st, 'size', ctl.heartbeat))) break;
+        if (!(await this.flush(st, 'size', { heartbeat: ctl.heartbeat }))) break;
         core.countAfterOverflowFlush(message, offset, messageTimeMs, Date.now());
       }
       consumed++;
@@ -486,202 +514,65 @@ export class Aggregator {
         resolveHandled();
         // A size flush runs off the hot path (after the one in flight, if any: at most two buffers);
         // the recovery flush of an intended range is waited for.
-        if (!(await this.flush(st, trigger, ctl.heartbeat, undefined, trigger === 'size'))) break;
+        if (!(await this.flush(st, trigger, { heartbeat: ctl.heartbeat, background: trigger === 'size' }))) break;
       }
     }
     resolveHandled();
     if (consumed > 0) this.o.metrics.eventsIn.inc({ partition: String(st.partition) }, consumed);
-    if (st.ready && core.flushDue(Date.now())) await this.flush(st, 'time', ctl.heartbeat, undefined, true);
+    if (st.ready && core.flushDue(Date.now())) await this.flush(st, 'time', { heartbeat: ctl.heartbeat, background: true });
   }
 
   // ── the flush ──────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Flushes the core's plan (its buffer as the range [next first offset, last consumed]) through
-   * the flush protocol (src/flush/flush-protocol.ts). The flush in flight, if any, finishes first and
-   * its verdict is applied: a partition flushes one range at a time, in order. In the background the
-   * protocol runs off the lock while the partition consumes into a fresh buffer (its verdict is
-   * applied by the next flush, a reset, or the lock task queued when it ends); otherwise it is waited
-   * for and applied here. 'committed' moves the partition on, 'conflict' resets it from the ledger.
-   * Returns false when it was reset (or not ready). Must run under the partition's lock.
+   * Flushes the partition through its flusher (src/flush/partition-flusher.ts) and acts on the
+   * verdict: 'conflict' resets the partition from the ledger, 'failed' blocks it (an error that cannot
+   * pass) or marks it for a reset. A background flush's verdict is acted on once it has run, under the
+   * lock (the next flush or a reset may settle it first). Returns false when the partition must stop
+   * here (not ready, reset, failed). Must run under the partition's lock.
    */
-  private async flush(st: PartitionState, trigger: FlushTrigger, heartbeat?: () => Promise<void>, lastOverride?: number, background = false): Promise<boolean> {
+  private async flush(st: PartitionState, trigger: FlushTrigger, options: { heartbeat?: () => Promise<void>; lastOverride?: number; background?: boolean } = {}): Promise<boolean> {
     if (!st.ready) return false;
-    if (!(await this.settle(st, heartbeat))) return false;
-    const partition = st.partition;
-    const core = st.core;
-    const plan = core.planFlush(Date.now(), lastOverride);
-    if (plan === null) return true;
-    if (plan === 'mismatch') {
-      this.o.log.error({ partition, intended: core.intended }, 'flush range differs from the intended one; resetting from the ledger');
+    const report = await st.flusher.flush(trigger, options);
+    if (report.verdict === 'started') {
+      const { flight } = report;
+      void flight.ran
+        .then(() => st.lock.run(async () => this.act(st, await st.flusher.settle(flight))))
+        .catch((err: unknown) => this.o.log.warn({ err, partition: st.partition }, 'could not settle a background flush'));
+      return true;
+    }
+    return this.act(st, report, options.heartbeat);
+  }
+
+  /** What the shell does with a flush's verdict. Returns false when the partition was reset or stopped. Under the lock. */
+  private async act(st: PartitionState, report: FlushReport, heartbeat?: () => Promise<void>): Promise<boolean> {
+    if (report.verdict === 'conflict') {
       await this.reset(st, heartbeat);
       return false;
     }
-    core.started(plan);
-    // Heartbeats only while someone waits for it (a batch's heartbeat outlives no batch).
-    const done = this.runPlan(st, plan, background ? undefined : heartbeat).then(
-      (r) => ({ ok: true as const, ...r }),
-      (err: unknown) => ({ ok: false as const, err }),
-    );
-    const inFlight: InFlight = { plan, trigger, startedAt: process.hrtime.bigint(), done };
-    st.inFlight = inFlight;
-    if (!background) return this.settle(st, heartbeat);
-    // Apply its verdict as soon as the partition's lock is free (the next batch, flush or reset may do it first).
-    void done.then(() =>
-      st.lock
-        .run(() => (st.inFlight === inFlight ? this.settle(st) : Promise.resolve(true)))
-        .catch((err: unknown) => {
-          if (!this.blockOnNotRetriable(st, err)) this.o.log.warn({ err, partition }, 'background flush failed; the partition resets from the ledger');
-        }),
-    );
+    if (report.verdict === 'failed') {
+      // The ledger may hold the range as intended: start over from it (or stay blocked if it cannot pass).
+      st.ready = false;
+      if (!this.blockOnNotRetriable(st, report.error)) {
+        this.o.log.warn({ err: report.error, partition: st.partition }, 'flush failed; the partition resets from the ledger');
+      }
+      return false;
+    }
     return true;
   }
 
-  /** Runs one plan through the flush protocol; its verdict is applied by `finishInFlight`. */
-  private runPlan(st: PartitionState, plan: FlushPlan, heartbeat?: () => Promise<void>): Promise<{ verdict: FlushVerdict; files: WrittenFile[] }> {
-    const partition = st.partition;
-    let ordinal = 0;
-    const io: FlushIo = {
-      beginFlush: (...args) => this.ledger.beginFlush(...args),
-      writeFiles: (r) => this.o.writer.write(r.partition, r.firstOffset, r.lastOffset, r.cells),
-      publish: () => this.publish(partition, plan),
-      commitFlush: (...args) => this.ledger.commitFlush(...args),
-      step: (name, fn) => this.retrying(name, fn, heartbeat),
-      onStep: (step) => {
-        if (step === 'before-file') ordinal = ++this.flushOrdinal;
-        this.o.onFlushStep?.(step, ordinal);
-      },
-    };
-    return runFlush(io, {
-      partition,
-      flushId: plan.flushId,
-      firstOffset: plan.firstOffset,
-      lastOffset: plan.lastOffset,
-      cells: plan.cells,
-      watermarkMs: plan.watermarkMs,
-    });
-  }
-
-  /** Waits for the in-flight flush and applies its verdict; a conflict resets the partition. Returns false when it was reset. Under the lock. */
-  private async settle(st: PartitionState, heartbeat?: () => Promise<void>): Promise<boolean> {
-    if ((await this.finishInFlight(st)) !== 'conflict') return true;
-    await this.reset(st, heartbeat);
-    return false;
-  }
-
-  /**
-   * Waits for the in-flight flush (if any) and applies what it did: on 'committed' the core moves
-   * past its range (only its range: the buffer consumed since stays), with its metrics and the Kafka
-   * commit hint (its range's end). A result from before a reset ('stale') changes nothing; a
-   * 'conflict' is the caller's to reset; a failure marks the partition for a reset and is thrown.
-   * Under the lock.
-   */
-  private async finishInFlight(st: PartitionState): Promise<'none' | 'committed' | 'conflict' | 'stale'> {
-    const inFlight = st.inFlight;
-    if (inFlight === null) return 'none';
-    const result = await inFlight.done;
-    if (st.inFlight === inFlight) st.inFlight = null;
-    const { plan, trigger } = inFlight;
-    const partition = st.partition;
-    const { metrics, log } = this.o;
-    if (!result.ok) {
-      // The ledger may hold the range as intended: start over from it.
-      if (plan.generation === st.core.generation) st.ready = false;
-      throw result.err;
-    }
-    if (result.verdict === 'conflict') {
-      metrics.flushes.inc({ outcome: 'conflict', trigger });
-      if (plan.generation !== st.core.generation) return 'stale';
-      log.warn({ partition, flushId: plan.flushId }, 'the ledger refused the flush (another instance owns the partition, or another flush is pending); resetting');
-      return 'conflict';
-    }
-    metrics.flushes.inc({ outcome: 'committed', trigger });
-    metrics.eventsFlushed.inc(plan.events);
-    if (plan.duplicates > 0) metrics.duplicates.inc(plan.duplicates);
-    for (const r of plan.refused) metrics.dlq.inc({ reason: r.rejection.reason });
-    metrics.flushDuration.observe(Number(process.hrtime.bigint() - inFlight.startedAt) / 1e9);
-    if (!st.core.committed(plan)) {
-      log.warn({ partition, flushId: plan.flushId }, 'a flush committed after the partition was reset: ignored (the reset read the ledger)');
-      return 'stale';
-    }
-    metrics.bufferedKeys.set(this.bufferedKeys());
-    log.debug({ partition, flushId: plan.flushId, trigger, files: result.files.length, keys: plan.cells.length, refused: plan.refused.length }, 'flush committed');
-    // (e) A hint only: on assignment the ledger decides where to start.
-    this.consumer
-      .commitOffsets([{ topic: this.o.config.TOPIC_EVENTS, partition, offset: String(plan.lastOffset + 1) }])
-      .catch((err: unknown) => log.debug({ err, partition }, 'Kafka offset commit failed (harmless: the ledger is the truth)'));
-    return 'committed';
-  }
-
-  private async publish(partition: number, plan: FlushPlan): Promise<void> {
-    const c = this.o.config;
-    const first = String(plan.firstOffset);
-    const last = String(plan.lastOffset);
-    const sums = plan.cells.map((cell) => {
-      const sum: ProductSum = {
-        flushId: plan.flushId,
-        sourcePartition: partition,
-        firstOffset: first,
-        lastOffset: last,
-        minuteStartMs: cell.minuteStartMs,
-        productId: cell.productId,
-        units: cell.units,
-        revenueCents: cell.revenueCents,
-        orders: cell.orders,
-      };
-      return { key: cell.productId, value: encodeProductSum(sum) };
-    });
-    // Chunked by bytes too: the broker refuses a record batch above max.message.bytes, on every retry.
-    for (const messages of chunkByBytes(sums, PUBLISH_CHUNK_BYTES, PUBLISH_CHUNK)) {
-      await this.producer.send({ topic: c.TOPIC_PRODUCT_SUMS, acks: -1, messages });
-    }
-    for (const messages of chunkByBytes(plan.dlq, PUBLISH_CHUNK_BYTES, PUBLISH_CHUNK)) {
-      await this.producer.send({ topic: c.TOPIC_DLQ, acks: -1, messages });
-    }
-  }
-
-  /**
-   * Retries a step until it succeeds, backing off up to 5 s (Postgres away, broker electing, disk
-   * full): nothing is lost meanwhile, the partition just waits and its lag grows. Heartbeats keep
-   * the group membership alive while we wait.
-   */
-  private async retrying<T>(step: string, fn: () => Promise<T>, heartbeat?: () => Promise<void>): Promise<T> {
-    try {
-      return await retry(
-        async () => {
-          if (heartbeat) await heartbeat().catch(() => undefined);
-          const result = await fn();
-          if (step.startsWith('ledger')) this.lastDbErrorAtMs = null;
-          return result;
-        },
-        {
-          baseDelayMs: 100,
-          maxDelayMs: 5000,
-          // kafkajs marks its own errors retriable or not; its client retries those itself, so only
-          // our errors that say they cannot pass stop the loop.
-          retriable: worthRetrying,
-          onRetry: (err, attempt, delayMs) => {
-            if (step.startsWith('ledger')) this.lastDbErrorAtMs = Date.now();
-            this.o.metrics.retries.inc({ step });
-            this.o.log.warn({ err: (err as Error).message, step, attempt, delayMs }, 'step failed; retrying');
-          },
-        },
-      );
-    } catch (err) {
-      if (err instanceof NotRetriableError) {
-        this.o.metrics.failures.inc({ step });
-        this.o.log.error({ err, step }, 'step failed with an error that cannot pass: not retried');
-      }
-      throw err;
-    }
-  }
-
-  private async whileHeartbeating<T>(work: Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
+  /** Waits for `work`, heartbeating every 2 s; gives up waiting once the shutdown is aborted (kafkajs leaves the group only after the batch returns). */
+  private async whileHeartbeating(work: Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
     let done = false;
     const finished = work.finally(() => (done = true));
     while (!done) {
-      await Promise.race([finished.catch(() => undefined), sleep(2000)]);
-      if (!done) await heartbeat().catch(() => undefined);
+      await Promise.race([finished.catch(() => undefined), sleep(2000, this.shutdown.signal)]);
+      if (done) break;
+      if (this.shutdown.signal.aborted) {
+        finished.catch((err: unknown) => this.o.log.debug({ err }, 'a batch abandoned at shutdown failed'));
+        return;
+      }
+      await heartbeat().catch(() => undefined);
     }
     return finished;
   }
@@ -698,7 +589,7 @@ export class Aggregator {
         // A quiet partition gets no batches: flush it from here.
         st.flushQueued = true;
         void st.lock
-          .run(() => (core.flushDue(Date.now()) ? this.flush(st, 'time', undefined, undefined, true) : Promise.resolve(true)))
+          .run(() => (core.flushDue(Date.now()) ? this.flush(st, 'time', { background: true }) : Promise.resolve(true)))
           .catch((err: unknown) => {
             if (!this.blockOnNotRetriable(st, err)) this.o.log.warn({ err, partition: st.partition }, 'timed flush failed');
           })
@@ -733,5 +624,15 @@ export class Aggregator {
     let keys = 0;
     for (const st of this.states.values()) keys += st.core.buffer.keys;
     return keys;
+  }
+}
+
+/** `work`'s value, or 'timeout' once `ms` have passed (the work goes on; nobody waits for it any more). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([work, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -36,6 +36,10 @@ export const configSchema = z.object({
     .int(1000)
     .default(60_000)
     .describe('/healthz fails when a partition with lag has not advanced its ledger for this long (ms)'),
+  SHUTDOWN_TIMEOUT_MS: env
+    .int(100)
+    .default(30_000)
+    .describe('SIGTERM waits this long (ms) for the shutdown flushes, then leaves the group anyway (the ledger keeps what did not commit)'),
   CURRENCIES: z
     .string()
     .default('USD')

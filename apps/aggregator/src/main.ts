@@ -1,9 +1,9 @@
 import { createDb } from '@hitboard/db-client';
 import { createKafka } from '@hitboard/kafka';
+import { RawFileWriter } from '@hitboard/lake';
 import { createLogger, createMetricsRegistry, handleHelp, onShutdown, runMain, startOpsServer } from '@hitboard/runtime';
 import { Aggregator, type FlushStep } from './aggregator';
 import { configSchema, readConfig } from './config';
-import { ParquetWriter } from './lake/parquet-writer';
 import { createAggregatorMetrics } from './metrics';
 
 handleHelp({
@@ -22,7 +22,7 @@ runMain(async () => {
   const metrics = createAggregatorMetrics(registry);
   const knex = createDb(config.DATABASE_URL, { applicationName: 'hitboard-aggregator', pool: { min: 0, max: 4 } });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger: log.child({ component: 'kafkajs' }) });
-  const writer = await ParquetWriter.create(config.LAKE_DIR);
+  const writer = await RawFileWriter.create(config.LAKE_DIR);
 
   const crashAt = config.AGGREGATOR_CRASH_AT;
   const onFlushStep = crashAt

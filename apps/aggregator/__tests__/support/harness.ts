@@ -13,7 +13,8 @@ import { CompressionTypes, type Kafka, type Message } from 'kafkajs';
 import type { Knex } from 'knex';
 import { createKafka } from '@hitboard/kafka';
 import { decodeProductSum, revenueCentsOf, TABLES, type SaleEvent } from '@hitboard/schema';
-import { freshDatabase, type FreshDatabase } from '@hitboard/testkit';
+import { Client } from 'pg';
+import { freshDatabase, testServerUrl, type FreshDatabase } from '@hitboard/testkit';
 import { readLakeSums } from '@hitboard/lake';
 import { hourStartMs } from '@hitboard/lake';
 
@@ -83,6 +84,26 @@ export async function createScenario(name: string, partitions = 3): Promise<Scen
     cleanup: async () => {
       await db.drop();
       rmSync(lakeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Makes the scenario's database refuse connections (`ALLOW_CONNECTIONS false`, backends terminated) and
+ * take them again, through an admin connection of its own: Postgres "down" for the aggregator only.
+ */
+export async function databaseSwitch(s: Scenario): Promise<{ set(available: boolean): Promise<void>; close(): Promise<void> }> {
+  const admin = new Client({ connectionString: testServerUrl() });
+  await admin.connect();
+  const set = async (available: boolean) => {
+    await admin.query(`ALTER DATABASE "${s.db.name}" ALLOW_CONNECTIONS ${available}`);
+    if (!available) await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [s.db.name]);
+  };
+  return {
+    set,
+    close: async () => {
+      await set(true).catch(() => undefined);
+      await admin.end();
     },
   };
 }

@@ -7,12 +7,12 @@ import {
   type Validation,
   type ValidatorOptions,
 } from '@hitboard/schema';
-import { PartitionBuffer, type Cell, type Refused } from '../buffer/partition-buffer';
-import { RecentFingerprints } from '../dedupe/recent-fingerprints';
-import { dlqMessage, refusedMessage } from '../dlq';
-import { AggregatorError } from '../errors';
-import type { IntendedFlush } from '../ledger/ledger';
-import { Watermark } from '../watermark';
+import { dlqMessage, refusedMessage } from './dlq-records';
+import { AggregatorError } from './errors';
+import type { IntendedFlush } from './flush-types';
+import { PartitionBuffer, type Cell, type Refused } from './partition-buffer';
+import { RecentFingerprints } from './recent-fingerprints';
+import { Watermark } from './watermark';
 
 // The hot path's library functions, bound once: under tsx (how the app runs) every `import { f }`
 // use is a getter call through the package's re-exports, ~0.25 µs per event for these three.

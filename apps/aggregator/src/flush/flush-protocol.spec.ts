@@ -1,4 +1,4 @@
-import type { LedgerOutcome } from '../ledger/ledger';
+import type { LedgerOutcome } from '../core/flush-types';
 import { runFlush, type FlushIo, type FlushRange } from './flush-protocol';
 
 const range: FlushRange = { partition: 2, flushId: 'p2-10-19', firstOffset: 10, lastOffset: 19, cells: [], watermarkMs: 5 };

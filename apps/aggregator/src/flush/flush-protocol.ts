@@ -1,12 +1,8 @@
-import type { Cell } from '../buffer/partition-buffer';
-import type { WrittenFile } from '../lake/parquet-writer';
-import type { LedgerOutcome } from '../ledger/ledger';
+import type { FlushStep, LedgerOutcome, WrittenFile } from '../core/flush-types';
+import type { Cell } from '../core/partition-buffer';
 
-/** The named steps of a flush, for the crash hook (`AGGREGATOR_CRASH_AT`). */
-export type FlushStep = 'before-file' | 'after-file' | 'after-publish' | 'after-ledger';
-
-/** How a flush ended: written everywhere and committed, or refused by the ledger (another owner, another pending flush). */
-export type FlushVerdict = 'committed' | 'conflict';
+/** How the protocol ended: written everywhere and committed, or refused by the ledger (another owner, another pending flush). */
+export type ProtocolVerdict = 'committed' | 'conflict';
 
 /** One flush: the range `[firstOffset, lastOffset]` of a partition and what it carries. */
 export interface FlushRange {
@@ -38,10 +34,9 @@ export interface FlushIo {
  * (a) ledger: record the range as intended (CAS on next_offset); (b) Parquet files, tmp → rename;
  * (c) publish product sums (with the flush id) and DLQ records; (d) ledger: files + committed +
  * next_offset CAS in one transaction. Returns the verdict; on 'conflict' nothing of this range was
- * committed by this call and the caller resets the partition from the ledger (resets are the shell's).
- * (e), the Kafka offset commit, is a hint and the shell's too.
+ * committed by this call (resets are the shell's). (e), the Kafka offset commit, is a hint: the flusher's.
  */
-export async function runFlush(io: FlushIo, range: FlushRange): Promise<{ verdict: FlushVerdict; files: WrittenFile[] }> {
+export async function runFlush(io: FlushIo, range: FlushRange): Promise<{ verdict: ProtocolVerdict; files: WrittenFile[] }> {
   const { partition, flushId, firstOffset, lastOffset } = range;
   const began = await io.step('ledger-begin', () => io.beginFlush(partition, flushId, firstOffset, lastOffset));
   if (began === 'conflict') return { verdict: 'conflict', files: [] };

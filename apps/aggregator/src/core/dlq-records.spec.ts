@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import { dlqMessage, refusedMessage } from './dlq';
+import { dlqMessage, refusedMessage } from './dlq-records';
 
 const message = (value: Buffer | null, extra: Partial<KafkaMessage> = {}): KafkaMessage =>
   ({ key: Buffer.from('p-1'), value, timestamp: '1763790000000', attributes: 0, offset: '7', headers: {}, ...extra }) as KafkaMessage;

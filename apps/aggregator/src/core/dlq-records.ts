@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import type { Rejection } from '@hitboard/schema';
-import type { Refused } from './buffer/partition-buffer';
+import type { Refused } from './partition-buffer';
 
 /** Original headers forwarded to the DLQ (as `source-header.<name>`) only while they total at most this. */
 const MAX_FORWARDED_HEADER_BYTES = 16 * 1024; // 16 KiB

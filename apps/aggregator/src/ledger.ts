@@ -1,14 +1,7 @@
 import type { Knex } from 'knex';
 import { TABLES } from '@hitboard/schema';
-import { AggregatorError } from '../errors';
-import type { WrittenFile } from '../lake/parquet-writer';
-
-/** A flush recorded as `intended` and not yet committed: the next flush of its partition must be exactly this range. */
-export interface IntendedFlush {
-  flushId: string;
-  firstOffset: number;
-  lastOffset: number;
-}
+import { AggregatorError } from './core/errors';
+import type { IntendedFlush, LedgerOutcome, WrittenFile } from './core/flush-types';
 
 export interface PartitionLedger {
   nextOffset: number;
@@ -18,9 +11,6 @@ export interface PartitionLedger {
   /** Wall-clock time of the partition's last ledger change (commit or idle watermark move), epoch ms. */
   updatedAtMs: number;
 }
-
-/** Why a ledger step refused: another instance advanced the partition, or a different flush is pending. */
-export type LedgerOutcome = 'ok' | 'conflict';
 
 const num = (v: unknown): number => {
   const n = Number(v);

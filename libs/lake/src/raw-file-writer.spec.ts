@@ -2,21 +2,21 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { RAW_COLUMNS } from '@hitboard/lake';
-import type { Cell } from '../buffer/partition-buffer';
-import { ParquetWriter } from './parquet-writer';
+import { RAW_COLUMNS } from './columns';
+import { rawFilePath } from './paths';
+import { RawFileWriter, type RawCell } from './raw-file-writer';
 
 /**
  * Two writers of the same flush range at once: a replaying owner and a zombie that has not noticed
  * it lost the partition. In containers both are often pid 1, so the temporary name must not rest on
  * the pid (two writers here share this process's pid, which is the same situation).
  */
-describe('ParquetWriter', () => {
+describe('RawFileWriter', () => {
   let lakeDir: string;
   beforeEach(() => (lakeDir = mkdtempSync(join(tmpdir(), 'agg-writer-'))));
   afterEach(() => rmSync(lakeDir, { recursive: true, force: true }));
 
-  const cells: Cell[] = Array.from({ length: 2000 }, (_, i) => ({
+  const cells: RawCell[] = Array.from({ length: 2000 }, (_, i) => ({
     minuteStartMs: Date.UTC(2026, 10, 22, 7, i % 60),
     productId: `p-${String(i).padStart(5, '0')}`,
     units: 1 + (i % 7),
@@ -25,12 +25,14 @@ describe('ParquetWriter', () => {
   })).sort((a, b) => a.minuteStartMs - b.minuteStartMs || (a.productId < b.productId ? -1 : 1));
 
   it('lets two writers of the same range (same pid) both succeed, leaving one whole file', async () => {
-    const a = await ParquetWriter.create(lakeDir);
-    const b = await ParquetWriter.create(lakeDir);
+    const a = await RawFileWriter.create(lakeDir);
+    const b = await RawFileWriter.create(lakeDir);
+    const path = rawFilePath(Date.UTC(2026, 10, 22, 7), 3, 100, 250);
     try {
       for (let round = 0; round < 5; round++) {
-        const [fa, fb] = await Promise.all([a.write(3, 100, 250, cells), b.write(3, 100, 250, cells)]);
+        const [fa, fb] = await Promise.all([a.write(path, cells), b.write(path, cells)]);
         expect(fa).toEqual(fb);
+        expect(fa).toEqual({ path: 'raw/date=2026-11-22/hour=07/p3-100-250.parquet', rows: 2000 });
       }
       expect(readdirSync(join(lakeDir, '_tmp'))).toEqual([]);
       const instance = await DuckDBInstance.create(':memory:');
@@ -38,7 +40,7 @@ describe('ParquetWriter', () => {
       const rows = await connection.runAndReadAll(
         `SELECT count(*)::INT AS n, sum(revenue_cents)::BIGINT AS revenue FROM read_parquet('${join(lakeDir, 'raw/date=2026-11-22/hour=07/p3-100-250.parquet')}')`,
       );
-      expect(rows.getRowObjectsJS()).toEqual([{ n: 2000, revenue: BigInt(cells.reduce((s, c) => s + c.revenueCents, 0)) }]);
+      expect(rows.getRowObjectsJS()).toEqual([{ n: 2000, revenue: BigInt(cells.reduce((s, c) => s + Number(c.revenueCents), 0)) }]);
       // The file has the lake's one column schema (names, order and types), whatever the writer stages in.
       const schema = await connection.runAndReadAll(
         `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${join(lakeDir, 'raw/date=2026-11-22/hour=07/p3-100-250.parquet')}', hive_partitioning = false))`,
