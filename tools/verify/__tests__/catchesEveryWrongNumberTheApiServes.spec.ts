@@ -6,12 +6,12 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GroundTruthWriter, makeCatalog, SalesStream, batches, truthOf } from '@hitboard/generator';
 import { IntervalRegistry, revenueCentsOf, type SaleEvent } from '@hitboard/schema';
-import { DashboardApi, GroundTruth, verify, byteOrder } from '../src';
+import { DashboardApi, GroundTruth, verify, byteOrder, formatReport } from '../src';
 
 const ZONE = 'Asia/Kolkata'; // windows start at :30 UTC: the registry, not UTC hours, must be used
 const start = Date.parse('2026-11-20T00:00:00Z');
@@ -220,5 +220,81 @@ describe('verify', () => {
     const beyond = (await run()).reports.filter((r) => !r.ok);
     expect(beyond.length).toBeGreaterThan(0);
     expect(beyond.every((r) => r.source === 'speed' && r.problems[0]!.includes('beyond its bound 3'))).toBe(true);
+  });
+
+  describe('beside a live system (the generator still selling while verify runs)', () => {
+    const HORIZON_MS = 3 * 3_600_000;
+    // The truth as verify first reads it lacks the last hour's sales (still being generated); the
+    // API already serves some of them, and the reload at the end finds them all.
+    const newest = () => Math.max(...events.map((e) => Date.parse(e.occurred_at)));
+    const lines = (list: SaleEvent[]) => list.map((e) => `${JSON.stringify(e)}\n`).join('');
+    const runLive = async (grows: boolean) => {
+      const cut = newest() - 3_600_000;
+      const livePath = join(dir, `live-${grows}.ndjson`);
+      // Not growing: the generator has stopped, and the file already holds every sale.
+      writeFileSync(livePath, lines(events.filter((e) => !grows || Date.parse(e.occurred_at) < cut)));
+      const truth = await GroundTruth.load(livePath);
+      try {
+        const reloadTruth = async () => {
+          if (grows) appendFileSync(livePath, lines(events.filter((e) => Date.parse(e.occurred_at) >= cut)));
+          return GroundTruth.load(livePath);
+        };
+        // The whole range: what the first read knows ends an hour early.
+        const range = { fromMs: truth.fromMs, toMs: newest() + 60_000 };
+        const result = await verify(new DashboardApi(baseUrl), truth, { metrics: ['units', 'revenue'], k: 1000, intervals: ['hour', 'day'], reloadTruth, inFlightMs: HORIZON_MS, ...range });
+        return { ...result, cut };
+      } finally {
+        truth.close();
+      }
+    };
+    const endOf = (r: { interval: string; windowStart: Date }) => registry.windowStartingAt(r.interval, r.windowStart).end.getTime();
+    /** The pipeline is behind in the newest hour: one unit of its top product not shown yet. */
+    const behindInNewestHour: Mutation = (interval, windowStart, _m, body) => {
+      const w = registry.windowStartingAt(interval, Date.parse(windowStart));
+      if (interval === 'hour' && w.end.getTime() > newest() && body.rows[0] && body.totals) {
+        body.rows[0].units = String(BigInt(body.rows[0].units) - 1n);
+        body.totals.units = String(BigInt(body.totals.units) - 1n);
+      }
+    };
+
+    it('compares every settled window exactly and reports the ones still receiving sales as in flight, not failed', async () => {
+      mutate = behindInNewestHour;
+      const { reports, cut } = await runLive(true);
+      expect(reports.filter((r) => !r.ok)).toEqual([]);
+      const inFlight = reports.filter((r) => r.inFlight);
+      // The last hour's windows (hours after the cut and the day holding them), each metric.
+      expect(inFlight.length).toBeGreaterThanOrEqual(4);
+      expect(inFlight.filter((r) => endOf(r) <= cut)).toEqual([]);
+      expect(inFlight.find((r) => r.interval === 'hour' && endOf(r) > newest() && r.metric === 'units')!.inFlight).toMatch(/^\d+ units behind the ground truth$/);
+      const exact = reports.filter((r) => !r.inFlight);
+      expect(exact.length).toBeGreaterThan(90);
+      expect(exact.filter((r) => endOf(r) <= newest() - HORIZON_MS).length).toBeGreaterThan(80);
+      expect(formatReport(reports, ZONE)).toMatch(new RegExp(`${inFlight.length} in flight \\(still receiving sales`));
+    }, 240_000);
+
+    it('still fails a settled window that trails the truth, an in-flight window that serves more than the truth holds, and trailing when nothing is selling', async () => {
+      const oldest = registry.windowAt('hour', start).start.toISOString();
+      mutate = (interval, windowStart, metric, body) => {
+        if (interval === 'hour' && windowStart === oldest && metric === 'units' && body.rows[0]) body.rows[0].units = String(BigInt(body.rows[0].units) - 1n);
+      };
+      const settled = (await runLive(true)).reports.filter((r) => !r.ok);
+      expect(settled.map((r) => [r.interval, r.windowStart.toISOString(), r.metric, r.inFlight])).toEqual([['hour', oldest, 'units', undefined]]);
+
+      mutate = (interval, windowStart, _m, body) => {
+        const w = registry.windowStartingAt(interval, Date.parse(windowStart));
+        if (interval === 'hour' && w.end.getTime() > newest() && body.rows[0]) body.rows[0].units = String(BigInt(body.rows[0].units) + 1n);
+      };
+      const ahead = (await runLive(true)).reports.filter((r) => !r.ok);
+      expect(ahead.length).toBeGreaterThanOrEqual(1);
+      expect(ahead.filter((r) => !r.problems.some((p) => p.includes('more than the ground truth holds')))).toEqual([]);
+
+      // The same trailing newest hour when the truth did not grow: nothing is in flight, it fails.
+      mutate = behindInNewestHour;
+      const quiet = (await runLive(false)).reports.filter((r) => !r.ok || r.inFlight);
+      expect(quiet.map((r) => [r.interval, r.metric, r.ok, r.inFlight])).toEqual([
+        ['hour', 'units', false, undefined],
+        ['hour', 'revenue', false, undefined], // the revenue list's rows carry the lowered units too
+      ]);
+    }, 240_000);
   });
 });

@@ -5,7 +5,7 @@ import { runMain } from '@hitboard/runtime';
 import { DashboardApi, type Metric } from './api';
 import { formatReport } from './compare';
 import { GroundTruth } from './ground-truth';
-import { verify } from './verify';
+import { DEFAULT_IN_FLIGHT_MS, verify } from './verify';
 
 const HELP = `Usage: hitboard-verify --truth FILE [options]
 
@@ -17,7 +17,10 @@ product id); speed windows must be within the error bound each row states. Print
 window and the worst deviation; exits 1 if anything is off, 2 on bad usage.
 
 The ground truth must hold every sale the system has seen in those windows (run it against a
-system fed only by that generator run, after the pipeline has caught up).
+system fed only by that generator run). Beside a live system (\`npm start\` still selling), the
+truth is read again at the end: if it grew, a window ending within --in-flight-minutes of the
+newest sale that is not exact yet is reported "in flight" — it passes if nothing served exceeds
+the truth, and the report says how far behind it is; every older window is compared exactly.
 
 Options:
   --truth FILE        ground truth file (.ndjson or .parquet), required
@@ -27,6 +30,8 @@ Options:
   --to ISO            end of the range                                (default: the truth's last sale)
   --metric M          units, revenue or both                          (default both)
   --k N               rows asked per window                           (default 1000)
+  --in-flight-minutes N  how long a live system may take to show a sale exactly:
+                      the generator's lateness plus the rollup cadence (default 270)
   --quiet             no progress bar
   -h, --help          this text`;
 
@@ -40,6 +45,7 @@ async function main(): Promise<void> {
       to: { type: 'string' },
       metric: { type: 'string', default: 'both' },
       k: { type: 'string', default: '1000' },
+      'in-flight-minutes': { type: 'string', default: String(DEFAULT_IN_FLIGHT_MS / 60_000) },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -57,6 +63,8 @@ async function main(): Promise<void> {
   if (metrics.length === 0) return usage(`--metric must be units, revenue or both, got ${values.metric}`);
   const k = Number(values.k);
   if (!Number.isInteger(k) || k < 1) return usage(`--k must be a positive whole number, got ${values.k}`);
+  const inFlightMinutes = Number(values['in-flight-minutes']);
+  if (!Number.isFinite(inFlightMinutes) || inFlightMinutes < 0) return usage(`--in-flight-minutes must be a number of minutes, got ${values['in-flight-minutes']}`);
   const time = (name: string, v: string | undefined) => {
     if (v === undefined) return undefined;
     const ms = Date.parse(v);
@@ -64,7 +72,8 @@ async function main(): Promise<void> {
     return ms;
   };
 
-  const truth = await GroundTruth.load(values.truth);
+  const truthPath = values.truth;
+  const truth = await GroundTruth.load(truthPath);
   const bar = new SingleBar({ format: 'verify |{bar}| {value}/{total} windows {detail}', stream: process.stderr }, Presets.shades_classic);
   try {
     process.stderr.write(`ground truth: ${truth.events} distinct events, ${new Date(truth.fromMs).toISOString()} … ${new Date(truth.toMs).toISOString()}\n`);
@@ -75,6 +84,8 @@ async function main(): Promise<void> {
       toMs: time('to', values.to),
       metrics,
       k,
+      reloadTruth: () => GroundTruth.load(truthPath),
+      inFlightMs: inFlightMinutes * 60_000,
       onWindow: (r, done, total) => {
         if (values.quiet) return;
         if (!started) bar.start(total, 0, { detail: '' });
