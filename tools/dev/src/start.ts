@@ -7,7 +7,7 @@ import { createDb } from '@hitboard/db-client';
 import { migrateLatest, setReaderPassword } from '@hitboard/db';
 import { createKafka, dlqTopicSpec, ensureTopics } from '@hitboard/kafka';
 import { chunkFloor, GroundTruthWriter, kafkaSender, makeCatalog, planResume, ProgressFile, runStream, SalesStream, type GeneratorProgress } from '@hitboard/generator';
-import { appConfigSchema, loadConfig, runMain, sleep } from '@hitboard/runtime';
+import { appConfigSchema, loadConfig, parseBrokers, runMain, sleep } from '@hitboard/runtime';
 import { IntervalRegistry, TABLES, VIEWS } from '@hitboard/schema';
 import type { Knex } from 'knex';
 import { buildIsCurrent, recordBuild, sourceFingerprint } from './dashboard-build';
@@ -255,7 +255,7 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
 
   // The deployment's topics (kafka.sh makes the default names; other names are made here, as kafka.sh would).
   const { settings } = options;
-  await ensureTopics(createKafka({ brokers: brokers.split(','), clientId: 'hitboard-dev-setup' }), [
+  await ensureTopics(createKafka({ brokers: parseBrokers(brokers), clientId: 'hitboard-dev-setup' }), [
     { topic: settings.TOPIC_EVENTS, numPartitions: 6 },
     { topic: settings.TOPIC_PRODUCT_SUMS, numPartitions: 6 },
     dlqTopicSpec(settings.TOPIC_DLQ),
@@ -283,7 +283,7 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
 
   // 4. Sales: history on a first run, then live; a later run resumes.
   const abort = new AbortController();
-  const generatorDone = options.rate > 0 || options.historyMs > 0 ? runGenerator(options, data, brokers.split(','), catalog, abort.signal, where) : Promise.resolve();
+  const generatorDone = options.rate > 0 || options.historyMs > 0 ? runGenerator(options, data, parseBrokers(brokers), catalog, abort.signal, where) : Promise.resolve();
   stops.push(['generator', async () => {
     abort.abort();
     await generatorDone;
