@@ -1,7 +1,7 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 import type { Logger } from '@hitboard/runtime';
-import { NotRetriableError, ProgressWatch, retry, sleep, type Health } from '@hitboard/runtime';
+import { NotRetriableError, StallWatch, retry, sleep, type Health } from '@hitboard/runtime';
 import { dlqTopicSpec, ensureTopics } from '@hitboard/kafka';
 import type { RawFileWriter } from '@hitboard/lake';
 import type { AggregatorConfig } from './config';
@@ -92,7 +92,7 @@ export class Aggregator {
   private running = false;
   /** The consumer crashed and kafkajs will not restart it. */
   private crashed: string | null = null;
-  private readonly progress: ProgressWatch;
+  private readonly progress: StallWatch;
 
   constructor(private readonly o: AggregatorOptions) {
     const c = o.config;
@@ -107,7 +107,7 @@ export class Aggregator {
     this.producer = o.kafka.producer({ allowAutoTopicCreation: false });
     this.admin = o.kafka.admin();
     this.ledger = new Ledger(o.knex, c.TOPIC_EVENTS);
-    this.progress = new ProgressWatch(c.HEALTH_STALL_AFTER_MS);
+    this.progress = new StallWatch(c.HEALTH_STALL_AFTER_MS);
     this.steps = new RetryingSteps(o.metrics, o.log, this.shutdown.signal);
     let flushOrdinal = 0;
     this.flushContext = {

@@ -1,24 +1,19 @@
 import { z } from 'zod';
-import { env, loadConfig } from '@hitboard/runtime';
-import { TOPICS } from '@hitboard/schema';
+import { appConfigSchema, env, loadConfig } from '@hitboard/runtime';
 
-/** Every setting of the aggregator, from the environment (see `.env.example` and `--help`). */
-export const configSchema = z.object({
-  KAFKA_BROKERS: env.brokers().default(['127.0.0.1:19092']).describe('Kafka bootstrap brokers, host:port,…'),
+/**
+ * Every setting of the aggregator, from the environment (see `.env.example` and `--help`): the
+ * deployment settings it uses (libs/runtime's contract), then its own.
+ */
+export const configSchema = appConfigSchema(['KAFKA_BROKERS', 'DATABASE_URL', 'TOPIC_EVENTS', 'TOPIC_DLQ', 'TOPIC_PRODUCT_SUMS', 'LAKE_DIR', 'ALLOWED_LATENESS_MS'], {
   KAFKA_CLIENT_ID: z.string().min(1).default('hitboard-aggregator').describe('Kafka client id'),
   KAFKA_GROUP_ID: z.string().min(1).default('hitboard-aggregator').describe('consumer group: instances with the same group share the partitions'),
   KAFKA_SESSION_TIMEOUT_MS: env
     .int(6000)
     .default(30_000)
     .describe('group session timeout (ms): how long a dead instance keeps its partitions before Kafka reassigns them'),
-  TOPIC_EVENTS: z.string().min(1).default(TOPICS.salesEvents).describe('input topic of raw sale events'),
-  TOPIC_DLQ: z.string().min(1).default(TOPICS.salesEventsDlq).describe('dead-letter topic for refused events'),
-  TOPIC_PRODUCT_SUMS: z.string().min(1).default(TOPICS.productSums).describe('output topic of pre-summed (minute, product) records'),
-  DATABASE_URL: env.postgresUrl().describe('Postgres holding the ingest ledger (required)'),
-  LAKE_DIR: z.string().min(1).default('.data/lake').describe('root of the Parquet lake; files go to raw/date=…/hour=…/'),
   FLUSH_INTERVAL_MS: env.int(50).default(5000).describe('flush a partition at least this often (ms) while it has data'),
   FLUSH_MAX_KEYS: env.int(1).default(200_000).describe('flush a partition when its buffer holds this many (minute, product) keys'),
-  ALLOWED_LATENESS_MS: env.int(0).default(5 * 60_000).describe('event-time lateness allowed before the watermark passes (ms)'),
   IDLE_TIMEOUT_MS: env.int(0).default(30_000).describe('a drained partition idle this long moves its watermark with the clock (ms)'),
   DEDUPE_WINDOW_MS: env
     .int(1000)

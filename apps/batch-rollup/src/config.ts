@@ -1,13 +1,11 @@
 import { z } from 'zod';
-import { env, loadConfig } from '@hitboard/runtime';
-import { TOPICS } from '@hitboard/schema';
+import { appConfigSchema, env, loadConfig } from '@hitboard/runtime';
 
-export const configSchema = z.object({
-  DATABASE_URL: env.postgresUrl().describe('Postgres URL (ledger, rollup_runs, rollup_dirty, batch_table, window_totals, speed_table)'),
-  TOPIC_EVENTS: z.string().min(1).default(TOPICS.salesEvents).describe('events topic whose ledger (files, watermark) the rollups read; must match the aggregator'),
-  LAKE_DIR: z.string().min(1).default('.data/lake').describe('lake root: raw/ is read (ledger-listed files only), rollup/ is written'),
-  REPORTING_TIME_ZONE: z.string().min(1).default('UTC').describe('IANA zone windows are computed in, e.g. Asia/Kolkata (must match the speed pipeline)'),
-  ALLOWED_LATENESS_MS: env.int(0).default(300_000).describe('an hour is rolled up once the global watermark passes its end by this much, ms (later data marks it dirty)'),
+/**
+ * The deployment settings the batch layer uses (libs/runtime's contract: TOPIC_EVENTS names the
+ * ledger's topic it reads), then its own.
+ */
+export const configSchema = appConfigSchema(['DATABASE_URL', 'TOPIC_EVENTS', 'LAKE_DIR', 'REPORTING_TIME_ZONE', 'ALLOWED_LATENESS_MS'], {
   ROLLUP_CONCURRENCY: env.int(1).default(2).describe('windows rolled up at once by one process (DuckDB work + one Postgres transaction each)'),
   ROLLUP_ATTEMPTS: env.int(1).default(3).describe('attempts per window within one pass (backoff between them); a window still failing is retried at the next tick'),
   ROLLUP_RETRY_BASE_MS: env.int(1).default(1000).describe('first retry delay, ms; doubles per attempt (full jitter)'),

@@ -1,50 +1,44 @@
 import { createDb } from '@hitboard/db-client';
-import { createLogger, createMetricsRegistry, handleHelp, onShutdown, runMain, startOpsServer } from '@hitboard/runtime';
+import { runService } from '@hitboard/runtime';
 import { IntervalRegistry } from '@hitboard/schema';
-import { configSchema, loadRollupConfig } from './config';
+import { configSchema } from './config';
 import { createRollupMetrics } from './metrics';
 import { RollupEngine } from './rollup-engine';
 import { RollupScheduler } from './scheduler';
 
 const APP = 'batch-rollup';
 
-runMain(async () => {
-  handleHelp({
-    name: 'batch-rollup',
-    summary:
-      'The batch layer: rolls the Parquet lake up exactly, hour → day → week, day → month → year (every interval of the registry), ' +
-      'each interval at its registry cron, with a catch-up pass at start-up. Each window: full rollup Parquet under LAKE_DIR/rollup/, ' +
-      'then one Postgres transaction (batch_table tops, window_totals, rollup_runs, dirty mark cleared, covered speed rows deleted). ' +
-      'Late data marks windows dirty; they are rebuilt. Ops: `cli.ts backfill` and `cli.ts runs`.',
-    env: configSchema,
-  });
-  const config = loadRollupConfig();
-  const log = createLogger(APP, config.LOG_LEVEL);
-  const registry = createMetricsRegistry(APP);
-  const metrics = createRollupMetrics(registry);
-  const knex = createDb(config.DATABASE_URL, { pool: { min: 0, max: config.ROLLUP_CONCURRENCY + 2 }, applicationName: `hitboard-${APP}` });
-  const engine = await RollupEngine.create(config.LAKE_DIR, { threads: config.DUCKDB_THREADS });
-  const scheduler = new RollupScheduler(
-    { knex, engine, registry: IntervalRegistry.standard(config.REPORTING_TIME_ZONE), topic: config.TOPIC_EVENTS, allowedLatenessMs: config.ALLOWED_LATENESS_MS, log, metrics },
-    {
-      concurrency: config.ROLLUP_CONCURRENCY,
-      attempts: config.ROLLUP_ATTEMPTS,
-      retryBaseMs: config.ROLLUP_RETRY_BASE_MS,
-      overdueAfterMs: config.OVERDUE_AFTER_MS,
-      stallAfterMs: config.STALL_AFTER_MS,
-    },
-  );
-  const ops = await startOpsServer({ port: config.OPS_PORT, registry, health: () => scheduler.health() });
-  log.info({ topic: config.TOPIC_EVENTS, lakeDir: config.LAKE_DIR, zone: config.REPORTING_TIME_ZONE, opsPort: ops.port, concurrency: config.ROLLUP_CONCURRENCY }, 'starting');
-  onShutdown(
-    async () => {
-      await scheduler.stop();
-      await ops.close();
-      engine.close();
-      await knex.destroy();
-      log.info('stopped');
-    },
-    (msg) => log.info(msg),
-  );
-  await scheduler.start({ catchUp: config.CATCH_UP_ON_START });
+runService({
+  name: APP,
+  summary:
+    'The batch layer: rolls the Parquet lake up exactly, hour → day → week, day → month → year (every interval of the registry), ' +
+    'each interval at its registry cron, with a catch-up pass at start-up. Each window: full rollup Parquet under LAKE_DIR/rollup/, ' +
+    'then one Postgres transaction (batch_table tops, window_totals, rollup_runs, dirty mark cleared, covered speed rows deleted). ' +
+    'Late data marks windows dirty; they are rebuilt. Ops: `cli.ts backfill` and `cli.ts runs`.',
+  env: configSchema,
+  create: async ({ config, log, registry }) => {
+    const metrics = createRollupMetrics(registry);
+    const knex = createDb(config.DATABASE_URL, { pool: { min: 0, max: config.ROLLUP_CONCURRENCY + 2 }, applicationName: `hitboard-${APP}` });
+    const engine = await RollupEngine.create(config.LAKE_DIR, { threads: config.DUCKDB_THREADS });
+    const scheduler = new RollupScheduler(
+      { knex, engine, registry: IntervalRegistry.standard(config.REPORTING_TIME_ZONE), topic: config.TOPIC_EVENTS, allowedLatenessMs: config.ALLOWED_LATENESS_MS, log, metrics },
+      {
+        concurrency: config.ROLLUP_CONCURRENCY,
+        attempts: config.ROLLUP_ATTEMPTS,
+        retryBaseMs: config.ROLLUP_RETRY_BASE_MS,
+        overdueAfterMs: config.OVERDUE_AFTER_MS,
+        stallAfterMs: config.STALL_AFTER_MS,
+      },
+    );
+    log.info({ topic: config.TOPIC_EVENTS, lakeDir: config.LAKE_DIR, zone: config.REPORTING_TIME_ZONE, concurrency: config.ROLLUP_CONCURRENCY }, 'starting');
+    return {
+      start: () => scheduler.start({ catchUp: config.CATCH_UP_ON_START }),
+      stop: async () => {
+        await scheduler.stop();
+        engine.close();
+        await knex.destroy();
+      },
+      health: () => scheduler.health(),
+    };
+  },
 });

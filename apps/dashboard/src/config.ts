@@ -1,24 +1,19 @@
-import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { env, loadConfig } from '@hitboard/runtime';
+import { appConfigSchema, env, loadConfig } from '@hitboard/runtime';
 import { READ_ONLY_ROLE } from '@hitboard/schema';
 
 /**
  * The dashboard's environment, parsed once per server process. Read at request time (never at
- * build time), so one `next build` serves any database: build once, start many.
+ * build time), so one `next build` serves any database: build once, start many. The deployment
+ * settings it reads (database, reporting zone) come from libs/runtime's contract.
  */
-export const configSchema = z.object({
-  DATABASE_URL: env
-    .postgresUrl()
-    .describe(`Postgres URL; only its host, port and database are used (the dashboard logs in as ${READ_ONLY_ROLE})`),
-  HITBOARD_READER_PASSWORD: z.string().min(1).describe(`password of the read-only role ${READ_ONLY_ROLE}`),
-  PORT: env.port().default(3000).describe('HTTP port of the dashboard'),
-  DASHBOARD_HOST: z.string().min(1).default('127.0.0.1').describe('address to listen on (0.0.0.0: every interface)'),
-  REPORTING_TIME_ZONE: z
+export const configSchema = appConfigSchema(['DATABASE_URL', 'REPORTING_TIME_ZONE'], {
+  HITBOARD_READER_PASSWORD: z
     .string()
     .min(1)
-    .refine((zone) => DateTime.now().setZone(zone).isValid, 'not an IANA time zone, e.g. Europe/Paris')
-    .default('UTC').describe('IANA zone windows are computed in (must match the pipelines)'),
+    .describe(`password of the read-only role ${READ_ONLY_ROLE} (the dashboard uses only DATABASE_URL's host, port and database)`),
+  PORT: env.port().default(3000).describe('HTTP port of the dashboard'),
+  DASHBOARD_HOST: z.string().min(1).default('127.0.0.1').describe('address to listen on (0.0.0.0: every interface)'),
   DASHBOARD_CACHE_MS: env
     .int(0)
     .default(2000)

@@ -1,6 +1,6 @@
 /**
  * /healthz fails for a shard that is stuck, and names it: a checkpoint that has not moved while
- * records wait (ProgressWatch), and a write Postgres will never take (retries stop, and say why).
+ * records wait (StallWatch), and a write Postgres will never take (retries stop, and say why).
  * An idle shard (nothing waiting) stays healthy however long it waits.
  */
 import { Registry } from 'prom-client';

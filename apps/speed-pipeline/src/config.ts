@@ -1,17 +1,13 @@
 import { z } from 'zod';
-import { env, loadConfig } from '@hitboard/runtime';
-import { TOPICS } from '@hitboard/schema';
+import { appConfigSchema, env, loadConfig } from '@hitboard/runtime';
 import { DEFAULT_CANDIDATES, DEFAULT_SKETCH_PARAMS } from '@hitboard/topk';
 
 const fraction = () => z.coerce.number().gt(0).lt(1);
 
-export const configSchema = z.object({
-  KAFKA_BROKERS: env.brokers().default(['127.0.0.1:19092']).describe('Kafka bootstrap brokers, comma-separated host:port'),
+/** The deployment settings the speed pipeline uses (libs/runtime's contract), then its own. */
+export const configSchema = appConfigSchema(['KAFKA_BROKERS', 'DATABASE_URL', 'TOPIC_PRODUCT_SUMS', 'REPORTING_TIME_ZONE'], {
   KAFKA_CLIENT_ID: z.string().min(1).default('hitboard-speed-pipeline').describe('Kafka client id'),
   KAFKA_GROUP_ID: z.string().min(1).default('hitboard-speed-pipeline').describe('consumer group id; instances of one group split the shards'),
-  TOPIC_PRODUCT_SUMS: z.string().min(1).default(TOPICS.productSums).describe('topic of pre-summed records (keyed by product id; a partition is a shard)'),
-  DATABASE_URL: env.postgresUrl().describe('Postgres URL (speed_table, speed_checkpoints, rollup_runs)'),
-  REPORTING_TIME_ZONE: z.string().min(1).default('UTC').describe('IANA zone windows are computed in, e.g. Asia/Kolkata'),
   WRITE_INTERVAL_MS: env.int(50).default(2000).describe('how often each shard replaces its speed_table rows and checkpoints, ms'),
   SKETCH_EPS: fraction().default(DEFAULT_SKETCH_PARAMS.eps).describe('count-min eps: error bound = eps x window total, per key'),
   SKETCH_DELTA: fraction().default(DEFAULT_SKETCH_PARAMS.delta).describe('count-min delta: probability a key exceeds the bound'),

@@ -1,61 +1,55 @@
 import { createDb } from '@hitboard/db-client';
 import { createKafka } from '@hitboard/kafka';
-import { createLogger, createMetricsRegistry, handleHelp, onShutdown, runMain, startOpsServer } from '@hitboard/runtime';
+import { runService } from '@hitboard/runtime';
 import { IntervalRegistry } from '@hitboard/schema';
-import { configSchema, loadSpeedConfig } from './config';
+import { configSchema } from './config';
 import { createSpeedMetrics } from './metrics';
 import { SpeedPipeline } from './speed-pipeline';
 
 const APP = 'speed-pipeline';
 
-runMain(async () => {
-  handleHelp({
-    name: 'speed-pipeline',
-    summary:
-      'Consumes pre-summed records from sales.product-sums and keeps, per shard (partition) and open window of every speed ' +
-      'interval, a count-min sketch with top-K candidates; every WRITE_INTERVAL_MS it replaces the shard\'s speed_table rows and ' +
-      'checkpoints its state with the consumed offset in one Postgres transaction.',
-    env: configSchema,
-  });
-  const config = loadSpeedConfig();
-  const log = createLogger(APP, config.LOG_LEVEL);
-  const registry = createMetricsRegistry(APP);
-  const metrics = createSpeedMetrics(registry);
-  const knex = createDb(config.DATABASE_URL, { pool: { min: 0, max: 4 }, applicationName: `hitboard-${APP}` });
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger: log.child({ component: 'kafkajs' }) });
-  const killAfter = config.SPEED_TEST_KILL_AFTER_RECORDS;
-  const killAfterWrites = config.SPEED_TEST_KILL_AFTER_WRITES;
-  // Test hooks: crash without any cleanup at a named point.
-  const kill = () => process.kill(process.pid, 'SIGKILL');
-  const pipeline = new SpeedPipeline({
-    kafka,
-    knex,
-    log,
-    metrics,
-    registry: IntervalRegistry.standard(config.REPORTING_TIME_ZONE),
-    topic: config.TOPIC_PRODUCT_SUMS,
-    groupId: config.KAFKA_GROUP_ID,
-    topk: { eps: config.SKETCH_EPS, delta: config.SKETCH_DELTA, seed: config.SKETCH_SEED, capacity: config.CANDIDATES },
-    writeIntervalMs: config.WRITE_INTERVAL_MS,
-    horizonMs: config.WINDOW_HORIZON_MS,
-    maxClockSkewMs: config.MAX_CLOCK_SKEW_MS,
-    stallAfterMs: config.STALL_AFTER_MS,
-    stopTimeoutMs: config.STOP_TIMEOUT_MS,
-    maxBytesPerPartition: config.KAFKA_MAX_BYTES_PER_PARTITION,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-    ...(killAfter !== undefined ? { onRecordApplied: (n: number) => void (n >= killAfter && kill()) } : {}),
-    ...(killAfterWrites !== undefined ? { onShardWritten: (n: number) => void (n >= killAfterWrites && kill()) } : {}),
-  });
-  const ops = await startOpsServer({ port: config.OPS_PORT, registry, health: () => pipeline.health() });
-  log.info({ topic: config.TOPIC_PRODUCT_SUMS, groupId: config.KAFKA_GROUP_ID, zone: config.REPORTING_TIME_ZONE, opsPort: ops.port }, 'starting');
-  await pipeline.start();
-  onShutdown(
-    async () => {
-      await pipeline.stop();
-      await ops.close();
-      await knex.destroy();
-      log.info('stopped');
-    },
-    (msg) => log.info(msg),
-  );
+runService({
+  name: APP,
+  summary:
+    'Consumes pre-summed records from TOPIC_PRODUCT_SUMS and keeps, per shard (partition) and open window of every speed ' +
+    'interval, a count-min sketch with top-K candidates; every WRITE_INTERVAL_MS it replaces the shard\'s speed_table rows and ' +
+    'checkpoints its state with the consumed offset in one Postgres transaction.',
+  env: configSchema,
+  create: async ({ config, log, registry }) => {
+    const metrics = createSpeedMetrics(registry);
+    const knex = createDb(config.DATABASE_URL, { pool: { min: 0, max: 4 }, applicationName: `hitboard-${APP}` });
+    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger: log.child({ component: 'kafkajs' }) });
+    const killAfter = config.SPEED_TEST_KILL_AFTER_RECORDS;
+    const killAfterWrites = config.SPEED_TEST_KILL_AFTER_WRITES;
+    // Test hooks: crash without any cleanup at a named point.
+    const kill = () => process.kill(process.pid, 'SIGKILL');
+    const pipeline = new SpeedPipeline({
+      kafka,
+      knex,
+      log,
+      metrics,
+      registry: IntervalRegistry.standard(config.REPORTING_TIME_ZONE),
+      topic: config.TOPIC_PRODUCT_SUMS,
+      groupId: config.KAFKA_GROUP_ID,
+      topk: { eps: config.SKETCH_EPS, delta: config.SKETCH_DELTA, seed: config.SKETCH_SEED, capacity: config.CANDIDATES },
+      writeIntervalMs: config.WRITE_INTERVAL_MS,
+      horizonMs: config.WINDOW_HORIZON_MS,
+      maxClockSkewMs: config.MAX_CLOCK_SKEW_MS,
+      stallAfterMs: config.STALL_AFTER_MS,
+      stopTimeoutMs: config.STOP_TIMEOUT_MS,
+      maxBytesPerPartition: config.KAFKA_MAX_BYTES_PER_PARTITION,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      ...(killAfter !== undefined ? { onRecordApplied: (n: number) => void (n >= killAfter && kill()) } : {}),
+      ...(killAfterWrites !== undefined ? { onShardWritten: (n: number) => void (n >= killAfterWrites && kill()) } : {}),
+    });
+    log.info({ topic: config.TOPIC_PRODUCT_SUMS, groupId: config.KAFKA_GROUP_ID, zone: config.REPORTING_TIME_ZONE }, 'starting');
+    return {
+      start: () => pipeline.start(),
+      stop: async () => {
+        await pipeline.stop();
+        await knex.destroy();
+      },
+      health: () => pipeline.health(),
+    };
+  },
 });

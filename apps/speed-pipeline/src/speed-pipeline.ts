@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
-import { NotRetriableError, ProgressWatch, retry, sleep, type Logger } from '@hitboard/runtime';
+import { NotRetriableError, StallWatch, retry, sleep, type Logger } from '@hitboard/runtime';
 import { decodeProductSum, isRetriable, TOP_N_STORED, type IntervalRegistry } from '@hitboard/schema';
 import type { TopKParams } from '@hitboard/topk';
 import type { SpeedMetrics } from './metrics';
@@ -75,7 +75,7 @@ export class SpeedPipeline {
   /** The partition end seen in each shard's last batch. */
   private readonly highWatermarks = new Map<number, bigint>();
   /** Progress = the checkpoint's offset; lag = records after it. */
-  private readonly progress: ProgressWatch<number>;
+  private readonly progress: StallWatch<number>;
   private stopping = false;
   private batchInFlight: Promise<void> = Promise.resolve();
 
@@ -91,7 +91,7 @@ export class SpeedPipeline {
     this.shardOptions = { registry: options.registry, topk: options.topk, horizonMs: options.horizonMs, ...(options.maxClockSkewMs !== undefined ? { maxClockSkewMs: options.maxClockSkewMs } : {}) };
     this.now = options.clock ?? Date.now;
     this.lastWriteOkMs = this.now();
-    this.progress = new ProgressWatch(options.stallAfterMs ?? Math.max(60_000, 20 * options.writeIntervalMs), this.now);
+    this.progress = new StallWatch(options.stallAfterMs ?? Math.max(60_000, 20 * options.writeIntervalMs), this.now);
   }
 
   /** Partitions Kafka assigned this instance at the last rebalance. */
@@ -108,7 +108,7 @@ export class SpeedPipeline {
    * Unhealthy when the consumer crashed (until kafkajs restarted it and it rejoined), when no
    * write succeeded for a while, when a shard is refused (checkpoint ahead of the log, a write
    * Postgres will never take), or when a shard's checkpoint has not moved while records wait
-   * (ProgressWatch: a stalled shard, not an idle one). `error` says which, naming the shards.
+   * (StallWatch: a stalled shard, not an idle one). `error` says which, naming the shards.
    */
   health(): {
     ok: boolean;

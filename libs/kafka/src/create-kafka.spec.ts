@@ -1,5 +1,6 @@
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
-import { createKafka, parseBrokers } from './create-kafka';
+import { parseBrokers } from '@hitboard/runtime';
+import { createKafka } from './create-kafka';
 import { Lz4Codec } from './codecs/lz4-codec';
 
 describe('createKafka', () => {
@@ -22,12 +23,5 @@ describe('createKafka', () => {
     const kafka = createKafka({ brokers: ['127.0.0.1:19092', '[::1]:19092'], clientId: 'x' });
     expect(kafka).toBeDefined();
     expect((CompressionCodecs as Record<number, unknown>)[CompressionTypes.LZ4]).toBe(Lz4Codec);
-  });
-});
-
-describe('parseBrokers', () => {
-  it('splits on commas and drops blanks', () => {
-    expect(parseBrokers(' a:1, b:2 ,,')).toEqual(['a:1', 'b:2']);
-    expect(parseBrokers('')).toEqual([]);
   });
 });

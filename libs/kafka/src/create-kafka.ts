@@ -1,4 +1,5 @@
 import { Kafka, logLevel as KafkaLogLevel, type RetryOptions } from 'kafkajs';
+import { BROKER_ADDRESS } from '@hitboard/runtime';
 import { registerCodecs } from './codecs/register-codecs';
 import { kafkaLogCreator, type LevelLogger } from './kafka-log-creator';
 
@@ -28,8 +29,6 @@ const LEVELS: Record<KafkaLogLevelName, KafkaLogLevel> = {
   debug: KafkaLogLevel.DEBUG,
 };
 
-const HOST_PORT = /^[^\s:,]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
-
 /**
  * A kafkajs client with every compression codec Kafka producers use installed (gzip,
  * snappy, lz4, zstd-decode; see registerCodecs), so consumers read batches from any
@@ -40,7 +39,7 @@ export function createKafka(options: CreateKafkaOptions): Kafka {
   if (!Array.isArray(brokers) || brokers.length === 0) {
     throw new Error('createKafka: no brokers given; set KAFKA_BROKERS=host:port[,host:port] (local: `npm run kafka start`, then 127.0.0.1:19092)');
   }
-  const bad = brokers.filter((b) => !HOST_PORT.test(b));
+  const bad = brokers.filter((b) => !BROKER_ADDRESS.test(b));
   if (bad.length > 0) throw new Error(`createKafka: brokers must be host:port, got ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
   if (!clientId) throw new Error('createKafka: clientId is required (it names this app in broker logs and quotas)');
   const level = LEVELS[logLevel];
@@ -59,12 +58,4 @@ export function createKafka(options: CreateKafkaOptions): Kafka {
     ...(retry ? { retry } : {}),
     ...(logger ? { logCreator: kafkaLogCreator(logger) } : {}),
   });
-}
-
-/** Parses a comma-separated broker list (KAFKA_BROKERS); blanks are dropped. */
-export function parseBrokers(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BROKER_ADDRESS, parseBrokers } from './brokers';
 
 /**
  * An app's configuration: one zod object over the environment, parsed once at start-up.
@@ -35,12 +36,17 @@ export function loadConfig<S extends EnvSchema>(app: string, schema: S, env: Nod
 
 /** The environment section of `--help`: every variable, its meaning and its default. */
 export function describeEnv(schema: EnvSchema): string {
-  const rows = Object.entries(schema.shape).map(([name, field]) => {
+  return `Environment:\n${envRows(schema).join('\n')}`;
+}
+
+/** One `--help` line per variable (all of them, or those named), with its meaning and default. */
+export function envRows(schema: EnvSchema, names: string[] = Object.keys(schema.shape), mark: (name: string) => string = () => ' '): string[] {
+  return names.map((name) => {
+    const field = schema.shape[name]!;
     const parsedDefault = field.safeParse(undefined);
     const fallback = parsedDefault.success && parsedDefault.data !== undefined ? ` (default: ${JSON.stringify(parsedDefault.data)})` : '';
-    return `  ${name.padEnd(28)} ${field.description ?? ''}${fallback}`;
+    return ` ${mark(name)}${name.padEnd(28)} ${field.description ?? ''}${fallback}`;
   });
-  return `Environment:\n${rows.join('\n')}`;
 }
 
 /** Common field types, so every app spells them the same way. */
@@ -48,8 +54,8 @@ export const env = {
   brokers: () =>
     z
       .string()
-      .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
-      .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1)),
+      .transform(parseBrokers)
+      .pipe(z.array(z.string().regex(BROKER_ADDRESS, 'each broker must be host:port')).min(1)),
   int: (min = 0) => z.coerce.number().int().min(min),
   port: () => z.coerce.number().int().min(0).max(65535),
   bool: () => z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),

@@ -1,8 +1,12 @@
-/** What every long-running hitboard app needs: config, logs, metrics, health, retries, shutdown. */
+/** What every long-running hitboard app needs: settings, logs, metrics, health, retries, shutdown, and the runner that wires them. */
+export * from './brokers';
 export * from './config';
-export * from './cli';
+export * from './deployment-settings';
+export * from './entry-point';
 export * from './logger';
 export * from './ops-server';
-export * from './progress-watch';
+export * from './run-service';
+export * from './settings-ledger';
+export * from './stall-watch';
 export * from './retry';
 export * from './shutdown';

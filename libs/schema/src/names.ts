@@ -28,6 +28,8 @@ export const TABLES = {
   windowTotals: 'window_totals',
   /** Files brought in by `import`, by content SHA-256: a repeat is skipped unless forced, a crash resumes. */
   imports: 'imports',
+  /** The settings every machine must agree on (topic names, reporting zone, …), recorded by the first app that runs. */
+  deploymentSettings: 'deployment_settings',
 } as const;
 
 export const VIEWS = {

@@ -6,6 +6,10 @@
  * its bounds, against the generator's ground truth — nothing lost or doubled across the restart.
  * Then an export with rows for a day already rolled up is imported (twice: the repeat is skipped);
  * after a restart the rebuilt windows match the ground truth plus the imported rows exactly.
+ *
+ * A deployment as a user would configure one, not the defaults: topic names with a `prod.` prefix and
+ * the reporting zone Asia/Kolkata (hours start at :30 UTC). Nothing depends on the time of day the test
+ * runs at: the day it imports into is one the system has already rolled up, taken from verify's reports.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +21,8 @@ import { describeKafka } from '@hitboard/testkit';
 import { DashboardApi, formatReport, GroundTruth, verify, type WindowReport } from '@hitboard/verify';
 
 const ROOT = resolve(__dirname, '../../..');
+const ZONE = 'Asia/Kolkata';
+const SETTINGS = { REPORTING_TIME_ZONE: ZONE, TOPIC_EVENTS: 'prod.sales.events', TOPIC_DLQ: 'prod.sales.events.dlq', TOPIC_PRODUCT_SUMS: 'prod.sales.product-sums' };
 
 function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'tools/dev/src/start.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -52,7 +58,7 @@ describeKafka('the whole system', () => {
   });
 
   it('history, live sales, Ctrl-C and resume: verify passes through the API (closed windows exact, open ones within bounds)', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_PORT: String(await findFreePort()), KAFKA_CONTROLLER_PORT: String(await findFreePort()), REPORTING_TIME_ZONE: 'UTC' };
+    const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_PORT: String(await findFreePort()), KAFKA_CONTROLLER_PORT: String(await findFreePort()), ...SETTINGS };
     for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'LAKE_DIR', 'HITBOARD_READER_PASSWORD']) delete env[v];
     const dashboardPort = await findFreePort();
     const common = ['--data', join(dir, 'data'), '--history', '2d', '--history-rate', '0.05', '--products', '30', '--pg-port', String(await findFreePort()), '--ops-port', String(await findFreePort()), '--dashboard-port', String(dashboardPort)];
@@ -86,7 +92,7 @@ describeKafka('the whole system', () => {
         return reports.every((r) => r.ok) && closedDays >= 2;
       },
       600_000,
-      () => `${running!.output()}\n${formatReport(reports, 'UTC')}`,
+      () => `${running!.output()}\n${formatReport(reports, ZONE)}`,
     );
     expect(running.output()).toMatch(/generator: resuming after/);
     const bySource = (s: string) => reports.filter((r) => r.source === s);
@@ -94,19 +100,23 @@ describeKafka('the whole system', () => {
     expect(bySource('speed').length).toBeGreaterThan(0); // the open hour / week / month, within bounds
     expect(reports.every((r) => r.ok)).toBe(true);
 
-    // Import history for a day already rolled up (yesterday), with two bad rows; then restart, so the
-    // scheduler's catch-up rebuilds the dirty windows at once instead of at their next cron tick.
-    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    // Import history for a day already rolled up (the latest exact day verify saw, whatever the time now),
+    // with two bad rows; then restart, so the scheduler's catch-up rebuilds the dirty windows at once.
+    const exactDays = reports.filter((r) => r.interval === 'day' && r.source === 'batch').map((r) => r.windowStart.getTime());
+    const dayStartMs = Math.max(...exactDays);
+    const dayIso = new Date(dayStartMs).toISOString();
     const imported = Array.from({ length: 40 }, (_, i) => ({
       event_id: `import-${i}`, order_id: `io-${i}`, product_id: `P${String(1 + (i % 30)).padStart(6, '0')}`, quantity: 1 + (i % 3), unit_price_cents: 999,
-      currency: 'USD', occurred_at: `${yesterday}T${String(i % 24).padStart(2, '0')}:15:00.000Z`, store_id: 's-1', user_id: 'u-1', channel: 'web',
+      // Inside the local day: its start plus i % 24 hours and 15 minutes (Asia/Kolkata has no DST).
+      currency: 'USD', occurred_at: new Date(dayStartMs + (i % 24) * 3_600_000 + 15 * 60_000).toISOString(), store_id: 's-1', user_id: 'u-1', channel: 'web',
     }));
     const csvPath = join(dir, 'export.csv');
     const header = Object.keys(imported[0]!).join(',');
     writeFileSync(csvPath, [header, ...imported.map((e) => Object.values(e).join(',')), 'bad-1,o,P000001,-2,999,USD,2026-01-01T00:00:00Z,s,u,web', 'bad-2,o,P000001,1,999,EUR,2026-01-01T00:00:00Z,s,u,web'].join('\n') + '\n');
     const pgPort = common[common.indexOf('--pg-port') + 1];
     const importEnv = { ...env, DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`, KAFKA_BROKERS: `127.0.0.1:${env['KAFKA_PORT']}` };
-    const importRun = () => spawnSync(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'tools/import/src/cli.ts'), csvPath], { cwd: ROOT, env: importEnv, encoding: 'utf8' });
+    const importRun = () =>
+      spawnSync(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'tools/import/src/cli.ts'), csvPath, '--topic', SETTINGS.TOPIC_EVENTS], { cwd: ROOT, env: importEnv, encoding: 'utf8' });
     const first = importRun();
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/sent to Kafka\s+40/);
@@ -130,10 +140,10 @@ describeKafka('the whole system', () => {
         } finally {
           truth.close();
         }
-        return reports.every((r) => r.ok) && reports.some((r) => r.interval === 'day' && r.windowStart.toISOString().startsWith(yesterday) && r.source === 'batch');
+        return reports.every((r) => r.ok) && reports.some((r) => r.interval === 'day' && r.windowStart.toISOString() === dayIso && r.source === 'batch');
       },
       600_000,
-      () => `${running!.output()}\n${formatReport(reports, 'UTC')}`,
+      () => `${running!.output()}\n${formatReport(reports, ZONE)}`,
       running.child,
     );
     process.kill(-running.child.pid!, 'SIGINT');

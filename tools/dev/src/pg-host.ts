@@ -11,9 +11,15 @@ async function main(): Promise<void> {
   const dataDir = process.env['PG_HOST_DATA_DIR'];
   const port = Number(process.env['PG_HOST_PORT']);
   if (!dataDir || !(port > 0)) throw new Error('pg-host needs PG_HOST_DATA_DIR and PG_HOST_PORT');
+  // Listening before the server starts: a stop during start-up waits for it to be up, then stops it
+  // (leaving at once would orphan a postgres that is still coming up).
+  let stopRequested = false;
+  let stop = () => void (stopRequested = true);
+  process.on('SIGTERM', () => stop());
+  process.on('SIGINT', () => stop());
   const pg = await startEmbeddedPostgres({ dataDir, port, persistent: true });
   let stopping = false;
-  const stop = () => {
+  stop = () => {
     if (stopping) return;
     stopping = true;
     void pg.stop().then(
@@ -21,8 +27,7 @@ async function main(): Promise<void> {
       () => process.exit(1),
     );
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  if (stopRequested) return stop();
   process.stdout.write(`ready ${pg.url}\n`);
   await new Promise(() => undefined);
 }

@@ -1,17 +1,18 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { createDb } from '@hitboard/db-client';
 import { migrateLatest, setReaderPassword } from '@hitboard/db';
-import { createKafka } from '@hitboard/kafka';
+import { createKafka, dlqTopicSpec, ensureTopics } from '@hitboard/kafka';
 import { chunkFloor, GroundTruthWriter, kafkaSender, makeCatalog, planResume, ProgressFile, runStream, SalesStream, type GeneratorProgress } from '@hitboard/generator';
-import { runMain, sleep } from '@hitboard/runtime';
-import { IntervalRegistry, TABLES, TOPICS, VIEWS } from '@hitboard/schema';
+import { appConfigSchema, loadConfig, parseBrokers, runMain, sleep } from '@hitboard/runtime';
+import { IntervalRegistry, TABLES, VIEWS } from '@hitboard/schema';
 import type { Knex } from 'knex';
 import { buildIsCurrent, recordBuild, sourceFingerprint } from './dashboard-build';
 import { kafkaPrerequisites } from './preflight';
+import { PidFiles, signalGroup, stopGroup } from './process-groups';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -38,10 +39,19 @@ Options:
 
 Environment: DATABASE_URL, KAFKA_BROKERS, LAKE_DIR: use these instead of the embedded ones.
 KAFKA_PORT moves the local broker off 19092 (its controller takes KAFKA_PORT+1).
+TOPIC_EVENTS, TOPIC_DLQ, TOPIC_PRODUCT_SUMS, ALLOWED_LATENESS_MS: the deployment settings every app
+reads (see any app's --help); the topics are created if missing.
+Each process group it starts is recorded in <data>/pids while it runs: a start after a crash or a
+kill -9 of npm start stops what the earlier run left first.
 Ground truth of what the generator sent: <data>/generator/ground-truth.ndjson, for
 \`npx tsx tools/verify/src/cli.ts --truth <data>/generator/ground-truth.ndjson\`.`;
 
+/** The deployment settings npm start itself uses (the apps read the same variables from the environment it passes on). */
+const settingsSchema = appConfigSchema(['TOPIC_EVENTS', 'TOPIC_DLQ', 'TOPIC_PRODUCT_SUMS', 'REPORTING_TIME_ZONE'], {});
+type Settings = ReturnType<typeof settingsSchema.parse>;
+
 interface Options {
+  settings: Settings;
   historyMs: number;
   historyRate: number;
   rate: number;
@@ -79,12 +89,14 @@ function parseOptions(): Options {
   };
   const history = /^(\d+)([hd])?$/.exec(values.history);
   if (!history) throw new Error(`--history must look like 3d, 7d, 12h or 0, got ${values.history}`);
+  const settings = loadConfig('npm start', settingsSchema, { ...process.env, REPORTING_TIME_ZONE: values.zone });
   return {
+    settings,
     historyMs: Number(history[1]) * (history[2] === 'h' ? 3_600_000 : 86_400_000),
     historyRate: num('history-rate', values['history-rate'], 0.001),
     rate: num('rate', values.rate, 0),
     products: num('products', values.products, 1),
-    zone: values.zone,
+    zone: settings.REPORTING_TIME_ZONE,
     dataDir: resolve(values.data),
     pgPort: num('pg-port', values['pg-port'], 1),
     opsPort: num('ops-port', values['ops-port'], 1),
@@ -107,6 +119,8 @@ async function main(): Promise<void> {
   }
   mkdirSync(join(data, 'logs'), { recursive: true });
   mkdirSync(join(data, 'generator'), { recursive: true });
+  const pids = new PidFiles(join(data, 'pids'));
+  await stopWhatAnEarlierRunLeft(pids, data);
 
   const stops: Stops = [];
   const children: ChildProcess[] = [];
@@ -131,14 +145,19 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  // Whatever way we leave, the apps (in their own process groups) must not outlive us. Postgres gets a
-  // SIGTERM instead: its host then stops the server (a SIGKILL would orphan the postgres process).
+  // Whatever way we leave, the apps' process groups (a wrapper and its children) must not outlive us.
+  // Postgres's host gets a SIGTERM instead: it then stops the server (a SIGKILL would orphan it).
   let pgChild: ChildProcess | undefined;
   process.on('exit', () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(child === pgChild ? 'SIGTERM' : 'SIGKILL');
+    for (const child of children) {
+      if (child === pgChild) {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      } else signalGroup(child.pid!, 'SIGKILL');
+    }
+    pids.forget('launcher');
   });
   try {
-    await startEverything(options, stops, children, (child) => (pgChild = child));
+    await startEverything(options, stops, children, pids, (child) => (pgChild = child));
   } catch (err) {
     // Whatever had started is stopped before the error is reported.
     if (stoppingSinceMs === 0) {
@@ -151,7 +170,24 @@ async function main(): Promise<void> {
 
 type Stops = Array<[string, () => Promise<void> | void]>;
 
-async function startEverything(options: Options, stops: Stops, children: ChildProcess[], onPostgres: (child: ChildProcess) => void): Promise<void> {
+/**
+ * Another npm start on this data folder is refused; processes an earlier run left (the launcher was
+ * killed outright, or crashed) are stopped, apps first and Postgres last, each named.
+ */
+async function stopWhatAnEarlierRunLeft(pids: PidFiles, data: string): Promise<void> {
+  const running = pids.leftovers().find((g) => g.name === 'launcher');
+  if (running) throw new Error(`npm start (pid ${running.pgid}) is already running on ${data}: stop it first (Ctrl-C in its terminal, or kill ${running.pgid})`);
+  pids.record({ name: 'launcher', pgid: process.pid, marker: 'tools/dev/src/start.ts', single: true });
+  const left = pids.leftovers().filter((g) => g.name !== 'launcher');
+  if (left.length === 0) return;
+  say(`an earlier run left ${left.map((g) => `${g.name} (process group ${g.pgid})`).join(', ')} running: stopping them first…`);
+  for (const group of [...left.filter((g) => g.name !== 'postgres'), ...left.filter((g) => g.name === 'postgres')]) {
+    await stopGroup(group.pgid, 30_000);
+    pids.forget(group.name);
+  }
+}
+
+async function startEverything(options: Options, stops: Stops, children: ChildProcess[], pids: PidFiles, onPostgres: (child: ChildProcess) => void): Promise<void> {
   const data = options.dataDir;
   const where: string[] = [];
 
@@ -159,11 +195,13 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
   let databaseUrl = process.env['DATABASE_URL'];
   if (!databaseUrl) {
     say(`starting embedded Postgres (${join(data, 'pg')}, port ${options.pgPort})…`);
-    const pg = await startPostgresHost(join(data, 'pg'), options.pgPort, join(data, 'logs/postgres.log'));
+    // Registered at spawn, before it is ready: a Ctrl-C during its start-up stops it too.
+    const pg = startPostgresHost(join(data, 'pg'), options.pgPort, join(data, 'logs/postgres.log'));
     children.push(pg.child);
     onPostgres(pg.child);
-    stops.push(['postgres', () => stopChild(pg.child)]);
-    databaseUrl = pg.url;
+    pids.record({ name: 'postgres', pgid: pg.child.pid!, marker: join(data, 'pg') });
+    stops.push(['postgres', () => stopChild(pg.child, pids, 'postgres')]);
+    databaseUrl = await pg.url;
   }
   const db = createDb(databaseUrl);
   stops.push(['db client', () => db.destroy()]);
@@ -189,13 +227,19 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
     say(`starting the local Kafka broker on 127.0.0.1:${port} (the first run downloads its jars)…`);
     const kafkaSh = join(ROOT, 'infra/kafka/kafka.sh');
     const wasRunning = spawnSync('bash', [kafkaSh, 'status'], { stdio: 'ignore', env }).status === 0;
+    // A broker an earlier npm start began (its mark is in the pid folder) is ours: stopped on the way out.
+    const ownedMark = join(pids.dir, 'kafka.owned');
+    const earlierRunsBroker = wasRunning && existsSync(ownedMark);
+    if (earlierRunsBroker) say(`the local Kafka broker an earlier run started is still running (${env.KAFKA_DATA_DIR}): using it`);
     // Registered before starting: a broker that came up but failed a later step is stopped too.
-    if (!wasRunning) {
+    if (!wasRunning || earlierRunsBroker) {
+      writeFileSync(ownedMark, `${env.KAFKA_DATA_DIR}\n`);
       let stopped = false;
       const stopKafka = () => {
         if (stopped) return;
         stopped = true;
         spawnSync('bash', [kafkaSh, 'stop'], { stdio: 'inherit', env });
+        rmSync(ownedMark, { force: true });
       };
       stops.push(['kafka', stopKafka]);
       // The broker runs detached (setsid): if we die without the ordered stop, stop it on the way out.
@@ -209,30 +253,37 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
     where.push(`Kafka         ${brokers}`);
   }
 
+  // The deployment's topics (kafka.sh makes the default names; other names are made here, as kafka.sh would).
+  const { settings } = options;
+  await ensureTopics(createKafka({ brokers: parseBrokers(brokers), clientId: 'hitboard-dev-setup' }), [
+    { topic: settings.TOPIC_EVENTS, numPartitions: 6 },
+    { topic: settings.TOPIC_PRODUCT_SUMS, numPartitions: 6 },
+    dlqTopicSpec(settings.TOPIC_DLQ),
+  ]);
+
   // 3. The apps, each its own process, as in production (stopped in reverse: the aggregator last of them).
   const logs = join(data, 'logs');
   const lakeDir = process.env['LAKE_DIR'] ?? join(data, 'lake');
   const common = { ...process.env, KAFKA_BROKERS: brokers, DATABASE_URL: databaseUrl, REPORTING_TIME_ZONE: options.zone, LAKE_DIR: lakeDir };
   const apps: App[] = [
-    { name: 'aggregator', command: tsx('apps/aggregator/src/main.ts'), env: { OPS_PORT: String(options.opsPort) }, port: options.opsPort, what: 'metrics' },
-    { name: 'speed-pipeline', command: tsx('apps/speed-pipeline/src/main.ts'), env: { OPS_PORT: String(options.opsPort + 2) }, port: options.opsPort + 2, what: 'metrics' },
+    serviceApp('aggregator', 'apps/aggregator/src/main.ts', options.opsPort),
+    serviceApp('speed-pipeline', 'apps/speed-pipeline/src/main.ts', options.opsPort + 2),
   ];
-  if (existsSync(join(ROOT, 'apps/batch-rollup/src/main.ts'))) {
-    apps.push({ name: 'batch-rollup', command: tsx('apps/batch-rollup/src/main.ts'), env: { OPS_PORT: String(options.opsPort + 4) }, port: options.opsPort + 4, what: 'metrics' });
-  }
+  if (existsSync(join(ROOT, 'apps/batch-rollup/src/main.ts'))) apps.push(serviceApp('batch-rollup', 'apps/batch-rollup/src/main.ts', options.opsPort + 4));
   const dashboard = await prepareDashboard(options, data, databaseUrl, readerPassword);
   if (dashboard) apps.push(dashboard);
   for (const app of apps) {
     const child = startApp(app.name, app.command, { ...common, ...app.env }, join(logs, `${app.name}.log`), app.cwd);
     children.push(child);
-    stops.push([app.name, () => stopChild(child)]);
+    pids.record({ name: app.name, pgid: child.pid!, marker: app.marker });
+    stops.push([app.name, () => stopChild(child, pids, app.name)]);
     where.push(`${app.name.padEnd(13)} pid ${child.pid}${app.port ? `, ${app.what} http://127.0.0.1:${app.port}${app.what === 'metrics' ? '/metrics' : ''}` : ''}, log ${join(logs, `${app.name}.log`)}`);
   }
   where.push(`lake          ${lakeDir}`);
 
   // 4. Sales: history on a first run, then live; a later run resumes.
   const abort = new AbortController();
-  const generatorDone = options.rate > 0 || options.historyMs > 0 ? runGenerator(options, data, brokers.split(','), catalog, abort.signal, where) : Promise.resolve();
+  const generatorDone = options.rate > 0 || options.historyMs > 0 ? runGenerator(options, data, parseBrokers(brokers), catalog, abort.signal, where) : Promise.resolve();
   stops.push(['generator', async () => {
     abort.abort();
     await generatorDone;
@@ -260,7 +311,14 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
   }
 }
 
-const tsx = (entry: string) => [process.execPath, '--require', 'tsx/cjs', join(ROOT, entry)];
+const serviceApp = (name: string, entry: string, opsPort: number): App => ({
+  name,
+  command: [process.execPath, '--require', 'tsx/cjs', join(ROOT, entry)],
+  env: { OPS_PORT: String(opsPort) },
+  port: opsPort,
+  what: 'metrics',
+  marker: join(ROOT, entry),
+});
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
 /** The generator, resumable: its progress and ground truth live in <data>/generator. */
@@ -285,7 +343,7 @@ async function runGenerator(options: Options, data: string, brokers: string[], c
   await producer.connect();
   const truth = new GroundTruthWriter(truthPath);
   const progress = { file: progressFile, state: plan.state };
-  const send = kafkaSender(producer, TOPICS.salesEvents);
+  const send = kafkaSender(producer, options.settings.TOPIC_EVENTS);
   where.push(`generator     ${options.rate}/s live; ground truth ${truthPath}`);
   try {
     if (plan.resumed) {
@@ -349,6 +407,7 @@ async function prepareDashboard(options: Options, data: string, databaseUrl: str
     port: options.dashboardPort,
     cwd: dir,
     what: 'dashboard',
+    marker: dir,
   };
 }
 
@@ -359,10 +418,12 @@ interface App {
   port?: number;
   cwd?: string;
   what: string;
+  /** Text in the command line of the app's processes (how a later start recognises them). */
+  marker: string;
 }
 
 /** The embedded Postgres, hosted by pg-host.ts in its own process group (see there why). */
-function startPostgresHost(dataDir: string, port: number, logFile: string): Promise<{ child: ChildProcess; url: string }> {
+function startPostgresHost(dataDir: string, port: number, logFile: string): { child: ChildProcess; url: Promise<string> } {
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'pg-host.ts')], {
     cwd: ROOT,
     env: { ...process.env, PG_HOST_DATA_DIR: dataDir, PG_HOST_PORT: String(port) },
@@ -371,15 +432,17 @@ function startPostgresHost(dataDir: string, port: number, logFile: string): Prom
   });
   const log = createWriteStream(logFile, { flags: 'a' });
   child.stderr?.pipe(log);
-  return new Promise((resolvePg, reject) => {
+  const url = new Promise<string>((resolvePg, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const ready = /ready (\S+)/.exec(out);
-      if (ready) resolvePg({ child, url: ready[1]! });
+      if (ready) resolvePg(ready[1]!);
     });
     child.once('exit', (code) => reject(new Error(`embedded Postgres did not start (exit ${code}); see ${logFile}`)));
   });
+  url.catch(() => undefined); // a stop during start-up is not an unhandled rejection
+  return { child, url };
 }
 
 function startApp(name: string, command: string[], env: NodeJS.ProcessEnv, logFile: string, cwd = ROOT): ChildProcess {
@@ -395,13 +458,10 @@ function startApp(name: string, command: string[], env: NodeJS.ProcessEnv, logFi
   return child;
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('exit', () => (clearTimeout(timer), done()));
-    child.kill('SIGTERM');
-  });
+/** SIGTERM to the app's process group (a wrapper and what it started), SIGKILL to what is left after 30 s. */
+async function stopChild(child: ChildProcess, pids: PidFiles, name: string): Promise<void> {
+  await stopGroup(child.pid!, 30_000);
+  pids.forget(name);
 }
 
 async function printTop10(db: Knex, registry: IntervalRegistry): Promise<void> {

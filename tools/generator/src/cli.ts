@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { MultiBar, Presets } from 'cli-progress';
 import { createKafka } from '@hitboard/kafka';
 import { TOPICS } from '@hitboard/schema';
-import { runMain } from '@hitboard/runtime';
+import { brokersFromEnv, runMain } from '@hitboard/runtime';
 import { makeCatalog } from './catalog';
 import { GroundTruthWriter } from './ground-truth';
 import { planResume, ProgressFile, type GeneratorProgress } from './progress';
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
   if (values.out === 'stdout') {
     send = async (emissions) => void process.stdout.write(emissions.map((e) => `${e.value}\n`).join(''));
   } else {
-    const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
+    const brokers = brokersFromEnv();
     const producer = createKafka({ brokers, clientId: 'hitboard-generator' }).producer();
     await producer.connect();
     send = kafkaSender(producer, values.topic);

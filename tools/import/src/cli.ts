@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { createKafka } from '@hitboard/kafka';
-import { runMain } from '@hitboard/runtime';
+import { brokersFromEnv, runMain } from '@hitboard/runtime';
 import { TOPICS } from '@hitboard/schema';
 import { formatSummary } from './summary';
 import { runImport } from './importer';
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     return usage((err as Error).message);
   }
 
-  const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
+  const brokers = brokersFromEnv();
   const producer = createKafka({ brokers, clientId: 'hitboard-import' }).producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const bar = new SingleBar({ format: 'import |{bar}| {percentage}% {value}/{total} rows {eta_formatted} left', stream: process.stderr }, Presets.shades_classic);

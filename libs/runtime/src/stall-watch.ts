@@ -4,7 +4,7 @@
  * lag) is never stalled, however long it waits. Each app reports every partition it owns after
  * each batch and on a timer (`observe`), and forgets the ones it loses (`forget`).
  */
-export class ProgressWatch<K = number> {
+export class StallWatch<K = number> {
   private readonly byKey = new Map<K, { position: number; lag: number; movedAtMs: number }>();
 
   constructor(
@@ -12,7 +12,7 @@ export class ProgressWatch<K = number> {
     readonly stallAfterMs: number,
     private readonly now: () => number = Date.now,
   ) {
-    if (!(stallAfterMs > 0)) throw new Error(`ProgressWatch: stallAfterMs must be > 0, got ${stallAfterMs}`);
+    if (!(stallAfterMs > 0)) throw new Error(`StallWatch: stallAfterMs must be > 0, got ${stallAfterMs}`);
   }
 
   /** The partition's current position (next offset to process) and how many messages wait behind it. */

@@ -1,8 +1,8 @@
-import { ProgressWatch } from './progress-watch';
+import { StallWatch } from './stall-watch';
 
-describe('ProgressWatch', () => {
+describe('StallWatch', () => {
   let nowMs = 0;
-  const watch = () => new ProgressWatch<number>(1_000, () => nowMs);
+  const watch = () => new StallWatch<number>(1_000, () => nowMs);
   beforeEach(() => (nowMs = 0));
 
   it('calls a partition stalled when it has lag and has not moved for longer than the limit', () => {
