@@ -6,3 +6,4 @@ export * from './ledger-stats';
 export * from './read-lake';
 export * from './rollup-paths';
 export * from './raw-file-writer';
+export * from './store';
