@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { env, loadConfig } from '@hitboard/runtime';
 import { TOPICS } from '@hitboard/schema';
+import { LAKE_SETTINGS } from '@hitboard/lake';
 
 /** Every setting of the aggregator, from the environment (see `.env.example` and `--help`). */
 export const configSchema = z.object({
@@ -15,7 +16,7 @@ export const configSchema = z.object({
   TOPIC_DLQ: z.string().min(1).default(TOPICS.salesEventsDlq).describe('dead-letter topic for refused events'),
   TOPIC_PRODUCT_SUMS: z.string().min(1).default(TOPICS.productSums).describe('output topic of pre-summed (minute, product) records'),
   DATABASE_URL: env.postgresUrl().describe('Postgres holding the ingest ledger (required)'),
-  LAKE_DIR: z.string().min(1).default('.data/lake').describe('root of the Parquet lake; files go to raw/date=…/hour=…/'),
+  ...LAKE_SETTINGS, // LAKE_DIR or LAKE_URL (+ AWS_*): where raw/date=…/hour=…/ files go
   FLUSH_INTERVAL_MS: env.int(50).default(5000).describe('flush a partition at least this often (ms) while it has data'),
   FLUSH_MAX_KEYS: env.int(1).default(200_000).describe('flush a partition when its buffer holds this many (minute, product) keys'),
   ALLOWED_LATENESS_MS: env.int(0).default(5 * 60_000).describe('event-time lateness allowed before the watermark passes (ms)'),

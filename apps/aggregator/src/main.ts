@@ -1,5 +1,6 @@
 import { createDb } from '@hitboard/db-client';
 import { createKafka } from '@hitboard/kafka';
+import { openLakeStore } from '@hitboard/lake';
 import { createLogger, createMetricsRegistry, handleHelp, onShutdown, runMain, startOpsServer } from '@hitboard/runtime';
 import { Aggregator, type FlushStep } from './aggregator';
 import { configSchema, readConfig } from './config';
@@ -22,7 +23,8 @@ runMain(async () => {
   const metrics = createAggregatorMetrics(registry);
   const knex = createDb(config.DATABASE_URL, { applicationName: 'hitboard-aggregator', pool: { min: 0, max: 4 } });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger: log.child({ component: 'kafkajs' }) });
-  const writer = await ParquetWriter.create(config.LAKE_DIR);
+  const lake = openLakeStore(config);
+  const writer = await ParquetWriter.create(lake);
 
   const crashAt = config.AGGREGATOR_CRASH_AT;
   const onFlushStep = crashAt
@@ -36,13 +38,14 @@ runMain(async () => {
 
   const aggregator = new Aggregator({ config, kafka, knex, writer, log, metrics, ...(onFlushStep ? { onFlushStep } : {}) });
   const ops = await startOpsServer({ port: config.OPS_PORT, host: config.OPS_HOST, registry, health: () => aggregator.health() });
-  log.info({ opsPort: ops.port }, 'ops server listening (/metrics, /healthz)');
+  log.info({ opsPort: ops.port, lake: lake.location }, 'ops server listening (/metrics, /healthz)');
   onShutdown(
     async () => {
       await aggregator.stop();
       await ops.close();
       await knex.destroy();
       writer.close();
+      await lake.close();
     },
     (msg) => log.info(msg),
   );

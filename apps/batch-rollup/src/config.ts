@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { env, loadConfig } from '@hitboard/runtime';
+import { LAKE_SETTINGS } from '@hitboard/lake';
 
 export const configSchema = z.object({
   DATABASE_URL: env.postgresUrl().describe('Postgres URL (ledger, rollup_runs, rollup_dirty, batch_table, window_totals, speed_table)'),
-  LAKE_DIR: z.string().min(1).default('.data/lake').describe('lake root: raw/ is read (ledger-listed files only), rollup/ is written'),
+  ...LAKE_SETTINGS, // LAKE_DIR or LAKE_URL (+ AWS_*, cache): raw/ is read (ledger-listed files only), rollup/ is written
   REPORTING_TIME_ZONE: z.string().min(1).default('UTC').describe('IANA zone windows are computed in, e.g. Asia/Kolkata (must match the speed pipeline)'),
   ALLOWED_LATENESS_MS: env.int(0).default(300_000).describe('an hour is rolled up once the global watermark passes its end by this much, ms (later data marks it dirty)'),
   ROLLUP_CONCURRENCY: env.int(1).default(2).describe('windows rolled up at once by one process (DuckDB work + one Postgres transaction each)'),

@@ -1,4 +1,5 @@
 import { createDb } from '@hitboard/db-client';
+import { openLakeStore } from '@hitboard/lake';
 import { createLogger, createMetricsRegistry, handleHelp, onShutdown, runMain, startOpsServer } from '@hitboard/runtime';
 import { IntervalRegistry } from '@hitboard/schema';
 import { configSchema, loadRollupConfig } from './config';
@@ -13,7 +14,7 @@ runMain(async () => {
     name: 'batch-rollup',
     summary:
       'The batch layer: rolls the Parquet lake up exactly, hour → day → week, day → month → year (every interval of the registry), ' +
-      'each interval at its registry cron, with a catch-up pass at start-up. Each window: full rollup Parquet under LAKE_DIR/rollup/, ' +
+      'each interval at its registry cron, with a catch-up pass at start-up. Each window: full rollup Parquet under rollup/ in the lake (LAKE_DIR or LAKE_URL), ' +
       'then one Postgres transaction (batch_table tops, window_totals, rollup_runs, dirty mark cleared, covered speed rows deleted). ' +
       'Late data marks windows dirty; they are rebuilt. Ops: `cli.ts backfill` and `cli.ts runs`.',
     env: configSchema,
@@ -23,7 +24,8 @@ runMain(async () => {
   const registry = createMetricsRegistry(APP);
   const metrics = createRollupMetrics(registry);
   const knex = createDb(config.DATABASE_URL, { pool: { min: 0, max: config.ROLLUP_CONCURRENCY + 2 }, applicationName: `hitboard-${APP}` });
-  const engine = await RollupEngine.create(config.LAKE_DIR, { threads: config.DUCKDB_THREADS });
+  const lake = openLakeStore(config);
+  const engine = await RollupEngine.create(lake, { threads: config.DUCKDB_THREADS });
   const scheduler = new RollupScheduler(
     { knex, engine, registry: IntervalRegistry.standard(config.REPORTING_TIME_ZONE), allowedLatenessMs: config.ALLOWED_LATENESS_MS, log, metrics },
     {
@@ -35,12 +37,13 @@ runMain(async () => {
     },
   );
   const ops = await startOpsServer({ port: config.OPS_PORT, registry, health: () => scheduler.health() });
-  log.info({ lakeDir: config.LAKE_DIR, zone: config.REPORTING_TIME_ZONE, opsPort: ops.port, concurrency: config.ROLLUP_CONCURRENCY }, 'starting');
+  log.info({ lake: lake.location, zone: config.REPORTING_TIME_ZONE, opsPort: ops.port, concurrency: config.ROLLUP_CONCURRENCY }, 'starting');
   onShutdown(
     async () => {
       await scheduler.stop();
       await ops.close();
       engine.close();
+      await lake.close();
       await knex.destroy();
       log.info('stopped');
     },

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DOUBLE, DuckDBDataChunk, DuckDBInstance, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
 import type { Cell } from '../buffer/partition-buffer';
 import { Mutex } from '../mutex';
-import { hourStartMs, rawFilePath, tmpDir, tmpPrefix } from '@hitboard/lake';
+import { asLakeStore, hourStartMs, rawFilePath, tmpPrefix, type LakeStore } from '@hitboard/lake';
 
 /** A DuckDB data chunk holds at most this many rows (its standard vector size). */
 const CHUNK_ROWS = 2048;
@@ -22,20 +22,21 @@ export interface WrittenFile {
  * `minute_start TIMESTAMP` (UTC), `product_id VARCHAR`, `units BIGINT`, `revenue_cents BIGINT`,
  * `orders BIGINT`, sorted by (minute_start, product_id).
  *
- * Each file is written to `_tmp/` and renamed into `raw/…` (same filesystem: atomic), so a reader
- * never sees half a file; a replay of the same range renames over the same name.
+ * Each file is staged in the store's staging folder, then `put` under its key in the lake (a folder: fsync +
+ * rename; S3: one PUT), so a reader never sees half a file; a replay of the same range replaces the same key.
  */
 export class ParquetWriter {
   private readonly lock = new Mutex();
 
   private constructor(
-    readonly lakeDir: string,
+    readonly store: LakeStore,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
   ) {}
 
-  static async create(lakeDir: string): Promise<ParquetWriter> {
-    await mkdir(tmpDir(lakeDir), { recursive: true });
+  static async create(lake: string | LakeStore): Promise<ParquetWriter> {
+    const store = asLakeStore(lake);
+    await mkdir(store.stagingDir, { recursive: true });
     const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
     const connection = await instance.connect();
     // DOUBLE, not BIGINT: every value is an integer below 2^53 (the buffer cuts a cell before its cents
@@ -43,7 +44,7 @@ export class ParquetWriter {
     await connection.run(
       `CREATE TEMP TABLE flush_rows (hour_ms DOUBLE, minute_ms DOUBLE, product_id VARCHAR, units DOUBLE, revenue_cents DOUBLE, orders DOUBLE)`,
     );
-    return new ParquetWriter(lakeDir, instance, connection);
+    return new ParquetWriter(store, instance, connection);
   }
 
   write(partition: number, firstOffset: number, lastOffset: number, cells: readonly Cell[]): Promise<WrittenFile[]> {
@@ -79,19 +80,15 @@ export class ParquetWriter {
         // Unique per write, not per process: a replaying owner and a zombie may write the same range at
         // once, and in containers both are often pid 1 — one shared name meant one writer truncating
         // the file the other was writing or renaming (then ENOENT, or a torn file renamed into raw/).
-        const tmp = join(tmpDir(this.lakeDir), `p${partition}-${firstOffset}-${lastOffset}-h${hourMs}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+        const tmp = join(this.store.stagingDir, `p${partition}-${firstOffset}-${lastOffset}-h${hourMs}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
         await this.connection.run(
           `COPY (SELECT make_timestamp(minute_ms::BIGINT * 1000) AS minute_start, product_id,
                         units::BIGINT AS units, revenue_cents::BIGINT AS revenue_cents, orders::BIGINT AS orders
                    FROM flush_rows WHERE hour_ms = ${hourMs} ORDER BY minute_ms, product_id)
              TO '${tmp.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd)`,
         );
-        const target = join(this.lakeDir, path);
-        await mkdir(dirname(target), { recursive: true });
-        // Durable before the ledger lists it: the file's data, then (after the rename) its directory entry.
-        await fsync(tmp);
-        await rename(tmp, target);
-        await fsync(dirname(target));
+        // Durable and whole under its final key before the ledger lists it (a folder: fsync + rename; S3: one PUT).
+        await this.store.put(path, tmp);
         files.push({ path, hourMs, rows });
       }
       return files;
@@ -103,7 +100,7 @@ export class ParquetWriter {
    * Called when this instance takes the partition over (before it writes anything for it).
    */
   async removeOrphanTmpFiles(partition: number): Promise<string[]> {
-    const dir = tmpDir(this.lakeDir);
+    const dir = this.store.stagingDir;
     const removed: string[] = [];
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       if (name.startsWith(tmpPrefix(partition)) && name.endsWith('.tmp')) {
@@ -117,14 +114,5 @@ export class ParquetWriter {
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
-  }
-}
-
-async function fsync(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
