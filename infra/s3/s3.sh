@@ -15,7 +15,9 @@ S3_BUCKET="${S3_BUCKET:-hitboard}"
 S3_IDENTITY="${S3_IDENTITY:-hitboard}"
 S3_CREDENTIAL="${S3_CREDENTIAL:-hitboard-local-secret}"
 S3_HEAP_OPTS="${S3_HEAP_OPTS:--Xms64m -Xmx256m}"
-S3_START_TIMEOUT_S="${S3_START_TIMEOUT_S:-60}"
+# A small test and dev server: the serial GC and the C1 compiler alone start it with far less CPU.
+S3_JVM_OPTS="${S3_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
+S3_START_TIMEOUT_S="${S3_START_TIMEOUT_S:-180}"
 S3_STOP_TIMEOUT_S="${S3_STOP_TIMEOUT_S:-15}"
 
 LIB_DIR="$HERE/lib"
@@ -45,7 +47,8 @@ Commands:
 
 Environment (defaults):
   S3_PORT=$S3_PORT  S3_DATA_DIR=$S3_DATA_DIR  S3_BUCKET=$S3_BUCKET
-  S3_IDENTITY=$S3_IDENTITY  S3_CREDENTIAL=(set)  S3_HEAP_OPTS="$S3_HEAP_OPTS"
+  S3_IDENTITY=$S3_IDENTITY  S3_CREDENTIAL=(set)  S3_HEAP_OPTS="$S3_HEAP_OPTS"  S3_JVM_OPTS="$S3_JVM_OPTS"
+  S3_START_TIMEOUT_S=$S3_START_TIMEOUT_S  S3_STOP_TIMEOUT_S=$S3_STOP_TIMEOUT_S
 
 Use it as the lake:
   eval "\$(infra/s3/s3.sh env)"   # LAKE_URL, AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
@@ -100,7 +103,7 @@ running_pid() {
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Any HTTP status means the S3 front end is up (an unsigned GET / answers 403).
-answers() { [[ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$ENDPOINT/" || true)" =~ ^[1-5][0-9][0-9]$ ]]; }
+answers() { [[ "$(curl -s -o /dev/null -m 15 -w '%{http_code}' "$ENDPOINT/" || true)" =~ ^[1-5][0-9][0-9]$ ]]; }
 
 # --- start / stop ----------------------------------------------------------------------
 
@@ -134,7 +137,7 @@ do_start() {
   started="$(date +%s)"
   # setsid + nohup: the server outlives this shell. 9>&- keeps the lock fd out of the JVM.
   # shellcheck disable=SC2086
-  setsid nohup java $S3_HEAP_OPTS -Djava.awt.headless=true -cp "$LIB_DIR/*" org.gaul.s3proxy.Main --properties "$CONFIG" \
+  setsid nohup java $S3_HEAP_OPTS $S3_JVM_OPTS -Djava.awt.headless=true -cp "$LIB_DIR/*" org.gaul.s3proxy.Main --properties "$CONFIG" \
     </dev/null >"$SERVER_LOG" 2>&1 9>&- &
   pid=$!
   echo "$pid" >"$PID_FILE"
