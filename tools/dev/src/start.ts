@@ -36,7 +36,7 @@ Options:
   --dashboard-port N                                                     (default 3000)
   -h, --help         this text
 
-Environment: DATABASE_URL, KAFKA_BROKERS, LAKE_DIR: use these instead of the embedded ones.
+Environment: DATABASE_URL, KAFKA_BROKERS, LAKE_DIR or LAKE_URL (+ AWS_*): use these instead of the embedded ones.
 KAFKA_PORT moves the local broker off 19092 (its controller takes KAFKA_PORT+1).
 Ground truth of what the generator sent: <data>/generator/ground-truth.ndjson, for
 \`npx tsx tools/verify/src/cli.ts --truth <data>/generator/ground-truth.ndjson\`.`;
