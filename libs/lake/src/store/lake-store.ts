@@ -63,7 +63,7 @@ export class LakeObjectMissingError extends HitboardError {
     readonly key: string,
     readonly location: string,
   ) {
-    super(`lake object ${key} is missing from ${location}`, { retriable: false });
+    super(`lake object ${key} does not exist in ${location}`, { retriable: false });
   }
 }
 
