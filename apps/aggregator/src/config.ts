@@ -1,17 +1,19 @@
 import { z } from 'zod';
 import { appConfigSchema, env, loadConfig } from '@hitboard/runtime';
+import { LAKE_SETTINGS } from '@hitboard/lake';
 
 /**
  * Every setting of the aggregator, from the environment (see `.env.example` and `--help`): the
  * deployment settings it uses (libs/runtime's contract), then its own.
  */
-export const configSchema = appConfigSchema(['KAFKA_BROKERS', 'DATABASE_URL', 'TOPIC_EVENTS', 'TOPIC_DLQ', 'TOPIC_PRODUCT_SUMS', 'LAKE_DIR', 'ALLOWED_LATENESS_MS'], {
+export const configSchema = appConfigSchema(['KAFKA_BROKERS', 'DATABASE_URL', 'TOPIC_EVENTS', 'TOPIC_DLQ', 'TOPIC_PRODUCT_SUMS', 'ALLOWED_LATENESS_MS'], {
   KAFKA_CLIENT_ID: z.string().min(1).default('hitboard-aggregator').describe('Kafka client id'),
   KAFKA_GROUP_ID: z.string().min(1).default('hitboard-aggregator').describe('consumer group: instances with the same group share the partitions'),
   KAFKA_SESSION_TIMEOUT_MS: env
     .int(6000)
     .default(30_000)
     .describe('group session timeout (ms): how long a dead instance keeps its partitions before Kafka reassigns them'),
+  ...LAKE_SETTINGS, // LAKE_DIR or LAKE_URL (+ AWS_*): where raw/date=…/hour=…/ files go
   FLUSH_INTERVAL_MS: env.int(50).default(5000).describe('flush a partition at least this often (ms) while it has data'),
   FLUSH_MAX_KEYS: env.int(1).default(200_000).describe('flush a partition when its buffer holds this many (minute, product) keys'),
   IDLE_TIMEOUT_MS: env.int(0).default(30_000).describe('a drained partition idle this long moves its watermark with the clock (ms)'),

@@ -1,6 +1,6 @@
 import { createDb } from '@hitboard/db-client';
 import { createKafka } from '@hitboard/kafka';
-import { RawFileWriter } from '@hitboard/lake';
+import { openLakeStore, RawFileWriter } from '@hitboard/lake';
 import { runService } from '@hitboard/runtime';
 import { Aggregator, type FlushStep } from './aggregator';
 import { configSchema } from './config';
@@ -17,7 +17,9 @@ runService({
     const metrics = createAggregatorMetrics(registry);
     const knex = createDb(config.DATABASE_URL, { applicationName: 'hitboard-aggregator', pool: { min: 0, max: 4 } });
     const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger: log.child({ component: 'kafkajs' }) });
-    const writer = await RawFileWriter.create(config.LAKE_DIR);
+    const lake = openLakeStore(config);
+    const writer = await RawFileWriter.create(lake);
+    log.info({ lake: lake.location }, 'lake');
 
     const crashAt = config.AGGREGATOR_CRASH_AT;
     const onFlushStep = crashAt
@@ -36,6 +38,7 @@ runService({
         await aggregator.stop();
         await knex.destroy();
         writer.close();
+        await lake.close();
       },
       health: () => aggregator.health(),
     };

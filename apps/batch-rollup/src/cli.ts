@@ -6,6 +6,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { createDb } from '@hitboard/db-client';
+import { LAKE_SETTINGS, openLakeStore } from '@hitboard/lake';
 import { createLogger, env, handleHelp, loadConfig, runMain } from '@hitboard/runtime';
 import { IntervalRegistry, TABLES } from '@hitboard/schema';
 import { planBackfillNow, runBackfill } from './backfill';
@@ -14,7 +15,8 @@ import { WHYS, type Why } from './planner';
 import { RollupEngine } from './rollup-engine';
 import { describeWindow, type TaskDeps } from './rollup-task';
 
-const cliEnv = configSchema.pick({ DATABASE_URL: true, TOPIC_EVENTS: true, LAKE_DIR: true, REPORTING_TIME_ZONE: true, ALLOWED_LATENESS_MS: true, DUCKDB_THREADS: true, LOG_LEVEL: true }).extend({
+const cliEnv = configSchema.pick({ DATABASE_URL: true, TOPIC_EVENTS: true, REPORTING_TIME_ZONE: true, ALLOWED_LATENESS_MS: true, DUCKDB_THREADS: true, LOG_LEVEL: true }).extend({
+  ...LAKE_SETTINGS,
   LOG_LEVEL: env.logLevel().default('warn'),
 });
 
@@ -86,7 +88,8 @@ async function backfill(argv: string[]): Promise<void> {
   if (!concurrency.success) throw new UsageError('--concurrency must be a whole number ≥ 1');
 
   const knex = createDb(config.DATABASE_URL, { pool: { min: 0, max: concurrency.data + 2 }, applicationName: 'hitboard-backfill' });
-  const engine = await RollupEngine.create(config.LAKE_DIR, { threads: config.DUCKDB_THREADS });
+  const lake = openLakeStore(config);
+  const engine = await RollupEngine.create(lake, { threads: config.DUCKDB_THREADS });
   const deps: TaskDeps = { knex, engine, registry, topic: config.TOPIC_EVENTS, allowedLatenessMs: config.ALLOWED_LATENESS_MS, log: createLogger('batch-rollup-backfill', config.LOG_LEVEL) };
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
@@ -139,6 +142,7 @@ async function backfill(argv: string[]): Promise<void> {
     if (summary.failed > 0 || summary.interrupted) process.exitCode = 1;
   } finally {
     engine.close();
+    await lake.close();
     await knex.destroy();
   }
 }

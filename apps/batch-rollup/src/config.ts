@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { appConfigSchema, env, loadConfig } from '@hitboard/runtime';
+import { LAKE_SETTINGS } from '@hitboard/lake';
 
 /**
  * The deployment settings the batch layer uses (libs/runtime's contract: TOPIC_EVENTS names the
  * ledger's topic it reads), then its own.
  */
-export const configSchema = appConfigSchema(['DATABASE_URL', 'TOPIC_EVENTS', 'LAKE_DIR', 'REPORTING_TIME_ZONE', 'ALLOWED_LATENESS_MS'], {
+export const configSchema = appConfigSchema(['DATABASE_URL', 'TOPIC_EVENTS', 'REPORTING_TIME_ZONE', 'ALLOWED_LATENESS_MS'], {
+  ...LAKE_SETTINGS, // LAKE_DIR or LAKE_URL (+ AWS_*, cache): raw/ is read (ledger-listed files only), rollup/ is written
   ROLLUP_CONCURRENCY: env.int(1).default(2).describe('windows rolled up at once by one process (DuckDB work + one Postgres transaction each)'),
   ROLLUP_ATTEMPTS: env.int(1).default(3).describe('attempts per window within one pass (backoff between them); a window still failing is retried at the next tick'),
   ROLLUP_RETRY_BASE_MS: env.int(1).default(1000).describe('first retry delay, ms; doubles per attempt (full jitter)'),

@@ -1,4 +1,5 @@
 import { createDb } from '@hitboard/db-client';
+import { openLakeStore } from '@hitboard/lake';
 import { runService } from '@hitboard/runtime';
 import { IntervalRegistry } from '@hitboard/schema';
 import { configSchema } from './config';
@@ -12,14 +13,15 @@ runService({
   name: APP,
   summary:
     'The batch layer: rolls the Parquet lake up exactly, hour → day → week, day → month → year (every interval of the registry), ' +
-    'each interval at its registry cron, with a catch-up pass at start-up. Each window: full rollup Parquet under LAKE_DIR/rollup/, ' +
+    'each interval at its registry cron, with a catch-up pass at start-up. Each window: full rollup Parquet under rollup/ in the lake (LAKE_DIR or LAKE_URL), ' +
     'then one Postgres transaction (batch_table tops, window_totals, rollup_runs, dirty mark cleared, covered speed rows deleted). ' +
     'Late data marks windows dirty; they are rebuilt. Ops: `cli.ts backfill` and `cli.ts runs`.',
   env: configSchema,
   create: async ({ config, log, registry }) => {
     const metrics = createRollupMetrics(registry);
     const knex = createDb(config.DATABASE_URL, { pool: { min: 0, max: config.ROLLUP_CONCURRENCY + 2 }, applicationName: `hitboard-${APP}` });
-    const engine = await RollupEngine.create(config.LAKE_DIR, { threads: config.DUCKDB_THREADS });
+    const lake = openLakeStore(config);
+    const engine = await RollupEngine.create(lake, { threads: config.DUCKDB_THREADS });
     const scheduler = new RollupScheduler(
       { knex, engine, registry: IntervalRegistry.standard(config.REPORTING_TIME_ZONE), topic: config.TOPIC_EVENTS, allowedLatenessMs: config.ALLOWED_LATENESS_MS, log, metrics },
       {
@@ -30,12 +32,13 @@ runService({
         stallAfterMs: config.STALL_AFTER_MS,
       },
     );
-    log.info({ topic: config.TOPIC_EVENTS, lakeDir: config.LAKE_DIR, zone: config.REPORTING_TIME_ZONE, concurrency: config.ROLLUP_CONCURRENCY }, 'starting');
+    log.info({ topic: config.TOPIC_EVENTS, lake: lake.location, zone: config.REPORTING_TIME_ZONE, concurrency: config.ROLLUP_CONCURRENCY }, 'starting');
     return {
       start: () => scheduler.start({ catchUp: config.CATCH_UP_ON_START }),
       stop: async () => {
         await scheduler.stop();
         engine.close();
+        await lake.close();
         await knex.destroy();
       },
       health: () => scheduler.health(),

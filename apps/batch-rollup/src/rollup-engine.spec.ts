@@ -18,7 +18,7 @@ describe('removeOrphans', () => {
     const old = new Date(now - 2 * 3_600_000);
     utimesSync(join(tmpDir(lakeDir), 'rollup-1-aa.tmp'), old, old);
     utimesSync(join(tmpDir(lakeDir), 'p3-100-250-h1.7-cc.tmp'), old, old);
-    expect(await removeOrphans(lakeDir, 3_600_000, now)).toEqual(['rollup-1-aa.tmp']);
+    expect(await removeOrphans(tmpDir(lakeDir), 3_600_000, now)).toEqual(['rollup-1-aa.tmp']);
     expect(readdirSync(tmpDir(lakeDir)).sort()).toEqual(['p3-100-250-h1.7-cc.tmp', 'rollup-2-bb.tmp']);
   });
 });

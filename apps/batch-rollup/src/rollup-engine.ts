@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { sqlString, tmpDir } from '@hitboard/lake';
+import { asLakeStore, sqlString, type LakeStore } from '@hitboard/lake';
 import { TOP_N_STORED } from '@hitboard/schema';
 import { LakeReadError } from './errors';
 
@@ -39,9 +39,8 @@ export interface RollupResult {
 const ORPHAN_AGE_MS = 3_600_000;
 const TMP_PREFIX = 'rollup-';
 
-/** Removes temporary rollup files left in `_tmp/` by killed tasks (only ours: the aggregator's have their own prefix). */
-export async function removeOrphans(lakeDir: string, olderThanMs: number, nowMs = Date.now()): Promise<string[]> {
-  const dir = tmpDir(lakeDir);
+/** Removes temporary rollup files left in the staging folder by killed tasks (only ours: the aggregator's have their own prefix). */
+export async function removeOrphans(dir: string, olderThanMs: number, nowMs = Date.now()): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const removed: string[] = [];
   for (const name of names) {
@@ -62,7 +61,7 @@ const rank = (v: unknown): number | null => {
 
 /**
  * The DuckDB side of a rollup: sums a window's input per product, joins the catalog's category,
- * writes the full rollup as Parquet (temporary name, then rename), and returns the window's totals
+ * writes the full rollup as Parquet (staged, then `put` into the lake store), and returns the window's totals
  * and the rows to store (top TOP_N_STORED by units and by revenue, overall and per category).
  *
  * Ties rank by product_id in byte order: DuckDB's default VARCHAR ordering, which is Postgres'
@@ -71,13 +70,14 @@ const rank = (v: unknown): number | null => {
 export class RollupEngine {
   private constructor(
     private readonly instance: DuckDBInstance,
-    readonly lakeDir: string,
+    readonly store: LakeStore,
   ) {}
 
-  static async create(lakeDir: string, options: { threads?: number; orphanAgeMs?: number } = {}): Promise<RollupEngine> {
-    await removeOrphans(lakeDir, options.orphanAgeMs ?? ORPHAN_AGE_MS);
+  static async create(lake: string | LakeStore, options: { threads?: number; orphanAgeMs?: number } = {}): Promise<RollupEngine> {
+    const store = asLakeStore(lake);
+    await removeOrphans(store.stagingDir, options.orphanAgeMs ?? ORPHAN_AGE_MS);
     const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 2) });
-    const engine = new RollupEngine(instance, lakeDir);
+    const engine = new RollupEngine(instance, store);
     await engine.withConnection((c) => c.run(`CREATE TABLE catalog (product_id VARCHAR PRIMARY KEY, category VARCHAR NOT NULL)`));
     return engine;
   }
@@ -106,38 +106,37 @@ export class RollupEngine {
    */
   async rollup(windowName: string, input: RollupInput, outPath: string, afterWrite?: () => Promise<void> | void): Promise<RollupResult> {
     return this.withConnection(async (c) => {
-      const source =
-        input.paths.length === 0
+      // Local paths of the input (the lake's own files, or cached copies of its objects), valid while `read` runs.
+      const source = (paths: string[]) =>
+        paths.length === 0
           ? `SELECT NULL::VARCHAR AS product_id, 0::BIGINT AS units, 0::BIGINT AS revenue_cents, 0::BIGINT AS orders WHERE false`
           : input.kind === 'raw'
-            ? `SELECT product_id, units, revenue_cents, orders FROM read_parquet([${input.paths.map((p) => sqlString(join(this.lakeDir, p))).join(', ')}], hive_partitioning = false)
+            ? `SELECT product_id, units, revenue_cents, orders FROM read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)
                 WHERE minute_start >= make_timestamp(${input.startMs * 1000}::BIGINT) AND minute_start < make_timestamp(${input.endMs * 1000}::BIGINT)`
-            : `SELECT product_id, units, revenue_cents, orders FROM read_parquet([${input.paths.map((p) => sqlString(join(this.lakeDir, p))).join(', ')}], hive_partitioning = false)`;
+            : `SELECT product_id, units, revenue_cents, orders FROM read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)`;
       try {
-        await c.run(
+        await this.store.withLocalFiles(input.paths, (paths) => c.run(
           `CREATE OR REPLACE TEMP TABLE win AS
            SELECT s.product_id, coalesce(k.category, '') AS category, s.units, s.revenue_cents, s.orders, k.product_id IS NULL AS uncategorised
              FROM (SELECT product_id, sum(units)::BIGINT AS units, sum(revenue_cents)::BIGINT AS revenue_cents, sum(orders)::BIGINT AS orders
-                     FROM (${source}) GROUP BY product_id) s
+                     FROM (${source(paths)}) GROUP BY product_id) s
              LEFT JOIN catalog k ON k.product_id = s.product_id`,
-        );
+        ));
       } catch (err) {
         throw new LakeReadError(windowName, (err as Error).message, err);
       }
-      await mkdir(tmpDir(this.lakeDir), { recursive: true });
-      const finalPath = join(this.lakeDir, outPath);
-      await mkdir(dirname(finalPath), { recursive: true });
-      const tmp = join(tmpDir(this.lakeDir), `${TMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+      await mkdir(this.store.stagingDir, { recursive: true });
+      const tmp = join(this.store.stagingDir, `${TMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
       try {
         await c.run(
           `COPY (SELECT product_id, category, units, revenue_cents, orders FROM win ORDER BY product_id)
              TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
         );
-        await rename(tmp, finalPath);
       } catch (err) {
         await rm(tmp, { force: true });
         throw err;
       }
+      await this.store.put(outPath, tmp); // consumes tmp; a failure is a retriable LakeWriteError
       await afterWrite?.();
       const totals = (
         await c.runAndReadAll(

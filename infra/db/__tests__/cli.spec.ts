@@ -40,4 +40,15 @@ describe('cli', () => {
     const { rows } = await db.knex.raw<{ rows: unknown[] }>('SELECT 1 FROM top_1000');
     expect(rows).toEqual([]);
   });
+
+  it("sets an app role's password from its variable, so that app's DATABASE_URL can log in as it", async () => {
+    // The password app-roles.spec.ts uses too: roles are cluster-wide, the two files may run at once.
+    const run = cli(['migrate'], { DATABASE_URL: db.url, HITBOARD_BATCH_PASSWORD: 'hitboard-app-role-test' });
+    expect(run).toMatchObject({ code: 0, stdout: expect.stringMatching(/Set the password of hitboard_batch\n/) });
+    const url = new URL(db.url);
+    url.username = 'hitboard_batch';
+    url.password = 'hitboard-app-role-test';
+    const login = spawnSync(process.execPath, ['-e', `new (require('pg').Client)(${JSON.stringify(url.toString())}).connect().then(() => process.exit(0), () => process.exit(3))`], { timeout: 30_000 });
+    expect(login.status).toBe(0);
+  });
 });

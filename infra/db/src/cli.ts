@@ -3,10 +3,19 @@
  *
  *   DATABASE_URL=postgres://user:pass@host:5432/hitboard tsx infra/db/src/cli.ts migrate
  *
- * Optional: HITBOARD_READER_PASSWORD sets the read-only role's password after migrating.
+ * Optional: HITBOARD_READER_PASSWORD sets the read-only role's password after migrating, and
+ * HITBOARD_{AGGREGATOR,SPEED,BATCH}_PASSWORD those of the apps' roles (migration 0009).
  */
 import { createDb } from '@hitboard/db-client';
-import { migrateLatest, migrateRollback } from './migrate';
+import { APP_ROLES } from '@hitboard/schema';
+import { migrateLatest, migrateRollback, setRolePassword } from './migrate';
+
+/** Which variable sets which app role's password (the dashboard's is HITBOARD_READER_PASSWORD). */
+const ROLE_PASSWORDS = [
+  ['HITBOARD_AGGREGATOR_PASSWORD', APP_ROLES.aggregator],
+  ['HITBOARD_SPEED_PASSWORD', APP_ROLES.speedPipeline],
+  ['HITBOARD_BATCH_PASSWORD', APP_ROLES.batchRollup],
+] as const;
 
 const USAGE = `Usage: cli.ts <command>
 
@@ -17,6 +26,9 @@ Commands:
 Environment:
   DATABASE_URL               postgres://user:password@host:port/database (required)
   HITBOARD_READER_PASSWORD   if set, the read-only role's password is set to it after migrating
+  HITBOARD_AGGREGATOR_PASSWORD, HITBOARD_SPEED_PASSWORD, HITBOARD_BATCH_PASSWORD
+                             if set, the password of that app's role (hitboard_aggregator, hitboard_speed,
+                             hitboard_batch); each app's DATABASE_URL then logs in as its role
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -41,6 +53,12 @@ async function main(argv: string[]): Promise<number> {
       const { applied } = await migrateLatest(knex, readerPassword ? { readerPassword } : {});
       process.stdout.write(applied.length ? `Applied ${applied.join(', ')}\n` : 'Already up to date\n');
       if (readerPassword) process.stdout.write('Set the read-only role password\n');
+      for (const [variable, role] of ROLE_PASSWORDS) {
+        const password = process.env[variable];
+        if (!password) continue;
+        await setRolePassword(knex, role, password);
+        process.stdout.write(`Set the password of ${role}\n`);
+      }
     } else {
       const { reverted } = await migrateRollback(knex, { all: rest.includes('--all') });
       process.stdout.write(reverted.length ? `Reverted ${reverted.join(', ')}\n` : 'Nothing to roll back\n');

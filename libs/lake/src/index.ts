@@ -7,3 +7,4 @@ export * from './read-lake';
 export * from './rollup-paths';
 export * from './raw-file-writer';
 export * from './file-snapshot';
+export * from './store';

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { DOUBLE, DuckDBDataChunk, DuckDBInstance, VARCHAR } from '@duckdb/node-api';
 import { sqlString } from './columns';
-import { tmpDir, tmpPrefix } from './paths';
+import { tmpPrefix } from './paths';
+import { asLakeStore, type LakeStore } from './store';
 
 /** One raw lake row: the sums of one product in one UTC minute. Every value is an integer below 2^53. */
 export interface RawCell {
@@ -29,20 +30,22 @@ const STAGED_TYPES = [DOUBLE, VARCHAR, DOUBLE, DOUBLE, DOUBLE];
  * lake without Kafka): "write these rows to this lake path". Columns are `RAW_COLUMNS` (columns.ts),
  * sorted by (minute_start, product_id), zstd. The caller lists the file in the ledger.
  *
- * Each file is written to `_tmp/` under a name unique per write (a replaying owner and a zombie may write
- * the same range at once, and in containers both are often pid 1), fsynced, renamed into place (same
- * filesystem: atomic, so a reader never sees half a file; a replay renames over the same name), then
- * its directory fsynced: durable before the ledger lists it.
+ * Each file is staged in the store's staging folder under a name unique per write (a replaying owner and a
+ * zombie may write the same range at once, and in containers both are often pid 1), then `put` under its
+ * key (a folder: fsync + rename + fsync of the directory; S3: one PUT). A reader never sees half a file,
+ * a replay replaces the same key, and the file is durable before the ledger lists it.
  */
 export class RawFileWriter {
   private constructor(
-    readonly lakeDir: string,
+    readonly store: LakeStore,
     private readonly instance: DuckDBInstance,
   ) {}
 
-  static async create(lakeDir: string): Promise<RawFileWriter> {
-    await mkdir(tmpDir(lakeDir), { recursive: true });
-    return new RawFileWriter(lakeDir, await DuckDBInstance.create(':memory:', { threads: '1' }));
+  /** `lake`: a store (openLakeStore), or a local lake folder. */
+  static async create(lake: string | LakeStore): Promise<RawFileWriter> {
+    const store = asLakeStore(lake);
+    await mkdir(store.stagingDir, { recursive: true });
+    return new RawFileWriter(store, await DuckDBInstance.create(':memory:', { threads: '1' }));
   }
 
   /** Writes `cells` (any order) as the Parquet file at `relPath` under the lake root. */
@@ -73,18 +76,14 @@ export class RawFileWriter {
       } finally {
         appender.closeSync();
       }
-      const tmp = join(tmpDir(this.lakeDir), `${basename(relPath, '.parquet')}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+      const tmp = join(this.store.stagingDir, `${basename(relPath, '.parquet')}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
       await connection.run(
         `COPY (SELECT make_timestamp(minute_ms::BIGINT * 1000) AS minute_start, product_id,
                       units::BIGINT AS units, revenue_cents::BIGINT AS revenue_cents, orders::BIGINT AS orders
                  FROM staged ORDER BY minute_ms, product_id)
            TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
       );
-      const target = join(this.lakeDir, relPath);
-      await mkdir(dirname(target), { recursive: true });
-      await fsync(tmp);
-      await rename(tmp, target);
-      await fsync(dirname(target));
+      await this.store.put(relPath, tmp); // consumes tmp, whether it succeeds or fails
       return { path: relPath, rows: cells.length };
     } finally {
       connection.closeSync();
@@ -96,7 +95,7 @@ export class RawFileWriter {
    * died between COPY and rename. For the new owner of a partition, before it writes anything for it.
    */
   async removeOrphanTmpFiles(partition: number): Promise<string[]> {
-    const dir = tmpDir(this.lakeDir);
+    const dir = this.store.stagingDir;
     const removed: string[] = [];
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       if (name.startsWith(tmpPrefix(partition)) && name.endsWith('.tmp')) {
@@ -113,8 +112,8 @@ export class RawFileWriter {
 }
 
 /** Writes one file with a writer of its own (tools, tests, benches); see `RawFileWriter.write`. */
-export async function writeRawParquet(lakeDir: string, relPath: string, cells: readonly RawCell[]): Promise<WrittenRawFile> {
-  const writer = await RawFileWriter.create(lakeDir);
+export async function writeRawParquet(lake: string | LakeStore, relPath: string, cells: readonly RawCell[]): Promise<WrittenRawFile> {
+  const writer = await RawFileWriter.create(lake);
   try {
     return await writer.write(relPath, cells);
   } finally {
@@ -126,13 +125,4 @@ function exact(value: bigint | number): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n)) throw new RangeError(`raw lake value ${String(value)} is not an integer below 2^53`);
   return n;
-}
-
-async function fsync(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -1,8 +1,8 @@
-import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { TABLES } from '@hitboard/schema';
 import { sqlString } from './columns';
+import { asLakeStore, type LakeStore } from './store';
 
 export interface HourProductSums {
   hourMs: number;
@@ -15,14 +15,19 @@ export interface HourProductSums {
 /**
  * The lake's truth: per (UTC hour, product), the sums over ONLY the files listed in the ledger
  * (`ingest_files`) — exactly what the batch layer reads. Used by the fault tests and the verify
- * command to compare the lake against the produced events. Keyed `${hourMs}|${productId}`.
+ * command to compare the lake against the produced events. Keyed `${hourMs}|${productId}`. `lake`: a
+ * store (local or S3), or a folder path.
  */
-export async function readLakeSums(knex: Knex, lakeDir: string, where: { partition?: number } = {}): Promise<Map<string, HourProductSums>> {
+export async function readLakeSums(knex: Knex, lake: string | LakeStore, where: { partition?: number } = {}): Promise<Map<string, HourProductSums>> {
   let query = knex(TABLES.ingestFiles).select<{ path: string }[]>('path');
   if (where.partition !== undefined) query = query.where({ partition: where.partition });
-  const paths = (await query).map((r) => join(lakeDir, r.path));
+  const keys = (await query).map((r) => r.path);
   const result = new Map<string, HourProductSums>();
-  if (paths.length === 0) return result;
+  if (keys.length === 0) return result;
+  return asLakeStore(lake).withLocalFiles(keys, (paths) => sumFiles(paths, result));
+}
+
+async function sumFiles(paths: string[], result: Map<string, HourProductSums>): Promise<Map<string, HourProductSums>> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {

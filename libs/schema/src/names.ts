@@ -41,6 +41,18 @@ export const VIEWS = {
 /** The role the dashboard connects as: it may read `top_1000`, `top_totals` and `products`, nothing else. */
 export const READ_ONLY_ROLE = 'hitboard_reader';
 
+/**
+ * The Postgres role each app connects as (migration 0009; DATABASE_URL of each app names its role).
+ * Each holds only its own tables: the aggregator the ledger, the speed pipeline its tables and
+ * checkpoints, the batch layer its tables (and deletes on speed_table), the dashboard the serving views.
+ */
+export const APP_ROLES = {
+  aggregator: 'hitboard_aggregator',
+  speedPipeline: 'hitboard_speed',
+  batchRollup: 'hitboard_batch',
+  dashboard: READ_ONLY_ROLE,
+} as const;
+
 /** How many ranked rows per window and metric the batch layer keeps and the view serves. */
 export const TOP_N_STORED = 1000;
 

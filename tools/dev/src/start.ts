@@ -37,7 +37,7 @@ Options:
   --dashboard-port N                                                     (default 3000)
   -h, --help         this text
 
-Environment: DATABASE_URL, KAFKA_BROKERS, LAKE_DIR: use these instead of the embedded ones.
+Environment: DATABASE_URL, KAFKA_BROKERS, LAKE_DIR or LAKE_URL (+ AWS_*): use these instead of the embedded ones.
 KAFKA_PORT moves the local broker off 19092 (its controller takes KAFKA_PORT+1).
 TOPIC_EVENTS, TOPIC_DLQ, TOPIC_PRODUCT_SUMS, ALLOWED_LATENESS_MS: the deployment settings every app
 reads (see any app's --help); the topics are created if missing.

@@ -1,0 +1,125 @@
+import type { Knex } from 'knex';
+import { createDb } from '@hitboard/db-client';
+import { APP_ROLES, TABLES, VIEWS } from '@hitboard/schema';
+import { setRolePassword } from '../src';
+import { scratchDatabase, type ScratchDatabase } from './support/scratch-database';
+
+/** Postgres SQLSTATE 42501: insufficient_privilege ("permission denied for …"). */
+const PERMISSION_DENIED = expect.objectContaining({ code: '42501', message: expect.stringMatching(/permission denied/) });
+const TEST_PASSWORD = 'hitboard-app-role-test';
+
+/** Roles are cluster-wide: parallel test files may set the same password at once ("tuple concurrently updated"). */
+async function ensurePassword(admin: Knex, role: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await setRolePassword(admin, role, TEST_PASSWORD);
+    } catch (error) {
+      if (attempt >= 5 || !/concurrently/.test(String(error))) throw error;
+    }
+  }
+}
+
+const W = { interval: 'hour', window_start: new Date('2026-01-01T00:00:00Z') };
+const now = new Date('2026-01-01T02:00:00Z');
+
+/** One write per table an app may hold, so each role can be tried against every table. */
+const writes: Record<string, (k: Knex) => Promise<unknown>> = {
+  [TABLES.ingestOffsets]: (k) => k(TABLES.ingestOffsets).insert({ topic: `t-${Math.random()}`, partition: 0, next_offset: 0 }),
+  [TABLES.ingestFlushes]: (k) =>
+    k(TABLES.ingestFlushes).insert({ flush_id: `f-${Math.random()}`, topic: 't', partition: 0, first_offset: 0, last_offset: 1, status: 'intended' }),
+  [TABLES.speedTable]: (k) => k(TABLES.speedTable).insert({ ...W, shard: 0, product_id: `p-${Math.random()}`, units: 1, revenue: 1 }),
+  [TABLES.speedCheckpoints]: (k) => k(TABLES.speedCheckpoints).select('*').forUpdate(),
+  [TABLES.batchTable]: (k) => k(TABLES.batchTable).update({ units: 1 }).where({ product_id: 'none' }),
+  [TABLES.rollupRuns]: (k) => k(TABLES.rollupRuns).insert({ ...W, status: 'running', started_at: now }),
+  [TABLES.rollupDirty]: (k) => k(TABLES.rollupDirty).delete().where({ interval: 'none' }),
+  [TABLES.windowTotals]: (k) => k(TABLES.windowTotals).delete().where({ interval: 'none' }),
+  [TABLES.products]: (k) => k(TABLES.products).insert({ product_id: `p-${Math.random()}`, name: 'x', category: 'y' }),
+  [TABLES.imports]: (k) => k(TABLES.imports).delete().where({ file_name: 'none' }),
+};
+
+/** Which of those writes each role may make, and which relations it may read: everything else is refused. */
+const allowed: Record<string, { write: string[]; read: string[] }> = {
+  [APP_ROLES.aggregator]: {
+    write: [TABLES.ingestOffsets, TABLES.ingestFlushes],
+    read: [TABLES.ingestOffsets, TABLES.ingestFlushes, TABLES.ingestFiles],
+  },
+  [APP_ROLES.speedPipeline]: {
+    write: [TABLES.speedTable, TABLES.speedCheckpoints, TABLES.windowTotals],
+    read: [TABLES.speedTable, TABLES.speedCheckpoints, 'speed_checkpoint_windows', TABLES.windowTotals, TABLES.rollupRuns],
+  },
+  [APP_ROLES.batchRollup]: {
+    write: [TABLES.batchTable, TABLES.rollupRuns, TABLES.rollupDirty, TABLES.windowTotals],
+    read: [TABLES.batchTable, TABLES.rollupRuns, TABLES.rollupDirty, TABLES.windowTotals, TABLES.ingestFiles, TABLES.ingestOffsets, TABLES.products, TABLES.speedTable],
+  },
+  [APP_ROLES.dashboard]: { write: [], read: [VIEWS.top1000, VIEWS.topTotals, TABLES.products] },
+};
+
+const READABLE = [
+  ...new Set([...Object.values(TABLES), 'speed_checkpoint_windows', VIEWS.top1000, VIEWS.topTotals]),
+].sort();
+
+describe('per-app database roles (migration 0009)', () => {
+  let db: ScratchDatabase;
+  const conns = new Map<string, Knex>();
+  beforeAll(async () => {
+    db = await scratchDatabase({ migrated: true });
+    for (const role of Object.values(APP_ROLES)) {
+      if (role !== APP_ROLES.dashboard) await ensurePassword(db.knex, role);
+      const url = new URL(db.url);
+      url.username = role;
+      url.password = role === APP_ROLES.dashboard ? 'hitboard-reader-test' : TEST_PASSWORD;
+      conns.set(role, createDb(url.toString(), { pool: { min: 0, max: 1 }, applicationName: 'hitboard-role-test' }));
+    }
+  });
+  afterAll(async () => {
+    await Promise.all([...conns.values()].map((k) => k.destroy()));
+    await db.drop();
+  });
+
+  describe.each(Object.entries(allowed))('%s', (role, may) => {
+    const k = () => conns.get(role)!;
+
+    it('logs in as itself', async () => {
+      const { rows } = await k().raw<{ rows: { user: string }[] }>('SELECT current_user AS user');
+      expect(rows[0]?.user).toBe(role);
+    });
+
+    it.each(Object.keys(writes))('writes %s only if it is its own', async (table) => {
+      const attempt = writes[table]!(k());
+      if (may.write.includes(table)) await expect(attempt).resolves.toBeDefined();
+      else await expect(attempt).rejects.toEqual(PERMISSION_DENIED);
+    });
+
+    it.each(READABLE)('reads %s only if it needs it', async (relation) => {
+      const attempt = k()(relation).select('*').limit(1);
+      if (may.read.includes(relation)) await expect(attempt).resolves.toBeDefined();
+      else await expect(attempt).rejects.toEqual(PERMISSION_DENIED);
+    });
+
+    it('cannot create a table', async () => {
+      await expect(k().raw('CREATE TABLE public.sneaky (id int)')).rejects.toEqual(PERMISSION_DENIED);
+    });
+  });
+
+  it('the batch layer deletes the speed rows a window covers, but cannot write speed rows', async () => {
+    const batch = conns.get(APP_ROLES.batchRollup)!;
+    await db.knex(TABLES.speedTable).insert({ ...W, shard: 0, product_id: 'covered', units: 1, revenue: 1 });
+    await expect(batch(TABLES.speedTable).where({ product_id: 'covered' }).delete()).resolves.toBe(1);
+    await expect(batch(TABLES.speedTable).insert({ ...W, shard: 0, product_id: 'x', units: 1, revenue: 1 })).rejects.toEqual(PERMISSION_DENIED);
+    await expect(batch(TABLES.speedTable).update({ units: 2 })).rejects.toEqual(PERMISSION_DENIED);
+  });
+
+  it('grants nothing beyond the listed tables (a later table is nobody\'s until its migration grants it)', async () => {
+    const { rows } = await db.knex.raw<{ rows: { grantee: string; table_name: string; privilege_type: string }[] }>(
+      `SELECT grantee, table_name, privilege_type FROM information_schema.role_table_grants
+        WHERE grantee = ANY(?) AND table_schema = 'public'`,
+      [[APP_ROLES.aggregator, APP_ROLES.speedPipeline, APP_ROLES.batchRollup]],
+    );
+    const byRole = (role: string) => [...new Set(rows.filter((r) => r.grantee === role).map((r) => r.table_name))].sort();
+    expect(byRole(APP_ROLES.aggregator)).toEqual([TABLES.ingestFiles, TABLES.ingestFlushes, TABLES.ingestOffsets].sort());
+    expect(byRole(APP_ROLES.speedPipeline)).toEqual([TABLES.rollupRuns, 'speed_checkpoint_windows', TABLES.speedCheckpoints, TABLES.speedTable, TABLES.windowTotals].sort());
+    expect(byRole(APP_ROLES.batchRollup)).toEqual(
+      [TABLES.batchTable, TABLES.ingestFiles, TABLES.ingestOffsets, TABLES.products, TABLES.rollupDirty, TABLES.rollupRuns, TABLES.speedTable, TABLES.windowTotals].sort(),
+    );
+  });
+});
