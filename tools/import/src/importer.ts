@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { createDb } from '@hitboard/db-client';
 import type { ValidatorOptions } from '@hitboard/schema';
 import { checkRow, type RowReason, type RowVerdict } from './check-row';
-import { ImportLedger, type Progress } from './ledger';
+import { ImportLedger, type Progress } from './import-records';
 import { countRows, formatOf, readRows, type ImportFormat } from './read-rows';
 
 export interface KeyedMessage {
