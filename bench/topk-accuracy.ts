@@ -13,8 +13,9 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { DEFAULT_CANDIDATES, DEFAULT_SKETCH_PARAMS, TopKSketch, type TopKMetric } from '../libs/topk/src';
-import { aliasSampler, seededRng, zipfWeights } from '../libs/topk/src/testing/random';
+import type { Metric } from '@hitboard/schema';
+import { DEFAULT_CANDIDATES, DEFAULT_SKETCH_PARAMS, TopKSketch } from '../libs/topk/src';
+import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit/random';
 
 const HELP = `Usage: npx tsx bench/topk-accuracy.ts [options]
 
@@ -103,7 +104,7 @@ function exactTop(map: Map<string, Sums>, n: number, field: keyof Sums): Row[] {
 }
 
 interface MetricResult {
-  metric: TopKMetric;
+  metric: Metric;
   precision: number;
   exactOrder: boolean;
   maxRelError: number;
@@ -127,7 +128,7 @@ interface RunResult {
 }
 
 function run(exponent: number): RunResult {
-  const rng = seededRng(SEED * 1000 + Math.round(exponent * 100));
+  const rng = seededRandom(SEED * 1000 + Math.round(exponent * 100));
   process.stderr.write(`zipf ${exponent}: building the sampler over ${PRODUCTS.toLocaleString()} products…\n`);
   const sample = aliasSampler(zipfWeights(PRODUCTS, exponent), rng);
   // Rank r is product id perm[r] (seeded shuffle), so popularity is not the id order.

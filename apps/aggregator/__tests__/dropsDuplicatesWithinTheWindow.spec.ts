@@ -1,13 +1,4 @@
-import {
-  describeKafka,
-  duplicateOf,
-  expectLakeMatches,
-  goodEvents,
-  produce,
-  waitForLedgerCaughtUp,
-  withScenario,
-  type Produced,
-} from './support/harness';
+import { describeKafka, duplicateOf, expectLakeMatches, goodEvents, produce, waitForLedgerCaughtUp, withScenario, type Produced } from './support/harness';
 
 /**
  * A producer's retry (same event_id, same key, so the same partition) is dropped within the

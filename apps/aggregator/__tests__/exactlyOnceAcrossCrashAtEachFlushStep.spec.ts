@@ -1,13 +1,4 @@
-import {
-  describeKafka,
-  expectLakeMatches,
-  expectSpeedSideMatches,
-  goodEvents,
-  produce,
-  speedSideSums,
-  waitForLedgerCaughtUp,
-  withScenario,
-} from './support/harness';
+import { describeKafka, expectLakeMatches, expectSpeedSideMatches, goodEvents, produce, speedSideSums, waitForLedgerCaughtUp, withScenario } from './support/harness';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -1,16 +1,4 @@
-import {
-  describeKafka,
-  expectLakeMatches,
-  expectSpeedSideMatches,
-  goodEvents,
-  produce,
-  speedSideSums,
-  waitFor,
-  waitForLedgerCaughtUp,
-  withScenario,
-  type Child,
-  type Produced,
-} from './support/harness';
+import { describeKafka, expectLakeMatches, expectSpeedSideMatches, goodEvents, produce, speedSideSums, waitFor, waitForLedgerCaughtUp, withScenario, type Child, type Produced } from './support/harness';
 
 const EVENTS = 60_000;
 /** Long enough that A still holds everything it read, unflushed, when B joins. */

@@ -1,14 +1,6 @@
 import { Client } from 'pg';
 import { testServerUrl } from '@hitboard/testkit';
-import {
-  describeKafka,
-  expectLakeMatches,
-  goodEvents,
-  produce,
-  waitFor,
-  waitForLedgerCaughtUp,
-  withScenario,
-} from './support/harness';
+import { describeKafka, expectLakeMatches, goodEvents, produce, waitFor, waitForLedgerCaughtUp, withScenario } from './support/harness';
 
 /**
  * SIGTERM: flush, then leave the group. While the shutdown flush is still running (here: held up

@@ -1,20 +1,6 @@
 import { CompressionTypes } from 'kafkajs';
 import { TABLES } from '@hitboard/schema';
-import {
-  bad,
-  describeKafka,
-  expectLakeMatches,
-  expectSpeedSideMatches,
-  good,
-  goodEvents,
-  produce,
-  readTopic,
-  saleEvent,
-  speedSideSums,
-  waitForLedgerCaughtUp,
-  withScenario,
-  type Produced,
-} from './support/harness';
+import { bad, describeKafka, expectLakeMatches, expectSpeedSideMatches, good, goodEvents, produce, readTopic, saleEvent, speedSideSums, waitForLedgerCaughtUp, withScenario, type Produced } from './support/harness';
 
 /**
  * Input the broker accepts must never stall a partition further down the line. Each case here used

@@ -1,19 +1,6 @@
 import { CompressionTypes, ConfigResourceTypes } from 'kafkajs';
 import { javaProduce } from '@hitboard/testkit';
-import {
-  bad,
-  brokers,
-  describeKafka,
-  dlqKeys,
-  expectLakeMatches,
-  goodEvents,
-  produce,
-  readTopic,
-  saleEvent,
-  waitForLedgerCaughtUp,
-  withScenario,
-  type Produced,
-} from './support/harness';
+import { bad, brokers, describeKafka, dlqKeys, expectLakeMatches, goodEvents, produce, readTopic, saleEvent, waitForLedgerCaughtUp, withScenario, type Produced } from './support/harness';
 
 /**
  * Poison input never crashes or blocks a partition: each bad message lands in the DLQ once (as a

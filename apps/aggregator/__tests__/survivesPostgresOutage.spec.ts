@@ -1,15 +1,6 @@
 import { Client } from 'pg';
 import { testServerUrl } from '@hitboard/testkit';
-import {
-  describeKafka,
-  expectLakeMatches,
-  goodEvents,
-  produce,
-  waitFor,
-  waitForLedgerCaughtUp,
-  withScenario,
-  type Produced,
-} from './support/harness';
+import { describeKafka, expectLakeMatches, goodEvents, produce, waitFor, waitForLedgerCaughtUp, withScenario, type Produced } from './support/harness';
 
 const lagOf = (metrics: string): number =>
   [...metrics.matchAll(/^hitboard_aggregator_consumer_lag\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);

@@ -1,15 +1,4 @@
-import {
-  describeKafka,
-  expectLakeMatches,
-  expectSpeedSideMatches,
-  goodEvents,
-  produce,
-  speedSideSums,
-  waitFor,
-  waitForLedgerCaughtUp,
-  withScenario,
-  type Produced,
-} from './support/harness';
+import { describeKafka, expectLakeMatches, expectSpeedSideMatches, goodEvents, produce, speedSideSums, waitFor, waitForLedgerCaughtUp, withScenario, type Produced } from './support/harness';
 
 /** Instance B joins mid-stream (partitions move to it), then leaves (they move back): totals exact. */
 describeKafka('rebalance', () => {

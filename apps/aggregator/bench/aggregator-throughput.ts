@@ -30,6 +30,7 @@ import { migrateLatest, startEmbeddedPostgres, type EmbeddedPostgresServer } fro
 import { createKafka } from '@hitboard/kafka';
 import { RawFileWriter } from '@hitboard/lake';
 import { TABLES } from '@hitboard/schema';
+import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit/random';
 import { Aggregator } from '../src/aggregator';
 import { readConfig } from '../src/config';
 import { AGGREGATOR_FETCH, PARTITIONS_CONSUMED_CONCURRENTLY } from '../src/aggregator';
@@ -55,24 +56,6 @@ const PRODUCTS = arg('products', 5000);
 const BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
-/** Zipf(s=1.1) product sampler via the inverse CDF over a precomputed table. */
-function zipfSampler(n: number, s = 1.1): () => number {
-  const cdf = new Float64Array(n);
-  let total = 0;
-  for (let k = 1; k <= n; k++) cdf[k - 1] = total += 1 / k ** s;
-  return () => {
-    const u = Math.random() * total;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((cdf[mid] as number) < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-}
-
 async function fill(topic: string): Promise<void> {
   const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-fill', logLevel: 'error' });
   const admin = kafka.admin();
@@ -81,7 +64,7 @@ async function fill(topic: string): Promise<void> {
   await admin.disconnect();
   const producer = kafka.producer();
   await producer.connect();
-  const product = zipfSampler(PRODUCTS);
+  const product = aliasSampler(zipfWeights(PRODUCTS, 1.1), seededRandom(1)); // Zipf(s=1.1) ranks
   const bar = new SingleBar({ format: 'fill      [{bar}] {value}/{total} events', stream: process.stderr });
   bar.start(EVENTS, 0);
   const now = Date.now();

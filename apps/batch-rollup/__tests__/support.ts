@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import pino from 'pino';
 import { hourStartMs, rawFilePath, writeRawParquet, type RawCell } from '@hitboard/lake';
-import { IntervalRegistry, TABLES, TOPICS, TOP_N_STORED, type Window } from '@hitboard/schema';
-import { freshDatabase, type FreshDatabase } from '@hitboard/testkit';
+import { IntervalRegistry, TABLES, TOPICS, TOP_N_STORED, type Metric, type Window } from '@hitboard/schema';
+import { byteOrder, freshDatabase, ranksBy, seededRandom, type FreshDatabase } from '@hitboard/testkit';
 import { RollupEngine } from '../src/rollup-engine';
 import type { TaskDeps } from '../src/rollup-task';
 
@@ -93,21 +93,9 @@ export async function addProducts(s: Scenario, products: ReadonlyArray<{ product
   }
 }
 
-/** A small deterministic PRNG (mulberry32), so scenarios are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Random cells: `count` (minute, product) sums over [fromMs, toMs), products p-0000… skewed towards low numbers. */
 export function randomCells(seed: number, fromMs: number, toMs: number, count: number, products = 50): RawCell[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   return Array.from({ length: count }, () => {
     const minute = fromMs + Math.floor((r() * (toMs - fromMs)) / 60_000) * 60_000;
     const product = Math.floor(products * r() * r());
@@ -128,8 +116,6 @@ export interface ExpectedRow {
   category_rank_revenue: number | null;
 }
 
-const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-
 /** The independent answer: plain JS sums of the cells in [start, end), ranked with product_id in byte order. */
 export function expectedWindow(cells: readonly RawCell[], w: Window, catalog: ReadonlyMap<string, string>) {
   const sums = new Map<string, { units: bigint; revenue: bigint; orders: bigint }>();
@@ -142,10 +128,7 @@ export function expectedWindow(cells: readonly RawCell[], w: Window, catalog: Re
     sums.set(c.productId, s);
   }
   const all = [...sums].map(([product_id, s]) => ({ product_id, category: catalog.get(product_id) ?? '', ...s }));
-  const ranks = (rows: typeof all, metric: 'units' | 'revenue') => {
-    const sorted = [...rows].sort((a, b) => (a[metric] === b[metric] ? byteOrder(a.product_id, b.product_id) : a[metric] > b[metric] ? -1 : 1));
-    return new Map(sorted.map((r, i) => [r.product_id, i + 1]));
-  };
+  const ranks = (rows: typeof all, metric: Metric) => ranksBy(rows, (r) => r[metric], (r) => r.product_id);
   const ru = ranks(all, 'units');
   const rr = ranks(all, 'revenue');
   const cru = new Map<string, number>();

@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { IntervalRegistry, VIEWS } from '@hitboard/schema';
+import { IntervalRegistry, VIEWS, type Metric } from '@hitboard/schema';
 import { freshDatabase, TEST_READER_PASSWORD, type FreshDatabase } from '@hitboard/testkit';
 import { APP_DIR, buildDashboard, distDir, hasBuild } from '../src/serve';
 import { seedDemoWorld } from './support/demo-world';
@@ -66,7 +66,7 @@ async function shownRows(page: Page): Promise<ShownRow[]> {
 }
 
 /** The top ten the database serves for a window, read straight from the view. */
-async function expectedTop(interval: string, metric: 'units' | 'revenue', category: string | null = null): Promise<ShownRow[]> {
+async function expectedTop(interval: string, metric: Metric, category: string | null = null): Promise<ShownRow[]> {
   const window = registry.windowAt(interval, Date.now());
   const rankColumn = category ? 'category_rank' : 'rank';
   const query = db

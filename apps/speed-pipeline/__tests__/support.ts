@@ -13,7 +13,7 @@ import type { Knex } from 'knex';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createKafka } from '@hitboard/kafka';
-import { createTestTopic, describeKafka, freshDatabase, kafkaBrokers, type FreshDatabase } from '@hitboard/testkit';
+import { createTestTopic, describeKafka, freshDatabase, kafkaBrokers, waitFor, type FreshDatabase } from '@hitboard/testkit';
 import { encodeProductSum, flushIdOf, IntervalRegistry, TABLES, type ProductSum } from '@hitboard/schema';
 import { createSpeedMetrics } from '../src/metrics';
 import { SpeedPipeline, type SpeedPipelineOptions } from '../src/speed-pipeline';
@@ -81,15 +81,8 @@ export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<numbe
   }
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Polling until a probe returns a value: the test kit's. */
+export { waitFor } from '@hitboard/testkit';
 
 /** Resolves once every partition's checkpoint has reached the partition's end offset. */
 export async function waitForCheckpoints(knex: Knex, kafka: Kafka, topic: string, timeoutMs = 60_000): Promise<void> {

@@ -1,5 +1,6 @@
 import { TABLES, VIEWS, type ProductSum } from '@hitboard/schema';
 import { DEFAULT_CANDIDATES, DEFAULT_SKETCH_PARAMS } from '@hitboard/topk';
+import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit';
 import { describeWithKafka, flushOf, unique, useScenario, waitFor, waitForCheckpoints } from './support';
 
 const HOUR = Date.parse('2026-11-22T07:00:00Z');
@@ -7,12 +8,8 @@ const PRODUCTS = 500;
 
 /** Zipf(1.1)-skewed sales over PRODUCTS products in one hour, pre-summed into flushes like the aggregator's. */
 function skewedStream(events: number): { flushes: ProductSum[][]; units: Map<string, number>; revenue: Map<string, number> } {
-  let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed / 2 ** 31);
-  const weights = Array.from({ length: PRODUCTS }, (_, i) => 1 / (i + 1) ** 1.1);
-  const total = weights.reduce((a, b) => a + b, 0);
-  const cdf: number[] = [];
-  weights.reduce((acc, w, i) => ((cdf[i] = (acc + w) / total), acc + w), 0);
+  const rand = seededRandom(7);
+  const rank = aliasSampler(zipfWeights(PRODUCTS, 1.1), rand);
   const priceOf = (i: number) => 199 + ((i * 7919) % 5000); // cents: revenue ranks differ from unit ranks
   const units = new Map<string, number>();
   const revenue = new Map<string, number>();
@@ -21,9 +18,7 @@ function skewedStream(events: number): { flushes: ProductSum[][]; units: Map<str
     for (let f = 0; f < 10; f++) {
       const cells = new Map<string, { productId: string; minuteStartMs: number; units: number; revenueCents: number }>();
       for (let e = 0; e < events / 40; e++) {
-        const u = rand();
-        let i = cdf.findIndex((c) => c >= u);
-        if (i < 0) i = PRODUCTS - 1;
+        const i = rank();
         const productId = `sku-${String(i).padStart(4, '0')}`;
         const minuteStartMs = HOUR + Math.floor(rand() * 60) * 60_000;
         const qty = 1 + Math.floor(rand() * 3);

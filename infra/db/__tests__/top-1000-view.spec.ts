@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
-import { TABLES, TOP_N_STORED, VIEWS } from '@hitboard/schema';
+import { TABLES, TOP_N_STORED, VIEWS, type Metric } from '@hitboard/schema';
 import { scratchDatabase, type ScratchDatabase } from './support/scratch-database';
 
 interface ViewRow {
   interval: string;
   window_start: Date;
-  metric: 'units' | 'revenue';
+  metric: Metric;
   rank: number;
   product_id: string;
   units: bigint;
@@ -91,7 +91,7 @@ const batch = (
     rows.map((r) => ({ interval: 'hour', window_start: r.window_start ?? HOUR, orders: 1n, run_id: runId, ...r })),
   );
 
-const top = (knex: Knex, metric: 'units' | 'revenue', window_start = HOUR, interval = 'hour'): Promise<ViewRow[]> =>
+const top = (knex: Knex, metric: Metric, window_start = HOUR, interval = 'hour'): Promise<ViewRow[]> =>
   knex<ViewRow>(VIEWS.top1000).where({ interval, window_start, metric }).orderBy('rank');
 
 describe('view top_1000', () => {

@@ -32,6 +32,7 @@ export const TABLES = {
   deploymentSettings: 'deployment_settings',
 } as const;
 
+/** The serving views: what each does now and which migration defines it, in infra/db/src/views/README.md. */
 export const VIEWS = {
   top1000: 'top_1000',
   /** One totals row per window: batch where the window has a succeeded run, else the speed shards summed. */

@@ -1,4 +1,8 @@
-/** The shared test kit: a fresh real database per test, and a real Kafka broker when one runs. */
+/** The shared test kit: a fresh real database per test, a real Kafka broker when one runs, waiting, seeded randomness. */
 export * from './postgres';
 export * from './kafka';
 export * from './s3';
+export * from './wait-for';
+export * from './ingest-ledger';
+export * from './random';
+export * from './ranking';

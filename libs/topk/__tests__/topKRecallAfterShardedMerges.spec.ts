@@ -4,8 +4,8 @@
  * per-minute state) and merged in different groupings must still give the exact top 10 when
  * the candidate capacity is far above 10 and the gaps in the top 11 exceed the error bound.
  */
-import { exactTop, type KeyedSums } from '../src/ExactSums';
-import { aliasSampler, seededRng, zipfWeights } from '../src/testing/random';
+import { exactTop, type KeyedSums } from '../src/testing';
+import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit/random';
 import { TopKSketch, type TopKParams } from '../src/TopKSketch';
 
 const PARAMS: Partial<TopKParams> = { eps: 5e-4, delta: 0.01, seed: 2026, capacity: 200 };
@@ -21,7 +21,7 @@ interface Sale {
 }
 
 function makeStream(): Sale[] {
-  const rng = seededRng(42);
+  const rng = seededRandom(42);
   const rank = aliasSampler(zipfWeights(KEYS, 1.0), rng);
   const price = (r: number): number => 100 + ((r * 2654435761) >>> 0) % 20_000;
   return Array.from({ length: UPDATES }, () => {
@@ -53,7 +53,7 @@ function balanced(parts: TopKSketch[]): TopKSketch {
 describe('top-K recall after merging windows', () => {
   const stream = makeStream();
   const truth = exactSums(stream);
-  const rng = seededRng(7);
+  const rng = seededRandom(7);
   const parts = Array.from({ length: PARTS }, () => TopKSketch.create(PARAMS));
   for (const s of stream) parts[Math.floor(rng() * PARTS)]!.add(s.key, s.units, s.revenueCents);
   const whole = TopKSketch.create(PARAMS);

@@ -1,15 +1,14 @@
+import type { Metric } from '@hitboard/schema';
 import { ByteReader, ByteWriter } from './bytes';
 import { CandidateHeap } from './CandidateHeap';
 import { assertCount, CountMinSketch, type SketchDimensions } from './CountMinSketch';
 import { DEFAULT_CANDIDATES, DEFAULT_SKETCH_PARAMS } from './defaults';
 import { SketchDecodeError, SketchParameterMismatchError, TopKError } from './errors';
 import { wellFormedKey } from './hash';
-import type { TopKMetric } from './metric';
 import type { Monoid } from './Monoid';
 
-
 /** Counter plane of each metric in the sketch. */
-const PLANE: Record<TopKMetric, number> = { units: 0, revenue: 1 };
+const PLANE: Record<Metric, number> = { units: 0, revenue: 1 };
 
 export interface TopKParams {
   /** Relative additive error of the sketch (see `CountMinSketch`). */
@@ -174,17 +173,17 @@ export class TopKSketch {
   }
 
   /** Total units or revenue cents added (N of that plane). */
-  totalCount(metric: TopKMetric): number {
+  totalCount(metric: Metric): number {
     return this.sketch.totalCount(PLANE[metric]);
   }
 
   /** ceil(eps · N) for the metric: each estimate exceeds the truth by at most this, w.p. `confidence`. */
-  errorBound(metric: TopKMetric): number {
+  errorBound(metric: Metric): number {
     return this.sketch.errorBound(PLANE[metric]);
   }
 
   /** The current candidate keys for a metric (unordered). */
-  candidates(metric: TopKMetric): string[] {
+  candidates(metric: Metric): string[] {
     return [...this.heaps[PLANE[metric]]!.keys()];
   }
 
@@ -193,7 +192,7 @@ export class TopKSketch {
    * key). Keys whose estimate for `metric` is 0 are left out, so an empty state gives [].
    * `k` may not exceed `capacity`: beyond it the list would not be a top list.
    */
-  top(k: number, metric: TopKMetric = 'units'): TopKEntry[] {
+  top(k: number, metric: Metric = 'units'): TopKEntry[] {
     if (!Number.isInteger(k) || k < 0) throw new TopKError(`k must be a non-negative integer, got ${k}`);
     if (k > this.capacity) throw new TopKError(`k = ${k} exceeds the candidate capacity ${this.capacity}: build the state with a larger capacity`);
     const plane = PLANE[metric];

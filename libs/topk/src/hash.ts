@@ -68,6 +68,18 @@ export function murmur3Bytes(bytes: Uint8Array, len: number, seed: number): numb
   return tail(h, k, len);
 }
 
+/**
+ * The 4 characters of `key` from `i` as one little-endian block, or -1 if one is not ASCII (four
+ * ASCII characters never set the sign bit, so -1 cannot be a block).
+ */
+function asciiWord(key: string, i: number): number {
+  const c0 = key.charCodeAt(i);
+  const c1 = key.charCodeAt(i + 1);
+  const c2 = key.charCodeAt(i + 2);
+  const c3 = key.charCodeAt(i + 3);
+  return (c0 | c1 | c2 | c3) > 0x7f ? -1 : c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+}
+
 /** murmur3_32 of an ASCII string, or -1 as soon as a non-ASCII code unit appears. */
 function murmur3Ascii(key: string, seed: number): number {
   const len = key.length;
@@ -75,12 +87,9 @@ function murmur3Ascii(key: string, seed: number): number {
   const blocks = len & ~3;
   let i = 0;
   for (; i < blocks; i += 4) {
-    const c0 = key.charCodeAt(i);
-    const c1 = key.charCodeAt(i + 1);
-    const c2 = key.charCodeAt(i + 2);
-    const c3 = key.charCodeAt(i + 3);
-    if ((c0 | c1 | c2 | c3) > 0x7f) return -1;
-    h = mixH(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
+    const word = asciiWord(key, i);
+    if (word < 0) return -1;
+    h = mixH(h, word);
   }
   let k = 0;
   for (let shift = 0; i < len; i++, shift += 8) {
@@ -103,12 +112,9 @@ function murmur3PairAscii(key: string, seedA: number, seedB: number, out: Uint32
   const blocks = len & ~3;
   let i = 0;
   for (; i < blocks; i += 4) {
-    const c0 = key.charCodeAt(i);
-    const c1 = key.charCodeAt(i + 1);
-    const c2 = key.charCodeAt(i + 2);
-    const c3 = key.charCodeAt(i + 3);
-    if ((c0 | c1 | c2 | c3) > 0x7f) return false;
-    const km = mixK(c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
+    const word = asciiWord(key, i);
+    if (word < 0) return false;
+    const km = mixK(word);
     ha = round(ha, km);
     hb = round(hb, km);
   }

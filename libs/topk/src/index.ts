@@ -3,7 +3,6 @@
  * layer and the serving merge. Test helpers live in `@hitboard/topk/testing`.
  */
 export { type Monoid, monoid, mapMonoid } from './Monoid';
-export { type Aggregator, aggregate } from './Aggregator';
 export { TopKError, SketchParameterMismatchError, SketchDecodeError, InvalidCountError, SafeIntegerOverflowError, type SketchParameter } from './errors';
 export { murmur3, fmix32, wellFormedKey } from './hash';
 export {
@@ -18,17 +17,4 @@ export {
   MAX_COUNTERS,
 } from './CountMinSketch';
 export { TopKSketch, topKMonoid, type TopKParams, type TopKEntry } from './TopKSketch';
-export { type TopKMetric, TOPK_METRICS } from './metric';
-export {
-  type Sums,
-  ZERO_SUMS,
-  addSums,
-  sumsMonoid,
-  type KeyedSums,
-  keyedSumsMonoid,
-  type ExactTopEntry,
-  exactTop,
-  type KeyedCounts,
-  exactTopAggregator,
-} from './ExactSums';
 export { DEFAULT_SKETCH_PARAMS, DEFAULT_CANDIDATES } from './defaults';

@@ -6,7 +6,7 @@ import { TOPICS } from '@hitboard/schema';
 import { brokersFromEnv, runMain } from '@hitboard/runtime';
 import { makeCatalog } from './catalog';
 import { GroundTruthWriter } from './ground-truth';
-import { planResume, ProgressFile, type GeneratorProgress } from './progress';
+import { planResume, ProgressFile, type GeneratorProgress } from './resume-state';
 import { publishCatalog } from './publish-catalog';
 import { kafkaSender, runStream } from './send';
 import { chunkFloor, SalesStream, type Emission, type Segment } from './stream';

@@ -1,7 +1,6 @@
 import { validateSaleEvent } from '@hitboard/schema';
 import { makeCatalog } from './catalog';
 import { generateEvents } from './events';
-import { seededRandom, ZipfSampler } from './random';
 
 const start = Date.parse('2026-11-20T00:00:00Z');
 const end = Date.parse('2026-11-22T00:00:00Z');
@@ -46,21 +45,12 @@ describe('generateEvents', () => {
   });
 });
 
-describe('catalog and sampler', () => {
+describe('catalog', () => {
   it('makes a deterministic catalog with names, categories and whole-cent prices', () => {
     const catalog = makeCatalog(100, 3);
     expect(catalog).toEqual(makeCatalog(100, 3));
     expect(catalog[0]).toMatchObject({ product_id: 'P000001', name: expect.stringMatching(/ 1$/) });
     expect(catalog.every((p) => Number.isInteger(p.price_cents) && p.price_cents > 0)).toBe(true);
-  });
-
-  it('samples Zipf ranks with P(k) ∝ 1/(k+1)^s', () => {
-    const zipf = new ZipfSampler(1000, 1);
-    const random = seededRandom(1);
-    const counts = new Array(1000).fill(0);
-    for (let i = 0; i < 200_000; i++) counts[zipf.sample(random)]++;
-    expect(counts[0] / counts[1]).toBeCloseTo(2, 0);
-    expect(counts[0] / counts[9]).toBeCloseTo(10, -1);
   });
 });
 

@@ -5,5 +5,5 @@ export * from './popularity';
 export * from './events';
 export * from './stream';
 export * from './ground-truth';
-export * from './progress';
+export * from './resume-state';
 export * from './send';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { makeCatalog } from './catalog';
 import { GroundTruthWriter } from './ground-truth';
-import { planResume, ProgressFile, type GeneratorProgress } from './progress';
+import { planResume, ProgressFile, type GeneratorProgress } from './resume-state';
 import { runStream } from './send';
 import { SalesStream, type Emission } from './stream';
 

@@ -1,6 +1,6 @@
 import type { Producer } from 'kafkajs';
 import type { GroundTruthWriter } from './ground-truth';
-import type { GeneratorProgress, ProgressFile } from './progress';
+import type { GeneratorProgress, ProgressFile } from './resume-state';
 import { batches, CHUNK_MS, chunkFloor, truthOf, type Emission, type SalesStream, type StreamPosition } from './stream';
 
 export interface RunOptions {

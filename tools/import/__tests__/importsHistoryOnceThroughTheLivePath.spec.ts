@@ -12,9 +12,10 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { createKafka } from '@hitboard/kafka';
-import { hourStartMs, readLakeSums } from '@hitboard/lake';
-import { revenueCentsOf, TABLES, type SaleEvent } from '@hitboard/schema';
-import { describeKafka, freshDatabase, type FreshDatabase } from '@hitboard/testkit';
+import { readLakeSums } from '@hitboard/lake';
+import { TABLES, type SaleEvent } from '@hitboard/schema';
+import { describeKafka, freshDatabase, waitForIngestCaughtUp, type FreshDatabase } from '@hitboard/testkit';
+import { comparableSums, sumsByHourAndProduct } from '@hitboard/testkit/lake-sums';
 import { runImport, type KeyedMessage } from '../src';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -36,29 +37,6 @@ const event = (i: number, overrides: Partial<SaleEvent> = {}): SaleEvent => ({
 
 const COLUMNS = ['event_id', 'order_id', 'product_id', 'quantity', 'unit_price_cents', 'currency', 'occurred_at', 'store_id', 'user_id', 'channel', 'lat', 'lon'] as const;
 const csvLine = (e: object) => COLUMNS.map((c) => ((e as Record<string, unknown>)[c] === undefined ? '' : String((e as Record<string, unknown>)[c]))).join(',');
-
-type Sums = { units: bigint; revenueCents: bigint; orders: bigint };
-function sumsOf(events: SaleEvent[]): Record<string, string> {
-  const m = new Map<string, Sums>();
-  for (const e of events) {
-    const key = `${hourStartMs(Date.parse(e.occurred_at))}|${e.product_id}`;
-    const s = m.get(key) ?? { units: 0n, revenueCents: 0n, orders: 0n };
-    s.units += BigInt(e.quantity);
-    s.revenueCents += BigInt(revenueCentsOf(e));
-    s.orders += 1n;
-    m.set(key, s);
-  }
-  return plain(m);
-}
-const plain = (m: Map<string, Sums>) => Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, `${v.units}/${v.revenueCents}/${v.orders}`]));
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 describeKafka('import', (brokers) => {
   jest.setTimeout(300_000);
@@ -114,18 +92,7 @@ describeKafka('import', (brokers) => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const ledgerCaughtUp = async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    const offsets = await admin.fetchTopicOffsets(topics.events);
-    await admin.disconnect();
-    await waitFor('the aggregator to consume the topic', async () => {
-      const rows = await db.knex(TABLES.ingestOffsets).where({ topic: topics.events }).select<{ partition: number; next_offset: bigint }[]>('partition', 'next_offset');
-      const next = new Map(rows.map((r) => [r.partition, Number(r.next_offset)]));
-      return offsets.every((o) => Number(o.high) === 0 || next.get(o.partition) === Number(o.high));
-    });
-    return offsets.map((o) => `${o.partition}:${o.high}`).join(',');
-  };
+  const ledgerCaughtUp = () => waitForIngestCaughtUp(db.knex, kafka, topics.events);
 
   it('lands every good row in the lake exactly once across a crash, a resume and a repeat; refuses each bad row with its line and reason', async () => {
     try {
@@ -197,7 +164,7 @@ describeKafka('import', (brokers) => {
       // The lake: earlier sales plus each good row once (the re-sent batch dropped by event_id).
       expect(await ledgerCaughtUp()).toBe(before); // the repeat produced nothing
       const lake = await readLakeSums(db.knex, join(dir, 'lake'));
-      expect(plain(new Map([...lake].map(([k, v]) => [k, { units: v.units, revenueCents: v.revenueCents, orders: v.orders }])))).toEqual(sumsOf([...earlier, ...good]));
+      expect(comparableSums(lake)).toEqual(comparableSums(sumsByHourAndProduct([...earlier, ...good])));
 
       const rejects = readFileSync(rejectsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { line: number; reason: string; message: string });
       expect(rejects.map(({ line, reason }) => ({ line, reason }))).toEqual(expectedRejects);

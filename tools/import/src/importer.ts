@@ -6,7 +6,7 @@ import { createDb } from '@hitboard/db-client';
 import { snapshotFile } from '@hitboard/lake';
 import { DEFAULT_VALIDATOR_OPTIONS, type ValidatorOptions } from '@hitboard/schema';
 import { checkRow, type RowReason, type RowVerdict } from './check-row';
-import { ImportLedger, type Progress } from './ledger';
+import { ImportLedger, type Progress } from './import-records';
 import { countRows, formatOf, readRows, type ImportFormat } from './read-rows';
 
 export interface KeyedMessage {

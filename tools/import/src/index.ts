@@ -1,5 +1,5 @@
 export * from './check-row';
 export * from './importer';
-export * from './ledger';
+export * from './import-records';
 export * from './read-rows';
 export * from './summary';

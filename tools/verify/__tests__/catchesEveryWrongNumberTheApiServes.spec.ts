@@ -10,7 +10,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GroundTruthWriter, makeCatalog, SalesStream, batches, truthOf } from '@hitboard/generator';
-import { IntervalRegistry, revenueCentsOf, type SaleEvent } from '@hitboard/schema';
+import { IntervalRegistry, revenueCentsOf, type SaleEvent, type Metric } from '@hitboard/schema';
 import { DashboardApi, GroundTruth, verify, byteOrder, formatReport } from '../src';
 
 const ZONE = 'Asia/Kolkata'; // windows start at :30 UTC: the registry, not UTC hours, must be used
@@ -33,7 +33,7 @@ interface ServedBody {
   rows: Array<{ rank: number; productId: string; name: string; category: string; units: string; revenue: string; errorBound: string; share: number; movement: null }>;
 }
 
-function exactTop(events: SaleEvent[], fromMs: number, toMs: number, metric: 'units' | 'revenue', k: number): { rows: Row[]; totals: Row & { products: bigint } } {
+function exactTop(events: SaleEvent[], fromMs: number, toMs: number, metric: Metric, k: number): { rows: Row[]; totals: Row & { products: bigint } } {
   const by = new Map<string, Row>();
   for (const e of events) {
     const t = Date.parse(e.occurred_at);
@@ -89,7 +89,7 @@ describe('verify', () => {
       if (url.pathname === '/api/intervals') return send({ intervals: ['hour', 'day', 'week'].map((name) => ({ name, rolledUpFrom: registry.get(name).rolledUpFrom })), timeZone: ZONE });
       if (url.pathname === '/api/top') {
         const interval = url.searchParams.get('interval')!;
-        const metric = url.searchParams.get('metric') as 'units' | 'revenue';
+        const metric = url.searchParams.get('metric') as Metric;
         const k = Number(url.searchParams.get('k'));
         const w = registry.windowStartingAt(interval, Date.parse(url.searchParams.get('window')!));
         const { rows, totals } = exactTop(events, w.start.getTime(), w.end.getTime(), metric, k);

@@ -12,11 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { CompressionTypes, type Kafka, type Message } from 'kafkajs';
 import type { Knex } from 'knex';
 import { createKafka } from '@hitboard/kafka';
-import { decodeProductSum, revenueCentsOf, TABLES, type SaleEvent } from '@hitboard/schema';
+import { decodeProductSum, TABLES, type SaleEvent } from '@hitboard/schema';
 import { Client } from 'pg';
-import { freshDatabase, testServerUrl, type FreshDatabase } from '@hitboard/testkit';
-import { readLakeSums } from '@hitboard/lake';
-import { hourStartMs } from '@hitboard/lake';
+import { freshDatabase, testServerUrl, waitFor, waitForIngestCaughtUp, type FreshDatabase } from '@hitboard/testkit';
+import { addSums, comparableSums, sumsByHourAndProduct, type Sums } from '@hitboard/testkit/lake-sums';
+import { hourStartMs, readLakeSums } from '@hitboard/lake';
 
 const APP_DIR = resolve(__dirname, '../..');
 
@@ -25,8 +25,8 @@ export const brokers = (): string[] | null => {
   return value ? value.split(',').map((b) => b.trim()) : null;
 };
 
-/** `describe` on the real broker, or a loud skip without one (a failure in CI / with KAFKA_REQUIRED): the test kit's. */
-export { describeKafka } from '@hitboard/testkit';
+/** `describe` on the real broker, or a loud skip without one (a failure in CI / with KAFKA_REQUIRED), and polling: the test kit's. */
+export { describeKafka, waitFor } from '@hitboard/testkit';
 
 export interface Scenario {
   kafka: Kafka;
@@ -156,15 +156,6 @@ export function startAggregator(env: NodeJS.ProcessEnv): Child {
   };
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000, everyMs = 250): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 // ── events ────────────────────────────────────────────────────────────────────────────────────
 
 /** What the test produced, and what it expects the aggregator to make of it. */
@@ -216,54 +207,19 @@ export async function produce(kafka: Kafka, topic: string, items: Produced[], co
 
 // ── the invariant ─────────────────────────────────────────────────────────────────────────────
 
-export interface Sums {
-  units: bigint;
-  revenueCents: bigint;
-  orders: bigint;
-}
-
+/** Per (UTC hour, product): the sums of the good events among `items` (bad ones and duplicates never count). */
 export function expectedSums(items: Produced[]): Map<string, Sums> {
-  const out = new Map<string, Sums>();
-  for (const p of items) {
-    if (p.kind !== 'good' || !p.event) continue;
-    const key = `${hourStartMs(Date.parse(p.event.occurred_at))}|${p.event.product_id}`;
-    const s = out.get(key) ?? { units: 0n, revenueCents: 0n, orders: 0n };
-    s.units += BigInt(p.event.quantity);
-    s.revenueCents += BigInt(revenueCentsOf(p.event));
-    s.orders += 1n;
-    out.set(key, s);
-  }
-  return out;
+  return sumsByHourAndProduct(items.flatMap((p) => (p.kind === 'good' && p.event ? [p.event] : [])));
 }
-
-const plain = (m: Map<string, Sums>) =>
-  Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, `${v.units}/${v.revenueCents}/${v.orders}`]));
 
 /** Waits until the ledger has consumed every offset Kafka holds for the topic. */
 export async function waitForLedgerCaughtUp(s: Scenario, timeoutMs = 180_000): Promise<void> {
-  const admin = s.kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(s.topics.events);
-    await waitFor(
-      'the ledger to reach the end of the topic',
-      async () => {
-        const rows = await s.db.knex(TABLES.ingestOffsets).where({ topic: s.topics.events }).select<{ partition: number; next_offset: bigint }[]>('partition', 'next_offset');
-        const next = new Map(rows.map((r) => [r.partition, Number(r.next_offset)]));
-        return offsets.every((o) => Number(o.high) === 0 || next.get(o.partition) === Number(o.high));
-      },
-      timeoutMs,
-    );
-  } finally {
-    await admin.disconnect();
-  }
+  await waitForIngestCaughtUp(s.db.knex, s.kafka, s.topics.events, timeoutMs);
 }
 
 /** Lake (ledger-listed files only) == produced valid, distinct events; ledger consistent. */
 export async function expectLakeMatches(s: Scenario, items: Produced[]): Promise<void> {
-  const lake = await readLakeSums(s.db.knex, s.lakeDir);
-  const actual = new Map<string, Sums>([...lake].map(([k, v]) => [k, { units: v.units, revenueCents: v.revenueCents, orders: v.orders }]));
-  expect(plain(actual)).toEqual(plain(expectedSums(items)));
+  expect(comparableSums(await readLakeSums(s.db.knex, s.lakeDir))).toEqual(comparableSums(expectedSums(items)));
   await expectLedgerConsistent(s.db.knex, s.topics.events, s.lakeDir);
 }
 
@@ -339,18 +295,13 @@ export async function speedSideSums(s: Scenario): Promise<Map<string, Sums>> {
     } else {
       high.set(sum.sourcePartition, { last, keys: new Set([cellKey]) });
     }
-    const key = `${hourStartMs(sum.minuteStartMs)}|${sum.productId}`;
-    const acc = out.get(key) ?? { units: 0n, revenueCents: 0n, orders: 0n };
-    acc.units += BigInt(sum.units);
-    acc.revenueCents += BigInt(sum.revenueCents);
-    acc.orders += BigInt(sum.orders);
-    out.set(key, acc);
+    addSums(out, `${hourStartMs(sum.minuteStartMs)}|${sum.productId}`, sum.units, sum.revenueCents, sum.orders);
   }
   return out;
 }
 
 export function expectSpeedSideMatches(actual: Map<string, Sums>, items: Produced[]): void {
-  expect(plain(actual)).toEqual(plain(expectedSums(items)));
+  expect(comparableSums(actual)).toEqual(comparableSums(expectedSums(items)));
 }
 
 /** Prints a child's last log lines (the scenario helper calls it for every child when a test fails). */

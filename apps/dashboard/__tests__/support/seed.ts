@@ -4,7 +4,8 @@
  * layer's rule: value descending, then product id in byte order.
  */
 import type { Knex } from 'knex';
-import { TABLES } from '@hitboard/schema';
+import { TABLES, type Metric } from '@hitboard/schema';
+import { ranksBy } from '@hitboard/testkit';
 
 export interface SeedProduct {
   id: string;
@@ -19,12 +20,7 @@ export interface Sale {
   orders?: bigint;
 }
 
-const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-
-export function rankBy(sales: readonly Sale[], metric: 'units' | 'revenue'): Map<string, number> {
-  const sorted = [...sales].sort((a, b) => (a[metric] === b[metric] ? byteOrder(a.id, b.id) : a[metric] > b[metric] ? -1 : 1));
-  return new Map(sorted.map((s, i) => [s.id, i + 1]));
-}
+const rankBy = (sales: readonly Sale[], metric: Metric): Map<string, number> => ranksBy(sales, (s) => s[metric], (s) => s.id);
 
 export async function seedProducts(knex: Knex, products: readonly SeedProduct[]): Promise<void> {
   await knex(TABLES.products).insert(products.map((p) => ({ product_id: p.id, name: p.name ?? `Product ${p.id}`, category: p.category })));

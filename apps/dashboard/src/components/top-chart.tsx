@@ -2,6 +2,7 @@
 
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatFigure } from '../lib/format';
+import type { Metric } from '../lib/types';
 
 export interface TopChartDatum {
   label: string;
@@ -10,7 +11,7 @@ export interface TopChartDatum {
 }
 
 /** Horizontal bars of the top 10. Bar lengths use Number() (drawing only); labels keep the exact figure. */
-export function TopChart({ data, metric }: { data: TopChartDatum[]; metric: 'units' | 'revenue' }) {
+export function TopChart({ data, metric }: { data: TopChartDatum[]; metric: Metric }) {
   const rows = data.map((d) => ({ label: d.label, plotted: Number(d.value), exact: d.value }));
   return (
     <figure className="chart" aria-label={`Bar chart of the top ${data.length} by ${metric}; the table beside it holds the same figures`}>

@@ -3,7 +3,7 @@ import { dashboardContext } from '../server/context';
 import { formatClock, formatCount, formatFigure, formatShare } from '../lib/format';
 import { movementLabel } from '../lib/ranking';
 import type { TopQuery } from '../lib/params';
-import type { TopResult, TopRow } from '../lib/types';
+import type { Metric, TopResult, TopRow } from '../lib/types';
 import { csvHref, pageHref, type PageState } from '../lib/urls';
 import { Ago, AutoRefresh } from './auto-refresh';
 import { TopChart } from './top-chart';
@@ -146,7 +146,7 @@ function TopTable({ top, state }: { top: TopResult; state: PageState }) {
   );
 }
 
-function Row({ row, metric, estimate, state }: { row: TopRow; metric: 'units' | 'revenue'; estimate: boolean; state: PageState }) {
+function Row({ row, metric, estimate, state }: { row: TopRow; metric: Metric; estimate: boolean; state: PageState }) {
   const m = row.movement;
   const moveText = { new: 'new in this window', up: `up ${m.by} places`, down: `down ${m.by} places`, same: 'same place' }[m.kind];
   return (

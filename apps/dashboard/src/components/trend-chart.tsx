@@ -1,10 +1,10 @@
 'use client';
 
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { TrendPoint } from '../lib/types';
+import type { Metric, TrendPoint } from '../lib/types';
 
 /** A product's figure per window (bars; gaps where it was outside the stored top 1000) and its moving average (line). */
-export function TrendChart(props: { points: TrendPoint[]; metric: 'units' | 'revenue'; interval: string; timeZone: string; movingAverageWindows: number }) {
+export function TrendChart(props: { points: TrendPoint[]; metric: Metric; interval: string; timeZone: string; movingAverageWindows: number }) {
   const scale = props.metric === 'revenue' ? 100 : 1; // cents → currency units for the axis
   const label = new Intl.DateTimeFormat('en-GB', {
     timeZone: props.timeZone,

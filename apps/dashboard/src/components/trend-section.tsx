@@ -1,10 +1,10 @@
 import { dashboardContext } from '../server/context';
 import { ParamError, parseTrendQuery } from '../lib/params';
-import type { TrendResult } from '../lib/types';
+import type { Metric, TrendResult } from '../lib/types';
 import { TrendChart } from './trend-chart';
 
 /** The trend widget: the chosen product (or the window's number one) per hour or day, with a moving average. */
-export async function TrendSection(props: { productId: string | null; fallback: () => Promise<string | null>; interval: string; metric: 'units' | 'revenue' }) {
+export async function TrendSection(props: { productId: string | null; fallback: () => Promise<string | null>; interval: string; metric: Metric }) {
   const { data, logger } = dashboardContext();
   const productId = props.productId ?? (await props.fallback().catch(() => null));
   // Hours for the hour view, days for everything longer.

@@ -1,3 +1,5 @@
+import type { Metric } from './types';
+
 /** Display formatting, shared by server components and client charts. Amounts arrive as decimal strings. */
 
 /** Cents (a decimal string, any size) as currency, without passing the whole amount through a float. */
@@ -17,7 +19,7 @@ export function formatCount(value: string, locale = 'en-US'): string {
   return new Intl.NumberFormat(locale).format(BigInt(value));
 }
 
-export function formatFigure(value: string, metric: 'units' | 'revenue'): string {
+export function formatFigure(value: string, metric: Metric): string {
   return metric === 'revenue' ? formatCents(value) : formatCount(value);
 }
 

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { TOP_N_STORED, type IntervalRegistry } from '@hitboard/schema';
+import { TOP_N_STORED, type IntervalRegistry, type Metric } from '@hitboard/schema';
 
 /**
  * Every parameter the API and the page accept, validated against the interval registry. Each
@@ -107,7 +107,7 @@ function int(name: string, value: string | undefined, min: number, max: number, 
 
 const metricSchema = z.enum(['units', 'revenue'], { error: 'must be units or revenue' });
 
-function metric(value: string | undefined): 'units' | 'revenue' {
+function metric(value: string | undefined): Metric {
   return absent(value) ? 'units' : field('metric', metricSchema, value);
 }
 
@@ -123,7 +123,7 @@ export interface TopQuery {
   interval: string;
   /** The window asked for; null = the window holding "now" in the reporting zone. */
   windowStart: Date | null;
-  metric: 'units' | 'revenue';
+  metric: Metric;
   k: number;
   category: string | null;
 }
@@ -161,7 +161,7 @@ const TREND_DEFAULT_WINDOWS: Record<string, number> = { hour: 48, day: 30 };
 export interface TrendQuery {
   productId: string;
   interval: string;
-  metric: 'units' | 'revenue';
+  metric: Metric;
   from: Date;
   to: Date;
   movingAverageWindows: number;

@@ -2,7 +2,9 @@
  * What the API and the page exchange. Client-safe (plain data, no server imports). Amounts that can
  * pass 2^53 (units, revenue cents, error bounds, totals) are decimal strings; a share is a number.
  */
-export type Metric = 'units' | 'revenue';
+import type { Metric } from '@hitboard/schema';
+
+export type { Metric };
 export type Source = 'batch' | 'speed' | 'none';
 
 export interface IntervalInfo {

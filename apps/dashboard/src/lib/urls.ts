@@ -1,8 +1,10 @@
+import type { Metric } from './types';
+
 /** The page's URL state as plain strings, shared by server links and client controls. */
 export interface PageState {
   interval: string;
   window: string | null;
-  metric: 'units' | 'revenue';
+  metric: Metric;
   category: string | null;
   product: string | null;
 }

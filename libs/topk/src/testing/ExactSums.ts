@@ -1,11 +1,10 @@
-import type { Aggregator } from './Aggregator';
-import { SafeIntegerOverflowError, TopKError } from './errors';
-import { mapMonoid, type Monoid } from './Monoid';
-import type { TopKMetric } from './metric';
+import type { Metric } from '@hitboard/schema';
+import { SafeIntegerOverflowError, TopKError } from '../errors';
+import { mapMonoid, type Monoid } from '../Monoid';
 
 /**
- * Exact per-key sums: what the batch layer computes and what every estimate is checked
- * against. Integers (cents for money), held as plain numbers rather than bigint: the schema,
+ * Exact per-key sums: the reference every estimate of the sketch is checked and benchmarked
+ * against (the batch layer computes the same sums in SQL). Integers (cents for money), held as plain numbers rather than bigint: the schema,
  * JSON and Postgres `bigint` columns (read by `pg` as strings or numbers) already carry
  * numbers, and bigint arithmetic is several times slower on the hot path. 2^53 cents is
  * $90 trillion per window, so overflow should never happen; if it does, `plus` throws
@@ -60,28 +59,10 @@ export interface ExactTopEntry extends Sums {
 }
 
 /** The exact top `k` of keyed sums by `metric`, highest first, ties by key; zero rows left out. */
-export function exactTop(sums: KeyedSums, k: number, metric: TopKMetric): ExactTopEntry[] {
+export function exactTop(sums: KeyedSums, k: number, metric: Metric): ExactTopEntry[] {
   const field = metric === 'units' ? 'units' : 'revenueCents';
   const rows: ExactTopEntry[] = [];
   for (const [key, s] of sums) if (s[field] > 0) rows.push({ key, ...s });
   rows.sort((a, b) => b[field] - a[field] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return rows.slice(0, k);
-}
-
-/** One sale line or pre-summed record, as far as the aggregates care. */
-export interface KeyedCounts extends Sums {
-  key: string;
-}
-
-/**
- * Exact top-K as an `Aggregator`: prepare = one-key map, monoid = keyed sums, present =
- * `exactTop`. The reference the sketch is tested and benchmarked against, and the same
- * computation the batch layer does in SQL.
- */
-export function exactTopAggregator(k: number, metric: TopKMetric): Aggregator<KeyedCounts, KeyedSums, ExactTopEntry[]> {
-  return {
-    prepare: ({ key, units, revenueCents, orders }) => new Map([[key, { units, revenueCents, orders }]]),
-    monoid: keyedSumsMonoid,
-    present: (sums) => exactTop(sums, k, metric),
-  };
 }

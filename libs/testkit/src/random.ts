@@ -1,18 +1,19 @@
 /**
- * Seeded randomness for tests and benchmarks, so every run sees the same stream.
+ * The one seeded randomness of the repo (tests, benchmarks and the generator), so every run sees
+ * the same stream. Imports nothing: `@hitboard/testkit/random` is safe in a tool's production code.
  * sfc32 (Chris Doty-Humphrey's Small Fast Counting generator, PractRand-clean) seeded through
  * splitmix32; Zipf sampling with Vose's alias method (O(1) per sample after O(n) setup:
  * https://www.keithschwarz.com/darts-dice-coins/).
  */
 
 /** A function returning uniform doubles in [0, 1). */
-export type Rng = () => number;
+export type Random = () => number;
 
-// Read once: global lookups in hot loops are slow inside jest's vm context (see hash.ts).
+// Read once: global lookups in hot loops are slow inside jest's vm context (see libs/topk/src/hash.ts).
 const floor = Math.floor;
 const pow = Math.pow;
 
-export function seededRng(seed: number): Rng {
+export function seededRandom(seed: number): Random {
   let s = seed >>> 0;
   const splitmix32 = (): number => {
     s = (s + 0x9e3779b9) | 0;
@@ -49,7 +50,7 @@ export function zipfWeights(n: number, exponent: number): Float64Array {
  * Returns a sampler of 0-based ranks drawn from `weights` (which must sum to 1), using
  * Vose's alias method: one uniform picks a column, a second picks it or its alias.
  */
-export function aliasSampler(weights: Float64Array, rng: Rng): () => number {
+export function aliasSampler(weights: Float64Array, rng: Random): () => number {
   const n = weights.length;
   const prob = new Float64Array(n);
   const alias = new Uint32Array(n);

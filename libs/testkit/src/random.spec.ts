@@ -1,10 +1,10 @@
-import { aliasSampler, seededRng, zipfWeights } from './random';
+import { aliasSampler, seededRandom, zipfWeights } from './random';
 
-describe('seededRng', () => {
+describe('seededRandom', () => {
   it('repeats for a seed and differs across seeds', () => {
-    const a = seededRng(1);
-    const b = seededRng(1);
-    const c = seededRng(2);
+    const a = seededRandom(1);
+    const b = seededRandom(1);
+    const c = seededRandom(2);
     const xs = Array.from({ length: 5 }, () => a());
     expect(Array.from({ length: 5 }, () => b())).toEqual(xs);
     expect(Array.from({ length: 5 }, () => c())).not.toEqual(xs);
@@ -16,7 +16,7 @@ describe('aliasSampler', () => {
   it('draws ranks with the Zipf frequencies (within 5 standard deviations)', () => {
     const n = 50;
     const w = zipfWeights(n, 1.0);
-    const sample = aliasSampler(w, seededRng(7));
+    const sample = aliasSampler(w, seededRandom(7));
     const draws = 200_000;
     const counts = new Float64Array(n);
     for (let i = 0; i < draws; i++) counts[sample()]!++;

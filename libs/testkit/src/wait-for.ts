@@ -1,0 +1,14 @@
+/**
+ * Polls `probe` until it returns a value other than `undefined` or `false`, and returns that value;
+ * throws `timed out after … waiting for <what>` past `timeoutMs`. For scenario tests waiting on
+ * another process or a broker (a ledger catching up, a checkpoint reaching the end of a topic).
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
