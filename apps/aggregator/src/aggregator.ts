@@ -2,7 +2,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer }
 import type { Knex } from 'knex';
 import type { Logger } from '@hitboard/runtime';
 import { NotRetriableError, ProgressWatch, retry, sleep, type Health } from '@hitboard/runtime';
-import { dlqTopicSpec, ensureTopics } from '@hitboard/kafka';
+import { createProducer, dlqTopicSpec, ensureTopics } from '@hitboard/kafka';
 import { encodeProductSum, type ProductSum } from '@hitboard/schema';
 import type { AggregatorConfig } from './config';
 import { PartitionCore, type FlushPlan } from './core/partition-core';
@@ -114,7 +114,7 @@ export class Aggregator {
       ...AGGREGATOR_FETCH,
       allowAutoTopicCreation: false,
     });
-    this.producer = o.kafka.producer({ allowAutoTopicCreation: false });
+    this.producer = createProducer(o.kafka, { allowAutoTopicCreation: false });
     this.admin = o.kafka.admin();
     this.ledger = new Ledger(o.knex, c.TOPIC_EVENTS);
     this.progress = new ProgressWatch(c.HEALTH_STALL_AFTER_MS);

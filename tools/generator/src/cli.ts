@@ -1,7 +1,7 @@
 #!/usr/bin/env tsx
 import { parseArgs } from 'node:util';
 import { MultiBar, Presets } from 'cli-progress';
-import { createKafka } from '@hitboard/kafka';
+import { createKafka, createProducer } from '@hitboard/kafka';
 import { TOPICS } from '@hitboard/schema';
 import { runMain } from '@hitboard/runtime';
 import { makeCatalog } from './catalog';
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     send = async (emissions) => void process.stdout.write(emissions.map((e) => `${e.value}\n`).join(''));
   } else {
     const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
-    const producer = createKafka({ brokers, clientId: 'hitboard-generator' }).producer();
+    const producer = createProducer(createKafka({ brokers, clientId: 'hitboard-generator' }));
     await producer.connect();
     send = kafkaSender(producer, values.topic);
     close = () => producer.disconnect();

@@ -1,7 +1,7 @@
 #!/usr/bin/env tsx
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
-import { createKafka } from '@hitboard/kafka';
+import { createKafka, createProducer } from '@hitboard/kafka';
 import { runMain } from '@hitboard/runtime';
 import { TOPICS } from '@hitboard/schema';
 import { formatSummary } from './summary';
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   }
 
   const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
-  const producer = createKafka({ brokers, clientId: 'hitboard-import' }).producer({ allowAutoTopicCreation: false });
+  const producer = createProducer(createKafka({ brokers, clientId: 'hitboard-import' }), { allowAutoTopicCreation: false });
   await producer.connect();
   const bar = new SingleBar({ format: 'import |{bar}| {percentage}% {value}/{total} rows {eta_formatted} left', stream: process.stderr }, Presets.shades_classic);
   const abort = new AbortController();
