@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { runMain } from '@hitboard/runtime';
 import { ROOT } from './processes';
 import { ALL_SCENARIOS, QUICK_SCENARIOS } from './scenarios';
-import { runSuite, type ScenarioReport } from './suite';
+import { runSuite, suiteDefaults, type ScenarioReport } from './suite';
 
 const HELP = `Usage: npm run chaos [-- options]
 
@@ -69,20 +69,11 @@ async function main(): Promise<void> {
     const seed = firstSeed + r;
     const say = (msg: string) => process.stdout.write(`[chaos ${seed}] ${msg}\n`);
     const reports = await runSuite({
+      ...suiteDefaults(values.quick, values.data),
       seed,
       scenarios: names.map((n) => [n, ALL_SCENARIOS[n]!]),
-      dataDir: values.data,
-      clusterEnv: process.env,
-      pgPort: 9699,
-      opsPortBase: 9600,
       dashboardPort: values.dashboard ? 3600 : null,
       lake: values.lake ?? null,
-      products: 200,
-      historyHours: values.quick ? 2 : 3,
-      historyRate: values.quick ? 2 : 3,
-      liveRate: values.quick ? 10 : 20,
-      allowedLatenessMs: 10_000,
-      recoveryTargetMs: 10_000,
       say,
     });
     all.push({ seed, reports });

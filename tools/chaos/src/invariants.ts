@@ -49,9 +49,9 @@ export class Observer {
   /**
    * Waits until the ledger holds every events offset below `events` and the speed group has committed
    * every product-sums record published by then: "lag back to zero" for what existed when the fault ended.
-   * Returns the milliseconds it took, or null at the timeout.
+   * Returns when each was reached (epoch ms), or null at the timeout.
    */
-  async waitCaughtUp(events: Map<number, bigint>, timeoutMs: number): Promise<number | null> {
+  async waitCaughtUp(events: Map<number, bigint>, timeoutMs: number): Promise<{ ledgerAtMs: number; speedAtMs: number } | null> {
     const t0 = Date.now();
     const reached = (have: Map<number, bigint>, want: Map<number, bigint>) => [...want].every(([p, hw]) => (have.get(p) ?? 0n) >= hw);
     while (Date.now() - t0 < timeoutMs) {
@@ -60,10 +60,11 @@ export class Observer {
       await sleep(200);
     }
     if (Date.now() - t0 >= timeoutMs) return null;
+    const ledgerAtMs = Date.now();
     const sums = await this.highWatermarks(this.topics.sums);
     while (Date.now() - t0 < timeoutMs) {
       const speed = await this.speedOffsets().catch(() => null);
-      if (speed && reached(speed, sums)) return Date.now() - t0;
+      if (speed && reached(speed, sums)) return { ledgerAtMs, speedAtMs: Date.now() };
       await sleep(200);
     }
     return null;

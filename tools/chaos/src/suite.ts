@@ -12,7 +12,7 @@ import { Cluster, PostgresHost } from './infra';
 import { Observer, type Check, type Topics } from './invariants';
 import { Layout } from './layout';
 import { sleep } from './processes';
-import type { Scenario, ScenarioContext } from './scenarios';
+import type { FaultResult, Scenario, ScenarioContext } from './scenarios';
 
 export interface SuiteOptions {
   seed: number;
@@ -43,6 +43,22 @@ export interface ScenarioReport {
 }
 
 const SESSION_TIMEOUT_MS = 6000;
+
+/** The sizes and ports of a run: the full suite, or the short CI form (less history and traffic). */
+export function suiteDefaults(quick: boolean, dataDir: string): Omit<SuiteOptions, 'seed' | 'scenarios' | 'say' | 'dashboardPort' | 'lake'> {
+  return {
+    dataDir,
+    clusterEnv: process.env,
+    pgPort: 9699,
+    opsPortBase: 9600,
+    products: 200,
+    historyHours: quick ? 2 : 3,
+    historyRate: quick ? 2 : 3,
+    liveRate: quick ? 10 : 20,
+    allowedLatenessMs: 10_000,
+    recoveryTargetMs: 10_000,
+  };
+}
 const fmt = (ms: number | null) => (ms === null ? 'never' : `${(ms / 1000).toFixed(1)} s`);
 
 /**
@@ -61,7 +77,7 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
   try {
     const cluster = new Cluster(o.clusterEnv);
     const t0 = Date.now();
-    cluster.start();
+    await cluster.start();
     if (cluster.startedHere) cleanups.push(() => cluster.stop());
     say(`cluster ready in ${fmt(Date.now() - t0)}`);
     const brokers = cluster.bootstrap();
@@ -147,20 +163,22 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
       const started = Date.now();
       say(`── ${scenario.name} (${key}) at +${fmt(started - t0)}`);
       driver.resume();
-      const fault = await scenario.inject(ctx);
+      // A fault that could not be injected or undone fails its scenario; the run goes on to the next.
+      const fault: FaultResult = await scenario.inject(ctx).catch((err: Error) => ({
+        endedAtMs: Date.now(),
+        notes: [`injection failed: ${err.message}`],
+        checks: [{ name: 'fault injected and undone', ok: false, detail: err.message }],
+      }));
       if (key === 'postgres-restart') {
         // The runner's own pool saw the server go away: a fresh one, as the apps' pools reconnect.
         await db.destroy();
         db = createDb(databaseUrl, { pool: { min: 0, max: 4 } });
       }
       const skip = new Set(fault.skip ?? []);
-      let recoveryMs: number | null = null;
-      if (!skip.has('lag')) {
-        const hw = await observer.highWatermarks(topics.events);
-        recoveryMs = await observer.waitCaughtUp(hw, 180_000);
-      }
-      const recoveredAt = recoveryMs === null ? null : Date.now();
-      const sinceEnd = recoveredAt === null ? null : recoveredAt - fault.endedAtMs;
+      let caught: { ledgerAtMs: number; speedAtMs: number } | null = null;
+      if (!skip.has('lag')) caught = await observer.waitCaughtUp(await observer.highWatermarks(topics.events), 180_000);
+      const sinceEnd = caught === null ? null : caught.speedAtMs - fault.endedAtMs;
+      const ledgerSinceEnd = caught === null ? null : caught.ledgerAtMs - fault.endedAtMs;
       // Settle: stop sending, let everything drain, then have a rollup scheduler run its catch-up pass now
       // (rather than wait for the next */5 tick) and wait for every closed hour.
       await driver.pause();
@@ -186,7 +204,7 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
       for (const n of fault.notes) say(`   fault: ${n}`);
       for (const c of checks) say(`   ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
       const target = sinceEnd === null ? '' : sinceEnd <= o.recoveryTargetMs ? ' (within target)' : ` (target ${fmt(o.recoveryTargetMs)} missed)`;
-      say(`   verdict: ${ok ? 'PASS' : 'FAIL'} — ${scenario.name}; recovery ${skip.has('lag') ? 'n/a (log refused)' : fmt(sinceEnd)}${target}; ${driver.validEvents} events so far; scenario took ${fmt(report.durationMs)}; replay: --seed ${o.seed} --scenarios ${key}`);
+      say(`   verdict: ${ok ? 'PASS' : 'FAIL'} — ${scenario.name}; recovery ${skip.has('lag') ? 'n/a (log refused)' : `${fmt(sinceEnd)} (ledger ${fmt(ledgerSinceEnd)}, then speed layer)`}${target}; ${driver.validEvents} events so far; scenario took ${fmt(report.durationMs)}; replay: --seed ${o.seed} --scenarios ${key}`);
     }
     return reports;
   } finally {
