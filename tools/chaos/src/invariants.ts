@@ -1,6 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
-import { TABLES } from '@hitboard/schema';
+import { hourStartMs, readLakeSums } from '@hitboard/lake';
+import { decodeProductSum, TABLES } from '@hitboard/schema';
 import type { SalesDriver, Sums } from './driver';
 import { sleep } from './processes';
 
@@ -154,6 +155,36 @@ export class Observer {
     return { name: 'ledger tiles every partition', ok: problems.length === 0, detail: problems.length ? problems.slice(0, 6).join('; ') : `${n} committed flushes over ${hw.size} partitions, no gap, no overlap, at the log end` };
   }
 
+  /** The lake's ledger-listed files hold exactly the ground truth, every hour (open ones too). */
+  async checkLake(driver: SalesDriver, lakeDir: string): Promise<Check> {
+    return compareSums('lake equals the ground truth', driver, await readLakeSums(this.db(), lakeDir), 'lake');
+  }
+
+  /**
+   * The product-sums topic carries every committed flush: its records of committed flush ids, one per
+   * (flush, minute, product), sum to the ground truth. Tells a publish that lost records from a speed
+   * layer that dropped them.
+   */
+  async checkProductSums(driver: SalesDriver): Promise<Check> {
+    const committed = new Set((await this.db()(TABLES.ingestFlushes).where({ topic: this.topics.events, status: 'committed' }).select<{ flush_id: string }[]>('flush_id')).map((r) => r.flush_id));
+    const seen = new Set<string>();
+    const sums = new Map<string, { units: bigint; revenueCents: bigint; orders: bigint }>();
+    for (const m of await readAll(this.kafka, this.admin, this.topics.sums)) {
+      if (m.value === null) continue;
+      const r = decodeProductSum(m.value);
+      const id = `${r.flushId}|${r.minuteStartMs}|${r.productId}`;
+      if (!committed.has(r.flushId) || seen.has(id)) continue;
+      seen.add(id);
+      const key = `${hourStartMs(r.minuteStartMs)}|${r.productId}`;
+      const s = sums.get(key) ?? { units: 0n, revenueCents: 0n, orders: 0n };
+      s.units += BigInt(r.units);
+      s.revenueCents += BigInt(r.revenueCents);
+      s.orders += BigInt(r.orders);
+      sums.set(key, s);
+    }
+    return compareSums('product-sums carry every committed flush', driver, sums, 'product-sums');
+  }
+
   /** The DLQ's keys are exactly the (partition:offset) of the events-topic messages the generator made malformed. */
   async checkDlq(driver: SalesDriver): Promise<Check> {
     const events = await readAll(this.kafka, this.admin, this.topics.events);
@@ -191,6 +222,19 @@ export class Observer {
     }
     return { name: 'open windows within bounds', ok: problems.length === 0, detail: problems.length ? problems.slice(0, 4).join('; ') : `${open.length} open hours, ${rows} speed rows within their bounds` };
   }
+}
+
+function compareSums(name: string, driver: SalesDriver, got: Map<string, { units: bigint; revenueCents: bigint; orders: bigint }>, what: string): Check {
+  const want = new Map<string, string>();
+  for (const [h, products] of driver.truth) for (const [p, s] of products) want.set(`${h}|${p}`, `${s.units}/${s.revenue}/${s.orders}`);
+  const problems: string[] = [];
+  for (const [k, v] of want) {
+    const g = got.get(k);
+    const have = g ? `${g.units}/${g.revenueCents}/${g.orders}` : 'none';
+    if (have !== v) problems.push(`${iso(Number(k.split('|')[0]))} ${k.split('|')[1]}: ${what} ${have}, truth ${v}`);
+  }
+  for (const k of got.keys()) if (!want.has(k)) problems.push(`${k}: in ${what}, not in the truth`);
+  return { name, ok: problems.length === 0, detail: problems.length ? `${problems.length} differ: ${problems.slice(0, 4).join('; ')}` : `${want.size} (hour, product) sums equal` };
 }
 
 export interface TopicMessage {

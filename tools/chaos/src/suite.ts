@@ -198,6 +198,10 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
       if (!skip.has('tiling')) checks.push(await observer.checkTiling());
       if (!skip.has('dlq')) checks.push(await observer.checkDlq(driver));
       if (!skip.has('open')) checks.push(await observer.checkOpenBounds(driver, closed));
+      if (!skip.has('lag')) {
+        if (!/^s3:/.test(layout.o.lake)) checks.push(await observer.checkLake(driver, layout.o.lake));
+        checks.push(await observer.checkProductSums(driver));
+      }
       const ok = checks.every((c) => c.ok);
       const report: ScenarioReport = { name: scenario.name, ok, recoveryMs: sinceEnd, checks, notes: fault.notes, durationMs: Date.now() - started };
       reports.push(report);
