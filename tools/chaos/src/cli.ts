@@ -25,7 +25,8 @@ verdict per scenario, and the seed to replay. Exit 1 if any scenario fails.
 Scenarios (in this order): ${Object.keys(ALL_SCENARIOS).join(', ')}
 
 Options:
-  --quick             the CI form: ${QUICK_SCENARIOS.join(', ')}; less history (≤ 5 min)
+  --quick             the CI form: ${QUICK_SCENARIOS.join(', ')}, back to back, invariants checked
+                      once after the last; less history and traffic
   --scenarios LIST    comma-separated subset, in the order given
   --seed N            seed of the sales and of the fault timings (default: from the clock; printed)
   --runs N            run the suite N times, seeds N, N+1, …                (default 1)

@@ -50,9 +50,24 @@ export class Cluster {
     if (this.sh(['kill', String(node)]) !== 0) throw new Error(`kafka.sh cluster kill ${node} failed`);
   }
 
-  /** After a kill -9 the node recovers its logs first (minutes on a loaded machine): a longer wait than a cold start's. */
-  startNode(node: number): void {
-    if (this.sh(['start-node', String(node)], false, { KAFKA_START_TIMEOUT_S: '400' }) !== 0) throw new Error(`kafka.sh cluster start-node ${node} failed`);
+  /**
+   * Starts node N again and waits until every node is registered and answering (kafkajs metadata): the
+   * node is back. kafka.sh's own readiness probe starts a JVM per try, which on a loaded machine can
+   * take longer than the node itself; it keeps running in the background and is ended here.
+   */
+  async startNode(node: number, timeoutMs = 600_000): Promise<void> {
+    const child = spawn('bash', [KAFKA_SH, 'cluster', 'start-node', String(node)], { env: { ...this.env, KAFKA_START_TIMEOUT_S: String(timeoutMs / 1000) }, stdio: 'ignore' });
+    try {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        if (child.exitCode !== null && child.exitCode !== 0) throw new Error(`kafka.sh cluster start-node ${node} failed (exit ${child.exitCode})`);
+        if (await this.allAnswer()) return;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      throw new Error(`cluster node ${node} not back within ${timeoutMs} ms`);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGTERM');
+    }
   }
 
   stop(): void {

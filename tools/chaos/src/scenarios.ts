@@ -102,7 +102,7 @@ export const brokerKill: Scenario = {
     const leader = topics[0]!.partitions.find((p) => p.partitionId === 0)!.leader;
     ctx.cluster.kill(leader);
     await sleep(10_000);
-    ctx.cluster.startNode(leader);
+    await ctx.cluster.startNode(leader);
     return { endedAtMs: Date.now(), notes: [`killed node ${leader} (leader of ${ctx.topics.events}[0]) for 10 s`] };
   },
 };
