@@ -24,12 +24,16 @@ KAFKA_CLUSTER_HEAP_OPTS="${KAFKA_CLUSTER_HEAP_OPTS:--Xms128m -Xmx384m}"
 
 LIB_DIR="$HERE/target/lib"
 CLASSPATH_GLOB="$LIB_DIR/*"
-BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
-CONFIG="$KAFKA_DATA_DIR/server.properties"
-ADMIN_CONFIG="$KAFKA_DATA_DIR/admin.properties"
-LOG_DIRS="$KAFKA_DATA_DIR/logs"
-BROKER_LOG="$KAFKA_DATA_DIR/broker.log"
-PID_FILE="$KAFKA_DATA_DIR/broker.pid"
+# Where one broker's things are, from KAFKA_PORT and KAFKA_DATA_DIR (cluster_select points them at a node).
+broker_paths() {
+  BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+  CONFIG="$KAFKA_DATA_DIR/server.properties"
+  ADMIN_CONFIG="$KAFKA_DATA_DIR/admin.properties"
+  LOG_DIRS="$KAFKA_DATA_DIR/logs"
+  BROKER_LOG="$KAFKA_DATA_DIR/broker.log"
+  PID_FILE="$KAFKA_DATA_DIR/broker.pid"
+}
+broker_paths
 # Outside the data dir so `reset` can delete the dir while holding the lock.
 LOCK_FILE="$(dirname "$KAFKA_DATA_DIR")/.kafka-$(basename "$KAFKA_DATA_DIR").lock"
 
@@ -340,12 +344,7 @@ cluster_select() {
   KAFKA_PORT="${CLUSTER_PORTS[$((n - 1))]}"
   KAFKA_CONTROLLER_PORT="${CLUSTER_CONTROLLER_PORTS[$((n - 1))]}"
   KAFKA_DATA_DIR="$KAFKA_CLUSTER_DIR/broker$n"
-  BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
-  CONFIG="$KAFKA_DATA_DIR/server.properties"
-  ADMIN_CONFIG="$KAFKA_DATA_DIR/admin.properties"
-  LOG_DIRS="$KAFKA_DATA_DIR/logs"
-  BROKER_LOG="$KAFKA_DATA_DIR/broker.log"
-  PID_FILE="$KAFKA_DATA_DIR/broker.pid"
+  broker_paths
   TEMPLATE="$HERE/server-cluster.properties"
   HEAP_OPTS="$KAFKA_CLUSTER_HEAP_OPTS"
   REPLICATION_FACTOR=3
