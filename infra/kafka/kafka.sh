@@ -16,15 +16,24 @@ KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:-}"
 KAFKA_START_TIMEOUT_S="${KAFKA_START_TIMEOUT_S:-90}"
 KAFKA_STOP_TIMEOUT_S="${KAFKA_STOP_TIMEOUT_S:-30}"
+# The three-broker cluster (`kafka.sh cluster ...`): its own ports and data, never the single broker's.
+KAFKA_CLUSTER_PORTS="${KAFKA_CLUSTER_PORTS:-29092,29093,29094}"
+KAFKA_CLUSTER_CONTROLLER_PORTS="${KAFKA_CLUSTER_CONTROLLER_PORTS:-29192,29193,29194}"
+KAFKA_CLUSTER_DIR="${KAFKA_CLUSTER_DIR:-$ROOT/.data/cluster}"
+KAFKA_CLUSTER_HEAP_OPTS="${KAFKA_CLUSTER_HEAP_OPTS:--Xms128m -Xmx384m}"
 
 LIB_DIR="$HERE/target/lib"
 CLASSPATH_GLOB="$LIB_DIR/*"
-BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
-CONFIG="$KAFKA_DATA_DIR/server.properties"
-ADMIN_CONFIG="$KAFKA_DATA_DIR/admin.properties"
-LOG_DIRS="$KAFKA_DATA_DIR/logs"
-BROKER_LOG="$KAFKA_DATA_DIR/broker.log"
-PID_FILE="$KAFKA_DATA_DIR/broker.pid"
+# Where one broker's things are, from KAFKA_PORT and KAFKA_DATA_DIR (cluster_select points them at a node).
+broker_paths() {
+  BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+  CONFIG="$KAFKA_DATA_DIR/server.properties"
+  ADMIN_CONFIG="$KAFKA_DATA_DIR/admin.properties"
+  LOG_DIRS="$KAFKA_DATA_DIR/logs"
+  BROKER_LOG="$KAFKA_DATA_DIR/broker.log"
+  PID_FILE="$KAFKA_DATA_DIR/broker.pid"
+}
+broker_paths
 # Outside the data dir so `reset` can delete the dir while holding the lock.
 LOCK_FILE="$(dirname "$KAFKA_DATA_DIR")/.kafka-$(basename "$KAFKA_DATA_DIR").lock"
 
@@ -37,6 +46,10 @@ TOPIC_SPECS=(
 )
 # Compacted on its key (source partition:offset): a replayed flush's DLQ record replaces the first.
 DLQ_TOPIC="sales.events.dlq"
+# Single broker: one replica. The cluster sets 3 and min.insync.replicas=2 (see cluster_select).
+REPLICATION_FACTOR=1
+MIN_ISR=""
+TEMPLATE="$HERE/server.properties"
 
 usage() {
   cat <<EOF
@@ -53,6 +66,11 @@ Commands:
   status             print state; exit 0 if running and answering, 3 if not
   reset              stop and delete all data (topics, offsets, cluster id)
   logs               follow the broker log
+  cluster CMD [N]    the local three-broker KRaft cluster (ports $KAFKA_CLUSTER_PORTS, controllers
+                     $KAFKA_CLUSTER_CONTROLLER_PORTS, data $KAFKA_CLUSTER_DIR); topics with replication
+                     factor 3 and min.insync.replicas=2. CMD: start (every node not running; idempotent),
+                     stop, status, topics, reset, kill N (SIGKILL node N, for fault tests), start-node N,
+                     bootstrap (print the KAFKA_BROKERS value). Never touches the single broker.
   run-class CLASS .. run a Kafka CLI class on the broker's classpath with quiet logging, e.g.
                      kafka.sh run-class kafka.tools.ConsoleProducer --bootstrap-server $BOOTSTRAP --topic t
   -h, --help         this help
@@ -66,6 +84,8 @@ Environment (defaults):
   KAFKA_HEAP_OPTS="$KAFKA_HEAP_OPTS"
   KAFKA_JVM_OPTS                extra JVM flags for the broker
   KAFKA_START_TIMEOUT_S=$KAFKA_START_TIMEOUT_S  KAFKA_STOP_TIMEOUT_S=$KAFKA_STOP_TIMEOUT_S
+  KAFKA_CLUSTER_PORTS=$KAFKA_CLUSTER_PORTS  KAFKA_CLUSTER_CONTROLLER_PORTS=$KAFKA_CLUSTER_CONTROLLER_PORTS
+  KAFKA_CLUSTER_DIR=$KAFKA_CLUSTER_DIR  KAFKA_CLUSTER_HEAP_OPTS="$KAFKA_CLUSTER_HEAP_OPTS"
 
 Broker log: $BROKER_LOG
 EOF
@@ -136,7 +156,8 @@ broker_answers() {
 render_config() {
   mkdir -p "$KAFKA_DATA_DIR" "$LOG_DIRS"
   sed -e "s|@PORT@|$KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" -e "s|@LOG_DIRS@|$LOG_DIRS|g" \
-    "$HERE/server.properties" >"$CONFIG"
+    -e "s|@NODE_ID@|${NODE_ID:-1}|g" -e "s|@VOTERS@|${VOTERS:-}|g" \
+    "$TEMPLATE" >"$CONFIG"
   cat >"$ADMIN_CONFIG" <<EOF
 # Admin client settings for kafka.sh's own probes: fail fast while the broker is starting.
 request.timeout.ms=5000
@@ -146,8 +167,8 @@ EOF
 
 format_storage() {
   if [[ -f "$LOG_DIRS/meta.properties" ]]; then return 0; fi
-  local cluster_id
-  cluster_id="$(tool kafka.tools.StorageTool random-uuid)"
+  local cluster_id="${CLUSTER_ID:-}"
+  [[ -n "$cluster_id" ]] || cluster_id="$(tool kafka.tools.StorageTool random-uuid)"
   log "formatting KRaft storage in $LOG_DIRS (cluster id $cluster_id)"
   tool kafka.tools.StorageTool format --ignore-formatted -t "$cluster_id" -c "$CONFIG" >/dev/null
 }
@@ -182,6 +203,15 @@ do_start() {
     do_topics
     return 0
   fi
+  local started
+  started="$(date +%s)"
+  pid="$(launch_broker)" || die "broker failed to start"
+  wait_ready "$pid" "$started" || { stop_pid "$pid"; die "broker failed to start"; }
+  do_topics
+}
+
+# Starts the broker of the selected data dir in the background and prints its pid (no wait).
+launch_broker() {
   rm -f "$PID_FILE"
   if port_open "$KAFKA_PORT"; then
     die "port $KAFKA_PORT is taken by another process (another Kafka?): stop it, or set KAFKA_PORT"
@@ -192,21 +222,19 @@ do_start() {
   render_config
   format_storage
   [[ -f "$BROKER_LOG" ]] && mv -f "$BROKER_LOG" "$BROKER_LOG.1"
-  local started
-  started="$(date +%s)"
+  local pid
   # setsid + nohup: the broker outlives this shell and its terminal. 9>&- keeps the lock
   # fd out of the JVM, or the lock would be held for the broker's whole life.
   # shellcheck disable=SC2086
-  setsid nohup java $KAFKA_HEAP_OPTS $KAFKA_JVM_OPTS \
+  setsid nohup java ${HEAP_OPTS:-$KAFKA_HEAP_OPTS} $KAFKA_JVM_OPTS \
     -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$HERE/log4j.properties" \
     -cp "$CLASSPATH_GLOB" kafka.Kafka "$CONFIG" \
     </dev/null >"$BROKER_LOG" 2>&1 9>&- &
   pid=$!
   echo "$pid" >"$PID_FILE"
-  log "starting broker (pid $pid) on $BOOTSTRAP, controller 127.0.0.1:$KAFKA_CONTROLLER_PORT, log $BROKER_LOG"
-  wait_ready "$pid" "$started" || { stop_pid "$pid"; die "broker failed to start"; }
-  do_topics
+  log "starting broker (pid $pid) on 127.0.0.1:$KAFKA_PORT, controller 127.0.0.1:$KAFKA_CONTROLLER_PORT, log $BROKER_LOG"
+  echo "$pid"
 }
 
 # --- topics ----------------------------------------------------------------------------
@@ -224,9 +252,10 @@ do_topics() {
     current="$(awk -v t="$name" -F'\t' '$1 == "Topic: " t && $3 ~ /^PartitionCount: / { sub("PartitionCount: ", "", $3); print $3 }' <<<"$described")"
     if [[ -z "$current" ]]; then
       tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" \
-        --create --if-not-exists --topic "$name" --partitions "$partitions" --replication-factor 1 >/dev/null &
+        --create --if-not-exists --topic "$name" --partitions "$partitions" --replication-factor "$REPLICATION_FACTOR" \
+        ${MIN_ISR:+--config min.insync.replicas=$MIN_ISR} >/dev/null &
       pids+=($!)
-      log "topic $name: creating with $partitions partitions"
+      log "topic $name: creating with $partitions partitions, replication factor $REPLICATION_FACTOR"
     elif ((current < partitions)); then
       tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" \
         --alter --topic "$name" --partitions "$partitions" >/dev/null &
@@ -295,6 +324,130 @@ do_reset() {
   log "wiped $KAFKA_DATA_DIR"
 }
 
+# --- the three-broker cluster ------------------------------------------------------------
+
+IFS=',' read -r -a CLUSTER_PORTS <<<"$KAFKA_CLUSTER_PORTS"
+IFS=',' read -r -a CLUSTER_CONTROLLER_PORTS <<<"$KAFKA_CLUSTER_CONTROLLER_PORTS"
+CLUSTER_BOOTSTRAP="$(printf '127.0.0.1:%s,' "${CLUSTER_PORTS[@]}")"
+CLUSTER_BOOTSTRAP="${CLUSTER_BOOTSTRAP%,}"
+
+cluster_nodes() { seq 1 "${#CLUSTER_PORTS[@]}"; }
+
+# Points every per-broker variable (ports, data dir, config, pid, log) at cluster node N (1-based).
+cluster_select() {
+  local n="$1" i voters=""
+  [[ "$n" =~ ^[0-9]+$ ]] && ((n >= 1 && n <= ${#CLUSTER_PORTS[@]})) || die "cluster node must be 1..${#CLUSTER_PORTS[@]}, got '$n'"
+  ((${#CLUSTER_PORTS[@]} == ${#CLUSTER_CONTROLLER_PORTS[@]})) || die "KAFKA_CLUSTER_PORTS and KAFKA_CLUSTER_CONTROLLER_PORTS must list as many ports"
+  for i in $(cluster_nodes); do voters+="$i@127.0.0.1:${CLUSTER_CONTROLLER_PORTS[$((i - 1))]},"; done
+  NODE_ID="$n"
+  VOTERS="${voters%,}"
+  KAFKA_PORT="${CLUSTER_PORTS[$((n - 1))]}"
+  KAFKA_CONTROLLER_PORT="${CLUSTER_CONTROLLER_PORTS[$((n - 1))]}"
+  KAFKA_DATA_DIR="$KAFKA_CLUSTER_DIR/broker$n"
+  broker_paths
+  TEMPLATE="$HERE/server-cluster.properties"
+  HEAP_OPTS="$KAFKA_CLUSTER_HEAP_OPTS"
+  REPLICATION_FACTOR=3
+  MIN_ISR=2
+  # Every node is formatted with one cluster id, made on the first start.
+  mkdir -p "$KAFKA_CLUSTER_DIR"
+  [[ -s "$KAFKA_CLUSTER_DIR/cluster.id" ]] || tool kafka.tools.StorageTool random-uuid >"$KAFKA_CLUSTER_DIR/cluster.id"
+  CLUSTER_ID="$(cat "$KAFKA_CLUSTER_DIR/cluster.id")"
+}
+
+# Starts every node that is not running (all at once: a lone KRaft node waits for a quorum),
+# waits until each answers, then creates the topics on the whole cluster.
+cluster_start() {
+  require_java
+  do_fetch
+  local n pid started pids=()
+  started="$(date +%s)"
+  for n in $(cluster_nodes); do
+    cluster_select "$n"
+    pid="$(running_pid)" || pid="$(launch_broker)" || die "cluster node $n failed to start"
+    pids+=("$pid")
+  done
+  for n in $(cluster_nodes); do
+    cluster_select "$n"
+    wait_ready "${pids[$((n - 1))]}" "$started" || die "cluster node $n did not become ready (see $BROKER_LOG)"
+  done
+  BOOTSTRAP="$CLUSTER_BOOTSTRAP"
+  do_topics
+  log "cluster ready: KAFKA_BROKERS=$CLUSTER_BOOTSTRAP"
+}
+
+# One node only (after `cluster kill N`): the others keep serving.
+cluster_start_node() {
+  require_java
+  do_fetch
+  cluster_select "$1"
+  local pid started
+  started="$(date +%s)"
+  pid="$(running_pid)" || pid="$(launch_broker)" || die "cluster node $1 failed to start"
+  wait_ready "$pid" "$started" || die "cluster node $1 did not become ready (see $BROKER_LOG)"
+}
+
+cluster_kill() {
+  cluster_select "$1"
+  local pid
+  if pid="$(running_pid)"; then
+    kill -KILL "$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+    rm -f "$PID_FILE"
+    log "cluster node $1 killed (SIGKILL, pid $pid)"
+  else
+    log "cluster node $1 not running"
+  fi
+}
+
+cluster_stop() {
+  local n pid pids=()
+  for n in $(cluster_nodes); do
+    cluster_select "$n"
+    if pid="$(running_pid)"; then kill -TERM "$pid" 2>/dev/null || true; pids+=("$n:$pid"); fi
+  done
+  for np in "${pids[@]}"; do
+    cluster_select "${np%%:*}"
+    stop_pid "${np##*:}"
+    log "cluster node ${np%%:*} stopped"
+  done
+  ((${#pids[@]} > 0)) || log "cluster not running"
+}
+
+# Exit 0 when every node runs and answers, 3 otherwise (each node's state is printed).
+cluster_status() {
+  local n pid rc=0
+  for n in $(cluster_nodes); do
+    cluster_select "$n"
+    if pid="$(running_pid)"; then
+      if port_open "$KAFKA_PORT" && broker_answers; then echo "node $n: running (pid $pid) on $BOOTSTRAP"
+      else echo "node $n: starting or unhealthy (pid $pid); see $BROKER_LOG"; rc=3; fi
+    else
+      echo "node $n: stopped (data $KAFKA_DATA_DIR)"; rc=3
+    fi
+  done
+  echo "KAFKA_BROKERS=$CLUSTER_BOOTSTRAP"
+  return "$rc"
+}
+
+do_cluster() {
+  local cmd="${1:-}"
+  [[ $# -gt 0 ]] && shift
+  # The cluster's own lock: its commands never wait on (or block) the single broker's.
+  LOCK_FILE="$(dirname "$KAFKA_CLUSTER_DIR")/.kafka-$(basename "$KAFKA_CLUSTER_DIR").lock"
+  case "$cmd" in
+    start) with_lock; cluster_start ;;
+    start-node) [[ $# -eq 1 ]] || die "cluster start-node needs a node number"; with_lock; cluster_start_node "$1" ;;
+    kill) [[ $# -eq 1 ]] || die "cluster kill needs a node number"; cluster_kill "$1" ;;
+    stop) with_lock; cluster_stop ;;
+    status) cluster_status ;;
+    topics) require_java; with_lock; do_fetch; cluster_select 1; BOOTSTRAP="$CLUSTER_BOOTSTRAP"; do_topics ;;
+    reset) with_lock; cluster_stop; rm -rf "$KAFKA_CLUSTER_DIR"; log "wiped $KAFKA_CLUSTER_DIR" ;;
+    bootstrap) echo "$CLUSTER_BOOTSTRAP" ;;
+    *) printf 'unknown cluster command: %s\n\n' "$cmd" >&2; usage >&2; exit 2 ;;
+  esac
+}
+
 main() {
   local cmd="${1:-}"
   [[ $# -gt 0 ]] && shift
@@ -306,6 +459,7 @@ main() {
     status) do_status ;;
     reset) with_lock; do_reset ;;
     logs) exec tail -n 50 -F "$BROKER_LOG" ;;
+    cluster) do_cluster "$@" ;;
     run-class)
       [[ $# -gt 0 ]] || die "run-class needs a class name"
       require_java; jars_present || { with_lock; do_fetch; exec 9>&-; }

@@ -2,7 +2,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer }
 import type { Knex } from 'knex';
 import type { Logger } from '@hitboard/runtime';
 import { NotRetriableError, StallWatch, retry, sleep, type Health } from '@hitboard/runtime';
-import { dlqTopicSpec, ensureTopics } from '@hitboard/kafka';
+import { createProducer, dlqTopicSpec, ensureTopics } from '@hitboard/kafka';
 import type { RawFileWriter } from '@hitboard/lake';
 import type { AggregatorConfig } from './config';
 import { AggregatorError } from './core/errors';
@@ -104,7 +104,7 @@ export class Aggregator {
       ...AGGREGATOR_FETCH,
       allowAutoTopicCreation: false,
     });
-    this.producer = o.kafka.producer({ allowAutoTopicCreation: false });
+    this.producer = createProducer(o.kafka, { allowAutoTopicCreation: false });
     this.admin = o.kafka.admin();
     this.ledger = new Ledger(o.knex, c.TOPIC_EVENTS);
     this.progress = new StallWatch(c.HEALTH_STALL_AFTER_MS);

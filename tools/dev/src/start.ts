@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { createDb } from '@hitboard/db-client';
 import { migrateLatest, setReaderPassword } from '@hitboard/db';
-import { createKafka, dlqTopicSpec, ensureTopics } from '@hitboard/kafka';
+import { createKafka, createProducer, dlqTopicSpec, ensureTopics } from '@hitboard/kafka';
 import { chunkFloor, GroundTruthWriter, kafkaSender, makeCatalog, planResume, ProgressFile, runStream, SalesStream, type GeneratorProgress } from '@hitboard/generator';
 import { appConfigSchema, loadConfig, parseBrokers, runMain, sleep } from '@hitboard/runtime';
 import { IntervalRegistry, TABLES, VIEWS } from '@hitboard/schema';
@@ -339,7 +339,7 @@ async function runGenerator(options: Options, data: string, brokers: string[], c
   // A stop of more than 10 minutes leaves a gap (the shop was closed) rather than a burst of catch-up sales.
   const plan = planResume(progressFile.read(), fresh, nowMs, { maxCatchUpMs: 10 * 60_000, ratePerSec: options.rate });
   const stream = new SalesStream({ seed: 1, catalog, segments: plan.state.segments });
-  const producer = createKafka({ brokers, clientId: 'hitboard-dev-generator' }).producer();
+  const producer = createProducer(createKafka({ brokers, clientId: 'hitboard-dev-generator' }));
   await producer.connect();
   const truth = new GroundTruthWriter(truthPath);
   const progress = { file: progressFile, state: plan.state };

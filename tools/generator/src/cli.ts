@@ -1,7 +1,7 @@
 #!/usr/bin/env tsx
 import { parseArgs } from 'node:util';
 import { MultiBar, Presets } from 'cli-progress';
-import { createKafka } from '@hitboard/kafka';
+import { createKafka, createProducer } from '@hitboard/kafka';
 import { TOPICS } from '@hitboard/schema';
 import { brokersFromEnv, runMain } from '@hitboard/runtime';
 import { makeCatalog } from './catalog';
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     send = async (emissions) => void process.stdout.write(emissions.map((e) => `${e.value}\n`).join(''));
   } else {
     const brokers = brokersFromEnv();
-    const producer = createKafka({ brokers, clientId: 'hitboard-generator' }).producer();
+    const producer = createProducer(createKafka({ brokers, clientId: 'hitboard-generator' }));
     await producer.connect();
     send = kafkaSender(producer, values.topic);
     close = () => producer.disconnect();

@@ -1,7 +1,7 @@
 #!/usr/bin/env tsx
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
-import { createKafka } from '@hitboard/kafka';
+import { createKafka, createProducer } from '@hitboard/kafka';
 import { brokersFromEnv, runMain } from '@hitboard/runtime';
 import { TOPICS } from '@hitboard/schema';
 import { formatSummary } from './summary';
@@ -66,8 +66,8 @@ async function main(): Promise<void> {
     return usage((err as Error).message);
   }
 
-  const brokers = brokersFromEnv();
-  const producer = createKafka({ brokers, clientId: 'hitboard-import' }).producer({ allowAutoTopicCreation: false });
+import { createKafka, createProducer } from '@hitboard/kafka';
+import { brokersFromEnv, runMain } from '@hitboard/runtime';
   await producer.connect();
   const bar = new SingleBar({ format: 'import |{bar}| {percentage}% {value}/{total} rows {eta_formatted} left', stream: process.stderr }, Presets.shades_classic);
   const abort = new AbortController();

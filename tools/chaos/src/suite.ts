@@ -1,0 +1,231 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Kafka } from 'kafkajs';
+import { createDb } from '@hitboard/db-client';
+import { migrateLatest, setReaderPassword } from '@hitboard/db';
+import { createKafka, createProducer, DLQ_TOPIC_CONFIG } from '@hitboard/kafka';
+import { makeCatalog, seededRandom } from '@hitboard/generator';
+import { TABLES, TOPICS } from '@hitboard/schema';
+import type { Knex } from 'knex';
+import { SalesDriver } from './driver';
+import { Cluster, PostgresHost } from './infra';
+import { Observer, type Check, type Topics } from './invariants';
+import { Layout } from './layout';
+import { sleep } from './processes';
+import type { FaultResult, Scenario, ScenarioContext } from './scenarios';
+
+export interface SuiteOptions {
+  seed: number;
+  scenarios: Array<[string, Scenario]>;
+  dataDir: string;
+  clusterEnv: NodeJS.ProcessEnv;
+  pgPort: number;
+  opsPortBase: number;
+  dashboardPort: number | null;
+  lake: string | null;
+  products: number;
+  historyHours: number;
+  historyRate: number;
+  liveRate: number;
+  allowedLatenessMs: number;
+  /** Settle and check the invariants after every scenario (else once, after the last: the quick form). */
+  settleEach: boolean;
+  /** Target of "fault end → lag zero". */
+  recoveryTargetMs: number;
+  say(msg: string): void;
+}
+
+export interface ScenarioReport {
+  name: string;
+  ok: boolean;
+  recoveryMs: number | null;
+  checks: Check[];
+  notes: string[];
+  durationMs: number;
+}
+
+const SESSION_TIMEOUT_MS = 6000;
+
+/** The sizes and ports of a run: the full suite, or the short CI form (less history and traffic). */
+export function suiteDefaults(quick: boolean, dataDir: string): Omit<SuiteOptions, 'seed' | 'scenarios' | 'say' | 'dashboardPort' | 'lake'> {
+  return {
+    dataDir,
+    clusterEnv: process.env,
+    pgPort: 9699,
+    opsPortBase: 9600,
+    products: 200,
+    historyHours: quick ? 2 : 3,
+    historyRate: quick ? 2 : 3,
+    liveRate: quick ? 10 : 20,
+    allowedLatenessMs: 10_000,
+    recoveryTargetMs: 10_000,
+    settleEach: !quick,
+  };
+}
+const fmt = (ms: number | null) => (ms === null ? 'never' : `${(ms / 1000).toFixed(1)} s`);
+
+/**
+ * One run of the chaos suite: a fresh database and lake and freshly created topics on the
+ * three-broker cluster, the two-machine layout, the generator with its ground truth, then each
+ * scenario in turn: fault while sales flow, recovery timed (fault end → everything produced by then
+ * in the ledger and through the speed layer), generator paused, settle, invariants, one verdict line.
+ */
+export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
+  const say = o.say;
+  const runDir = join(o.dataDir, `run-${o.seed}-${Date.now()}`);
+  mkdirSync(runDir, { recursive: true });
+  say(`seed ${o.seed}; run folder ${runDir}; scenarios: ${o.scenarios.map(([n]) => n).join(', ')}`);
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const reports: ScenarioReport[] = [];
+  try {
+    const cluster = new Cluster(o.clusterEnv);
+    const t0 = Date.now();
+    await cluster.start();
+    if (cluster.startedHere) cleanups.push(() => cluster.stop());
+    say(`cluster ready in ${fmt(Date.now() - t0)}`);
+    const brokers = cluster.bootstrap();
+
+    const postgres = new PostgresHost(join(o.dataDir, 'postgres'), o.pgPort);
+    const superUrl = await postgres.start();
+    cleanups.push(() => postgres.stop());
+    const dbName = `chaos_${o.seed}_${Date.now()}`;
+    const admin0 = createDb(superUrl);
+    await admin0.raw(`CREATE DATABASE ${dbName}`);
+    await admin0.destroy();
+    const databaseUrl = superUrl.replace(/\/[^/]*$/, `/${dbName}`);
+    let db: Knex = createDb(databaseUrl, { pool: { min: 0, max: 4 } });
+    cleanups.push(() => db.destroy());
+    await migrateLatest(db);
+    const readerPassword = 'chaos-reader';
+    await setReaderPassword(db, readerPassword);
+    const catalog = makeCatalog(o.products, 1);
+    await db(TABLES.products).insert(catalog.map(({ product_id, name, category }) => ({ product_id, name, category }))).onConflict('product_id').merge();
+
+    const kafka: Kafka = createKafka({ brokers, clientId: 'chaos', logLevel: 'nothing' });
+    const admin = kafka.admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    // The apps read the default topic names (the rollups have no topic setting): a run recreates them fresh.
+    const topics: Topics = { events: TOPICS.salesEvents, dlq: TOPICS.salesEventsDlq, sums: TOPICS.productSums };
+    const recreateTopic = async (topic: string) => {
+      const existing = await admin.listTopics();
+      if (existing.includes(topic)) {
+        await admin.deleteTopics({ topics: [topic], timeout: 30_000 });
+        for (let i = 0; i < 100 && (await admin.listTopics()).includes(topic); i++) await sleep(200);
+      }
+      const configEntries = [{ name: 'min.insync.replicas', value: '2' }, ...(topic === topics.dlq ? DLQ_TOPIC_CONFIG : [])];
+      // Kafka may still be removing the old one for a moment: retry the create.
+      for (let i = 0; ; i++) {
+        try {
+          await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: topic === topics.dlq ? 1 : 6, replicationFactor: 3, configEntries }] });
+          return;
+        } catch (err) {
+          if (i >= 20) throw err;
+          await sleep(500);
+        }
+      }
+    };
+    for (const t of [topics.events, topics.dlq, topics.sums]) await recreateTopic(t);
+
+    const layout = new Layout({
+      runDir,
+      brokers,
+      databaseUrl,
+      lake: o.lake ?? join(runDir, 'lake'),
+      groupPrefix: `chaos-${o.seed}-${Date.now()}`,
+      allowedLatenessMs: o.allowedLatenessMs,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      opsPortBase: o.opsPortBase,
+      dashboard: o.dashboardPort ? { port: o.dashboardPort, readerPassword } : null,
+    });
+    cleanups.push(() => layout.stop());
+    const t1 = Date.now();
+    await layout.start();
+    say(`layout up in ${fmt(Date.now() - t1)}: ${layout.base.map((a) => `${a.name} pid ${a.pid} :${a.opsPort}`).join(', ')}`);
+
+    const producer = createProducer(kafka, { allowAutoTopicCreation: false });
+    await producer.connect();
+    cleanups.push(() => producer.disconnect());
+    const now = Date.now();
+    const historyFrom = now - o.historyHours * 3_600_000;
+    const stream = SalesDriver.catalogStream(o.seed, catalog, historyFrom, o.historyRate, now, o.liveRate);
+    const driver = new SalesDriver(stream, producer, topics.events, historyFrom, (err) => say(`generator: send failed, retrying (${err.message})`));
+    cleanups.push(() => driver.pause());
+    const observer = new Observer(kafka, admin, () => db, topics, `${layout.o.groupPrefix}-speed`, o.allowedLatenessMs);
+
+    const random = seededRandom(o.seed);
+    const ctx: ScenarioContext = { layout, cluster, postgres, admin, producer, db: () => db, topics, random, sessionTimeoutMs: SESSION_TIMEOUT_MS, say, recreateTopic };
+
+    // History first, so the scenarios run with closed hours to check and live sales flowing.
+    driver.resume();
+    const t2 = Date.now();
+    while (driver.position.chunkStartMs < now - 2000) await sleep(200);
+    say(`history sent in ${fmt(Date.now() - t2)}: ${driver.validEvents} valid events, ${driver.malformed.size} malformed`);
+
+    for (const [index, [key, scenario]] of o.scenarios.entries()) {
+      const started = Date.now();
+      say(`── ${scenario.name} (${key}) at +${fmt(started - t0)}`);
+      driver.resume();
+      // A fault that could not be injected or undone fails its scenario; the run goes on to the next.
+      const fault: FaultResult = await scenario.inject(ctx).catch((err: Error) => ({
+        endedAtMs: Date.now(),
+        notes: [`injection failed: ${err.message}`],
+        checks: [{ name: 'fault injected and undone', ok: false, detail: err.message }],
+      }));
+      if (key === 'postgres-restart') {
+        // The runner's own pool saw the server go away: a fresh one, as the apps' pools reconnect.
+        await db.destroy();
+        db = createDb(databaseUrl, { pool: { min: 0, max: 4 } });
+      }
+      const skip = new Set(fault.skip ?? []);
+      let caught: { ledgerAtMs: number; speedAtMs: number } | null = null;
+      if (!skip.has('lag')) caught = await observer.waitCaughtUp(await observer.highWatermarks(topics.events), 180_000);
+      const sinceEnd = caught === null ? null : caught.speedAtMs - fault.endedAtMs;
+      const ledgerSinceEnd = caught === null ? null : caught.ledgerAtMs - fault.endedAtMs;
+      const checks: Check[] = [...(fault.checks ?? [])];
+      if (!o.settleEach && index < o.scenarios.length - 1) {
+        // Quick form: the next fault follows at once; the invariants are checked after the last one.
+        say(`   fault: ${fault.notes.join('; ')}; recovery ${fmt(sinceEnd)} (ledger ${fmt(ledgerSinceEnd)}); invariants after the last scenario`);
+        reports.push({ name: scenario.name, ok: checks.every((c) => c.ok), recoveryMs: sinceEnd, checks, notes: fault.notes, durationMs: Date.now() - started });
+        continue;
+      }
+      // Settle: stop sending, let everything drain, then have a rollup scheduler run its catch-up pass now
+      // (rather than wait for the next */5 tick) and wait for every closed hour.
+      await driver.pause();
+      if (!skip.has('lag')) {
+        const drained = await observer.waitCaughtUp(await observer.highWatermarks(topics.events), 180_000);
+        checks.push({ name: 'lag back to zero', ok: drained !== null, detail: drained === null ? 'ledger or speed group still behind after 180 s' : 'ledger at every partition end, speed group at every product-sums end' });
+      }
+      const nudge = layout.rollups[0]!;
+      await nudge.stop();
+      const before = nudge.output.length;
+      nudge.start();
+      await nudge.waitUp();
+      // The scheduler marks windows dirty from the ledger's late files during a pass: only once a pass that
+      // began after the drain has finished is "no dirty mark" a fact rather than a race.
+      const passBy = Date.now() + 240_000;
+      while (Date.now() < passBy && !nudge.output.slice(before).includes('"msg":"pass finished"')) await sleep(250);
+      const closed = await observer.closedHours(driver);
+      const notRolled = await observer.waitRolledUp(closed, 240_000);
+      if (notRolled.length) checks.push({ name: 'closed windows rolled up', ok: false, detail: `${notRolled.length} closed hours without a succeeded, clean rollup: ${notRolled.map((h) => new Date(h).toISOString().slice(0, 13)).join(', ')}` });
+      checks.push(await observer.checkClosedExact(driver, closed));
+      if (!skip.has('tiling')) checks.push(await observer.checkTiling());
+      if (!skip.has('dlq')) checks.push(await observer.checkDlq(driver));
+      if (!skip.has('open')) checks.push(await observer.checkOpenBounds(driver, closed));
+      if (!skip.has('lag')) {
+        if (!/^s3:/.test(layout.o.lake)) checks.push(await observer.checkLake(driver, layout.o.lake));
+        checks.push(await observer.checkProductSums(driver));
+      }
+      const ok = checks.every((c) => c.ok);
+      const report: ScenarioReport = { name: scenario.name, ok, recoveryMs: sinceEnd, checks, notes: fault.notes, durationMs: Date.now() - started };
+      reports.push(report);
+      for (const n of fault.notes) say(`   fault: ${n}`);
+      for (const c of checks) say(`   ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+      const target = sinceEnd === null ? '' : sinceEnd <= o.recoveryTargetMs ? ' (within target)' : ` (target ${fmt(o.recoveryTargetMs)} missed)`;
+      say(`   verdict: ${ok ? 'PASS' : 'FAIL'} — ${scenario.name}; recovery ${skip.has('lag') ? 'n/a (log refused)' : `${fmt(sinceEnd)} (ledger ${fmt(ledgerSinceEnd)}, then speed layer)`}${target}; ${driver.validEvents} events so far; scenario took ${fmt(report.durationMs)}; replay: --seed ${o.seed} --scenarios ${key}`);
+    }
+    return reports;
+  } finally {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((err: Error) => say(`cleanup: ${err.message}`));
+  }
+}
