@@ -28,6 +28,10 @@ export const TABLES = {
   windowTotals: 'window_totals',
   /** Files brought in by `import`, by content SHA-256: a repeat is skipped unless forced, a crash resumes. */
   imports: 'imports',
+  /** Per speed shard, the products rising or falling now (issue 17), replaced with the shard's checkpoint. */
+  movers: 'movers',
+  /** Per speed shard and product, the mover tracker's state: its checkpoint, upserted when changed. */
+  moversState: 'movers_state',
 } as const;
 
 export const VIEWS = {

@@ -161,6 +161,11 @@ export class MoverTracker {
     return this.slotOf.size;
   }
 
+  /** The newest minute counted (the tracker's "now"; null before any record). */
+  get newestMinuteMs(): number | null {
+    return this.newestMs;
+  }
+
   /** Counts a (minute, product) sum. Records may come in any order; older minutes weigh less. */
   add(productId: string, minuteStartMs: number, orders: number, units: number): void {
     if (orders <= 0 && units <= 0) return;
