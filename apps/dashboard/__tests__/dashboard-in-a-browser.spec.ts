@@ -13,6 +13,7 @@ import { IntervalRegistry, VIEWS, type Metric } from '@hitboard/schema';
 import { freshDatabase, TEST_READER_PASSWORD, type FreshDatabase } from '@hitboard/testkit';
 import { APP_DIR, buildDashboard, distDir, hasBuild } from '../src/serve';
 import { seedDemoWorld } from './support/demo-world';
+import { seedMovers } from './support/seed';
 import { startDashboard, type RunningDashboard } from './support/server';
 
 jest.setTimeout(15 * 60_000);
@@ -188,4 +189,38 @@ it('answers the API on the running server with the same validation', async () =>
   expect(good.headers.get('cache-control')).toBe('public, max-age=5');
   expect(good.headers.get('x-frame-options')).toBe('DENY');
   expect((await good.json()).rows).toHaveLength(10);
+});
+
+it('shows "Rising now" beside the top 10 with an injected spike, badges a top product that rises, and links to its trend', async () => {
+  const topNow = await (await fetch(`${base}/api/top?interval=hour&k=10`)).json();
+  const topProduct = topNow.rows[0].productId as string;
+  const since = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 8 * 60_000);
+  // What the speed pipeline writes for a spike: a tail product at 40 × its usual, and the top product rising too.
+  await seedMovers(db.knex, [
+    { id: 'P0105', factor: 40, unitsPerHour: 240, usualUnitsPerHour: 6, since, spark: [0, 1, 3, 6, 9, 12, 14, 15] },
+    { id: topProduct, factor: 3.4, unitsPerHour: 900, usualUnitsPerHour: 260, since, shard: 1 },
+  ]);
+  const context = await browser!.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/?interval=hour`);
+  const panel = page.locator('[data-testid=rising-now]');
+  await panel.waitFor();
+  const items = panel.locator('[data-testid=mover]');
+  expect(await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-product-id')))).toEqual(['P0105', topProduct]);
+  expect(await items.first().locator('[data-testid=mover-factor]').textContent()).toBe('×40');
+  expect(await items.first().locator('[data-testid=sparkline] polyline').count()).toBe(1);
+  expect(await items.first().locator('time').getAttribute('datetime')).toBe(since.toISOString());
+  // The badge sits on the top list's row of the rising top product, and only there.
+  expect(await page.locator('[data-testid=top-table] [data-testid=rising-badge]').evaluateAll((els) => els.map((e) => e.closest('tr')!.getAttribute('data-product-id')))).toEqual([topProduct]);
+  // Side by side: the panel starts right of the top list on a wide screen.
+  const [topBox, panelBox] = [await page.locator('[data-testid=top-section]').boundingBox(), await panel.boundingBox()];
+  expect(panelBox!.x).toBeGreaterThan(topBox!.x + topBox!.width - 1);
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const screenshot = path.join(ARTIFACTS_DIR, 'rising-now.png');
+  await page.screenshot({ path: screenshot, fullPage: true });
+  process.stdout.write(`\nrising-now screenshot: ${screenshot}\n`);
+  // A mover's name opens its trend.
+  await items.first().locator('a').click();
+  await page.waitForURL(/product=P0105/);
+  await context.close();
 });

@@ -106,12 +106,13 @@ describe('injection strings', () => {
 });
 
 describe('the reader role', () => {
-  it('reads top_1000, top_totals and products, and nothing else', async () => {
+  it('reads top_1000, top_totals, products and movers, and nothing else', async () => {
     const reader = db.reader();
     await expect(reader(VIEWS.top1000).count()).resolves.toBeDefined();
+    await expect(reader(TABLES.movers).count()).resolves.toBeDefined();
     await expect(reader(VIEWS.topTotals).count()).resolves.toBeDefined();
     await expect(reader(TABLES.products).count()).resolves.toBeDefined();
-    for (const table of [TABLES.batchTable, TABLES.speedTable, TABLES.rollupRuns, TABLES.windowTotals, TABLES.ingestOffsets, TABLES.ingestFiles, TABLES.speedCheckpoints]) {
+    for (const table of [TABLES.batchTable, TABLES.speedTable, TABLES.rollupRuns, TABLES.windowTotals, TABLES.ingestOffsets, TABLES.ingestFiles, TABLES.speedCheckpoints, TABLES.moversState]) {
       await expect(reader(table).count()).rejects.toThrow(/permission denied/);
     }
   });

@@ -39,6 +39,7 @@ runService({
       stopTimeoutMs: config.STOP_TIMEOUT_MS,
       maxBytesPerPartition: config.KAFKA_MAX_BYTES_PER_PARTITION,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      movers: { maxProducts: config.MOVERS_MAX_PRODUCTS, minCount: config.MOVERS_MIN_COUNT, minFactor: config.MOVERS_MIN_FACTOR, significance: config.MOVERS_SIGNIFICANCE },
       ...(killAfter !== undefined ? { onRecordApplied: (n: number) => void (n >= killAfter && kill()) } : {}),
       ...(killAfterWrites !== undefined ? { onShardWritten: (n: number) => void (n >= killAfterWrites && kill()) } : {}),
     });

@@ -42,6 +42,8 @@ export function createSpeedMetrics(registry: Registry) {
     writeErrors: new Counter({ name: 'hitboard_speed_write_errors_total', help: 'failed shard writes, by whether the error may pass', labelNames: ['shard', 'retriable'], registers }),
     rowsSkipped: new Counter({ name: 'hitboard_speed_rows_skipped_total', help: 'speed_table rows left out because Postgres cannot store them', labelNames: ['shard', 'reason'], registers }),
     finalWriteFailed: new Counter({ name: 'hitboard_speed_final_write_failed_total', help: 'graceful stops whose last checkpoint was not written (the next owner re-reads)', registers }),
+    moversFound: new Gauge({ name: 'hitboard_speed_movers', help: 'products scored as movers at the last write, per shard and direction', labelNames: ['shard', 'direction'], registers }),
+    moverProducts: new Gauge({ name: 'hitboard_speed_mover_products', help: 'products the mover tracker holds (bounded by MOVERS_MAX_PRODUCTS)', labelNames: ['shard'], registers }),
     lag: new Gauge({ name: 'hitboard_speed_lag_records', help: 'records behind the partition end, per shard', labelNames: ['shard'], registers }),
   };
 }

@@ -1,5 +1,6 @@
 import type { IntervalRegistry, ProductSum } from '@hitboard/schema';
 import { TopKSketch, type TopKParams } from '@hitboard/topk';
+import { MoverTracker, type Mover, type MoverParams, type MoverTrackerHeader } from '@hitboard/topk/movers';
 import { FlushDedupe, type DedupeVerdict, type FlushDedupeSnapshot } from './flush-dedupe';
 
 /**
@@ -52,6 +53,8 @@ export interface ShardStateOptions {
   horizonMs: number;
   /** How far ahead of the wall clock a record's minute may be (producer clock skew). */
   maxClockSkewMs?: number; // default 15 minutes, like the sale-event validator's maxFutureMs
+  /** The mover tracker's settings (issue 17); defaults are MoverTracker's. */
+  movers?: Partial<MoverParams>;
 }
 
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 15 * 60_000;
@@ -80,6 +83,10 @@ export interface ShardWrite {
   /** Windows whose checkpoint blobs go (covered, or closed and written). */
   dropBlobs: Array<{ interval: string; windowStart: Date }>;
   header: ShardHeader;
+  /** Mover tracker products changed since the last write (upserted) and evicted (deleted). */
+  moverChanges: { changed: Array<{ productId: string; state: Float64Array }>; evicted: string[] };
+  /** The shard's movers now (scored by the caller, which looks up batch history): replace the shard's rows. */
+  movers: Mover[];
 }
 
 export interface ShardHeader {
@@ -94,6 +101,8 @@ export interface ShardHeader {
   windows: string[];
   /** Covered window keys with their end, kept until they are closed anyway. */
   covered: Array<[string, number]>;
+  /** The mover tracker's own fields (absent in checkpoints from before movers: it starts empty). */
+  movers?: MoverTrackerHeader;
 }
 
 export const windowKey = (interval: string, startMs: number): string => `${interval}|${startMs}`;
@@ -116,8 +125,11 @@ export class ShardState {
   private readonly pendingRowDeletes = new Set<string>();
   private readonly pendingBlobDrops = new Set<string>();
   private readonly speedIntervals: string[];
+  /** Every product's recent rates against its usual (issue 17); bounded by `maxProducts`. */
+  movers: MoverTracker;
 
   constructor(private readonly options: ShardStateOptions) {
+    this.movers = new MoverTracker(options.movers);
     this.speedIntervals = options.registry.all().filter((s) => s.speed).map((s) => s.name);
     if (this.speedIntervals.length === 0) throw new Error('the interval registry has no interval with speed: true');
     this.maxClockSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
@@ -172,6 +184,8 @@ export class ShardState {
 
     this.dedupe.admit(sum);
     this.sourceWatermarks.set(source, sourceWm);
+    // Every admitted record, also one too late for any open window: the tracker weighs old minutes less.
+    this.movers.add(sum.productId, sum.minuteStartMs, sum.orders, sum.units);
     for (const t of targets) {
       let state = t.state;
       if (state === undefined) {
@@ -223,7 +237,7 @@ export class ShardState {
    * deletions, and the header (offset, watermark, dedupe marks). Clears dirty flags; call
    * `writeFailed` with the result if the transaction does not commit, `writeSucceeded` if it does.
    */
-  takeWrite(rowLimit: number): ShardWrite {
+  takeWrite(rowLimit: number, movers: Mover[] = []): ShardWrite {
     // What closes now stays closed, whatever source shows up later.
     this.closedFloorMs = this.watermark;
     const replace: WindowRows[] = [];
@@ -249,7 +263,10 @@ export class ShardState {
         dedupe: this.dedupe.snapshot(),
         windows: [...this.windows.keys()].filter((k) => !closed.includes(k)),
         covered: [...this.covered],
+        movers: this.movers.header(),
       },
+      moverChanges: this.movers.takeChanges(),
+      movers,
     };
     // Closed windows have had their final rows taken: they leave memory now.
     for (const key of closed) this.windows.delete(key);
@@ -260,6 +277,7 @@ export class ShardState {
 
   /** The write did not commit: everything it carried is pending again. */
   writeFailed(write: ShardWrite): void {
+    this.movers.changesFailed(write.moverChanges);
     for (const w of write.replace) {
       const state = this.windows.get(w.key);
       if (state) state.dirty = true;
@@ -283,9 +301,16 @@ export class ShardState {
    * watermark is clamped to `nowMs` + the allowed skew: a checkpoint written after a far-future
    * record (before watermarks were bounded) must not keep every window closed.
    */
-  static restore(options: ShardStateOptions, header: ShardHeader, blobs: ReadonlyMap<string, Uint8Array>, nowMs: number): ShardState {
+  static restore(
+    options: ShardStateOptions,
+    header: ShardHeader,
+    blobs: ReadonlyMap<string, Uint8Array>,
+    nowMs: number,
+    moverStates: Iterable<{ productId: string; state: Float64Array }> = [],
+  ): ShardState {
     if (header.format !== 1) throw new Error(`unsupported speed checkpoint format ${String(header.format)}`);
     const state = new ShardState(options);
+    if (header.movers) state.movers = MoverTracker.restore(options.movers ?? {}, header.movers, moverStates);
     const bound = (ms: number): number => Math.min(ms, nowMs + state.maxClockSkewMs);
     state.nextOffset = BigInt(header.nextOffset);
     state.closedFloorMs = header.watermarkMs === null ? null : bound(header.watermarkMs);

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { NotRetriableError, StallWatch, retry, sleep, type Logger } from '@hitboard/runtime';
 import { decodeProductSum, isRetriable, TOP_N_STORED, type IntervalRegistry } from '@hitboard/schema';
 import type { TopKParams } from '@hitboard/topk';
+import type { Mover, MoverParams } from '@hitboard/topk/movers';
 import type { SpeedMetrics } from './metrics';
 import { ShardState, type ShardStateOptions } from './shard-state';
 import { ShardFencedError, SpeedStore } from './speed-store';
@@ -30,6 +31,11 @@ export interface SpeedPipelineOptions {
   rowsPerWindow?: number; // default TOP_N_STORED (1000)
   maxBytesPerPartition?: number; // default 1 MiB (kafkajs' default)
   sessionTimeoutMs?: number; // default 30 s (kafkajs' default); a crashed instance's shards wait this long
+
+  /** Mover tracker settings (issue 17); MoverTracker's defaults otherwise. */
+  movers?: Partial<MoverParams>;
+  /** Movers written per shard and direction, strongest first. */
+  moversPerShard?: number; // default 100
 
   /** Test hook: called after each applied record with the running count. */
   onRecordApplied?: (count: number) => void;
@@ -88,7 +94,10 @@ export class SpeedPipeline {
       heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
     });
     this.store = new SpeedStore(options.knex, options.topic);
-    this.shardOptions = { registry: options.registry, topk: options.topk, horizonMs: options.horizonMs, ...(options.maxClockSkewMs !== undefined ? { maxClockSkewMs: options.maxClockSkewMs } : {}) };
+    this.shardOptions = { registry: options.registry, topk: options.topk, horizonMs: options.horizonMs,
+      ...(options.maxClockSkewMs !== undefined ? { maxClockSkewMs: options.maxClockSkewMs } : {}),
+      ...(options.movers !== undefined ? { movers: options.movers } : {}),
+    };
     this.now = options.clock ?? Date.now;
     this.lastWriteOkMs = this.now();
     this.progress = new StallWatch(options.stallAfterMs ?? Math.max(60_000, 20 * options.writeIntervalMs), this.now);
@@ -377,7 +386,7 @@ export class SpeedPipeline {
       this.log.info({ shard: partition }, 'no checkpoint: starting the shard empty');
       return new ShardState(this.shardOptions);
     }
-    const state = ShardState.restore(this.shardOptions, checkpoint.header, checkpoint.blobs, Date.now());
+    const state = ShardState.restore(this.shardOptions, checkpoint.header, checkpoint.blobs, Date.now(), checkpoint.moverStates);
     this.progress.forget(partition);
     this.lastWrittenOffset.set(partition, state.nextOffset);
     this.log.info({ shard: partition, nextOffset: state.nextOffset.toString(), windows: state.windows.size }, 'shard restored from its checkpoint');
@@ -411,6 +420,27 @@ export class SpeedPipeline {
     });
   }
 
+  /**
+   * The shard's movers now: candidates from the tracker, their same-hour-of-the-week history from
+   * the batch layer (the 4 weeks before), then the Poisson test. Strongest `moversPerShard` per direction.
+   */
+  private async scoreMovers(partition: number, state: ShardState): Promise<Mover[]> {
+    const now = state.movers.newestMinuteMs;
+    const candidates = state.movers.candidates();
+    if (now === null || candidates.length === 0) return [];
+    const WEEK_MS = 7 * 24 * 3_600_000;
+    const hours = [1, 2, 3, 4].map((k) => this.options.registry.windowAt('hour', now - k * WEEK_MS).start);
+    // One lookup per write; a flood of candidates (a backlog) is scored on the recent rate alone beyond it.
+    const history = await this.store.usualFromHistory(partition, candidates.slice(0, 5000), hours);
+    const scored = state.movers.score(candidates, history);
+    const limit = this.options.moversPerShard ?? 100;
+    const movers = [...scored.filter((m) => m.direction === 'up').slice(0, limit), ...scored.filter((m) => m.direction === 'down').slice(0, limit)];
+    this.options.metrics.moversFound.set({ shard: String(partition), direction: 'up' }, scored.filter((m) => m.direction === 'up').length);
+    this.options.metrics.moversFound.set({ shard: String(partition), direction: 'down' }, scored.filter((m) => m.direction === 'down').length);
+    this.options.metrics.moverProducts.set({ shard: String(partition) }, state.movers.size);
+    return movers;
+  }
+
   private async writeShard(partition: number, state: ShardState): Promise<void> {
     const open = state.openWindows();
     const covered = await this.store.coveredWindows(partition, open);
@@ -419,9 +449,15 @@ export class SpeedPipeline {
       this.options.metrics.windowsCovered.inc(dropped);
       this.log.info({ shard: partition, windows: covered.map((w) => `${w.interval}@${w.windowStart.toISOString()}`) }, 'windows covered by the batch layer: dropped');
     }
-    const write = state.takeWrite(this.options.rowsPerWindow ?? TOP_N_STORED);
+    const movers = await this.scoreMovers(partition, state);
+    const write = state.takeWrite(this.options.rowsPerWindow ?? TOP_N_STORED, movers);
+    const moversChanged = write.moverChanges.changed.length > 0 || write.moverChanges.evicted.length > 0;
     const unchanged =
-      write.replace.length === 0 && write.deleteRows.length === 0 && write.dropBlobs.length === 0 && this.lastWrittenOffset.get(partition) === write.nextOffset;
+      write.replace.length === 0 &&
+      write.deleteRows.length === 0 &&
+      write.dropBlobs.length === 0 &&
+      !moversChanged &&
+      this.lastWrittenOffset.get(partition) === write.nextOffset;
     if (unchanged) {
       this.lastWriteOkMs = this.now();
       return;

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { HitboardError, normalizeProductId, TABLES } from '@hitboard/schema';
+import type { UsualFromHistory } from '@hitboard/topk/movers';
 import type { ShardHeader, ShardWrite } from './shard-state';
 
 /** Per-window blobs of the checkpoint (migration 0002_speed_checkpoints). */
@@ -68,7 +69,12 @@ export interface WriteResult {
 export interface LoadedCheckpoint {
   header: ShardHeader;
   blobs: Map<string, Uint8Array>;
+  /** The mover tracker's per-product states (movers_state). */
+  moverStates: Array<{ productId: string; state: Float64Array }>;
 }
+
+/** A bytea of Float64s back to an (aligned) Float64Array. */
+const toFloat64s = (b: Buffer): Float64Array => new Float64Array(new Uint8Array(b).buffer);
 
 const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 const windowArrays = (ws: Array<{ interval: string; windowStart: Date }>): [string[], string[]] => [ws.map((w) => w.interval), ws.map((w) => w.windowStart.toISOString())];
@@ -97,7 +103,34 @@ export class SpeedStore {
       .where({ topic: this.topic, shard })
       .select<Array<{ interval: string; window_start: Date; state: Buffer }>>('interval', 'window_start', 'state');
     const blobs = new Map(rows.map((r) => [`${r.interval}|${r.window_start.getTime()}`, new Uint8Array(r.state)]));
-    return { header: JSON.parse(header.state.toString('utf8')) as ShardHeader, blobs };
+    const movers = await this.knex(TABLES.moversState).where({ topic: this.topic, shard }).select<Array<{ product_id: string; state: Buffer }>>('product_id', 'state');
+    const moverStates = movers.map((r) => ({ productId: r.product_id, state: toFloat64s(r.state) }));
+    return { header: JSON.parse(header.state.toString('utf8')) as ShardHeader, blobs, moverStates };
+  }
+
+  /**
+   * The usual figures of `productIds` at the hour of the week holding `windowStarts` (the same hour
+   * in the weeks before): per product, units and orders summed over those hours and divided by the
+   * number of them the batch layer has rolled up (a product outside an hour's stored tops counts 0
+   * there). Products without a row in any of them are left out: they have no such history.
+   */
+  async usualFromHistory(shard: number, productIds: string[], windowStarts: Date[]): Promise<Map<string, UsualFromHistory>> {
+    if (productIds.length === 0 || windowStarts.length === 0) return new Map();
+    try {
+      const { rows } = await this.knex.raw<{ rows: Array<{ product_id: string; units: string; orders: string; hours: string }> }>(
+        `WITH done AS (
+           SELECT DISTINCT window_start FROM ${TABLES.rollupRuns}
+            WHERE "interval" = 'hour' AND status = 'succeeded' AND window_start = ANY (?::timestamptz[]))
+         SELECT b.product_id, sum(b.units)::text AS units, sum(b.orders)::text AS orders, (SELECT count(*) FROM done)::text AS hours
+           FROM ${TABLES.batchTable} b JOIN done d ON b.window_start = d.window_start
+          WHERE b."interval" = 'hour' AND b.product_id = ANY (?::text[])
+          GROUP BY b.product_id`,
+        [windowStarts.map((d) => d.toISOString()), productIds],
+      );
+      return new Map(rows.map((r) => [r.product_id, { unitsPerHour: Number(r.units) / Number(r.hours), ordersPerHour: Number(r.orders) / Number(r.hours) }]));
+    } catch (err) {
+      throw new SpeedStoreError(shard, 'mover history read', err);
+    }
   }
 
   /** Windows among `windows` (of `shard`, for error messages) that have a succeeded rollup run (the batch layer owns them now). */
@@ -222,8 +255,60 @@ export class SpeedStore {
           [this.topic, shard, w.interval, w.windowStart.toISOString(), toBuffer(w.blob)],
         );
       }
+      await this.writeMovers(tx, shard, write);
       return { inserted, coveredInTx, skippedRows };
     });
+  }
+
+  /** The mover tracker's changed products and the shard's movers, in the write's transaction. */
+  private async writeMovers(tx: Knex.Transaction, shard: number, write: ShardWrite): Promise<void> {
+    const { changed, evicted } = write.moverChanges;
+    if (evicted.length > 0) {
+      await tx.raw(`DELETE FROM ${TABLES.moversState} WHERE topic = ? AND shard = ? AND product_id = ANY (?::text[])`, [this.topic, shard, evicted]);
+    }
+    // Batches keep a statement's parameters bounded when a backlog touched many products.
+    for (let i = 0; i < changed.length; i += 10_000) {
+      const part = changed.slice(i, i + 10_000);
+      await tx.raw(
+        `INSERT INTO ${TABLES.moversState} (topic, shard, product_id, state)
+         SELECT ?, ?, p, s FROM unnest(?::text[], ?::bytea[]) AS x (p, s)
+         ON CONFLICT (topic, shard, product_id) DO UPDATE SET state = excluded.state`,
+        [this.topic, shard, part.map((c) => c.productId), part.map((c) => toBuffer(new Uint8Array(c.state.buffer, c.state.byteOffset, c.state.byteLength)))],
+      );
+    }
+    await tx.raw(`DELETE FROM ${TABLES.movers} WHERE shard = ?`, [shard]);
+    const movers = write.movers.filter((m) => normalizeProductId(m.productId) !== null);
+    if (movers.length === 0) return;
+    const col = <T>(f: (m: (typeof movers)[number]) => T): T[] => movers.map(f);
+    await tx.raw(
+      `INSERT INTO ${TABLES.movers} (shard, product_id, direction, since, span_minutes, orders, units, expected_orders, expected_units,
+                                     units_per_hour, units_per_hour_low, usual_units_per_hour, factor, p_value, is_new, baseline, spark, updated_at)
+       SELECT ?, p, d, s, sm, o, u, eo, eu, uph, low, usual, f, pv, n, b,
+              COALESCE((SELECT array_agg(v::int) FROM json_array_elements_text(sp::json) v), '{}'), now()
+         FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::float8[], ?::bigint[], ?::bigint[], ?::float8[], ?::float8[],
+                     ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::boolean[], ?::text[], ?::text[])
+           AS x (p, d, s, sm, o, u, eo, eu, uph, low, usual, f, pv, n, b, sp)`,
+      [
+        shard,
+        col((m) => m.productId),
+        col((m) => m.direction),
+        col((m) => new Date(m.sinceMs).toISOString()),
+        col((m) => m.spanMinutes),
+        col((m) => String(m.orders)),
+        col((m) => String(m.units)),
+        col((m) => m.expectedOrders),
+        col((m) => m.expectedUnits),
+        col((m) => m.unitsPerHour),
+        col((m) => m.unitsPerHourLow),
+        col((m) => m.usualUnitsPerHour),
+        // A new product's factor is infinite against nothing: stored against its prior.
+        col((m) => (Number.isFinite(m.factor) ? m.factor : 1e9)),
+        col((m) => m.pValue),
+        col((m) => m.isNew),
+        col((m) => m.baseline),
+        col((m) => JSON.stringify(m.spark.map((v) => Math.round(v)))),
+      ],
+    );
   }
 }
 

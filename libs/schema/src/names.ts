@@ -30,6 +30,10 @@ export const TABLES = {
   imports: 'imports',
   /** The settings every machine must agree on (topic names, reporting zone, …), recorded by the first app that runs. */
   deploymentSettings: 'deployment_settings',
+  /** Per speed shard, the products rising or falling now (issue 17), replaced with the shard's checkpoint. */
+  movers: 'movers',
+  /** Per speed shard and product, the mover tracker's state: its checkpoint, upserted when changed. */
+  moversState: 'movers_state',
 } as const;
 
 /** The serving views: what each does now and which migration defines it, in infra/db/src/views/README.md. */

@@ -122,3 +122,40 @@ export async function seedSpeedWindow(
     }),
   );
 }
+
+export interface SeedMover {
+  id: string;
+  direction?: 'up' | 'down';
+  factor: number;
+  unitsPerHour: number;
+  usualUnitsPerHour: number;
+  since: Date;
+  isNew?: boolean;
+  spark?: number[];
+  shard?: number;
+}
+
+/** Rows as the speed pipeline writes them to `movers` (one shard unless told). */
+export async function seedMovers(knex: Knex, movers: readonly SeedMover[]): Promise<void> {
+  await knex(TABLES.movers).insert(
+    movers.map((m) => ({
+      shard: m.shard ?? 0,
+      product_id: m.id,
+      direction: m.direction ?? 'up',
+      since: m.since,
+      span_minutes: 10,
+      orders: Math.round(m.unitsPerHour / 6),
+      units: Math.round(m.unitsPerHour / 6),
+      expected_orders: m.usualUnitsPerHour / 6,
+      expected_units: m.usualUnitsPerHour / 6,
+      units_per_hour: m.unitsPerHour,
+      units_per_hour_low: m.unitsPerHour * 0.8,
+      usual_units_per_hour: m.usualUnitsPerHour,
+      factor: m.factor,
+      p_value: 1e-12,
+      is_new: m.isNew ?? false,
+      baseline: m.isNew ? 'new' : 'recent',
+      spark: m.spark ?? [1, 2, 5, 9, 14],
+    })),
+  );
+}

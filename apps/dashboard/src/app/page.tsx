@@ -8,6 +8,7 @@ import type { PageState } from '../lib/urls';
 import { pageHref } from '../lib/urls';
 import { Controls } from '../components/controls';
 import { TopSection } from '../components/top-section';
+import { RisingNow } from '../components/RisingNow';
 import { TrendSection } from '../components/trend-section';
 
 // Every request reads the database at request time (never at build time).
@@ -127,9 +128,14 @@ export default async function Page({ searchParams }: { searchParams: Promise<Sea
           </nav>
         </div>
       </section>
-      <Suspense key={`top:${pageHref(state)}`} fallback={<Skeleton label="Loading the top list" height={420} />}>
-        <TopSection query={topQuery} state={state} />
-      </Suspense>
+      <div className="top-and-movers">
+        <Suspense key={`top:${pageHref(state)}`} fallback={<Skeleton label="Loading the top list" height={420} />}>
+          <TopSection query={topQuery} state={state} />
+        </Suspense>
+        <Suspense key={`movers:${pageHref(state)}`} fallback={<Skeleton label="Loading what is rising" height={420} />}>
+          <RisingNow state={state} />
+        </Suspense>
+      </div>
       <Suspense key={`trend:${pageHref(state)}`} fallback={<Skeleton label="Loading the trend" height={320} />}>
         <TrendSection
           productId={query.product}

@@ -13,8 +13,10 @@ export const REFRESH_MS = 5000;
 
 /** The top 10 widget: source and freshness, bar chart, table, CSV link. */
 export async function TopSection({ query, state }: { query: TopQuery; state: PageState }) {
-  const { data, logger } = dashboardContext();
+  const { data, logger, movers } = dashboardContext();
   let top: TopResult;
+  // The badge is a nicety: a failure to read the movers must not cost the top list.
+  const rising = movers.risingIds().catch((error: unknown) => (logger.error({ err: error }, 'movers for the badge failed'), new Set<string>()));
   try {
     top = await data.fetchTop(query);
   } catch (error) {
@@ -58,7 +60,7 @@ export async function TopSection({ query, state }: { query: TopQuery; state: Pag
       ) : (
         <div className="top-grid">
           <TopChart data={top.rows.map((r) => ({ label: r.name, value: r[top.metric] }))} metric={top.metric} />
-          <TopTable top={top} state={state} />
+          <TopTable top={top} state={state} rising={await rising} />
         </div>
       )}
       <div className="footer-row">
@@ -107,7 +109,7 @@ function Freshness({ top, timeZone }: { top: TopResult; timeZone: string }) {
   );
 }
 
-function TopTable({ top, state }: { top: TopResult; state: PageState }) {
+function TopTable({ top, state, rising }: { top: TopResult; state: PageState; rising: Set<string> }) {
   const estimate = top.source === 'speed';
   return (
     <div className="table-wrap">
@@ -138,7 +140,7 @@ function TopTable({ top, state }: { top: TopResult; state: PageState }) {
         </thead>
         <tbody>
           {top.rows.map((r) => (
-            <Row key={r.productId} row={r} metric={top.metric} estimate={estimate} state={state} />
+            <Row key={r.productId} row={r} metric={top.metric} estimate={estimate} state={state} rising={rising.has(r.productId)} />
           ))}
         </tbody>
       </table>
@@ -146,7 +148,7 @@ function TopTable({ top, state }: { top: TopResult; state: PageState }) {
   );
 }
 
-function Row({ row, metric, estimate, state }: { row: TopRow; metric: Metric; estimate: boolean; state: PageState }) {
+function Row({ row, metric, estimate, state, rising }: { row: TopRow; metric: Metric; estimate: boolean; state: PageState; rising: boolean }) {
   const m = row.movement;
   const moveText = { new: 'new in this window', up: `up ${m.by} places`, down: `down ${m.by} places`, same: 'same place' }[m.kind];
   return (
@@ -156,6 +158,11 @@ function Row({ row, metric, estimate, state }: { row: TopRow; metric: Metric; es
         <Link href={pageHref(state, { product: row.productId })} scroll={false} aria-label={`${row.name}: show trend`}>
           {row.name}
         </Link>
+        {rising ? (
+          <span className="badge rising" data-testid="rising-badge" title="Selling well above its usual rate for this time (see Rising now)">
+            ↑ rising
+          </span>
+        ) : null}
       </td>
       <td className="hide-narrow">{row.category || '—'}</td>
       <td className="num" data-testid="figure">

@@ -247,3 +247,27 @@ export function parsePageQuery(registry: IntervalRegistry, raw: Record<string, s
   }
   return { ...query, windowStart, k: 10, product: productId === undefined || productId === '' ? null : productId };
 }
+
+/** Intervals a mover's rates are given per (a rate, so only fixed-length ones). */
+export const MOVER_INTERVALS = ['hour', 'day'] as const;
+
+export interface MoversQuery {
+  /** Rates are units per this interval. */
+  interval: string;
+  k: number;
+  direction: 'up' | 'down';
+  category: string | null;
+}
+
+const directionSchema = z.enum(['up', 'down'], { error: 'must be up or down' });
+
+export function parseMoversQuery(registry: IntervalRegistry, raw: RawParams): MoversQuery {
+  refuseUnknown(raw, ['interval', 'k', 'direction', 'category']);
+  const direction = single(raw, 'direction');
+  return {
+    interval: interval(registry, single(raw, 'interval') || 'hour', MOVER_INTERVALS.filter((i) => registry.has(i))),
+    k: int('k', single(raw, 'k'), 1, 100, 20),
+    direction: absent(direction) ? 'up' : field('direction', directionSchema, direction),
+    category: category(single(raw, 'category')),
+  };
+}

@@ -5,6 +5,7 @@ import { createLogger, createMetricsRegistry, type Logger } from '@hitboard/runt
 import { IntervalRegistry } from '@hitboard/schema';
 import { loadDashboardConfig, readerUrl, type DashboardConfig } from '../config';
 import { DashboardData } from './data';
+import { MoversData } from './movers';
 
 /**
  * The server process's one set of resources, created on first use (at request time, never at
@@ -14,6 +15,8 @@ export interface DashboardContext {
   config: DashboardConfig;
   logger: Logger;
   data: DashboardData;
+  /** The "Rising now" panel and /api/movers. */
+  movers: MoversData;
   /** Prometheus registry served at /api/metrics: process metrics and API request durations. */
   metrics: Registry;
   requestSeconds: Histogram<'route' | 'status'>;
@@ -45,7 +48,7 @@ export function dashboardContext(): DashboardContext {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [metrics],
     });
-    holder[KEY] = { config, logger, data, metrics, requestSeconds };
+    holder[KEY] = { config, logger, data, movers: new MoversData(db), metrics, requestSeconds };
     logger.info({ timeZone: registry.timeZone, intervals: registry.names() }, 'dashboard data ready');
   }
   return holder[KEY];

@@ -1,0 +1,537 @@
+import { poissonLowerBound, poissonLowerTail, poissonUpperTail } from './poisson';
+
+/**
+ * What is rising (or falling) right now, for every product a shard sells — not only its heavy
+ * hitters. Pure: no I/O, no clock (time is the records' minutes). Memory is bounded by
+ * `maxProducts` slots of fixed size (see `BYTES_PER_PRODUCT`) plus the product-id map; a product
+ * past the bound replaces one that has been quiet longest among a few looked at (CLOCK sweep),
+ * never one in an episode.
+ *
+ * Per product, two exponentially decayed counts of orders (and units) tell its rates:
+ * - slow (time constant `slowTimeConstantMs`, 6 h): the smoothed recent rate, the "usual" where
+ *   the batch layer has no same-hour-of-the-week history for it. It is frozen during an episode,
+ *   so a spike does not become its own baseline; the episode's counts fold in when it ends.
+ * - fast (`fastTimeConstantMs`, 5 min): what it sells now, to notice the start of an episode.
+ * A decayed count C with time constant τ of a steady rate r tends to r·τ; read after watching for
+ * `age` it is r·τ·(1 − e^(−age/τ)), so rate = C / (τ·(1 − e^(−age/τ))).
+ *
+ * The recent rate is scaled by the shard's own cycle (its fast rate over its slow rate, clamped
+ * to [1/5, 5]): at 8 a.m. everything sells more than its 6-hour average, which is not news. A
+ * baseline from batch history (same hour of the week) needs no such scaling.
+ *
+ * An episode starts when a product's fast rate reaches `enterFactor` × its baseline (up, on a
+ * record) or falls under 1/`enterFactor` of it (down, on a scan), and ends when it comes back
+ * within `exitFactor`, or after `maxEpisodeMs` (a lasting change becomes the new usual). Its
+ * orders since it started are the evidence: Poisson with mean expected = baseline × minutes,
+ * one-sided, at `significance`; a mover also needs `minCount` orders (up) or expected orders
+ * (down), and a factor of at least `minFactor` (or at most 1/`minFactor`), so 1 → 3 sales is
+ * never a mover. Orders, not units, are what arrive as a Poisson process (a line of 5 units is
+ * one arrival); the factor shown is on units.
+ */
+export interface MoverParams {
+  minCount: number; // orders in the episode (up) or expected in it (down); default 10
+  minFactor: number; // default 3
+  significance: number; // one-sided p-value at most this; default 1e-9 (every product in an episode is tested every few seconds: 10⁴ products × 1440 minutes a day)
+  slowTimeConstantMs: number; // default 6 h
+  fastTimeConstantMs: number; // default 5 min
+  enterFactor: number; // default 2
+  exitFactor: number; // default 1.5
+  maxEpisodeMs: number; // default 3 h
+  /** Nothing is scored before the tracker has watched this long: every product is "new" at first. */
+  minHistoryMs: number; // default 1 h
+  /** Expected orders per hour of a product with no history at all (a new product). */
+  newOrdersPerHour: number; // default 0.5
+  maxProducts: number; // slots per tracker (shard); default 1_000_000
+  /** Per-minute units of products in an up episode, for sparklines: at most this many products … */
+  maxSparks: number; // default 10_000
+  /** … and this many minutes each. */
+  sparkMinutes: number; // default 30
+}
+
+export const DEFAULT_MOVER_PARAMS: MoverParams = {
+  minCount: 10,
+  minFactor: 3,
+  significance: 1e-9,
+  slowTimeConstantMs: 6 * 3_600_000,
+  fastTimeConstantMs: 5 * 60_000,
+  enterFactor: 2,
+  exitFactor: 1.5,
+  maxEpisodeMs: 3 * 3_600_000,
+  minHistoryMs: 3_600_000,
+  newOrdersPerHour: 0.5,
+  maxProducts: 1_000_000,
+  maxSparks: 10_000,
+  sparkMinutes: 30,
+};
+
+export type MoverDirection = 'up' | 'down';
+
+/** The usual figures of a product at this hour of the week, from exact batch windows. */
+export interface UsualFromHistory {
+  ordersPerHour: number;
+  unitsPerHour: number;
+}
+
+export interface Mover {
+  productId: string;
+  direction: MoverDirection;
+  /** Start of the minute the episode began. */
+  sinceMs: number;
+  /** Minutes the evidence covers (the episode's minutes, the newest counted whole). */
+  spanMinutes: number;
+  orders: number;
+  units: number;
+  /** What the product usually sells over the same span (its baseline). */
+  expectedOrders: number;
+  expectedUnits: number;
+  /** Current and usual units per hour; the current one's one-sided 95 % lower bound. */
+  unitsPerHour: number;
+  unitsPerHourLow: number;
+  usualUnitsPerHour: number;
+  /** units / expectedUnits. */
+  factor: number;
+  pValue: number;
+  /** No history at all: neither batch history nor anything sold since the tracker started. */
+  isNew: boolean;
+  baseline: 'hour-of-week' | 'recent' | 'new';
+  /** Units per minute from the episode's start (at most `sparkMinutes`, oldest first); empty for down. */
+  spark: number[];
+}
+
+/** The tracker-wide part of a checkpoint. */
+export interface MoverTrackerHeader {
+  /** The CLOCK hand: where the next eviction looks first. */
+  hand: number;
+  startedMs: number | null;
+  newestMs: number | null;
+  shardAtMs: number | null;
+  shardSlowOrders: number;
+  shardFastOrders: number;
+}
+
+/** Fields per slot in the Float64 state (see encodeSlot). */
+const F = { lastMs: 0, slowOrders: 1, slowUnits: 2, fastOrders: 3, kind: 4, epStartMs: 5, epOrders: 6, epUnits: 7 } as const;
+const FIELDS = 8;
+const NONE = 0;
+const UP = 1;
+const DOWN = 2;
+/** Slot state, bytes per product (Float64 fields); the id map costs more, see the bench. */
+export const BYTES_PER_PRODUCT = FIELDS * 8;
+// Read once: global lookups in hot loops are slow inside jest's vm context (see hash.ts).
+const exp = Math.exp;
+const max = Math.max;
+const min = Math.min;
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const CLOCK_LOOK = 64;
+
+export class MoverTracker {
+  readonly params: MoverParams;
+  private readonly slotOf = new Map<string, number>();
+  private ids: Array<string | undefined> = [];
+  private data: Float64Array;
+  private capacity: number;
+  private hand = 0;
+  /** Slots without a product (only after a restore that did not fill every slot). */
+  private free: number[] = [];
+  private readonly dirty = new Set<number>();
+  private readonly evicted = new Set<string>();
+  private readonly sparks = new Map<number, { startMs: number; units: number[] }>();
+  private startedMs: number | null = null;
+  private newestMs: number | null = null;
+  private shardAtMs: number | null = null;
+  private shardSlowOrders = 0;
+  private shardFastOrders = 0;
+  /** Products evicted to stay within `maxProducts` (their history is lost). */
+  evictions = 0;
+
+  constructor(params: Partial<MoverParams> = {}) {
+    this.params = { ...DEFAULT_MOVER_PARAMS, ...params };
+    const p = this.params;
+    if (!(p.minFactor > 1) || !(p.enterFactor > 1) || !(p.exitFactor >= 1) || p.exitFactor > p.enterFactor) {
+      throw new RangeError('mover factors must satisfy minFactor > 1 and 1 <= exitFactor <= enterFactor (enterFactor > 1)');
+    }
+    if (!(p.significance > 0 && p.significance < 1)) throw new RangeError('significance must be in (0, 1)');
+    if (!Number.isInteger(p.maxProducts) || p.maxProducts < 1) throw new RangeError('maxProducts must be a positive integer');
+    this.capacity = min(1024, p.maxProducts);
+    this.data = new Float64Array(this.capacity * FIELDS);
+  }
+
+  get size(): number {
+    return this.slotOf.size;
+  }
+
+  /** The newest minute counted (the tracker's "now"; null before any record). */
+  get newestMinuteMs(): number | null {
+    return this.newestMs;
+  }
+
+  /** Counts a (minute, product) sum. Records may come in any order; older minutes weigh less. */
+  add(productId: string, minuteStartMs: number, orders: number, units: number): void {
+    if (orders <= 0 && units <= 0) return;
+    if (this.startedMs === null || minuteStartMs < this.startedMs) this.startedMs = minuteStartMs;
+    if (this.newestMs === null || minuteStartMs > this.newestMs) this.newestMs = minuteStartMs;
+    const s = this.slotFor(productId, minuteStartMs);
+    const d = this.data;
+    const o = s * FIELDS;
+    const p = this.params;
+    // Decay both counts to the later of the record and the slot's time; an older record weighs less.
+    const last = d[o + F.lastMs]!;
+    const at = max(last, minuteStartMs);
+    const ageOfRecord = at - minuteStartMs;
+    if (at > last) {
+      const dt = at - last;
+      d[o + F.slowOrders] = d[o + F.slowOrders]! * exp(-dt / p.slowTimeConstantMs);
+      d[o + F.slowUnits] = d[o + F.slowUnits]! * exp(-dt / p.slowTimeConstantMs);
+      d[o + F.fastOrders] = d[o + F.fastOrders]! * exp(-dt / p.fastTimeConstantMs);
+      d[o + F.lastMs] = at;
+    }
+    d[o + F.fastOrders] = d[o + F.fastOrders]! + orders * exp(-ageOfRecord / p.fastTimeConstantMs);
+    const kind = d[o + F.kind]!;
+    if (kind !== NONE && minuteStartMs >= d[o + F.epStartMs]!) {
+      d[o + F.epOrders] = d[o + F.epOrders]! + orders;
+      d[o + F.epUnits] = d[o + F.epUnits]! + units;
+      if (kind === UP) this.addSpark(s, minuteStartMs, units);
+    } else {
+      const w = exp(-ageOfRecord / p.slowTimeConstantMs);
+      d[o + F.slowOrders] = d[o + F.slowOrders]! + orders * w;
+      d[o + F.slowUnits] = d[o + F.slowUnits]! + units * w;
+    }
+    this.dirty.add(s);
+    this.updateEpisode(s, at);
+    // A record that starts an up episode is its first evidence.
+    if (kind === NONE && d[o + F.kind] === UP) {
+      d[o + F.epOrders] = orders;
+      d[o + F.epUnits] = units;
+      d[o + F.slowOrders] = max(0, d[o + F.slowOrders]! - orders);
+      d[o + F.slowUnits] = max(0, d[o + F.slowUnits]! - units);
+      this.addSpark(s, minuteStartMs, units);
+    }
+    // The shard's cycle is what everything else does: an episode must not raise its own baseline.
+    if (d[o + F.kind] !== UP) this.addShard(minuteStartMs, orders);
+  }
+
+  /**
+   * Products worth a closer look at the newest minute: those in an up episode with at least
+   * `minCount` orders, or in a down episode expected to sell at least `minCount` over it. Also
+   * starts and ends episodes of products that have not sold lately (a scan of every slot).
+   */
+  candidates(): string[] {
+    const now = this.scoringNow();
+    if (now === null) return [];
+    const out: string[] = [];
+    const d = this.data;
+    for (let s = 0; s < this.ids.length; s++) {
+      if (this.ids[s] === undefined) continue;
+      this.updateEpisode(s, now);
+      const o = s * FIELDS;
+      const kind = d[o + F.kind];
+      if (kind === UP && d[o + F.epOrders]! >= this.params.minCount) out.push(this.ids[s]!);
+      else if (kind === DOWN && this.expectedOrders(s, now, undefined) >= this.params.minCount) out.push(this.ids[s]!);
+    }
+    return out;
+  }
+
+  /** Scores candidates; `history` holds the same-hour-of-week usual figures where the batch layer has them. */
+  score(productIds: readonly string[], history: ReadonlyMap<string, UsualFromHistory> = new Map()): Mover[] {
+    const now = this.scoringNow();
+    if (now === null) return [];
+    const p = this.params;
+    const out: Mover[] = [];
+    for (const productId of productIds) {
+      const s = this.slotOf.get(productId);
+      if (s === undefined) continue;
+      const o = s * FIELDS;
+      const kind = this.data[o + F.kind];
+      if (kind === NONE) continue;
+      const direction: MoverDirection = kind === UP ? 'up' : 'down';
+      const sinceMs = this.data[o + F.epStartMs]!;
+      const spanMinutes = max(1, (now + MINUTE_MS - sinceMs) / MINUTE_MS);
+      const usual = history.get(productId);
+      const rates = this.baselinePerMinute(s, now, usual);
+      const orders = this.data[o + F.epOrders]!;
+      const units = this.data[o + F.epUnits]!;
+      const expectedOrders = rates.orders * spanMinutes;
+      const expectedUnits = rates.units * spanMinutes;
+      const factor = expectedUnits > 0 ? units / expectedUnits : Number.POSITIVE_INFINITY;
+      const ordersFactor = expectedOrders > 0 ? orders / expectedOrders : Number.POSITIVE_INFINITY;
+      let pValue: number;
+      let mover: boolean;
+      if (direction === 'up') {
+        pValue = poissonUpperTail(orders, expectedOrders);
+        mover = orders >= p.minCount && factor >= p.minFactor && ordersFactor >= p.minFactor && pValue <= p.significance;
+      } else {
+        pValue = poissonLowerTail(orders, expectedOrders);
+        mover = expectedOrders >= p.minCount && factor <= 1 / p.minFactor && ordersFactor <= 1 / p.minFactor && pValue <= p.significance;
+      }
+      if (!mover) continue;
+      const perHour = HOUR_MS / MINUTE_MS / spanMinutes;
+      const unitsPerOrder = orders > 0 ? units / orders : 1;
+      out.push({
+        productId,
+        direction,
+        sinceMs,
+        spanMinutes,
+        orders,
+        units,
+        expectedOrders,
+        expectedUnits,
+        unitsPerHour: units * perHour,
+        unitsPerHourLow: poissonLowerBound(orders) * unitsPerOrder * perHour,
+        usualUnitsPerHour: rates.units * 60,
+        factor,
+        pValue,
+        isNew: rates.source === 'new',
+        baseline: rates.source,
+        spark: direction === 'up' ? this.sparkOf(s, now) : [],
+      });
+    }
+    return out.sort((a, b) => (a.direction === b.direction ? (a.direction === 'up' ? b.factor - a.factor : a.factor - b.factor) : a.direction === 'up' ? -1 : 1));
+  }
+
+  /** The newest minute seen, once the tracker has watched `minHistoryMs`; null before. */
+  private scoringNow(): number | null {
+    if (this.startedMs === null || this.newestMs === null) return null;
+    return this.newestMs - this.startedMs >= this.params.minHistoryMs ? this.newestMs : null;
+  }
+
+  /** Orders and units per minute the product usually sells at `now`. */
+  private baselinePerMinute(s: number, now: number, usual: UsualFromHistory | undefined): { orders: number; units: number; source: Mover['baseline'] } {
+    if (usual !== undefined && usual.ordersPerHour > 0) return { orders: usual.ordersPerHour / 60, units: usual.unitsPerHour / 60, source: 'hour-of-week' };
+    const p = this.params;
+    const o = s * FIELDS;
+    const decay = exp(-max(0, now - this.data[o + F.lastMs]!) / p.slowTimeConstantMs);
+    const slowOrders = this.data[o + F.slowOrders]! * decay;
+    if (slowOrders <= 1e-9) return { orders: p.newOrdersPerHour / 60, units: p.newOrdersPerHour / 60, source: 'new' };
+    const norm = this.warmth(now, p.slowTimeConstantMs) * (p.slowTimeConstantMs / MINUTE_MS);
+    const cycle = this.cycle(now);
+    const orders = (slowOrders / norm) * cycle;
+    const units = ((this.data[o + F.slowUnits]! * decay) / norm) * cycle;
+    return { orders, units: max(units, orders), source: 'recent' };
+  }
+
+  private expectedOrders(s: number, now: number, usual: UsualFromHistory | undefined): number {
+    const spanMinutes = max(1, (now + MINUTE_MS - this.data[s * FIELDS + F.epStartMs]!) / MINUTE_MS);
+    return this.baselinePerMinute(s, now, usual).orders * spanMinutes;
+  }
+
+  /** 1 − e^(−age/τ): how much of its steady value a decayed count has reached after watching `age`. */
+  private warmth(now: number, tau: number): number {
+    const age = now + MINUTE_MS - (this.startedMs ?? now);
+    return 1 - exp(-age / tau);
+  }
+
+  /** How busy the shard is now against its smoothed rate (time of day, day of week), clamped to [1/5, 5]. */
+  cycle(now: number): number {
+    const p = this.params;
+    if (this.shardAtMs === null || this.shardSlowOrders <= 0) return 1;
+    const dt = max(0, now - this.shardAtMs);
+    const fast = (this.shardFastOrders * exp(-dt / p.fastTimeConstantMs)) / (this.warmth(now, p.fastTimeConstantMs) * p.fastTimeConstantMs);
+    const slow = (this.shardSlowOrders * exp(-dt / p.slowTimeConstantMs)) / (this.warmth(now, p.slowTimeConstantMs) * p.slowTimeConstantMs);
+    return min(5, max(0.2, fast / slow));
+  }
+
+  private addShard(minuteStartMs: number, orders: number): void {
+    const p = this.params;
+    if (this.shardAtMs === null) this.shardAtMs = minuteStartMs;
+    if (minuteStartMs > this.shardAtMs) {
+      const dt = minuteStartMs - this.shardAtMs;
+      this.shardSlowOrders *= exp(-dt / p.slowTimeConstantMs);
+      this.shardFastOrders *= exp(-dt / p.fastTimeConstantMs);
+      this.shardAtMs = minuteStartMs;
+    }
+    const age = this.shardAtMs - minuteStartMs;
+    this.shardSlowOrders += orders * exp(-age / p.slowTimeConstantMs);
+    this.shardFastOrders += orders * exp(-age / p.fastTimeConstantMs);
+  }
+
+  /** Starts or ends the slot's episode as its fast rate (at `now`) compares with its baseline. */
+  private updateEpisode(s: number, now: number): void {
+    const p = this.params;
+    const d = this.data;
+    const o = s * FIELDS;
+    if (this.startedMs === null || now - this.startedMs < p.minHistoryMs) return; // no baseline to compare with yet
+    const fastNow = d[o + F.fastOrders]! * exp(-max(0, now - d[o + F.lastMs]!) / p.fastTimeConstantMs);
+    const fastPerMinute = fastNow / (this.warmth(now, p.fastTimeConstantMs) * (p.fastTimeConstantMs / MINUTE_MS));
+    const base = this.baselinePerMinute(s, now, undefined).orders;
+    const kind = d[o + F.kind]!;
+    if (kind === NONE) {
+      if (fastNow >= 3 && fastPerMinute >= p.enterFactor * base) this.startEpisode(s, UP, now);
+      // Falling: only products that sell regularly enough to miss (minCount within the episode cap).
+      else if (fastPerMinute * p.enterFactor <= base && base * (p.maxEpisodeMs / MINUTE_MS) >= p.minCount && this.slotSource(s) !== 'new') this.startEpisode(s, DOWN, now);
+      return;
+    }
+    const over = now - d[o + F.epStartMs]! >= p.maxEpisodeMs;
+    const back = kind === UP ? fastPerMinute < p.exitFactor * base : fastPerMinute * p.exitFactor > base;
+    if (over || back) this.endEpisode(s);
+  }
+
+  private slotSource(s: number): Mover['baseline'] {
+    return this.data[s * FIELDS + F.slowOrders]! > 1e-9 ? 'recent' : 'new';
+  }
+
+  private startEpisode(s: number, kind: number, now: number): void {
+    const o = s * FIELDS;
+    this.data[o + F.kind] = kind;
+    this.data[o + F.epStartMs] = now;
+    this.data[o + F.epOrders] = 0;
+    this.data[o + F.epUnits] = 0;
+    this.dirty.add(s);
+  }
+
+  /** The episode's counts join the slow count: a lasting change becomes the usual. */
+  private endEpisode(s: number): void {
+    const o = s * FIELDS;
+    const d = this.data;
+    d[o + F.slowOrders] = d[o + F.slowOrders]! + d[o + F.epOrders]!;
+    d[o + F.slowUnits] = d[o + F.slowUnits]! + d[o + F.epUnits]!;
+    d[o + F.kind] = NONE;
+    d[o + F.epStartMs] = 0;
+    d[o + F.epOrders] = 0;
+    d[o + F.epUnits] = 0;
+    this.sparks.delete(s);
+    this.dirty.add(s);
+  }
+
+  private addSpark(s: number, minuteStartMs: number, units: number): void {
+    let spark = this.sparks.get(s);
+    if (spark === undefined) {
+      if (this.sparks.size >= this.params.maxSparks) return;
+      spark = { startMs: minuteStartMs, units: [] };
+      this.sparks.set(s, spark);
+    }
+    const i = Math.floor((minuteStartMs - spark.startMs) / MINUTE_MS);
+    if (i < 0) return;
+    while (spark.units.length <= i) spark.units.push(0);
+    spark.units[i] = spark.units[i]! + units;
+    const excess = spark.units.length - this.params.sparkMinutes;
+    if (excess > 0) {
+      spark.units.splice(0, excess);
+      spark.startMs += excess * MINUTE_MS;
+    }
+  }
+
+  private sparkOf(s: number, now: number): number[] {
+    const spark = this.sparks.get(s);
+    if (!spark) return [];
+    const minutes = min(this.params.sparkMinutes, Math.floor((now - spark.startMs) / MINUTE_MS) + 1);
+    const out = spark.units.slice(0, minutes);
+    while (out.length < minutes) out.push(0);
+    return out.slice(-this.params.sparkMinutes);
+  }
+
+  private slotFor(productId: string, minuteStartMs: number): number {
+    const known = this.slotOf.get(productId);
+    if (known !== undefined) return known;
+    let s: number;
+    const free = this.free.pop();
+    if (free !== undefined) {
+      s = free;
+      this.ids[s] = productId;
+    } else if (this.ids.length < this.params.maxProducts) {
+      s = this.ids.length;
+      if (s >= this.capacity) this.grow();
+      this.ids.push(productId);
+    } else {
+      s = this.victim();
+      const gone = this.ids[s]!;
+      this.slotOf.delete(gone);
+      this.evicted.add(gone);
+      this.sparks.delete(s);
+      this.evictions += 1;
+      this.ids[s] = productId;
+    }
+    this.evicted.delete(productId);
+    this.slotOf.set(productId, s);
+    this.data.fill(0, s * FIELDS, (s + 1) * FIELDS);
+    this.data[s * FIELDS + F.lastMs] = minuteStartMs;
+    return s;
+  }
+
+  /** CLOCK: of the next few slots, the one quiet longest and not in an episode. */
+  private victim(): number {
+    let best = -1;
+    let bestLast = Number.POSITIVE_INFINITY;
+    const n = this.ids.length;
+    for (let i = 0; i < min(CLOCK_LOOK, n); i++) {
+      const s = (this.hand + i) % n;
+      const o = s * FIELDS;
+      if (this.data[o + F.kind] !== NONE) continue;
+      if (this.data[o + F.lastMs]! < bestLast) {
+        bestLast = this.data[o + F.lastMs]!;
+        best = s;
+      }
+    }
+    if (best < 0) best = this.hand % n; // every slot looked at is in an episode: take one anyway
+    this.hand = (best + 1) % n;
+    return best;
+  }
+
+  private grow(): void {
+    this.capacity = min(this.params.maxProducts, this.capacity * 2);
+    const next = new Float64Array(this.capacity * FIELDS);
+    next.set(this.data);
+    this.data = next;
+  }
+
+  /** Products changed since the last call (their encoded state) and products evicted; clears both. */
+  takeChanges(): { changed: Array<{ productId: string; state: Float64Array }>; evicted: string[] } {
+    const changed = [...this.dirty].filter((s) => this.ids[s] !== undefined).map((s) => ({ productId: this.ids[s]!, state: this.encodeSlot(s) }));
+    const evicted = [...this.evicted];
+    this.dirty.clear();
+    this.evicted.clear();
+    return { changed, evicted };
+  }
+
+  /** The changes a failed write carried are pending again. */
+  changesFailed(changes: { changed: Array<{ productId: string }>; evicted: string[] }): void {
+    for (const { productId } of changes.changed) {
+      const s = this.slotOf.get(productId);
+      if (s !== undefined) this.dirty.add(s);
+    }
+    for (const id of changes.evicted) if (!this.slotOf.has(id)) this.evicted.add(id);
+  }
+
+  header(): MoverTrackerHeader {
+    return { hand: this.hand, startedMs: this.startedMs, newestMs: this.newestMs, shardAtMs: this.shardAtMs, shardSlowOrders: this.shardSlowOrders, shardFastOrders: this.shardFastOrders };
+  }
+
+  /** [slot, the slot's fields…, spark start, spark units…]: a restore puts it back in the same slot. */
+  private encodeSlot(s: number): Float64Array {
+    const spark = this.sparks.get(s);
+    const out = new Float64Array(1 + FIELDS + (spark ? 1 + spark.units.length : 0));
+    out[0] = s;
+    out.set(this.data.subarray(s * FIELDS, (s + 1) * FIELDS), 1);
+    if (spark) {
+      out[1 + FIELDS] = spark.startMs;
+      out.set(spark.units, 2 + FIELDS);
+    }
+    return out;
+  }
+
+  /** Rebuilds a tracker from its header and every product's encoded state (as `takeChanges` gave them). */
+  static restore(params: Partial<MoverParams>, header: MoverTrackerHeader, products: Iterable<{ productId: string; state: Float64Array }>): MoverTracker {
+    const t = new MoverTracker(params);
+    t.startedMs = header.startedMs;
+    t.newestMs = header.newestMs;
+    t.shardAtMs = header.shardAtMs;
+    t.shardSlowOrders = header.shardSlowOrders;
+    t.shardFastOrders = header.shardFastOrders;
+    for (const { productId, state } of products) {
+      if (state.length < 1 + FIELDS) throw new RangeError(`mover state of ${productId} has ${state.length} fields, expected at least ${1 + FIELDS}`);
+      const s = state[0]!;
+      if (!Number.isInteger(s) || s < 0) throw new RangeError(`mover state of ${productId} has slot ${s}`);
+      if (s >= t.params.maxProducts) continue; // a smaller bound than the checkpoint's: those products start over
+      while (s >= t.capacity) t.grow();
+      while (t.ids.length <= s) t.ids.push(undefined);
+      t.ids[s] = productId;
+      t.slotOf.set(productId, s);
+      t.data.set(state.subarray(1, 1 + FIELDS), s * FIELDS);
+      if (state.length > 1 + FIELDS) t.sparks.set(s, { startMs: state[1 + FIELDS]!, units: Array.from(state.subarray(2 + FIELDS)) });
+    }
+    // Slots no product came back to (a smaller bound, a lost row) are filled by the next new products.
+    t.free = t.ids.flatMap((id, s) => (id === undefined ? [s] : []));
+    t.hand = t.ids.length > 0 ? header.hand % t.ids.length : 0;
+    return t;
+  }
+}
