@@ -28,8 +28,8 @@ import {
   type Child,
   type Produced,
   type Scenario,
-  type Sums,
 } from './support/harness';
+import type { Sums } from '@hitboard/testkit/lake-sums';
 
 const H = 3_600_000;
 /** A fixed past day: history is late, not bad, and the test never depends on today's date. */
@@ -109,7 +109,7 @@ describeKafka('the lake on S3 (S3Proxy)', () => {
     const batchLake = openLakeStore(s3.env(prefix, folder('lake-cache-batch-')));
     const engine = await RollupEngine.create(batchLake, { threads: 1 });
     const registry = IntervalRegistry.standard('UTC');
-    const deps = { knex: batchKnex, engine, registry, allowedLatenessMs: 0, log: pino({ level: 'silent' }) };
+    const deps = { knex: batchKnex, engine, registry, topic: s.topics.events, allowedLatenessMs: 0, log: pino({ level: 'silent' }) };
     try {
       for (const w of registry.windowsBetween('hour', DAY, DAY + 24 * H)) expect((await runWindow(deps, w, 'forced', { force: true })).status).toBe('succeeded');
       const day = registry.windowAt('day', DAY);

@@ -66,8 +66,8 @@ async function main(): Promise<void> {
     return usage((err as Error).message);
   }
 
-import { createKafka, createProducer } from '@hitboard/kafka';
-import { brokersFromEnv, runMain } from '@hitboard/runtime';
+  const brokers = brokersFromEnv();
+  const producer = createProducer(createKafka({ brokers, clientId: 'hitboard-import' }), { allowAutoTopicCreation: false });
   await producer.connect();
   const bar = new SingleBar({ format: 'import |{bar}| {percentage}% {value}/{total} rows {eta_formatted} left', stream: process.stderr }, Presets.shades_classic);
   const abort = new AbortController();

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { seededRng, type Rng } from '../testing/random';
+import { seededRandom as seededRng, type Random as Rng } from '@hitboard/testkit/random';
 import { MoverTracker, type Mover, type MoverParams } from './MoverTracker';
 
 const MIN = 60_000;
