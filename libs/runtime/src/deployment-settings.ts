@@ -40,8 +40,8 @@ export const DEPLOYMENT_SETTINGS = {
     .int(0)
     .default(5 * 60_000)
     .describe('event-time lateness allowed before the watermark passes and an hour is rolled up, ms (later data marks it dirty)'),
-  LAKE_DIR: z.string().min(1).default('.data/lake').describe('root of the Parquet lake on this machine (raw/ is written by the aggregator, rollup/ by the batch layer)'),
-  // LAKE_URL (s3://bucket/prefix): h16-lake adds it here, and to RECORDED_SETTINGS (every machine must name the same lake).
+  // The lake's location (LAKE_DIR, or LAKE_URL with the AWS_* variables and the read cache) is libs/lake's
+  // LAKE_SETTINGS, spread by every app that touches the lake: one definition, next to the store it opens.
 } as const;
 
 export type DeploymentSettingName = keyof typeof DEPLOYMENT_SETTINGS;
