@@ -41,17 +41,17 @@ const writes: Record<string, (k: Knex) => Promise<unknown>> = {
 const allowed: Record<string, { write: string[]; read: string[] }> = {
   [APP_ROLES.aggregator]: {
     write: [TABLES.ingestOffsets, TABLES.ingestFlushes],
-    read: [TABLES.ingestOffsets, TABLES.ingestFlushes, TABLES.ingestFiles],
+    read: [TABLES.ingestOffsets, TABLES.ingestFlushes, TABLES.ingestFiles, TABLES.deploymentSettings],
   },
   [APP_ROLES.speedPipeline]: {
     write: [TABLES.speedTable, TABLES.speedCheckpoints, TABLES.windowTotals],
-    read: [TABLES.speedTable, TABLES.speedCheckpoints, 'speed_checkpoint_windows', TABLES.windowTotals, TABLES.rollupRuns],
+    read: [TABLES.speedTable, TABLES.speedCheckpoints, 'speed_checkpoint_windows', TABLES.windowTotals, TABLES.rollupRuns, TABLES.deploymentSettings, TABLES.movers, TABLES.moversState, TABLES.batchTable],
   },
   [APP_ROLES.batchRollup]: {
     write: [TABLES.batchTable, TABLES.rollupRuns, TABLES.rollupDirty, TABLES.windowTotals],
-    read: [TABLES.batchTable, TABLES.rollupRuns, TABLES.rollupDirty, TABLES.windowTotals, TABLES.ingestFiles, TABLES.ingestOffsets, TABLES.products, TABLES.speedTable],
+    read: [TABLES.batchTable, TABLES.rollupRuns, TABLES.rollupDirty, TABLES.windowTotals, TABLES.ingestFiles, TABLES.ingestOffsets, TABLES.products, TABLES.speedTable, TABLES.deploymentSettings],
   },
-  [APP_ROLES.dashboard]: { write: [], read: [VIEWS.top1000, VIEWS.topTotals, TABLES.products] },
+  [APP_ROLES.dashboard]: { write: [], read: [VIEWS.top1000, VIEWS.topTotals, TABLES.products, TABLES.movers] },
 };
 
 const READABLE = [
@@ -116,10 +116,10 @@ describe('per-app database roles (migration 0009)', () => {
       [[APP_ROLES.aggregator, APP_ROLES.speedPipeline, APP_ROLES.batchRollup]],
     );
     const byRole = (role: string) => [...new Set(rows.filter((r) => r.grantee === role).map((r) => r.table_name))].sort();
-    expect(byRole(APP_ROLES.aggregator)).toEqual([TABLES.ingestFiles, TABLES.ingestFlushes, TABLES.ingestOffsets].sort());
-    expect(byRole(APP_ROLES.speedPipeline)).toEqual([TABLES.rollupRuns, 'speed_checkpoint_windows', TABLES.speedCheckpoints, TABLES.speedTable, TABLES.windowTotals].sort());
+    expect(byRole(APP_ROLES.aggregator)).toEqual([TABLES.deploymentSettings, TABLES.ingestFiles, TABLES.ingestFlushes, TABLES.ingestOffsets].sort());
+    expect(byRole(APP_ROLES.speedPipeline)).toEqual([TABLES.batchTable, TABLES.deploymentSettings, TABLES.movers, TABLES.moversState, TABLES.rollupRuns, 'speed_checkpoint_windows', TABLES.speedCheckpoints, TABLES.speedTable, TABLES.windowTotals].sort());
     expect(byRole(APP_ROLES.batchRollup)).toEqual(
-      [TABLES.batchTable, TABLES.ingestFiles, TABLES.ingestOffsets, TABLES.products, TABLES.rollupDirty, TABLES.rollupRuns, TABLES.speedTable, TABLES.windowTotals].sort(),
+      [TABLES.batchTable, TABLES.deploymentSettings, TABLES.ingestFiles, TABLES.ingestOffsets, TABLES.products, TABLES.rollupDirty, TABLES.rollupRuns, TABLES.speedTable, TABLES.windowTotals].sort(),
     );
   });
 });

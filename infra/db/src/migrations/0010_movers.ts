@@ -51,6 +51,11 @@ export async function up(knex: Knex): Promise<void> {
       IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hitboard_reader') THEN
         GRANT SELECT ON movers TO hitboard_reader;
       END IF;
+      IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hitboard_speed') THEN
+        -- The speed pipeline writes movers with its checkpoint and reads exact history for the usual rate.
+        GRANT SELECT, INSERT, UPDATE, DELETE ON movers, movers_state TO hitboard_speed;
+        GRANT SELECT ON batch_table TO hitboard_speed;
+      END IF;
     END $$`);
 }
 
