@@ -49,7 +49,7 @@ const allowed: Record<string, { write: string[]; read: string[] }> = {
   },
   [APP_ROLES.batchRollup]: {
     write: [TABLES.batchTable, TABLES.rollupRuns, TABLES.rollupDirty, TABLES.windowTotals],
-    read: [TABLES.batchTable, TABLES.rollupRuns, TABLES.rollupDirty, TABLES.windowTotals, TABLES.ingestFiles, TABLES.ingestOffsets, TABLES.products, TABLES.speedTable, TABLES.deploymentSettings],
+    read: [TABLES.batchTable, TABLES.rollupRuns, TABLES.rollupDirty, TABLES.windowTotals, TABLES.ingestFiles, TABLES.ingestFlushes, TABLES.ingestOffsets, TABLES.products, TABLES.speedTable, TABLES.deploymentSettings],
   },
   [APP_ROLES.dashboard]: { write: [], read: [VIEWS.top1000, VIEWS.topTotals, TABLES.products, TABLES.movers] },
 };
@@ -119,7 +119,7 @@ describe('per-app database roles (migration 0009)', () => {
     expect(byRole(APP_ROLES.aggregator)).toEqual([TABLES.deploymentSettings, TABLES.ingestFiles, TABLES.ingestFlushes, TABLES.ingestOffsets].sort());
     expect(byRole(APP_ROLES.speedPipeline)).toEqual([TABLES.batchTable, TABLES.deploymentSettings, TABLES.movers, TABLES.moversState, TABLES.rollupRuns, 'speed_checkpoint_windows', TABLES.speedCheckpoints, TABLES.speedTable, TABLES.windowTotals].sort());
     expect(byRole(APP_ROLES.batchRollup)).toEqual(
-      [TABLES.batchTable, TABLES.deploymentSettings, TABLES.ingestFiles, TABLES.ingestOffsets, TABLES.products, TABLES.rollupDirty, TABLES.rollupRuns, TABLES.speedTable, TABLES.windowTotals].sort(),
+      [TABLES.batchTable, TABLES.deploymentSettings, TABLES.ingestFiles, TABLES.ingestFlushes, TABLES.ingestOffsets, TABLES.products, TABLES.rollupDirty, TABLES.rollupRuns, TABLES.speedTable, TABLES.windowTotals].sort(),
     );
   });
 });

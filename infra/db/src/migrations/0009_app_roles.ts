@@ -38,7 +38,7 @@ const grants = [
 
   `GRANT SELECT, INSERT, UPDATE, DELETE ON batch_table, rollup_runs, rollup_dirty, window_totals TO hitboard_batch`,
   `GRANT USAGE, SELECT ON SEQUENCE rollup_runs_run_id_seq TO hitboard_batch`,
-  `GRANT SELECT ON ingest_files, ingest_offsets, products TO hitboard_batch`,
+  `GRANT SELECT ON ingest_files, ingest_flushes, ingest_offsets, products TO hitboard_batch`, // ingest_flushes: which topic a file belongs to
   // The deployment settings (0008): the first app to start records them, every app reads them.
   `GRANT SELECT, INSERT ON deployment_settings TO hitboard_aggregator, hitboard_speed, hitboard_batch`,
   `GRANT SELECT, DELETE ON speed_table TO hitboard_batch`,
