@@ -46,7 +46,7 @@ export default [
           enforceBuildableLibDependency: false,
           depConstraints: [
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:test'] },
-            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:lib', 'type:infra'] },
+            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:lib', 'type:infra', 'type:test'] },
             { sourceTag: '*', onlyDependOnLibsWithTags: ['*'] },
           ],
         },

@@ -37,6 +37,14 @@ broker_paths
 # Outside the data dir so `reset` can delete the dir while holding the lock.
 LOCK_FILE="$(dirname "$KAFKA_DATA_DIR")/.kafka-$(basename "$KAFKA_DATA_DIR").lock"
 
+SERVICE=kafka.sh
+FETCH_WHAT="Kafka jars"
+MAIN_JAR='kafka_2.13-*.jar'
+MVN_OPTS="${KAFKA_MVN_OPTS:-}"
+STOP_TIMEOUT_S="$KAFKA_STOP_TIMEOUT_S"
+# shellcheck source=../lib/maven-service.sh
+source "$ROOT/infra/lib/maven-service.sh"
+
 # The application's topics: name:partitions. Must match TOPICS in libs/schema/src/names.ts
 # (libs/kafka/__tests__/topic-names.spec.ts checks it).
 TOPIC_SPECS=(
@@ -91,58 +99,15 @@ Broker log: $BROKER_LOG
 EOF
 }
 
-log() { printf '[kafka.sh] %s\n' "$*" >&2; }
-die() { printf '[kafka.sh] ERROR: %s\n' "$*" >&2; exit 1; }
-
-require_java() {
-  command -v java >/dev/null 2>&1 || die "java not found: install a JDK 17+ (e.g. apt-get install openjdk-17-jdk-headless)"
-}
-
 # Quiet JVM for the CLI tools (TopicCommand, StorageTool, ConsoleProducer).
 tool() {
   java -Xmx256m -Dlog4j.configuration="file:$HERE/tools-log4j.properties" -cp "$CLASSPATH_GLOB" "$@"
 }
 
-with_lock() {
-  mkdir -p "$(dirname "$LOCK_FILE")"
-  exec 9>"$LOCK_FILE"
-  flock -w 180 9 || die "another kafka.sh holds $LOCK_FILE for more than 180 s"
-}
-
-# --- fetch -----------------------------------------------------------------------------
-
-pom_stamp() { sha256sum "$HERE/pom.xml" | cut -d' ' -f1; }
-
-jars_present() {
-  [[ -f "$LIB_DIR/.pom.sha256" && "$(cat "$LIB_DIR/.pom.sha256")" == "$(pom_stamp)" ]] &&
-    compgen -G "$LIB_DIR/kafka_2.13-*.jar" >/dev/null
-}
-
-do_fetch() {
-  if jars_present; then return 0; fi
-  command -v mvn >/dev/null 2>&1 || die "mvn not found: install Maven 3.8+ (e.g. apt-get install maven) to fetch the Kafka jars"
-  log "fetching Kafka jars from Maven Central into $LIB_DIR (cached in ~/.m2) ..."
-  rm -rf "$LIB_DIR"
-  (cd "$HERE" && mvn -q -B -Dstyle.color=never ${KAFKA_MVN_OPTS:-} package) || die "mvn failed to fetch the Kafka jars"
-  pom_stamp >"$LIB_DIR/.pom.sha256"
-  log "fetched $(find "$LIB_DIR" -name '*.jar' | wc -l) jars"
-}
-
 # --- process state ---------------------------------------------------------------------
 
-# Prints the broker's pid if the pid file names a live broker of *this* data dir.
-running_pid() {
-  [[ -f "$PID_FILE" ]] || return 1
-  local pid
-  pid="$(cat "$PID_FILE" 2>/dev/null || true)"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  # Guard against pid reuse: the process must be kafka.Kafka with our config.
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $CONFIG" || return 1
-  echo "$pid"
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# The broker's pid if the pid file names a live broker of *this* data dir.
+running_pid() { live_pid_matching "kafka.Kafka $CONFIG"; }
 
 # A real readiness check: the broker answers a metadata request (list topics).
 broker_answers() {
@@ -278,18 +243,6 @@ do_topics() {
 }
 
 # --- stop ------------------------------------------------------------------------------
-
-stop_pid() {
-  local pid="$1" deadline=$(($(date +%s) + KAFKA_STOP_TIMEOUT_S))
-  kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null && (($(date +%s) < deadline)); do sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "still running after ${KAFKA_STOP_TIMEOUT_S} s; killing pid $pid"
-    kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  fi
-  rm -f "$PID_FILE"
-}
 
 do_stop() {
   local pid

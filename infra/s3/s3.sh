@@ -29,6 +29,14 @@ PID_FILE="$S3_DATA_DIR/s3proxy.pid"
 # Outside the data dir so `reset` can delete the dir while holding the lock.
 LOCK_FILE="$(dirname "$S3_DATA_DIR")/.s3-$(basename "$S3_DATA_DIR").lock"
 
+SERVICE=s3.sh
+FETCH_WHAT="S3Proxy jars"
+MAIN_JAR='s3proxy-*.jar'
+MVN_OPTS="${S3_MVN_OPTS:-}"
+STOP_TIMEOUT_S="$S3_STOP_TIMEOUT_S"
+# shellcheck source=../lib/maven-service.sh
+source "$ROOT/infra/lib/maven-service.sh"
+
 usage() {
   cat <<USAGE
 Usage: s3.sh <command>
@@ -57,50 +65,8 @@ Server log: $SERVER_LOG
 USAGE
 }
 
-log() { printf '[s3.sh] %s\n' "$*" >&2; }
-die() { printf '[s3.sh] ERROR: %s\n' "$*" >&2; exit 1; }
-
-require_java() { command -v java >/dev/null 2>&1 || die "java not found: install a JDK 17+ (e.g. apt-get install openjdk-17-jdk-headless)"; }
-
-with_lock() {
-  mkdir -p "$(dirname "$LOCK_FILE")"
-  exec 9>"$LOCK_FILE"
-  flock -w 180 9 || die "another s3.sh holds $LOCK_FILE for more than 180 s"
-}
-
-# --- fetch -----------------------------------------------------------------------------
-
-pom_stamp() { sha256sum "$HERE/pom.xml" | cut -d' ' -f1; }
-
-jars_present() {
-  [[ -f "$LIB_DIR/.pom.sha256" && "$(cat "$LIB_DIR/.pom.sha256")" == "$(pom_stamp)" ]] &&
-    compgen -G "$LIB_DIR/s3proxy-*.jar" >/dev/null
-}
-
-do_fetch() {
-  if jars_present; then return 0; fi
-  command -v mvn >/dev/null 2>&1 || die "mvn not found: install Maven 3.8+ (e.g. apt-get install maven) to fetch S3Proxy"
-  log "fetching S3Proxy jars from Maven Central into $LIB_DIR (cached in ~/.m2) ..."
-  rm -rf "$LIB_DIR"
-  (cd "$HERE" && mvn -q -B -Dstyle.color=never ${S3_MVN_OPTS:-} package) || die "mvn failed to fetch the S3Proxy jars"
-  pom_stamp >"$LIB_DIR/.pom.sha256"
-  log "fetched $(find "$LIB_DIR" -name '*.jar' | wc -l) jars"
-}
-
-# --- process state ---------------------------------------------------------------------
-
-# The server's pid if the pid file names a live S3Proxy of *this* data dir (guards against pid reuse).
-running_pid() {
-  [[ -f "$PID_FILE" ]] || return 1
-  local pid
-  pid="$(cat "$PID_FILE" 2>/dev/null || true)"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "org.gaul.s3proxy.Main --properties $CONFIG" || return 1
-  echo "$pid"
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# The server's pid if the pid file names a live S3Proxy of *this* data dir.
+running_pid() { live_pid_matching "org.gaul.s3proxy.Main --properties $CONFIG"; }
 
 # Any HTTP status means the S3 front end is up (an unsigned GET / answers 403).
 answers() { [[ "$(curl -s -o /dev/null -m 15 -w '%{http_code}' "$ENDPOINT/" || true)" =~ ^[1-5][0-9][0-9]$ ]]; }
@@ -157,18 +123,6 @@ do_start() {
   tail -n 30 "$SERVER_LOG" >&2 || true
   stop_pid "$pid"
   die "S3Proxy not ready after ${S3_START_TIMEOUT_S} s"
-}
-
-stop_pid() {
-  local pid="$1" deadline=$(($(date +%s) + S3_STOP_TIMEOUT_S))
-  kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null && (($(date +%s) < deadline)); do sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "still running after ${S3_STOP_TIMEOUT_S} s; killing pid $pid"
-    kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  fi
-  rm -f "$PID_FILE"
 }
 
 do_stop() {

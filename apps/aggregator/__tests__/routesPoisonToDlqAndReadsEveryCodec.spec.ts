@@ -1,5 +1,5 @@
 import { CompressionTypes, ConfigResourceTypes } from 'kafkajs';
-import { javaProduce } from '@hitboard/testkit';
+import { javaProduce } from '@hitboard/kafka-broker';
 import { bad, brokers, describeKafka, dlqKeys, expectLakeMatches, goodEvents, produce, readTopic, saleEvent, waitForLedgerCaughtUp, withScenario, type Produced } from './support/harness';
 
 /**

@@ -28,7 +28,7 @@ describe('blocked shards fail /healthz', () => {
     await run.pipeline.writeAll();
     const health = run.pipeline.health();
     expect(health.ok).toBe(false);
-    expect(health.stalledShards).toEqual([{ shard: 0, checkpointOffset: 3, lag: 7, stuckForMs: 61_000 }]);
+    expect(health.stalled).toEqual([{ shard: 0, checkpointOffset: 3, lag: 7, stuckForMs: 61_000 }]);
     expect(health.error).toMatch(/shard 0 stalled: checkpoint at 3 with 7 records waiting/);
 
     await run.fake.deliver(0, 3, records.slice(3));
@@ -44,7 +44,7 @@ describe('blocked shards fail /healthz', () => {
     await run.pipeline.writeAll();
     nowMs += 3_600_000;
     await run.pipeline.writeAll();
-    expect(run.pipeline.health()).toMatchObject({ ok: true, stalledShards: [] });
+    expect(run.pipeline.health()).toMatchObject({ ok: true, stalled: [] });
   });
 
   it('stays healthy with no shard at all (more instances than partitions)', async () => {
@@ -78,7 +78,7 @@ describe('blocked shards fail /healthz', () => {
     await run.pipeline.writeAll();
     const health = run.pipeline.health();
     expect(health.ok).toBe(false);
-    expect(health.refusedShards).toEqual([{ shard: 0, reason: expect.stringMatching(/speed write refused: .*SQLSTATE 23514/) }]);
+    expect(health.blocked).toEqual([{ shard: 0, reason: expect.stringMatching(/speed write refused: .*SQLSTATE 23514/) }]);
     expect(run.fake.paused.has(0)).toBe(true);
     await run.pipeline.writeAll();
     await run.pipeline.writeAll();

@@ -34,9 +34,9 @@ describe('a checkpoint ahead of the log', () => {
     expect(after.fake.paused.has(0)).toBe(true);
     const health = after.pipeline.health();
     expect(health.ok).toBe(false);
-    expect(health.refusedShards).toEqual([{ shard: 0, reason: expect.stringMatching(/checkpoint offset 10 is beyond the end of the partition \(3\)/) }]);
-    expect(health.error).toMatch(/shard 0 refused/);
-    expect(await registry.getSingleMetricAsString('hitboard_speed_shard_refused')).toMatch(/hitboard_speed_shard_refused\{shard="0",reason="checkpoint-ahead-of-log"\} 1/);
+    expect(health.blocked).toEqual([{ shard: 0, reason: expect.stringMatching(/checkpoint offset 10 is beyond the end of the partition \(3\)/) }]);
+    expect(health.error).toMatch(/shard 0 blocked/);
+    expect(await registry.getSingleMetricAsString('hitboard_speed_shard_blocked')).toMatch(/hitboard_speed_shard_blocked\{shard="0",reason="checkpoint-ahead-of-log"\} 1/);
     // Nothing below the checkpoint was applied or written; the checkpoint is untouched.
     expect(after.pipeline.assignedShards()).toEqual([]);
     await after.pipeline.writeAll();
@@ -66,10 +66,10 @@ describeWithKafka('a checkpoint ahead of the log, on the real broker', () => {
     const run = await s.start(topic, unique('g'));
     const health = await waitFor('the shard to be refused', async () => {
       const h = run.pipeline.health();
-      return h.refusedShards.length > 0 ? h : undefined;
+      return h.blocked.length > 0 ? h : undefined;
     });
     expect(health.ok).toBe(false);
-    expect(health.refusedShards).toEqual([{ shard: 0, reason: expect.stringMatching(/checkpoint offset 1000 is beyond the end of the partition \(3\)/) }]);
+    expect(health.blocked).toEqual([{ shard: 0, reason: expect.stringMatching(/checkpoint offset 1000 is beyond the end of the partition \(3\)/) }]);
     await run.stop();
     const rows = await s.db.knex(TABLES.speedTable).count<[{ count: bigint }]>({ count: '*' });
     expect(rows[0]?.count).toBe(0n);

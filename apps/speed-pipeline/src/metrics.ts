@@ -33,9 +33,9 @@ export function createSpeedMetrics(registry: Registry) {
       labelNames: ['shard', 'reason'],
       registers,
     }),
-    shardRefused: new Gauge({
-      name: 'hitboard_speed_shard_refused',
-      help: '1 while this instance refuses to consume a shard (checkpoint-ahead-of-log, write-refused); see the README',
+    shardBlocked: new Gauge({
+      name: 'hitboard_speed_shard_blocked',
+      help: '1 while this instance will not consume a shard (checkpoint-ahead-of-log, write-refused); see the README',
       labelNames: ['shard', 'reason'],
       registers,
     }),

@@ -77,7 +77,7 @@ export class SpeedPipeline {
   /** Shards sought back to their checkpoint offset, not yet reloaded. */
   private readonly soughtTo = new Map<number, bigint>();
   /** Shards this instance refuses to consume (paused), and why: /healthz names them. */
-  private readonly refused = new Map<number, string>();
+  private readonly blocked = new Map<number, string>();
   /** The partition end seen in each shard's last batch. */
   private readonly highWatermarks = new Map<number, bigint>();
   /** Progress = the checkpoint's offset; lag = records after it. */
@@ -115,7 +115,7 @@ export class SpeedPipeline {
 
   /**
    * Unhealthy when the consumer crashed (until kafkajs restarted it and it rejoined), when no
-   * write succeeded for a while, when a shard is refused (checkpoint ahead of the log, a write
+   * write succeeded for a while, when a shard is blocked (checkpoint ahead of the log, a write
    * Postgres will never take), or when a shard's checkpoint has not moved while records wait
    * (StallWatch: a stalled shard, not an idle one). `error` says which, naming the shards.
    */
@@ -124,26 +124,26 @@ export class SpeedPipeline {
     shards: number[];
     recordsApplied: number;
     lastWriteAgoMs: number;
-    refusedShards: Array<{ shard: number; reason: string }>;
-    stalledShards: Array<{ shard: number; checkpointOffset: number; lag: number; stuckForMs: number }>;
+    blocked: Array<{ shard: number; reason: string }>;
+    stalled: Array<{ shard: number; checkpointOffset: number; lag: number; stuckForMs: number }>;
     error?: string;
   } {
     const lastWriteAgoMs = this.now() - this.lastWriteOkMs;
-    const refusedShards = [...this.refused].map(([shard, reason]) => ({ shard, reason }));
-    const stalledShards = this.progress.stalled().map((s) => ({ shard: s.key, checkpointOffset: s.position, lag: s.lag, stuckForMs: s.stuckForMs }));
+    const blocked = [...this.blocked].map(([shard, reason]) => ({ shard, reason }));
+    const stalled = this.progress.stalled().map((s) => ({ shard: s.key, checkpointOffset: s.position, lag: s.lag, stuckForMs: s.stuckForMs }));
     const problems = [
       ...(this.crashed ? [this.crashed.error.message] : []),
       ...(lastWriteAgoMs < Math.max(30_000, 10 * this.options.writeIntervalMs) ? [] : [`no speed write succeeded for ${lastWriteAgoMs} ms`]),
-      ...refusedShards.map((r) => `shard ${r.shard} refused: ${r.reason}`),
-      ...stalledShards.map((s) => `shard ${s.shard} stalled: checkpoint at ${s.checkpointOffset} with ${s.lag} records waiting, unmoved for ${s.stuckForMs} ms`),
+      ...blocked.map((r) => `shard ${r.shard} blocked: ${r.reason}`),
+      ...stalled.map((s) => `shard ${s.shard} stalled: checkpoint at ${s.checkpointOffset} with ${s.lag} records waiting, unmoved for ${s.stuckForMs} ms`),
     ];
     return {
       ok: problems.length === 0,
       shards: this.assignedShards(),
       recordsApplied: this.applied,
       lastWriteAgoMs,
-      refusedShards,
-      stalledShards,
+      blocked,
+      stalled,
       ...(problems.length > 0 ? { error: problems.join('; ') } : {}),
     };
   }
@@ -164,11 +164,11 @@ export class SpeedPipeline {
       // meanwhile (missed heartbeats) another instance may have owned and advanced the shard, and
       // kafkajs restarts the fetch at the group's commit hint. onBatch reloads a state that the
       // fetch position has passed, and a write from a state the checkpoint has passed is refused.
-      // A refused shard is decided afresh by its next batch (the operator may have fixed it).
-      if (this.refused.size > 0) {
-        const partitions = [...this.refused.keys()];
-        this.refused.clear();
-        for (const p of partitions) this.options.metrics.shardRefused.remove({ shard: String(p) });
+      // A blocked shard is decided afresh by its next batch (the operator may have fixed it).
+      if (this.blocked.size > 0) {
+        const partitions = [...this.blocked.keys()];
+        this.blocked.clear();
+        for (const p of partitions) this.options.metrics.shardBlocked.remove({ shard: String(p) });
         this.consumer.resume([{ topic: this.options.topic, partitions }]);
       }
       void this.serialised(async () => {
@@ -263,7 +263,7 @@ export class SpeedPipeline {
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { partition } = batch;
     const first = batch.messages[0];
-    if (first === undefined || this.stopping || this.refused.has(partition)) return;
+    if (first === undefined || this.stopping || this.blocked.has(partition)) return;
     const highWatermark = BigInt(batch.highWatermark);
     this.highWatermarks.set(partition, highWatermark);
     const firstOffset = BigInt(first.offset);
@@ -360,20 +360,20 @@ export class SpeedPipeline {
   /**
    * The checkpoint says this shard consumed further than the partition holds: the topic was
    * recreated or truncated while Postgres kept its checkpoints. Consuming would skip every record
-   * below the checkpoint offset without a word, so the shard is refused (paused) until an operator
+   * below the checkpoint offset without a word, so the shard is blocked (paused) until an operator
    * decides (apps/speed-pipeline/README.md, "A checkpoint ahead of the log").
    */
   private refuseCheckpointAheadOfLog(partition: number, checkpointOffset: bigint, highWatermark: bigint): void {
     const reason = `checkpoint offset ${checkpointOffset} is beyond the end of the partition (${highWatermark}): topic recreated or truncated?`;
-    this.refuseShard(partition, reason, 'checkpoint-ahead-of-log');
+    this.blockShard(partition, reason, 'checkpoint-ahead-of-log');
   }
 
-  private refuseShard(partition: number, reason: string, kind: string): void {
-    if (!this.refused.has(partition)) {
+  private blockShard(partition: number, reason: string, kind: string): void {
+    if (!this.blocked.has(partition)) {
       this.log.error({ shard: partition, topic: this.options.topic, reason }, 'refusing to consume this shard until an operator acts; see the README');
     }
-    this.refused.set(partition, reason);
-    this.options.metrics.shardRefused.set({ shard: String(partition), reason: kind }, 1);
+    this.blocked.set(partition, reason);
+    this.options.metrics.shardBlocked.set({ shard: String(partition), reason: kind }, 1);
     this.shards.delete(partition);
     this.progress.forget(partition);
     this.consumer.pause([{ topic: this.options.topic, partitions: [partition] }]);
@@ -409,7 +409,7 @@ export class SpeedPipeline {
           } else if (!isRetriable(err)) {
             // The same write will fail the same way: stop, say why, and let /healthz name the shard.
             this.options.metrics.writeErrors.inc({ shard: String(partition), retriable: 'false' });
-            if (this.shards.get(partition) === state) this.refuseShard(partition, `speed write refused: ${(err as Error).message}`, 'write-refused');
+            if (this.shards.get(partition) === state) this.blockShard(partition, `speed write refused: ${(err as Error).message}`, 'write-refused');
           } else {
             this.options.metrics.writeErrors.inc({ shard: String(partition), retriable: 'true' });
             this.log.error({ shard: partition, err }, 'speed write failed; retrying next cycle');

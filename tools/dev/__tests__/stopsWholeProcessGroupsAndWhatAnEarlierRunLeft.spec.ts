@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '@hitboard/db';
+import { waitFor } from '@hitboard/testkit';
 import { groupMembers, PidFiles, stopGroup } from '../src/process-groups';
 
 /** A wrapper (its own process group) that starts a server on `port` and, like a stubborn app, ignores SIGTERM. */
@@ -25,14 +26,6 @@ const portTaken = (port: number) =>
     probe.once('error', () => resolve(true));
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
   });
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('npm start process groups', () => {
   let dir: string;
@@ -53,7 +46,7 @@ describe('npm start process groups', () => {
     const port = await findFreePort();
     const app = startWrapper(port, 'hb-test-app-one');
     started.push(app);
-    await until(() => portTaken(port));
+    await waitFor('the port to be taken', () => portTaken(port), 20_000);
     expect(groupMembers(app.pid!)).toHaveLength(2);
 
     await stopGroup(app.pid!, 1_000); // the server ignores SIGTERM: SIGKILL after the grace period
@@ -66,11 +59,11 @@ describe('npm start process groups', () => {
     const port = await findFreePort();
     const app = startWrapper(port, 'hb-test-app-two');
     started.push(app);
-    await until(() => portTaken(port));
+    await waitFor('the port to be taken', () => portTaken(port), 20_000);
     pids.record({ name: 'dashboard', pgid: app.pid!, marker: 'hb-test-app-two' });
     // The wrapper dies outright (as after a kill -9 of the launcher's exit handler): its server lives on in the group.
     process.kill(app.pid!, 'SIGKILL');
-    await until(() => groupMembers(app.pid!).length === 1);
+    await waitFor('one member left in the group', async () => groupMembers(app.pid!).length === 1, 20_000);
 
     pids.record({ name: 'gone', pgid: 2 ** 22 + 7, marker: 'x' }); // no such process
     pids.record({ name: 'reused', pgid: process.pid, marker: 'hb-test-not-us', single: true }); // a pid now someone else's

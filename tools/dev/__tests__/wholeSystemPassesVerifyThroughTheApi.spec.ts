@@ -75,25 +75,30 @@ describeKafka('the whole system', () => {
     await until('the first exact window', () => /first exact window rolled up/.test(running!.output()), 600_000, running.output, running.child);
     const truthPath = join(dir, 'data/generator/ground-truth.ndjson');
     const api = new DashboardApi(`http://127.0.0.1:${dashboardPort}`);
-    let reports: WindowReport[] = [];
-    // The rollups and the speed layer settle: verify until it passes (or time runs out, then show why).
-    await until(
-      'verify to pass',
-      async () => {
-        const truth = await GroundTruth.load(truthPath);
-        try {
-          reports = (await verify(api, truth, { metrics: ['units', 'revenue'], k: 1000 })).reports;
-        } catch {
-          return false;
-        } finally {
-          truth.close();
-        }
-        const closedDays = reports.filter((r) => r.interval === 'day' && r.source === 'batch').length;
-        return reports.every((r) => r.ok) && closedDays >= 2;
-      },
-      600_000,
-      () => `${running!.output()}\n${formatReport(reports, ZONE)}`,
-    );
+    // Verify through the API until it passes and `settled` holds (or time runs out, then show why).
+    const verifyUntil = async (what: string, truth: string, settled: (reports: WindowReport[]) => boolean): Promise<WindowReport[]> => {
+      let reports: WindowReport[] = [];
+      await until(
+        what,
+        async () => {
+          const groundTruth = await GroundTruth.load(truth);
+          try {
+            reports = (await verify(api, groundTruth, { metrics: ['units', 'revenue'], k: 1000 })).reports;
+          } catch {
+            return false;
+          } finally {
+            groundTruth.close();
+          }
+          return reports.every((r) => r.ok) && settled(reports);
+        },
+        600_000,
+        () => `${running!.output()}\n${formatReport(reports, ZONE)}`,
+        running!.child,
+      );
+      return reports;
+    };
+    // The rollups and the speed layer settle.
+    let reports = await verifyUntil('verify to pass', truthPath, (rs) => rs.filter((r) => r.interval === 'day' && r.source === 'batch').length >= 2);
     expect(running.output()).toMatch(/generator: resuming after/);
     const bySource = (s: string) => reports.filter((r) => r.source === s);
     expect(bySource('batch').length).toBeGreaterThan(20); // closed hours and days, exact
@@ -129,22 +134,8 @@ describeKafka('the whole system', () => {
     const withImport = join(dir, 'truth-with-import.ndjson');
     writeFileSync(withImport, readFileSync(truthPath, 'utf8') + imported.map((e) => JSON.stringify(e)).join('\n') + '\n');
     running = start([...common, '--rate', '0'], env);
-    await until(
-      'verify to pass with the imported day rebuilt',
-      async () => {
-        const truth = await GroundTruth.load(withImport);
-        try {
-          reports = (await verify(api, truth, { metrics: ['units', 'revenue'], k: 1000 })).reports;
-        } catch {
-          return false;
-        } finally {
-          truth.close();
-        }
-        return reports.every((r) => r.ok) && reports.some((r) => r.interval === 'day' && r.windowStart.toISOString() === dayIso && r.source === 'batch');
-      },
-      600_000,
-      () => `${running!.output()}\n${formatReport(reports, ZONE)}`,
-      running.child,
+    reports = await verifyUntil('verify to pass with the imported day rebuilt', withImport, (rs) =>
+      rs.some((r) => r.interval === 'day' && r.windowStart.toISOString() === dayIso && r.source === 'batch'),
     );
     process.kill(-running.child.pid!, 'SIGINT');
     expect(await running.exited).toBe(0);

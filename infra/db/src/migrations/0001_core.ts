@@ -166,7 +166,7 @@ SELECT k."interval", k.window_start, '${metric}'::text AS metric, k.rank::int AS
           FROM (${speedByProduct}) p) k
  WHERE k.rank <= ${TOP_N_STORED}`;
 
-const topView = `CREATE VIEW ${T.top} AS
+export const topView = `CREATE VIEW ${T.top} AS
 ${[
   batchBranch('units', 'rank_units'),
   batchBranch('revenue', 'rank_revenue'),

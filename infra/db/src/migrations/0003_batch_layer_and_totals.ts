@@ -16,6 +16,8 @@
  * Frozen literals throughout: a migration is history, and must not follow later renames.
  */
 import type { Knex } from 'knex';
+// `down` restores the serving view exactly as 0001 made it.
+import { topView as previousTopView } from './0001_core';
 
 const hasSucceededRun = (alias: string) =>
   `EXISTS (SELECT 1 FROM rollup_runs ok
@@ -69,47 +71,6 @@ SELECT t."interval", t.window_start, 'speed'::text AS source,
   FROM window_totals t
  WHERE t.source = 'speed' AND NOT ${hasSucceededRun('t')}
  GROUP BY t."interval", t.window_start`;
-
-/** The view as 0001 made it, for `down`. */
-const previousTopView = `CREATE VIEW top_1000 AS
-${[
-  ['units', 'rank_units'],
-  ['revenue', 'rank_revenue'],
-]
-  .map(
-    ([metric, rank]) => `
-SELECT b."interval", b.window_start, '${metric}'::text AS metric, b.${rank} AS rank, b.product_id, b.units, b.revenue,
-       'batch'::text AS source, 0::bigint AS error_bound, r.finished_at AS as_of
-  FROM batch_table b
-  JOIN rollup_runs r ON r.run_id = b.run_id
- WHERE b.${rank} <= 1000
-   AND ${hasSucceededRun('b')}`,
-  )
-  .concat(
-    [
-      ['units', 'units', 'error_bound'],
-      ['revenue', 'revenue', 'revenue_error_bound'],
-    ].map(
-      ([metric, value, bound]) => `
-SELECT k."interval", k.window_start, '${metric}'::text AS metric, k.rank::int AS rank, k.product_id, k.units, k.revenue,
-       'speed'::text AS source, k.${bound} AS error_bound, k.as_of
-  FROM (SELECT p.*,
-               row_number() OVER (PARTITION BY p."interval", p.window_start
-                                  ORDER BY p.${value} DESC, p.product_id COLLATE "C") AS rank
-          FROM (
-SELECT s."interval", s.window_start, s.product_id,
-       sum(s.units)::bigint               AS units,
-       sum(s.revenue)::bigint             AS revenue,
-       sum(s.error_bound)::bigint         AS error_bound,
-       sum(s.revenue_error_bound)::bigint AS revenue_error_bound,
-       max(s.updated_at)                  AS as_of
-  FROM speed_table s
- WHERE NOT ${hasSucceededRun('s')}
- GROUP BY s."interval", s.window_start, s.product_id) p) k
- WHERE k.rank <= 1000`,
-    ),
-  )
-  .join('\nUNION ALL')}`;
 
 export async function up(knex: Knex): Promise<void> {
   const statements = [

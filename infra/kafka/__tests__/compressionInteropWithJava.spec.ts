@@ -3,17 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompressionCodecs, CompressionTypes, Partitioners, type Kafka } from 'kafkajs';
-import {
-  createTestTopic,
-  deleteTestTopics,
-  describeKafka,
-  javaConsume,
-  javaProduce,
-  readTopic,
-  runKafkaClass,
-  type JavaCompression,
-} from '@hitboard/testkit';
-import { createKafka, registerCodecs } from '../src';
+import { createKafka, registerCodecs } from '@hitboard/kafka';
+import { createTestTopic, deleteTestTopics, describeKafka, readTopic } from '@hitboard/testkit';
+import { javaConsume, javaProduce, runKafkaClass, type JavaCompression } from '../src';
 
 /** Compressible, varied text; `seed` 4 at 64 KiB is the block lz4js's own compressor gets wrong. */
 function textLike(bytes: number, seed: number): string {
