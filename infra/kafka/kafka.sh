@@ -244,19 +244,6 @@ do_topics() {
 
 # --- stop ------------------------------------------------------------------------------
 
-do_stop() {
-  local pid
-  if pid="$(running_pid)"; then
-    local t0
-    t0="$(date +%s)"
-    stop_pid "$pid"
-    log "stopped (pid $pid) in $(($(date +%s) - t0)) s"
-  else
-    rm -f "$PID_FILE"
-    log "not running"
-  fi
-}
-
 do_status() {
   local pid
   if pid="$(running_pid)"; then

@@ -9,6 +9,7 @@
 #   MAIN_JAR        a glob under LIB_DIR that exists once they are fetched; MVN_OPTS extra mvn options
 #   LOCK_FILE       the flock file; PID_FILE the current process's pid file (may change per node)
 #   STOP_TIMEOUT_S  how long a SIGTERM gets before SIGKILL
+# and defines running_pid (the live process of this data dir, usually through live_pid_matching).
 
 log() { printf '[%s] %s\n' "$SERVICE" "$*" >&2; }
 die() { printf '[%s] ERROR: %s\n' "$SERVICE" "$*" >&2; exit 1; }
@@ -58,6 +59,20 @@ live_pid_matching() {
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The `stop` command: the running process (running_pid, defined by the sourcing script), if any.
+do_stop() {
+  local pid
+  if pid="$(running_pid)"; then
+    local t0
+    t0="$(date +%s)"
+    stop_pid "$pid"
+    log "stopped (pid $pid) in $(($(date +%s) - t0)) s"
+  else
+    rm -f "$PID_FILE"
+    log "not running"
+  fi
+}
 
 # SIGTERM, then SIGKILL after STOP_TIMEOUT_S; waits until the process is gone.
 stop_pid() {

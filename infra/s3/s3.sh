@@ -125,17 +125,6 @@ do_start() {
   die "S3Proxy not ready after ${S3_START_TIMEOUT_S} s"
 }
 
-do_stop() {
-  local pid
-  if pid="$(running_pid)"; then
-    stop_pid "$pid"
-    log "stopped (pid $pid)"
-  else
-    rm -f "$PID_FILE"
-    log "not running"
-  fi
-}
-
 do_status() {
   local pid
   if pid="$(running_pid)"; then

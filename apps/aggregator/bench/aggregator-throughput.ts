@@ -28,6 +28,7 @@ import { Registry } from 'prom-client';
 import { createDb } from '@hitboard/db-client';
 import { migrateLatest, startEmbeddedPostgres, type EmbeddedPostgresServer } from '@hitboard/db';
 import { createKafka } from '@hitboard/kafka';
+import { brokersFromEnv } from '@hitboard/runtime';
 import { RawFileWriter } from '@hitboard/lake';
 import { TABLES } from '@hitboard/schema';
 import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit/random';
@@ -53,7 +54,7 @@ const EVENTS = arg('events', 1_000_000);
 const FLUSH_INTERVAL_MS = arg('flush-interval-ms', 0); // 0: the aggregator's default
 const PARTITIONS = arg('partitions', 6);
 const PRODUCTS = arg('products', 5000);
-const BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
+const BROKERS = brokersFromEnv();
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 async function fill(topic: string): Promise<void> {

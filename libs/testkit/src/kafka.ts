@@ -20,13 +20,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import { parseBrokers } from '@hitboard/runtime';
 
 /** The configured brokers (KAFKA_BROKERS, comma-separated), or undefined when none is. */
 export function kafkaBrokers(): string[] | undefined {
-  const brokers = (process.env.KAFKA_BROKERS ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+  const brokers = parseBrokers(process.env.KAFKA_BROKERS);
   return brokers.length > 0 ? brokers : undefined;
 }
 

@@ -14,16 +14,13 @@ import type { Knex } from 'knex';
 import { createKafka } from '@hitboard/kafka';
 import { decodeProductSum, TABLES, type SaleEvent } from '@hitboard/schema';
 import { Client } from 'pg';
-import { freshDatabase, testServerUrl, waitFor, waitForIngestCaughtUp, type FreshDatabase } from '@hitboard/testkit';
+import { freshDatabase, kafkaBrokers, testServerUrl, waitFor, waitForIngestCaughtUp, type FreshDatabase } from '@hitboard/testkit';
 import { addSums, comparableSums, sumsByHourAndProduct, type Sums } from '@hitboard/testkit/lake-sums';
 import { hourStartMs, readLakeSums } from '@hitboard/lake';
 
 const APP_DIR = resolve(__dirname, '../..');
 
-export const brokers = (): string[] | null => {
-  const value = process.env['KAFKA_BROKERS'];
-  return value ? value.split(',').map((b) => b.trim()) : null;
-};
+export const brokers = (): string[] | null => kafkaBrokers() ?? null;
 
 /** `describe` on the real broker, or a loud skip without one (a failure in CI / with KAFKA_REQUIRED), and polling: the test kit's. */
 export { describeKafka, waitFor } from '@hitboard/testkit';
