@@ -204,6 +204,20 @@ launch_broker() {
 
 # --- topics ----------------------------------------------------------------------------
 
+# A broker that answers may not be registered with its controller yet ("Timed out waiting for a node
+# assignment", seen on a loaded machine): the create is idempotent (--if-not-exists), so ask again.
+create_topic() {
+  local name="$1" partitions="$2" attempt
+  for attempt in 1 2 3 4 5 6; do
+    tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" \
+      --create --if-not-exists --topic "$name" --partitions "$partitions" --replication-factor "$REPLICATION_FACTOR" \
+      ${MIN_ISR:+--config min.insync.replicas=$MIN_ISR} >/dev/null && return 0
+    log "topic $name: create failed (attempt $attempt of 6); trying again in $((attempt * 5)) s"
+    sleep $((attempt * 5))
+  done
+  return 1
+}
+
 do_topics() {
   [[ -f "$ADMIN_CONFIG" ]] || render_config
   local described name partitions current failed=0
@@ -216,9 +230,7 @@ do_topics() {
     # Summary lines look like: "Topic: sales.events<TAB>TopicId: ...<TAB>PartitionCount: 6<TAB>..."
     current="$(awk -v t="$name" -F'\t' '$1 == "Topic: " t && $3 ~ /^PartitionCount: / { sub("PartitionCount: ", "", $3); print $3 }' <<<"$described")"
     if [[ -z "$current" ]]; then
-      tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" \
-        --create --if-not-exists --topic "$name" --partitions "$partitions" --replication-factor "$REPLICATION_FACTOR" \
-        ${MIN_ISR:+--config min.insync.replicas=$MIN_ISR} >/dev/null &
+      create_topic "$name" "$partitions" &
       pids+=($!)
       log "topic $name: creating with $partitions partitions, replication factor $REPLICATION_FACTOR"
     elif ((current < partitions)); then

@@ -18,6 +18,27 @@ export interface Check {
 }
 
 const HOUR_MS = 3_600_000;
+
+/**
+ * A topic's offsets, asked again while the cluster moves leaders: just after a broker is killed or
+ * comes back, the admin's cached metadata names an old leader and the answer is "not the leader"
+ * (or "leader not available") until the metadata is refreshed. Anything else, or past a minute, throws.
+ */
+export async function topicOffsets(admin: Admin, topic: string): Promise<Array<{ partition: number; high: bigint; low: bigint }>> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.map((o) => ({ partition: o.partition, high: BigInt(o.high), low: BigInt(o.low) }));
+    } catch (err) {
+      const e = err as { retriable?: boolean; type?: string; message?: string };
+      const leaderMoved = e.retriable === true || /leader|LEADER|metadata/.test(`${e.type ?? ''} ${e.message ?? ''}`);
+      if (!leaderMoved || Date.now() > deadline) throw err;
+      await sleep(500);
+      await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+    }
+  }
+}
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 
 /** Offsets and sums read from the cluster and the database: what the invariants compare to the ground truth. */
@@ -32,8 +53,7 @@ export class Observer {
   ) {}
 
   async highWatermarks(topic: string): Promise<Map<number, bigint>> {
-    const offsets = await this.admin.fetchTopicOffsets(topic);
-    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+    return new Map((await topicOffsets(this.admin, topic)).map((o) => [o.partition, o.high]));
   }
 
   /** Per partition of the events topic, the ledger's next offset (0 where it has none yet). */
@@ -133,7 +153,7 @@ export class Observer {
   /** The committed flushes of each partition tile [low, ledger next offset) with no gap or overlap, and reach the log's end. */
   async checkTiling(): Promise<Check> {
     const hw = await this.highWatermarks(this.topics.events);
-    const low = new Map((await this.admin.fetchTopicOffsets(this.topics.events)).map((o) => [o.partition, BigInt(o.low)]));
+    const low = new Map((await topicOffsets(this.admin, this.topics.events)).map((o) => [o.partition, o.low]));
     const ledger = await this.ledgerOffsets();
     const flushes = await this.db()(TABLES.ingestFlushes)
       .where({ topic: this.topics.events, status: 'committed' })
@@ -246,7 +266,7 @@ export interface TopicMessage {
 
 /** Every message of a topic up to its current end, with a throwaway consumer group. */
 export async function readAll(kafka: Kafka, admin: Admin, topic: string, timeoutMs = 120_000): Promise<TopicMessage[]> {
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
+  const ends = new Map((await topicOffsets(admin, topic)).map((o) => [o.partition, o.high]));
   const pending = new Set([...ends].filter(([, hw]) => hw > 0n).map(([p]) => p));
   const out: TopicMessage[] = [];
   if (pending.size === 0) return out;

@@ -10,9 +10,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findFreePort } from '@hitboard/db';
-import { hourStartMs, readLakeSums } from '@hitboard/lake';
-import { revenueCentsOf, type SaleEvent } from '@hitboard/schema';
+import { readLakeSums } from '@hitboard/lake';
+import type { SaleEvent } from '@hitboard/schema';
 import { describeKafka, freshDatabase, type FreshDatabase } from '@hitboard/testkit';
+import { comparableSums, sumsByHourAndProduct } from '@hitboard/testkit/lake-sums';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -72,21 +73,8 @@ describeKafka('npm start across Ctrl-C and restart', () => {
     const ids = new Set(truth.map((e) => e.event_id));
     expect(ids.size).toBe(truth.length); // a graceful stop leaves no batch to re-send: nothing generated twice
 
-    const expected = new Map<string, string>();
-    const acc = new Map<string, { u: bigint; r: bigint; o: bigint }>();
-    for (const e of truth) {
-      const key = `${hourStartMs(Date.parse(e.occurred_at))}|${e.product_id}`;
-      const a = acc.get(key) ?? { u: 0n, r: 0n, o: 0n };
-      a.u += BigInt(e.quantity);
-      a.r += BigInt(revenueCentsOf(e));
-      a.o += 1n;
-      acc.set(key, a);
-    }
-    for (const [k, a] of acc) expected.set(k, `${a.u}/${a.r}/${a.o}`);
     const lake = await readLakeSums(db.knex, lakeDir);
-    const actual = new Map([...lake].map(([k, v]) => [k, `${v.units}/${v.revenueCents}/${v.orders}`]));
-    const sorted = (m: Map<string, string>) => Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : 1)));
-    expect(sorted(actual)).toEqual(sorted(expected));
+    expect(comparableSums(lake)).toEqual(comparableSums(sumsByHourAndProduct(truth)));
     expect(existsSync(join(dir, 'data/generator/progress.json'))).toBe(true);
   });
 });

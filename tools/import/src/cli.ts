@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { createKafka, createProducer } from '@hitboard/kafka';
-import { brokersFromEnv, runMain } from '@hitboard/runtime';
+import { appConfigSchema, brokersFromEnv, loadConfig, runMain } from '@hitboard/runtime';
 import { TOPICS } from '@hitboard/schema';
 import { formatSummary } from './summary';
 import { runImport } from './importer';
@@ -12,7 +12,7 @@ const HELP = `Usage: hitboard-import FILE [options]
 
 Imports sales history from an export (CSV with a header row, NDJSON, or Parquet — DuckDB reads
 them) through the same path as live sales: every row is checked with the sale-event schema's
-validator, and the valid ones are produced to Kafka (${TOPICS.salesEvents}, keyed by product_id),
+validator, and the valid ones are produced to Kafka (the events topic, keyed by product_id),
 so the aggregator writes them to the lake exactly once and the batch layer rebuilds the windows
 they land in (late data). Refused rows go to a reject file with their line number and reason.
 
@@ -26,21 +26,26 @@ occurred_at (ISO 8601 with a zone), store_id, user_id, channel, and optionally l
 Options:
   --format F        csv, ndjson or parquet            (default: from the file name)
   --rejects FILE    where refused rows go             (default: FILE.rejects.ndjson)
-  --topic NAME      Kafka topic                       (default ${TOPICS.salesEvents})
+  --topic NAME      Kafka topic                       (default $TOPIC_EVENTS, else ${TOPICS.salesEvents})
   --batch N         rows per producer send            (default 1000)
   --force           import again a file already imported
   -h, --help        this text
 
-Environment: DATABASE_URL (required), KAFKA_BROKERS (default 127.0.0.1:19092).
+Environment: DATABASE_URL (required), KAFKA_BROKERS (default 127.0.0.1:19092), TOPIC_EVENTS (the
+deployment's events topic, as every app reads it).
 Exit: 0 imported or skipped (refused rows are listed, not fatal), 1 failed, 2 bad usage.`;
 
+/** The deployment setting import shares with every app: where events go unless --topic says otherwise. */
+const settingsSchema = appConfigSchema(['TOPIC_EVENTS'], {});
+
 async function main(): Promise<void> {
+  const settings = loadConfig('import', settingsSchema);
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
       format: { type: 'string' },
       rejects: { type: 'string' },
-      topic: { type: 'string', default: TOPICS.salesEvents },
+      topic: { type: 'string', default: settings.TOPIC_EVENTS },
       batch: { type: 'string', default: '1000' },
       force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
