@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { H, randomCells, scenario, setWatermark, writeFlush, type Scenario } from './support';
+import { H, openPartition, randomCells, scenario, setWatermark, writeFlush, type Scenario } from './support';
 
 /** The ops commands as a user runs them: --help, a clear usage error, a dry run that says why, a backfill with its summary, the run history. */
 describe('backfill and runs commands', () => {
@@ -41,5 +41,18 @@ describe('backfill and runs commands', () => {
     expect(runs.out.split('\n')[0]).toMatch(/^run_id +interval +window_start +status +reason/);
     expect(runs.out.match(/succeeded +backfill/g)).toHaveLength(2);
     expect(cli('runs', '--dirty').out).toMatch(/No dirty windows./);
+  }, 120_000);
+
+  it('says why windows are not ready: hours past the watermark, or a partition that has not committed', async () => {
+    const t0 = Date.parse('2026-01-05T00:00:00Z');
+    await writeFlush(s, randomCells(132, t0 + 3 * H, t0 + 4 * H, 300, 20));
+    await setWatermark(s, t0 + 2 * 24 * H);
+    const later = cli('backfill', '--interval', 'day', '--from', '2026-01-05', '--to', '2026-01-09', '--dry-run');
+    expect(later.out).toMatch(/2 windows are not ready: their hours are not closed: an hour closes once the watermark \(now 2026-01-07T00:00:00.000Z\) is past its end plus ALLOWED_LATENESS_MS \(0 ms\)/);
+
+    await openPartition(s, 1); // assigned, never committed: it holds every hour open
+    const silent = cli('backfill', '--interval', 'day', '--from', '2026-01-05', '--to', '2026-01-07');
+    expect(silent.code).toBe(0);
+    expect(silent.out).toMatch(new RegExp(`2 windows are not ready: no hour can close: partitions 1 of ${s.topic.replace(/\./g, '\\.')} have not committed a watermark yet`));
   }, 120_000);
 });

@@ -6,13 +6,14 @@ import { SingleBar, Presets } from 'cli-progress';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { createDb } from '@hitboard/db-client';
-import { LAKE_SETTINGS, openLakeStore } from '@hitboard/lake';
+import { globalWatermark, LAKE_SETTINGS, openLakeStore } from '@hitboard/lake';
 import { createLogger, env, handleHelp, loadConfig, runMain } from '@hitboard/runtime';
 import { IntervalRegistry, TABLES } from '@hitboard/schema';
 import { planBackfillNow, runBackfill } from './backfill';
 import { configSchema } from './config';
 import { WHYS, type Why } from './planner';
 import { RollupEngine } from './rollup-engine';
+import { whyNoHourCloses } from './runner';
 import { describeWindow, type TaskDeps } from './rollup-task';
 
 const cliEnv = configSchema.pick({ DATABASE_URL: true, TOPIC_EVENTS: true, REPORTING_TIME_ZONE: true, ALLOWED_LATENESS_MS: true, DUCKDB_THREADS: true, LOG_LEVEL: true }).extend({
@@ -95,6 +96,17 @@ async function backfill(argv: string[]): Promise<void> {
   try {
     const plan = await planBackfillNow(deps, { interval, fromMs, toMs, force: args['force'] === true, only });
     const range = `${interval} windows from ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()} (${config.REPORTING_TIME_ZONE})`;
+    // Windows skipped as not ready get their reason, not only a count: the hours they need are not closed.
+    const notReady = plan.skipped.filter((w) => w.because === 'not-ready').length;
+    const watermark = notReady > 0 ? await globalWatermark(knex, config.TOPIC_EVENTS) : null;
+    const gap = watermark ? await whyNoHourCloses(knex, config.TOPIC_EVENTS, watermark) : null;
+    if (notReady > 0) {
+      out(
+        gap
+          ? `${notReady} windows are not ready: no hour can close: ${gap.reason}.`
+          : `${notReady} windows are not ready: their hours are not closed: an hour closes once the watermark (now ${watermark!.at!.toISOString()}) is past its end plus ALLOWED_LATENESS_MS (${config.ALLOWED_LATENESS_MS} ms).`,
+      );
+    }
     if (args['dry-run']) {
       out(`Dry run: backfill of ${range}`);
       for (const t of plan.tasks) out(`  would run  ${describeWindow(t.window).padEnd(30)} ${t.why}${t.target ? '' : ' (child, built first)'}`);

@@ -129,21 +129,39 @@ export async function runReadyWindows(deps: TaskDeps, options: PassOptions): Pro
   return { ...summary, after, dirtyMarked, ledgerProblem };
 }
 
+/** Why no hour can close yet, in words for an operator; `settingsDisagree` when the ledger holds other topics only. */
+export interface WatermarkGap {
+  reason: string;
+  settingsDisagree: boolean;
+  /** With `settingsDisagree`: the topics the ledger does hold. */
+  ledgerTopics?: string[];
+}
+
 /**
- * Says why no hour can close, instead of leaving every window silently not ready: a warning naming
- * the topic it read and, if the ledger has none of it, the topics it does hold (then the settings
- * disagree with the ledger: returned as a problem for /healthz). A partition that has not committed
- * yet (a first run, a history fill) is normal for a while: a warning and the gauge, not a failure.
+ * Why the watermark of `topic` is missing (null when it is not): partitions that have not committed
+ * yet (normal for a while on a first run or a history fill), nothing ingested yet, or a ledger that
+ * holds only other topics (then TOPIC_EVENTS disagrees with what the aggregator writes).
+ */
+export async function whyNoHourCloses(knex: TaskDeps['knex'], topic: string, reading: WatermarkReading): Promise<WatermarkGap | null> {
+  if (reading.at !== null) return null;
+  if (reading.silent.length > 0) {
+    return { reason: `partitions ${reading.silent.join(', ')} of ${topic} have not committed a watermark yet (each holds every hour open until its aggregator commits)`, settingsDisagree: false };
+  }
+  const held = (await ledgerTopics(knex)).filter((t) => t !== topic);
+  if (held.length === 0) return { reason: `nothing of ${topic} has been ingested yet`, settingsDisagree: false };
+  return { reason: `the ledger has no partition of topic ${topic} (it holds ${held.join(', ')}): is TOPIC_EVENTS right?`, settingsDisagree: true, ledgerTopics: held };
+}
+
+/**
+ * Says why no hour can close, instead of leaving every window silently not ready: a warning with
+ * the reason; a ledger of other topics only is returned as a problem for /healthz. A partition that
+ * has not committed yet (a first run, a history fill) is normal for a while: a warning and the gauge.
  */
 async function reportWatermark(deps: TaskDeps, reading: WatermarkReading): Promise<string | null> {
   deps.metrics?.watermarkMissing.set(reading.at === null ? 1 : 0);
-  if (reading.at !== null) return null;
-  if (reading.silent.length > 0) {
-    deps.log.warn({ topic: deps.topic, partitions: reading.partitions, silent: reading.silent }, 'no hour can close: partitions of the events topic have not committed a watermark yet');
-    return null;
-  }
-  const held = (await ledgerTopics(deps.knex)).filter((t) => t !== deps.topic);
-  if (held.length === 0) return null; // nothing ingested yet
-  deps.log.warn({ topic: deps.topic, ledgerTopics: held }, 'no hour can close: the ledger holds no partition of the events topic (is TOPIC_EVENTS right?)');
-  return `the ledger has no partition of topic ${deps.topic} (it holds ${held.join(', ')}): is TOPIC_EVENTS right?`;
+  const gap = await whyNoHourCloses(deps.knex, deps.topic, reading);
+  if (gap === null || (!gap.settingsDisagree && reading.silent.length === 0)) return null; // nothing ingested yet: nothing to say
+  const detail = gap.settingsDisagree ? { ledgerTopics: gap.ledgerTopics } : { partitions: reading.partitions, silent: reading.silent };
+  deps.log.warn({ topic: deps.topic, ...detail }, `no hour can close: ${gap.reason}`);
+  return gap.settingsDisagree ? gap.reason : null;
 }
