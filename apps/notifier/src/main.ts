@@ -8,8 +8,8 @@ import { configSchema, leaseMs } from './config';
 import { createNotifierMetrics } from './metrics';
 import { Notifier } from './notifier';
 import { Reporter } from './reports/reporter';
+import { defaultRules } from './rules-file';
 import { ReportStore } from './reports/report-store';
-import { defaultRules, loadRulesFile } from './rules-file';
 
 const APP = 'notifier';
 
@@ -21,8 +21,7 @@ runService({
     'top-10 reports from exact batch windows (CSV + SVG under the lake\'s reports/, delivered to their webhooks).',
   env: configSchema,
   create: async ({ config, log, registry }) => {
-    // The rules file is validated before anything connects: a wrong rule stops the start-up, named.
-    const rules = config.NOTIFIER_RULES_FILE ? loadRulesFile(config.NOTIFIER_RULES_FILE) : defaultRules();
+    const rules = config.NOTIFIER_RULES_FILE ?? defaultRules();
     if (rules.rules.length === 0) log.warn({ rules: rules.source }, 'alerts are off: no alert rules (set NOTIFIER_RULES_FILE; see the README, "Ops: alerts and reports")');
     else log.info({ rules: rules.rules.map((r) => r.name), webhooks: [...rules.webhooks.keys()], source: rules.source }, 'alert rules loaded');
     log.info({ reports: rules.reports.map((r) => `${r.name} (${r.interval}, "${r.cron}", webhooks: ${r.webhooks.join(', ') || 'none'})`) }, 'report schedules');

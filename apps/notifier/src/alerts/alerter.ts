@@ -57,6 +57,11 @@ export class Alerter {
     return this.inFlight.size;
   }
 
+  /** Resolves once every delivery started so far has ended (recorded). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
   /** Stops retrying: deliveries in flight give their claim back (another poll takes them over) and end. */
   async stop(): Promise<void> {
     this.abort.abort();
