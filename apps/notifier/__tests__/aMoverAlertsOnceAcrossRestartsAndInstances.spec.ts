@@ -77,7 +77,7 @@ describe('a spike alerts exactly once', () => {
     expect(receiver.received).toHaveLength(2);
     const suppressed = await db.knex(TABLES.alerts).where({ status: 'suppressed' }).select('reason');
     expect(suppressed[0]!.reason).toMatch(/^cooldown: rule kitchen-spikes alerted on s-1 at .* cooldown 60 min$/);
-  });
+  }, 180_000);
 
   it('two instances running at once send each new mover once per webhook', async () => {
     running.push(startNotifier({ ...env, NOTIFIER_INSTANCE_ID: 'a' }), startNotifier({ ...env, NOTIFIER_INSTANCE_ID: 'b' }));
@@ -92,5 +92,5 @@ describe('a spike alerts exactly once', () => {
     expect(receiver.received.length - before).toBe(24);
     const byInstance = await db.knex(TABLES.alerts).where('product_id', 'like', 'k-%').groupBy('instance').select('instance', db.knex.raw('count(*)::int as n'));
     expect(byInstance.reduce((n, r) => n + (r.n as number), 0)).toBe(24);
-  });
+  }, 180_000);
 });
