@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { createDb } from '@hitboard/db-client';
 import { createLogger, createMetricsRegistry } from '@hitboard/runtime';
@@ -78,7 +80,15 @@ describe('webhook delivery', () => {
     expect(await rows()).toEqual([{ status: 'failed', attempts: 3, http_status: 500, reason: expect.stringMatching(/HTTP 500 answer 500$/) }]);
     expect(await metric('hitboard_notifier_alerts_failed_total')).toBe(1);
     expect(await metric('hitboard_notifier_alerts_sent_total')).toBe(0);
-  });
+
+    // The ops CLI lists it, with why.
+    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'alerts', '--status', 'failed'], { cwd: join(__dirname, '..'), env: { ...process.env, DATABASE_URL: db.url }, encoding: 'utf8' });
+    expect(cli.status).toBe(0);
+    const [header, line, ...rest] = cli.stdout.trimEnd().split('\n');
+    expect(header!.split(/\s+/)).toEqual(['alert_id', 'rule', 'webhook', 'product_id', 'since', 'factor', 'status', 'attempts', 'http', 'claimed_at', 'finished_at', 'reason']);
+    expect(line).toMatch(/^\d+\s+spikes\s+audit\s+s-1\s+2026-11-20T10:00:00Z\s+20\.0\s+failed\s+3\s+500\s+\S+\s+\S+\s+POST http:\/\/127\.0\.0\.1:\d+\/…: HTTP 500 answer 500$/);
+    expect(rest).toEqual([]);
+  }, 120_000);
 
   it('does not retry a 4xx the receiver means (bad request): failed at once', async () => {
     receiver.answer(400);
