@@ -68,6 +68,8 @@ export interface NotifierChild {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Its stderr (configuration errors land there). */
   stderr(): string;
+  /** Its stdout (the JSON log lines). */
+  stdout(): string;
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -76,7 +78,12 @@ export function startNotifier(env: Record<string, string>): NotifierChild {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: join(__dirname, '..'),
     env: { ...process.env, OPS_PORT: '0', LOG_LEVEL: process.env.NOTIFIER_TEST_LOG ?? 'warn', POLL_INTERVAL_MS: '100', WEBHOOK_BACKOFF_MS: '20', WEBHOOK_MAX_BACKOFF_MS: '200', ...env },
-    stdio: ['ignore', 'inherit', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    stdout += c.toString('utf8');
+    process.stdout.write(c);
   });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => {
@@ -88,6 +95,7 @@ export function startNotifier(env: Record<string, string>): NotifierChild {
     child,
     exited,
     stderr: () => stderr,
+    stdout: () => stdout,
     stop: () => {
       child.kill('SIGTERM');
       return exited;
