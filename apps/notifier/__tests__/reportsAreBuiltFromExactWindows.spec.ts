@@ -6,7 +6,7 @@ import { createDb } from '@hitboard/db-client';
 import { openLakeStore, type LakeStore } from '@hitboard/lake';
 import { createLogger, createMetricsRegistry } from '@hitboard/runtime';
 import { IntervalRegistry, TABLES, type Window } from '@hitboard/schema';
-import { freshDatabase, ranksBy, type FreshDatabase } from '@hitboard/testkit';
+import { freshDatabase, ranksBy, startTestS3, type FreshDatabase } from '@hitboard/testkit';
 import { createNotifierMetrics } from '../src/metrics';
 import { Reporter } from '../src/reports/reporter';
 import { ReportStore } from '../src/reports/report-store';
@@ -66,13 +66,13 @@ describe('scheduled reports', () => {
     await db.drop();
   });
 
-  function reporter(instance = 'test') {
+  function reporter(instance = 'test', store: LakeStore = lake) {
     const registry_ = createMetricsRegistry('notifier-test');
     const webhook: Webhook = { name: 'audit', format: 'json', url: `${receiver.url}/reports`, headers: {} };
     const daily: ReportSpec = { name: 'daily', interval: 'day', cron: '15 1 * * *', top: 10, metric: 'units', webhooks: ['audit'] };
     const r = new Reporter({
       store: new ReportStore(knex),
-      lake,
+      lake: store,
       registry,
       reports: [daily],
       webhooks: new Map([['audit', webhook]]),
@@ -166,4 +166,23 @@ describe('scheduled reports', () => {
     expect(top.map((c) => [c['product_id'], c['units']])).toEqual(want.map((w) => [w.product_id, String(w.units)]));
     expect(receiver.received).toHaveLength(1);
   });
+
+  it('lands in the lake on S3 as in a folder (through the LakeStore)', async () => {
+    const s3 = await startTestS3('reports-test');
+    const s3Lake = openLakeStore(s3.env('lake', mkdtempSync(join(tmpdir(), 'hitboard-report-cache-'))));
+    try {
+      await rollUp(db.knex, DAY_20);
+      const { r } = reporter('s3', s3Lake);
+      await r.due('daily', new Date('2026-11-21T01:15:00+05:30'));
+      await r.process();
+      expect(await s3Lake.list('reports/')).toEqual(['reports/daily/daily-2026-11-20.csv', 'reports/daily/daily-2026-11-20.svg']);
+      const csv = await s3Lake.withLocalFiles(['reports/daily/daily-2026-11-20.csv'], async ([path]) => readFileSync(path!, 'utf8'));
+      const want = await db.knex(TABLES.batchTable).where({ interval: 'day', window_start: DAY_20.start }).where('rank_units', '<=', 10).orderBy('rank_units').select('product_id');
+      expect(csv.split('\n').slice(1, 11).map((l) => l.split(',')[2])).toEqual(want.map((w) => w.product_id));
+      expect((receiver.received[0]!.body as { files: { lake: string } }).files.lake).toBe('s3://reports-test/lake');
+    } finally {
+      await s3Lake.close();
+      await s3.destroy();
+    }
+  }, 180_000);
 });
