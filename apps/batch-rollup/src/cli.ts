@@ -3,11 +3,10 @@
  * dirty windows). `npx tsx apps/batch-rollup/src/cli.ts <command> --help`.
  */
 import { SingleBar, Presets } from 'cli-progress';
-import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { createDb } from '@hitboard/db-client';
 import { globalWatermark, LAKE_SETTINGS, openLakeStore } from '@hitboard/lake';
-import { createLogger, env, handleHelp, loadConfig, runMain } from '@hitboard/runtime';
+import { createLogger, env, formatTable, handleHelp, loadConfig, parseArgs, parseInstant, runMain, UsageError } from '@hitboard/runtime';
 import { IntervalRegistry, TABLES } from '@hitboard/schema';
 import { planBackfillNow, runBackfill } from './backfill';
 import { configSchema } from './config';
@@ -21,31 +20,8 @@ const cliEnv = configSchema.pick({ DATABASE_URL: true, TOPIC_EVENTS: true, REPOR
   LOG_LEVEL: env.logLevel().default('warn'),
 });
 
-/** `--name value` and `--flag` options; unknown options are an error that names them. */
-export function parseArgs(argv: readonly string[], valued: readonly string[], flags: readonly string[]): Record<string, string | true> {
-  const out: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const name = arg.replace(/^--/, '');
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
-    if (flags.includes(name)) out[name] = true;
-    else if (valued.includes(name)) {
-      const value = argv[++i];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
-      out[name] = value;
-    } else throw new UsageError(`unknown option ${arg}`);
-  }
-  return out;
-}
-
-export class UsageError extends Error {}
-
-/** A date (`2026-01-01`: midnight in the reporting zone) or an ISO instant with its offset. */
-export function parseInstant(value: string, zone: string, name: string): number {
-  const t = DateTime.fromISO(value, { zone });
-  if (!t.isValid) throw new UsageError(`--${name}: ${JSON.stringify(value)} is not a date (YYYY-MM-DD) or ISO time`);
-  return t.toMillis();
-}
+// The one argument parser of hitboard's CLIs lives in libs/runtime; re-exported for this CLI's callers.
+export { parseArgs, parseInstant, UsageError };
 
 const fmtMs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`);
 
@@ -210,8 +186,7 @@ async function runs(argv: string[]): Promise<void> {
             r.error ? String(r.error).slice(0, 80) : '',
           ]),
         ];
-    const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
-    for (const l of lines) process.stdout.write(`${l.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+    process.stdout.write(formatTable(lines));
     if (rows.length === 0) process.stdout.write(args['dirty'] ? 'No dirty windows.\n' : 'No runs match.\n');
   } finally {
     await knex.destroy();

@@ -35,6 +35,14 @@ const writes: Record<string, (k: Knex) => Promise<unknown>> = {
   [TABLES.windowTotals]: (k) => k(TABLES.windowTotals).delete().where({ interval: 'none' }),
   [TABLES.products]: (k) => k(TABLES.products).insert({ product_id: `p-${Math.random()}`, name: 'x', category: 'y' }),
   [TABLES.imports]: (k) => k(TABLES.imports).delete().where({ file_name: 'none' }),
+  [TABLES.alerts]: (k) =>
+    k(TABLES.alerts).insert({
+      rule: 'r', webhook: 'w', product_id: `p-${Math.random()}`, direction: 'up', since: now, status: 'suppressed', factor: 5, units_per_hour: 5, usual_units_per_hour: 1, units: 1, orders: 1, is_new: false, instance: 'test',
+    }),
+  [TABLES.moverEpisodes]: (k) =>
+    k(TABLES.moverEpisodes).insert({ product_id: `p-${Math.random()}`, direction: 'up', since: now, peak_factor: 5, units: 1, orders: 1, is_new: false }),
+  [TABLES.reports]: (k) =>
+    k(TABLES.reports).insert({ report: `r-${Math.random()}`, interval: 'day', window_start: now, window_end: now, status: 'waiting', due_at: now }),
 };
 
 /** Which of those writes each role may make, and which relations it may read: everything else is refused. */
@@ -51,6 +59,10 @@ const allowed: Record<string, { write: string[]; read: string[] }> = {
     write: [TABLES.batchTable, TABLES.rollupRuns, TABLES.rollupDirty, TABLES.windowTotals],
     read: [TABLES.batchTable, TABLES.rollupRuns, TABLES.rollupDirty, TABLES.windowTotals, TABLES.ingestFiles, TABLES.ingestFlushes, TABLES.ingestOffsets, TABLES.products, TABLES.speedTable, TABLES.deploymentSettings],
   },
+  [APP_ROLES.notifier]: {
+    write: [TABLES.alerts, TABLES.moverEpisodes, TABLES.reports],
+    read: [TABLES.alerts, TABLES.moverEpisodes, TABLES.reports, TABLES.movers, TABLES.products, TABLES.batchTable, TABLES.rollupRuns, TABLES.rollupDirty, TABLES.windowTotals, TABLES.deploymentSettings],
+  },
   [APP_ROLES.dashboard]: { write: [], read: [VIEWS.top1000, VIEWS.topTotals, TABLES.products, TABLES.movers] },
 };
 
@@ -58,7 +70,7 @@ const READABLE = [
   ...new Set([...Object.values(TABLES), 'speed_checkpoint_windows', VIEWS.top1000, VIEWS.topTotals]),
 ].sort();
 
-describe('per-app database roles (migration 0009)', () => {
+describe('per-app database roles (migrations 0009, 0011, 0012)', () => {
   let db: ScratchDatabase;
   const conns = new Map<string, Knex>();
   beforeAll(async () => {
@@ -113,13 +125,16 @@ describe('per-app database roles (migration 0009)', () => {
     const { rows } = await db.knex.raw<{ rows: { grantee: string; table_name: string; privilege_type: string }[] }>(
       `SELECT grantee, table_name, privilege_type FROM information_schema.role_table_grants
         WHERE grantee = ANY(?) AND table_schema = 'public'`,
-      [[APP_ROLES.aggregator, APP_ROLES.speedPipeline, APP_ROLES.batchRollup]],
+      [[APP_ROLES.aggregator, APP_ROLES.speedPipeline, APP_ROLES.batchRollup, APP_ROLES.notifier]],
     );
     const byRole = (role: string) => [...new Set(rows.filter((r) => r.grantee === role).map((r) => r.table_name))].sort();
     expect(byRole(APP_ROLES.aggregator)).toEqual([TABLES.deploymentSettings, TABLES.ingestFiles, TABLES.ingestFlushes, TABLES.ingestOffsets].sort());
     expect(byRole(APP_ROLES.speedPipeline)).toEqual([TABLES.batchTable, TABLES.deploymentSettings, TABLES.movers, TABLES.moversState, TABLES.rollupRuns, 'speed_checkpoint_windows', TABLES.speedCheckpoints, TABLES.speedTable, TABLES.windowTotals].sort());
     expect(byRole(APP_ROLES.batchRollup)).toEqual(
       [TABLES.batchTable, TABLES.deploymentSettings, TABLES.ingestFiles, TABLES.ingestFlushes, TABLES.ingestOffsets, TABLES.products, TABLES.rollupDirty, TABLES.rollupRuns, TABLES.speedTable, TABLES.windowTotals].sort(),
+    );
+    expect(byRole(APP_ROLES.notifier)).toEqual(
+      [TABLES.alerts, TABLES.batchTable, TABLES.deploymentSettings, TABLES.moverEpisodes, TABLES.movers, TABLES.products, TABLES.reports, TABLES.rollupDirty, TABLES.rollupRuns, TABLES.windowTotals].sort(),
     );
   });
 });

@@ -87,10 +87,16 @@ describe('migrations', () => {
     expect(times.length).toBeGreaterThan(10);
     for (const r of times) expect(`${r.table_name}.${r.column_name}: ${r.data_type}`).toBe(`${r.table_name}.${r.column_name}: timestamp with time zone`);
     // Money and counts are integers end to end: no floating-point column anywhere but the movers'
-    // statistics (rates, expectations, factors and p-values are not amounts: 0010).
+    // statistics (rates, expectations, factors and p-values are not amounts: 0010) and the factors the
+    // notifier copies from them (0011).
     const floats = rows.filter((r) => /double|real/.test(r.data_type));
     expect(floats.length).toBeGreaterThan(0);
-    expect(floats.filter((r) => r.table_name !== TABLES.movers)).toEqual([]);
+    expect(floats.filter((r) => r.table_name !== TABLES.movers).map((r) => `${r.table_name}.${r.column_name}`).sort()).toEqual([
+      `${TABLES.alerts}.factor`,
+      `${TABLES.alerts}.units_per_hour`,
+      `${TABLES.alerts}.usual_units_per_hour`,
+      `${TABLES.moverEpisodes}.peak_factor`,
+    ]);
   });
 });
 

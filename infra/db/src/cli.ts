@@ -4,7 +4,7 @@
  *   DATABASE_URL=postgres://user:pass@host:5432/hitboard tsx infra/db/src/cli.ts migrate
  *
  * Optional: HITBOARD_READER_PASSWORD sets the read-only role's password after migrating, and
- * HITBOARD_{AGGREGATOR,SPEED,BATCH}_PASSWORD those of the apps' roles (migration 0009).
+ * HITBOARD_{AGGREGATOR,SPEED,BATCH,NOTIFIER}_PASSWORD those of the apps' roles (migrations 0009, 0011).
  */
 import { createDb } from '@hitboard/db-client';
 import { APP_ROLES } from '@hitboard/schema';
@@ -15,6 +15,7 @@ const ROLE_PASSWORDS = [
   ['HITBOARD_AGGREGATOR_PASSWORD', APP_ROLES.aggregator],
   ['HITBOARD_SPEED_PASSWORD', APP_ROLES.speedPipeline],
   ['HITBOARD_BATCH_PASSWORD', APP_ROLES.batchRollup],
+  ['HITBOARD_NOTIFIER_PASSWORD', APP_ROLES.notifier],
 ] as const;
 
 const USAGE = `Usage: cli.ts <command>
@@ -26,9 +27,9 @@ Commands:
 Environment:
   DATABASE_URL               postgres://user:password@host:port/database (required)
   HITBOARD_READER_PASSWORD   if set, the read-only role's password is set to it after migrating
-  HITBOARD_AGGREGATOR_PASSWORD, HITBOARD_SPEED_PASSWORD, HITBOARD_BATCH_PASSWORD
+  HITBOARD_AGGREGATOR_PASSWORD, HITBOARD_SPEED_PASSWORD, HITBOARD_BATCH_PASSWORD, HITBOARD_NOTIFIER_PASSWORD
                              if set, the password of that app's role (hitboard_aggregator, hitboard_speed,
-                             hitboard_batch); each app's DATABASE_URL then logs in as its role
+                             hitboard_batch, hitboard_notifier); each app's DATABASE_URL then logs in as its role
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -5,6 +5,7 @@ export * from './ledger-reads';
 export * from './ledger-stats';
 export * from './read-lake';
 export * from './rollup-paths';
+export * from './report-paths';
 export * from './raw-file-writer';
 export * from './file-snapshot';
 export * from './store';

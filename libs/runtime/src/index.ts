@@ -1,5 +1,6 @@
 /** What every long-running hitboard app needs: settings, logs, metrics, health, retries, shutdown, and the runner that wires them. */
 export * from './brokers';
+export * from './cli-args';
 export * from './config';
 export * from './deployment-settings';
 export * from './entry-point';

@@ -34,6 +34,12 @@ export const TABLES = {
   movers: 'movers',
   /** Per speed shard and product, the mover tracker's state: its checkpoint, upserted when changed. */
   moversState: 'movers_state',
+  /** Every mover episode (product, direction, since) the notifier has seen, with its peak figures: the reports' "movers of the period". */
+  moverEpisodes: 'mover_episodes',
+  /** One row per (alert rule, product, episode, webhook): claimed once across instances, then sent, failed or suppressed (cooldown). */
+  alerts: 'alerts',
+  /** Scheduled top-10 reports per (report, window): waiting for the window's rollup, built (lake keys), delivered. */
+  reports: 'reports',
 } as const;
 
 /** The serving views: what each does now and which migration defines it, in infra/db/src/views/README.md. */
@@ -55,6 +61,8 @@ export const APP_ROLES = {
   aggregator: 'hitboard_aggregator',
   speedPipeline: 'hitboard_speed',
   batchRollup: 'hitboard_batch',
+  /** apps/notifier: reads movers and the exact batch tables, writes its alerts, episodes and reports (0011, 0012). */
+  notifier: 'hitboard_notifier',
   dashboard: READ_ONLY_ROLE,
 } as const;
 

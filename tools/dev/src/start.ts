@@ -20,7 +20,8 @@ const HELP = `Usage: npm start [-- options]
 
 Runs hitboard on this machine: an embedded Postgres (kept between runs), a local Kafka broker
 (infra/kafka; needs Java 17, and Maven once to fetch its jars), the aggregator, the speed
-pipeline, the rollup scheduler and the dashboard (when those apps are present), and a generator.
+pipeline, the rollup scheduler, the notifier (alerts, reports) and the dashboard (when those apps are
+present), and a generator.
 On a first run (empty data folder) the generator fills --history of past sales as fast as the
 system takes them, with a progress bar, then sells live at --rate. A later run resumes where the
 last one stopped: nothing is generated twice. Ctrl-C stops everything in order; a second forces.
@@ -33,7 +34,7 @@ Options:
   --zone ZONE        reporting time zone                                 (default $REPORTING_TIME_ZONE or UTC)
   --data DIR         data folder (Postgres, Kafka, lake, logs, generator state) (default .data)
   --pg-port N        embedded Postgres port                              (default 54329)
-  --ops-port N       first of the apps' /metrics ports: aggregator N, speed N+2, rollups N+4 (default 9464)
+  --ops-port N       first of the apps' /metrics ports: aggregator N, speed N+2, rollups N+4, notifier N+6 (default 9464)
   --dashboard-port N                                                     (default 3000)
   -h, --help         this text
 
@@ -41,6 +42,8 @@ Environment: DATABASE_URL, KAFKA_BROKERS, LAKE_DIR or LAKE_URL (+ AWS_*): use th
 KAFKA_PORT moves the local broker off 19092 (its controller takes KAFKA_PORT+1).
 TOPIC_EVENTS, TOPIC_DLQ, TOPIC_PRODUCT_SUMS, ALLOWED_LATENESS_MS: the deployment settings every app
 reads (see any app's --help); the topics are created if missing.
+NOTIFIER_RULES_FILE: the notifier's alert rules, webhooks and report schedules (unset: alerts off, daily
+and weekly top-10 reports to the lake's reports/ only; see the README, "Ops: alerts and reports").
 Each process group it starts is recorded in <data>/pids while it runs: a start after a crash or a
 kill -9 of npm start stops what the earlier run left first.
 Ground truth of what the generator sent: <data>/generator/ground-truth.ndjson, for
@@ -270,6 +273,9 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
     serviceApp('speed-pipeline', 'apps/speed-pipeline/src/main.ts', options.opsPort + 2),
   ];
   if (existsSync(join(ROOT, 'apps/batch-rollup/src/main.ts'))) apps.push(serviceApp('batch-rollup', 'apps/batch-rollup/src/main.ts', options.opsPort + 4));
+  // Alerts need NOTIFIER_RULES_FILE (passed on from this environment); without it the notifier says alerts are off and
+  // writes the default daily/weekly reports to the lake's reports/ only.
+  if (existsSync(join(ROOT, 'apps/notifier/src/main.ts'))) apps.push(serviceApp('notifier', 'apps/notifier/src/main.ts', options.opsPort + 6));
   const dashboard = await prepareDashboard(options, data, databaseUrl, readerPassword);
   if (dashboard) apps.push(dashboard);
   for (const app of apps) {
