@@ -11,6 +11,7 @@
  * on (default) and off (DASHBOARD_CACHE_MS=0: every request queries Postgres). Prints P50, P99 and
  * requests/s of each, and the ratios to the floor measured on the same server.
  */
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -24,18 +25,22 @@ const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
+    quick: { type: 'boolean', default: false },
+    json: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
   process.stdout.write(
-    'Usage: npm run bench -w @hitboard/dashboard [-- --duration S --connections N]\n\n' +
+    'Usage: npm run bench -w @hitboard/dashboard [-- --duration S --connections N --quick --json FILE]\n\n' +
+      '--quick: 3 s per route and 1 s warm-ups (default 10 s and 3 s); --json FILE: the figures as JSON too.\n' +
       '/api/top latency vs a constant-JSON route on the same Next.js server (autocannon, loopback).\n' +
       'Needs TEST_DATABASE_URL (an admin URL; a scratch database is created and dropped).\n',
   );
   process.exit(0);
 }
-const duration = Number(values.duration);
+const duration = values.quick ? 3 : Number(values.duration);
+const warmupSeconds = values.quick ? 1 : 3;
 const connections = Number(values.connections);
 
 interface Measured {
@@ -85,7 +90,7 @@ async function main(): Promise<void> {
         // Warm up every route at full concurrency (JIT, Next's first renders of each route, the pool's connections):
         // without it the first route measured pays for the warm-up (earlier runs: the floor measured last was 3-10x faster).
         for (const url of [`${server.base}/api/floor`, top(closed.start.toISOString(), 10), top(closed.start.toISOString(), 1000), top(live.start.toISOString(), 10)]) {
-          await autocannon({ url, connections, duration: 3 });
+          await autocannon({ url, connections, duration: warmupSeconds });
         }
         const rowsMeasured = [
           await measure('floor: /api/floor (constant JSON)', `${server.base}/api/floor`, server.cpuMs),
@@ -108,6 +113,7 @@ async function main(): Promise<void> {
         process.stdout.write(`| ${m.name} | ${m.p50} | ${m.p99} | ${m.rps} | ${(m.p99 / floor.p99).toFixed(2)}× | ${m.cpuMsPerRequest.toFixed(2)} | ${(m.cpuMsPerRequest / floor.cpuMsPerRequest).toFixed(2)}× | ${m.errors} |\n`);
       }
     }
+    if (values.json) writeFileSync(values.json, JSON.stringify({ connections, durationSeconds: duration, results }));
   } finally {
     await db.drop();
   }
