@@ -3,6 +3,10 @@
  * fills one day of the bench's lake, runs one hour window BENCH_REPEAT times (forced) and prints the
  * run's phases (prepare, DuckDB engine, publish) and the Postgres statements summed by their text
  * (knex's query / query-response events, so the time includes the round trip).
+ *
+ * Runs alternate between batch_table as migrated and with the three secondary indexes migration 0014
+ * dropped put back (`run_id`, and the two per-category rank indexes), so the same run shows what
+ * they cost the publish on the same, equally loaded, cores.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,17 +48,30 @@ async function main(): Promise<void> {
     const hour = registry.windowAt('hour', START + 12 * H);
     await runWindow(deps, hour, 'forced', { force: true }); // warm-up
     recording = true;
-    const phases = { total: 0, prepare: 0, engine: 0, publish: 0 };
-    for (let i = 0; i < REPEAT; i++) {
+    const DROPPED = [
+      'CREATE INDEX batch_table_run_idx ON batch_table (run_id)',
+      'CREATE INDEX batch_table_category_units_idx ON batch_table ("interval", window_start, category, category_rank_units)',
+      'CREATE INDEX batch_table_category_revenue_idx ON batch_table ("interval", window_start, category, category_rank_revenue)',
+    ];
+    const runs = { migrated: [] as number[][], withDropped: [] as number[][] };
+    for (let i = 0; i < 2 * REPEAT; i++) {
+      const withDropped = i % 2 === 1;
+      recording = false;
+      if (withDropped) for (const sql of DROPPED) await db.knex.raw(sql);
+      recording = !withDropped;
       const o = await runWindow(deps, hour, 'forced', { force: true });
       if (o.status !== 'succeeded') throw new Error(o.status);
-      phases.total += o.durationMs;
-      phases.prepare += o.phaseMs.prepare;
-      phases.engine += o.phaseMs.engine;
-      phases.publish += o.phaseMs.publish;
+      (withDropped ? runs.withDropped : runs.migrated).push([o.durationMs, o.phaseMs.prepare, o.phaseMs.engine, o.phaseMs.publish]);
+      recording = false;
+      if (withDropped) for (const name of ['batch_table_run_idx', 'batch_table_category_units_idx', 'batch_table_category_revenue_idx']) await db.knex.raw(`DROP INDEX ${name}`);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(1);
+    const col = (rs: number[][], j: number) => median(rs.map((r) => r[j]!));
+    for (const [name, rs] of Object.entries(runs)) {
+      process.stdout.write(`${name.padEnd(12)} median of ${REPEAT}: total ${col(rs, 0)} ms = prepare ${col(rs, 1)} + engine ${col(rs, 2)} + publish ${col(rs, 3)} (+ lock)\n`);
     }
     const per = (ms: number) => (ms / REPEAT).toFixed(1);
-    process.stdout.write(`per run (mean of ${REPEAT}): total ${per(phases.total)} ms = prepare ${per(phases.prepare)} + engine ${per(phases.engine)} + publish ${per(phases.publish)} (+ lock)\n`);
+    process.stdout.write('Postgres statements of the migrated runs (mean ms per run, round trip included):\n');
     for (const [sql, e] of [...bySql].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20)) process.stdout.write(`${per(e.ms).padStart(7)} ms  ×${(e.n / REPEAT).toFixed(0)}  ${sql}\n`);
     engine.close();
   } finally {

@@ -9,7 +9,7 @@
  * documented command, and runs autocannon on loopback: the constant-JSON route /api/floor, then
  * /api/top on each window (k = 10 as the page asks, and k = 1000), with the per-process result cache
  * on (default) and off (DASHBOARD_CACHE_MS=0: every request queries Postgres). Prints P50, P99 and
- * requests/s of each, and the ratios to the floor measured on the same server.
+ * requests/s of each, and the ratios to the floor measured on the same server just before and after it.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -52,6 +52,9 @@ interface Measured {
   errors: number;
   /** The server's CPU per answered request, ms (its process group; Postgres not included): steadier than latency on busy cores. */
   cpuMsPerRequest: number;
+  /** A route's floor: the mean of the constant-JSON route measured just before and just after it. */
+  floorP99?: number;
+  floorCpuMsPerRequest?: number;
 }
 
 async function measure(name: string, url: string, cpuMs: () => number): Promise<Measured> {
@@ -92,13 +95,26 @@ async function main(): Promise<void> {
         for (const url of [`${server.base}/api/floor`, top(closed.start.toISOString(), 10), top(closed.start.toISOString(), 1000), top(live.start.toISOString(), 10)]) {
           await autocannon({ url, connections, duration: warmupSeconds });
         }
-        const rowsMeasured = [
-          await measure('floor: /api/floor (constant JSON)', `${server.base}/api/floor`, server.cpuMs),
-          await measure('/api/top closed batch hour, k=10', top(closed.start.toISOString(), 10), server.cpuMs),
-          await measure('/api/top closed batch hour, k=1000', top(closed.start.toISOString(), 1000), server.cpuMs),
-          await measure('/api/top live speed hour, k=10', top(live.start.toISOString(), 10), server.cpuMs),
-          await measure('floor again (drift check)', `${server.base}/api/floor`, server.cpuMs),
+        // The floor is measured before and after every route, and each route is compared with the mean of
+        // its two neighbours: on shared cores the load moves within seconds, and a floor measured once at
+        // the start was 3-18x off by the end (BENCHMARKS.md, 2026-11-29).
+        const floorUrl = `${server.base}/api/floor`;
+        const routes: [string, string][] = [
+          ['/api/top closed batch hour, k=10', top(closed.start.toISOString(), 10)],
+          ['/api/top closed batch hour, k=1000', top(closed.start.toISOString(), 1000)],
+          ['/api/top live speed hour, k=10', top(live.start.toISOString(), 10)],
         ];
+        const rowsMeasured: Measured[] = [];
+        let before = await measure('floor: /api/floor (constant JSON)', floorUrl, server.cpuMs);
+        rowsMeasured.push(before);
+        for (const [name, url] of routes) {
+          const route = await measure(name, url, server.cpuMs);
+          const after = await measure('floor: /api/floor (constant JSON)', floorUrl, server.cpuMs);
+          route.floorP99 = (before.p99 + after.p99) / 2;
+          route.floorCpuMsPerRequest = (before.cpuMsPerRequest + after.cpuMsPerRequest) / 2;
+          rowsMeasured.push(route, after);
+          before = after;
+        }
         results.push({ cache, rows: rowsMeasured });
       } finally {
         await server.stop();
@@ -106,11 +122,13 @@ async function main(): Promise<void> {
     }
     const date = new Date().toISOString();
     process.stdout.write(`\n${date}, ${connections} connections, ${duration} s each, loopback, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores\n`);
+    const ratio = (a: number, b: number | undefined) => (b === undefined ? '—' : b > 0 ? `${(a / b).toFixed(2)}×` : 'no floor answers');
     for (const { cache, rows: measured } of results) {
-      const floor = measured[0]!;
-      process.stdout.write(`\nresult cache ${cache}:\n| route | P50 ms | P99 ms | req/s | P99 / floor P99 | server CPU ms/req | CPU / floor CPU | errors |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n`);
+      process.stdout.write(`\nresult cache ${cache}:\n| route | P50 ms | P99 ms | req/s | floor P99 (before/after mean) | P99 / floor P99 | server CPU ms/req | CPU / floor CPU | errors |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n`);
       for (const m of measured) {
-        process.stdout.write(`| ${m.name} | ${m.p50} | ${m.p99} | ${m.rps} | ${(m.p99 / floor.p99).toFixed(2)}× | ${m.cpuMsPerRequest.toFixed(2)} | ${(m.cpuMsPerRequest / floor.cpuMsPerRequest).toFixed(2)}× | ${m.errors} |\n`);
+        process.stdout.write(
+          `| ${m.name} | ${m.p50} | ${m.p99} | ${m.rps} | ${m.floorP99 ?? '—'} | ${ratio(m.p99, m.floorP99)} | ${m.cpuMsPerRequest.toFixed(2)} | ${ratio(m.cpuMsPerRequest, m.floorCpuMsPerRequest)} | ${m.errors} |\n`,
+        );
       }
     }
     if (values.json) writeFileSync(values.json, JSON.stringify({ connections, durationSeconds: duration, results }));
