@@ -104,7 +104,7 @@ async function group(name: string, settings: string, body: () => Promise<Row[]>)
 }
 
 const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(1)} ms`);
-const met = (r: Row) => (r.ratio === null ? 'not run' : (r.target.op === '<=' ? r.ratio <= r.target.value : r.ratio >= r.target.value) ? '**met**' : 'missed');
+const met = (r: Row) => (r.ratio === null ? 'no answers' : (r.target.op === '<=' ? r.ratio <= r.target.value : r.ratio >= r.target.value) ? '**met**' : 'missed');
 
 async function brokerUp(): Promise<boolean> {
   const admin = new Kafka({ brokers: BROKERS.split(','), clientId: 'bench-probe', logLevel: logLevel.NOTHING, retry: { retries: 1 }, connectionTimeout: 3000 }).admin();

@@ -57,9 +57,19 @@ interface Measured {
   floorCpuMsPerRequest?: number;
 }
 
+/**
+ * Waits for one more answer from the server: autocannon stops with requests still queued in the
+ * server, and on busy cores that backlog would otherwise be served inside the next route's timing
+ * (a run at load 20 had the next server's every route answer nothing for 3 s).
+ */
+async function drain(url: string): Promise<void> {
+  await fetch(new URL('/api/floor', url), { signal: AbortSignal.timeout(120_000) }).then((r) => r.arrayBuffer());
+}
+
 async function measure(name: string, url: string, cpuMs: () => number): Promise<Measured> {
   const cpuBefore = cpuMs();
   const result = await autocannon({ url, connections, duration });
+  await drain(url);
   const cpuMsPerRequest = (cpuMs() - cpuBefore) / Math.max(1, result.requests.total);
   return { name, p50: result.latency.p50, p99: result.latency.p99, rps: Math.round(result.requests.average), errors: result.non2xx + result.errors, cpuMsPerRequest };
 }
@@ -94,6 +104,7 @@ async function main(): Promise<void> {
         // without it the first route measured pays for the warm-up (earlier runs: the floor measured last was 3-10x faster).
         for (const url of [`${server.base}/api/floor`, top(closed.start.toISOString(), 10), top(closed.start.toISOString(), 1000), top(live.start.toISOString(), 10)]) {
           await autocannon({ url, connections, duration: warmupSeconds });
+          await drain(url);
         }
         // The floor is measured before and after every route, and each route is compared with the mean of
         // its two neighbours: on shared cores the load moves within seconds, and a floor measured once at
