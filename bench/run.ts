@@ -119,7 +119,7 @@ async function brokerUp(): Promise<boolean> {
   }
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const logFile = join(tmpdir(), `bench-run-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
   let embedded: EmbeddedPostgresServer | null = null;
   let adminUrl = process.env['TEST_DATABASE_URL'];
@@ -274,10 +274,10 @@ async function main(): Promise<void> {
     appendFileSync(path, `${text.includes(heading) ? '' : `\n${heading}\n\nEach run of the driver (bench/run.ts) appends itself here; only ratios within one run mean anything on shared cores.\n`}\n${report}`);
     say(`appended to BENCHMARKS.md`);
   }
-  if (groups.some((g) => g.error)) process.exitCode = 1;
+  return groups.some((g) => g.error) ? 1 : 0;
 }
 
-main().catch((error: unknown) => {
+main().then((code) => process.exit(code)).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });
