@@ -245,7 +245,7 @@ async function main(): Promise<number> {
   const cpu = execSync("lscpu | sed -n 's/^Model name: *//p'").toString().trim();
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const lines = [
-    `### ${when} UTC · ${commit}${dirty ? ' (with uncommitted changes)' : ''} · \`npm run bench${QUICK ? ' -- --quick' : ''}\``,
+    `### ${when} UTC · ${commit}${dirty ? ' (with uncommitted changes)' : ''} · \`npm run bench${QUICK ? ' -- --quick' : ''}${values.only ? ` --only ${values.only}` : ''}\``,
     '',
     `${cpu}, ${cpus().length} cores, Node ${process.version}; Postgres: ${pgNote}; Kafka: ${BROKERS}. Log: ${logFile}`,
     '',
