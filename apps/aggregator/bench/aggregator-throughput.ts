@@ -15,9 +15,15 @@
  * idling until the next timed flush — that wait is latency, not throughput. Progress on stderr; the
  * result (events/s of both and the ratio) on stdout. `[mark]` lines on stderr give the aggregator
  * phase in process.hrtime µs, to cut a `--cpu-prof` profile to it.
+ *
+ * (3) The classic design, for the ≥ 100× target: a consumer that parses every event and INSERTs it
+ * into Postgres, one autocommitted statement per event (the same database the aggregator's ledger
+ * uses). It is timed over the first `--insert-events` events of the topic only (at a few thousand
+ * per second the whole topic would take minutes); its events/s is compared with the aggregator's.
+ * `--quick`: 200 000 events, 3 000 for the INSERT baseline. `--json FILE`: the result as JSON too.
  */
 import { execSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -41,16 +47,21 @@ function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
+const QUICK = process.argv.includes('--quick');
+const jsonAt = process.argv.indexOf('--json');
+const JSON_FILE = jsonAt >= 0 ? process.argv[jsonAt + 1] : undefined;
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(
     'Usage: npx tsx apps/aggregator/bench/aggregator-throughput.ts [--events N=1000000] [--partitions P=6] [--products K=5000] [--flush-interval-ms MS=aggregator default]\n' +
+      '       [--insert-events N=10000] [--quick (200000 events, 3000 INSERTs)] [--json FILE]\n' +
       'Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (admin URL; default: an embedded Postgres)\n',
   );
   process.exit(0);
 }
 
-const EVENTS = arg('events', 1_000_000);
+const EVENTS = arg('events', QUICK ? 200_000 : 1_000_000);
+const INSERT_EVENTS = Math.min(EVENTS, arg('insert-events', QUICK ? 3000 : 10_000));
 const FLUSH_INTERVAL_MS = arg('flush-interval-ms', 0); // 0: the aggregator's default
 const PARTITIONS = arg('partitions', 6);
 const PRODUCTS = arg('products', 5000);
@@ -155,6 +166,62 @@ async function bareConsumer(topic: string, decode: boolean): Promise<Phase> {
   const phase = await finished;
   await consumer.disconnect();
   if (decode && parsed === 0) throw new Error('decode floor parsed nothing');
+  return phase;
+}
+
+/**
+ * The classic design: parse each event and INSERT it, one autocommitted statement per event, in order.
+ * Timed from group join to the INSERT_EVENTS-th committed row.
+ */
+async function insertPerEvent(topic: string, adminUrl: string): Promise<Phase> {
+  const dbName = `bench_ins_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const pg = new Client({ connectionString: url.toString() });
+  await pg.connect();
+  // The event's fields as columns, a primary key on event_id (what a dedupe needs), no other index.
+  await pg.query(`CREATE TABLE sale_events (event_id text PRIMARY KEY, order_id text NOT NULL, product_id text NOT NULL, quantity int NOT NULL,
+                  unit_price_cents bigint NOT NULL, occurred_at timestamptz NOT NULL, store_id text, user_id text, channel text)`);
+  const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-insert', logLevel: 'error' });
+  const consumer = kafka.consumer({ groupId: `bench-insert-${randomBytes(4).toString('hex')}`, sessionTimeout: 30_000, ...AGGREGATOR_FETCH, allowAutoTopicCreation: false });
+  let joinedAt = 0;
+  let joinedCpuUs = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    if (joinedAt) return;
+    joinedAt = performance.now();
+    joinedCpuUs = cpuNowUs();
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let inserted = 0;
+  let done!: (phase: Phase) => void;
+  const finished = new Promise<Phase>((r) => (done = r));
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning }) => {
+      for (const m of batch.messages) {
+        if (inserted >= INSERT_EVENTS || !isRunning()) return;
+        if (m.value === null) continue;
+        const e = JSON.parse(m.value.toString()) as Record<string, string | number>;
+        await pg.query(
+          'INSERT INTO sale_events (event_id, order_id, product_id, quantity, unit_price_cents, occurred_at, store_id, user_id, channel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+          [e['event_id'], e['order_id'], e['product_id'], e['quantity'], e['unit_price_cents'], e['occurred_at'], e['store_id'], e['user_id'], e['channel']],
+        );
+        resolveOffset(m.offset);
+        if (++inserted === INSERT_EVENTS) done({ ms: performance.now() - joinedAt, cpuUs: cpuNowUs() - joinedCpuUs });
+      }
+      await heartbeat();
+    },
+  });
+  const phase = await finished;
+  await consumer.disconnect();
+  await pg.end();
+  await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
+  await admin.end();
   return phase;
 }
 
@@ -285,6 +352,9 @@ async function main(): Promise<void> {
     log(`[mark] aggregator-start ${process.hrtime.bigint() / 1000n}`);
     const { ms: aggMs, cpuUs: aggCpuUs, flush, peakRssMb } = await aggregator(topic, adminUrl);
     log(`[mark] aggregator-end ${process.hrtime.bigint() / 1000n}`);
+    log(`one INSERT per event (first ${INSERT_EVENTS} events)…`);
+    const { ms: insertMs } = await insertPerEvent(topic, adminUrl);
+    const insertRate = INSERT_EVENTS / (insertMs / 1000);
     const bareRate = EVENTS / (bareMs / 1000);
     const floorRate = EVENTS / (floorMs / 1000);
     const aggRate = EVENTS / (aggMs / 1000);
@@ -293,7 +363,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString().slice(0, 10),
       machine: `${cpu}, ${execSync('nproc').toString().trim()} cores`,
       node: process.version,
-      command: `npx tsx apps/aggregator/bench/aggregator-throughput.ts --events ${EVENTS} --partitions ${PARTITIONS} --products ${PRODUCTS}${FLUSH_INTERVAL_MS > 0 ? ` --flush-interval-ms ${FLUSH_INTERVAL_MS}` : ''}`,
+      command: `npx tsx apps/aggregator/bench/aggregator-throughput.ts --events ${EVENTS} --insert-events ${INSERT_EVENTS} --partitions ${PARTITIONS} --products ${PRODUCTS}${FLUSH_INTERVAL_MS > 0 ? ` --flush-interval-ms ${FLUSH_INTERVAL_MS}` : ''}`,
       flushIntervalMs: FLUSH_INTERVAL_MS > 0 ? FLUSH_INTERVAL_MS : 'default (5000)',
       events: EVENTS,
       bareEventsPerSec: Math.round(bareRate),
@@ -301,6 +371,9 @@ async function main(): Promise<void> {
       aggregatorEventsPerSec: Math.round(aggRate),
       ratio: Number((aggRate / bareRate).toFixed(3)),
       ratioToDecodeFloor: Number((aggRate / floorRate).toFixed(3)),
+      insertPerEventEvents: INSERT_EVENTS,
+      insertPerEventEventsPerSec: Math.round(insertRate),
+      ratioToInsertPerEvent: Number((aggRate / insertRate).toFixed(1)),
       // Peak RSS of this process (consumer, aggregator, DuckDB) while the aggregator ran.
       aggregatorPeakRssMb: peakRssMb,
       bareSeconds: Number((bareMs / 1000).toFixed(2)),
@@ -312,6 +385,7 @@ async function main(): Promise<void> {
       ...flush,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (JSON_FILE) writeFileSync(JSON_FILE, JSON.stringify(result));
   } finally {
     await embedded?.stop();
   }

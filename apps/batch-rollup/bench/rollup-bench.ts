@@ -1,5 +1,9 @@
 /**
- * Benchmark (on demand): `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx apps/batch-rollup/bench/rollup-bench.ts`
+ * Benchmark (on demand): `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx apps/batch-rollup/bench/rollup-bench.ts [--quick] [--json FILE]`
+ * (or as one row group of `npm run bench`, which starts a Postgres for it).
+ *
+ * `--quick`: 3 days instead of 30 (same products, files per hour and rows per file). `--json FILE`: the
+ * figures as JSON for the driver (bench/run.ts).
  *
  * Data: BENCH_PRODUCTS products in 10 categories (default 5000), BENCH_DAYS days (default 30) of
  * raw lake files, BENCH_PARTITIONS files per UTC hour (default 2), each file holding
@@ -10,9 +14,10 @@
  * 2. a backfill of every day (its hours built first) vs a GROUP BY per hour and per day over the same raw files.
  * Prints the ratios; the target is ≤ 2× the floor.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pino from 'pino';
 import { sqlString } from '@hitboard/lake';
@@ -24,9 +29,21 @@ import { runWindow, type TaskDeps } from '../src/rollup-task';
 import { fillLake } from './lake-fixture';
 
 const H = 3_600_000;
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+});
+if (args.help) {
+  process.stdout.write(
+    'Usage: npx tsx apps/batch-rollup/bench/rollup-bench.ts [--quick] [--json FILE]\n\n' +
+      'An hourly rollup and a backfill against DuckDB GROUP BY over the same lake files.\n' +
+      'Env: TEST_DATABASE_URL (admin URL; a scratch database is made), BENCH_PRODUCTS=5000, BENCH_DAYS=30 (3 with --quick),\n' +
+      'BENCH_PARTITIONS=2, BENCH_CELLS_PER_FILE=1500, BENCH_REPEAT=5\n',
+  );
+  process.exit(0);
+}
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const PRODUCTS = num('BENCH_PRODUCTS', 5000);
-const DAYS = num('BENCH_DAYS', 30);
+const DAYS = num('BENCH_DAYS', args.quick ? 3 : 30);
 const PARTITIONS = num('BENCH_PARTITIONS', 2);
 const CELLS = num('BENCH_CELLS_PER_FILE', 1500);
 const REPEAT = num('BENCH_REPEAT', 5);
@@ -64,6 +81,7 @@ async function main() {
     const floorHour: number[] = [];
     const ourHour: number[] = [];
     const duckHour: number[] = [];
+    const publishHour: number[] = [];
     const hourPaths = filesByHour.get(hour.start.getTime())!;
     for (let i = 0; i < REPEAT; i++) {
       let s = performance.now();
@@ -77,11 +95,14 @@ async function main() {
       const o = await runWindow(deps, hour, 'forced', { force: true });
       if (o.status !== 'succeeded') throw new Error(`hour run ${o.status}`);
       ourHour.push(performance.now() - s);
+      publishHour.push(o.phaseMs.publish);
     }
     const [fh, oh] = [median(floorHour), median(ourHour)];
     const dh = median(duckHour);
+    const ph = median(publishHour);
+    const storedHour = await db.knex(TABLES.batchTable).where({ interval: 'hour', window_start: hour.start }).count('* as n').first();
     console.log(`hourly rollup: floor (GROUP BY) ${fh.toFixed(1)} ms, rollup ${oh.toFixed(1)} ms → ${(oh / fh).toFixed(2)}× the floor (median of ${REPEAT})`);
-    console.log(`  of which DuckDB (sum, Parquet, tops) ${dh.toFixed(1)} ms → ${(dh / fh).toFixed(2)}× the floor; the rest is Postgres (lock, state, ${'publish'})`);
+    console.log(`  of which DuckDB (sum, Parquet, tops) ${dh.toFixed(1)} ms → ${(dh / fh).toFixed(2)}× the floor; the publish transaction ${ph.toFixed(1)} ms (${String(storedHour?.n)} serving rows)`);
 
     // --- 2. 30-day backfill: every hour, then every day ---
     let s = performance.now();
@@ -103,6 +124,17 @@ async function main() {
     );
     const stored = await db.knex(TABLES.batchTable).count('* as n').first();
     console.log(`batch_table rows stored: ${String(stored?.n)}`);
+    if (args.json) {
+      writeFileSync(
+        args.json,
+        JSON.stringify({
+          data: { products: PRODUCTS, days: DAYS, files, rawRows: files * CELLS, partitions: PARTITIONS, repeat: REPEAT },
+          hourly: { floorMs: fh, rollupMs: oh, duckdbMs: dh, publishMs: ph, servingRows: Number(storedHour?.n) },
+          backfill: { floorMs: floorBackfill, backfillMs: ourBackfill, windows: summary.succeeded },
+          batchTableRows: Number(stored?.n),
+        }),
+      );
+    }
     engine.close();
   } finally {
     c.closeSync();

@@ -18,9 +18,16 @@ export interface TaskDeps extends PlanSource {
 }
 
 export type TaskOutcome =
-  | { status: 'succeeded'; runId: bigint; rows: number; inputFiles: number; durationMs: number; stillDirty: boolean }
+  | { status: 'succeeded'; runId: bigint; rows: number; inputFiles: number; durationMs: number; phaseMs: PhaseMs; stillDirty: boolean }
   | { status: 'skipped'; because: 'locked' | 'done' }
   | { status: 'failed'; runId: bigint | null; error: Error };
+
+/** Where a run's time went: lock, state check, run row and input listing; DuckDB (sum, Parquet, tops); the publish transaction. */
+export interface PhaseMs {
+  prepare: number;
+  engine: number;
+  publish: number;
+}
 
 export const describeWindow = (w: Window): string => `${w.interval} ${w.start.toISOString()}`;
 
@@ -67,20 +74,23 @@ export async function runWindow(deps: TaskDeps, w: Window, reason: RunReason, op
       input = { kind: 'rollups', paths };
       inputs = { inputFiles: paths.length, inputRows: null, children: read, childInterval: children[0]?.interval ?? null };
     }
+    const engineStarted = performance.now();
     const result = await deps.engine.rollup(describeWindow(w), input, target, deps.afterParquetWrite && (() => deps.afterParquetWrite!(w)));
     if (result.uncategorised > 0) {
       log.warn({ products: result.uncategorised }, "products missing from the catalog rolled up with category ''");
       deps.metrics?.uncategorised.inc({ interval: w.interval }, result.uncategorised);
     }
     const ancestors = ancestorsOf(deps.registry, w).sort((a, b) => compareTasks(deps.registry)({ window: a, why: 'dirty' }, { window: b, why: 'dirty' }));
+    const publishStarted = performance.now();
     const { stillDirty, ancestorsMarked } = await publish(lock, w, runId, result, inputs, ancestors);
+    const phaseMs = { prepare: engineStarted - started, engine: publishStarted - engineStarted, publish: performance.now() - publishStarted };
     if (ancestorsMarked > 0) {
       log.info({ ancestorsMarked, reason }, 'read inputs its built ancestors did not see: they are marked dirty');
     }
     const durationMs = performance.now() - started;
-    log.info({ runId: String(runId), reason, rows: result.products, inputFiles: inputs.inputFiles, durationMs: Math.round(durationMs), stillDirty }, 'window rolled up');
+    log.info({ runId: String(runId), reason, rows: result.products, inputFiles: inputs.inputFiles, durationMs: Math.round(durationMs), publishMs: Math.round(phaseMs.publish), stillDirty }, 'window rolled up');
     deps.metrics?.observe(w.interval, 'succeeded', durationMs);
-    return { status: 'succeeded', runId, rows: result.products, inputFiles: inputs.inputFiles, durationMs, stillDirty };
+    return { status: 'succeeded', runId, rows: result.products, inputFiles: inputs.inputFiles, durationMs, phaseMs, stillDirty };
   } catch (err) {
     const error = err as Error;
     if (runId !== null) await failRun(lock, runId, error.message).catch((e: unknown) => log.error({ err: e }, 'could not record the failure'));

@@ -49,6 +49,13 @@ export const VIEWS = {
   topTotals: 'top_totals',
 } as const;
 
+/**
+ * The Postgres NOTIFY channel on which every committed change to what the serving views read is
+ * announced (migration 0014's triggers): payload `interval|windowStartMs` per changed window, or
+ * `*` when the catalog changed. The dashboard LISTENs and drops the cached answers it names.
+ */
+export const SERVING_CHANGES_CHANNEL = 'hitboard_serving_changes';
+
 /** The role the dashboard connects as: it may read `top_1000`, `top_totals` and `products`, nothing else. */
 export const READ_ONLY_ROLE = 'hitboard_reader';
 

@@ -1,11 +1,12 @@
 import 'server-only';
 import { createDb } from '@hitboard/db-client';
-import { Histogram, type Registry } from 'prom-client';
+import { Gauge, Histogram, type Registry } from 'prom-client';
 import { createLogger, createMetricsRegistry, type Logger } from '@hitboard/runtime';
 import { IntervalRegistry } from '@hitboard/schema';
 import { loadDashboardConfig, readerUrl, type DashboardConfig } from '../config';
 import { DashboardData } from './data';
 import { MoversData } from './movers';
+import { ServingChanges } from './serving-changes';
 
 /**
  * The server process's one set of resources, created on first use (at request time, never at
@@ -20,6 +21,8 @@ export interface DashboardContext {
   /** Prometheus registry served at /api/metrics: process metrics and API request durations. */
   metrics: Registry;
   requestSeconds: Histogram<'route' | 'status'>;
+  /** The LISTEN connection that drops cached answers when a window changes (null when the cache is off). */
+  changes: ServingChanges | null;
 }
 
 // On globalThis so Next's dev-mode module reloads and the route bundles share one pool.
@@ -36,11 +39,46 @@ export function dashboardContext(): DashboardContext {
       applicationName: 'hitboard-dashboard',
     });
     const registry = IntervalRegistry.standard(config.REPORTING_TIME_ZONE);
+    // Cached answers live until the database announces a change to their window (ServingChanges), so
+    // a closed exact window is kept long; a live one at most DASHBOARD_CACHE_MS as a second guard.
+    let changes: ServingChanges | null = null;
     const data = new DashboardData(db, registry, {
       liveCacheMs: config.DASHBOARD_CACHE_MS,
-      exactCacheMs: config.DASHBOARD_CACHE_MS === 0 ? 0 : 60_000,
+      exactCacheMs: config.DASHBOARD_CACHE_MS === 0 ? 0 : 600_000,
+      cacheable: () => changes?.listening ?? false,
     });
+    if (config.DASHBOARD_CACHE_MS > 0) {
+      changes = new ServingChanges(readerUrl(config.DATABASE_URL, config.HITBOARD_READER_PASSWORD), (change) => data.invalidate(change), logger);
+      changes.start();
+    }
     const metrics = createMetricsRegistry('dashboard');
+    new Gauge({
+      name: 'dashboard_cache_answers',
+      help: 'API answers since start by where they came from: the result cache (hit) or a query (miss)',
+      labelNames: ['result'] as const,
+      registers: [metrics],
+      collect() {
+        const { hits, misses } = data.cacheStats();
+        this.set({ result: 'hit' }, hits);
+        this.set({ result: 'miss' }, misses);
+      },
+    });
+    new Gauge({
+      name: 'dashboard_serving_changes',
+      help: 'changes to served windows announced by the database (NOTIFY) since start',
+      registers: [metrics],
+      collect() {
+        this.set(changes?.heard ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'dashboard_serving_changes_listening',
+      help: '1 while the LISTEN connection is in place (the cache may answer), else 0',
+      registers: [metrics],
+      collect() {
+        this.set(changes?.listening ? 1 : 0);
+      },
+    });
     const requestSeconds = new Histogram({
       name: 'dashboard_api_request_seconds',
       help: 'API request duration by route and HTTP status',
@@ -48,7 +86,7 @@ export function dashboardContext(): DashboardContext {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [metrics],
     });
-    holder[KEY] = { config, logger, data, movers: new MoversData(db), metrics, requestSeconds };
+    holder[KEY] = { config, logger, data, movers: new MoversData(db), metrics, requestSeconds, changes };
     logger.info({ timeZone: registry.timeZone, intervals: registry.names() }, 'dashboard data ready');
   }
   return holder[KEY];
@@ -59,5 +97,6 @@ export async function resetDashboardContext(): Promise<void> {
   const holder = globalThis as Holder;
   const current = holder[KEY];
   delete holder[KEY];
+  await current?.changes?.stop();
   await current?.data.destroy();
 }

@@ -4,6 +4,7 @@ import { TABLES, VIEWS, type IntervalRegistry, type Window } from '@hitboard/sch
 import { servedIntervals, ParamError, type TopQuery, type TrendQuery, type WindowsQuery } from '../lib/params';
 import { movement, movingAverage, share } from '../lib/ranking';
 import type { IntervalInfo, Metric, Source, TopResult, Totals, TrendResult, WindowInfo } from '../lib/types';
+import type { ServingChange } from './serving-changes';
 import { TtlCache } from './ttl-cache';
 
 /**
@@ -13,8 +14,13 @@ import { TtlCache } from './ttl-cache';
 export interface DashboardDataOptions {
   /** How long a live (or not yet exact) window's result is reused, ms; 0 = never. */
   liveCacheMs?: number;
-  /** How long a closed, exact window's result is reused, ms (a late-data rebuild can still change it). */
+  /** How long a closed, exact window's result is reused at most, ms; a change announced for it drops it sooner (`invalidate`). */
   exactCacheMs?: number;
+  /**
+   * Whether the cache may answer now: true while every committed change reaches `invalidate` (the
+   * serving-changes listener is in place). While false every request queries. Default: always.
+   */
+  cacheable?: () => boolean;
   now?: () => number;
 }
 
@@ -48,6 +54,7 @@ export class DashboardData {
   private readonly liveCacheMs: number;
   private readonly exactCacheMs: number;
   private readonly now: () => number;
+  private readonly cacheable: () => boolean;
 
   constructor(
     private readonly db: Knex,
@@ -57,6 +64,7 @@ export class DashboardData {
     this.liveCacheMs = options.liveCacheMs ?? 2000;
     this.exactCacheMs = options.exactCacheMs ?? 60_000;
     this.now = options.now ?? Date.now;
+    this.cacheable = options.cacheable ?? (() => true);
     this.topCache = new TtlCache(500, this.now);
     this.listCache = new TtlCache(100, this.now);
   }
@@ -132,6 +140,7 @@ export class DashboardData {
     const window = q.windowStart ? this.registry.windowStartingAt(q.interval, q.windowStart) : this.currentWindow(q.interval);
     const key = JSON.stringify([q.interval, window.start.getTime(), q.metric, q.k, q.category]);
     const live = this.isLive(window);
+    if (!this.cacheable()) return this.loadTop(window, q.metric, q.k, q.category);
     return this.topCache.get(
       key,
       () => this.loadTop(window, q.metric, q.k, q.category),
@@ -273,7 +282,33 @@ export class DashboardData {
     this.listCache.clear();
   }
 
+  /**
+   * Drops what a committed change makes stale: a window's top lists, those of the window after it
+   * (their movement reads this one's ranks) and its interval's window list; everything for `all`.
+   */
+  invalidate(change: ServingChange): void {
+    if (change.kind === 'all') return this.clearCache();
+    const { interval, windowStartMs } = change;
+    let nextStartMs: number | null = null;
+    try {
+      nextStartMs = this.registry.windowStartingAt(interval, new Date(windowStartMs)).end.getTime();
+    } catch {
+      // Not a window boundary of a registered interval: drop the whole interval below.
+    }
+    this.topCache.deleteWhere((key) => {
+      const [i, startMs] = JSON.parse(key) as [string, number];
+      return i === interval && (nextStartMs === null || startMs === windowStartMs || startMs === nextStartMs);
+    });
+    this.listCache.deleteWhere((key) => key.startsWith(`windows:${interval}:`));
+  }
+
+  /** Answers served from the cache and queries run for it, since start (top lists and lists together). */
+  cacheStats(): { hits: number; misses: number } {
+    return { hits: this.topCache.hits + this.listCache.hits, misses: this.topCache.misses + this.listCache.misses };
+  }
+
   private cached<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
+    if (!this.cacheable()) return Promise.resolve(load());
     return this.listCache.get(key, load, () => ttlMs) as Promise<T>;
   }
 }

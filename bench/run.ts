@@ -1,0 +1,283 @@
+/**
+ * The cross-project benchmark driver (issue 15): runs every pair that exists today, each against its
+ * baseline measured in the same run, prints one table of ratios against the targets, and appends the
+ * run to BENCHMARKS.md with the date, commit, load, data sizes and settings.
+ *
+ *   npm run bench [-- --quick] [-- --only rollup,aggregator,api] [-- --no-record]
+ *   npm run bench --quick          (npm passes it as npm_config_quick: read too)
+ *
+ * Each pair is its project's own bench (they live beside what they measure, where lint and tsc see
+ * them), run as a child process with `--json`: apps/batch-rollup/bench/rollup-bench.ts,
+ * apps/aggregator/bench/aggregator-throughput.ts, apps/dashboard/bench/top-latency.ts.
+ * Postgres: TEST_DATABASE_URL (admin URL) or an embedded server this driver starts (durable: fsync
+ * on, as production). Kafka: KAFKA_BROKERS (default 127.0.0.1:19092); without a broker the
+ * aggregator's rows say so. The dashboard is built afresh into .next-bench (a stale build would
+ * measure old code).
+ */
+import { execSync, spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '@hitboard/db';
+
+const ROOT = resolve(__dirname, '..');
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'no-record': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write(
+    'Usage: npm run bench [-- --quick] [-- --only rollup,aggregator,api] [-- --no-record]\n\n' +
+      'Runs the benchmark pairs of issue 15 (rollup vs DuckDB GROUP BY, backfill vs GROUP BY per hour and day,\n' +
+      'aggregator vs decode floor and vs one INSERT per event, /api/top vs a constant-JSON route), prints ratios\n' +
+      'against the targets and appends the run to BENCHMARKS.md (unless --no-record).\n' +
+      '--quick: 3 days of lake, 200k events, 3 s per route (a few minutes from a fresh clone).\n' +
+      'Env: TEST_DATABASE_URL (admin URL; default an embedded Postgres), KAFKA_BROKERS (default 127.0.0.1:19092).\n',
+  );
+  process.exit(0);
+}
+const QUICK = values.quick || process.env['npm_config_quick'] === 'true';
+const ONLY = new Set((values.only ?? 'rollup,aggregator,api').split(','));
+const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092';
+const say = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
+interface Row {
+  pair: string;
+  baseline: string;
+  measured: string;
+  ratio: number | null;
+  /** `>= 0.8` or `<= 2`: how the ratio must compare. */
+  target: { op: '<=' | '>='; value: number };
+  note: string;
+}
+
+interface Group {
+  name: string;
+  loadBefore: string;
+  loadAfter: string;
+  seconds: number;
+  settings: string;
+  rows: Row[];
+  error?: string;
+}
+
+/** Runs one project bench (`node --require tsx/cjs file args --json tmp`), returns its JSON; its output goes to a log file. */
+async function runBench(file: string, args: string[], env: Record<string, string>, logFile: string): Promise<unknown> {
+  const jsonFile = join(tmpdir(), `bench-${process.pid}-${Date.now()}.json`);
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', file, ...args, '--json', jsonFile], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const code = await new Promise<number>((r) => child.on('exit', (c, s) => r(c ?? (s ? 1 : 0))));
+  appendFileSync(logFile, `\n### ${file} ${args.join(' ')}\n${out}`);
+  if (code !== 0) throw new Error(`${file} exited ${code}; last output:\n${out.split('\n').slice(-15).join('\n')}`);
+  const parsed = JSON.parse(readFileSync(jsonFile, 'utf8')) as unknown;
+  rmSync(jsonFile, { force: true });
+  return parsed;
+}
+
+async function group(name: string, settings: string, body: () => Promise<Row[]>): Promise<Group> {
+  const loadBefore = load();
+  const started = performance.now();
+  say(`${name} (load ${loadBefore})…`);
+  try {
+    const rows = await body();
+    return { name, loadBefore, loadAfter: load(), seconds: (performance.now() - started) / 1000, settings, rows };
+  } catch (error) {
+    say(`${name} failed: ${(error as Error).message}`);
+    return { name, loadBefore, loadAfter: load(), seconds: (performance.now() - started) / 1000, settings, rows: [], error: (error as Error).message.split('\n')[0]! };
+  }
+}
+
+const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(1)} ms`);
+const met = (r: Row) => (r.ratio === null ? 'no answers' : (r.target.op === '<=' ? r.ratio <= r.target.value : r.ratio >= r.target.value) ? '**met**' : 'missed');
+
+async function brokerUp(): Promise<boolean> {
+  const admin = new Kafka({ brokers: BROKERS.split(','), clientId: 'bench-probe', logLevel: logLevel.NOTHING, retry: { retries: 1 }, connectionTimeout: 3000 }).admin();
+  try {
+    await admin.connect();
+    await admin.listTopics();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+async function main(): Promise<number> {
+  const logFile = join(tmpdir(), `bench-run-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+  let embedded: EmbeddedPostgresServer | null = null;
+  let adminUrl = process.env['TEST_DATABASE_URL'];
+  let pgNote = 'TEST_DATABASE_URL';
+  if (!adminUrl) {
+    say('starting an embedded Postgres (durable: fsync and synchronous commit on)…');
+    embedded = await startEmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), 'bench-pg-')), persistent: false, durable: true });
+    adminUrl = embedded.url;
+    pgNote = 'embedded Postgres 17, durable (fsync on)';
+  }
+  const env = { TEST_DATABASE_URL: adminUrl, DATABASE_URL: adminUrl, KAFKA_BROKERS: BROKERS };
+  const groups: Group[] = [];
+  try {
+    if (ONLY.has('rollup')) {
+      groups.push(
+        await group('rollup', `5,000 products in 10 categories, ${QUICK ? 3 : 30} UTC days × 24 h × 2 files × 1,500 rows; median of 5 hourly runs; backfill concurrency 2`, async () => {
+          const r = (await runBench('apps/batch-rollup/bench/rollup-bench.ts', QUICK ? ['--quick'] : [], env, logFile)) as {
+            data: { days: number; files: number; rawRows: number };
+            hourly: { floorMs: number; rollupMs: number; duckdbMs: number; publishMs: number; servingRows: number };
+            backfill: { floorMs: number; backfillMs: number; windows: number };
+          };
+          return [
+            {
+              pair: 'hourly rollup (one window, end to end incl. publish)',
+              baseline: `DuckDB GROUP BY of the hour's files: ${fmtMs(r.hourly.floorMs)}`,
+              measured: fmtMs(r.hourly.rollupMs),
+              ratio: r.hourly.rollupMs / r.hourly.floorMs,
+              target: { op: '<=', value: 2 },
+              note: `DuckDB part ${fmtMs(r.hourly.duckdbMs)} (${(r.hourly.duckdbMs / r.hourly.floorMs).toFixed(2)}×), publish transaction ${fmtMs(r.hourly.publishMs)} for ${r.hourly.servingRows} serving rows`,
+            },
+            {
+              pair: `${r.data.days}-day backfill (${r.backfill.windows} windows)`,
+              baseline: `GROUP BY per hour and per day: ${fmtMs(r.backfill.floorMs)}`,
+              measured: fmtMs(r.backfill.backfillMs),
+              ratio: r.backfill.backfillMs / r.backfill.floorMs,
+              target: { op: '<=', value: 2 },
+              note: `${r.data.files} files, ${r.data.rawRows.toLocaleString('en')} raw rows`,
+            },
+          ];
+        }),
+      );
+    }
+    if (ONLY.has('aggregator')) {
+      const events = QUICK ? 200_000 : 1_000_000;
+      const settings = `${events.toLocaleString('en')} events, 6 partitions, 5,000 Zipf(1.1) products, 5 s flushes; INSERT baseline over the first ${QUICK ? '3,000' : '10,000'}`;
+      if (await brokerUp()) {
+        groups.push(
+          await group('aggregator', settings, async () => {
+            const r = (await runBench('apps/aggregator/bench/aggregator-throughput.ts', QUICK ? ['--quick'] : [], env, logFile)) as {
+              decodeFloorEventsPerSec: number;
+              aggregatorEventsPerSec: number;
+              insertPerEventEventsPerSec: number;
+              aggregatorPeakRssMb: number;
+              flushes: number;
+              flushSeconds: number;
+              aggregatorSeconds: number;
+            };
+            const rate = (n: number) => `${n.toLocaleString('en')} events/s`;
+            return [
+              {
+                pair: 'aggregator vs decode floor',
+                baseline: `kafkajs + JSON.parse: ${rate(r.decodeFloorEventsPerSec)}`,
+                measured: rate(r.aggregatorEventsPerSec),
+                ratio: r.aggregatorEventsPerSec / r.decodeFloorEventsPerSec,
+                target: { op: '>=', value: 0.8 },
+                note: `${r.flushes} flushes, ${r.flushSeconds} s summed in a ${r.aggregatorSeconds} s run; peak RSS ${r.aggregatorPeakRssMb} MB`,
+              },
+              {
+                pair: 'aggregator vs one INSERT per event',
+                baseline: `parse + INSERT (autocommit): ${rate(r.insertPerEventEventsPerSec)}`,
+                measured: rate(r.aggregatorEventsPerSec),
+                ratio: r.aggregatorEventsPerSec / r.insertPerEventEventsPerSec,
+                target: { op: '>=', value: 100 },
+                note: 'same Postgres server as the ledger',
+              },
+            ];
+          }),
+        );
+      } else {
+        groups.push({ name: 'aggregator', loadBefore: load(), loadAfter: load(), seconds: 0, settings, rows: [], error: `no broker at ${BROKERS} (bash infra/kafka/kafka.sh start)` });
+      }
+    }
+    if (ONLY.has('api')) {
+      say('building the dashboard into .next-bench…');
+      const apiEnv = { ...env, DASHBOARD_DIST_DIR: '.next-bench' };
+      execSync('node --require tsx/cjs src/serve.ts --rebuild --build-only', { cwd: join(ROOT, 'apps/dashboard'), env: { ...process.env, ...apiEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
+      groups.push(
+        await group('api', `1,000 products, one closed batch hour and one live speed hour; autocannon 50 connections, ${QUICK ? '3 s' : '10 s'} per route after a warm-up`, async () => {
+          const r = (await runBench('apps/dashboard/bench/top-latency.ts', QUICK ? ['--quick'] : [], apiEnv, logFile)) as {
+            results: {
+              cache: string;
+              rows: { name: string; p99: number; p50: number; rps: number; errors: number; cpuMsPerRequest: number; floorP99?: number; floorCpuMsPerRequest?: number }[];
+            }[];
+          };
+          const rows: Row[] = [];
+          for (const { cache, rows: m } of r.results) {
+            for (const [k, limit] of [
+              [10, 1.2],
+              [1000, 2],
+            ] as const) {
+              const route = m.find((x) => x.name === `/api/top closed batch hour, k=${k}`)!;
+              const floorP99 = route.floorP99 ?? 0;
+              rows.push({
+                pair: `/api/top k = ${k} (closed batch hour), result cache ${cache}`,
+                baseline: `constant-JSON route P99 ${floorP99} ms (mean of just before and after)`,
+                measured: `P99 ${route.p99} ms (P50 ${route.p50}, ${route.rps} req/s)`,
+                ratio: floorP99 > 0 && route.rps > 0 ? route.p99 / floorP99 : null,
+                target: { op: '<=', value: limit },
+                note: `server CPU/request ${route.cpuMsPerRequest.toFixed(2)} ms = ${(route.cpuMsPerRequest / (route.floorCpuMsPerRequest ?? NaN)).toFixed(2)}× the floor's; errors ${route.errors}`,
+              });
+            }
+          }
+          return rows;
+        }),
+      );
+    }
+  } finally {
+    await embedded?.stop();
+  }
+
+  const commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
+  const dirty = execSync('git status --porcelain --untracked-files=no', { cwd: ROOT }).toString().trim() !== '';
+  const cpu = execSync("lscpu | sed -n 's/^Model name: *//p'").toString().trim();
+  const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const lines = [
+    `### ${when} UTC · ${commit}${dirty ? ' (with uncommitted changes)' : ''} · \`npm run bench${QUICK ? ' -- --quick' : ''}${values.only ? ` --only ${values.only}` : ''}\``,
+    '',
+    `${cpu}, ${cpus().length} cores, Node ${process.version}; Postgres: ${pgNote}; Kafka: ${BROKERS}. Log: ${logFile}`,
+    '',
+    '| pair | baseline (same run) | measured | ratio | target | result | load before → after | notes |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const g of groups) {
+    if (g.error) lines.push(`| ${g.name} | — | — | — | — | not run | ${g.loadBefore} → ${g.loadAfter} | ${g.error} |`);
+    for (const r of g.rows) {
+      lines.push(
+        `| ${r.pair} | ${r.baseline} | ${r.measured} | ${r.ratio === null ? '—' : `${r.ratio.toFixed(r.ratio >= 10 ? 0 : 2)}×`} | ${r.target.op} ${r.target.value}× | ${met(r)} | ${g.loadBefore} → ${g.loadAfter} | ${r.note} |`,
+      );
+    }
+  }
+  lines.push('', 'Settings: ' + groups.map((g) => `${g.name}: ${g.settings} (${g.seconds.toFixed(0)} s)`).join('; ') + '.');
+  lines.push(
+    'Not driven here: the Kafka Streams peer, produced → visible freshness, aggregator RSS over 10M distinct products (see the sections above).',
+    '',
+  );
+  const report = lines.join('\n');
+  process.stdout.write(`\n${report}\n`);
+  if (!values['no-record']) {
+    const path = join(ROOT, 'BENCHMARKS.md');
+    const text = readFileSync(path, 'utf8');
+    const heading = '## Runs of `npm run bench`';
+    appendFileSync(path, `${text.includes(heading) ? '' : `\n${heading}\n\nEach run of the driver (bench/run.ts) appends itself here; only ratios within one run mean anything on shared cores.\n`}\n${report}`);
+    say(`appended to BENCHMARKS.md`);
+  }
+  return groups.some((g) => g.error) ? 1 : 0;
+}
+
+main().then((code) => process.exit(code)).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
