@@ -33,6 +33,7 @@ import { Client } from 'pg';
 import { Registry } from 'prom-client';
 import { createDb } from '@hitboard/db-client';
 import { migrateLatest, startEmbeddedPostgres, type EmbeddedPostgresServer } from '@hitboard/db';
+import type { Consumer } from 'kafkajs';
 import { createKafka } from '@hitboard/kafka';
 import { brokersFromEnv } from '@hitboard/runtime';
 import { RawFileWriter } from '@hitboard/lake';
@@ -122,6 +123,23 @@ const cpuNowUs = (): number => {
   return u.user + u.system;
 };
 
+/**
+ * Connects and subscribes `consumer` from the beginning of `topic`; the returned clock gives the wall
+ * and CPU time since it first joined its group (a phase is timed from there, not from connect).
+ */
+async function joinAndSubscribe(consumer: Consumer, topic: string): Promise<() => Phase> {
+  let joinedAt = 0;
+  let joinedCpuUs = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    if (joinedAt) return;
+    joinedAt = performance.now();
+    joinedCpuUs = cpuNowUs();
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  return () => ({ ms: performance.now() - joinedAt, cpuUs: cpuNowUs() - joinedCpuUs });
+}
+
 /** `decode`: JSON.parse every value (the decode floor), else touch nothing (the bare consumer). */
 async function bareConsumer(topic: string, decode: boolean): Promise<Phase> {
   const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-bare', logLevel: 'error' });
@@ -135,15 +153,7 @@ async function bareConsumer(topic: string, decode: boolean): Promise<Phase> {
     ...AGGREGATOR_FETCH,
     allowAutoTopicCreation: false,
   });
-  let joinedAt = 0;
-  let joinedCpuUs = 0;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    if (joinedAt) return;
-    joinedAt = performance.now();
-    joinedCpuUs = cpuNowUs();
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  const sinceJoin = await joinAndSubscribe(consumer, topic);
   let count = 0;
   let parsed = 0;
   let done!: (phase: Phase) => void;
@@ -159,7 +169,7 @@ async function bareConsumer(topic: string, decode: boolean): Promise<Phase> {
       count += batch.messages.length;
       const last = batch.messages[batch.messages.length - 1];
       if (last) resolveOffset(last.offset);
-      if (count >= EVENTS) done({ ms: performance.now() - joinedAt, cpuUs: cpuNowUs() - joinedCpuUs });
+      if (count >= EVENTS) done(sinceJoin());
       await heartbeat();
     },
   });
@@ -187,15 +197,7 @@ async function insertPerEvent(topic: string, adminUrl: string): Promise<Phase> {
                   unit_price_cents bigint NOT NULL, occurred_at timestamptz NOT NULL, store_id text, user_id text, channel text)`);
   const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-insert', logLevel: 'error' });
   const consumer = kafka.consumer({ groupId: `bench-insert-${randomBytes(4).toString('hex')}`, sessionTimeout: 30_000, ...AGGREGATOR_FETCH, allowAutoTopicCreation: false });
-  let joinedAt = 0;
-  let joinedCpuUs = 0;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    if (joinedAt) return;
-    joinedAt = performance.now();
-    joinedCpuUs = cpuNowUs();
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  const sinceJoin = await joinAndSubscribe(consumer, topic);
   let inserted = 0;
   let done!: (phase: Phase) => void;
   const finished = new Promise<Phase>((r) => (done = r));
@@ -212,7 +214,7 @@ async function insertPerEvent(topic: string, adminUrl: string): Promise<Phase> {
           [e['event_id'], e['order_id'], e['product_id'], e['quantity'], e['unit_price_cents'], e['occurred_at'], e['store_id'], e['user_id'], e['channel']],
         );
         resolveOffset(m.offset);
-        if (++inserted === INSERT_EVENTS) done({ ms: performance.now() - joinedAt, cpuUs: cpuNowUs() - joinedCpuUs });
+        if (++inserted === INSERT_EVENTS) done(sinceJoin());
       }
       await heartbeat();
     },

@@ -4,8 +4,7 @@
  * The database must be migrated (`npx tsx infra/db/src/cli.ts migrate`).
  */
 import { createDb } from '@hitboard/db-client';
-import { handleHelp, runMain } from '@hitboard/runtime';
-import { parseArgs } from '../src/cli';
+import { handleHelp, parseArgs, runMain } from '@hitboard/runtime';
 import { fillLake } from './lake-fixture';
 
 runMain(async () => {

@@ -6,7 +6,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
 import { createDb } from '@hitboard/db-client';
 import { globalWatermark, LAKE_SETTINGS, openLakeStore } from '@hitboard/lake';
-import { createLogger, env, formatTable, handleHelp, loadConfig, parseArgs, parseInstant, runMain, UsageError } from '@hitboard/runtime';
+import { createLogger, env, formatTable, handleHelp, loadConfig, parseArgs, parseInstant, runCommands, UsageError } from '@hitboard/runtime';
 import { IntervalRegistry, TABLES } from '@hitboard/schema';
 import { planBackfillNow, runBackfill } from './backfill';
 import { configSchema } from './config';
@@ -19,9 +19,6 @@ const cliEnv = configSchema.pick({ DATABASE_URL: true, TOPIC_EVENTS: true, REPOR
   ...LAKE_SETTINGS,
   LOG_LEVEL: env.logLevel().default('warn'),
 });
-
-// The one argument parser of hitboard's CLIs lives in libs/runtime; re-exported for this CLI's callers.
-export { parseArgs, parseInstant, UsageError };
 
 const fmtMs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`);
 
@@ -193,26 +190,9 @@ async function runs(argv: string[]): Promise<void> {
   }
 }
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { backfill, runs };
-
 if (require.main === module) {
-  runMain(async () => {
-    const [command, ...rest] = process.argv.slice(2);
-    if (!command || command === '--help' || command === '-h' || !COMMANDS[command]) {
-      process.stdout.write(
-        `Usage: npx tsx apps/batch-rollup/src/cli.ts <command> [options]\n\nCommands:\n  backfill   build a range of windows (children first), with --dry-run, --force, --only, --concurrency\n  runs       run history and dirty windows\n\n<command> --help for its options.\n`,
-      );
-      if (command && command !== '--help' && command !== '-h') process.exitCode = 2;
-      return;
-    }
-    try {
-      await COMMANDS[command](rest);
-    } catch (err) {
-      if (err instanceof UsageError) {
-        process.stderr.write(`${command}: ${err.message}\nRun with --help for the options.\n`);
-        process.exit(2);
-      }
-      throw err;
-    }
-  });
+  runCommands(
+    `Usage: npx tsx apps/batch-rollup/src/cli.ts <command> [options]\n\nCommands:\n  backfill   build a range of windows (children first), with --dry-run, --force, --only, --concurrency\n  runs       run history and dirty windows\n\n<command> --help for its options.\n`,
+    { backfill, runs },
+  );
 }

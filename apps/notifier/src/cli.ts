@@ -3,7 +3,7 @@
  * (scheduled reports and where they are). `npx tsx apps/notifier/src/cli.ts <command> --help`.
  */
 import { createDb } from '@hitboard/db-client';
-import { formatTable, handleHelp, loadConfig, parseArgs, parseInstant, runMain, UsageError } from '@hitboard/runtime';
+import { formatTable, handleHelp, loadConfig, parseArgs, parseInstant, runCommands, UsageError } from '@hitboard/runtime';
 import { TABLES } from '@hitboard/schema';
 import { configSchema } from './config';
 
@@ -118,26 +118,9 @@ async function reports(argv: string[]): Promise<void> {
   }
 }
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { alerts, reports };
-
 if (require.main === module) {
-  runMain(async () => {
-    const [command, ...rest] = process.argv.slice(2);
-    if (!command || command === '--help' || command === '-h' || !COMMANDS[command]) {
-      process.stdout.write(
-        `Usage: npx tsx apps/notifier/src/cli.ts <command> [options]\n\nCommands:\n  alerts     alert deliveries: sent, failed, suppressed, pending\n  reports    scheduled reports: waiting, built, delivered, failed\n\n<command> --help for its options.\n`,
-      );
-      if (command && command !== '--help' && command !== '-h') process.exitCode = 2;
-      return;
-    }
-    try {
-      await COMMANDS[command](rest);
-    } catch (err) {
-      if (err instanceof UsageError) {
-        process.stderr.write(`${command}: ${err.message}\nRun with --help for the options.\n`);
-        process.exit(2);
-      }
-      throw err;
-    }
-  });
+  runCommands(
+    `Usage: npx tsx apps/notifier/src/cli.ts <command> [options]\n\nCommands:\n  alerts     alert deliveries: sent, failed, suppressed, pending\n  reports    scheduled reports: waiting, built, delivered, failed\n\n<command> --help for its options.\n`,
+    { alerts, reports },
+  );
 }

@@ -1,5 +1,6 @@
 import { HitboardError } from '@hitboard/schema';
-import { retry } from '@hitboard/runtime';
+import { retry, type Logger } from '@hitboard/runtime';
+import type { NotifierMetrics } from './metrics';
 import type { Webhook } from './rules-file';
 
 /** A webhook request that did not get a 2xx. Retriable: 5xx, 408, 429 and network errors or timeouts; not: other 4xx. */
@@ -23,6 +24,18 @@ export interface DeliveryOptions {
   idempotencyKey: string;
   signal?: AbortSignal;
   onRetry?: (err: unknown, attempt: number) => void;
+}
+
+/** What the alerter and the reporter share: webhooks by name, how to deliver, and who claims what for how long. */
+export interface Delivering {
+  webhooks: ReadonlyMap<string, Webhook>;
+  delivery: Omit<DeliveryOptions, 'idempotencyKey' | 'signal' | 'onRetry'>;
+  /** This instance's name in the claims it makes. */
+  instance: string;
+  /** How long a claim is this instance's before another may take the delivery over. */
+  leaseMs: number;
+  metrics: NotifierMetrics;
+  log: Logger;
 }
 
 export type DeliveryResult = { ok: true; attempts: number; status: number } | { ok: false; attempts: number; status: number | null; reason: string };

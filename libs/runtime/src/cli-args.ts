@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { runMain } from './entry-point';
 
 /** A command line that cannot run as typed: the CLI prints it with a pointer to `--help` and exits 2. */
 export class UsageError extends Error {}
@@ -32,4 +33,29 @@ export function formatTable(lines: readonly (readonly string[])[]): string {
   if (lines.length === 0) return '';
   const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));
   return lines.map((l) => `${l.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`).join('');
+}
+
+/**
+ * A CLI of subcommands (`cli.ts <command> [options]`): `usage` without a known command (exit 2 for
+ * an unknown one, 0 for --help), a UsageError of a command as `<command>: message` with exit 2.
+ */
+export function runCommands(usage: string, commands: Record<string, (argv: string[]) => Promise<void>>): void {
+  runMain(async () => {
+    const [command, ...rest] = process.argv.slice(2);
+    const run = command === undefined ? undefined : commands[command];
+    if (run === undefined) {
+      process.stdout.write(usage);
+      if (command && command !== '--help' && command !== '-h') process.exitCode = 2;
+      return;
+    }
+    try {
+      await run(rest);
+    } catch (err) {
+      if (err instanceof UsageError) {
+        process.stderr.write(`${command}: ${err.message}\nRun with --help for the options.\n`);
+        process.exit(2);
+      }
+      throw err;
+    }
+  });
 }

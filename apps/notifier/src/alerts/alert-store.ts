@@ -21,6 +21,38 @@ export interface ClaimResult {
   rows: AlertRow[];
 }
 
+/** A mover's figures as the movers table and the alerts table both store them, with the catalog's name and category. */
+const MOVER_COLUMNS = ['product_id', 'direction', 'since', 'factor', 'units_per_hour', 'usual_units_per_hour', 'units', 'orders', 'is_new'] as const;
+interface MoverDbRow {
+  product_id: string;
+  direction: 'up' | 'down';
+  since: Date;
+  factor: number;
+  units_per_hour: number;
+  usual_units_per_hour: number;
+  units: bigint;
+  orders: bigint;
+  is_new: boolean;
+  name: string | null;
+  category: string | null;
+}
+
+function moverSeen(r: MoverDbRow): MoverSeen {
+  return {
+    productId: r.product_id,
+    direction: r.direction,
+    since: r.since,
+    factor: r.factor,
+    unitsPerHour: r.units_per_hour,
+    usualUnitsPerHour: r.usual_units_per_hour,
+    units: r.units,
+    orders: r.orders,
+    isNew: r.is_new,
+    name: r.name ?? r.product_id,
+    category: r.category ?? '',
+  };
+}
+
 interface AlertDbRow {
   alert_id: bigint;
   rule: string;
@@ -57,34 +89,10 @@ export class AlertStore {
     const rows = await this.knex(`${TABLES.movers} as m`)
       .leftJoin(`${TABLES.products} as p`, 'p.product_id', 'm.product_id')
       .select<
-        Array<{
-          product_id: string;
-          direction: 'up' | 'down';
-          since: Date;
-          factor: number;
-          units_per_hour: number;
-          usual_units_per_hour: number;
-          units: bigint;
-          orders: bigint;
-          is_new: boolean;
-          name: string | null;
-          category: string | null;
-        }>
-      >('m.product_id', 'm.direction', 'm.since', 'm.factor', 'm.units_per_hour', 'm.usual_units_per_hour', 'm.units', 'm.orders', 'm.is_new', 'p.name', 'p.category')
+        MoverDbRow[]
+      >(...MOVER_COLUMNS.map((c) => `m.${c}`), 'p.name', 'p.category')
       .orderBy(['m.product_id', 'm.direction']);
-    return rows.map((r) => ({
-      productId: r.product_id,
-      direction: r.direction,
-      since: r.since,
-      factor: r.factor,
-      unitsPerHour: r.units_per_hour,
-      usualUnitsPerHour: r.usual_units_per_hour,
-      units: r.units,
-      orders: r.orders,
-      isNew: r.is_new,
-      name: r.name ?? r.product_id,
-      category: r.category ?? '',
-    }));
+    return rows.map(moverSeen);
   }
 
   /** Every episode seen, with its peak figures: what a report lists as the period's movers. */
@@ -190,36 +198,10 @@ export class AlertStore {
     const r = await this.knex(`${TABLES.alerts} as a`)
       .leftJoin(`${TABLES.products} as p`, 'p.product_id', 'a.product_id')
       .where('a.alert_id', alertId)
-      .first<{
-        rule: string;
-        product_id: string;
-        direction: 'up' | 'down';
-        since: Date;
-        factor: number;
-        units_per_hour: number;
-        usual_units_per_hour: number;
-        units: bigint;
-        orders: bigint;
-        is_new: boolean;
-        name: string | null;
-        category: string | null;
-      }>('a.rule', 'a.product_id', 'a.direction', 'a.since', 'a.factor', 'a.units_per_hour', 'a.usual_units_per_hour', 'a.units', 'a.orders', 'a.is_new', 'p.name', 'p.category');
+      .first<MoverDbRow & { rule: string }>('a.rule', ...MOVER_COLUMNS.map((c) => `a.${c}`), 'p.name', 'p.category');
     if (!r) throw new Error(`alert ${alertId} does not exist`);
-    return {
-      alertId,
-      rule: r.rule,
-      productId: r.product_id,
-      name: r.name ?? r.product_id,
-      category: r.category ?? '',
-      direction: r.direction,
-      since: r.since,
-      factor: r.factor,
-      unitsPerHour: r.units_per_hour,
-      usualUnitsPerHour: r.usual_units_per_hour,
-      units: String(r.units),
-      orders: String(r.orders),
-      isNew: r.is_new,
-    };
+    const m = moverSeen(r);
+    return { ...m, alertId, rule: r.rule, units: String(m.units), orders: String(m.orders) };
   }
 
   /** Records a delivery's outcome, if this instance still holds it; false when another took it over meanwhile. */

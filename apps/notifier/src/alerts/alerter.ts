@@ -1,21 +1,12 @@
-import type { Logger } from '@hitboard/runtime';
-import type { NotifierMetrics } from '../metrics';
-import type { AlertRule, Webhook } from '../rules-file';
-import { deliverWebhook, type DeliveryOptions } from '../webhook';
+import type { AlertRule } from '../rules-file';
+import { deliverWebhook, type Delivering } from '../webhook';
 import { alertBody } from './alert-body';
 import type { AlertRow, AlertStore } from './alert-store';
 import { matchRules } from './matching';
 
-export interface AlerterOptions {
+export interface AlerterOptions extends Delivering {
   store: AlertStore;
   rules: readonly AlertRule[];
-  webhooks: ReadonlyMap<string, Webhook>;
-  delivery: Omit<DeliveryOptions, 'idempotencyKey' | 'signal' | 'onRetry'>;
-  /** This instance's name in the claims it makes. */
-  instance: string;
-  leaseMs: number;
-  metrics: NotifierMetrics;
-  log: Logger;
 }
 
 /**

@@ -4,25 +4,17 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import cron, { type ScheduledTask } from 'node-cron';
 import { reportFilePath, type LakeStore } from '@hitboard/lake';
-import type { Logger } from '@hitboard/runtime';
 import type { IntervalRegistry, Window } from '@hitboard/schema';
-import type { NotifierMetrics } from '../metrics';
 import type { ReportSpec, Webhook } from '../rules-file';
-import { deliverWebhook, type DeliveryOptions } from '../webhook';
+import { deliverWebhook, type Delivering } from '../webhook';
 import { reportCsv, reportSvg, type ReportData } from './report-render';
 import type { ReportRow, ReportStore } from './report-store';
 
-export interface ReporterOptions {
+export interface ReporterOptions extends Delivering {
   store: ReportStore;
   lake: LakeStore;
   registry: IntervalRegistry;
   reports: readonly ReportSpec[];
-  webhooks: ReadonlyMap<string, Webhook>;
-  delivery: Omit<DeliveryOptions, 'idempotencyKey' | 'signal' | 'onRetry'>;
-  instance: string;
-  leaseMs: number;
-  metrics: NotifierMetrics;
-  log: Logger;
   /** Movers listed per report (the period's biggest). */
   moversListed?: number; // default 10
 }

@@ -1,4 +1,4 @@
-import { parseArgs, parseInstant, UsageError } from './cli';
+import { parseArgs, parseInstant, UsageError } from './cli-args';
 
 describe('cli arguments', () => {
   it('parses valued options and flags, and names what is wrong', () => {
