@@ -4,25 +4,24 @@
  * playwright-core: switch interval, metric and category and check the ten rows against the
  * database, download the CSV, check security headers, and save a screenshot for CI.
  *
- * DASHBOARD_TEST_REUSE_BUILD=1 skips the build when one exists (local iteration only; CI builds).
+ * The build is shared with the access test (support/build.ts); DASHBOARD_TEST_REUSE_BUILD=1 keeps an
+ * existing one (local iteration only; CI builds).
  */
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { IntervalRegistry, VIEWS, type Metric } from '@hitboard/schema';
 import { freshDatabase, TEST_READER_PASSWORD, type FreshDatabase } from '@hitboard/testkit';
-import { APP_DIR, buildDashboard, distDir, hasBuild } from '../src/serve';
+import { APP_DIR, distDir } from '../src/serve';
+import { BUILD_CANARY, ensureTestBuild } from './support/build';
 import { seedDemoWorld } from './support/demo-world';
 import { seedMovers } from './support/seed';
 import { startDashboard, type RunningDashboard } from './support/server';
 
 jest.setTimeout(15 * 60_000);
-// Its own build folder: a whole-system test running `npm start` beside this one builds the dashboard too,
-// and two builds in one folder lock each other out (or one replaces the build the other serves).
-process.env.DASHBOARD_DIST_DIR = '.next-test';
 
 export const ARTIFACTS_DIR = path.join(APP_DIR, 'test-artifacts');
-const CANARY = { password: 'canary-pw-7f3a9c1e', url: 'postgres://canary_user:canary-url-secret-51d2@canary-db.internal:6543/canarydb' };
+const CANARY = BUILD_CANARY;
 const registry = IntervalRegistry.standard('UTC');
 
 let db: FreshDatabase;
@@ -38,10 +37,8 @@ function filesUnder(dir: string): string[] {
 }
 
 beforeAll(async () => {
-  if (!(process.env.DASHBOARD_TEST_REUSE_BUILD && hasBuild())) {
-    // The build sees canary secrets: if any code inlined configuration into the build, the grep below finds it.
-    buildDashboard(APP_DIR, { ...process.env, DATABASE_URL: CANARY.url, HITBOARD_READER_PASSWORD: CANARY.password, NODE_ENV: 'production' });
-  }
+  // The build sees canary secrets: if any code inlined configuration into the build, the grep below finds it.
+  await ensureTestBuild();
   db = await freshDatabase();
   await seedDemoWorld(db.knex, registry);
   server = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD });

@@ -1,7 +1,6 @@
 import 'server-only';
 import { createDb } from '@hitboard/db-client';
-import { Histogram, type Registry } from 'prom-client';
-import { createLogger, createMetricsRegistry, type Logger } from '@hitboard/runtime';
+import { createLogger, type Logger } from '@hitboard/runtime';
 import { IntervalRegistry } from '@hitboard/schema';
 import { loadDashboardConfig, readerUrl, type DashboardConfig } from '../config';
 import { DashboardData } from './data';
@@ -17,9 +16,6 @@ export interface DashboardContext {
   data: DashboardData;
   /** The "Rising now" panel and /api/movers. */
   movers: MoversData;
-  /** Prometheus registry served at /api/metrics: process metrics and API request durations. */
-  metrics: Registry;
-  requestSeconds: Histogram<'route' | 'status'>;
 }
 
 // On globalThis so Next's dev-mode module reloads and the route bundles share one pool.
@@ -40,15 +36,7 @@ export function dashboardContext(): DashboardContext {
       liveCacheMs: config.DASHBOARD_CACHE_MS,
       exactCacheMs: config.DASHBOARD_CACHE_MS === 0 ? 0 : 60_000,
     });
-    const metrics = createMetricsRegistry('dashboard');
-    const requestSeconds = new Histogram({
-      name: 'dashboard_api_request_seconds',
-      help: 'API request duration by route and HTTP status',
-      labelNames: ['route', 'status'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [metrics],
-    });
-    holder[KEY] = { config, logger, data, movers: new MoversData(db), metrics, requestSeconds };
+    holder[KEY] = { config, logger, data, movers: new MoversData(db) };
     logger.info({ timeZone: registry.timeZone, intervals: registry.names() }, 'dashboard data ready');
   }
   return holder[KEY];
