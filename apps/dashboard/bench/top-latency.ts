@@ -6,7 +6,8 @@
  * Creates a scratch database (dropped at the end) holding one closed batch hour with 1000 products
  * (1000 rows per metric in top_1000) and the current hour on speed estimates (the same 1000
  * products on two shards, ranked by the view at query time). Builds the app if no build exists, starts it with the
- * documented command, and runs autocannon on loopback: the constant-JSON route /api/floor, then
+ * documented command (behind sign-in: every request carries the server's API token as Bearer, so both the
+ * floor and /api/top pay the access gate), and runs autocannon on loopback: the constant-JSON route /api/floor, then
  * /api/top on each window (k = 10 as the page asks, and k = 1000), with the per-process result cache
  * on (default) and off (DASHBOARD_CACHE_MS=0: every request queries Postgres). Prints P50, P99 and
  * requests/s of each, and the ratios to the floor measured on the same server.
@@ -18,7 +19,7 @@ import { IntervalRegistry, VIEWS } from '@hitboard/schema';
 import { freshDatabase, TEST_READER_PASSWORD } from '@hitboard/testkit';
 import { buildDashboard, hasBuild } from '../src/serve';
 import { seedBatchWindow, seedProducts, seedSpeedWindow, type Sale } from '../__tests__/support/seed';
-import { startDashboard } from '../__tests__/support/server';
+import { startDashboard, type RunningDashboard } from '../__tests__/support/server';
 
 const { values } = parseArgs({
   options: {
@@ -49,9 +50,10 @@ interface Measured {
   cpuMsPerRequest: number;
 }
 
-async function measure(name: string, url: string, cpuMs: () => number): Promise<Measured> {
+async function measure(name: string, url: string, server: RunningDashboard): Promise<Measured> {
+  const cpuMs = server.cpuMs;
   const cpuBefore = cpuMs();
-  const result = await autocannon({ url, connections, duration });
+  const result = await autocannon({ url, connections, duration, headers: server.auth });
   const cpuMsPerRequest = (cpuMs() - cpuBefore) / Math.max(1, result.requests.total);
   return { name, p50: result.latency.p50, p99: result.latency.p99, rps: Math.round(result.requests.average), errors: result.non2xx + result.errors, cpuMsPerRequest };
 }
@@ -85,14 +87,14 @@ async function main(): Promise<void> {
         // Warm up every route at full concurrency (JIT, Next's first renders of each route, the pool's connections):
         // without it the first route measured pays for the warm-up (earlier runs: the floor measured last was 3-10x faster).
         for (const url of [`${server.base}/api/floor`, top(closed.start.toISOString(), 10), top(closed.start.toISOString(), 1000), top(live.start.toISOString(), 10)]) {
-          await autocannon({ url, connections, duration: 3 });
+          await autocannon({ url, connections, duration: 3, headers: server.auth });
         }
         const rowsMeasured = [
-          await measure('floor: /api/floor (constant JSON)', `${server.base}/api/floor`, server.cpuMs),
-          await measure('/api/top closed batch hour, k=10', top(closed.start.toISOString(), 10), server.cpuMs),
-          await measure('/api/top closed batch hour, k=1000', top(closed.start.toISOString(), 1000), server.cpuMs),
-          await measure('/api/top live speed hour, k=10', top(live.start.toISOString(), 10), server.cpuMs),
-          await measure('floor again (drift check)', `${server.base}/api/floor`, server.cpuMs),
+          await measure('floor: /api/floor (constant JSON)', `${server.base}/api/floor`, server),
+          await measure('/api/top closed batch hour, k=10', top(closed.start.toISOString(), 10), server),
+          await measure('/api/top closed batch hour, k=1000', top(closed.start.toISOString(), 1000), server),
+          await measure('/api/top live speed hour, k=10', top(live.start.toISOString(), 10), server),
+          await measure('floor again (drift check)', `${server.base}/api/floor`, server),
         ];
         results.push({ cache, rows: rowsMeasured });
       } finally {
