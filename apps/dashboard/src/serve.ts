@@ -14,7 +14,7 @@ import path from 'node:path';
 import { createLogger, handleHelp, onShutdown, runMain } from '@hitboard/runtime';
 import { READ_ONLY_ROLE } from '@hitboard/schema';
 import { loadServerConfig, serverConfigSchema } from './config';
-import { loadAccess, startDashboardServer, type DashboardServer } from './http-server';
+import { loadAccess, startDashboardServer } from './http-server';
 
 export const APP_DIR = path.resolve(__dirname, '..');
 const NEXT_BIN = require.resolve('next/dist/bin/next', { paths: [APP_DIR] });
@@ -52,13 +52,13 @@ if (require.main === module) {
     if (argv.includes('--rebuild') || !hasBuild()) buildDashboard();
     if (!config) return;
     const logger = createLogger('dashboard', config.LOG_LEVEL);
-    let server: DashboardServer | undefined;
-    // Registered before starting: a signal during the start-up exits too.
+    const starting = startDashboardServer(config, { appDir: APP_DIR, distDir: distDir(), logger });
+    // Registered in the same tick as the start: a signal during the start-up stops what did start.
     onShutdown(async () => {
-      await server?.close();
+      await (await starting.catch(() => undefined))?.close();
       logger.info('stopped');
     }, (msg) => logger.info(msg));
-    server = await startDashboardServer(config, { appDir: APP_DIR, distDir: distDir(), logger });
+    const server = await starting;
     process.stdout.write(
       `dashboard: http://${config.DASHBOARD_HOST}:${server.port}/ (sign-in required; as ${READ_ONLY_ROLE}, zone ${config.REPORTING_TIME_ZONE}); ` +
         `/metrics and /healthz on http://${config.OPS_HOST}:${server.opsPort}\n`,
