@@ -1,29 +1,6 @@
 import path from 'node:path';
 import type { NextConfig } from 'next';
-
-/** Headers on every response, pages and API alike. Next's hydration needs inline scripts, hence 'unsafe-inline'. */
-const securityHeaders = [
-  {
-    key: 'Content-Security-Policy',
-    value: [
-      "default-src 'self'",
-      "script-src 'self' 'unsafe-inline'",
-      "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data:",
-      "connect-src 'self'",
-      "font-src 'self'",
-      "object-src 'none'",
-      "base-uri 'self'",
-      "form-action 'self'",
-      "frame-ancestors 'none'",
-    ].join('; '),
-  },
-  { key: 'X-Content-Type-Options', value: 'nosniff' },
-  { key: 'X-Frame-Options', value: 'DENY' },
-  { key: 'Referrer-Policy', value: 'same-origin' },
-  { key: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=(), payment=()' },
-  { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
-];
+import { SECURITY_HEADERS } from './src/security-headers';
 
 const config: NextConfig = {
   // DASHBOARD_DIST_DIR: where the build goes (default .next). The browser test builds into its own, so a
@@ -41,7 +18,7 @@ const config: NextConfig = {
   // `nx run @hitboard/dashboard:build` type-checks (tsc --noEmit, strict); `next build` need not do it again.
   typescript: { ignoreBuildErrors: true },
   async headers() {
-    return [{ source: '/:path*', headers: securityHeaders }];
+    return [{ source: '/:path*', headers: SECURITY_HEADERS }];
   },
 };
 

@@ -4,25 +4,24 @@
  * playwright-core: switch interval, metric and category and check the ten rows against the
  * database, download the CSV, check security headers, and save a screenshot for CI.
  *
- * DASHBOARD_TEST_REUSE_BUILD=1 skips the build when one exists (local iteration only; CI builds).
+ * The build is shared with the access test (support/build.ts); DASHBOARD_TEST_REUSE_BUILD=1 keeps an
+ * existing one (local iteration only; CI builds).
  */
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { IntervalRegistry, VIEWS, type Metric } from '@hitboard/schema';
 import { freshDatabase, TEST_READER_PASSWORD, type FreshDatabase } from '@hitboard/testkit';
-import { APP_DIR, buildDashboard, distDir, hasBuild } from '../src/serve';
+import { APP_DIR, distDir } from '../src/serve';
+import { BUILD_CANARY, ensureTestBuild } from './support/build';
 import { seedDemoWorld } from './support/demo-world';
 import { seedMovers } from './support/seed';
 import { startDashboard, type RunningDashboard } from './support/server';
 
 jest.setTimeout(15 * 60_000);
-// Its own build folder: a whole-system test running `npm start` beside this one builds the dashboard too,
-// and two builds in one folder lock each other out (or one replaces the build the other serves).
-process.env.DASHBOARD_DIST_DIR = '.next-test';
 
 export const ARTIFACTS_DIR = path.join(APP_DIR, 'test-artifacts');
-const CANARY = { password: 'canary-pw-7f3a9c1e', url: 'postgres://canary_user:canary-url-secret-51d2@canary-db.internal:6543/canarydb' };
+const CANARY = BUILD_CANARY;
 const registry = IntervalRegistry.standard('UTC');
 
 let db: FreshDatabase;
@@ -38,10 +37,8 @@ function filesUnder(dir: string): string[] {
 }
 
 beforeAll(async () => {
-  if (!(process.env.DASHBOARD_TEST_REUSE_BUILD && hasBuild())) {
-    // The build sees canary secrets: if any code inlined configuration into the build, the grep below finds it.
-    buildDashboard(APP_DIR, { ...process.env, DATABASE_URL: CANARY.url, HITBOARD_READER_PASSWORD: CANARY.password, NODE_ENV: 'production' });
-  }
+  // The build sees canary secrets: if any code inlined configuration into the build, the grep below finds it.
+  await ensureTestBuild();
   db = await freshDatabase();
   await seedDemoWorld(db.knex, registry);
   server = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD });
@@ -81,6 +78,23 @@ async function expectedTop(interval: string, metric: Metric, category: string | 
   return rows.map((r) => ({ productId: String(r.product_id), rank: String(r[rankColumn]) }));
 }
 
+/**
+ * A browser context signed in as the test user through the sign-in page: the first page load is sent to
+ * sign in, and comes back to where it was going.
+ */
+async function signedInContext(options: BrowserContextOptions): Promise<BrowserContext> {
+  const context = await browser!.newContext(options);
+  const page = await context.newPage();
+  await page.goto(`${base}/?interval=hour`);
+  await page.waitForURL(/\/auth\/sign-in\?next=/);
+  await page.fill('#name', server!.access.user.name);
+  await page.fill('#password', server!.access.user.password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/?interval=hour`);
+  await page.close();
+  return context;
+}
+
 async function waitForUrl(page: Page, pattern: RegExp): Promise<void> {
   await page.waitForURL(pattern);
   await page.waitForSelector('[data-testid=top-table] tbody tr');
@@ -98,7 +112,7 @@ it('holds no connection string or secret in the build output', () => {
 });
 
 it('shows the top ten as the database ranks them, across interval, metric and category, and downloads the CSV', async () => {
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+  const context = await signedInContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
   const page = await context.newPage();
   const response = await page.goto(`${base}/?interval=hour`);
   expect(response!.status()).toBe(200);
@@ -170,7 +184,7 @@ it('shows the top ten as the database ranks them, across interval, metric and ca
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const screenshot = path.join(ARTIFACTS_DIR, 'dashboard.png');
   await page.screenshot({ path: screenshot, fullPage: true });
-  const phone = await browser!.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true });
+  const phone = await signedInContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true });
   const phonePage = await phone.newPage();
   await phonePage.goto(`${base}/?interval=hour&metric=revenue`);
   await phonePage.waitForSelector('[data-testid=top-table] tbody tr');
@@ -182,17 +196,17 @@ it('shows the top ten as the database ranks them, across interval, metric and ca
 });
 
 it('answers the API on the running server with the same validation', async () => {
-  const bad = await fetch(`${base}/api/top?interval=hour&k=${encodeURIComponent("1; DROP TABLE products")}`);
+  const bad = await fetch(`${base}/api/top?interval=hour&k=${encodeURIComponent("1; DROP TABLE products")}`, { headers: server!.auth });
   expect(bad.status).toBe(400);
   expect(await bad.json()).toEqual({ error: 'k: must be a whole number from 1 to 1000', param: 'k' });
-  const good = await fetch(`${base}/api/top?interval=hour`);
+  const good = await fetch(`${base}/api/top?interval=hour`, { headers: server!.auth });
   expect(good.headers.get('cache-control')).toBe('public, max-age=5');
   expect(good.headers.get('x-frame-options')).toBe('DENY');
   expect((await good.json()).rows).toHaveLength(10);
 });
 
 it('shows "Rising now" beside the top 10 with an injected spike, badges a top product that rises, and links to its trend', async () => {
-  const topNow = await (await fetch(`${base}/api/top?interval=hour&k=10`)).json();
+  const topNow = await (await fetch(`${base}/api/top?interval=hour&k=10`, { headers: server!.auth })).json();
   const topProduct = topNow.rows[0].productId as string;
   const since = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 8 * 60_000);
   // What the speed pipeline writes for a spike: a tail product at 40 × its usual, and the top product rising too.
@@ -200,7 +214,7 @@ it('shows "Rising now" beside the top 10 with an injected spike, badges a top pr
     { id: 'P0105', factor: 40, unitsPerHour: 240, usualUnitsPerHour: 6, since, spark: [0, 1, 3, 6, 9, 12, 14, 15] },
     { id: topProduct, factor: 3.4, unitsPerHour: 900, usualUnitsPerHour: 260, since, shard: 1 },
   ]);
-  const context = await browser!.newContext({ viewport: { width: 1400, height: 900 } });
+  const context = await signedInContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   await page.goto(`${base}/?interval=hour`);
   const panel = page.locator('[data-testid=rising-now]');
@@ -222,5 +236,19 @@ it('shows "Rising now" beside the top 10 with an injected spike, badges a top pr
   // A mover's name opens its trend.
   await items.first().locator('a').click();
   await page.waitForURL(/product=P0105/);
+  await context.close();
+});
+
+it('signs out: the button ends the session in this browser, and the page asks to sign in again', async () => {
+  const context = await signedInContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/?interval=hour`);
+  await page.waitForSelector('[data-testid=top-table] tbody tr');
+  await page.click('[data-testid=sign-out]');
+  await page.waitForURL(/\/auth\/sign-in\?signed-out/);
+  expect(await page.textContent('[role=status]')).toBe('Signed out.');
+  expect(await context.cookies()).toEqual([]);
+  await page.goto(`${base}/?interval=hour`);
+  expect(page.url()).toBe(`${base}/auth/sign-in?next=${encodeURIComponent('/?interval=hour')}`);
   await context.close();
 });

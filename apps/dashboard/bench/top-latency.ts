@@ -6,7 +6,8 @@
  * Creates a scratch database (dropped at the end) holding one closed batch hour with 1000 products
  * (1000 rows per metric in top_1000) and the current hour on speed estimates (the same 1000
  * products on two shards, ranked by the view at query time). Builds the app if no build exists, starts it with the
- * documented command, and runs autocannon on loopback: the constant-JSON route /api/floor, then
+ * documented command (behind sign-in: every request carries the server's API token as Bearer, so both the
+ * floor and /api/top pay the access gate), and runs autocannon on loopback: the constant-JSON route /api/floor, then
  * /api/top on each window (k = 10 as the page asks, and k = 1000), with the per-process result cache
  * on (default) and off (DASHBOARD_CACHE_MS=0: every request queries Postgres). Prints P50, P99 and
  * requests/s of each, and the ratios to the floor measured on the same server just before and after it.
@@ -19,7 +20,7 @@ import { IntervalRegistry, VIEWS } from '@hitboard/schema';
 import { freshDatabase, TEST_READER_PASSWORD } from '@hitboard/testkit';
 import { buildDashboard, hasBuild } from '../src/serve';
 import { seedBatchWindow, seedProducts, seedSpeedWindow, type Sale } from '../__tests__/support/seed';
-import { startDashboard } from '../__tests__/support/server';
+import { startDashboard, type RunningDashboard } from '../__tests__/support/server';
 
 const { values } = parseArgs({
   options: {
@@ -62,11 +63,11 @@ interface Measured {
  * server, and on busy cores that backlog would otherwise be served inside the next route's timing
  * (a run at load 20 had the next server's every route answer nothing for 3 s).
  */
-async function drain(url: string): Promise<void> {
+async function drain(url: string, headers: Record<string, string>): Promise<void> {
   const deadline = Date.now() + 180_000;
   for (;;) {
     try {
-      await fetch(new URL('/api/floor', url), { signal: AbortSignal.timeout(120_000) }).then((r) => r.arrayBuffer());
+      await fetch(new URL('/api/floor', url), { headers, signal: AbortSignal.timeout(120_000) }).then((r) => r.arrayBuffer());
       return;
     } catch (error) {
       // A full accept queue refuses or times out the connection itself: try again until the deadline.
@@ -76,10 +77,11 @@ async function drain(url: string): Promise<void> {
   }
 }
 
-async function measure(name: string, url: string, cpuMs: () => number): Promise<Measured> {
+async function measure(name: string, url: string, server: RunningDashboard): Promise<Measured> {
+  const cpuMs = server.cpuMs;
   const cpuBefore = cpuMs();
-  const result = await autocannon({ url, connections, duration });
-  await drain(url);
+  const result = await autocannon({ url, connections, duration, headers: server.auth });
+  await drain(url, server.auth);
   const cpuMsPerRequest = (cpuMs() - cpuBefore) / Math.max(1, result.requests.total);
   return { name, p50: result.latency.p50, p99: result.latency.p99, rps: Math.round(result.requests.average), errors: result.non2xx + result.errors, cpuMsPerRequest };
 }
@@ -113,8 +115,8 @@ async function main(): Promise<void> {
         // Warm up every route at full concurrency (JIT, Next's first renders of each route, the pool's connections):
         // without it the first route measured pays for the warm-up (earlier runs: the floor measured last was 3-10x faster).
         for (const url of [`${server.base}/api/floor`, top(closed.start.toISOString(), 10), top(closed.start.toISOString(), 1000), top(live.start.toISOString(), 10)]) {
-          await autocannon({ url, connections, duration: warmupSeconds });
-          await drain(url);
+          await autocannon({ url, connections, duration: warmupSeconds, headers: server.auth });
+          await drain(url, server.auth);
         }
         // The floor is measured before and after every route, and each route is compared with the mean of
         // its two neighbours: on shared cores the load moves within seconds, and a floor measured once at
@@ -126,11 +128,11 @@ async function main(): Promise<void> {
           ['/api/top live speed hour, k=10', top(live.start.toISOString(), 10)],
         ];
         const rowsMeasured: Measured[] = [];
-        let before = await measure('floor: /api/floor (constant JSON)', floorUrl, server.cpuMs);
+        let before = await measure('floor: /api/floor (constant JSON)', floorUrl, server);
         rowsMeasured.push(before);
         for (const [name, url] of routes) {
-          const route = await measure(name, url, server.cpuMs);
-          const after = await measure('floor: /api/floor (constant JSON)', floorUrl, server.cpuMs);
+          const route = await measure(name, url, server);
+          const after = await measure('floor: /api/floor (constant JSON)', floorUrl, server);
           // A floor that answered nothing in its slot (a server still busy with a backlog) has no P99: use the other one alone.
           const floors = [before, after].filter((f) => f.rps > 0);
           route.floorP99 = floors.length === 0 ? 0 : floors.reduce((a, f) => a + f.p99, 0) / floors.length;

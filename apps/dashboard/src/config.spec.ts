@@ -1,5 +1,6 @@
 import { ConfigError } from '@hitboard/runtime';
-import { loadDashboardConfig, readerUrl } from './config';
+import { loadDashboardConfig, loadServerConfig, readerUrl } from './config';
+import { loadAccess } from './http-server';
 
 describe('dashboard config', () => {
   it('fails naming each wrong variable', () => {
@@ -18,5 +19,15 @@ describe('dashboard config', () => {
     const config = loadDashboardConfig({ DATABASE_URL: 'postgres://admin:secret@db:5433/hitboard', HITBOARD_READER_PASSWORD: 'p@ss word' });
     expect(config.PORT).toBe(3000);
     expect(readerUrl(config.DATABASE_URL, config.HITBOARD_READER_PASSWORD)).toBe('postgres://hitboard_reader:p%40ss%20word@db:5433/hitboard');
+  });
+
+  it('the server refuses to start without who may sign in, or with a short session secret', () => {
+    const base = { DATABASE_URL: 'postgres://db/hitboard', HITBOARD_READER_PASSWORD: 'p' };
+    expect(() => loadServerConfig(base)).toThrow(/DASHBOARD_ACCESS_FILE: [\s\S]*DASHBOARD_SESSION_SECRET: /);
+    expect(() => loadServerConfig({ ...base, DASHBOARD_ACCESS_FILE: '/x.json', DASHBOARD_SESSION_SECRET: 'short' })).toThrow(/DASHBOARD_SESSION_SECRET: must have at least 32 characters/);
+    const config = loadServerConfig({ ...base, DASHBOARD_ACCESS_FILE: '/no/such/access.json', DASHBOARD_SESSION_SECRET: 'x'.repeat(32) });
+    expect(config.OPS_PORT).toBe(9472);
+    expect(() => loadAccess(config)).toThrow(ConfigError);
+    expect(() => loadAccess(config)).toThrow(/DASHBOARD_ACCESS_FILE: \/no\/such\/access\.json: ENOENT/);
   });
 });

@@ -24,6 +24,30 @@ export const configSchema = appConfigSchema(['DATABASE_URL', 'REPORTING_TIME_ZON
 
 export type DashboardConfig = z.output<typeof configSchema>;
 
+/**
+ * What the server process (src/serve.ts) reads besides: who may sign in, how sessions are signed, and
+ * the ops port. The route handlers never need these (the access gate runs before Next).
+ */
+export const serverConfigSchema = configSchema.extend({
+  DASHBOARD_ACCESS_FILE: z
+    .string()
+    .min(1)
+    .describe('JSON file of who may sign in: users (name, scrypt passwordHash) and API tokens (name, sha256); read and checked once at start (see README "Sign in")'),
+  DASHBOARD_SESSION_SECRET: z
+    .string()
+    .min(32, 'must have at least 32 characters (e.g. `openssl rand -base64 32`)')
+    .describe('signs session cookies: one per deployment, the same in every dashboard process of it (a cookie signed with another secret is refused)'),
+  DASHBOARD_SESSION_HOURS: env.int(1).default(12).describe('how long a sign-in lasts, hours'),
+  OPS_PORT: env.port().default(9472).describe('port of /metrics and /healthz, open without sign-in: keep it off the public network (0: any free port)'),
+  OPS_HOST: z.string().min(1).default('127.0.0.1').describe('address /metrics and /healthz bind to'),
+});
+
+export type ServerConfig = z.output<typeof serverConfigSchema>;
+
+export function loadServerConfig(source: Record<string, string | undefined> = process.env): ServerConfig {
+  return loadConfig('dashboard', serverConfigSchema, source as NodeJS.ProcessEnv);
+}
+
 export function loadDashboardConfig(source: Record<string, string | undefined> = process.env): DashboardConfig {
   return loadConfig('dashboard', configSchema, source as NodeJS.ProcessEnv);
 }

@@ -37,7 +37,8 @@ Options:
   -h, --help          this text
 
 Ports: cluster 29092-29094 (controllers 29192-29194), apps' ops ports 9600-9639
-(machine a 9600-9602, b 9610-9612, spare aggregators 9620, 9630), Postgres 9699, dashboard 3600.
+(machine a 9600-9602, b 9610-9612, spare aggregators 9620, 9630), Postgres 9699, dashboard 3600 (ops 9690;
+sign-in with $HITBOARD_TOKEN, or a token it prints).
 Environment: KAFKA_CLUSTER_PORTS, KAFKA_CLUSTER_CONTROLLER_PORTS, KAFKA_CLUSTER_DIR (see kafka.sh --help).`;
 
 async function main(): Promise<void> {

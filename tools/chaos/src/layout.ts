@@ -13,7 +13,8 @@ export interface LayoutOptions {
   sessionTimeoutMs: number;
   /** First ops port; machine i uses base + 10 i (+0 aggregator, +1 speed pipeline, +2 rollup scheduler). */
   opsPortBase: number;
-  dashboard: { port: number; readerPassword: string } | null;
+  /** The dashboard: its app port, its ops port (/healthz, /metrics) and who may sign in (an access file, a session secret). */
+  dashboard: { port: number; opsPort: number; readerPassword: string; accessFile: string; sessionSecret: string } | null;
 }
 
 /** The lake setting as the apps read it: one value, its kind decides the variable. */
@@ -82,10 +83,13 @@ export class Layout {
         }),
     );
     this.dashboard = o.dashboard
-      ? new App('dashboard', 'dashboard', join(o.runDir, 'dashboard'), o.dashboard.port, {
+      ? new App('dashboard', 'dashboard', join(o.runDir, 'dashboard'), o.dashboard.opsPort, {
           ...shared,
           HITBOARD_READER_PASSWORD: o.dashboard.readerPassword,
           PORT: String(o.dashboard.port),
+          OPS_PORT: String(o.dashboard.opsPort),
+          DASHBOARD_ACCESS_FILE: o.dashboard.accessFile,
+          DASHBOARD_SESSION_SECRET: o.dashboard.sessionSecret,
           DASHBOARD_HOST: '127.0.0.1',
           NEXT_TELEMETRY_DISABLED: '1',
         })

@@ -5,12 +5,13 @@ import { createDb } from '@hitboard/db-client';
 import { migrateLatest, setReaderPassword } from '@hitboard/db';
 import { createKafka, createProducer, DLQ_TOPIC_CONFIG } from '@hitboard/kafka';
 import { makeCatalog, seededRandom } from '@hitboard/generator';
+import { ACCESS_TOKEN_ENV, newAccessToken, newSessionSecret, tokenSha256, writeAccessFile } from '@hitboard/runtime';
 import { TABLES, TOPICS } from '@hitboard/schema';
 import type { Knex } from 'knex';
 import { SalesDriver } from './driver';
 import { Cluster, PostgresHost } from './infra';
 import { Observer, type Check, type Topics } from './invariants';
-import { Layout } from './layout';
+import { Layout, type LayoutOptions } from './layout';
 import { sleep } from './processes';
 import type { FaultResult, Scenario, ScenarioContext } from './scenarios';
 
@@ -45,6 +46,17 @@ export interface ScenarioReport {
 }
 
 const SESSION_TIMEOUT_MS = 6000;
+
+/** The dashboard's API token: $HITBOARD_TOKEN (so tools pointed at this run need nothing else), or one made for the process. */
+let madeToken: string | undefined;
+const dashboardToken = () => process.env[ACCESS_TOKEN_ENV] || (madeToken ??= newAccessToken());
+
+/** Who may sign in to the run's dashboard: its token only, in an access file in the run folder; a fresh session secret. */
+function dashboardAccess(runDir: string, port: number, opsPort: number, readerPassword: string): NonNullable<LayoutOptions['dashboard']> {
+  const accessFile = join(runDir, 'dashboard-access.json');
+  writeAccessFile(accessFile, { tokens: [{ name: 'chaos', sha256: tokenSha256(dashboardToken()) }] });
+  return { port, opsPort, readerPassword, accessFile, sessionSecret: newSessionSecret() };
+}
 
 /** The sizes and ports of a run: the full suite, or the short CI form (less history and traffic). */
 export function suiteDefaults(quick: boolean, dataDir: string): Omit<SuiteOptions, 'seed' | 'scenarios' | 'say' | 'dashboardPort' | 'lake'> {
@@ -136,12 +148,13 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
       allowedLatenessMs: o.allowedLatenessMs,
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       opsPortBase: o.opsPortBase,
-      dashboard: o.dashboardPort ? { port: o.dashboardPort, readerPassword } : null,
+      dashboard: o.dashboardPort ? dashboardAccess(runDir, o.dashboardPort, o.opsPortBase + 90, readerPassword) : null,
     });
     cleanups.push(() => layout.stop());
     const t1 = Date.now();
     await layout.start();
     say(`layout up in ${fmt(Date.now() - t1)}: ${layout.base.map((a) => `${a.name} pid ${a.pid} :${a.opsPort}`).join(', ')}`);
+    if (layout.o.dashboard) say(`dashboard: sign in with http://127.0.0.1:${layout.o.dashboard.port}/?token=${dashboardToken()} (the API takes it as Bearer)`);
 
     const producer = createProducer(kafka, { allowAutoTopicCreation: false });
     await producer.connect();

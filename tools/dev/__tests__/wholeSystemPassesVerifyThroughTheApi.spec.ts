@@ -17,10 +17,18 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findFreePort } from '@hitboard/db';
+import { createDb } from '@hitboard/db-client';
 import { describeKafka } from '@hitboard/testkit';
 import { DashboardApi, formatReport, GroundTruth, verify, type WindowReport } from '@hitboard/verify';
 
 const ROOT = resolve(__dirname, '../../..');
+
+/** The token in the dashboard's sign-in link npm start printed. */
+function signInToken(output: string): string {
+  const link = /dashboard \(sign-in link\): http:\/\/\S+\?token=(\S+)/.exec(output);
+  if (!link) throw new Error(`npm start printed no sign-in link:\n${output.slice(-2000)}`);
+  return link[1]!;
+}
 const ZONE = 'Asia/Kolkata';
 const SETTINGS = { REPORTING_TIME_ZONE: ZONE, TOPIC_EVENTS: 'prod.sales.events', TOPIC_DLQ: 'prod.sales.events.dlq', TOPIC_PRODUCT_SUMS: 'prod.sales.product-sums' };
 
@@ -59,7 +67,7 @@ describeKafka('the whole system', () => {
 
   it('history, live sales, Ctrl-C and resume: verify passes through the API (closed windows exact, open ones within bounds)', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_PORT: String(await findFreePort()), KAFKA_CONTROLLER_PORT: String(await findFreePort()), ...SETTINGS };
-    for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'LAKE_DIR', 'HITBOARD_READER_PASSWORD']) delete env[v];
+    for (const v of ['KAFKA_BROKERS', 'DATABASE_URL', 'LAKE_DIR', 'HITBOARD_READER_PASSWORD', 'HITBOARD_TOKEN']) delete env[v];
     const dashboardPort = await findFreePort();
     const common = ['--data', join(dir, 'data'), '--history', '2d', '--history-rate', '0.05', '--products', '30', '--pg-port', String(await findFreePort()), '--ops-port', String(await findFreePort()), '--dashboard-port', String(dashboardPort)];
 
@@ -74,7 +82,9 @@ describeKafka('the whole system', () => {
     running = start([...common, '--rate', '0'], env);
     await until('the first exact window', () => /first exact window rolled up/.test(running!.output()), 600_000, running.output, running.child);
     const truthPath = join(dir, 'data/generator/ground-truth.ndjson');
-    const api = new DashboardApi(`http://127.0.0.1:${dashboardPort}`);
+    // The dashboard wants sign-in: the token is the one in the link npm start printed.
+    await expect(new DashboardApi(`http://127.0.0.1:${dashboardPort}`, undefined).intervals()).rejects.toThrow(/HTTP 401/);
+    let api = new DashboardApi(`http://127.0.0.1:${dashboardPort}`, signInToken(running.output()));
     // Verify through the API until it passes and `settled` holds (or time runs out, then show why).
     const verifyUntil = async (what: string, truth: string, settled: (reports: WindowReport[]) => boolean): Promise<WindowReport[]> => {
       let reports: WindowReport[] = [];
@@ -100,6 +110,27 @@ describeKafka('the whole system', () => {
     // The rollups and the speed layer settle.
     let reports = await verifyUntil('verify to pass', truthPath, (rs) => rs.filter((r) => r.interval === 'day' && r.source === 'batch').length >= 2);
     expect(running.output()).toMatch(/generator: resuming after/);
+    // Each app logged in to the embedded Postgres as its own role, none as the owner (pools close idle
+    // connections: watch pg_stat_activity until every app has been seen).
+    const pgPort = common[common.indexOf('--pg-port') + 1];
+    const owner = createDb(`postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`);
+    const rolesSeen = new Map<string, Set<string>>();
+    const apps = { 'hitboard-aggregator': 'hitboard_aggregator', 'hitboard-speed-pipeline': 'hitboard_speed', 'hitboard-batch-rollup': 'hitboard_batch', 'hitboard-notifier': 'hitboard_notifier', 'hitboard-dashboard': 'hitboard_reader' };
+    try {
+      await until(
+        'every app to be seen connected',
+        async () => {
+          const rows = (await owner.raw(`SELECT DISTINCT application_name, usename FROM pg_stat_activity WHERE application_name LIKE 'hitboard-%'`)).rows as { application_name: string; usename: string }[];
+          for (const r of rows) rolesSeen.set(r.application_name, new Set([...(rolesSeen.get(r.application_name) ?? []), r.usename]));
+          return Object.keys(apps).every((app) => rolesSeen.has(app));
+        },
+        300_000,
+        () => JSON.stringify([...rolesSeen].map(([app, roles]) => [app, [...roles]])),
+      );
+    } finally {
+      await owner.destroy();
+    }
+    for (const [app, role] of Object.entries(apps)) expect([app, [...rolesSeen.get(app)!]]).toEqual([app, [role]]);
     const bySource = (s: string) => reports.filter((r) => r.source === s);
     expect(bySource('batch').length).toBeGreaterThan(20); // closed hours and days, exact
     expect(bySource('speed').length).toBeGreaterThan(0); // the open hour / week / month, within bounds
@@ -118,7 +149,6 @@ describeKafka('the whole system', () => {
     const csvPath = join(dir, 'export.csv');
     const header = Object.keys(imported[0]!).join(',');
     writeFileSync(csvPath, [header, ...imported.map((e) => Object.values(e).join(',')), 'bad-1,o,P000001,-2,999,USD,2026-01-01T00:00:00Z,s,u,web', 'bad-2,o,P000001,1,999,EUR,2026-01-01T00:00:00Z,s,u,web'].join('\n') + '\n');
-    const pgPort = common[common.indexOf('--pg-port') + 1];
     const importEnv = { ...env, DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`, KAFKA_BROKERS: `127.0.0.1:${env['KAFKA_PORT']}` };
     const importRun = () =>
       spawnSync(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'tools/import/src/cli.ts'), csvPath, '--topic', SETTINGS.TOPIC_EVENTS], { cwd: ROOT, env: importEnv, encoding: 'utf8' });
@@ -134,6 +164,9 @@ describeKafka('the whole system', () => {
     const withImport = join(dir, 'truth-with-import.ndjson');
     writeFileSync(withImport, readFileSync(truthPath, 'utf8') + imported.map((e) => JSON.stringify(e)).join('\n') + '\n');
     running = start([...common, '--rate', '0'], env);
+    // A new run, a new token.
+    await until('the sign-in link', () => /\?token=/.test(running!.output()), 600_000, running.output, running.child);
+    api = new DashboardApi(`http://127.0.0.1:${dashboardPort}`, signInToken(running.output()));
     reports = await verifyUntil('verify to pass with the imported day rebuilt', withImport, (rs) =>
       rs.some((r) => r.interval === 'day' && r.windowStart.toISOString() === dayIso && r.source === 'batch'),
     );

@@ -2,14 +2,16 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const SKIP = new Set(['node_modules', '.next', '.turbo', '__tests__', 'coverage']);
+const SKIP = new Set(['node_modules', '.turbo', '__tests__', 'coverage', 'test-artifacts']);
+// Builds (.next, the tests' .next-test and its run markers) are outputs, not sources: hashing them made every test build look like a source change.
+const isBuildOutput = (name: string) => name.startsWith('.next');
 
 /** A fingerprint of the dashboard's sources (paths, sizes, contents' hash): the build is reused while it is unchanged. */
 export function sourceFingerprint(dir: string, extraFiles: string[] = []): string {
   const hash = createHash('sha256');
   const walk = (d: string) => {
     for (const name of readdirSync(d).sort()) {
-      if (SKIP.has(name)) continue;
+      if (SKIP.has(name) || isBuildOutput(name)) continue;
       const path = join(d, name);
       const stat = statSync(path);
       if (stat.isDirectory()) walk(path);

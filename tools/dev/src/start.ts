@@ -10,6 +10,8 @@ import { chunkFloor, GroundTruthWriter, kafkaSender, makeCatalog, planResume, Pr
 import { appConfigSchema, loadConfig, parseBrokers, runMain, sleep } from '@hitboard/runtime';
 import { IntervalRegistry, TABLES, VIEWS } from '@hitboard/schema';
 import type { Knex } from 'knex';
+import { dashboardSignIn } from './access';
+import { appRoleUrls } from './app-roles';
 import { buildIsCurrent, recordBuild, sourceFingerprint } from './dashboard-build';
 import { kafkaPrerequisites } from './preflight';
 import { PidFiles, signalGroup, stopGroup } from './process-groups';
@@ -34,9 +36,14 @@ Options:
   --zone ZONE        reporting time zone                                 (default $REPORTING_TIME_ZONE or UTC)
   --data DIR         data folder (Postgres, Kafka, lake, logs, generator state) (default .data)
   --pg-port N        embedded Postgres port                              (default 54329)
-  --ops-port N       first of the apps' /metrics ports: aggregator N, speed N+2, rollups N+4, notifier N+6 (default 9464)
+  --ops-port N       first of the apps' /metrics ports: aggregator N, speed N+2, rollups N+4, notifier N+6, dashboard N+8 (default 9464)
   --dashboard-port N                                                     (default 3000)
   -h, --help         this text
+
+The dashboard wants sign-in: open the link it prints (http://127.0.0.1:3000/?token=…). The token is
+$HITBOARD_TOKEN if set, else a new one each run; tools (verify) read it from HITBOARD_TOKEN.
+On the embedded Postgres each app connects as its own role (hitboard_aggregator, hitboard_speed,
+hitboard_batch, hitboard_reader); with your DATABASE_URL the apps use that URL as it is.
 
 Environment: DATABASE_URL, KAFKA_BROKERS, LAKE_DIR or LAKE_URL (+ AWS_*): use these instead of the embedded ones.
 KAFKA_PORT moves the local broker off 19092 (its controller takes KAFKA_PORT+1).
@@ -211,9 +218,11 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
   await migrateLatest(db);
   // The dashboard connects as the read-only role; on our own embedded server we give it a password.
   let readerPassword = process.env['HITBOARD_READER_PASSWORD'];
+  let roleUrls: Record<string, string> = {};
   if (!process.env['DATABASE_URL']) {
     readerPassword ??= 'hitboard-reader';
     await setReaderPassword(db, readerPassword);
+    roleUrls = await appRoleUrls(db, databaseUrl);
   }
   const catalog = makeCatalog(options.products, 1);
   for (let i = 0; i < catalog.length; i += 1000) {
@@ -269,13 +278,13 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
   const lakeDir = process.env['LAKE_DIR'] ?? join(data, 'lake');
   const common = { ...process.env, KAFKA_BROKERS: brokers, DATABASE_URL: databaseUrl, REPORTING_TIME_ZONE: options.zone, LAKE_DIR: lakeDir };
   const apps: App[] = [
-    serviceApp('aggregator', 'apps/aggregator/src/main.ts', options.opsPort),
-    serviceApp('speed-pipeline', 'apps/speed-pipeline/src/main.ts', options.opsPort + 2),
+    serviceApp('aggregator', 'apps/aggregator/src/main.ts', options.opsPort, roleUrls),
+    serviceApp('speed-pipeline', 'apps/speed-pipeline/src/main.ts', options.opsPort + 2, roleUrls),
   ];
-  if (existsSync(join(ROOT, 'apps/batch-rollup/src/main.ts'))) apps.push(serviceApp('batch-rollup', 'apps/batch-rollup/src/main.ts', options.opsPort + 4));
+  if (existsSync(join(ROOT, 'apps/batch-rollup/src/main.ts'))) apps.push(serviceApp('batch-rollup', 'apps/batch-rollup/src/main.ts', options.opsPort + 4, roleUrls));
   // Alerts need NOTIFIER_RULES_FILE (passed on from this environment); without it the notifier says alerts are off and
   // writes the default daily/weekly reports to the lake's reports/ only.
-  if (existsSync(join(ROOT, 'apps/notifier/src/main.ts'))) apps.push(serviceApp('notifier', 'apps/notifier/src/main.ts', options.opsPort + 6));
+  if (existsSync(join(ROOT, 'apps/notifier/src/main.ts'))) apps.push(serviceApp('notifier', 'apps/notifier/src/main.ts', options.opsPort + 6, roleUrls));
   const dashboard = await prepareDashboard(options, data, databaseUrl, readerPassword);
   if (dashboard) apps.push(dashboard);
   for (const app of apps) {
@@ -297,7 +306,7 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
 
   // 5. Until Ctrl-C: the dashboard, or the live top 10 in the terminal while there is none.
   const registry = IntervalRegistry.standard(options.zone);
-  const shown = dashboard ? `dashboard: http://127.0.0.1:${options.dashboardPort}/` : 'no dashboard: the live top 10 of the current hour follows every 10 s';
+  const shown = dashboard ? `dashboard (sign-in link): ${dashboard.signInUrl}` : 'no dashboard: the live top 10 of the current hour follows every 10 s';
   await sleep(1000, abort.signal);
   say(`running:\n  ${where.join('\n  ')}\n${shown}`);
   const startedMs = Date.now();
@@ -317,10 +326,10 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
   }
 }
 
-const serviceApp = (name: string, entry: string, opsPort: number): App => ({
+const serviceApp = (name: string, entry: string, opsPort: number, roleUrls: Record<string, string>): App => ({
   name,
   command: [process.execPath, '--require', 'tsx/cjs', join(ROOT, entry)],
-  env: { OPS_PORT: String(opsPort) },
+  env: { OPS_PORT: String(opsPort), ...(roleUrls[name] ? { DATABASE_URL: roleUrls[name] } : {}) },
   port: opsPort,
   what: 'metrics',
   marker: join(ROOT, entry),
@@ -387,7 +396,7 @@ async function runGenerator(options: Options, data: string, brokers: string[], c
  * read-only role: on our embedded Postgres we set that role's password; on yours, give it in
  * HITBOARD_READER_PASSWORD.
  */
-async function prepareDashboard(options: Options, data: string, databaseUrl: string, readerPassword: string | undefined): Promise<App | null> {
+async function prepareDashboard(options: Options, data: string, databaseUrl: string, readerPassword: string | undefined): Promise<(App & { signInUrl: string }) | null> {
   const dir = join(ROOT, 'apps/dashboard');
   const serve = join(dir, 'src/serve.ts');
   if (!existsSync(serve)) {
@@ -406,10 +415,15 @@ async function prepareDashboard(options: Options, data: string, databaseUrl: str
     if (built.status !== 0) throw new Error('the dashboard build failed (see above)');
     recordBuild(stamp, fingerprint);
   }
+  const signIn = dashboardSignIn(data, options.dashboardPort);
   return {
     name: 'dashboard',
     command: [process.execPath, '--require', 'tsx/cjs', serve],
-    env: { DATABASE_URL: databaseUrl, HITBOARD_READER_PASSWORD: readerPassword, PORT: String(options.dashboardPort), DASHBOARD_HOST: '127.0.0.1', REPORTING_TIME_ZONE: options.zone },
+    env: {
+      DATABASE_URL: databaseUrl, HITBOARD_READER_PASSWORD: readerPassword, PORT: String(options.dashboardPort), DASHBOARD_HOST: '127.0.0.1', REPORTING_TIME_ZONE: options.zone,
+      OPS_PORT: String(options.opsPort + 8), ...signIn.env,
+    },
+    signInUrl: signIn.signInUrl,
     port: options.dashboardPort,
     cwd: dir,
     what: 'dashboard',

@@ -62,6 +62,7 @@ describe('verify', () => {
   let server: Server;
   let baseUrl: string;
   let mutate: Mutation = () => {};
+  const TOKEN = 'hbt_verify-test-token';
   const registry = IntervalRegistry.standard(ZONE);
 
   beforeAll(async () => {
@@ -82,6 +83,11 @@ describe('verify', () => {
 
     server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
+      // Like the dashboard: no listed token, no answer.
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ error: 'sign-in required' }));
+      }
       const send = (body: unknown) => {
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify(body));
@@ -123,11 +129,25 @@ describe('verify', () => {
   const run = async (options: Partial<Parameters<typeof verify>[2]> = {}) => {
     const truth = await GroundTruth.load(truthPath);
     try {
-      return await verify(new DashboardApi(baseUrl), truth, { metrics: ['units', 'revenue'], k: 1000, intervals: ['hour', 'day'], ...options });
+      return await verify(new DashboardApi(baseUrl, TOKEN), truth, { metrics: ['units', 'revenue'], k: 1000, intervals: ['hour', 'day'], ...options });
     } finally {
       truth.close();
     }
   };
+
+  it('sends the API token ($HITBOARD_TOKEN by default) as Bearer; a dashboard that refuses says which variable to set', async () => {
+    const saved = process.env.HITBOARD_TOKEN;
+    try {
+      process.env.HITBOARD_TOKEN = TOKEN;
+      expect((await new DashboardApi(baseUrl).intervals()).timeZone).toBe(ZONE);
+      delete process.env.HITBOARD_TOKEN;
+      await expect(new DashboardApi(baseUrl).intervals()).rejects.toThrow(/HTTP 401: .*set HITBOARD_TOKEN/);
+      await expect(new DashboardApi(baseUrl, `${TOKEN}x`).intervals()).rejects.toThrow(/HTTP 401/);
+    } finally {
+      if (saved === undefined) delete process.env.HITBOARD_TOKEN;
+      else process.env.HITBOARD_TOKEN = saved;
+    }
+  });
 
   it('passes every window when the API serves the exact answer, counting a repeated event once', async () => {
     mutate = () => {};
@@ -241,7 +261,7 @@ describe('verify', () => {
         };
         // The whole range: what the first read knows ends an hour early.
         const range = { fromMs: truth.fromMs, toMs: newest() + 60_000 };
-        const result = await verify(new DashboardApi(baseUrl), truth, { metrics: ['units', 'revenue'], k: 1000, intervals: ['hour', 'day'], reloadTruth, inFlightMs: HORIZON_MS, ...range });
+        const result = await verify(new DashboardApi(baseUrl, TOKEN), truth, { metrics: ['units', 'revenue'], k: 1000, intervals: ['hour', 'day'], reloadTruth, inFlightMs: HORIZON_MS, ...range });
         return { ...result, cut };
       } finally {
         truth.close();

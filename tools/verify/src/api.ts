@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCESS_TOKEN_ENV, bearerHeaders } from '@hitboard/runtime';
 
 /** The dashboard's JSON API, as verify reads it (every response validated: a changed contract fails loudly). */
 const amount = z.string().regex(/^-?\d+$/).transform((s) => BigInt(s));
@@ -50,7 +51,11 @@ export class ApiError extends Error {
 }
 
 export class DashboardApi {
-  constructor(private readonly baseUrl: string) {}
+  /** `token`: an API token of the dashboard, sent as `Authorization: Bearer` (default: $HITBOARD_TOKEN). */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string | undefined = process.env[ACCESS_TOKEN_ENV],
+  ) {}
 
   intervals(): Promise<Intervals> {
     return this.get('/api/intervals', intervalsSchema);
@@ -66,8 +71,9 @@ export class DashboardApi {
 
   private async get<T extends z.ZodType>(path: string, schema: T): Promise<z.output<T>> {
     const url = `${this.baseUrl.replace(/\/$/, '')}${path}`;
-    const response = await fetch(url, { headers: { accept: 'application/json' } });
+    const response = await fetch(url, { headers: { accept: 'application/json', ...bearerHeaders(this.token) } });
     const text = await response.text();
+    if (response.status === 401) throw new ApiError(url, `HTTP 401: the dashboard wants sign-in; set ${ACCESS_TOKEN_ENV} to one of its API tokens (npm start prints one)`);
     if (!response.ok) throw new ApiError(url, `HTTP ${response.status}: ${text.slice(0, 300)}`);
     let body: unknown;
     try {

@@ -33,7 +33,10 @@ Options:
   --in-flight-minutes N  how long a live system may take to show a sale exactly:
                       the generator's lateness plus the rollup cadence (default 270)
   --quiet             no progress bar
-  -h, --help          this text`;
+  -h, --help          this text
+
+Environment: HITBOARD_TOKEN, an API token of the dashboard (sent as Authorization: Bearer; npm start
+prints its token in the sign-in link it shows); DASHBOARD_URL, the default of --api.`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -1,8 +1,14 @@
-/** Runs the built dashboard through its documented start command (src/serve.ts) on a free port; for the browser test and the benchmark. */
+/**
+ * Runs the built dashboard through its documented start command (src/serve.ts) on free ports, with an
+ * access file of its own (one user, one API token) and its own session secret; for the browser test,
+ * the access test and the benchmark.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { bearerHeaders, hashPassword, newAccessToken, newSessionSecret, tokenSha256, writeAccessFile } from '@hitboard/runtime';
 import { APP_DIR } from '../../src/serve';
 
 export async function freePort(): Promise<number> {
@@ -16,23 +22,67 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Who may sign in to a test dashboard, and the deployment's secret. */
+export interface TestAccess {
+  user: { name: string; password: string };
+  token: string;
+  sessionSecret: string;
+}
+
+/** Fresh credentials: a user with a random password (stored as its scrypt hash) and a random API token. */
+export function testAccess(): TestAccess {
+  return { user: { name: 'analyst', password: newSessionSecret() }, token: newAccessToken(), sessionSecret: newSessionSecret() };
+}
+
 export interface RunningDashboard {
   base: string;
-  /** CPU time (user + system, ms) used so far by the server's process group (serve.ts, next start and its workers). */
+  /** The ops port's base URL (/metrics, /healthz: open). */
+  opsBase: string;
+  access: TestAccess;
+  /** `Authorization: Bearer` with the dashboard's API token. */
+  auth: Record<string, string>;
+  /** CPU time (user + system, ms) used so far by the server's process group (serve.ts, Next and any workers). */
   cpuMs(): number;
   log(): string;
   stop(): Promise<void>;
 }
 
-export async function startDashboard(env: Record<string, string>, timeoutMs = 120_000): Promise<RunningDashboard> {
+export interface StartOptions {
+  timeoutMs?: number;
+  /** Credentials and secret to use (default: fresh ones). */
+  access?: TestAccess;
+  /** Wait for /healthz 200 (default), or only for the ops port to answer (a dashboard whose database is away). */
+  untilHealthy?: boolean;
+}
+
+export async function startDashboard(env: Record<string, string>, options: StartOptions = {}): Promise<RunningDashboard> {
+  const { timeoutMs = 120_000, access, untilHealthy = true } = options;
   const port = await freePort();
+  const opsPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  const opsBase = `http://127.0.0.1:${opsPort}`;
+  const granted = access ?? testAccess();
+  const accessDir = mkdtempSync(path.join(tmpdir(), 'hb-dashboard-access-'));
+  const accessFile = path.join(accessDir, 'access.json');
+  writeAccessFile(accessFile, {
+    users: [{ name: granted.user.name, passwordHash: await hashPassword(granted.user.password) }],
+    tokens: [{ name: 'tests', sha256: tokenSha256(granted.token) }],
+  });
   let log = '';
   const child: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(APP_DIR, 'src/serve.ts')], {
     cwd: APP_DIR,
-    env: { ...process.env, NODE_ENV: 'production', REPORTING_TIME_ZONE: 'UTC', ...env, PORT: String(port) },
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      REPORTING_TIME_ZONE: 'UTC',
+      DASHBOARD_ACCESS_FILE: accessFile,
+      DASHBOARD_SESSION_SECRET: granted.sessionSecret,
+      ...env,
+      PORT: String(port),
+      OPS_PORT: String(opsPort),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group: next start's workers stop with it
+    detached: true, // its own process group: whatever it starts stops with it
   });
   child.stdout!.on('data', (d) => (log += d));
   child.stderr!.on('data', (d) => (log += d));
@@ -42,11 +92,15 @@ export async function startDashboard(env: Record<string, string>, timeoutMs = 12
       process.kill(-child.pid, 'SIGTERM');
       await exited;
     }
+    rmSync(accessDir, { recursive: true, force: true });
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      if ((await fetch(`${base}/api/healthz`)).ok) break;
+      // The ops port's /healthz: the app port is up by then (it listens before the ops server starts).
+      const health = await fetch(`${opsBase}/healthz`);
+      await health.arrayBuffer();
+      if (health.ok || !untilHealthy) break;
     } catch {
       // not listening yet
     }
@@ -56,7 +110,7 @@ export async function startDashboard(env: Record<string, string>, timeoutMs = 12
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { base, log: () => log, stop, cpuMs: () => groupCpuMs(child.pid!) };
+  return { base, opsBase, access: granted, auth: bearerHeaders(granted.token), log: () => log, stop, cpuMs: () => groupCpuMs(child.pid!) };
 }
 
 /** Sum of utime + stime of every live process in process group `pgid` (Linux /proc), ms. */

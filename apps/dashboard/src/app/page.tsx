@@ -153,6 +153,12 @@ function Header() {
     <header className="top">
       <h1>hitboard</h1>
       <p>What sells most — live, and for any past window.</p>
+      {/* Answered by the access gate in front of Next (src/access): a POST, so no link elsewhere signs anyone out. */}
+      <form className="sign-out" method="post" action="/auth/sign-out">
+        <button type="submit" className="link-button" data-testid="sign-out">
+          Sign out
+        </button>
+      </form>
     </header>
   );
 }

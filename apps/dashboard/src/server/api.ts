@@ -13,7 +13,6 @@ const NO_STORE = 'no-store';
 
 export function apiRoute(handler: ApiHandler): (request: Request) => Promise<Response> {
   return async (request: Request) => {
-    const started = performance.now();
     const url = new URL(request.url);
     let ctx: DashboardContext;
     try {
@@ -34,7 +33,6 @@ export function apiRoute(handler: ApiHandler): (request: Request) => Promise<Res
         response = json({ error: 'internal error' }, 500, NO_STORE);
       }
     }
-    ctx.requestSeconds.observe({ route: url.pathname, status: String(response.status) }, (performance.now() - started) / 1000);
     return response;
   };
 }

@@ -1,10 +1,11 @@
 import 'server-only';
 import { createDb } from '@hitboard/db-client';
-import { Gauge, Histogram, type Registry } from 'prom-client';
-import { createLogger, createMetricsRegistry, type Logger } from '@hitboard/runtime';
+import { Gauge } from 'prom-client';
+import { createLogger, type Logger } from '@hitboard/runtime';
 import { IntervalRegistry } from '@hitboard/schema';
 import { loadDashboardConfig, readerUrl, type DashboardConfig } from '../config';
 import { DashboardData } from './data';
+import { dashboardMetrics } from './metrics-registry';
 import { MoversData } from './movers';
 import { ServingChanges } from './serving-changes';
 
@@ -18,9 +19,6 @@ export interface DashboardContext {
   data: DashboardData;
   /** The "Rising now" panel and /api/movers. */
   movers: MoversData;
-  /** Prometheus registry served at /api/metrics: process metrics and API request durations. */
-  metrics: Registry;
-  requestSeconds: Histogram<'route' | 'status'>;
   /** The LISTEN connection that drops cached answers when a window changes (null when the cache is off). */
   changes: ServingChanges | null;
 }
@@ -51,7 +49,7 @@ export function dashboardContext(): DashboardContext {
       changes = new ServingChanges(readerUrl(config.DATABASE_URL, config.HITBOARD_READER_PASSWORD), (change) => data.invalidate(change), logger);
       changes.start();
     }
-    const metrics = createMetricsRegistry('dashboard');
+    const metrics = dashboardMetrics();
     new Gauge({
       name: 'dashboard_cache_answers',
       help: 'API answers since start by where they came from: the result cache (hit) or a query (miss)',
@@ -79,14 +77,7 @@ export function dashboardContext(): DashboardContext {
         this.set(changes?.listening ? 1 : 0);
       },
     });
-    const requestSeconds = new Histogram({
-      name: 'dashboard_api_request_seconds',
-      help: 'API request duration by route and HTTP status',
-      labelNames: ['route', 'status'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [metrics],
-    });
-    holder[KEY] = { config, logger, data, movers: new MoversData(db), metrics, requestSeconds, changes };
+    holder[KEY] = { config, logger, data, movers: new MoversData(db), changes };
     logger.info({ timeZone: registry.timeZone, intervals: registry.names() }, 'dashboard data ready');
   }
   return holder[KEY];

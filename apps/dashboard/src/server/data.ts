@@ -267,11 +267,6 @@ export class DashboardData {
     };
   }
 
-  /** A cheap query as the reader: /api/healthz fails when the database cannot answer. */
-  async ping(): Promise<void> {
-    await this.db.raw('SELECT 1');
-  }
-
   /** Closes the connection pool. */
   async destroy(): Promise<void> {
     await this.db.destroy();
