@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { IntervalRegistry } from '@hitboard/schema';
+import { IntervalRegistry, TABLES } from '@hitboard/schema';
 import { freshDatabase, TEST_READER_PASSWORD, type FreshDatabase } from '@hitboard/testkit';
 import { SessionCookie } from '../src/access/session-cookie';
 import { distDir } from '../src/serve';
@@ -226,6 +226,29 @@ describe('the ops port', () => {
     expect((await get(`${a!.opsBase}/api/top?interval=hour`)).status).toBe(404);
     expect((await get(`${a!.base}/healthz`)).status).toBe(303); // a page path on the app port: sign in first
     expect((await get(`${a!.base}/metrics`)).status).toBe(303);
+  });
+
+  it('/healthz is 503 when its reporting zone is not the one the deployment recorded', async () => {
+    const other = await freshDatabase();
+    try {
+      await other.knex(TABLES.deploymentSettings).insert({ name: 'REPORTING_TIME_ZONE', value: 'Asia/Kolkata', recorded_by: 'batch-rollup' });
+      const utc = await startDashboard({ DATABASE_URL: other.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, REPORTING_TIME_ZONE: 'UTC' }, { untilHealthy: false });
+      try {
+        const health = await get(`${utc.opsBase}/healthz`);
+        expect(health.status).toBe(503);
+        expect(JSON.parse(health.text)).toEqual({ ok: false, error: expect.stringMatching(/REPORTING_TIME_ZONE is "UTC" here but "Asia\/Kolkata" in deployment_settings \(recorded by batch-rollup/) });
+      } finally {
+        await utc.stop();
+      }
+      const kolkata = await startDashboard({ DATABASE_URL: other.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, REPORTING_TIME_ZONE: 'Asia/Kolkata' });
+      try {
+        expect((await get(`${kolkata.opsBase}/healthz`)).status).toBe(200);
+      } finally {
+        await kolkata.stop();
+      }
+    } finally {
+      await other.drop();
+    }
   });
 
   it('/healthz is 503 when the reader cannot query the database', async () => {

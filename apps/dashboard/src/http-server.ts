@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Counter, Histogram } from 'prom-client';
 import { createDb } from '@hitboard/db-client';
-import { ConfigError, readAccessFile, startOpsServer, type AccessFile, type Health, type Logger, type OpsServer } from '@hitboard/runtime';
+import { checkDeploymentSettings, ConfigError, describeMismatch, readAccessFile, startOpsServer, type AccessFile, type Health, type Logger, type OpsServer } from '@hitboard/runtime';
 import { AccessGate, type RefusalReason } from './access/access-gate';
 import { Credentials } from './access/credentials';
 import { SessionCookie } from './access/session-cookie';
@@ -88,10 +88,20 @@ export async function startDashboardServer(config: ServerConfig, options: { appD
 
   // Health: the reader can query the database (what every page and API answer needs).
   const db = createDb(readerUrl(config.DATABASE_URL, config.HITBOARD_READER_PASSWORD), { pool: { min: 0, max: 1 }, applicationName: 'hitboard-dashboard-health' });
+  // The reporting zone must be the one the rollups were built in (deployment_settings): a dashboard in
+  // another zone would label every day, week and month wrongly. Said on /healthz and logged once.
+  let mismatchLogged = false;
   const health = async (): Promise<Health> => {
     try {
-      await Promise.race([db.raw('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS).unref())]);
-      return { ok: true };
+      const mismatches = await Promise.race([
+        checkDeploymentSettings(db, { REPORTING_TIME_ZONE: config.REPORTING_TIME_ZONE }, { app: 'dashboard', record: false }),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS).unref()),
+      ]);
+      if (mismatches.length === 0) return { ok: true };
+      const details = mismatches.map(describeMismatch);
+      if (!mismatchLogged) logger.error({ mismatches: details }, 'deployment settings disagree with the database: windows would be drawn in the wrong zone');
+      mismatchLogged = true;
+      return { ok: false, error: `deployment settings disagree with the database: ${details.join('; ')}` };
     } catch (err) {
       logger.error({ err }, 'health check: the database does not answer');
       return { ok: false, database: 'unreachable' };

@@ -63,7 +63,7 @@ const allowed: Record<string, { write: string[]; read: string[] }> = {
     write: [TABLES.alerts, TABLES.moverEpisodes, TABLES.reports],
     read: [TABLES.alerts, TABLES.moverEpisodes, TABLES.reports, TABLES.movers, TABLES.products, TABLES.batchTable, TABLES.rollupRuns, TABLES.rollupDirty, TABLES.windowTotals, TABLES.deploymentSettings],
   },
-  [APP_ROLES.dashboard]: { write: [], read: [VIEWS.top1000, VIEWS.topTotals, TABLES.products, TABLES.movers] },
+  [APP_ROLES.dashboard]: { write: [], read: [VIEWS.top1000, VIEWS.topTotals, TABLES.products, TABLES.movers, TABLES.deploymentSettings] },
 };
 
 const READABLE = [
