@@ -6,7 +6,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { createDb } from '@hitboard/db-client';
 import { migrateLatest, setReaderPassword } from '@hitboard/db';
 import { createKafka, createProducer, dlqTopicSpec, ensureTopics } from '@hitboard/kafka';
-import { chunkFloor, GroundTruthWriter, kafkaSender, makeCatalog, planResume, ProgressFile, runStream, SalesStream, type GeneratorProgress } from '@hitboard/generator';
+import { chunkFloor, GroundTruthWriter, kafkaSender, makeCatalog, planResume, ProgressFile, RecurringSpikes, runStream, SalesStream, type GeneratorProgress } from '@hitboard/generator';
 import { appConfigSchema, loadConfig, parseBrokers, runMain, sleep } from '@hitboard/runtime';
 import { IntervalRegistry, TABLES, VIEWS } from '@hitboard/schema';
 import type { Knex } from 'knex';
@@ -353,7 +353,11 @@ async function runGenerator(options: Options, data: string, brokers: string[], c
   };
   // A stop of more than 10 minutes leaves a gap (the shop was closed) rather than a burst of catch-up sales.
   const plan = planResume(progressFile.read(), fresh, nowMs, { maxCatchUpMs: 10 * 60_000, ratePerSec: options.rate });
-  const stream = new SalesStream({ seed: 1, catalog, segments: plan.state.segments });
+  // A first-time user should see "Rising now" working: live sales get a ×20 spike of a mid-tail
+  // product for 5 minutes in every 15 (a pure function of the time slot, so a resumed run agrees).
+  const byRank = new SalesStream({ seed: 1, catalog, segments: plan.state.segments }).productsByRank();
+  const spikes = new RecurringSpikes({ seed: 1, catalog, fromMs: live, everyMs: 15 * 60_000, durationMs: 5 * 60_000, factor: 20, ranks: [30, 300], byRank });
+  const stream = new SalesStream({ seed: 1, catalog, segments: plan.state.segments, spikes });
   const producer = createProducer(createKafka({ brokers, clientId: 'hitboard-dev-generator' }));
   await producer.connect();
   const truth = new GroundTruthWriter(truthPath);

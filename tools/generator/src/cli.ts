@@ -9,7 +9,9 @@ import { GroundTruthWriter } from './ground-truth';
 import { planResume, ProgressFile, type GeneratorProgress } from './resume-state';
 import { publishCatalog } from './publish-catalog';
 import { kafkaSender, runStream } from './send';
+import { ListedSpikes, parseSpike } from './spikes';
 import { chunkFloor, SalesStream, type Emission, type Segment } from './stream';
+import { parseDuration, parseTime } from './time-args';
 
 const HELP = `Usage: hitboard-generate [options]
 
@@ -35,6 +37,12 @@ Options:
   --late-max D          how late a late event can be                                       (default 3h)
   --duplicate-share F   share of events sent twice (a producer's retry)                    (default 0.005)
   --malformed-share F   malformed messages per valid event                                 (default 0.002)
+  --spike P@T×F[/D]     product P sells F times its usual from event time T for D (default 30m),
+                        e.g. P000042@now+5m×20/10m or P000042@2026-11-20T18:00:00Z×8 (x for ×;
+                        T as --from, D as --duration); repeatable. The extra sales are one-line
+                        orders on top of the usual stream (which stays the same); with --truth each
+                        spike is recorded in <truth>.spikes.ndjson (product, start, end, factor,
+                        duration, first sale). Give T as an ISO instant to resume with the same spikes.
   --seed N              seed of the events; the same seed makes the same events          (default 1)
   --truth FILE          write the ground truth (valid, distinct events) to FILE: .ndjson (appended) or .parquet
   --progress FILE       resume file: a later run with the same file continues where this one stopped
@@ -45,26 +53,6 @@ Options:
 
 Environment: KAFKA_BROKERS (host:port,…; default 127.0.0.1:19092), DATABASE_URL (for --catalog).
 Ctrl-C stops after the batch in flight (with --progress, a later run resumes there).`;
-
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** 90s, 10m, 2h, 3d → milliseconds. */
-export function parseDuration(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)([smhd])$/.exec(value);
-  if (!m) throw new Error(`not a duration: ${value} (use 90s, 10m, 2h or 3d)`);
-  return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
-}
-
-/** ISO instant, now, now-6h, now+2h → epoch ms; `never` → Infinity. */
-export function parseTime(value: string, nowMs: number): number {
-  if (value === 'now') return nowMs;
-  if (value === 'never') return Infinity;
-  const relative = /^now([+-])(\d+(?:\.\d+)?[smhd])$/.exec(value);
-  if (relative) return nowMs + (relative[1] === '-' ? -1 : 1) * parseDuration(relative[2]!);
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new Error(`not a time: ${value} (use an ISO instant, now, or now-30m/now-6h/now-7d)`);
-  return ms;
-}
 
 function share(name: string, value: string): number {
   const n = Number(value);
@@ -94,6 +82,7 @@ async function main(): Promise<void> {
       'late-max': { type: 'string', default: '3h' },
       'duplicate-share': { type: 'string', default: '0.005' },
       'malformed-share': { type: 'string', default: '0.002' },
+      spike: { type: 'string', multiple: true, default: [] },
       seed: { type: 'string', default: '1' },
       truth: { type: 'string' },
       progress: { type: 'string' },
@@ -143,6 +132,7 @@ async function main(): Promise<void> {
     lateMaxMs: parseDuration(values['late-max']),
     duplicateShare: share('duplicate-share', values['duplicate-share']),
     malformedShare: share('malformed-share', values['malformed-share']),
+    spikes: new ListedSpikes(values.spike.map((v) => parseSpike(v, nowMs)), catalog),
   });
   const truth = values.truth ? new GroundTruthWriter(values.truth) : undefined;
   const abort = new AbortController();

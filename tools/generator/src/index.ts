@@ -7,3 +7,5 @@ export * from './stream';
 export * from './ground-truth';
 export * from './resume-state';
 export * from './send';
+export * from './spikes';
+export * from './time-args';

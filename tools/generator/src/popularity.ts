@@ -73,8 +73,19 @@ export class Popularity {
     return weights;
   }
 
-  /** A product for a sale at `ms`. */
-  sample(ms: number, random: Random): Product {
+  /** The share (0…1) of sales at `ms` that go to the catalog product at `productIndex`. */
+  shareOf(productIndex: number, ms: number): number {
+    const cdf = this.cdfAt(ms);
+    return cdf[productIndex]! - (productIndex > 0 ? cdf[productIndex - 1]! : 0);
+  }
+
+  /** Catalog indexes from the best seller down, before drift (the Zipf ranks). */
+  productsByRank(): number[] {
+    return [...this.base.keys()].sort((a, b) => this.base[b]! - this.base[a]! || a - b);
+  }
+
+  /** The normalised cumulative weights of the UTC hour holding `ms`, cached. */
+  private cdfAt(ms: number): Float64Array {
     const hour = Math.floor(ms / HOUR_MS);
     let cdf = this.cdfs.get(hour);
     if (!cdf) {
@@ -86,6 +97,12 @@ export class Popularity {
       if (this.cdfs.size >= 16) this.cdfs.delete(this.cdfs.keys().next().value as number);
       this.cdfs.set(hour, cdf);
     }
+    return cdf;
+  }
+
+  /** A product for a sale at `ms`. */
+  sample(ms: number, random: Random): Product {
+    const cdf = this.cdfAt(ms);
     const u = random();
     let lo = 0;
     let hi = cdf.length - 1;

@@ -49,6 +49,7 @@ export async function runStream(o: RunOptions): Promise<RunProgress> {
       if (emissions.length > 0) await o.send(emissions);
       const valid = truthOf(emissions);
       o.truth?.append(valid);
+      o.truth?.appendSpikes(emissions.flatMap((e) => (e.kind === 'event' && e.spike ? [e] : [])));
       done.position = next;
       done.validEvents += valid.length;
       done.messages += emissions.length;

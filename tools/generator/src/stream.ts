@@ -3,6 +3,7 @@ import type { Product } from './catalog';
 import { demandFactor } from './demand';
 import { DEFAULT_POPULARITY, Popularity, type PopularityOptions } from './popularity';
 import { hash32, poisson, seededRandom, type Random } from './random';
+import { NO_SPIKES, type Spike, type SpikePlan } from './spikes';
 
 /**
  * The sales stream: event time cut into one-second chunks on a fixed grid. Everything in a chunk
@@ -14,7 +15,7 @@ export const CHUNK_MS = 1000;
 
 /** One message to send. `truth` marks the valid, distinct events: the ground truth. */
 export type Emission =
-  | { kind: 'event'; key: string; value: string; event: SaleEvent }
+  | { kind: 'event'; key: string; value: string; event: SaleEvent; spike?: Spike }
   | { kind: 'duplicate'; key: string; value: string; event: SaleEvent }
   | { kind: 'malformed'; key: string; value: string; reason: string };
 
@@ -39,6 +40,8 @@ export interface StreamOptions extends PopularityOptions {
   stores: number; // default 50
   users: number; // default 100_000
   maxLinesPerOrder: number; // default 4
+  /** Products that sell a multiple of their usual for a while (--spike, npm start's demo). */
+  spikes: SpikePlan; // default none
 }
 
 export const DEFAULT_STREAM: Omit<StreamOptions, 'seed' | 'catalog' | 'segments'> = {
@@ -50,6 +53,7 @@ export const DEFAULT_STREAM: Omit<StreamOptions, 'seed' | 'catalog' | 'segments'
   stores: 50,
   users: 100_000,
   maxLinesPerOrder: 4,
+  spikes: NO_SPIKES,
 };
 
 const CHANNELS: Channel[] = ['web', 'app', 'store', 'marketplace'];
@@ -70,6 +74,7 @@ export class SalesStream {
   private readonly popularity: Popularity;
   private readonly options: StreamOptions;
   private readonly meanLines: number;
+  private readonly indexOf: Map<string, number>;
 
   constructor(options: Partial<StreamOptions> & Pick<StreamOptions, 'seed' | 'catalog' | 'segments'>) {
     this.options = { ...DEFAULT_STREAM, ...options };
@@ -80,6 +85,12 @@ export class SalesStream {
     }
     this.popularity = new Popularity(o.catalog, o);
     this.meanLines = (1 + o.maxLinesPerOrder) / 2;
+    this.indexOf = new Map(o.catalog.map((p, i) => [p.product_id, i]));
+  }
+
+  /** Catalog indexes from the best seller down (Zipf ranks before drift): where "mid-tail" is. */
+  productsByRank(): number[] {
+    return this.popularity.productsByRank();
   }
 
   /** The rate (valid lines per second, before the daily cycle) at event time `ms`. */
@@ -87,6 +98,40 @@ export class SalesStream {
     let rate = 0;
     for (const s of this.options.segments) if (s.fromMs <= ms) rate = s.ratePerSec;
     return rate;
+  }
+
+  /**
+   * A spike's extra sales in a chunk: (factor − 1) × what the product usually sells then, each a
+   * one-line order sent on time, from their own seeded draws (hash of seed, chunk, product), so the
+   * usual stream is byte-for-byte the same with or without spikes.
+   */
+  private spikeLines(spike: Spike, chunkStartMs: number, out: Emission[]): void {
+    const o = this.options;
+    const index = this.indexOf.get(spike.productId);
+    if (index === undefined) throw new Error(`spike on ${spike.productId}: no such product in the catalog`);
+    const product = o.catalog[index]!;
+    const chunkId = chunkStartMs / CHUNK_MS;
+    const random = seededRandom(hash32(o.seed, chunkId, index, 0x591e));
+    const usualLinesPerSec = this.rateAt(chunkStartMs) * demandFactor(chunkStartMs, o.utcOffsetHours) * this.popularity.shareOf(index, chunkStartMs);
+    const lines = poisson((spike.factor - 1) * usualLinesPerSec * (CHUNK_MS / 1000), random);
+    for (let n = 0; n < lines; n++) {
+      const [lat, lon] = CITIES[Math.floor(random() * CITIES.length)]!;
+      const event: SaleEvent = {
+        event_id: `e-${o.seed}-${chunkId}-s${index}-${n}`,
+        order_id: `o-${o.seed}-${chunkId}-s${index}-${n}`,
+        product_id: product.product_id,
+        quantity: random() < 0.8 ? 1 : 1 + Math.floor(random() * 5),
+        unit_price_cents: product.price_cents,
+        currency: 'USD',
+        occurred_at: new Date(chunkStartMs + Math.floor(random() * CHUNK_MS)).toISOString(),
+        store_id: `s-${1 + Math.floor(random() * o.stores)}`,
+        user_id: `u-${1 + Math.floor(random() * o.users)}`,
+        channel: CHANNELS[Math.floor(random() * CHANNELS.length)]!,
+        lat: Math.round((lat + (random() - 0.5)) * 1e4) / 1e4,
+        lon: Math.round((lon + (random() - 0.5)) * 1e4) / 1e4,
+      };
+      out.push({ kind: 'event', key: event.product_id, value: JSON.stringify(event), event, spike });
+    }
   }
 
   /** Every message of the chunk starting at `chunkStartMs` (a multiple of CHUNK_MS), in send order. */
@@ -132,6 +177,7 @@ export class SalesStream {
         }
       }
     }
+    for (const spike of o.spikes.activeAt(chunkStartMs)) this.spikeLines(spike, chunkStartMs, out);
     return out;
   }
 }

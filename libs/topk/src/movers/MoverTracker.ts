@@ -1,4 +1,4 @@
-import { poissonLowerBound, poissonLowerTail, poissonUpperTail } from './poisson';
+import { poissonLowerBound, poissonLowerTail, poissonUpperBound, poissonUpperTail } from './poisson';
 
 /**
  * What is rising (or falling) right now, for every product a shard sells — not only its heavy
@@ -107,6 +107,8 @@ export interface MoverTrackerHeader {
   shardAtMs: number | null;
   shardSlowOrders: number;
   shardFastOrders: number;
+  /** Absent in checkpoints from before it: the newest minute then counts whole. */
+  shardMinuteOrders?: number | null;
 }
 
 /** Fields per slot in the Float64 state (see encodeSlot). */
@@ -124,6 +126,10 @@ const min = Math.min;
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const CLOCK_LOOK = 64;
+/** The shortest span a rise is judged over, minutes (the newest minute's elapsed part is estimated). */
+const MIN_SPAN_MINUTES = 0.25;
+/** Confidence of the bound a recent rate is taken at (see baselineDoubt). */
+const BASELINE_CONFIDENCE = 0.999;
 
 export class MoverTracker {
   readonly params: MoverParams;
@@ -142,6 +148,8 @@ export class MoverTracker {
   private shardAtMs: number | null = null;
   private shardSlowOrders = 0;
   private shardFastOrders = 0;
+  /** The shard's orders in its newest minute (null: unknown, e.g. restored from an older checkpoint). */
+  private shardMinuteOrders: number | null = null;
   /** Products evicted to stay within `maxProducts` (their history is lost). */
   evictions = 0;
 
@@ -169,7 +177,8 @@ export class MoverTracker {
   /** Counts a (minute, product) sum. Records may come in any order; older minutes weigh less. */
   add(productId: string, minuteStartMs: number, orders: number, units: number): void {
     if (orders <= 0 && units <= 0) return;
-    if (this.startedMs === null || minuteStartMs < this.startedMs) this.startedMs = minuteStartMs;
+    // Watching starts with the first record: a late one among the first must not pass for hours of history.
+    if (this.startedMs === null) this.startedMs = minuteStartMs;
     if (this.newestMs === null || minuteStartMs > this.newestMs) this.newestMs = minuteStartMs;
     const s = this.slotFor(productId, minuteStartMs);
     const d = this.data;
@@ -179,15 +188,19 @@ export class MoverTracker {
     const last = d[o + F.lastMs]!;
     const at = max(last, minuteStartMs);
     const ageOfRecord = at - minuteStartMs;
+    const kind = d[o + F.kind]!;
     if (at > last) {
       const dt = at - last;
-      d[o + F.slowOrders] = d[o + F.slowOrders]! * exp(-dt / p.slowTimeConstantMs);
-      d[o + F.slowUnits] = d[o + F.slowUnits]! * exp(-dt / p.slowTimeConstantMs);
+      // Rising, the usual holds where it was: decaying unfed, it made a product whose popularity
+      // drifts upward look ever stronger against a baseline starved by its own episode.
+      if (kind !== UP) {
+        d[o + F.slowOrders] = d[o + F.slowOrders]! * exp(-dt / p.slowTimeConstantMs);
+        d[o + F.slowUnits] = d[o + F.slowUnits]! * exp(-dt / p.slowTimeConstantMs);
+      }
       d[o + F.fastOrders] = d[o + F.fastOrders]! * exp(-dt / p.fastTimeConstantMs);
       d[o + F.lastMs] = at;
     }
     d[o + F.fastOrders] = d[o + F.fastOrders]! + orders * exp(-ageOfRecord / p.fastTimeConstantMs);
-    const kind = d[o + F.kind]!;
     if (kind !== NONE && minuteStartMs >= d[o + F.epStartMs]!) {
       d[o + F.epOrders] = d[o + F.epOrders]! + orders;
       d[o + F.epUnits] = d[o + F.epUnits]! + units;
@@ -198,15 +211,9 @@ export class MoverTracker {
       d[o + F.slowUnits] = d[o + F.slowUnits]! + units * w;
     }
     this.dirty.add(s);
-    this.updateEpisode(s, at);
     // A record that starts an up episode is its first evidence.
-    if (kind === NONE && d[o + F.kind] === UP) {
-      d[o + F.epOrders] = orders;
-      d[o + F.epUnits] = units;
-      d[o + F.slowOrders] = max(0, d[o + F.slowOrders]! - orders);
-      d[o + F.slowUnits] = max(0, d[o + F.slowUnits]! - units);
-      this.addSpark(s, minuteStartMs, units);
-    }
+    this.updateEpisode(s, at, kind === NONE ? { orders, units } : undefined);
+    if (kind === NONE && d[o + F.kind] === UP) this.addSpark(s, minuteStartMs, units);
     // The shard's cycle is what everything else does: an episode must not raise its own baseline.
     if (d[o + F.kind] !== UP) this.addShard(minuteStartMs, orders);
   }
@@ -246,23 +253,30 @@ export class MoverTracker {
       if (kind === NONE) continue;
       const direction: MoverDirection = kind === UP ? 'up' : 'down';
       const sinceMs = this.data[o + F.epStartMs]!;
-      const spanMinutes = max(1, (now + MINUTE_MS - sinceMs) / MINUTE_MS);
+      // Rising: the minutes since it began, the newest as far as the shard has got into it. Falling:
+      // whole minutes only (a minute just begun has sold little of anything).
+      const spanMinutes = direction === 'up' ? max(MIN_SPAN_MINUTES, (now - sinceMs) / MINUTE_MS + this.elapsedOfNewestMinute(now)) : (now - sinceMs) / MINUTE_MS;
+      if (spanMinutes < MIN_SPAN_MINUTES) continue;
       const usual = history.get(productId);
       const rates = this.baselinePerMinute(s, now, usual);
       const orders = this.data[o + F.epOrders]!;
       const units = this.data[o + F.epUnits]!;
+      // A recent rate is itself a count (a product that sold 7 in the last hours may usually sell 3 or
+      // 12): the test takes the end of its confidence interval least favourable to a mover.
+      const doubt = rates.source === 'recent' ? this.baselineDoubt(rates.count, direction) : 1;
       const expectedOrders = rates.orders * spanMinutes;
       const expectedUnits = rates.units * spanMinutes;
       const factor = expectedUnits > 0 ? units / expectedUnits : Number.POSITIVE_INFINITY;
-      const ordersFactor = expectedOrders > 0 ? orders / expectedOrders : Number.POSITIVE_INFINITY;
+      const testedFactor = expectedUnits > 0 ? units / (expectedUnits * doubt) : Number.POSITIVE_INFINITY;
+      const ordersFactor = expectedOrders > 0 ? orders / (expectedOrders * doubt) : Number.POSITIVE_INFINITY;
       let pValue: number;
       let mover: boolean;
       if (direction === 'up') {
-        pValue = poissonUpperTail(orders, expectedOrders);
-        mover = orders >= p.minCount && factor >= p.minFactor && ordersFactor >= p.minFactor && pValue <= p.significance;
+        pValue = poissonUpperTail(orders, expectedOrders * doubt);
+        mover = orders >= p.minCount && testedFactor >= p.minFactor && ordersFactor >= p.minFactor && pValue <= p.significance;
       } else {
-        pValue = poissonLowerTail(orders, expectedOrders);
-        mover = expectedOrders >= p.minCount && factor <= 1 / p.minFactor && ordersFactor <= 1 / p.minFactor && pValue <= p.significance;
+        pValue = poissonLowerTail(orders, expectedOrders * doubt);
+        mover = expectedOrders * doubt >= p.minCount && testedFactor <= 1 / p.minFactor && ordersFactor <= 1 / p.minFactor && pValue <= p.significance;
       }
       if (!mover) continue;
       const perHour = HOUR_MS / MINUTE_MS / spanMinutes;
@@ -295,19 +309,25 @@ export class MoverTracker {
     return this.newestMs - this.startedMs >= this.params.minHistoryMs ? this.newestMs : null;
   }
 
-  /** Orders and units per minute the product usually sells at `now`. */
-  private baselinePerMinute(s: number, now: number, usual: UsualFromHistory | undefined): { orders: number; units: number; source: Mover['baseline'] } {
-    if (usual !== undefined && usual.ordersPerHour > 0) return { orders: usual.ordersPerHour / 60, units: usual.unitsPerHour / 60, source: 'hour-of-week' };
+  /** How far the usual could be from a recent rate estimated from `count` orders: its bound over the count, at `BASELINE_CONFIDENCE`. */
+  private baselineDoubt(count: number, direction: MoverDirection): number {
+    if (!(count > 0)) return 1;
+    return direction === 'up' ? poissonUpperBound(count, BASELINE_CONFIDENCE) / count : max(0, poissonLowerBound(count, BASELINE_CONFIDENCE)) / count;
+  }
+
+  /** Orders and units per minute the product usually sells at `now`; `count` is the (decayed) orders the recent rate rests on. */
+  private baselinePerMinute(s: number, now: number, usual: UsualFromHistory | undefined): { orders: number; units: number; source: Mover['baseline']; count: number } {
+    if (usual !== undefined && usual.ordersPerHour > 0) return { orders: usual.ordersPerHour / 60, units: usual.unitsPerHour / 60, source: 'hour-of-week', count: 0 };
     const p = this.params;
     const o = s * FIELDS;
-    const decay = exp(-max(0, now - this.data[o + F.lastMs]!) / p.slowTimeConstantMs);
+    const decay = this.data[o + F.kind] === UP ? 1 : exp(-max(0, now - this.data[o + F.lastMs]!) / p.slowTimeConstantMs);
     const slowOrders = this.data[o + F.slowOrders]! * decay;
-    if (slowOrders <= 1e-9) return { orders: p.newOrdersPerHour / 60, units: p.newOrdersPerHour / 60, source: 'new' };
+    if (slowOrders <= 1e-9) return { orders: p.newOrdersPerHour / 60, units: p.newOrdersPerHour / 60, source: 'new', count: 0 };
     const norm = this.warmth(now, p.slowTimeConstantMs) * (p.slowTimeConstantMs / MINUTE_MS);
     const cycle = this.cycle(now);
     const orders = (slowOrders / norm) * cycle;
     const units = ((this.data[o + F.slowUnits]! * decay) / norm) * cycle;
-    return { orders, units: max(units, orders), source: 'recent' };
+    return { orders, units: max(units, orders), source: 'recent', count: slowOrders };
   }
 
   private expectedOrders(s: number, now: number, usual: UsualFromHistory | undefined): number {
@@ -321,7 +341,11 @@ export class MoverTracker {
     return 1 - exp(-age / tau);
   }
 
-  /** How busy the shard is now against its smoothed rate (time of day, day of week), clamped to [1/5, 5]. */
+  /**
+   * How busy the shard is now against its smoothed rate (time of day, day of week), clamped to [1/5, 5].
+   * (Tried [1/10, 10] for the generator's 30-fold daily cycle: in a tiny shard whose products are all
+   * in an episode the cycle collapses and feeds on itself; the down-mover spec went red.)
+   */
   cycle(now: number): number {
     const p = this.params;
     if (this.shardAtMs === null || this.shardSlowOrders <= 0) return 1;
@@ -331,10 +355,25 @@ export class MoverTracker {
     return min(5, max(0.2, fast / slow));
   }
 
+  /**
+   * How much of the newest minute the shard has seen (0.25 … 1): its orders in that minute against
+   * its current rate per minute. Records carry only their minute; this is the event-time clock
+   * within it, so a spike 30 s old is not judged against a whole minute of usual sales.
+   */
+  elapsedOfNewestMinute(now: number): number {
+    const p = this.params;
+    if (this.shardAtMs !== now || this.shardMinuteOrders === null) return 1;
+    const perMinute = this.shardFastOrders / (this.warmth(now, p.fastTimeConstantMs) * (p.fastTimeConstantMs / MINUTE_MS));
+    if (!(perMinute > 0)) return 1;
+    return min(1, max(MIN_SPAN_MINUTES, this.shardMinuteOrders / perMinute));
+  }
+
   private addShard(minuteStartMs: number, orders: number): void {
     const p = this.params;
     if (this.shardAtMs === null) this.shardAtMs = minuteStartMs;
+    if (minuteStartMs === this.shardAtMs) this.shardMinuteOrders = (this.shardMinuteOrders ?? 0) + orders;
     if (minuteStartMs > this.shardAtMs) {
+      this.shardMinuteOrders = orders;
       const dt = minuteStartMs - this.shardAtMs;
       this.shardSlowOrders *= exp(-dt / p.slowTimeConstantMs);
       this.shardFastOrders *= exp(-dt / p.fastTimeConstantMs);
@@ -346,7 +385,7 @@ export class MoverTracker {
   }
 
   /** Starts or ends the slot's episode as its fast rate (at `now`) compares with its baseline. */
-  private updateEpisode(s: number, now: number): void {
+  private updateEpisode(s: number, now: number, record?: { orders: number; units: number }): void {
     const p = this.params;
     const d = this.data;
     const o = s * FIELDS;
@@ -356,7 +395,7 @@ export class MoverTracker {
     const base = this.baselinePerMinute(s, now, undefined).orders;
     const kind = d[o + F.kind]!;
     if (kind === NONE) {
-      if (fastNow >= 3 && fastPerMinute >= p.enterFactor * base) this.startEpisode(s, UP, now);
+      if (fastNow >= 3 && fastPerMinute >= p.enterFactor * base) this.startEpisode(s, UP, now, record);
       // Falling: only products that sell regularly enough to miss (minCount within the episode cap).
       else if (fastPerMinute * p.enterFactor <= base && base * (p.maxEpisodeMs / MINUTE_MS) >= p.minCount && this.slotSource(s) !== 'new') this.startEpisode(s, DOWN, now);
       return;
@@ -370,12 +409,16 @@ export class MoverTracker {
     return this.data[s * FIELDS + F.slowOrders]! > 1e-9 ? 'recent' : 'new';
   }
 
-  private startEpisode(s: number, kind: number, now: number): void {
+  /** `first`: the record that started it, its first evidence (out of the slow count, which it had just joined). */
+  private startEpisode(s: number, kind: number, now: number, first?: { orders: number; units: number }): void {
     const o = s * FIELDS;
-    this.data[o + F.kind] = kind;
-    this.data[o + F.epStartMs] = now;
-    this.data[o + F.epOrders] = 0;
-    this.data[o + F.epUnits] = 0;
+    const d = this.data;
+    d[o + F.slowOrders] = max(0, d[o + F.slowOrders]! - (first?.orders ?? 0));
+    d[o + F.slowUnits] = max(0, d[o + F.slowUnits]! - (first?.units ?? 0));
+    d[o + F.kind] = kind;
+    d[o + F.epStartMs] = now;
+    d[o + F.epOrders] = first?.orders ?? 0;
+    d[o + F.epUnits] = first?.units ?? 0;
     this.dirty.add(s);
   }
 
@@ -493,7 +536,7 @@ export class MoverTracker {
   }
 
   header(): MoverTrackerHeader {
-    return { hand: this.hand, startedMs: this.startedMs, newestMs: this.newestMs, shardAtMs: this.shardAtMs, shardSlowOrders: this.shardSlowOrders, shardFastOrders: this.shardFastOrders };
+    return { hand: this.hand, startedMs: this.startedMs, newestMs: this.newestMs, shardAtMs: this.shardAtMs, shardSlowOrders: this.shardSlowOrders, shardFastOrders: this.shardFastOrders, shardMinuteOrders: this.shardMinuteOrders };
   }
 
   /** [slot, the slot's fields…, spark start, spark units…]: a restore puts it back in the same slot. */
@@ -517,6 +560,7 @@ export class MoverTracker {
     t.shardAtMs = header.shardAtMs;
     t.shardSlowOrders = header.shardSlowOrders;
     t.shardFastOrders = header.shardFastOrders;
+    t.shardMinuteOrders = header.shardMinuteOrders ?? null;
     for (const { productId, state } of products) {
       if (state.length < 1 + FIELDS) throw new RangeError(`mover state of ${productId} has ${state.length} fields, expected at least ${1 + FIELDS}`);
       const s = state[0]!;

@@ -98,3 +98,20 @@ export function poissonLowerBound(k: number, confidence = 0.95): number {
   }
   return lo;
 }
+
+/**
+ * The one-sided upper confidence bound of a Poisson mean after observing k (k may be a decayed,
+ * non-integer count): the λ with P(X ≤ k | λ) = 1 − confidence. Bisection: the tail falls with λ.
+ */
+export function poissonUpperBound(k: number, confidence = 0.95): number {
+  const target = 1 - confidence;
+  let lo = Math.max(0, k);
+  let hi = Math.max(1, 2 * k + 10);
+  while (poissonLowerTail(k, hi) > target) hi *= 2;
+  for (let i = 0; i < 100 && hi - lo > 1e-9 * Math.max(1, k); i++) {
+    const mid = (lo + hi) / 2;
+    if (poissonLowerTail(k, mid) > target) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
