@@ -49,7 +49,9 @@ export function dashboardContext(): DashboardContext {
       changes = new ServingChanges(readerUrl(config.DATABASE_URL, config.HITBOARD_READER_PASSWORD), (change) => data.invalidate(change), logger);
       changes.start();
     }
+    // The registry outlives a context (tests reset it between databases): this context's gauges replace the last one's.
     const metrics = dashboardMetrics();
+    for (const name of ['dashboard_cache_answers', 'dashboard_serving_changes', 'dashboard_serving_changes_listening']) metrics.removeSingleMetric(name);
     new Gauge({
       name: 'dashboard_cache_answers',
       help: 'API answers since start by where they came from: the result cache (hit) or a query (miss)',
