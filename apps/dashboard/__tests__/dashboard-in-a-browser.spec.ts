@@ -200,7 +200,7 @@ it('answers the API on the running server with the same validation', async () =>
   expect(bad.status).toBe(400);
   expect(await bad.json()).toEqual({ error: 'k: must be a whole number from 1 to 1000', param: 'k' });
   const good = await fetch(`${base}/api/top?interval=hour`, { headers: server!.auth });
-  expect(good.headers.get('cache-control')).toBe('public, max-age=5');
+  expect(good.headers.get('cache-control')).toBe('private, max-age=5');
   expect(good.headers.get('x-frame-options')).toBe('DENY');
   expect((await good.json()).rows).toHaveLength(10);
 });

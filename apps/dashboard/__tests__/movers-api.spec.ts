@@ -25,7 +25,7 @@ describe('/api/movers', () => {
   it('lists what rises, strongest first, with name, category, current figure and bound, usual, factor, since, new', async () => {
     const res = await call(moversRoute, '/api/movers?interval=hour&k=20');
     expect(res.status).toBe(200);
-    expect(res.headers.get('cache-control')).toBe('public, max-age=5');
+    expect(res.headers.get('cache-control')).toBe('private, max-age=5');
     expect(res.body).toMatchObject({ interval: 'hour', direction: 'up', category: null });
     expect(res.body.movers.map((m: { productId: string }) => m.productId)).toEqual(['Pa', 'P12', 'P07']);
     expect(res.body.movers[1]).toEqual({

@@ -101,13 +101,33 @@ describe('/api/top', () => {
     expect(current.body.rows.map((r: { productId: string }) => r.productId)).toEqual(['P07']);
   });
 
-  it('sets cache headers that fit the window: long for a closed exact window, seconds for live or estimated ones', async () => {
+  it('lets only the browser keep answers: a closed exact window revalidated every time, live or estimated ones for seconds', async () => {
     const exact = await call(top, `/api/top?${q({ interval: 'hour', window: H10.toISOString() })}`);
-    expect(exact.headers.get('cache-control')).toMatch(/max-age=300/);
+    expect(exact.headers.get('cache-control')).toBe('private, no-cache');
     const estimated = await call(top, `/api/top?${q({ interval: 'hour', window: H11.toISOString() })}`);
-    expect(estimated.headers.get('cache-control')).toBe('public, max-age=5');
+    expect(estimated.headers.get('cache-control')).toBe('private, max-age=5');
     const live = await call(top, `/api/top?${q({ interval: 'hour' })}`);
-    expect(live.headers.get('cache-control')).toBe('public, max-age=5');
+    expect(live.headers.get('cache-control')).toBe('private, max-age=5');
+  });
+
+  it('answers 304 while a closed exact window is unchanged, and the rebuilt figures once late data changed it', async () => {
+    const H05 = new Date('2026-11-28T05:00:00Z');
+    await seedBatchWindow(db.knex, 'hour', H05, [{ id: 'P01', units: 4n, revenue: 400n }, { id: 'P02', units: 2n, revenue: 200n }]);
+    const path = `/api/top?${q({ interval: 'hour', window: H05.toISOString() })}`;
+    const first = await call(top, path);
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const again = await call(top, path, { 'if-none-match': etag });
+    expect(again.status).toBe(304);
+    expect(again.text).toBe('');
+    // A late sale re-rolled the hour: P02 now leads. The browser's copy must not be confirmed.
+    await db.knex(TABLES.batchTable).where({ interval: 'hour', window_start: H05, product_id: 'P02' }).update({ units: '9', rank_units: 1 });
+    await db.knex(TABLES.batchTable).where({ interval: 'hour', window_start: H05, product_id: 'P01' }).update({ rank_units: 2 });
+    const rebuilt = await call(top, path, { 'if-none-match': etag });
+    expect(rebuilt.status).toBe(200);
+    expect(rebuilt.headers.get('etag')).not.toBe(etag);
+    expect(rebuilt.body.rows.map((r: { productId: string; units: string }) => [r.productId, r.units])).toEqual([['P02', '9'], ['P01', '4']]);
+    for (const table of [TABLES.batchTable, TABLES.windowTotals, TABLES.rollupRuns]) await db.knex(table).where({ interval: 'hour', window_start: H05 }).delete();
   });
 });
 

@@ -30,8 +30,8 @@ export interface Called {
   text: string;
 }
 
-export async function call(handler: Handler, path: string): Promise<Called> {
-  const response = await handler(new Request(`http://dashboard.test${path}`));
+export async function call(handler: Handler, path: string, headers: Record<string, string> = {}): Promise<Called> {
+  const response = await handler(new Request(`http://dashboard.test${path}`, { headers }));
   const text = await response.text();
   let body: unknown = undefined;
   if ((response.headers.get('content-type') ?? '').startsWith('application/json')) body = JSON.parse(text);

@@ -1,4 +1,5 @@
 import 'server-only';
+import { createHash } from 'node:crypto';
 import { ParamError } from '../lib/params';
 import type { Source } from '../lib/types';
 import { dashboardContext, type DashboardContext } from './context';
@@ -33,8 +34,27 @@ export function apiRoute(handler: ApiHandler): (request: Request) => Promise<Res
         response = json({ error: 'internal error' }, 500, NO_STORE);
       }
     }
-    return response;
+    return revalidated(request, response);
   };
+}
+
+/**
+ * Every answer is behind sign-in, so only the browser may keep it (`private`), and it carries a tag
+ * of its body: a browser asking again with that tag gets 304 Not Modified while the window is
+ * unchanged, and the new answer as soon as a flush or a rollup (late data included) changed it.
+ */
+async function revalidated(request: Request, response: Response): Promise<Response> {
+  if (response.status !== 200 || !response.body) return response;
+  const body = Buffer.from(await response.arrayBuffer());
+  const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
+  const headers = new Headers(response.headers);
+  headers.set('etag', etag);
+  const asked = request.headers.get('if-none-match');
+  if (asked && asked.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+    headers.delete('content-type'); // a 304 has no body to describe
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(body, { status: 200, headers });
 }
 
 export function json(body: unknown, status = 200, cacheControl = NO_STORE): Response {
@@ -44,16 +64,15 @@ export function json(body: unknown, status = 200, cacheControl = NO_STORE): Resp
   });
 }
 
-/** Seconds a response about this window may be cached. */
-export const CACHE_SECONDS = { exactClosed: 300, live: 5 } as const;
-
 /**
- * A closed window served from the batch layer is exact and only changes if late data rebuilds it:
- * cacheable for minutes. Anything else (live, a closed window still on speed estimates, no data yet)
- * for a few seconds — the auto-refresh interval.
+ * How long the browser may keep an answer without asking again. `exact`: a closed window from the
+ * batch layer changes only when late data rebuilds it, which may be hours after it closed, so the
+ * browser keeps it but revalidates every time (cheap: the server's own cache and a 304). `live`: the
+ * auto-refresh interval. `static`: the interval list, fixed for the server's life.
  */
+export const CACHE_CONTROL = { exact: 'private, no-cache', live: 'private, max-age=5', static: 'private, max-age=60' } as const;
+
 export function cacheControlFor(window: { source: Source; windowEnd: string }, nowMs: number = Date.now()): string {
   const closed = Date.parse(window.windowEnd) <= nowMs;
-  if (closed && window.source === 'batch') return `public, max-age=${CACHE_SECONDS.exactClosed}, stale-while-revalidate=3600`;
-  return `public, max-age=${CACHE_SECONDS.live}`;
+  return closed && window.source === 'batch' ? CACHE_CONTROL.exact : CACHE_CONTROL.live;
 }

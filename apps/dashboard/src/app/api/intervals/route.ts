@@ -1,4 +1,4 @@
-import { apiRoute, json } from '../../../server/api';
+import { apiRoute, CACHE_CONTROL, json } from '../../../server/api';
 import { ParamError } from '../../../lib/params';
 
 export const dynamic = 'force-dynamic';
@@ -7,5 +7,5 @@ export const dynamic = 'force-dynamic';
 export const GET = apiRoute(async (params, { data }) => {
   const extra = [...params.keys()][0];
   if (extra !== undefined) throw new ParamError(extra, 'unknown parameter; /api/intervals takes none');
-  return json(data.fetchIntervals(), 200, 'public, max-age=60');
+  return json(data.fetchIntervals(), 200, CACHE_CONTROL.static);
 });

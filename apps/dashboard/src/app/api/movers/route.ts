@@ -1,4 +1,4 @@
-import { apiRoute, json, CACHE_SECONDS } from '../../../server/api';
+import { apiRoute, json, CACHE_CONTROL } from '../../../server/api';
 import { parseMoversQuery } from '../../../lib/params';
 
 export const dynamic = 'force-dynamic';
@@ -6,5 +6,5 @@ export const dynamic = 'force-dynamic';
 /** What is rising (or falling) now against its usual rate: `?interval=hour&k=20&direction=up&category=…`. */
 export const GET = apiRoute(async (params, { data, movers }) => {
   const query = parseMoversQuery(data.registry, params);
-  return json(await movers.fetchMovers(query), 200, `public, max-age=${CACHE_SECONDS.live}`);
+  return json(await movers.fetchMovers(query), 200, CACHE_CONTROL.live);
 });
