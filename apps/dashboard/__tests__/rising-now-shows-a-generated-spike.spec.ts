@@ -117,7 +117,7 @@ describeKafka('Rising now, from a generated spike through the pipelines to the b
     spiked = { productId, name: product!.name, startMs: spikeMs };
 
     await waitFor(
-      `the speed pipeline to list ${productId} rising\n${logs()}`,
+      `the speed pipeline to list ${productId} rising`,
       async () => (await db.knex(TABLES.movers).where({ product_id: productId, direction: 'up' }).first()) !== undefined,
       15 * MIN,
       1000,
