@@ -31,7 +31,8 @@ export function hasBuild(appDir: string = APP_DIR): boolean {
 
 /** `next build`, inheriting stdio; throws if it fails. The environment needs no database settings. */
 export function buildDashboard(appDir: string = APP_DIR, env: NodeJS.ProcessEnv = process.env): void {
-  const result = spawnSync(process.execPath, [NEXT_BIN, 'build', appDir], { stdio: 'inherit', env: { ...env, NEXT_TELEMETRY_DISABLED: '1' } });
+  // cwd = the app: Next's next.config.ts loader resolves its relative imports (./src/…) only from there.
+  const result = spawnSync(process.execPath, [NEXT_BIN, 'build', appDir], { cwd: appDir, stdio: 'inherit', env: { ...env, NEXT_TELEMETRY_DISABLED: '1' } });
   if (result.status !== 0) throw new Error(`next build failed (exit ${result.status ?? result.signal})`);
 }
 

@@ -1,8 +1,9 @@
-/** The shared test kit: a fresh real database per test, a real Kafka broker when one runs, waiting, seeded randomness. */
+/** The shared test kit: a fresh real database per test, a real Kafka broker when one runs, apps as child processes, waiting, seeded randomness. */
 export * from './postgres';
 export * from './kafka';
 export * from './s3';
 export * from './wait-for';
+export * from './app-process';
 export * from './ingest-ledger';
 export * from './random';
 export * from './ranking';

@@ -3,6 +3,7 @@
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatFigure } from '../lib/format';
 import type { Metric } from '../lib/types';
+import { DownloadableChart } from './downloadable-chart';
 
 export interface TopChartDatum {
   label: string;
@@ -10,11 +11,18 @@ export interface TopChartDatum {
   value: string;
 }
 
-/** Horizontal bars of the top 10. Bar lengths use Number() (drawing only); labels keep the exact figure. */
-export function TopChart({ data, metric }: { data: TopChartDatum[]; metric: Metric }) {
+/**
+ * Horizontal bars of the top 10. Bar lengths use Number() (drawing only); labels keep the exact figure.
+ * `download`: the PNG's file name and title.
+ */
+export function TopChart({ data, metric, download }: { data: TopChartDatum[]; metric: Metric; download: { fileName: string; title: string } }) {
   const rows = data.map((d) => ({ label: d.label, plotted: Number(d.value), exact: d.value }));
   return (
-    <figure className="chart" aria-label={`Bar chart of the top ${data.length} by ${metric}; the table beside it holds the same figures`}>
+    <DownloadableChart
+      {...download}
+      bodyClassName="chart"
+      label={`Bar chart of the top ${data.length} by ${metric}; the table beside it holds the same figures`}
+    >
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 16, bottom: 4, left: 8 }}>
           <CartesianGrid horizontal={false} stroke="#d9dde3" />
@@ -29,7 +37,7 @@ export function TopChart({ data, metric }: { data: TopChartDatum[]; metric: Metr
           <Bar dataKey="plotted" fill="#1d4ed8" radius={[0, 4, 4, 0]} isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
-    </figure>
+    </DownloadableChart>
   );
 }
 

@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { dashboardContext } from '../server/context';
-import { formatClock, formatCount, formatFigure, formatShare } from '../lib/format';
+import { chartFileName } from '../lib/chart-file-name';
+import { formatClock, formatCount, formatFigure, formatShare, formatWindow } from '../lib/format';
 import { movementLabel } from '../lib/ranking';
 import type { TopQuery } from '../lib/params';
 import type { Metric, TopResult, TopRow } from '../lib/types';
@@ -41,7 +42,7 @@ export async function TopSection({ query, state }: { query: TopQuery; state: Pag
   const metricName = top.metric === 'units' ? 'units' : 'revenue';
 
   return (
-    <section className="panel" id="top-list" aria-labelledby="top-heading" data-testid="top-section" data-source={top.source}>
+    <section className="panel top-panel" id="top-list" aria-labelledby="top-heading" data-testid="top-section" data-source={top.source}>
       <div className="window-title">
         <h2 id="top-heading">
           Top 10 by {metricName}
@@ -59,7 +60,14 @@ export async function TopSection({ query, state }: { query: TopQuery; state: Pag
         <EmptyState top={top} live={live} />
       ) : (
         <div className="top-grid">
-          <TopChart data={top.rows.map((r) => ({ label: r.name, value: r[top.metric] }))} metric={top.metric} />
+          <TopChart
+            data={top.rows.map((r) => ({ label: r.name, value: r[top.metric] }))}
+            metric={top.metric}
+            download={{
+              fileName: chartFileName('top10', top.interval, top.windowStart, tz, [top.metric, top.category]),
+              title: `Top 10 by ${metricName}${top.category ? ` in ${top.category}` : ''} · ${formatWindow(top.windowStart, top.windowEnd, top.interval, tz)}${top.source === 'speed' ? ' (estimate)' : ''}`,
+            }}
+          />
           <TopTable top={top} state={state} rising={await rising} />
         </div>
       )}

@@ -2,9 +2,17 @@
 
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Metric, TrendPoint } from '../lib/types';
+import { DownloadableChart } from './downloadable-chart';
 
-/** A product's figure per window (bars; gaps where it was outside the stored top 1000) and its moving average (line). */
-export function TrendChart(props: { points: TrendPoint[]; metric: Metric; interval: string; timeZone: string; movingAverageWindows: number }) {
+/** A product's figure per window (bars; gaps where it was outside the stored top 1000) and its moving average (line). `download`: the PNG's file name and title. */
+export function TrendChart(props: {
+  points: TrendPoint[];
+  metric: Metric;
+  interval: string;
+  timeZone: string;
+  movingAverageWindows: number;
+  download: { fileName: string; title: string };
+}) {
   const scale = props.metric === 'revenue' ? 100 : 1; // cents → currency units for the axis
   const label = new Intl.DateTimeFormat('en-GB', {
     timeZone: props.timeZone,
@@ -17,7 +25,11 @@ export function TrendChart(props: { points: TrendPoint[]; metric: Metric; interv
   }));
   const unit = props.metric === 'revenue' ? 'revenue ($)' : 'units';
   return (
-    <figure className="chart-small" aria-label={`Trend of ${unit} per ${props.interval}, with a ${props.movingAverageWindows}-${props.interval} moving average`}>
+    <DownloadableChart
+      {...props.download}
+      bodyClassName="chart-small"
+      label={`Trend of ${unit} per ${props.interval}, with a ${props.movingAverageWindows}-${props.interval} moving average`}
+    >
       <ResponsiveContainer width="100%" height="100%">
         <ComposedChart data={rows} margin={{ top: 4, right: 16, bottom: 4, left: 8 }}>
           <CartesianGrid vertical={false} stroke="#d9dde3" />
@@ -37,6 +49,6 @@ export function TrendChart(props: { points: TrendPoint[]; metric: Metric; interv
           />
         </ComposedChart>
       </ResponsiveContainer>
-    </figure>
+    </DownloadableChart>
   );
 }

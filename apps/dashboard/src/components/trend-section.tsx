@@ -1,4 +1,5 @@
 import { dashboardContext } from '../server/context';
+import { chartFileName } from '../lib/chart-file-name';
 import { ParamError, parseTrendQuery } from '../lib/params';
 import type { Metric, TrendResult } from '../lib/types';
 import { TrendChart } from './trend-chart';
@@ -54,6 +55,11 @@ export async function TrendSection(props: { productId: string | null; fallback: 
             interval={trend.interval}
             timeZone={data.registry.timeZone}
             movingAverageWindows={trend.movingAverageWindows}
+            download={{
+              // Named after the newest window it shows.
+              fileName: chartFileName('trend', trend.interval, trend.points[trend.points.length - 1]!.windowStart, data.registry.timeZone, [trend.productId, trend.metric]),
+              title: `Trend of ${trend.name ?? trend.productId} · ${trend.metric} per ${trend.interval}`,
+            }}
           />
           <p className="bound">
             {trend.points.length} {trendInterval}s; gaps are windows where the product was outside the stored top 1000 (figure unknown, not zero).

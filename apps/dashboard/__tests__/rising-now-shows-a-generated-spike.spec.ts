@@ -1,0 +1,181 @@
+/**
+ * "Rising now" end to end, from a spike the generator injected to the analyst's screen: the
+ * generator's CLI sells steady traffic for 68 minutes, then `--spike` makes a mid-tail product sell
+ * ×40 its usual for the last 12 minutes; the real aggregator sums the events through a real broker
+ * into `product-sums`, the real speed pipeline scores every product and writes its movers; the built
+ * dashboard (its documented start command) shows them in Chromium.
+ *
+ * Robust to how the detector is tuned (libs/topk/src/movers): the spike is large, long and of a
+ * product with plenty of history, and only what any sound tuning must give is asserted: the spiked
+ * product is listed rising, by a large factor, since about when the spike began; the badge is on the
+ * rows of the top list that are movers; the mover's name opens its trend.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { TABLES } from '@hitboard/schema';
+import {
+  createTestTopic,
+  deleteTestTopics,
+  describeKafka,
+  freshDatabase,
+  startAppProcess,
+  TEST_READER_PASSWORD,
+  uniqueTopic,
+  waitFor,
+  type AppProcess,
+  type FreshDatabase,
+} from '@hitboard/testkit';
+import { APP_DIR } from '../src/serve';
+import { ARTIFACTS_DIR } from './support/artifacts';
+import { ensureTestBuild } from './support/build';
+import { signIn } from './support/sign-in';
+import { startDashboard, type RunningDashboard } from './support/server';
+
+jest.setTimeout(30 * 60_000);
+
+const ROOT = path.resolve(APP_DIR, '../..');
+const MIN = 60_000;
+const SPIKE_FACTOR = 40;
+/** Steady history before the spike: more than the hour the tracker watches before it scores anything. */
+const STEADY_MINUTES = 68;
+const SPIKE_MINUTES = 12;
+/** The spiked product's rank by sales in the steady part: mid-tail, yet with a usual rate to compare against. */
+const SPIKED_RANK = 40;
+/** The generator's settings for both of its runs (one stream: a chunk depends only on the seed and its start). */
+const GENERATOR = ['--products', '1000', '--rate', '4', '--seed', '17', '--late-share', '0'];
+
+interface MoverRow {
+  product_id: string;
+  factor: number;
+  since: Date;
+  is_new: boolean;
+}
+
+describeKafka('Rising now, from a generated spike through the pipelines to the browser', (brokers) => {
+  const apps: AppProcess[] = [];
+  let db: FreshDatabase;
+  let dashboard: RunningDashboard | undefined;
+  let browser: Browser | undefined;
+  let work: string;
+  let topics: string[] = [];
+  let spiked: { productId: string; name: string; startMs: number };
+
+  /** Output of every process started, for a failure message. */
+  const logs = () => apps.map((a) => `--- ${a.name}\n${a.output().split('\n').slice(-40).join('\n')}`).join('\n');
+
+  beforeAll(async () => {
+    const building = ensureTestBuild();
+    work = mkdtempSync(path.join(tmpdir(), 'hb-rising-'));
+    db = await freshDatabase();
+    const [events, sums] = await Promise.all([createTestTopic(brokers, { partitions: 2, prefix: 'rising-events' }), createTestTopic(brokers, { partitions: 2, prefix: 'rising-sums' })]);
+    const dlq = uniqueTopic('rising-dlq'); // the aggregator creates its DLQ as it wants it (compacted)
+    topics = [events, sums, dlq];
+    const settings = { KAFKA_BROKERS: brokers.join(','), DATABASE_URL: db.url, TOPIC_EVENTS: events, TOPIC_DLQ: dlq, TOPIC_PRODUCT_SUMS: sums, REPORTING_TIME_ZONE: 'UTC', LOG_LEVEL: 'warn', OPS_PORT: '0' };
+    apps.push(
+      startAppProcess({
+        name: 'aggregator',
+        cwd: path.join(ROOT, 'apps/aggregator'),
+        args: ['src/main.ts'],
+        env: { ...process.env, ...settings, KAFKA_GROUP_ID: uniqueTopic('rising-aggregator'), LAKE_DIR: path.join(work, 'lake'), FLUSH_INTERVAL_MS: '1000' },
+      }),
+      startAppProcess({
+        name: 'speed pipeline',
+        cwd: path.join(ROOT, 'apps/speed-pipeline'),
+        args: ['src/main.ts'],
+        env: { ...process.env, ...settings, KAFKA_GROUP_ID: uniqueTopic('rising-speed'), WRITE_INTERVAL_MS: '500' },
+      }),
+    );
+
+    // Event time ends now; both runs lie in the past, so the generator sends them as fast as the broker takes them.
+    const endMs = Math.floor(Date.now() / 1000) * 1000;
+    const spikeMs = endMs - SPIKE_MINUTES * MIN;
+    const fromMs = spikeMs - STEADY_MINUTES * MIN;
+    const generate = async (name: string, args: string[]) => {
+      const run = startAppProcess({ name, cwd: ROOT, args: ['tools/generator/src/cli.ts', '--topic', events, ...GENERATOR, ...args], env: { ...process.env, ...settings } });
+      apps.push(run);
+      await run.succeeded();
+    };
+    // Steady traffic first (and the catalog, for names), with its ground truth to pick the product from.
+    const steadyTruth = path.join(work, 'steady.ndjson');
+    await generate('generator (steady)', ['--from', iso(fromMs), '--to', iso(spikeMs), '--catalog', '--truth', steadyTruth]);
+    const sales = new Map<string, number>();
+    for (const line of readFileSync(steadyTruth, 'utf8').split('\n').filter(Boolean)) {
+      const { product_id } = JSON.parse(line) as { product_id: string };
+      sales.set(product_id, (sales.get(product_id) ?? 0) + 1);
+    }
+    const ranked = [...sales].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const [productId, steadySales] = ranked[SPIKED_RANK - 1]!;
+    expect(steadySales).toBeGreaterThanOrEqual(30); // a usual rate with evidence: ~30+ sales an hour
+    // Then the same stream goes on, with the spike on top.
+    const spikeTruth = path.join(work, 'spike.ndjson');
+    await generate('generator (spike)', ['--from', iso(spikeMs), '--to', iso(endMs), '--spike', `${productId}@${iso(spikeMs)}×${SPIKE_FACTOR}/30m`, '--truth', spikeTruth]);
+    const [record] = readFileSync(`${spikeTruth.replace(/\.ndjson$/, '')}.spikes.ndjson`, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { product_id: string; first_sale_at: string });
+    expect(record!.product_id).toBe(productId);
+    const [product] = (await db.knex(TABLES.products).where({ product_id: productId }).select('name')) as { name: string }[];
+    spiked = { productId, name: product!.name, startMs: spikeMs };
+
+    await waitFor(
+      `the speed pipeline to list ${productId} rising`,
+      async () => (await db.knex(TABLES.movers).where({ product_id: productId, direction: 'up' }).first()) !== undefined,
+      15 * MIN,
+      1000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${logs()}`);
+    });
+    await building;
+    dashboard = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.stop();
+    await Promise.all(apps.map((a) => a.stop()));
+    await db?.drop();
+    await deleteTestTopics(brokers, topics).catch(() => undefined);
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('lists the spiked product in Rising now with its factor, badges the top list\'s movers, and links to its trend', async () => {
+    const movers = (await db.knex(TABLES.movers).where({ direction: 'up' }).select('product_id', 'factor', 'since', 'is_new')) as MoverRow[];
+    const mover = movers.find((m) => m.product_id === spiked.productId)!;
+    // A product with history, rising by a large factor (×40 sold on top of its usual), since the spike began.
+    expect(mover.is_new).toBe(false);
+    expect(mover.factor).toBeGreaterThan(10);
+    expect(mover.since.getTime()).toBeGreaterThanOrEqual(spiked.startMs - MIN);
+    expect(mover.since.getTime()).toBeLessThan(spiked.startMs + 5 * MIN);
+
+    const context = await signIn(browser!, dashboard!, { viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    await page.goto(`${dashboard!.base}/?interval=hour`);
+    const item = page.locator(`[data-testid=rising-now] [data-testid=mover][data-product-id="${spiked.productId}"]`);
+    await item.waitFor();
+    expect(await item.locator('a').textContent()).toBe(spiked.name);
+    // The factor as the panel rounds it, from what the pipeline wrote.
+    const shown = (await item.locator('[data-testid=mover-factor]').textContent())!;
+    expect(shown).toBe(`×${mover.factor >= 10 ? Math.round(mover.factor) : mover.factor.toFixed(1)}`);
+    expect(await item.locator('[data-testid=sparkline] polyline').count()).toBe(1);
+    expect(await item.locator('time').getAttribute('datetime')).toBe(mover.since.toISOString());
+
+    // The badge is on exactly the rows of the top list that are movers (the spiked product among them when its spike lifted it into the ten).
+    const rows = await page.locator('[data-testid=top-table] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-product-id')!));
+    const badged = await page.locator('[data-testid=top-table] [data-testid=rising-badge]').evaluateAll((els) => els.map((e) => e.closest('tr')!.getAttribute('data-product-id')));
+    const rising = new Set(movers.map((m) => m.product_id));
+    expect(badged).toEqual(rows.filter((id) => rising.has(id)));
+    process.stdout.write(`\nspiked ${spiked.productId} (${spiked.name}) shown ${shown}; top list ${rows.includes(spiked.productId) ? 'holds it (badged)' : 'does not hold it'}; ${movers.length} up mover(s)\n`);
+
+    const screenshot = path.join(ARTIFACTS_DIR, 'rising-now-with-spike.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    process.stdout.write(`rising-now-with-spike screenshot: ${screenshot}\n`);
+
+    // Its name opens its trend.
+    await item.locator('a').click();
+    await page.waitForURL(new RegExp(`product=${spiked.productId}`));
+    await page.waitForSelector(`[data-testid=trend] h2:has-text("Trend: ${spiked.name}")`);
+    await context.close();
+  });
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,0 +1,25 @@
+import { DateTime } from 'luxon';
+
+/** A window's start in the reporting zone at its interval's precision, for file names (no colons: they trouble some file systems). */
+const STAMP: Record<string, string> = {
+  minute: "yyyy-MM-dd'T'HHmm",
+  hour: "yyyy-MM-dd'T'HH",
+  day: 'yyyy-MM-dd',
+  week: 'yyyy-MM-dd', // the week's first day: week numbering differs by where a week starts
+  month: 'yyyy-MM',
+  year: 'yyyy',
+};
+
+/** Letters and digits only (a category is free text): no path separators, no spaces, nothing to quote. */
+const slug = (part: string): string => part.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+
+/**
+ * The name a downloaded chart gets: `hitboard-top10-hour-2026-12-02T14-units.png` — which chart, its
+ * interval and window (start in the reporting zone), then qualifiers (metric, category, product), so a
+ * folder of downloads sorts by chart and time and no two views of one window collide.
+ */
+export function chartFileName(chart: string, interval: string, windowStartIso: string, timeZone: string, qualifiers: ReadonlyArray<string | null> = []): string {
+  const stamp = DateTime.fromISO(windowStartIso, { zone: timeZone }).toFormat(STAMP[interval] ?? "yyyy-MM-dd'T'HHmm");
+  const parts = [chart, interval, stamp, ...qualifiers.filter((q): q is string => q !== null)].map(slug).filter(Boolean);
+  return `hitboard-${parts.join('-')}.png`;
+}
