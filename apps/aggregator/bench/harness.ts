@@ -98,10 +98,13 @@ export async function ledgerOffsets(knex: Knex, topic: string): Promise<number> 
 
 const CHANNELS = ['web', 'app', 'store', 'marketplace'];
 
+// Event ids unique across runs without a random draw per event (the filler's cost is per event).
+const RUN_PREFIX = `b${randomBytes(4).toString('hex')}`;
+
 /** One valid sale event (every field the validator requires; no lat/lon), as JSON. */
 export function saleEventJson(i: number, productId: string, occurredAtMs: number, quantity = 1 + (i % 4)): string {
   return JSON.stringify({
-    event_id: `b-${i}-${randomBytes(4).toString('hex')}`,
+    event_id: `${RUN_PREFIX}-${i}`,
     order_id: `o-${Math.floor(i / 3)}`,
     product_id: productId,
     quantity,
