@@ -227,6 +227,8 @@ async function main(): Promise<number> {
                 peerSeconds: number;
                 peerEventsPerSec: number;
                 peerPeakRssMiB: number;
+                peerOutputCells: number;
+                peerOutputExact: boolean;
               };
               return [
                 {
@@ -235,7 +237,7 @@ async function main(): Promise<number> {
                   measured: `${r.aggregatorEventsPerSec.toLocaleString('en')} events/s (${r.aggregatorSeconds} s)`,
                   ratio: r.aggregatorEventsPerSec / r.peerEventsPerSec,
                   target: { op: '>=', value: 2 },
-                  note: `peak RSS aggregator ${r.aggregatorPeakRssMiB} MiB, peer ${r.peerPeakRssMiB} MiB; the peer does no validation beyond JSON, no dedupe, no Parquet, no ledger`,
+                  note: `peer's committed output ${r.peerOutputExact ? 'adds up to' : '**does not add up to**'} the events' units and revenue (${r.peerOutputCells.toLocaleString('en')} cells); peak RSS aggregator ${r.aggregatorPeakRssMiB} MiB, peer ${r.peerPeakRssMiB} MiB; the peer does no validation beyond JSON, no dedupe, no Parquet, no ledger`,
                 },
               ];
             }),

@@ -120,13 +120,15 @@ export function saleEventJson(i: number, productId: string, occurredAtMs: number
 /**
  * Produces `events` sale events to `topic` (keyed by product, as producers do), `inFlight` sends of
  * 5,000 at a time. `productOf(i)` names event i's product; event time advances over the last 5 minutes.
+ * Returns the units and revenue it sent (what an exact pre-sum of the topic must add up to).
  */
-export async function fill(topic: string, events: number, productOf: (i: number) => string, inFlight = 4): Promise<void> {
+export async function fill(topic: string, events: number, productOf: (i: number) => string, inFlight = 4): Promise<{ units: number; revenueCents: number }> {
   const producer = kafka().producer();
   await producer.connect();
   const now = Date.now();
   let next = 0;
   let lastReport = 0;
+  const totals = { units: 0, revenueCents: 0 };
   const worker = async () => {
     while (next < events) {
       const from = next;
@@ -135,7 +137,11 @@ export async function fill(topic: string, events: number, productOf: (i: number)
       const messages = Array.from({ length: n }, (_, j) => {
         const i = from + j;
         const product = productOf(i);
-        return { key: product, value: saleEventJson(i, product, now - 300_000 + Math.floor((i / events) * 300_000)) };
+        const value = saleEventJson(i, product, now - 300_000 + Math.floor((i / events) * 300_000));
+        const sale = JSON.parse(value) as { quantity: number; unit_price_cents: number };
+        totals.units += sale.quantity;
+        totals.revenueCents += sale.quantity * sale.unit_price_cents;
+        return { key: product, value };
       });
       await producer.send({ topic, acks: -1, messages });
       if (next - lastReport >= events / 10) {
@@ -146,6 +152,7 @@ export async function fill(topic: string, events: number, productOf: (i: number)
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   await producer.disconnect();
+  return totals;
 }
 
 /** An app's main.ts started as a machine runs it (node + tsx, its own environment); output to `logFile`. */

@@ -116,6 +116,34 @@ async function runAggregator(topic: string, adminUrl: string): Promise<Timed> {
   }
 }
 
+/**
+ * The peer's committed output summed: the last record of each (minute, product) cell (read_committed),
+ * so the bench can check it did the whole pre-sum. Reads until nothing new arrives for 5 s.
+ */
+async function peerOutputTotals(outputTopic: string): Promise<{ cells: number; units: number; revenueCents: number }> {
+  const consumer = kafka().consumer({ groupId: `${outputTopic}-check`, readUncommitted: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic: outputTopic, fromBeginning: true });
+  const cells = new Map<string, { units: number; revenue_cents: number }>();
+  let lastMessageAt = performance.now();
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      lastMessageAt = performance.now();
+      const cell = JSON.parse(message.value!.toString()) as { minute: number; product_id: string; units: number; revenue_cents: number };
+      cells.set(`${cell.minute}|${cell.product_id}`, cell);
+    },
+  });
+  while (performance.now() - lastMessageAt < 5000) await sleep(500);
+  await consumer.disconnect();
+  let units = 0;
+  let revenueCents = 0;
+  for (const c of cells.values()) {
+    units += c.units;
+    revenueCents += c.revenue_cents;
+  }
+  return { cells: cells.size, units, revenueCents };
+}
+
 async function runPeer(topic: string): Promise<Timed & { outputOffsets: number }> {
   const appId = `${topic}-peer`;
   const logFile = join(tmpdir(), `${topic}-peer.log`);
@@ -149,13 +177,17 @@ async function main(): Promise<void> {
     await createTopics([{ topic, numPartitions: PARTITIONS }]);
     const product = aliasSampler(zipfWeights(PRODUCTS, 1.1), seededRandom(1));
     log(`filling ${topic} with ${EVENTS.toLocaleString('en')} events…`);
-    await fill(topic, EVENTS, () => `p-${product()}`);
+    const sent = await fill(topic, EVENTS, () => `p-${product()}`);
     log('aggregator (process start → ledger holds every offset)…');
     const agg = await runAggregator(topic, db.url);
     log(`  ${agg.seconds.toFixed(2)} s, ${Math.round(agg.eventsPerSec)} events/s`);
     log('Kafka Streams peer (process start → group offsets committed for every offset)…');
     const peer = await runPeer(topic);
-    log(`  ${peer.seconds.toFixed(2)} s, ${Math.round(peer.eventsPerSec)} events/s`);
+    log(`  ${peer.seconds.toFixed(2)} s, ${Math.round(peer.eventsPerSec)} events/s; checking its output…`);
+    const output = await peerOutputTotals(`${topic}-peer-out`);
+    // Not timed: a peer that dropped or double-counted events would make the ratio meaningless.
+    const peerExact = output.units === sent.units && output.revenueCents === sent.revenueCents;
+    if (!peerExact) log(`  the peer's output does not add up: ${JSON.stringify(output)} vs sent ${JSON.stringify(sent)}`);
     const result = {
       events: EVENTS,
       partitions: PARTITIONS,
@@ -169,6 +201,8 @@ async function main(): Promise<void> {
       peerEventsPerSec: Math.round(peer.eventsPerSec),
       peerPeakRssMiB: peer.peakRssMiB,
       peerOutputOffsets: peer.outputOffsets,
+      peerOutputCells: output.cells,
+      peerOutputExact: peerExact,
       ratio: Number((agg.eventsPerSec / peer.eventsPerSec).toFixed(3)),
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
