@@ -168,6 +168,8 @@ async function main(): Promise<void> {
   const watch = <T>(work: Promise<T>) => unlessExits(aggregator, 'the aggregator', aggLog, unlessExits(speed, 'the speed pipeline', speedLog, work));
   let maxBound = 0;
   let startupSeconds = NaN;
+  // How long each top_1000 query took: the measurement's resolution is the poll interval plus this.
+  const pollMs: number[] = [];
   try {
     log('warm-up: waiting until a first marker sale is visible in top_1000…');
     const warm = [await markers.send(`fresh-${run}-warmup`)];
@@ -199,7 +201,9 @@ async function main(): Promise<void> {
       (async () => {
         for (;;) {
           const pending = markers.sales.filter((s) => s.visibleAt === undefined);
+          const polledAt = performance.now();
           maxBound = Math.max(maxBound, await poll(db.knex, pending));
+          pollMs.push(performance.now() - polledAt);
           if (sendingDone) {
             doneAt ||= performance.now();
             if (pending.length === 0 || performance.now() - doneAt > FLUSH_INTERVAL_MS + WRITE_INTERVAL_MS + 60_000) break;
@@ -221,8 +225,18 @@ async function main(): Promise<void> {
     await deleteTopics([topic]);
     await admin.stop();
   }
-  const latencies = markers.sales.filter((s) => s.visibleAt !== undefined).map((s) => s.visibleAt! - s.sentAt);
-  latencies.sort((a, b) => a - b);
+  const latencyOf = (sales: Sale[]) =>
+    sales
+      .filter((s) => s.visibleAt !== undefined)
+      .map((s) => s.visibleAt! - s.sentAt)
+      .sort((a, b) => a - b);
+  const latencies = latencyOf(markers.sales);
+  // The first and the last fifth of the sales apart: a delay that grows over the run is a backlog (the
+  // pipeline falls behind its input), a steady one is the path's own latency.
+  const fifth = Math.max(1, Math.floor(markers.sales.length / 5));
+  const firstFifth = latencyOf(markers.sales.slice(0, fifth));
+  const lastFifth = latencyOf(markers.sales.slice(-fifth));
+  pollMs.sort((a, b) => a - b);
   const result = {
     seconds: SECONDS,
     rate: RATE,
@@ -237,6 +251,10 @@ async function main(): Promise<void> {
     p50Ms: Math.round(percentile(latencies, 50)),
     p99Ms: Math.round(percentile(latencies, 99)),
     maxMs: Math.round(latencies[latencies.length - 1] ?? NaN),
+    p50FirstFifthMs: Math.round(percentile(firstFifth, 50)),
+    p50LastFifthMs: Math.round(percentile(lastFifth, 50)),
+    pollP50Ms: Math.round(percentile(pollMs, 50)),
+    pollP99Ms: Math.round(percentile(pollMs, 99)),
     maxErrorBound: maxBound,
     ratioP99ToFlush: Number((percentile(latencies, 99) / FLUSH_INTERVAL_MS).toFixed(3)),
   };
