@@ -23,7 +23,7 @@
  * transaction.state.log.replication.factor=1). Postgres: DATABASE_URL (admin URL) or an embedded one.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit/random';
@@ -68,9 +68,11 @@ const PEER_THREADS = numberArg('peer-threads', 1);
 const PEER_DIR = join(ROOT, 'bench/kafka-streams-peer');
 const POLL_MS = 100;
 
-/** Builds the peer when its classes or jars are missing (first use, fresh clone). */
+/** Builds the peer when its classes or jars are missing (first use, fresh clone) or older than its pom or source. */
 function buildPeer(): void {
-  if (existsSync(join(PEER_DIR, 'target/classes/dev/hitboard/bench/PreSumPeer.class')) && existsSync(join(PEER_DIR, 'target/lib'))) return;
+  const built = join(PEER_DIR, 'target/classes/dev/hitboard/bench/PreSumPeer.class');
+  const sources = [join(PEER_DIR, 'pom.xml'), join(PEER_DIR, 'src/main/java/dev/hitboard/bench/PreSumPeer.java')];
+  if (existsSync(built) && existsSync(join(PEER_DIR, 'target/lib')) && sources.every((f) => statSync(f).mtimeMs <= statSync(built).mtimeMs)) return;
   log('building the Kafka Streams peer (mvn package; the first time fetches kafka-streams 4.4.0 from Maven Central)…');
   execFileSync('mvn', ['-q', '-B', 'package', '-DskipTests'], { cwd: PEER_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
 }
