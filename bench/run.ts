@@ -3,12 +3,15 @@
  * baseline measured in the same run, prints one table of ratios against the targets, and appends the
  * run to BENCHMARKS.md with the date, commit, load, data sizes and settings.
  *
- *   npm run bench [-- --quick] [-- --only rollup,aggregator,api] [-- --no-record]
+ *   npm run bench [-- --quick] [-- --only rollup,aggregator,api,peer,freshness,rss] [-- --no-record]
  *   npm run bench --quick          (npm passes it as npm_config_quick: read too)
  *
  * Each pair is its project's own bench (they live beside what they measure, where lint and tsc see
  * them), run as a child process with `--json`: apps/batch-rollup/bench/rollup-bench.ts,
- * apps/aggregator/bench/aggregator-throughput.ts, apps/dashboard/bench/top-latency.ts.
+ * apps/aggregator/bench/aggregator-throughput.ts, apps/dashboard/bench/top-latency.ts, and the
+ * process-level ones in apps/aggregator/bench: streams-peer.ts (vs Kafka Streams exactly_once_v2, built
+ * with Maven under bench/kafka-streams-peer on first use), freshness.ts (produced → visible in
+ * top_1000), rss-distinct.ts (the aggregator's RSS over many distinct products).
  * Postgres: TEST_DATABASE_URL (admin URL) or an embedded server this driver starts (durable: fsync
  * on, as production). Kafka: KAFKA_BROKERS (default 127.0.0.1:19092); without a broker the
  * aggregator's rows say so. The dashboard is built afresh into .next-bench (a stale build would
@@ -33,17 +36,20 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    'Usage: npm run bench [-- --quick] [-- --only rollup,aggregator,api] [-- --no-record]\n\n' +
+    'Usage: npm run bench [-- --quick] [-- --only rollup,aggregator,api,peer,freshness,rss] [-- --no-record]\n\n' +
       'Runs the benchmark pairs of issue 15 (rollup vs DuckDB GROUP BY, backfill vs GROUP BY per hour and day,\n' +
-      'aggregator vs decode floor and vs one INSERT per event, /api/top vs a constant-JSON route), prints ratios\n' +
-      'against the targets and appends the run to BENCHMARKS.md (unless --no-record).\n' +
-      '--quick: 3 days of lake, 200k events, 3 s per route (a few minutes from a fresh clone).\n' +
+      'aggregator vs decode floor and vs one INSERT per event, /api/top vs a constant-JSON route, aggregator vs\n' +
+      'Kafka Streams exactly_once_v2 (peer; needs java 17 + mvn), produced → visible in top_1000 vs the flush interval\n' +
+      '(freshness), aggregator RSS over distinct products (rss)), prints ratios against the targets and appends the\n' +
+      'run to BENCHMARKS.md (unless --no-record).\n' +
+      '--quick: 3 days of lake, 200k events, 3 s per route, 60 s of freshness, 500k distinct products (a few minutes\n' +
+      'each on an idle machine).\n' +
       'Env: TEST_DATABASE_URL (admin URL; default an embedded Postgres), KAFKA_BROKERS (default 127.0.0.1:19092).\n',
   );
   process.exit(0);
 }
 const QUICK = values.quick || process.env['npm_config_quick'] === 'true';
-const ONLY = new Set((values.only ?? 'rollup,aggregator,api').split(','));
+const ONLY = new Set((values.only ?? 'rollup,aggregator,api,peer,freshness,rss').split(','));
 const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092';
 const say = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 const load = () =>
@@ -202,6 +208,102 @@ async function main(): Promise<number> {
         groups.push({ name: 'aggregator', loadBefore: load(), loadAfter: load(), seconds: 0, settings, rows: [], error: `no broker at ${BROKERS} (bash infra/kafka/kafka.sh start)` });
       }
     }
+    // The process-level pairs of apps/aggregator/bench: each needs the broker.
+    const needBroker = ['peer', 'freshness', 'rss'].filter((p) => ONLY.has(p));
+    const brokerOk = needBroker.length > 0 && (await brokerUp());
+    const brokerMissing = (name: string, settings: string): Group => ({ name, loadBefore: load(), loadAfter: load(), seconds: 0, settings, rows: [], error: `no broker at ${BROKERS} (bash infra/kafka/kafka.sh start)` });
+    if (ONLY.has('peer')) {
+      const events = QUICK ? 200_000 : 1_000_000;
+      const settings = `${events.toLocaleString('en')} events, 6 partitions, 5,000 Zipf(1.1) products; aggregator FLUSH_INTERVAL_MS = peer commit.interval.ms = 5 s; peer: 1 stream thread, RocksDB window store, -Xmx1g`;
+      groups.push(
+        !brokerOk
+          ? brokerMissing('peer', settings)
+          : await group('peer', settings, async () => {
+              const r = (await runBench('apps/aggregator/bench/streams-peer.ts', QUICK ? ['--quick'] : [], env, logFile)) as {
+                events: number;
+                aggregatorSeconds: number;
+                aggregatorEventsPerSec: number;
+                aggregatorPeakRssMiB: number;
+                peerSeconds: number;
+                peerEventsPerSec: number;
+                peerPeakRssMiB: number;
+                peerOutputCells: number;
+                peerOutputExact: boolean;
+              };
+              return [
+                {
+                  pair: 'aggregator vs Kafka Streams exactly_once_v2 (same topic, process start → all committed)',
+                  baseline: `Kafka Streams 4.4.0 (minute, product) pre-sum to a topic: ${r.peerEventsPerSec.toLocaleString('en')} events/s (${r.peerSeconds} s)`,
+                  measured: `${r.aggregatorEventsPerSec.toLocaleString('en')} events/s (${r.aggregatorSeconds} s)`,
+                  ratio: r.aggregatorEventsPerSec / r.peerEventsPerSec,
+                  target: { op: '>=', value: 2 },
+                  note: `peer's committed output ${r.peerOutputExact ? 'adds up to' : '**does not add up to**'} the events' units and revenue (${r.peerOutputCells.toLocaleString('en')} cells); peak RSS aggregator ${r.aggregatorPeakRssMiB} MiB, peer ${r.peerPeakRssMiB} MiB; the peer does no validation beyond JSON, no dedupe, no Parquet, no ledger`,
+                },
+              ];
+            }),
+      );
+    }
+    if (ONLY.has('freshness')) {
+      const settings = `${QUICK ? '60 s at 5' : '300 s at 10'} marker sales/s over 20 products + 500 background events/s (5,000 Zipf products); aggregator FLUSH_INTERVAL_MS 5 s, speed WRITE_INTERVAL_MS 2 s; polled every 100 ms`;
+      groups.push(
+        !brokerOk
+          ? brokerMissing('freshness', settings)
+          : await group('freshness', settings, async () => {
+              const r = (await runBench('apps/aggregator/bench/freshness.ts', QUICK ? ['--quick'] : [], env, logFile)) as {
+                sales: number;
+                visible: number;
+                p50Ms: number;
+                p99Ms: number;
+                maxMs: number;
+                flushIntervalMs: number;
+                startupSeconds: number;
+                maxErrorBound: number;
+                p50FirstFifthMs: number;
+                p50LastFifthMs: number;
+                pollP50Ms: number;
+                backgroundSent: number;
+              };
+              return [
+                {
+                  pair: 'freshness: produced → visible in top_1000 (P99)',
+                  baseline: `the aggregator's flush interval: ${r.flushIntervalMs} ms (target P99 ≤ flush + 2 s)`,
+                  measured: `P99 ${r.p99Ms} ms (P50 ${r.p50Ms}, max ${r.maxMs}) over ${r.visible} of ${r.sales} sales`,
+                  ratio: r.p99Ms / r.flushIntervalMs,
+                  target: { op: '<=', value: (r.flushIntervalMs + 2000) / r.flushIntervalMs },
+                  note: `via aggregator → product-sums → speed pipeline → speed_table; P50 of the first / last fifth of the sales ${r.p50FirstFifthMs} / ${r.p50LastFifthMs} ms; top_1000 query P50 ${r.pollP50Ms} ms; ${r.backgroundSent.toLocaleString('en')} background events sent; ${r.sales - r.visible} never visible; start-up until a warm-up sale of each marker product was visible ${r.startupSeconds} s (not counted); largest count-min bound seen ${r.maxErrorBound} units (steps of 50)`,
+                },
+              ];
+            }),
+      );
+    }
+    if (ONLY.has('rss')) {
+      const products = QUICK ? 500_000 : 10_000_000;
+      const settings = `${products.toLocaleString('en')} events, each a distinct product and event_id, 6 partitions; aggregator defaults (5 s flushes, FLUSH_MAX_KEYS 200,000, DEDUPE_MAX_IDS 1,000,000 per partition); VmRSS of the aggregator process every 250 ms`;
+      groups.push(
+        !brokerOk
+          ? brokerMissing('rss', settings)
+          : await group('rss', settings, async () => {
+              const r = (await runBench('apps/aggregator/bench/rss-distinct.ts', QUICK ? ['--quick'] : [], env, logFile)) as {
+                products: number;
+                rssAt10MiB: number;
+                rssAt50MiB: number;
+                rssAt100MiB: number;
+                peakRssMiB: number;
+                aggregatorEventsPerSec: number;
+              };
+              return [
+                {
+                  pair: `aggregator peak RSS over ${r.products.toLocaleString('en')} distinct products${QUICK ? ' (quick: not 10M)' : ''}`,
+                  baseline: '1 GiB (1,024 MiB)',
+                  measured: `peak ${r.peakRssMiB} MiB; at 10 % / 50 % / 100 % committed: ${r.rssAt10MiB} / ${r.rssAt50MiB} / ${r.rssAt100MiB} MiB`,
+                  ratio: r.peakRssMiB / 1024,
+                  target: { op: '<=', value: 1 },
+                  note: `50 % → 100 %: ${r.rssAt100MiB - r.rssAt50MiB >= 0 ? '+' : ''}${r.rssAt100MiB - r.rssAt50MiB} MiB; ${r.aggregatorEventsPerSec.toLocaleString('en')} events/s`,
+                },
+              ];
+            }),
+      );
+    }
     if (ONLY.has('api')) {
       say('building the dashboard into .next-bench…');
       const apiEnv = { ...env, DASHBOARD_DIST_DIR: '.next-bench' };
@@ -261,10 +363,7 @@ async function main(): Promise<number> {
     }
   }
   lines.push('', 'Settings: ' + groups.map((g) => `${g.name}: ${g.settings} (${g.seconds.toFixed(0)} s)`).join('; ') + '.');
-  lines.push(
-    'Not driven here: the Kafka Streams peer, produced → visible freshness, aggregator RSS over 10M distinct products (see the sections above).',
-    '',
-  );
+  lines.push('');
   const report = lines.join('\n');
   process.stdout.write(`\n${report}\n`);
   if (!values['no-record']) {

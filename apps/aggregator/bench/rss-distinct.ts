@@ -1,0 +1,120 @@
+/**
+ * Aggregator RSS over many distinct products (issue 15: flat, < 1 GiB over 10M distinct products).
+ *
+ *   npx tsx apps/aggregator/bench/rss-distinct.ts [--products 10000000] [--partitions 6] [--quick] [--json FILE]
+ *
+ * Fills a fresh topic with one event per product (`d-0` … `d-(N-1)`, every event a distinct product
+ * and a distinct event_id: the worst case for both the (minute, product) buffers and the duplicate
+ * window), then starts the real aggregator (apps/aggregator/src/main.ts, production defaults:
+ * FLUSH_INTERVAL_MS 5 s, FLUSH_MAX_KEYS 200,000 per partition, DEDUPE_MAX_IDS 1,000,000 per partition)
+ * as its own process and samples its resident set (/proc/PID/status VmRSS) every 250 ms until the
+ * ledger holds every offset. Reports the RSS at 10 %, 50 % and 100 % of the events committed, each
+ * decile, and the peak. Event time spreads over the last 5 minutes, as the throughput bench's.
+ * `--quick`: 500,000 products (10M is ~15-40 min on these shared cores). Postgres: DATABASE_URL (admin URL) or an embedded one.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  adminDatabase,
+  aggregatorEnv,
+  createTopics,
+  deleteTopics,
+  fill,
+  flag,
+  jsonFileArg,
+  ledgerOffsets,
+  log,
+  numberArg,
+  rssMiB,
+  scratchDatabase,
+  sleep,
+  startApp,
+  stopChild,
+  unlessExits,
+} from './harness';
+
+if (flag('help') || flag('h')) {
+  process.stdout.write(
+    'Usage: npx tsx apps/aggregator/bench/rss-distinct.ts [--products N=10000000] [--partitions P=6] [--quick (500000 products)] [--json FILE]\n' +
+      'Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (admin URL; default: an embedded Postgres).\n',
+  );
+  process.exit(0);
+}
+
+const QUICK = flag('quick');
+const PRODUCTS = numberArg('products', QUICK ? 500_000 : 10_000_000);
+const PARTITIONS = numberArg('partitions', 6);
+const SAMPLE_MS = 250;
+
+async function main(): Promise<void> {
+  const admin = await adminDatabase();
+  const topic = `bench-rss-${Date.now().toString(36)}`;
+  const db = await scratchDatabase(admin.url, 'bench_rss');
+  const env = aggregatorEnv(topic, db.url);
+  const logFile = join(tmpdir(), `${topic}-aggregator.log`);
+  try {
+    await createTopics([{ topic, numPartitions: PARTITIONS }, { topic: `${topic}-dlq` }, { topic: `${topic}-sums`, numPartitions: PARTITIONS }]);
+    log(`filling ${topic} with ${PRODUCTS.toLocaleString('en')} events, each a distinct product…`);
+    const fillStarted = performance.now();
+    await fill(topic, PRODUCTS, (i) => `d-${i}`);
+    const fillSeconds = (performance.now() - fillStarted) / 1000;
+    log(`  ${fillSeconds.toFixed(0)} s; aggregator…`);
+    const started = performance.now();
+    const child = startApp('apps/aggregator/src/main.ts', env, logFile);
+    // RSS (MiB) at the first sample where the committed share reached each decile, 10 % … 100 %.
+    const deciles: number[] = [];
+    let peak = 0;
+    try {
+      await unlessExits(
+        child,
+        'the aggregator',
+        logFile,
+        (async () => {
+          let lastLog = 0;
+          for (;;) {
+            const rss = rssMiB(child.pid!);
+            peak = Math.max(peak, rss);
+            const committed = await ledgerOffsets(db.knex, topic);
+            while (deciles.length < 10 && committed >= (PRODUCTS * (deciles.length + 1)) / 10) deciles.push(Math.round(rss));
+            if (committed >= PRODUCTS) return;
+            if (performance.now() - lastLog > 10_000) {
+              lastLog = performance.now();
+              log(`  ${committed.toLocaleString('en')} committed, RSS ${Math.round(rss)} MiB (peak ${Math.round(peak)})`);
+            }
+            await sleep(SAMPLE_MS);
+          }
+        })(),
+      );
+    } finally {
+      await stopChild(child);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const result = {
+      products: PRODUCTS,
+      events: PRODUCTS,
+      partitions: PARTITIONS,
+      fillSeconds: Number(fillSeconds.toFixed(1)),
+      aggregatorSeconds: Number(seconds.toFixed(1)),
+      aggregatorEventsPerSec: Math.round(PRODUCTS / seconds),
+      rssAtDecilesMiB: deciles,
+      rssAt10MiB: deciles[0],
+      rssAt50MiB: deciles[4],
+      rssAt100MiB: deciles[9],
+      peakRssMiB: Math.round(peak),
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    const jsonFile = jsonFileArg();
+    if (jsonFile) writeFileSync(jsonFile, JSON.stringify(result));
+  } finally {
+    await db.drop();
+    rmSync(env['LAKE_DIR']!, { recursive: true, force: true });
+    await deleteTopics([topic]);
+    await admin.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

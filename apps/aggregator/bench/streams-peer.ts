@@ -1,0 +1,222 @@
+/**
+ * The aggregator against the Kafka Streams peer (issue 15): both read the same freshly filled topic
+ * (the same events) and pre-sum it per (UTC minute, product), each started as a process of its own.
+ *
+ *   npx tsx apps/aggregator/bench/streams-peer.ts [--events 1000000] [--partitions 6] [--products 5000] [--interval-ms 5000] [--quick] [--json FILE]
+ *
+ * Measured for each, with one definition: **from process start (spawn) to all committed** — the moment
+ * the system's own durable record of progress covers every offset of the topic, with that offset's
+ * outputs committed:
+ *   - aggregator (apps/aggregator/src/main.ts): the Postgres ledger's next offsets (ingest_offsets) sum
+ *     to the topic's size; each ledger commit follows that flush's Parquet file and product-sums publish;
+ *   - peer (bench/kafka-streams-peer, Java 17, kafka-streams 4.4.0, exactly_once_v2): the group's
+ *     committed offsets sum to the topic's size; each is committed in the transaction that also commits
+ *     the output records and the store's changelog.
+ * Both keep their buffers for the same interval: the aggregator's FLUSH_INTERVAL_MS and the peer's
+ * commit.interval.ms are both --interval-ms (default 5000, the aggregator's production default), so
+ * both may wait up to one interval after reading the last event. Neither is stopped early.
+ *
+ * The peer does less: no validation beyond JSON decoding (no DLQ), no dedupe, no Parquet, no ledger;
+ * its windowed store is RocksDB with a changelog topic (Kafka Streams' default). It is built with Maven
+ * on first use (bench/kafka-streams-peer/target, jars from Maven Central cached in ~/.m2).
+ * Needs a broker whose transaction state log fits one broker (infra/kafka/server.properties sets
+ * transaction.state.log.replication.factor=1). Postgres: DATABASE_URL (admin URL) or an embedded one.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit/random';
+import {
+  adminDatabase,
+  aggregatorEnv,
+  BROKERS,
+  committedOffsets,
+  createTopics,
+  deleteTopics,
+  fill,
+  flag,
+  jsonFileArg,
+  kafka,
+  ledgerOffsets,
+  log,
+  numberArg,
+  ROOT,
+  rssMiB,
+  scratchDatabase,
+  sleep,
+  startApp,
+  stopChild,
+  unlessExits,
+} from './harness';
+
+if (flag('help') || flag('h')) {
+  process.stdout.write(
+    'Usage: npx tsx apps/aggregator/bench/streams-peer.ts [--events N=1000000] [--partitions P=6] [--products K=5000] [--interval-ms MS=5000]\n' +
+      '       [--peer-threads T=1] [--quick (200000 events)] [--json FILE]\n' +
+      'Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (admin URL; default: an embedded Postgres). Needs java 17 and mvn.\n',
+  );
+  process.exit(0);
+}
+
+const QUICK = flag('quick');
+const EVENTS = numberArg('events', QUICK ? 200_000 : 1_000_000);
+const PARTITIONS = numberArg('partitions', 6);
+const PRODUCTS = numberArg('products', 5000);
+const INTERVAL_MS = numberArg('interval-ms', 5000);
+const PEER_THREADS = numberArg('peer-threads', 1);
+const PEER_DIR = join(ROOT, 'bench/kafka-streams-peer');
+const POLL_MS = 100;
+
+/** Builds the peer when its classes or jars are missing (first use, fresh clone) or older than its pom or source. */
+function buildPeer(): void {
+  const built = join(PEER_DIR, 'target/classes/dev/hitboard/bench/PreSumPeer.class');
+  const sources = [join(PEER_DIR, 'pom.xml'), join(PEER_DIR, 'src/main/java/dev/hitboard/bench/PreSumPeer.java')];
+  if (existsSync(built) && existsSync(join(PEER_DIR, 'target/lib')) && sources.every((f) => statSync(f).mtimeMs <= statSync(built).mtimeMs)) return;
+  log('building the Kafka Streams peer (mvn package; the first time fetches kafka-streams 4.4.0 from Maven Central)…');
+  execFileSync('mvn', ['-q', '-B', 'package', '-DskipTests'], { cwd: PEER_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+interface Timed {
+  seconds: number;
+  eventsPerSec: number;
+  peakRssMiB: number;
+}
+
+/** Polls `progress` every POLL_MS until it reaches EVENTS; the clock started at `startedAt` (spawn). */
+async function until(progress: () => Promise<number>, startedAt: number, pid: number): Promise<Timed> {
+  let peak = 0;
+  let lastLog = 0;
+  for (;;) {
+    peak = Math.max(peak, rssMiB(pid));
+    const n = await progress();
+    if (n >= EVENTS) {
+      const seconds = (performance.now() - startedAt) / 1000;
+      return { seconds, eventsPerSec: EVENTS / seconds, peakRssMiB: Math.round(peak) };
+    }
+    if (performance.now() - lastLog > 5000) {
+      lastLog = performance.now();
+      log(`  ${n.toLocaleString('en')}/${EVENTS.toLocaleString('en')} committed`);
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+async function runAggregator(topic: string, adminUrl: string): Promise<Timed> {
+  const db = await scratchDatabase(adminUrl, 'bench_peer');
+  await createTopics([{ topic: `${topic}-dlq` }, { topic: `${topic}-sums`, numPartitions: PARTITIONS }]);
+  const env = aggregatorEnv(topic, db.url, { FLUSH_INTERVAL_MS: String(INTERVAL_MS) });
+  const logFile = join(tmpdir(), `${topic}-aggregator.log`);
+  const startedAt = performance.now();
+  const child = startApp('apps/aggregator/src/main.ts', env, logFile);
+  try {
+    return await unlessExits(child, 'the aggregator', logFile, until(() => ledgerOffsets(db.knex, topic), startedAt, child.pid!));
+  } finally {
+    await stopChild(child);
+    await db.drop();
+    rmSync(env['LAKE_DIR']!, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The peer's committed output summed: the last record of each (minute, product) cell (read_committed),
+ * so the bench can check it did the whole pre-sum. Reads until nothing new arrives for 5 s.
+ */
+async function peerOutputTotals(outputTopic: string): Promise<{ cells: number; units: number; revenueCents: number }> {
+  const consumer = kafka().consumer({ groupId: `${outputTopic}-check`, readUncommitted: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic: outputTopic, fromBeginning: true });
+  const cells = new Map<string, { units: number; revenue_cents: number }>();
+  let lastMessageAt = performance.now();
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      lastMessageAt = performance.now();
+      const cell = JSON.parse(message.value!.toString()) as { minute: number; product_id: string; units: number; revenue_cents: number };
+      cells.set(`${cell.minute}|${cell.product_id}`, cell);
+    },
+  });
+  while (performance.now() - lastMessageAt < 5000) await sleep(500);
+  await consumer.disconnect();
+  let units = 0;
+  let revenueCents = 0;
+  for (const c of cells.values()) {
+    units += c.units;
+    revenueCents += c.revenue_cents;
+  }
+  return { cells: cells.size, units, revenueCents };
+}
+
+async function runPeer(topic: string): Promise<Timed & { outputOffsets: number }> {
+  const appId = `${topic}-peer`;
+  const logFile = join(tmpdir(), `${topic}-peer.log`);
+  const out = createWriteStream(logFile);
+  const classpath = `${join(PEER_DIR, 'target/classes')}:${join(PEER_DIR, 'target/lib/*')}`;
+  await createTopics([{ topic: `${topic}-peer-out`, numPartitions: PARTITIONS }]);
+  const admin = kafka().admin();
+  await admin.connect();
+  const startedAt = performance.now();
+  const child = spawn('java', ['-Xmx1g', '-cp', classpath, 'dev.hitboard.bench.PreSumPeer', BROKERS.join(','), topic, `${topic}-peer-out`, appId, String(INTERVAL_MS), String(PEER_THREADS)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(out);
+  child.stderr.pipe(out);
+  try {
+    const timed = await unlessExits(child, 'the Kafka Streams peer', logFile, until(() => committedOffsets(admin, appId, topic), startedAt, child.pid!));
+    const ends = await admin.fetchTopicOffsets(`${topic}-peer-out`);
+    return { ...timed, outputOffsets: ends.reduce((s, p) => s + Number(p.high), 0) };
+  } finally {
+    await stopChild(child);
+    await admin.disconnect();
+    rmSync(join(tmpdir(), `kafka-streams-peer-${appId}`), { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  buildPeer();
+  const db = await adminDatabase();
+  const topic = `bench-peer-${Date.now().toString(36)}`;
+  try {
+    await createTopics([{ topic, numPartitions: PARTITIONS }]);
+    const product = aliasSampler(zipfWeights(PRODUCTS, 1.1), seededRandom(1));
+    log(`filling ${topic} with ${EVENTS.toLocaleString('en')} events…`);
+    const sent = await fill(topic, EVENTS, () => `p-${product()}`);
+    log('aggregator (process start → ledger holds every offset)…');
+    const agg = await runAggregator(topic, db.url);
+    log(`  ${agg.seconds.toFixed(2)} s, ${Math.round(agg.eventsPerSec)} events/s`);
+    log('Kafka Streams peer (process start → group offsets committed for every offset)…');
+    const peer = await runPeer(topic);
+    log(`  ${peer.seconds.toFixed(2)} s, ${Math.round(peer.eventsPerSec)} events/s; checking its output…`);
+    const output = await peerOutputTotals(`${topic}-peer-out`);
+    // Not timed: a peer that dropped or double-counted events would make the ratio meaningless.
+    const peerExact = output.units === sent.units && output.revenueCents === sent.revenueCents;
+    if (!peerExact) log(`  the peer's output does not add up: ${JSON.stringify(output)} vs sent ${JSON.stringify(sent)}`);
+    const result = {
+      events: EVENTS,
+      partitions: PARTITIONS,
+      products: PRODUCTS,
+      intervalMs: INTERVAL_MS,
+      peerThreads: PEER_THREADS,
+      aggregatorSeconds: Number(agg.seconds.toFixed(2)),
+      aggregatorEventsPerSec: Math.round(agg.eventsPerSec),
+      aggregatorPeakRssMiB: agg.peakRssMiB,
+      peerSeconds: Number(peer.seconds.toFixed(2)),
+      peerEventsPerSec: Math.round(peer.eventsPerSec),
+      peerPeakRssMiB: peer.peakRssMiB,
+      peerOutputOffsets: peer.outputOffsets,
+      peerOutputCells: output.cells,
+      peerOutputExact: peerExact,
+      ratio: Number((agg.eventsPerSec / peer.eventsPerSec).toFixed(3)),
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    const jsonFile = jsonFileArg();
+    if (jsonFile) writeFileSync(jsonFile, JSON.stringify(result));
+  } finally {
+    await deleteTopics([topic]);
+    await db.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
