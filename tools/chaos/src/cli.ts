@@ -76,10 +76,11 @@ async function main(): Promise<void> {
   const firstSeed = values.seed !== undefined ? Number(values.seed) : Date.now() % 1_000_000;
   if (!Number.isInteger(firstSeed)) throw new Error(`--seed must be a whole number, got ${values.seed}`);
 
-  const all: Array<{ seed: number; reports: ScenarioReport[] }> = [];
+  const all: Array<{ seed: number; reports: ScenarioReport[]; durationMs: number }> = [];
   for (let r = 0; r < runs; r++) {
     const seed = firstSeed + r;
     const say = (msg: string) => process.stdout.write(`[chaos ${seed}] ${msg}\n`);
+    const started = Date.now();
     const reports = await runSuite({
       ...defaults,
       seed,
@@ -88,15 +89,23 @@ async function main(): Promise<void> {
       lake,
       say,
     });
-    all.push({ seed, reports });
+    all.push({ seed, reports, durationMs: Date.now() - started });
   }
   process.stdout.write('\nchaos summary\n');
-  for (const { seed, reports } of all) {
-    for (const r of reports) process.stdout.write(`  seed ${seed}  ${r.ok ? 'PASS' : 'FAIL'}  recovery ${r.recoveryMs === null ? 'n/a' : `${(r.recoveryMs / 1000).toFixed(1)} s`}  ${r.name}\n`);
+  for (const { seed, reports, durationMs } of all) {
+    process.stdout.write(`  seed ${seed}: ${(durationMs / 60_000).toFixed(1)} min, lake ${lake}\n`);
+    for (const r of reports) process.stdout.write(`  seed ${seed}  ${r.ok ? 'PASS' : 'FAIL'}  recovery ${secs(r.recoveryMs)} (ledger ${secs(r.ledgerMs)})  ${r.name}\n`);
+  }
+  const slow = all.flatMap(({ seed, reports }) => reports.filter((r) => r.recoveryMs !== null && r.recoveryMs > defaults.recoveryTargetMs).map((r) => ({ seed, r })));
+  if (slow.length) {
+    process.stdout.write(`  lag not back to zero within ${defaults.recoveryTargetMs / 1000} s of the fault's end:\n`);
+    for (const { seed, r } of slow) process.stdout.write(`    seed ${seed}  ${r.name}: ${secs(r.recoveryMs)} (ledger ${secs(r.ledgerMs)}, the rest the speed layer)${r.slowBecause ? `: ${r.slowBecause}` : ''}\n`);
   }
   const failed = all.flatMap((a) => a.reports).filter((r) => !r.ok).length;
   process.stdout.write(`  ${all.length} run(s), ${all.flatMap((a) => a.reports).length} scenario(s), ${failed} failed\n`);
   if (failed > 0) process.exitCode = 1;
 }
+
+const secs = (ms: number | null) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
 
 if (require.main === module) runMain(main);
