@@ -1,7 +1,7 @@
 import { isReady, keyOf, planBackfill, reasonFor, stateOf, whyRun, type BackfillPlan, type Why } from './planner';
 import { runWaves, type PlannedTask, type RunSummary, type RunnerOptions } from './runner';
 import type { TaskDeps } from './rollup-task';
-import { loadPlanContext, markDirty } from './run-store';
+import { loadPlanContext, markLateData } from './run-store';
 import { lateDataMarks } from './planner';
 
 export interface BackfillRequest {
@@ -15,7 +15,7 @@ export interface BackfillRequest {
 /** What a backfill would do, after marking any late data dirty (so `dirty` is current). */
 export async function planBackfillNow(deps: TaskDeps, request: BackfillRequest): Promise<BackfillPlan> {
   const before = await loadPlanContext(deps);
-  await markDirty(deps.knex, lateDataMarks(before));
+  await markLateData(deps.knex, lateDataMarks(before));
   const ctx = await loadPlanContext(deps);
   return planBackfill(ctx, request.interval, request.fromMs, request.toMs, { force: request.force, only: request.only });
 }

@@ -212,6 +212,16 @@ export interface DirtyMark {
   window: Window;
   lateFiles: number;
   lateRows: number;
+  /**
+   * The raw windows whose late files this mark stands for, with the succeeded run the plan saw for each
+   * (null: never built). A mark from a plan read before another scheduler rebuilt all of them is stale.
+   */
+  sources?: LateSource[];
+}
+
+export interface LateSource {
+  window: Window;
+  seenRunId: bigint | null;
 }
 
 /**
@@ -222,12 +232,13 @@ export interface DirtyMark {
  */
 export function lateDataMarks(ctx: PlanContext): DirtyMark[] {
   const marks = new Map<string, DirtyMark>();
-  const add = (w: Window, files: number, rows: number) => {
+  const add = (w: Window, files: number, rows: number, source: LateSource) => {
     const m = marks.get(keyOf(w));
     if (m) {
       m.lateFiles += files;
       m.lateRows += rows;
-    } else marks.set(keyOf(w), { window: w, lateFiles: files, lateRows: rows });
+      m.sources!.push(source);
+    } else marks.set(keyOf(w), { window: w, lateFiles: files, lateRows: rows, sources: [source] });
   };
   const built = (w: Window) => stateOf(ctx, w).succeededRunId !== null;
   const late = new Map<string, { window: Window; files: number; rows: number }>();
@@ -250,8 +261,9 @@ export function lateDataMarks(ctx: PlanContext): DirtyMark[] {
     }
   }
   for (const { window, files, rows } of late.values()) {
-    if (built(window)) add(window, files, rows);
-    for (const a of ancestorsOf(ctx.registry, window)) if (built(a)) add(a, files, rows);
+    const source = { window, seenRunId: stateOf(ctx, window).succeededRunId };
+    if (built(window)) add(window, files, rows, source);
+    for (const a of ancestorsOf(ctx.registry, window)) if (built(a)) add(a, files, rows, source);
   }
   return [...marks.values()].sort((a, b) => compareTasks(ctx.registry)({ window: a.window, why: 'dirty' }, { window: b.window, why: 'dirty' }));
 }

@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { globalWatermark, hourStartMs, listingByHour, type WatermarkReading } from '@hitboard/lake';
 import { TABLES, type IntervalRegistry, type Window } from '@hitboard/schema';
-import { windowKey, type DirtyMark, type PlanContext, type RunReason, type RunStatus, type WindowState } from './planner';
+import { windowKey, type DirtyMark, type LateSource, type PlanContext, type RunReason, type RunStatus, type WindowState } from './planner';
 import type { RollupResult } from './rollup-engine';
 import type { WindowLock } from './window-lock';
 
@@ -111,6 +111,40 @@ export async function markDirty(db: Knex | Knex.Transaction, marks: readonly Dir
     ],
   );
   return result.rowCount;
+}
+
+/**
+ * Marks what a pass found late (lateDataMarks of a plan read a moment ago), except what is stale by now:
+ * another scheduler may have rebuilt a late raw window between that read and this write, and its mark
+ * would send the window (and its ancestors) to a second rebuild with nothing new. Under the publish
+ * locks of the late raw windows (a publish of one of them commits before or after this, not during),
+ * a mark is kept if any window it stands for still has the succeeded run the plan saw.
+ */
+export async function markLateData(knex: Knex, marks: readonly DirtyMark[]): Promise<number> {
+  if (marks.length === 0) return 0;
+  return knex.transaction(async (trx) => {
+    const sources = new Map<string, LateSource>();
+    for (const m of marks) for (const src of m.sources ?? []) sources.set(windowKey(src.window.interval, src.window.start), src);
+    const ordered = [...sources.values()].map((src) => src.window).sort((a, b) => a.interval.localeCompare(b.interval) || a.start.getTime() - b.start.getTime());
+    await lockForPublish(trx, ordered);
+    const newest = ordered.length
+      ? ((await trx(TABLES.rollupRuns)
+          .select('interval', 'window_start')
+          .max('run_id as run_id')
+          .where({ status: 'succeeded' })
+          .whereIn(
+            ['interval', 'window_start'],
+            ordered.map((w) => [w.interval, w.start]),
+          )
+          .groupBy('interval', 'window_start')) as Array<{ interval: string; window_start: Date; run_id: bigint }>)
+      : [];
+    const now = new Map(newest.map((r) => [windowKey(r.interval, r.window_start), BigInt(r.run_id)]));
+    const stillLate = (src: LateSource) => (now.get(windowKey(src.window.interval, src.window.start)) ?? null) === src.seenRunId;
+    return markDirty(
+      trx,
+      marks.filter((m) => m.sources === undefined || m.sources.some(stillLate)),
+    );
+  });
 }
 
 /** The catalog the rollups join: product → category. */

@@ -3,7 +3,7 @@ import { NotRetriableError, retry } from '@hitboard/runtime';
 import { ChildNotReadyError } from './errors';
 import { keyOf, lateDataMarks, planPass, scheduledCandidates, reasonFor, taskIntervals, withSources, type PassPlan, type PlanContext, type RunReason, type Task } from './planner';
 import { runWindow, describeWindow, type TaskDeps, type TaskOutcome } from './rollup-task';
-import { loadCatalog, loadPlanContext, markDirty } from './run-store';
+import { loadCatalog, loadPlanContext, markLateData } from './run-store';
 
 export interface RunnerOptions {
   /** Windows rolled up at once. */
@@ -105,7 +105,7 @@ export async function runReadyWindows(deps: TaskDeps, options: PassOptions): Pro
   const intervals = [...new Set((options.intervals ?? taskIntervals(deps.registry)).flatMap((i) => withSources(deps.registry, i)))];
   const before = await loadPlanContext(deps);
   const marks = lateDataMarks(before);
-  const dirtyMarked = await markDirty(deps.knex, marks);
+  const dirtyMarked = await markLateData(deps.knex, marks);
   if (dirtyMarked > 0) {
     deps.log.warn({ windows: marks.map((m) => `${describeWindow(m.window)} (+${m.lateFiles} files, +${m.lateRows} rows)`) }, 'late data: windows marked dirty');
     for (const m of marks) deps.metrics?.dirtyMarked.inc({ interval: m.window.interval });

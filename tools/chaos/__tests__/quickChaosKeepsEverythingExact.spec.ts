@@ -26,7 +26,6 @@ maybe('chaos suite, quick form', () => {
       seed,
       scenarios: QUICK_SCENARIOS.map((n) => [n, ALL_SCENARIOS[n]!]),
       dashboardPort: null,
-      lake: null,
       say: (msg) => process.stdout.write(`[chaos ${seed}] ${msg}\n`),
     });
     const failed = reports.flatMap((r) => r.checks.filter((c) => !c.ok).map((c) => `${r.name}: ${c.name}: ${c.detail}`));

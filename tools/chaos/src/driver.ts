@@ -2,7 +2,7 @@ import type { Producer } from 'kafkajs';
 import { ACKS_ALL } from '@hitboard/kafka';
 import { batches, chunkFloor, SalesStream, type Emission, type Product, type StreamPosition } from '@hitboard/generator';
 import { hourStartMs } from '@hitboard/lake';
-import { revenueCentsOf } from '@hitboard/schema';
+import { revenueCentsOf, type SaleEvent } from '@hitboard/schema';
 import { sleep } from './processes';
 
 export interface Sums {
@@ -73,6 +73,19 @@ export class SalesDriver {
         this.position = next;
         if (this.stopRequested) return;
       }
+    }
+  }
+
+  /**
+   * Sends sales of a scenario's making (not the stream's: late ones, say), acknowledged like the stream's,
+   * and adds them to the ground truth.
+   */
+  async sendEvents(events: readonly SaleEvent[]): Promise<void> {
+    const emissions: Emission[] = events.map((event) => ({ kind: 'event', key: event.product_id, value: JSON.stringify(event), event }));
+    for (let i = 0; i < emissions.length; i += 1000) {
+      const batch = emissions.slice(i, i + 1000);
+      await this.send(batch);
+      this.record(batch);
     }
   }
 

@@ -1,10 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKafka } from '@hitboard/kafka';
 import { ROOT } from './processes';
 
 const KAFKA_SH = join(ROOT, 'infra/kafka/kafka.sh');
+const S3_SH = join(ROOT, 'infra/s3/s3.sh');
 
 /** The local three-broker cluster, through `kafka.sh cluster …` (its ports and data folder from the environment). */
 export class Cluster {
@@ -118,5 +119,66 @@ export class PostgresHost {
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     await exited;
     clearTimeout(timer);
+  }
+}
+
+/**
+ * The run's own S3 server (S3Proxy through infra/s3/s3.sh, filesystem backend) on its own port and data
+ * folder: the lake every app shares, which a scenario may kill -9 mid-flush and start again.
+ */
+export class S3Server {
+  static readonly BUCKET = 'chaos';
+  private static readonly IDENTITY = 'chaos';
+  private static readonly CREDENTIAL = 'chaos-local-secret';
+
+  constructor(
+    private readonly dataDir: string,
+    readonly port: number,
+  ) {}
+
+  private get shEnv(): NodeJS.ProcessEnv {
+    return { ...process.env, S3_PORT: String(this.port), S3_DATA_DIR: this.dataDir, S3_BUCKET: S3Server.BUCKET, S3_IDENTITY: S3Server.IDENTITY, S3_CREDENTIAL: S3Server.CREDENTIAL, S3_START_TIMEOUT_S: '600' };
+  }
+
+  private async sh(cmd: 'start' | 'stop'): Promise<void> {
+    const child = spawn('bash', [S3_SH, cmd], { env: this.shEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    if (code !== 0) throw new Error(`s3.sh ${cmd} failed (exit ${code}); see ${this.dataDir}/s3proxy.log`);
+  }
+
+  /** Starts it (or finds it running) and waits until it answers. */
+  start(): Promise<void> {
+    return this.sh('start');
+  }
+
+  /** kill -9: requests in flight die with it, as when the store's machine fails. */
+  async kill(): Promise<void> {
+    const pid = Number(readFileSync(join(this.dataDir, 's3proxy.pid'), 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no S3Proxy pid in ${this.dataDir}/s3proxy.pid`);
+    process.kill(pid, 'SIGKILL');
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (alive()) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  stop(): Promise<void> {
+    return this.sh('stop');
+  }
+
+  /** What an app reads to use this server as its lake (LAKE_URL under `prefix`, endpoint, keys). */
+  lakeEnv(prefix: string): Record<string, string> {
+    return {
+      LAKE_URL: `s3://${S3Server.BUCKET}/${prefix}`,
+      AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${this.port}`,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: S3Server.IDENTITY,
+      AWS_SECRET_ACCESS_KEY: S3Server.CREDENTIAL,
+    };
   }
 }

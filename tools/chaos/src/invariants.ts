@@ -1,6 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
-import { hourStartMs, readLakeSums } from '@hitboard/lake';
+import { hourStartMs, readLakeSums, type LakeStore } from '@hitboard/lake';
 import { decodeProductSum, TABLES } from '@hitboard/schema';
 import type { SalesDriver, Sums } from './driver';
 import { sleep } from './processes';
@@ -175,9 +175,9 @@ export class Observer {
     return { name: 'ledger tiles every partition', ok: problems.length === 0, detail: problems.length ? problems.slice(0, 6).join('; ') : `${n} committed flushes over ${hw.size} partitions, no gap, no overlap, at the log end` };
   }
 
-  /** The lake's ledger-listed files hold exactly the ground truth, every hour (open ones too). */
-  async checkLake(driver: SalesDriver, lakeDir: string): Promise<Check> {
-    return compareSums('lake equals the ground truth', driver, await readLakeSums(this.db(), lakeDir), 'lake');
+  /** The lake's ledger-listed files (read through the lake module, a folder or S3) hold exactly the ground truth, every hour (open ones too). */
+  async checkLake(driver: SalesDriver, lake: LakeStore): Promise<Check> {
+    return compareSums(`lake equals the ground truth (${lake.location})`, driver, await readLakeSums(this.db(), lake), 'lake');
   }
 
   /**

@@ -4,9 +4,15 @@ import { App } from './processes';
 export interface LayoutOptions {
   runDir: string;
   brokers: string[];
+  /** The owner's URL: the dashboard's (it logs in as the reader role with its password). */
   databaseUrl: string;
-  /** The one lake setting every app reads: a local folder shared by the "machines" (LAKE_DIR), or s3://… (LAKE_URL). */
-  lake: string;
+  /** Each service's own least-privilege login (appRoleUrls of @hitboard/db), as `npm start` runs them. */
+  roleUrls: { aggregator: string; 'speed-pipeline': string; 'batch-rollup': string };
+  /**
+   * The lake every app shares: where it is (for messages) and the variables that say so, a folder
+   * (LAKE_DIR) or s3://… (LAKE_URL with AWS_*). Each app gets its own LAKE_CACHE_DIR beside them.
+   */
+  lake: { location: string; env: Record<string, string> };
   /** Consumer groups of this run (fresh per run, so a run never inherits another's committed offsets). */
   groupPrefix: string;
   allowedLatenessMs: number;
@@ -17,7 +23,7 @@ export interface LayoutOptions {
   dashboard: { port: number; opsPort: number; readerPassword: string; accessFile: string; sessionSecret: string } | null;
 }
 
-/** The lake setting as the apps read it: one value, its kind decides the variable. */
+/** The lake setting as the apps read it: one value, its kind decides the variable (AWS_* come from the environment). */
 export function lakeEnv(lake: string): Record<string, string> {
   return /^s3:\/\//.test(lake) ? { LAKE_URL: lake } : { LAKE_DIR: lake };
 }
@@ -27,7 +33,7 @@ export function lakeEnv(lake: string): Record<string, string> {
  * scheduler, each with its own data folder and ops port; one dashboard; all sharing the cluster,
  * Postgres and the lake. Two more aggregator "machines" (c, d) are defined for scaling 1 → 3 → 1.
  * The settings that must agree (topics by default, zone, lateness, lake, database, groups) are set
- * once here and handed to every app.
+ * once here and handed to every app; each service logs in to Postgres as its own role.
  */
 export class Layout {
   readonly aggregators: App[];
@@ -38,12 +44,11 @@ export class Layout {
   constructor(readonly o: LayoutOptions) {
     const shared = {
       KAFKA_BROKERS: o.brokers.join(','),
-      DATABASE_URL: o.databaseUrl,
       REPORTING_TIME_ZONE: 'UTC',
       ALLOWED_LATENESS_MS: String(o.allowedLatenessMs),
       LOG_LEVEL: 'info',
       NODE_OPTIONS: '--max-old-space-size=512',
-      ...lakeEnv(o.lake),
+      ...o.lake.env,
     };
     const machine = (i: number) => String.fromCharCode(97 + i);
     const dir = (i: number) => join(o.runDir, `machine-${machine(i)}`);
@@ -52,6 +57,8 @@ export class Layout {
       (i) =>
         new App(`aggregator@${machine(i)}`, 'aggregator', join(dir(i), 'aggregator'), port(i, 0), {
           ...shared,
+          DATABASE_URL: o.roleUrls.aggregator,
+          LAKE_CACHE_DIR: join(dir(i), 'aggregator', 'lake-cache'),
           KAFKA_CLIENT_ID: `aggregator-${machine(i)}`,
           KAFKA_GROUP_ID: `${o.groupPrefix}-aggregator`,
           KAFKA_SESSION_TIMEOUT_MS: String(o.sessionTimeoutMs),
@@ -65,6 +72,7 @@ export class Layout {
       (i) =>
         new App(`speed-pipeline@${machine(i)}`, 'speed-pipeline', join(dir(i), 'speed-pipeline'), port(i, 1), {
           ...shared,
+          DATABASE_URL: o.roleUrls['speed-pipeline'],
           KAFKA_CLIENT_ID: `speed-${machine(i)}`,
           KAFKA_GROUP_ID: `${o.groupPrefix}-speed`,
           KAFKA_SESSION_TIMEOUT_MS: String(o.sessionTimeoutMs),
@@ -76,6 +84,8 @@ export class Layout {
       (i) =>
         new App(`batch-rollup@${machine(i)}`, 'batch-rollup', join(dir(i), 'batch-rollup'), port(i, 2), {
           ...shared,
+          DATABASE_URL: o.roleUrls['batch-rollup'],
+          LAKE_CACHE_DIR: join(dir(i), 'batch-rollup', 'lake-cache'),
           ROLLUP_CONCURRENCY: '1',
           DUCKDB_THREADS: '1',
           ROLLUP_RETRY_BASE_MS: '200',
@@ -85,6 +95,7 @@ export class Layout {
     this.dashboard = o.dashboard
       ? new App('dashboard', 'dashboard', join(o.runDir, 'dashboard'), o.dashboard.opsPort, {
           ...shared,
+          DATABASE_URL: o.databaseUrl,
           HITBOARD_READER_PASSWORD: o.dashboard.readerPassword,
           PORT: String(o.dashboard.port),
           OPS_PORT: String(o.dashboard.opsPort),

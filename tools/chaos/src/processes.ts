@@ -47,7 +47,7 @@ export class App {
     const cwd = this.kind === 'dashboard' ? join(ROOT, 'apps/dashboard') : ROOT;
     const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, ENTRY[this.kind])], {
       cwd,
-      env: { ...process.env, ...this.env },
+      env: { ...inheritedEnv(), ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a Ctrl-C of the runner reaches the runner only, which stops the apps in order.
       detached: true,
@@ -121,6 +121,12 @@ export class App {
     }
     throw new Error(`${this.name} did not answer on :${this.opsPort} within ${timeoutMs} ms; see ${this.dataDir}`);
   }
+}
+
+/** The runner's environment minus the settings the layout decides: a LAKE_URL or DATABASE_URL of the shell must not reach the apps. */
+function inheritedEnv(): NodeJS.ProcessEnv {
+  const { LAKE_URL: _url, LAKE_DIR: _dir, LAKE_CACHE_DIR: _cache, DATABASE_URL: _db, ...rest } = process.env;
+  return rest;
 }
 
 export async function httpStatus(url: string): Promise<number> {
