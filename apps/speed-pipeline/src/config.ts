@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { appConfigSchema, env, loadConfig } from '@hitboard/runtime';
 import { DEFAULT_CANDIDATES, DEFAULT_SKETCH_PARAMS } from '@hitboard/topk';
+import { BYTES_PER_PRODUCT, DEFAULT_MOVER_PARAMS } from '@hitboard/topk/movers';
 
 const fraction = () => z.coerce.number().gt(0).lt(1);
 
@@ -29,10 +30,10 @@ export const configSchema = appConfigSchema(['KAFKA_BROKERS', 'DATABASE_URL', 'T
     .default(30_000)
     .describe('consumer group session timeout, ms: how long a crashed instance keeps its shards before the group reassigns them'),
   OPS_PORT: env.port().default(9466).describe('port of /metrics and /healthz (0: any free port)'),
-  MOVERS_MAX_PRODUCTS: env.int(1).default(1_000_000).describe('products the mover tracker keeps per shard (~64 B of state + the id map each); the quietest go first'),
-  MOVERS_MIN_COUNT: env.int(1).default(10).describe('a mover needs at least this many orders since it began rising (or expected, falling)'),
-  MOVERS_MIN_FACTOR: z.coerce.number().gt(1).default(3).describe('a mover sells at least this many times its usual (or at most its inverse)'),
-  MOVERS_SIGNIFICANCE: fraction().default(1e-9).describe('one-sided Poisson p-value a mover must reach (every product is tested every write)'),
+  MOVERS_MAX_PRODUCTS: env.int(1).default(DEFAULT_MOVER_PARAMS.maxProducts).describe(`products the mover tracker keeps per shard (${BYTES_PER_PRODUCT} B of state + the id map each); the quietest go first`),
+  MOVERS_MIN_COUNT: env.int(1).default(DEFAULT_MOVER_PARAMS.minCount).describe('a mover needs at least this many orders since it began rising (or expected, falling)'),
+  MOVERS_MIN_FACTOR: z.coerce.number().gt(1).default(DEFAULT_MOVER_PARAMS.minFactor).describe('a mover sells at least this many times its usual (or at most its inverse)'),
+  MOVERS_SIGNIFICANCE: fraction().default(DEFAULT_MOVER_PARAMS.significance).describe('one-sided Poisson p-value a mover must reach (every product is tested every write)'),
   LOG_LEVEL: env.logLevel(),
   SPEED_TEST_KILL_AFTER_RECORDS: env
     .int(1)

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { NotRetriableError, StallWatch, retry, sleep, type Logger } from '@hitboard/runtime';
 import { decodeProductSum, isRetriable, TOP_N_STORED, type IntervalRegistry } from '@hitboard/schema';
 import type { TopKParams } from '@hitboard/topk';
-import type { Mover, MoverParams } from '@hitboard/topk/movers';
+import type { Mover, MoverParams, UsualFromHistory } from '@hitboard/topk/movers';
 import type { SpeedMetrics } from './metrics';
 import { ShardState, type ShardStateOptions } from './shard-state';
 import { ShardFencedError, SpeedStore } from './speed-store';
@@ -421,18 +421,26 @@ export class SpeedPipeline {
   }
 
   /**
-   * The shard's movers now: candidates from the tracker, their same-hour-of-the-week history from
-   * the batch layer (the 4 weeks before), then the Poisson test. Strongest `moversPerShard` per direction.
+   * The same-hour-of-the-week history (the 4 weeks before, from the batch layer) of the shard's
+   * mover candidates now; one lookup per write, a flood of candidates (a backlog) beyond 5000 is
+   * scored on the recent rate alone.
    */
-  private async scoreMovers(partition: number, state: ShardState): Promise<Mover[]> {
+  private async moverHistory(partition: number, state: ShardState): Promise<ReadonlyMap<string, UsualFromHistory>> {
     const now = state.movers.newestMinuteMs;
     const candidates = state.movers.candidates();
-    if (now === null || candidates.length === 0) return [];
+    if (now === null || candidates.length === 0) return new Map();
     const WEEK_MS = 7 * 24 * 3_600_000;
     const hours = [1, 2, 3, 4].map((k) => this.options.registry.windowAt('hour', now - k * WEEK_MS).start);
-    // One lookup per write; a flood of candidates (a backlog) is scored on the recent rate alone beyond it.
-    const history = await this.store.usualFromHistory(partition, candidates.slice(0, 5000), hours);
-    const scored = state.movers.score(candidates, history);
+    return this.store.usualFromHistory(partition, candidates.slice(0, 5000), hours);
+  }
+
+  /**
+   * The shard's movers now, strongest `moversPerShard` per direction. Synchronous, and called right
+   * before takeWrite: records applied while the history was read are scored too, so the movers
+   * written are those of the offset checkpointed with them.
+   */
+  private scoreMovers(partition: number, state: ShardState, history: ReadonlyMap<string, UsualFromHistory>): Mover[] {
+    const scored = state.movers.score(state.movers.candidates(), history);
     const limit = this.options.moversPerShard ?? 100;
     const movers = [...scored.filter((m) => m.direction === 'up').slice(0, limit), ...scored.filter((m) => m.direction === 'down').slice(0, limit)];
     this.options.metrics.moversFound.set({ shard: String(partition), direction: 'up' }, scored.filter((m) => m.direction === 'up').length);
@@ -449,8 +457,9 @@ export class SpeedPipeline {
       this.options.metrics.windowsCovered.inc(dropped);
       this.log.info({ shard: partition, windows: covered.map((w) => `${w.interval}@${w.windowStart.toISOString()}`) }, 'windows covered by the batch layer: dropped');
     }
-    const movers = await this.scoreMovers(partition, state);
-    const write = state.takeWrite(this.options.rowsPerWindow ?? TOP_N_STORED, movers);
+    const history = await this.moverHistory(partition, state);
+    // No await between scoring and taking the write (see scoreMovers).
+    const write = state.takeWrite(this.options.rowsPerWindow ?? TOP_N_STORED, this.scoreMovers(partition, state, history));
     const moversChanged = write.moverChanges.changed.length > 0 || write.moverChanges.evicted.length > 0;
     const unchanged =
       write.replace.length === 0 &&

@@ -130,14 +130,15 @@ describe('MoverTracker', () => {
     const t = new MoverTracker();
     for (let m = T0; m <= T0 + 2 * HOUR; m += MIN) {
       background(t, m);
-      const k = m >= T0 + 2 * HOUR - 5 * MIN ? 6 : 1;
+      // ×10 for 5 minutes: a mover against a usual of 1 a minute taken 1.5 times higher (usualSpread).
+      const k = m >= T0 + 2 * HOUR - 5 * MIN ? 10 : 1;
       t.add('p', m, k, k);
     }
     const ids = t.candidates();
     expect(ids).toContain('p');
     expect(t.score(ids)[0]?.baseline).toBe('recent');
-    // Usually this product sells 400 an hour at this hour of the week: 30 in 5 minutes is normal.
-    expect(t.score(ids, new Map([['p', { ordersPerHour: 400, unitsPerHour: 400 }]]))).toEqual([]);
+    // Usually this product sells 600 an hour at this hour of the week: 50 in 5 minutes is normal.
+    expect(t.score(ids, new Map([['p', { ordersPerHour: 600, unitsPerHour: 600 }]]))).toEqual([]);
   });
 
   it('stays within maxProducts and never evicts a product in an episode', () => {

@@ -15,23 +15,38 @@ import { poissonLowerBound, poissonLowerTail, poissonUpperBound, poissonUpperTai
  * A decayed count C with time constant τ of a steady rate r tends to r·τ; read after watching for
  * `age` it is r·τ·(1 − e^(−age/τ)), so rate = C / (τ·(1 − e^(−age/τ))).
  *
- * The recent rate is scaled by the shard's own cycle (its fast rate over its slow rate, clamped
- * to [1/5, 5]): at 8 a.m. everything sells more than its 6-hour average, which is not news. A
+ * The recent rate is scaled by the shard's own cycle (its fast rate over its slow rate without
+ * the product's own orders, clamped to [1/20, 20]): at 8 a.m. everything sells more than its 6-hour average, which is not news. A
  * baseline from batch history (same hour of the week) needs no such scaling.
  *
  * An episode starts when a product's fast rate reaches `enterFactor` × its baseline (up, on a
  * record) or falls under 1/`enterFactor` of it (down, on a scan), and ends when it comes back
  * within `exitFactor`, or after `maxEpisodeMs` (a lasting change becomes the new usual). Its
  * orders since it started are the evidence: Poisson with mean expected = baseline × minutes,
- * one-sided, at `significance`; a mover also needs `minCount` orders (up) or expected orders
- * (down), and a factor of at least `minFactor` (or at most 1/`minFactor`), so 1 → 3 sales is
- * never a mover. Orders, not units, are what arrive as a Poisson process (a line of 5 units is
+ * one-sided, at `significance`, the baseline taken `usualSpread` times less favourably; a mover
+ * also needs `minCount` orders (up) or expected orders (down), and a factor of at least
+ * `minFactor` (or at most 1/`minFactor`) against that baseline, so 1 → 3 sales is never a mover. Orders, not units, are what arrive as a Poisson process (a line of 5 units is
  * one arrival); the factor shown is on units.
+ *
+ * An episode starts on whole minutes and often a little early (noise crossing 2×), which dilutes a
+ * sudden spike with minutes of usual sales. So every product also keeps its *rise*: a CUSUM for a
+ * jump to `RISE_FACTOR` × usual, restarted whenever its orders stop beating that, anchored between
+ * minutes by the shard's own event-time clock (where the shard stood at the last scoring, see
+ * `elapsedOfNewestMinute`). An up episode is judged over whichever of the two spans — since the
+ * episode began, or since the rise began — is more significant: the first finds slow climbs, the
+ * second a spike within seconds, with its factor undiluted.
  */
 export interface MoverParams {
   minCount: number; // orders in the episode (up) or expected in it (down); default 10
   minFactor: number; // default 3
-  significance: number; // one-sided p-value at most this; default 1e-9 (every product in an episode is tested every few seconds: 10⁴ products × 1440 minutes a day)
+  significance: number; // one-sided p-value at most this; default 1e-8 (every product in an episode is tested every few seconds: 10⁴ products × 1440 minutes a day; at 1e-9 a ×30 spike of a product selling 0.7 a minute needs ~35 s of orders)
+  /**
+   * How far a product's usual may be from its estimate for reasons no count shows (its popularity
+   * drifts from hour to hour and day to day, and a smoothed rate lags it): the Poisson test and the
+   * minimum factor take the usual × this (up) or ÷ this (down). Default 1.5: at 1, steady generator
+   * traffic had a few movers a day, top sellers ~3.5× a usual that lagged their drift by 1.7×.
+   */
+  usualSpread: number;
   slowTimeConstantMs: number; // default 6 h
   fastTimeConstantMs: number; // default 5 min
   enterFactor: number; // default 2
@@ -51,7 +66,8 @@ export interface MoverParams {
 export const DEFAULT_MOVER_PARAMS: MoverParams = {
   minCount: 10,
   minFactor: 3,
-  significance: 1e-9,
+  significance: 1e-8,
+  usualSpread: 1.5,
   slowTimeConstantMs: 6 * 3_600_000,
   fastTimeConstantMs: 5 * 60_000,
   enterFactor: 2,
@@ -109,11 +125,23 @@ export interface MoverTrackerHeader {
   shardFastOrders: number;
   /** Absent in checkpoints from before it: the newest minute then counts whole. */
   shardMinuteOrders?: number | null;
+  /** Where the shard's event time stood at the last scoring (absent before rises: unknown). */
+  scoredAtMs?: number | null;
+  /** Fields per slot in the encoded states (absent: 8, from before rises). */
+  slotFields?: number;
 }
 
 /** Fields per slot in the Float64 state (see encodeSlot). */
-const F = { lastMs: 0, slowOrders: 1, slowUnits: 2, fastOrders: 3, kind: 4, epStartMs: 5, epOrders: 6, epUnits: 7 } as const;
-const FIELDS = 8;
+const F = { lastMs: 0, slowOrders: 1, slowUnits: 2, fastOrders: 3, kind: 4, epStartMs: 5, epOrders: 6, epUnits: 7, riseStartMs: 8, riseOrders: 9, riseUnits: 10, riseScore: 11, riseAtMs: 12 } as const;
+const FIELDS = 13;
+/** Fields of a slot in checkpoints from before rises. */
+const FIELDS_BEFORE_RISES = 8;
+/**
+ * The rise (see `updateRise`) is a CUSUM for a jump to this many times the usual rate: it restarts
+ * whenever the orders since its start stop beating that, so it begins where a sudden spike did.
+ */
+const RISE_FACTOR = 10;
+const LN_RISE_FACTOR = Math.log(RISE_FACTOR);
 const NONE = 0;
 const UP = 1;
 const DOWN = 2;
@@ -130,6 +158,8 @@ const CLOCK_LOOK = 64;
 const MIN_SPAN_MINUTES = 0.25;
 /** Confidence of the bound a recent rate is taken at (see baselineDoubt). */
 const BASELINE_CONFIDENCE = 0.999;
+/** The shard's cycle is believed up to this factor either way (the generator's day spans 30×). */
+const MAX_CYCLE = 20;
 
 export class MoverTracker {
   readonly params: MoverParams;
@@ -150,6 +180,8 @@ export class MoverTracker {
   private shardFastOrders = 0;
   /** The shard's orders in its newest minute (null: unknown, e.g. restored from an older checkpoint). */
   private shardMinuteOrders: number | null = null;
+  /** The shard's event-time position at the last `candidates()` (a rise that starts after it began after it). */
+  private scoredAtMs: number | null = null;
   /** Products evicted to stay within `maxProducts` (their history is lost). */
   evictions = 0;
 
@@ -160,6 +192,7 @@ export class MoverTracker {
       throw new RangeError('mover factors must satisfy minFactor > 1 and 1 <= exitFactor <= enterFactor (enterFactor > 1)');
     }
     if (!(p.significance > 0 && p.significance < 1)) throw new RangeError('significance must be in (0, 1)');
+    if (!(p.usualSpread >= 1)) throw new RangeError('usualSpread must be at least 1');
     if (!Number.isInteger(p.maxProducts) || p.maxProducts < 1) throw new RangeError('maxProducts must be a positive integer');
     this.capacity = min(1024, p.maxProducts);
     this.data = new Float64Array(this.capacity * FIELDS);
@@ -214,8 +247,51 @@ export class MoverTracker {
     // A record that starts an up episode is its first evidence.
     this.updateEpisode(s, at, kind === NONE ? { orders, units } : undefined);
     if (kind === NONE && d[o + F.kind] === UP) this.addSpark(s, minuteStartMs, units);
-    // The shard's cycle is what everything else does: an episode must not raise its own baseline.
-    if (d[o + F.kind] !== UP) this.addShard(minuteStartMs, orders);
+    // Every order counts for the shard's cycle; each product's usual leaves its own out (see cycle).
+    this.addShard(minuteStartMs, orders);
+    this.updateRise(s, minuteStartMs, orders, units);
+  }
+
+  /**
+   * The rise's CUSUM, at the shard's event-time position: the score loses (RISE_FACTOR − 1) × the
+   * usual orders for the time passed and gains ln(RISE_FACTOR) per order; at zero the rise starts
+   * again, from where the shard stood at the last scoring (these orders came after it). A record
+   * of a minute before the rise's is old news and left out.
+   */
+  private updateRise(s: number, minuteStartMs: number, orders: number, units: number): void {
+    const d = this.data;
+    const o = s * FIELDS;
+    const now = this.newestMs!;
+    if (this.startedMs === null || now - this.startedMs < this.params.minHistoryMs) return; // no usual yet
+    const pos = this.position(now);
+    const score = this.riseScoreAt(s, now, pos);
+    if (score <= 0) {
+      d[o + F.riseStartMs] = max(this.scoredAtMs ?? minuteStartMs, minuteStartMs);
+      d[o + F.riseOrders] = 0;
+      d[o + F.riseUnits] = 0;
+      d[o + F.riseScore] = 0;
+    } else {
+      d[o + F.riseScore] = score;
+    }
+    if (minuteStartMs < Math.floor(d[o + F.riseStartMs]! / MINUTE_MS) * MINUTE_MS) return;
+    d[o + F.riseOrders] = d[o + F.riseOrders]! + orders;
+    d[o + F.riseUnits] = d[o + F.riseUnits]! + units;
+    d[o + F.riseScore] = d[o + F.riseScore]! + orders * LN_RISE_FACTOR;
+    d[o + F.riseAtMs] = max(d[o + F.riseAtMs]!, pos);
+  }
+
+  /** The rise's score decayed to `pos` (≤ 0: no rise). */
+  private riseScoreAt(s: number, now: number, pos: number): number {
+    const d = this.data;
+    const o = s * FIELDS;
+    if (!(d[o + F.riseScore]! > 0)) return 0;
+    const usual = this.baselinePerMinute(s, now, undefined).orders;
+    return d[o + F.riseScore]! - ((RISE_FACTOR - 1) * usual * max(0, pos - d[o + F.riseAtMs]!)) / MINUTE_MS;
+  }
+
+  /** The shard's event-time position: its newest minute plus the part of it seen. */
+  private position(now: number): number {
+    return now + this.elapsedOfNewestMinute(now) * MINUTE_MS;
   }
 
   /**
@@ -226,6 +302,7 @@ export class MoverTracker {
   candidates(): string[] {
     const now = this.scoringNow();
     if (now === null) return [];
+    this.scoredAtMs = this.position(now);
     const out: string[] = [];
     const d = this.data;
     for (let s = 0; s < this.ids.length; s++) {
@@ -233,7 +310,7 @@ export class MoverTracker {
       this.updateEpisode(s, now);
       const o = s * FIELDS;
       const kind = d[o + F.kind];
-      if (kind === UP && d[o + F.epOrders]! >= this.params.minCount) out.push(this.ids[s]!);
+      if (kind === UP && max(d[o + F.epOrders]!, d[o + F.riseOrders]!) >= this.params.minCount) out.push(this.ids[s]!);
       else if (kind === DOWN && this.expectedOrders(s, now, undefined) >= this.params.minCount) out.push(this.ids[s]!);
     }
     return out;
@@ -243,7 +320,6 @@ export class MoverTracker {
   score(productIds: readonly string[], history: ReadonlyMap<string, UsualFromHistory> = new Map()): Mover[] {
     const now = this.scoringNow();
     if (now === null) return [];
-    const p = this.params;
     const out: Mover[] = [];
     for (const productId of productIds) {
       const s = this.slotOf.get(productId);
@@ -252,32 +328,16 @@ export class MoverTracker {
       const kind = this.data[o + F.kind];
       if (kind === NONE) continue;
       const direction: MoverDirection = kind === UP ? 'up' : 'down';
-      const sinceMs = this.data[o + F.epStartMs]!;
-      // Rising: the minutes since it began, the newest as far as the shard has got into it. Falling:
-      // whole minutes only (a minute just begun has sold little of anything).
-      const spanMinutes = direction === 'up' ? max(MIN_SPAN_MINUTES, (now - sinceMs) / MINUTE_MS + this.elapsedOfNewestMinute(now)) : (now - sinceMs) / MINUTE_MS;
-      if (spanMinutes < MIN_SPAN_MINUTES) continue;
       const usual = history.get(productId);
       const rates = this.baselinePerMinute(s, now, usual);
-      const orders = this.data[o + F.epOrders]!;
-      const units = this.data[o + F.epUnits]!;
       // A recent rate is itself a count (a product that sold 7 in the last hours may usually sell 3 or
-      // 12): the test takes the end of its confidence interval least favourable to a mover.
-      const doubt = rates.source === 'recent' ? this.baselineDoubt(rates.count, direction) : 1;
-      const expectedOrders = rates.orders * spanMinutes;
-      const expectedUnits = rates.units * spanMinutes;
-      const factor = expectedUnits > 0 ? units / expectedUnits : Number.POSITIVE_INFINITY;
-      const testedFactor = expectedUnits > 0 ? units / (expectedUnits * doubt) : Number.POSITIVE_INFINITY;
-      const ordersFactor = expectedOrders > 0 ? orders / (expectedOrders * doubt) : Number.POSITIVE_INFINITY;
-      let pValue: number;
-      let mover: boolean;
-      if (direction === 'up') {
-        pValue = poissonUpperTail(orders, expectedOrders * doubt);
-        mover = orders >= p.minCount && testedFactor >= p.minFactor && ordersFactor >= p.minFactor && pValue <= p.significance;
-      } else {
-        pValue = poissonLowerTail(orders, expectedOrders * doubt);
-        mover = expectedOrders * doubt >= p.minCount && testedFactor <= 1 / p.minFactor && ordersFactor <= 1 / p.minFactor && pValue <= p.significance;
-      }
+      // 12), and popularity drifts beyond what any count shows (usualSpread): the test takes the
+      // usual at the end of that range least favourable to a mover.
+      const countDoubt = rates.source === 'recent' ? this.baselineDoubt(rates.count, direction) : 1;
+      const doubt = direction === 'up' ? countDoubt * this.params.usualSpread : countDoubt / this.params.usualSpread;
+      const judged = this.judge(direction, this.spans(s, now, direction), rates, doubt);
+      if (judged === null) continue;
+      const { sinceMs, spanMinutes, orders, units, expectedOrders, expectedUnits, factor, pValue, mover } = judged;
       if (!mover) continue;
       const perHour = HOUR_MS / MINUTE_MS / spanMinutes;
       const unitsPerOrder = orders > 0 ? units / orders : 1;
@@ -303,6 +363,51 @@ export class MoverTracker {
     return out.sort((a, b) => (a.direction === b.direction ? (a.direction === 'up' ? b.factor - a.factor : a.factor - b.factor) : a.direction === 'up' ? -1 : 1));
   }
 
+  /**
+   * What an episode can be judged over. Rising: since the episode began and since the rise began
+   * (when the rise is alive and has the orders), each up to the shard's position in its newest
+   * minute. Falling: the episode's whole minutes only (a minute just begun has sold little of anything).
+   */
+  private spans(s: number, now: number, direction: MoverDirection): Array<{ sinceMs: number; spanMinutes: number; orders: number; units: number }> {
+    const d = this.data;
+    const o = s * FIELDS;
+    const sinceMs = d[o + F.epStartMs]!;
+    if (direction === 'down') return [{ sinceMs, spanMinutes: (now - sinceMs) / MINUTE_MS, orders: d[o + F.epOrders]!, units: d[o + F.epUnits]! }];
+    const pos = this.position(now);
+    const out = [{ sinceMs, spanMinutes: max(MIN_SPAN_MINUTES, (pos - sinceMs) / MINUTE_MS), orders: d[o + F.epOrders]!, units: d[o + F.epUnits]! }];
+    const riseStartMs = d[o + F.riseStartMs]!;
+    if (d[o + F.riseOrders]! >= this.params.minCount && this.riseScoreAt(s, now, pos) > 0) {
+      out.push({ sinceMs: riseStartMs, spanMinutes: max(MIN_SPAN_MINUTES, (pos - riseStartMs) / MINUTE_MS), orders: d[o + F.riseOrders]!, units: d[o + F.riseUnits]! });
+    }
+    return out;
+  }
+
+  /** The Poisson test of each span against the usual; the most significant one (null: no span to judge). */
+  private judge(direction: MoverDirection, spans: ReturnType<MoverTracker['spans']>, rates: { orders: number; units: number }, doubt: number) {
+    const p = this.params;
+    let best: (ReturnType<MoverTracker['spans']>[number] & { expectedOrders: number; expectedUnits: number; factor: number; pValue: number; mover: boolean }) | null = null;
+    for (const span of spans) {
+      if (span.spanMinutes < MIN_SPAN_MINUTES) continue;
+      const { orders, units } = span;
+      const expectedOrders = rates.orders * span.spanMinutes;
+      const expectedUnits = rates.units * span.spanMinutes;
+      const factor = expectedUnits > 0 ? units / expectedUnits : Number.POSITIVE_INFINITY;
+      const testedFactor = expectedUnits > 0 ? units / (expectedUnits * doubt) : Number.POSITIVE_INFINITY;
+      const ordersFactor = expectedOrders > 0 ? orders / (expectedOrders * doubt) : Number.POSITIVE_INFINITY;
+      let pValue: number;
+      let mover: boolean;
+      if (direction === 'up') {
+        pValue = poissonUpperTail(orders, expectedOrders * doubt);
+        mover = orders >= p.minCount && testedFactor >= p.minFactor && ordersFactor >= p.minFactor && pValue <= p.significance;
+      } else {
+        pValue = poissonLowerTail(orders, expectedOrders * doubt);
+        mover = expectedOrders * doubt >= p.minCount && testedFactor <= 1 / p.minFactor && ordersFactor <= 1 / p.minFactor && pValue <= p.significance;
+      }
+      if (best === null || (mover && !best.mover) || (mover === best.mover && pValue < best.pValue)) best = { ...span, expectedOrders, expectedUnits, factor, pValue, mover };
+    }
+    return best;
+  }
+
   /** The newest minute seen, once the tracker has watched `minHistoryMs`; null before. */
   private scoringNow(): number | null {
     if (this.startedMs === null || this.newestMs === null) return null;
@@ -324,7 +429,7 @@ export class MoverTracker {
     const slowOrders = this.data[o + F.slowOrders]! * decay;
     if (slowOrders <= 1e-9) return { orders: p.newOrdersPerHour / 60, units: p.newOrdersPerHour / 60, source: 'new', count: 0 };
     const norm = this.warmth(now, p.slowTimeConstantMs) * (p.slowTimeConstantMs / MINUTE_MS);
-    const cycle = this.cycle(now);
+    const cycle = this.cycle(now, s);
     const orders = (slowOrders / norm) * cycle;
     const units = ((this.data[o + F.slowUnits]! * decay) / norm) * cycle;
     return { orders, units: max(units, orders), source: 'recent', count: slowOrders };
@@ -342,17 +447,32 @@ export class MoverTracker {
   }
 
   /**
-   * How busy the shard is now against its smoothed rate (time of day, day of week), clamped to [1/5, 5].
-   * (Tried [1/10, 10] for the generator's 30-fold daily cycle: in a tiny shard whose products are all
-   * in an episode the cycle collapses and feeds on itself; the down-mover spec went red.)
+   * How busy the shard is now against its smoothed rate (time of day, day of week), clamped to
+   * [1/MAX_CYCLE, MAX_CYCLE]; for slot `s`, without the product's own orders, so neither a spike
+   * nor a product that stops selling moves its own usual (in a tiny shard it would, and feed on
+   * itself). Products in an episode used to be left out of the shard's counts instead: on the
+   * morning rise many products entered one at once, the cycle fell and more did. At [1/5, 5] the
+   * clamp cut the generator's night (its 6-hour average is 8 times the 3 a.m. rate): the usual
+   * stayed too high and steady products fell as movers every night.
    */
-  cycle(now: number): number {
+  cycle(now: number, s?: number): number {
     const p = this.params;
-    if (this.shardAtMs === null || this.shardSlowOrders <= 0) return 1;
+    if (this.shardAtMs === null) return 1;
     const dt = max(0, now - this.shardAtMs);
-    const fast = (this.shardFastOrders * exp(-dt / p.fastTimeConstantMs)) / (this.warmth(now, p.fastTimeConstantMs) * p.fastTimeConstantMs);
-    const slow = (this.shardSlowOrders * exp(-dt / p.slowTimeConstantMs)) / (this.warmth(now, p.slowTimeConstantMs) * p.slowTimeConstantMs);
-    return min(5, max(0.2, fast / slow));
+    let fastOrders = this.shardFastOrders * exp(-dt / p.fastTimeConstantMs);
+    let slowOrders = this.shardSlowOrders * exp(-dt / p.slowTimeConstantMs);
+    if (s !== undefined) {
+      // A rising product's slow count is held and its episode's orders kept apart (undecayed: near enough).
+      const o = s * FIELDS;
+      const age = max(0, now - this.data[o + F.lastMs]!);
+      const rising = this.data[o + F.kind] === UP;
+      fastOrders -= this.data[o + F.fastOrders]! * exp(-age / p.fastTimeConstantMs);
+      slowOrders -= rising ? this.data[o + F.slowOrders]! + this.data[o + F.epOrders]! : this.data[o + F.slowOrders]! * exp(-age / p.slowTimeConstantMs);
+    }
+    if (!(slowOrders > 1e-9) || !(fastOrders > 0)) return slowOrders > 1e-9 ? 1 / MAX_CYCLE : 1;
+    const fast = fastOrders / (this.warmth(now, p.fastTimeConstantMs) * p.fastTimeConstantMs);
+    const slow = slowOrders / (this.warmth(now, p.slowTimeConstantMs) * p.slowTimeConstantMs);
+    return min(MAX_CYCLE, max(1 / MAX_CYCLE, fast / slow));
   }
 
   /**
@@ -397,7 +517,8 @@ export class MoverTracker {
     if (kind === NONE) {
       if (fastNow >= 3 && fastPerMinute >= p.enterFactor * base) this.startEpisode(s, UP, now, record);
       // Falling: only products that sell regularly enough to miss (minCount within the episode cap).
-      else if (fastPerMinute * p.enterFactor <= base && base * (p.maxEpisodeMs / MINUTE_MS) >= p.minCount && this.slotSource(s) !== 'new') this.startEpisode(s, DOWN, now);
+      // Its evidence starts with the next whole minute: what this one sold so far went into the usual.
+      else if (fastPerMinute * p.enterFactor <= base && base * (p.maxEpisodeMs / MINUTE_MS) >= p.minCount && this.slotSource(s) !== 'new') this.startEpisode(s, DOWN, now + MINUTE_MS);
       return;
     }
     const over = now - d[o + F.epStartMs]! >= p.maxEpisodeMs;
@@ -536,7 +657,7 @@ export class MoverTracker {
   }
 
   header(): MoverTrackerHeader {
-    return { hand: this.hand, startedMs: this.startedMs, newestMs: this.newestMs, shardAtMs: this.shardAtMs, shardSlowOrders: this.shardSlowOrders, shardFastOrders: this.shardFastOrders, shardMinuteOrders: this.shardMinuteOrders };
+    return { hand: this.hand, startedMs: this.startedMs, newestMs: this.newestMs, shardAtMs: this.shardAtMs, shardSlowOrders: this.shardSlowOrders, shardFastOrders: this.shardFastOrders, shardMinuteOrders: this.shardMinuteOrders, scoredAtMs: this.scoredAtMs, slotFields: FIELDS };
   }
 
   /** [slot, the slot's fields…, spark start, spark units…]: a restore puts it back in the same slot. */
@@ -561,8 +682,12 @@ export class MoverTracker {
     t.shardSlowOrders = header.shardSlowOrders;
     t.shardFastOrders = header.shardFastOrders;
     t.shardMinuteOrders = header.shardMinuteOrders ?? null;
+    t.scoredAtMs = header.scoredAtMs ?? null;
+    // An older checkpoint's slots lack the rise: it starts at zero (a rise begins with the next order).
+    const fields = header.slotFields ?? FIELDS_BEFORE_RISES;
+    if (fields > FIELDS) throw new RangeError(`mover checkpoint has ${fields} fields per product, this version knows ${FIELDS}`);
     for (const { productId, state } of products) {
-      if (state.length < 1 + FIELDS) throw new RangeError(`mover state of ${productId} has ${state.length} fields, expected at least ${1 + FIELDS}`);
+      if (state.length < 1 + fields) throw new RangeError(`mover state of ${productId} has ${state.length} fields, expected at least ${1 + fields}`);
       const s = state[0]!;
       if (!Number.isInteger(s) || s < 0) throw new RangeError(`mover state of ${productId} has slot ${s}`);
       if (s >= t.params.maxProducts) continue; // a smaller bound than the checkpoint's: those products start over
@@ -570,8 +695,8 @@ export class MoverTracker {
       while (t.ids.length <= s) t.ids.push(undefined);
       t.ids[s] = productId;
       t.slotOf.set(productId, s);
-      t.data.set(state.subarray(1, 1 + FIELDS), s * FIELDS);
-      if (state.length > 1 + FIELDS) t.sparks.set(s, { startMs: state[1 + FIELDS]!, units: Array.from(state.subarray(2 + FIELDS)) });
+      t.data.set(state.subarray(1, 1 + fields), s * FIELDS);
+      if (state.length > 1 + fields) t.sparks.set(s, { startMs: state[1 + fields]!, units: Array.from(state.subarray(2 + fields)) });
     }
     // Slots no product came back to (a smaller bound, a lost row) are filled by the next new products.
     t.free = t.ids.flatMap((id, s) => (id === undefined ? [s] : []));
