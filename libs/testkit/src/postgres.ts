@@ -103,7 +103,9 @@ function nextDatabaseName(): string {
   // Without the globalSetup (e.g. TEST_DATABASE_URL and a custom jest config) each process gets its own prefix.
   const prefix = process.env[TEST_PG_ENV.runPrefix] || (processPrefix ??= `hbt_${randomBytes(4).toString('hex')}`);
   counter += 1;
-  return `${prefix}_${process.pid}_${counter}`;
+  // Jest loads this module afresh for every test file in a worker (same pid, counter back at 1): the
+  // random part keeps a database a timed-out file left behind from failing the next file's first test.
+  return `${prefix}_${process.pid}_${randomBytes(3).toString('hex')}_${counter}`;
 }
 
 /**
