@@ -130,8 +130,17 @@ export async function failAbandoned(lock: WindowLock, w: Window): Promise<bigint
   return (rows as Array<{ run_id: bigint }>).map((r) => r.run_id);
 }
 
+/**
+ * The run row's own commits (running, failed, abandoned) need not wait for the disk: `set_config(…,
+ * true)` turns synchronous commit off for the statement's own transaction. If Postgres crashed before
+ * writing them out, the commits after them are lost too (the WAL is a prefix; the publish commits
+ * durably and writes them out with it), which is the state of a task killed earlier: the window
+ * is not done, and runs again.
+ */
+const NO_WAIT_FOR_DISK = `SELECT set_config('synchronous_commit', 'off', true)`;
+
 export async function startRun(lock: WindowLock, w: Window, reason: RunReason): Promise<bigint> {
-  const { rows } = await lock.raw(`INSERT INTO ?? ("interval", window_start, status, reason) VALUES (?, ?, 'running', ?) RETURNING run_id`, [
+  const { rows } = await lock.raw(`WITH no_wait AS (${NO_WAIT_FOR_DISK}) INSERT INTO ?? ("interval", window_start, status, reason) SELECT ?, ?, 'running', ? FROM no_wait RETURNING run_id`, [
     TABLES.rollupRuns,
     w.interval,
     w.start,
@@ -141,7 +150,11 @@ export async function startRun(lock: WindowLock, w: Window, reason: RunReason): 
 }
 
 export async function failRun(lock: WindowLock, runId: bigint, error: string): Promise<void> {
-  await lock.raw(`UPDATE ?? SET status = 'failed', finished_at = now(), error = ? WHERE run_id = ?`, [TABLES.rollupRuns, error.slice(0, 4000), String(runId)]);
+  await lock.raw(`WITH no_wait AS (${NO_WAIT_FOR_DISK}) UPDATE ?? SET status = 'failed', finished_at = now(), error = ? FROM no_wait WHERE run_id = ?`, [
+    TABLES.rollupRuns,
+    error.slice(0, 4000),
+    String(runId),
+  ]);
 }
 
 /** What a run read: raw files and rows (raw intervals), or the children's succeeded runs (others). */
