@@ -36,7 +36,7 @@ import { migrateLatest, startEmbeddedPostgres, type EmbeddedPostgresServer } fro
 import type { Consumer } from 'kafkajs';
 import { createKafka } from '@hitboard/kafka';
 import { brokersFromEnv } from '@hitboard/runtime';
-import { RawFileWriter } from '@hitboard/lake';
+import { RawFileWriter, type StagingThread } from '@hitboard/lake';
 import { TABLES } from '@hitboard/schema';
 import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit/random';
 import { Aggregator } from '../src/aggregator';
@@ -55,7 +55,7 @@ const JSON_FILE = jsonAt >= 0 ? process.argv[jsonAt + 1] : undefined;
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(
     'Usage: npx tsx apps/aggregator/bench/aggregator-throughput.ts [--events N=1000000] [--partitions P=6] [--products K=5000] [--flush-interval-ms MS=aggregator default]\n' +
-      '       [--insert-events N=10000] [--quick (200000 events, 3000 INSERTs)] [--json FILE]\n' +
+      '       [--insert-events N=10000] [--quick (200000 events, 3000 INSERTs)] [--staging-in-thread (Parquet staged on the consuming thread)] [--json FILE]\n' +
       'Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (admin URL; default: an embedded Postgres)\n',
   );
   process.exit(0);
@@ -66,6 +66,8 @@ const INSERT_EVENTS = Math.min(EVENTS, arg('insert-events', QUICK ? 3000 : 10_00
 const FLUSH_INTERVAL_MS = arg('flush-interval-ms', 0); // 0: the aggregator's default
 const PARTITIONS = arg('partitions', 6);
 const PRODUCTS = arg('products', 5000);
+/** Where the lake writer stages Parquet: 'worker' (as the aggregator's main.ts) or 'thread' (the consuming thread, as before 2026-12-02). */
+const STAGING: StagingThread = process.argv.includes('--staging-in-thread') ? 'thread' : 'worker';
 const BROKERS = brokersFromEnv();
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
@@ -272,7 +274,7 @@ async function aggregator(topic: string, adminUrl: string): Promise<Phase & { fl
       },
     },
   );
-  const writer = await RawFileWriter.create(lakeDir);
+  const writer = await RawFileWriter.create(lakeDir, { stagingThread: STAGING });
   const metrics = createAggregatorMetrics(new Registry());
   // Time each step of every flush (the crash-test hook is called at each step boundary).
   const steps = { intend: 0, parquet: 0, publish: 0, commit: 0 };

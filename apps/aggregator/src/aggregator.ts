@@ -519,7 +519,11 @@ export class Aggregator {
     }
     resolveHandled();
     if (consumed > 0) this.o.metrics.eventsIn.inc({ partition: String(st.partition) }, consumed);
-    if (st.ready && core.flushDue(Date.now())) await this.flush(st, 'time', { heartbeat: ctl.heartbeat, background: true });
+    // A timed flush waits while the previous one is in flight: starting it would first wait for that one
+    // here, under the lock, and kafkajs fetches for no partition meanwhile. The partition keeps
+    // consuming into its buffer instead, and flushes once the flight has settled (the size bound still
+    // waits: it bounds memory).
+    if (st.ready && !st.flusher.busy && core.flushDue(Date.now())) await this.flush(st, 'time', { heartbeat: ctl.heartbeat, background: true });
   }
 
   // ── the flush ──────────────────────────────────────────────────────────────────────────────
@@ -586,6 +590,7 @@ export class Aggregator {
       if (!st.ready || st.revoked || st.flushQueued || st.blocked !== null) continue;
       const core = st.core;
       if (core.flushDue(nowMs)) {
+        if (st.flusher.busy) continue; // the next tick, once the flight has settled (see processBatch)
         // A quiet partition gets no batches: flush it from here.
         st.flushQueued = true;
         void st.lock

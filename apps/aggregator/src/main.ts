@@ -18,7 +18,8 @@ runService({
     const knex = createDb(config.DATABASE_URL, { applicationName: 'hitboard-aggregator', pool: { min: 0, max: 4 } });
     const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger: log.child({ component: 'kafkajs' }) });
     const lake = openLakeStore(config);
-    const writer = await RawFileWriter.create(lake);
+    // Parquet staging in a worker thread: the consuming thread only packs a flush's rows into columns.
+    const writer = await RawFileWriter.create(lake, { stagingThread: 'worker' });
     log.info({ lake: lake.location }, 'lake');
 
     const crashAt = config.AGGREGATOR_CRASH_AT;

@@ -3,37 +3,18 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { asLakeStore, sqlString, type LakeStore } from '@hitboard/lake';
-import { TOP_N_STORED } from '@hitboard/schema';
 import { LakeReadError } from './errors';
+import { rankWindow, type RankedWindow } from './rank-window';
+
+export type { TopRow } from './rank-window';
 
 /** A window's input: raw files (minutes in [startMs, endMs) selected) or its children's full rollups. */
 export type RollupInput =
   | { kind: 'raw'; paths: readonly string[]; startMs: number; endMs: number }
   | { kind: 'rollups'; paths: readonly string[] };
 
-/** One stored row: in some top (overall or its category) by some metric; ranks beyond TOP_N_STORED are null. */
-export interface TopRow {
-  productId: string;
-  category: string;
-  units: bigint;
-  revenueCents: bigint;
-  orders: bigint;
-  rankUnits: number | null;
-  rankRevenue: number | null;
-  categoryRankUnits: number | null;
-  categoryRankRevenue: number | null;
-}
-
-export interface RollupResult {
-  /** Distinct products in the window (rows of the full rollup file). */
-  products: number;
-  units: bigint;
-  revenueCents: bigint;
-  orders: bigint;
-  /** Products the catalog does not know (category ''). */
-  uncategorised: number;
-  top: TopRow[];
-}
+/** The window's totals and its stored rows (see rank-window.ts). */
+export type RollupResult = RankedWindow;
 
 /** A temporary rollup file this old belongs to a task that died (tasks take seconds); younger ones may be in flight elsewhere. */
 const ORPHAN_AGE_MS = 3_600_000;
@@ -53,11 +34,6 @@ export async function removeOrphans(dir: string, olderThanMs: number, nowMs = Da
   }
   return removed;
 }
-
-const rank = (v: unknown): number | null => {
-  const n = Number(v);
-  return n <= TOP_N_STORED ? n : null;
-};
 
 /**
  * The DuckDB side of a rollup: sums a window's input per product, joins the catalog's category,
@@ -138,46 +114,18 @@ export class RollupEngine {
       }
       await this.store.put(outPath, tmp); // consumes tmp; a failure is a retriable LakeWriteError
       await afterWrite?.();
-      const totals = (
-        await c.runAndReadAll(
-          `SELECT count(*)::BIGINT AS products, coalesce(sum(units), 0)::BIGINT AS units, coalesce(sum(revenue_cents), 0)::BIGINT AS revenue_cents,
-                  coalesce(sum(orders), 0)::BIGINT AS orders, count(*) FILTER (WHERE uncategorised)::BIGINT AS uncategorised FROM win`,
-        )
-      ).getRowObjectsJS()[0]!;
-      const top = (
-        await c.runAndReadAll(
-          `SELECT * FROM (
-             SELECT product_id, category, units, revenue_cents, orders,
-                    row_number() OVER (ORDER BY units DESC, product_id) AS ru,
-                    row_number() OVER (ORDER BY revenue_cents DESC, product_id) AS rr,
-                    row_number() OVER (PARTITION BY category ORDER BY units DESC, product_id) AS cru,
-                    row_number() OVER (PARTITION BY category ORDER BY revenue_cents DESC, product_id) AS crr
-               FROM win)
-            WHERE ru <= ${TOP_N_STORED} OR rr <= ${TOP_N_STORED} OR cru <= ${TOP_N_STORED} OR crr <= ${TOP_N_STORED}
-            ORDER BY product_id`,
-        )
-      )
-        .getRowObjectsJS()
-        .map((r) => ({
-          productId: String(r['product_id']),
-          category: String(r['category']),
-          units: r['units'] as bigint,
-          revenueCents: r['revenue_cents'] as bigint,
-          orders: r['orders'] as bigint,
-          rankUnits: rank(r['ru']),
-          rankRevenue: rank(r['rr']),
-          categoryRankUnits: rank(r['cru']),
-          categoryRankRevenue: rank(r['crr']),
-        }));
-      await c.run('DROP TABLE win');
-      return {
-        products: Number(totals['products']),
-        units: totals['units'] as bigint,
-        revenueCents: totals['revenue_cents'] as bigint,
-        orders: totals['orders'] as bigint,
-        uncategorised: Number(totals['uncategorised']),
-        top,
-      };
+      // The whole rollup read once, in product_id order; totals and the four tops are ranked in JS (rank-window.ts).
+      // (No DROP of `win`: a temporary table goes with its connection, closed below.)
+      const columns = (await c.runAndReadAll(`SELECT product_id, category, units, revenue_cents, orders, uncategorised FROM win ORDER BY product_id`)).getColumnsJS();
+      const column = <T>(i: number) => (columns[i] ?? []) as T[]; // no rows: no columns at all
+      return rankWindow({
+        productId: column<string>(0),
+        category: column<string>(1),
+        units: column<bigint>(2),
+        revenueCents: column<bigint>(3),
+        orders: column<bigint>(4),
+        uncategorised: column<boolean>(5),
+      });
     });
   }
 

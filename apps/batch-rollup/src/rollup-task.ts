@@ -43,20 +43,24 @@ export async function runWindow(deps: TaskDeps, w: Window, reason: RunReason, op
   const started = performance.now();
   let runId: bigint | null = null;
   try {
-    const abandoned = await failAbandoned(lock, w);
+    // Under the lock, read again: another scheduler may have built it since this one planned. Read side
+    // by side with failing abandoned runs (round trips are what a window's fixed cost is made of): an
+    // abandoned run reads as `running` or `failed`, and neither is done, so the decision is the same.
+    const [abandoned, ctx] = await Promise.all([failAbandoned(lock, w), loadWindowContext(deps, w)]);
     if (abandoned.length > 0) {
       log.warn({ runIds: abandoned.map(String) }, 'marked abandoned runs failed');
       deps.metrics?.abandoned.inc({ interval: w.interval }, abandoned.length);
     }
-    // Under the lock, read again: another scheduler may have built it since this one planned.
-    const ctx = await loadWindowContext(deps, w);
     if (!options.force && isDoneClean(stateOf(ctx, w))) return { status: 'skipped', because: 'done' };
-    runId = await startRun(lock, w, reason);
+    const raw = readsRaw(deps.registry, w.interval);
+    // The ledger's files of a raw window are listed while the run row is written.
+    const [startedRunId, listed] = await Promise.all([startRun(lock, w, reason), raw ? listedFiles(deps.knex, deps.topic, w.start.getTime(), w.end.getTime()) : null]);
+    runId = startedRunId;
     const target = rollupFilePath(w.interval, w.start.getTime());
     let input: RollupInput;
     let inputs: RunInputs;
-    if (readsRaw(deps.registry, w.interval)) {
-      const files = await listedFiles(deps.knex, deps.topic, w.start.getTime(), w.end.getTime());
+    if (listed !== null) {
+      const files = listed;
       input = { kind: 'raw', paths: files.map((f) => f.path), startMs: w.start.getTime(), endMs: w.end.getTime() };
       inputs = { inputFiles: files.length, inputRows: files.reduce((n, f) => n + f.rows, 0), children: null, childInterval: null };
     } else {

@@ -164,8 +164,17 @@ export async function failAbandoned(lock: WindowLock, w: Window): Promise<bigint
   return (rows as Array<{ run_id: bigint }>).map((r) => r.run_id);
 }
 
+/**
+ * The run row's own commits (running, failed, abandoned) need not wait for the disk: `set_config(…,
+ * true)` turns synchronous commit off for the statement's own transaction. If Postgres crashed before
+ * writing them out, the commits after them are lost too (the WAL is a prefix; the publish commits
+ * durably and writes them out with it), which is the state of a task killed earlier: the window
+ * is not done, and runs again.
+ */
+const NO_WAIT_FOR_DISK = `SELECT set_config('synchronous_commit', 'off', true)`;
+
 export async function startRun(lock: WindowLock, w: Window, reason: RunReason): Promise<bigint> {
-  const { rows } = await lock.raw(`INSERT INTO ?? ("interval", window_start, status, reason) VALUES (?, ?, 'running', ?) RETURNING run_id`, [
+  const { rows } = await lock.raw(`WITH no_wait AS (${NO_WAIT_FOR_DISK}) INSERT INTO ?? ("interval", window_start, status, reason) SELECT ?, ?, 'running', ? FROM no_wait RETURNING run_id`, [
     TABLES.rollupRuns,
     w.interval,
     w.start,
@@ -175,7 +184,11 @@ export async function startRun(lock: WindowLock, w: Window, reason: RunReason): 
 }
 
 export async function failRun(lock: WindowLock, runId: bigint, error: string): Promise<void> {
-  await lock.raw(`UPDATE ?? SET status = 'failed', finished_at = now(), error = ? WHERE run_id = ?`, [TABLES.rollupRuns, error.slice(0, 4000), String(runId)]);
+  await lock.raw(`WITH no_wait AS (${NO_WAIT_FOR_DISK}) UPDATE ?? SET status = 'failed', finished_at = now(), error = ? FROM no_wait WHERE run_id = ?`, [
+    TABLES.rollupRuns,
+    error.slice(0, 4000),
+    String(runId),
+  ]);
 }
 
 /** What a run read: raw files and rows (raw intervals), or the children's succeeded runs (others). */
@@ -197,7 +210,11 @@ const PUBLISH_LOCK_SPACE = 0x68620002;
  * first, then by start, so two publishes never wait on each other in a cycle.
  */
 async function lockForPublish(trx: Knex.Transaction, windows: readonly Window[]): Promise<void> {
-  for (const w of windows) await trx.raw('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PUBLISH_LOCK_SPACE, windowKey(w.interval, w.start)]);
+  // One round trip: unnest yields the keys in array order, and the locks are taken row by row in that order.
+  await trx.raw('SELECT pg_advisory_xact_lock(?, hashtext(k)) FROM unnest(?::text[]) WITH ORDINALITY AS t(k, n) ORDER BY n', [
+    PUBLISH_LOCK_SPACE,
+    windows.map((w) => windowKey(w.interval, w.start)),
+  ]);
 }
 
 /**
@@ -237,7 +254,36 @@ export async function publish(
 ): Promise<{ stillDirty: boolean; ancestorsMarked: number }> {
   const top = result.top;
   return lock.transaction(async (trx) => {
-    await trx(TABLES.batchTable).where({ interval: w.interval, window_start: w.start }).delete();
+    // One statement for what replaces the window's serving state besides its rows (each statement is a
+    // round trip, and on busy cores every round trip waits for a core): the old batch rows, the speed
+    // rows and speed totals it now covers go, its batch totals are written.
+    await trx.raw(
+      `WITH old_rows AS (DELETE FROM ?? WHERE "interval" = ? AND window_start = ?),
+            speed_rows AS (DELETE FROM ?? WHERE "interval" = ? AND window_start = ?),
+            speed_totals AS (DELETE FROM ?? WHERE "interval" = ? AND window_start = ? AND source = 'speed')
+       INSERT INTO ?? ("interval", window_start, source, shard, units, revenue, orders, products, as_of)
+       VALUES (?, ?, 'batch', -1, ?, ?, ?, ?, now())
+       ON CONFLICT ("interval", window_start, source, shard) DO UPDATE
+         SET units = EXCLUDED.units, revenue = EXCLUDED.revenue, orders = EXCLUDED.orders, products = EXCLUDED.products, as_of = EXCLUDED.as_of`,
+      [
+        TABLES.batchTable,
+        w.interval,
+        w.start,
+        TABLES.speedTable,
+        w.interval,
+        w.start,
+        TABLES.windowTotals,
+        w.interval,
+        w.start,
+        TABLES.windowTotals,
+        w.interval,
+        w.start,
+        String(result.units),
+        String(result.revenueCents),
+        String(result.orders),
+        result.products,
+      ],
+    );
     if (top.length > 0) {
       await trx.raw(
         `INSERT INTO ?? ("interval", window_start, run_id, product_id, category, units, revenue, orders,
@@ -260,39 +306,44 @@ export async function publish(
         ] as unknown as readonly Knex.RawBinding[],
       );
     }
-    await trx.raw(
-      `INSERT INTO ?? ("interval", window_start, source, shard, units, revenue, orders, products, as_of)
-       VALUES (?, ?, 'batch', -1, ?, ?, ?, ?, now())
-       ON CONFLICT ("interval", window_start, source, shard) DO UPDATE
-         SET units = EXCLUDED.units, revenue = EXCLUDED.revenue, orders = EXCLUDED.orders, products = EXCLUDED.products, as_of = EXCLUDED.as_of`,
-      [TABLES.windowTotals, w.interval, w.start, String(result.units), String(result.revenueCents), String(result.orders), result.products],
-    );
     // From here to the commit: this window's and its ancestors' marks (`ancestors` come finer first).
     await lockForPublish(trx, [w, ...ancestors]);
-    const [previous, ownMark] = await Promise.all([
-      trx(TABLES.rollupRuns)
-        .first<{ input_files: number | null; input_rows: bigint | null } | undefined>('input_files', 'input_rows')
-        .where({ interval: w.interval, window_start: w.start, status: 'succeeded' })
-        .andWhere('run_id', '<', String(runId))
-        .orderBy('run_id', 'desc'),
-      trx(TABLES.rollupDirty).first<{ late_files: number; late_rows: bigint } | undefined>('late_files', 'late_rows').where({ interval: w.interval, window_start: w.start }),
-    ]);
-    await trx(TABLES.rollupRuns)
-      .where({ run_id: runId })
-      .update({ status: 'succeeded', finished_at: trx.fn.now(), rows: result.products, input_files: inputs.inputFiles, input_rows: inputs.inputRows, error: null, dirty: false });
+    // The run's previous succeeded inputs and the window's own dirty mark, in one round trip.
+    const { rows } = await trx.raw<{ rows: Array<{ previous: { input_files: number | null; input_rows: string | null } | null; own_mark: { late_files: number; late_rows: string } | null }> }>(
+      `SELECT (SELECT json_build_object('input_files', input_files, 'input_rows', input_rows::text) FROM ??
+                WHERE "interval" = ? AND window_start = ? AND status = 'succeeded' AND run_id < ? ORDER BY run_id DESC LIMIT 1) AS previous,
+              (SELECT json_build_object('late_files', late_files, 'late_rows', late_rows::text) FROM ?? WHERE "interval" = ? AND window_start = ?) AS own_mark`,
+      [TABLES.rollupRuns, w.interval, w.start, String(runId), TABLES.rollupDirty, w.interval, w.start],
+    );
+    const read = rows[0]!;
+    const previous = read.previous === null ? undefined : { input_files: read.previous.input_files, input_rows: read.previous.input_rows === null ? null : BigInt(read.previous.input_rows) };
+    const ownMark = read.own_mark === null ? undefined : { late_files: read.own_mark.late_files, late_rows: BigInt(read.own_mark.late_rows) };
     const stillDirty = inputs.children !== null && (await childrenChanged(trx, w, inputs));
-    if (stillDirty) {
-      // A child was rebuilt (late data) after this run read it: keep (or put) the mark, so the window runs again.
-      await trx.raw(`INSERT INTO ?? ("interval", window_start) VALUES (?, ?) ON CONFLICT DO NOTHING`, [TABLES.rollupDirty, w.interval, w.start]);
-      await trx(TABLES.rollupRuns).where({ run_id: runId }).update({ dirty: true });
-    } else {
-      await trx(TABLES.rollupDirty).where({ interval: w.interval, window_start: w.start }).delete();
-    }
+    // A child rebuilt (late data) after this run read it keeps (or puts) the window's mark, so it runs again; else the mark goes.
+    await trx.raw(
+      `WITH run AS (UPDATE ?? SET status = 'succeeded', finished_at = now(), "rows" = ?, input_files = ?, input_rows = ?, error = NULL, dirty = ? WHERE run_id = ?),
+            cleared AS (DELETE FROM ?? WHERE NOT ?::boolean AND "interval" = ? AND window_start = ?)
+       INSERT INTO ?? ("interval", window_start) SELECT ?, ? WHERE ?::boolean ON CONFLICT DO NOTHING`,
+      [
+        TABLES.rollupRuns,
+        result.products,
+        inputs.inputFiles,
+        inputs.inputRows,
+        stillDirty,
+        String(runId),
+        TABLES.rollupDirty,
+        stillDirty,
+        w.interval,
+        w.start,
+        TABLES.rollupDirty,
+        w.interval,
+        w.start,
+        stillDirty,
+      ],
+    );
     // Whatever the reason this window ran (missing, forced, late data), ancestors built without these inputs are stale now.
     const late = newToAncestors(inputs, previous, ownMark);
     const ancestorsMarked = late === null ? 0 : await markDirty(trx, ancestors.map((a) => ({ window: a, ...late })), { onlyBuilt: true });
-    await trx(TABLES.speedTable).where({ interval: w.interval, window_start: w.start }).delete();
-    await trx(TABLES.windowTotals).where({ interval: w.interval, window_start: w.start, source: 'speed' }).delete();
     return { stillDirty, ancestorsMarked };
   });
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { RAW_COLUMNS } from './columns';
 import { rawFilePath } from './paths';
-import { RawFileWriter, type RawCell } from './raw-file-writer';
+import { RawFileWriter, type RawCell, type StagingThread } from './raw-file-writer';
 
 /**
  * Two writers of the same flush range at once: a replaying owner and a zombie that has not noticed
@@ -24,9 +24,10 @@ describe('RawFileWriter', () => {
     orders: 1,
   })).sort((a, b) => a.minuteStartMs - b.minuteStartMs || (a.productId < b.productId ? -1 : 1));
 
-  it('lets two writers of the same range (same pid) both succeed, leaving one whole file', async () => {
-    const a = await RawFileWriter.create(lakeDir);
-    const b = await RawFileWriter.create(lakeDir);
+  // 'worker': the aggregator's writer stages in a worker thread; the file must be the same.
+  it.each<StagingThread>(['thread', 'worker'])('lets two writers of the same range (same pid) both succeed, leaving one whole file (staged in the %s)', async (stagingThread) => {
+    const a = await RawFileWriter.create(lakeDir, { stagingThread });
+    const b = await RawFileWriter.create(lakeDir, { stagingThread });
     const path = rawFilePath(Date.UTC(2026, 10, 22, 7), 3, 100, 250);
     try {
       for (let round = 0; round < 5; round++) {

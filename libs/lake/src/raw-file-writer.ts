@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { DOUBLE, DuckDBDataChunk, DuckDBInstance, VARCHAR } from '@duckdb/node-api';
+import { Worker } from 'node:worker_threads';
+import * as duckdbModule from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { sqlString } from './columns';
 import { tmpPrefix } from './paths';
 import { asLakeStore, type LakeStore } from './store';
@@ -23,7 +25,135 @@ export interface WrittenRawFile {
 
 /** A DuckDB data chunk holds at most this many rows (its standard vector size). */
 const CHUNK_ROWS = 2048;
-const STAGED_TYPES = [DOUBLE, VARCHAR, DOUBLE, DOUBLE, DOUBLE];
+
+// DOUBLE, not BIGINT: every value is an integer below 2^53 (the aggregator cuts a cell before its cents
+// pass it), so doubles hold it exactly and skip a JS BigInt per value; COPY casts back to BIGINT.
+const CREATE_STAGED_SQL = `CREATE TEMP TABLE staged (minute_ms DOUBLE, product_id VARCHAR, units DOUBLE, revenue_cents DOUBLE, orders DOUBLE)`;
+const copyStagedSql = (tmp: string): string =>
+  `COPY (SELECT make_timestamp(minute_ms::BIGINT * 1000) AS minute_start, product_id,
+                units::BIGINT AS units, revenue_cents::BIGINT AS revenue_cents, orders::BIGINT AS orders
+           FROM staged ORDER BY minute_ms, product_id)
+     TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`;
+
+/** A file's rows by column, as the staging step takes them (numbers checked exact, in typed arrays a worker can take over). */
+interface StagedColumns {
+  minuteMs: Float64Array;
+  productIds: string[];
+  units: Float64Array;
+  revenueCents: Float64Array;
+  orders: Float64Array;
+}
+
+function toColumns(cells: readonly RawCell[]): StagedColumns {
+  const n = cells.length;
+  const columns: StagedColumns = { minuteMs: new Float64Array(n), productIds: new Array<string>(n), units: new Float64Array(n), revenueCents: new Float64Array(n), orders: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const c = cells[i] as RawCell;
+    columns.minuteMs[i] = c.minuteStartMs;
+    columns.productIds[i] = c.productId;
+    columns.units[i] = exact(c.units);
+    columns.revenueCents[i] = exact(c.revenueCents);
+    columns.orders[i] = exact(c.orders);
+  }
+  return columns;
+}
+
+/**
+ * The staging step, run where the writer puts it: in this thread, or in a worker thread (the same code,
+ * started from its source text below) so a consuming thread hands a flush's rows over and goes on.
+ * Column-wise chunks: one native call per column per 2048 rows instead of five per row (measured
+ * 2.5x faster on 150k cells than per-row append* calls).
+ */
+async function stageParquet(instance: DuckDBInstance, duckdb: typeof import('@duckdb/node-api'), createSql: string, copySql: string, columns: StagedColumns): Promise<void> {
+  // A connection per write, with its own temp table: writes of different partitions never share staged rows.
+  const connection = await instance.connect();
+  try {
+    await connection.run(createSql);
+    const appender = await connection.createAppender('staged');
+    try {
+      const types = [duckdb.DOUBLE, duckdb.VARCHAR, duckdb.DOUBLE, duckdb.DOUBLE, duckdb.DOUBLE];
+      const n = columns.productIds.length;
+      for (let from = 0; from < n; from += CHUNK_ROWS) {
+        const to = Math.min(n, from + CHUNK_ROWS);
+        const chunk = duckdb.DuckDBDataChunk.create(types, to - from);
+        chunk.setColumns([
+          Array.from(columns.minuteMs.subarray(from, to)),
+          columns.productIds.slice(from, to),
+          Array.from(columns.units.subarray(from, to)),
+          Array.from(columns.revenueCents.subarray(from, to)),
+          Array.from(columns.orders.subarray(from, to)),
+        ]);
+        appender.appendDataChunk(chunk);
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+    await connection.run(copySql);
+  } finally {
+    connection.closeSync();
+  }
+}
+
+/** The worker's source: `stageParquet` above (its compiled text: it uses only its arguments and CHUNK_ROWS), fed by messages. */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const duckdb = require(workerData.duckdbPath);
+const CHUNK_ROWS = ${CHUNK_ROWS};
+const stageParquet = ${stageParquet.toString()};
+const instance = duckdb.DuckDBInstance.create(':memory:', { threads: '1' });
+parentPort.on('message', (m) => {
+  instance
+    .then((db) => stageParquet(db, duckdb, workerData.createSql, m.copySql, m.columns))
+    .then(() => parentPort.postMessage({ id: m.id, ok: true }), (err) => parentPort.postMessage({ id: m.id, ok: false, message: String(err && err.message || err) }));
+});
+`;
+
+/** Where a writer stages its files: `'thread'` (the caller's) or `'worker'` (a worker thread of its own, off the caller's event loop). */
+export type StagingThread = 'thread' | 'worker';
+
+/** Runs `stageParquet` in a worker thread: one request per write, answered in any order. */
+class StagingWorker {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  private nextId = 0;
+  private failed: Error | null = null;
+
+  constructor() {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { duckdbPath: require.resolve('@duckdb/node-api'), createSql: CREATE_STAGED_SQL } });
+    this.worker.unref(); // referenced only while a write waits (see `stage`)
+    this.worker.on('message', (m: { id: number; ok: boolean; message?: string }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) this.worker.unref();
+      if (m.ok) p.resolve();
+      else p.reject(new Error(m.message));
+    });
+    const fail = (err: Error) => {
+      this.failed = err;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`the Parquet staging worker exited (code ${code})`)));
+  }
+
+  stage(copySql: string, columns: StagedColumns): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.ref();
+      const transfer = [columns.minuteMs.buffer, columns.units.buffer, columns.revenueCents.buffer, columns.orders.buffer] as ArrayBuffer[];
+      this.worker.postMessage({ id, copySql, columns }, transfer);
+    });
+  }
+
+  close(): void {
+    void this.worker.terminate();
+  }
+}
 
 /**
  * The lake's one raw Parquet writer (the aggregator's flushes, and tools, tests and benches that load the
@@ -34,60 +164,38 @@ const STAGED_TYPES = [DOUBLE, VARCHAR, DOUBLE, DOUBLE, DOUBLE];
  * zombie may write the same range at once, and in containers both are often pid 1), then `put` under its
  * key (a folder: fsync + rename + fsync of the directory; S3: one PUT). A reader never sees half a file,
  * a replay replaces the same key, and the file is durable before the ledger lists it.
+ *
+ * `stagingThread: 'worker'` (the aggregator's) stages in a worker thread: the caller's thread only packs
+ * the rows into columns, and consumes on while DuckDB appends, sorts and compresses.
  */
 export class RawFileWriter {
   private constructor(
     readonly store: LakeStore,
-    private readonly instance: DuckDBInstance,
+    private readonly instance: DuckDBInstance | null,
+    private readonly worker: StagingWorker | null,
   ) {}
 
   /** `lake`: a store (openLakeStore), or a local lake folder. */
-  static async create(lake: string | LakeStore): Promise<RawFileWriter> {
+  static async create(lake: string | LakeStore, options: { stagingThread?: StagingThread } = {}): Promise<RawFileWriter> {
     const store = asLakeStore(lake);
     await mkdir(store.stagingDir, { recursive: true });
-    return new RawFileWriter(store, await DuckDBInstance.create(':memory:', { threads: '1' }));
+    if (options.stagingThread === 'worker') return new RawFileWriter(store, null, new StagingWorker());
+    return new RawFileWriter(store, await DuckDBInstance.create(':memory:', { threads: '1' }), null);
   }
 
   /** Writes `cells` (any order) as the Parquet file at `relPath` under the lake root. */
   async write(relPath: string, cells: readonly RawCell[]): Promise<WrittenRawFile> {
-    // A connection per write, with its own temp table: writes of different partitions never share staged rows.
-    const connection = await this.instance.connect();
+    const columns = toColumns(cells);
+    const tmp = join(this.store.stagingDir, `${basename(relPath, '.parquet')}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
     try {
-      // DOUBLE, not BIGINT: every value is an integer below 2^53 (the aggregator cuts a cell before its cents
-      // pass it), so doubles hold it exactly and skip a JS BigInt per value; COPY casts back to BIGINT.
-      await connection.run(`CREATE TEMP TABLE staged (minute_ms DOUBLE, product_id VARCHAR, units DOUBLE, revenue_cents DOUBLE, orders DOUBLE)`);
-      const appender = await connection.createAppender('staged');
-      try {
-        // Column-wise chunks: one native call per column per 2048 rows instead of five per row
-        // (measured 2.5x faster on 150k cells than per-row append* calls).
-        for (let from = 0; from < cells.length; from += CHUNK_ROWS) {
-          const part = cells.slice(from, from + CHUNK_ROWS);
-          const chunk = DuckDBDataChunk.create(STAGED_TYPES, part.length);
-          chunk.setColumns([
-            part.map((c) => c.minuteStartMs),
-            part.map((c) => c.productId),
-            part.map((c) => exact(c.units)),
-            part.map((c) => exact(c.revenueCents)),
-            part.map((c) => exact(c.orders)),
-          ]);
-          appender.appendDataChunk(chunk);
-        }
-        appender.flushSync();
-      } finally {
-        appender.closeSync();
-      }
-      const tmp = join(this.store.stagingDir, `${basename(relPath, '.parquet')}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
-      await connection.run(
-        `COPY (SELECT make_timestamp(minute_ms::BIGINT * 1000) AS minute_start, product_id,
-                      units::BIGINT AS units, revenue_cents::BIGINT AS revenue_cents, orders::BIGINT AS orders
-                 FROM staged ORDER BY minute_ms, product_id)
-           TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
-      );
-      await this.store.put(relPath, tmp); // consumes tmp, whether it succeeds or fails
-      return { path: relPath, rows: cells.length };
-    } finally {
-      connection.closeSync();
+      if (this.worker) await this.worker.stage(copyStagedSql(tmp), columns);
+      else await stageParquet(this.instance as DuckDBInstance, duckdbModule, CREATE_STAGED_SQL, copyStagedSql(tmp), columns);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
     }
+    await this.store.put(relPath, tmp); // consumes tmp, whether it succeeds or fails
+    return { path: relPath, rows: cells.length };
   }
 
   /**
@@ -107,7 +215,8 @@ export class RawFileWriter {
   }
 
   close(): void {
-    this.instance.closeSync();
+    this.instance?.closeSync();
+    this.worker?.close();
   }
 }
 
