@@ -104,6 +104,15 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
   say(`seed ${o.seed}; run folder ${runDir}; scenarios: ${o.scenarios.map(([n]) => n).join(', ')}`);
   const cleanups: Array<() => Promise<void> | void> = [];
   const reports: ScenarioReport[] = [];
+  const cleanUp = async () => {
+    for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch((err: Error) => say(`cleanup: ${err.message}`));
+  };
+  // Ctrl-C mid-run: stop the apps, the cluster, Postgres and S3 this run started, not leave them running.
+  const interrupted = (signal: NodeJS.Signals) => {
+    say(`${signal}: stopping everything this run started`);
+    void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     const cluster = new Cluster(o.clusterEnv);
     const t0 = Date.now();
@@ -276,6 +285,7 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
     }
     return reports;
   } finally {
-    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((err: Error) => say(`cleanup: ${err.message}`));
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
+    await cleanUp();
   }
 }
