@@ -67,12 +67,17 @@ describeWithKafka('a spike injected by the generator', () => {
       const truth = new GroundTruthWriter(truthPath);
       const topic = await s.topic(1);
       const offsets = Array.from({ length: SOURCES }, () => 0);
-      /** Generates event time [fromMs, untilMs) in slices (aggregator flushes) and publishes them. */
+      /**
+       * Generates event time [fromMs, untilMs) in slices (aggregator flushes) and publishes them, each
+       * scored before the next is sent: live, a write (2 s) comes between any two flushes (5 s), and the
+       * tracker's episodes depend on what it had seen when it scored, not on how kafkajs batched a burst.
+       */
       const sell = async (fromMs: number, untilMs: number, sliceMs: number) => {
         for (let t = fromMs; t < untilMs; t += sliceMs) {
           const sent: Emission[] = [];
           await runStream({ stream, from: { chunkStartMs: t, emitted: 0 }, untilMs: Math.min(untilMs, t + sliceMs), batchSize: 100_000, send: async (e) => void sent.push(...e), truth, now: () => Infinity });
           await s.publish(topic, ...flushesOf(sent, offsets));
+          await waitForCheckpoints(s.db.knex, s.kafka, topic);
         }
       };
       const listed = async () =>
