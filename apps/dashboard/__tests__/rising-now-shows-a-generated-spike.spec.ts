@@ -160,9 +160,11 @@ describeKafka('Rising now, from a generated spike through the pipelines to the b
     expect(await item.locator('time').getAttribute('datetime')).toBe(mover.since.toISOString());
 
     // The badge is on exactly the rows of the top list that are movers (the spiked product among them when its spike lifted it into the ten).
+    await page.locator('[data-testid=top-table] tbody tr').nth(9).waitFor();
     const rows = await page.locator('[data-testid=top-table] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-product-id')!));
     const badged = await page.locator('[data-testid=top-table] [data-testid=rising-badge]').evaluateAll((els) => els.map((e) => e.closest('tr')!.getAttribute('data-product-id')));
     const rising = new Set(movers.map((m) => m.product_id));
+    expect(rows).toHaveLength(10); // an empty list would badge "exactly its movers" too
     expect(badged).toEqual(rows.filter((id) => rising.has(id)));
     process.stdout.write(`\nspiked ${spiked.productId} (${spiked.name}) shown ${shown}; top list ${rows.includes(spiked.productId) ? 'holds it (badged)' : 'does not hold it'}; ${movers.length} up mover(s)\n`);
 
