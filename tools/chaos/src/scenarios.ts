@@ -37,6 +37,11 @@ export interface FaultResult {
   checks?: Check[];
   /** The common invariants that do not apply after this fault (the recreated topic is refused, so never caught up). */
   skip?: Array<'tiling' | 'dlq' | 'lag' | 'open'>;
+  /**
+   * Checks that need time after the fault ended (a thawed member rejoining): run once recovery is
+   * measured, so their waiting is not counted as recovery.
+   */
+  afterRecovery?: () => Promise<{ notes: string[]; checks: Check[] }>;
 }
 
 export interface Scenario {
@@ -92,14 +97,20 @@ export const aggregatorFreeze: Scenario = {
     await sleep(frozenMs);
     target.signal('SIGCONT');
     const endedAtMs = Date.now();
-    await sleep(ctx.sessionTimeoutMs + 4000);
-    const after = target.output.slice(before);
-    const refused = (after.match(/the ledger refused the flush/g) ?? []).length;
-    const health = await target.health();
     return {
       endedAtMs,
-      notes: [`${target.name} frozen ${frozenMs} ms; after SIGCONT: ${refused} flush(es) refused by the ledger, /healthz ${health}`],
-      checks: [{ name: 'frozen aggregator alive and rejoined', ok: target.running && health === 200, detail: `running=${target.running}, /healthz ${health}` }],
+      notes: [`${target.name} frozen ${frozenMs} ms`],
+      // Judged a session timeout and 4 s after SIGCONT: time for the thawed member to learn it was removed and rejoin.
+      afterRecovery: async () => {
+        await sleep(Math.max(0, endedAtMs + ctx.sessionTimeoutMs + 4000 - Date.now()));
+        const after = target.output.slice(before);
+        const refused = (after.match(/the ledger refused the flush/g) ?? []).length;
+        const health = await target.health();
+        return {
+          notes: [`after SIGCONT: ${refused} flush(es) refused by the ledger, /healthz ${health}`],
+          checks: [{ name: 'frozen aggregator alive and rejoined', ok: target.running && health === 200, detail: `running=${target.running}, /healthz ${health}` }],
+        };
+      },
     };
   },
 };

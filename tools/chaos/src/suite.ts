@@ -242,6 +242,11 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
       const missed = (ms: number | null) => !skip.has('lag') && (ms === null || ms > o.recoveryTargetMs);
       const ledgerSinceEnd = caught === null ? null : caught.ledgerAtMs - fault.endedAtMs;
       const checks: Check[] = [...(fault.checks ?? [])];
+      if (fault.afterRecovery) {
+        const later = await fault.afterRecovery().catch((err: Error) => ({ notes: [], checks: [{ name: 'checks after recovery', ok: false, detail: err.message }] }));
+        fault.notes.push(...later.notes);
+        checks.push(...later.checks);
+      }
       if (!o.settleEach && index < o.scenarios.length - 1) {
         // Quick form: the next fault follows at once; the invariants are checked after the last one.
         say(`   fault: ${fault.notes.join('; ')}; recovery ${fmt(sinceEnd)} (ledger ${fmt(ledgerSinceEnd)}); invariants after the last scenario`);
