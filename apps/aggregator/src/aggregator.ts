@@ -463,6 +463,10 @@ export class Aggregator {
       const below = Number(last.offset) < core.expectNext ? messages.length : messages.findIndex((m) => Number(m.offset) >= core.expectNext);
       this.o.metrics.refetched.inc({ partition: String(st.partition) }, below);
       if (below === messages.length) {
+        // The log ends below where this partition already is: the topic was recreated or truncated
+        // under a running consumer (kafkajs answers the seek with "offset out of range" and restarts
+        // at the log's start, forever). The reset checks the ledger against the log ends and refuses.
+        if (Number(highWatermark) < core.expectNext) return this.reset(st, ctl.heartbeat);
         this.seek(st.partition, core.expectNext);
         return;
       }
