@@ -13,6 +13,8 @@ const EVENTS = { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' } as
 export class FakeConsumer {
   readonly seeks: Array<{ partition: number; offset: string }> = [];
   readonly commits: Array<{ partition: number; offset: string }> = [];
+  /** The next this-many `commitOffsets` calls fail (a coordinator moving with its broker). */
+  failNextCommits = 0;
   /** Partitions paused (and not resumed since); `undefined` in the list: the whole topic. */
   readonly paused = new Set<number | undefined>();
   /** The order of the pipeline's calls that matter to the group: 'pause', 'stop', 'disconnect'. */
@@ -41,6 +43,10 @@ export class FakeConsumer {
       },
       seek: ({ partition, offset }: { partition: number; offset: string }) => void this.seeks.push({ partition, offset }),
       commitOffsets: async (offsets: Array<{ partition: number; offset: string }>) => {
+        if (this.failNextCommits > 0) {
+          this.failNextCommits -= 1;
+          throw new Error('This is not the correct coordinator for this group');
+        }
         for (const { partition, offset } of offsets) this.commits.push({ partition, offset });
       },
       pause: (topics: Array<{ topic: string; partitions?: number[] }>) => {

@@ -83,3 +83,23 @@ describe('a shard resumes at its checkpoint, wherever Kafka starts fetching', ()
     expect((await unitsByWindow(s.db.knex, 'hour'))[HOUR]).toEqual(exactUnits(10));
   });
 });
+
+describe("the Kafka commit hint follows the checkpoint", () => {
+  const s = useScenario();
+
+  it('is sent again at the next write when it failed, though nothing new arrived (an idle shard shows no lag)', async () => {
+    // Seen in the chaos suite (seed 3004, broker-kill): the coordinator moved with the killed broker, the
+    // hint after the last write failed, no record followed, and the group's lag stayed above zero for good.
+    const run = await s.startFake(TOPIC);
+    const { fake } = run;
+    fake.join([0]);
+    await fake.deliver(0, 0, records.slice(0, 3));
+    fake.failNextCommits = 1;
+    await run.pipeline.writeAll();
+    expect(fake.commits).toEqual([]);
+    await run.pipeline.writeAll(); // nothing new: no rows written, but the hint again
+    expect(fake.commits).toEqual([{ partition: 0, offset: '3' }]);
+    await run.pipeline.writeAll(); // and only once
+    expect(fake.commits).toEqual([{ partition: 0, offset: '3' }]);
+  });
+});

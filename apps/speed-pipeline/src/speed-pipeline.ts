@@ -74,6 +74,8 @@ export class SpeedPipeline {
   private lastWriteOkMs: number;
   private readonly now: () => number;
   private readonly lastWrittenOffset = new Map<number, bigint>();
+  /** The offset each shard's last successful Kafka commit hint named (lag as Kafka tools see it). */
+  private readonly committedHint = new Map<number, bigint>();
   /** Shards sought back to their checkpoint offset, not yet reloaded. */
   private readonly soughtTo = new Map<number, bigint>();
   /** Shards this instance refuses to consume (paused), and why: /healthz names them. */
@@ -176,6 +178,7 @@ export class SpeedPipeline {
           if (assigned.has(p)) continue;
           this.shards.delete(p);
           this.lastWrittenOffset.delete(p);
+          this.committedHint.delete(p);
           this.progress.forget(p);
           this.options.metrics.windowsOpen.remove({ shard: String(p) });
         }
@@ -381,6 +384,7 @@ export class SpeedPipeline {
 
   private async loadShard(partition: number): Promise<ShardState> {
     const checkpoint = await this.store.loadCheckpoint(partition);
+    this.committedHint.delete(partition); // unknown: the group's commit may lag the checkpoint
     if (!checkpoint) {
       this.lastWrittenOffset.delete(partition);
       this.log.info({ shard: partition }, 'no checkpoint: starting the shard empty');
@@ -469,6 +473,9 @@ export class SpeedPipeline {
       this.lastWrittenOffset.get(partition) === write.nextOffset;
     if (unchanged) {
       this.lastWriteOkMs = this.now();
+      // A hint that failed (the group coordinator moved with a killed broker) is sent again even when
+      // nothing changed: otherwise an idle shard shows lag in every Kafka tool until its next record.
+      if (this.committedHint.get(partition) !== write.nextOffset) await this.commitHint(partition, write.nextOffset);
       return;
     }
     const end = this.options.metrics.writeSeconds.startTimer();
@@ -495,11 +502,16 @@ export class SpeedPipeline {
     this.writes += 1;
     this.options.onShardWritten?.(this.writes);
     this.options.metrics.windowsOpen.set({ shard: String(partition) }, state.windows.size);
+    await this.commitHint(partition, write.nextOffset);
+  }
+
+  /** Commits the checkpoint's offset to Kafka: only a hint (the next owner seeks to the checkpoint anyway). */
+  private async commitHint(partition: number, offset: bigint): Promise<void> {
     try {
-      await this.consumer.commitOffsets([{ topic: this.options.topic, partition, offset: write.nextOffset.toString() }]);
+      await this.consumer.commitOffsets([{ topic: this.options.topic, partition, offset: offset.toString() }]);
+      this.committedHint.set(partition, offset);
     } catch (err) {
-      // Only a hint: the next owner seeks to the checkpoint anyway.
-      this.log.debug({ shard: partition, err }, 'offset commit hint failed');
+      this.log.debug({ shard: partition, err }, 'offset commit hint failed; sent again at the next write');
     }
   }
 }
