@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { demandFactor } from '@hitboard/generator';
 import { TABLES } from '@hitboard/schema';
 import {
   createTestTopic,
@@ -44,7 +45,21 @@ const SPIKE_MINUTES = 12;
 /** The spiked product's rank by sales in the steady part: mid-tail, yet with a usual rate to compare against. */
 const SPIKED_RANK = 40;
 /** The generator's settings for both of its runs (one stream: a chunk depends only on the seed and its start). */
-const GENERATOR = ['--products', '1000', '--rate', '4', '--seed', '17', '--late-share', '0'];
+/** Sales per second of the steady traffic, whatever the hour of the day the test runs at (see generatorArgs). */
+const STEADY_RATE = 4;
+
+/**
+ * The generator follows a shop's daily cycle (a weekday at 05:00 UTC sells ~5 % of an average hour, at
+ * 19:00 ~170 %): its `--rate` is set so that the test's own span of event time averages STEADY_RATE
+ * sales/s. Without this the spiked product had 11 steady sales when CI ran at 06:00 UTC, 50+ in the afternoon.
+ */
+function generatorArgs(fromMs: number, toMs: number): string[] {
+  const minutes = Math.max(1, Math.round((toMs - fromMs) / MIN));
+  let demand = 0;
+  for (let m = 0; m < minutes; m++) demand += demandFactor(fromMs + (m + 0.5) * MIN);
+  const rate = STEADY_RATE / (demand / minutes);
+  return ['--products', '1000', '--rate', rate.toFixed(3), '--seed', '17', '--late-share', '0'];
+}
 
 interface MoverRow {
   product_id: string;
@@ -92,6 +107,7 @@ describeKafka('Rising now, from a generated spike through the pipelines to the b
     const endMs = Math.floor(Date.now() / 1000) * 1000;
     const spikeMs = endMs - SPIKE_MINUTES * MIN;
     const fromMs = spikeMs - STEADY_MINUTES * MIN;
+    const GENERATOR = generatorArgs(fromMs, endMs);
     const generate = async (name: string, args: string[]) => {
       const run = startAppProcess({ name, cwd: ROOT, args: ['tools/generator/src/cli.ts', '--topic', events, ...GENERATOR, ...args], env: { ...process.env, ...settings } });
       apps.push(run);
