@@ -24,6 +24,11 @@ export interface VerifyOptions {
   reloadTruth?: () => Promise<GroundTruth>;
   /** How long the system may take to show a sale exactly: the generator's lateness plus the rollup cadence (default 4 h 30 min). */
   inFlightMs?: number;
+  /**
+   * How long the reload waits for the truth to grow (read again every second) before judging the
+   * system stopped (default 10 s): a quiet hour's generator may append nothing during a short run.
+   */
+  truthGrowthWaitMs?: number;
 }
 
 export const DEFAULT_IN_FLIGHT_MS = 270 * 60_000;
@@ -58,7 +63,7 @@ export async function verify(api: DashboardApi, truth: GroundTruth, options: Ver
       options.onWindow?.(report, reports.length, total);
     }
   }
-  if (options.reloadTruth && failed.length > 0) await judgeInFlight(truth, options.reloadTruth, options.inFlightMs ?? DEFAULT_IN_FLIGHT_MS, failed);
+  if (options.reloadTruth && failed.length > 0) await judgeInFlight(truth, options.reloadTruth, options.inFlightMs ?? DEFAULT_IN_FLIGHT_MS, options.truthGrowthWaitMs ?? 10_000, failed);
   return { reports, timeZone: served.timeZone };
 }
 
@@ -73,9 +78,16 @@ async function judgeInFlight(
   before: GroundTruth,
   reload: () => Promise<GroundTruth>,
   inFlightMs: number,
+  growthWaitMs: number,
   failed: { report: WindowReport; served: ServedTop; endMs: number }[],
 ): Promise<void> {
-  const after = await reload();
+  let after = await reload();
+  // At a quiet hour the generator sells a few sales a second or fewer: a run of 2 s can see none.
+  for (const waitUntil = Date.now() + growthWaitMs; after.events <= before.events && Date.now() < waitUntil; ) {
+    after.close();
+    await new Promise((r) => setTimeout(r, 1000));
+    after = await reload();
+  }
   try {
     if (after.events <= before.events) return;
     for (const { report, served, endMs } of failed) {
