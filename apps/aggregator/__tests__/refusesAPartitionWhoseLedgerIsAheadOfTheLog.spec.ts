@@ -1,5 +1,5 @@
 import { TABLES } from '@hitboard/schema';
-import { describeKafka, expectLakeMatches, goodEvents, produce, waitFor, waitForLedgerCaughtUp, withScenario, type Child, type Produced, type Scenario } from './support/harness';
+import { describeKafka, expectLakeMatches, goodEvents, produce, waitFor, waitForLedgerCaughtUp, withScenario, type Aggregators, type Child, type Produced, type Scenario } from './support/harness';
 
 /**
  * The topic is deleted and recreated (or truncated) while Postgres keeps its ledger: the ledger's
@@ -13,6 +13,15 @@ const ledgerOf = async (s: Scenario) =>
   (await s.db.knex(TABLES.ingestOffsets).where({ topic: s.topics.events }).orderBy('partition').select<{ partition: number; next_offset: bigint }[]>('partition', 'next_offset')).map(
     (r) => `${r.partition}:${r.next_offset}`,
   );
+
+/** 400 events produced and ingested by a running aggregator, the ledger caught up on both partitions. */
+async function ingestWith(s: Scenario, aggregators: Aggregators, label: string): Promise<{ first: Produced[]; app: Child }> {
+  const first = goodEvents(400);
+  await produce(s.kafka, s.topics.events, first);
+  const app = aggregators.start(s.env(), label);
+  await waitForLedgerCaughtUp(s);
+  return { first, app };
+}
 
 /** Deletes and recreates the events topic (2 partitions), then sends fewer events than either partition's ledger covers. */
 async function recreateTopicWithFewerEvents(s: Scenario): Promise<void> {
@@ -66,10 +75,7 @@ async function expectRefusedLoudly(s: Scenario, app: Child, ledgerBefore: string
 describeKafka('ledger ahead of the log', () => {
   it('refuses to consume a partition whose ledger is past the log end, and says so', async () => {
     await withScenario('ledger-ahead', 2, async (s, aggregators) => {
-      const first = goodEvents(400);
-      await produce(s.kafka, s.topics.events, first);
-      const a = aggregators.start(s.env(), 'aggregator before the recreate');
-      await waitForLedgerCaughtUp(s);
+      const { first, app: a } = await ingestWith(s, aggregators, 'aggregator before the recreate');
       expect((await a.stop()).code).toBe(0);
       const ledgerBefore = await ledgerOf(s);
       expect(ledgerBefore).toHaveLength(2);
@@ -88,10 +94,7 @@ describeKafka('ledger ahead of the log', () => {
     // on, 28,000 times in 90 s, with /healthz green. A fetch whose log end is below where the partition
     // already is now sends the partition through the ledger check.
     await withScenario('ledger-ahead-live', 2, async (s, aggregators) => {
-      const first = goodEvents(400);
-      await produce(s.kafka, s.topics.events, first);
-      const a = aggregators.start(s.env(), 'aggregator through the recreate');
-      await waitForLedgerCaughtUp(s);
+      const { first, app: a } = await ingestWith(s, aggregators, 'aggregator through the recreate');
       const ledgerBefore = await ledgerOf(s);
       expect(ledgerBefore).toHaveLength(2);
 

@@ -44,12 +44,12 @@ const STEADY_MINUTES = 68;
 const SPIKE_MINUTES = 12;
 /** The spiked product's rank by sales in the steady part: mid-tail, yet with a usual rate to compare against. */
 const SPIKED_RANK = 40;
-/** The generator's settings for both of its runs (one stream: a chunk depends only on the seed and its start). */
 /** Sales per second of the steady traffic, whatever the hour of the day the test runs at (see generatorArgs). */
 const STEADY_RATE = 4;
 
 /**
- * The generator follows a shop's daily cycle (a weekday at 05:00 UTC sells ~5 % of an average hour, at
+ * The generator's settings for both of its runs (one stream: a chunk depends only on the seed and its
+ * start). It follows a shop's daily cycle (a weekday at 05:00 UTC sells ~5 % of an average hour, at
  * 19:00 ~170 %): its `--rate` is set so that the test's own span of event time averages STEADY_RATE
  * sales/s. Without this the spiked product had 11 steady sales when CI ran at 06:00 UTC, 50+ in the afternoon.
  */
@@ -107,9 +107,9 @@ describeKafka('Rising now, from a generated spike through the pipelines to the b
     const endMs = Math.floor(Date.now() / 1000) * 1000;
     const spikeMs = endMs - SPIKE_MINUTES * MIN;
     const fromMs = spikeMs - STEADY_MINUTES * MIN;
-    const GENERATOR = generatorArgs(fromMs, endMs);
+    const generatorSettings = generatorArgs(fromMs, endMs);
     const generate = async (name: string, args: string[]) => {
-      const run = startAppProcess({ name, cwd: ROOT, args: ['tools/generator/src/cli.ts', '--topic', events, ...GENERATOR, ...args], env: { ...process.env, ...settings } });
+      const run = startAppProcess({ name, cwd: ROOT, args: ['tools/generator/src/cli.ts', '--topic', events, ...generatorSettings, ...args], env: { ...process.env, ...settings } });
       apps.push(run);
       await run.succeeded();
     };
