@@ -6,7 +6,7 @@ import type { SessionCookie, Subject } from './session-cookie';
 import { signInPage } from './sign-in-page';
 
 /** Why a request was refused (the label of dashboard_access_refused_total). */
-export type RefusalReason = 'no-credentials' | 'bad-token' | 'bad-cookie' | 'bad-password' | 'cross-origin';
+export type RefusalReason = 'no-credentials' | 'bad-token' | 'bad-cookie' | 'bad-password' | 'cross-origin' | 'upgrade' | 'too-many-attempts';
 
 export const SIGN_IN_PATH = '/auth/sign-in';
 export const SIGN_OUT_PATH = '/auth/sign-out';
@@ -136,11 +136,26 @@ export class AccessGate {
   }
 }
 
-/** A path on this site to go back to after signing in: anything else (another host, `//evil`, the auth pages) is `/`. */
+const SITE = 'http://dashboard.invalid';
+
+/**
+ * A path on this site to go back to after signing in; anything else (another host, `//evil`, `/\t/evil`,
+ * the auth pages) is `/`. Judged after the URL parser's own normalisation (it drops tabs and newlines and
+ * reads `\` as `/`, as browsers do), and the normalised form is what is returned, so the Location header
+ * says exactly what was checked.
+ */
 export function localPath(candidate: string | null | undefined): string {
-  if (!candidate || !candidate.startsWith('/') || candidate.startsWith('//') || candidate.startsWith('/\\')) return '/';
-  if (candidate.startsWith('/auth/')) return '/';
-  return candidate;
+  if (!candidate || !candidate.startsWith('/')) return '/';
+  let url: URL;
+  try {
+    url = new URL(candidate, SITE);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== SITE) return '/';
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  if (!path.startsWith('/') || path.startsWith('//') || path.startsWith('/auth/')) return '/';
+  return path;
 }
 
 /** A form posted from another site (its Origin names another host): refused, so no page elsewhere signs a browser in or out. */
