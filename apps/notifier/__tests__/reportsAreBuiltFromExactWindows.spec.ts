@@ -68,7 +68,7 @@ describe('scheduled reports', () => {
 
   function reporter(instance = 'test', store: LakeStore = lake) {
     const registry_ = createMetricsRegistry('notifier-test');
-    const webhook: Webhook = { name: 'audit', format: 'json', url: `${receiver.url}/reports`, headers: {} };
+    const webhook: Webhook = { name: 'audit', format: 'json', url: `${receiver.url}/reports`, headers: {}, allowPrivateAddress: true };
     const daily: ReportSpec = { name: 'daily', interval: 'day', cron: '15 1 * * *', top: 10, metric: 'units', webhooks: ['audit'] };
     const r = new Reporter({
       store: new ReportStore(knex),
