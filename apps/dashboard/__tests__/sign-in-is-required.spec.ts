@@ -7,9 +7,10 @@
  * The build is the one the browser test uses (support/build.ts).
  */
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { IntervalRegistry, TABLES } from '@hitboard/schema';
-import { freshDatabase, TEST_READER_PASSWORD, type FreshDatabase } from '@hitboard/testkit';
+import { freshDatabase, TEST_READER_PASSWORD, waitFor, type FreshDatabase } from '@hitboard/testkit';
 import { SessionCookie } from '../src/access/session-cookie';
 import { distDir } from '../src/serve';
 import { ensureTestBuild } from './support/build';
@@ -103,6 +104,41 @@ describe('without credentials', () => {
   });
 });
 
+/** Sends a raw upgrade request and collects what comes back; `closed` turns true when the server closes the socket. */
+function upgrade(base: string, path: string, headers: Record<string, string> = {}) {
+  const url = new URL(base);
+  const socket = connect(Number(url.port), url.hostname);
+  const state = { answer: '', closed: false };
+  socket.on('data', (c: Buffer) => (state.answer += c.toString('utf8')));
+  socket.on('close', () => (state.closed = true));
+  socket.on('error', () => undefined);
+  const lines = [`GET ${path} HTTP/1.1`, `host: ${url.host}`, 'connection: Upgrade', 'upgrade: websocket', 'sec-websocket-version: 13', 'sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+  return { state, destroy: () => socket.destroy() };
+}
+
+describe('upgrade requests (WebSocket)', () => {
+  it('are answered and closed at once, with or without credentials, even after Next has served a signed-in request', async () => {
+    // Next hooks its own upgrade handler onto the server at the first request it handles: make sure one ran.
+    expect((await get(topUrl(a!.base), a!.auth)).status).toBe(200);
+    const tries = [
+      upgrade(a!.base, '/_next/webpack-hmr'),
+      upgrade(a!.base, '/api/no-such-socket'),
+      upgrade(a!.base, '/'),
+      upgrade(a!.base, '/_next/webpack-hmr', a!.auth),
+    ];
+    try {
+      await waitFor('every upgrade socket to be closed by the dashboard', async () => tries.every((t) => t.state.closed), 15_000);
+      for (const t of tries) {
+        expect(t.state.answer).toMatch(/^HTTP\/1\.1 404 /);
+        expect(t.state.answer).not.toMatch(/101 Switching/);
+      }
+    } finally {
+      for (const t of tries) t.destroy();
+    }
+  });
+});
+
 describe('an API token', () => {
   it('as Bearer: the API, the CSV and the page answer', async () => {
     const top = await get(topUrl(a!.base), a!.auth);
@@ -157,8 +193,9 @@ describe('the sign-in form', () => {
     expect((await get(topUrl(a!.base), { cookie })).status).toBe(200);
 
     // Never sent elsewhere after signing in.
-    for (const next of ['https://evil.example/', '//evil.example/x', '/\\evil.example']) {
-      expect((await post(`${a!.base}/auth/sign-in`, { name, password, next })).headers.get('location')).toBe('/');
+    for (const next of ['https://evil.example/', '//evil.example/x', '/\\evil.example', '/\t/evil.example', '/\n/evil.example', '\t//evil.example']) {
+      const answer = await post(`${a!.base}/auth/sign-in`, { name, password, next });
+      expect([next, answer.status, answer.headers.get('location')]).toEqual([next, 303, '/']);
     }
     // A form posted from another site is refused.
     expect((await post(`${a!.base}/auth/sign-in`, { name, password, next: '/' }, { origin: 'https://evil.example' })).status).toBe(403);
