@@ -6,6 +6,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { reportFilePath, type LakeStore } from '@hitboard/lake';
 import type { IntervalRegistry, Window } from '@hitboard/schema';
 import type { ReportSpec, Webhook } from '../rules-file';
+import { slackEscape } from '../alerts/alert-body';
 import { deliverWebhook, type Delivering } from '../webhook';
 import { reportCsv, reportSvg, type ReportData } from './report-render';
 import type { ReportRow, ReportStore } from './report-store';
@@ -174,9 +175,11 @@ export class Reporter {
 
 /** The report's webhook body: Slack text (the ranked list), or hitboard's JSON with every row and the lake keys. */
 export function reportBody(webhook: Pick<Webhook, 'format'>, r: ReportData, files: { csvKey: string; svgKey: string; lake: string }): unknown {
-  const lines = r.top.map((t) => `${t.rank}. ${t.name} (${t.category || 'no category'}): ${t.units} units, ${t.revenueCents} cents`);
-  const movers = r.movers.map((m) => `${m.direction === 'up' ? '▲' : '▼'} ${m.name}: ${m.peakFactor === null ? 'new' : `${m.peakFactor.toFixed(1)}×`} since ${m.since.toISOString()}`);
-  const text = [`*${r.report}*: top ${r.top.length} by ${r.metric}, ${r.interval} ${r.label} (${r.zone})`, ...lines, movers.length ? 'Movers:' : 'No movers.', ...movers, `CSV ${files.lake}/${files.csvKey}, chart ${files.lake}/${files.svgKey}`].join('\n');
+  // Slack reads & < > as markup: names, categories and paths from data are escaped there (the bold title is ours).
+  const esc = webhook.format === 'slack' ? slackEscape : (s: string) => s;
+  const lines = r.top.map((t) => `${t.rank}. ${esc(t.name)} (${esc(t.category || 'no category')}): ${t.units} units, ${t.revenueCents} cents`);
+  const movers = r.movers.map((m) => `${m.direction === 'up' ? '▲' : '▼'} ${esc(m.name)}: ${m.peakFactor === null ? 'new' : `${m.peakFactor.toFixed(1)}×`} since ${m.since.toISOString()}`);
+  const text = [`*${r.report}*: top ${r.top.length} by ${r.metric}, ${r.interval} ${r.label} (${esc(r.zone)})`, ...lines, movers.length ? 'Movers:' : 'No movers.', ...movers, esc(`CSV ${files.lake}/${files.csvKey}, chart ${files.lake}/${files.svgKey}`)].join('\n');
   if (webhook.format === 'slack') return { text };
   return {
     type: 'hitboard.report',
