@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
+import { tokenSha256 } from '@hitboard/runtime';
 import { IntervalRegistry, TABLES } from '@hitboard/schema';
 import { freshDatabase, TEST_READER_PASSWORD, waitFor, type FreshDatabase } from '@hitboard/testkit';
 import { SessionCookie } from '../src/access/session-cookie';
@@ -213,18 +214,19 @@ describe('a session cookie', () => {
     const [cookieName, value] = [good.slice(0, good.indexOf('=')), good.slice(good.indexOf('=') + 1)];
     const [payload, mac] = value.split('.') as [string, string];
     const flip = (s: string, i: number) => s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1);
-    const forged = (secret: string, name: string, nowMs: number) => new SessionCookie(secret, 12 * HOUR_MS).sign({ kind: 'user', name }, nowMs);
+    // As the deployment signs a session of its API token (named "tests", bound to the token's SHA-256).
+    const forged = (secret: string, name: string, nowMs: number) => new SessionCookie(secret, 12 * HOUR_MS).sign({ kind: 'token', name }, tokenSha256(a!.access.token), nowMs);
     const now = Date.now();
     const refusedValues: Record<string, string> = {
       'payload changed': `${flip(payload, 2)}.${mac}`,
       'signature changed': `${payload}.${flip(mac, 5)}`,
       'signature cut': `${payload}.${mac.slice(0, 20)}`,
       'no signature': payload,
-      'signed by this deployment, expired': forged(a!.access.sessionSecret, a!.access.user.name, now - 13 * HOUR_MS),
+      'signed by this deployment, expired': forged(a!.access.sessionSecret, 'tests', now - 13 * HOUR_MS),
       'signed by this deployment for a user not listed': forged(a!.access.sessionSecret, 'mallory', now),
-      'signed with another secret': forged(b!.access.sessionSecret, a!.access.user.name, now),
+      'signed with another secret': forged(b!.access.sessionSecret, 'tests', now),
     };
-    expect((await get(topUrl(a!.base), { cookie: `${cookieName}=${forged(a!.access.sessionSecret, a!.access.user.name, now)}` })).status).toBe(200);
+    expect((await get(topUrl(a!.base), { cookie: `${cookieName}=${forged(a!.access.sessionSecret, 'tests', now)}` })).status).toBe(200);
     for (const [what, bad] of Object.entries(refusedValues)) {
       const api = await get(topUrl(a!.base), { cookie: `${cookieName}=${bad}` });
       expect([what, api.status, api.text]).toEqual([what, 401, JSON.stringify(REFUSED)]);
