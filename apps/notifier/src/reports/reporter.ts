@@ -115,9 +115,9 @@ export class Reporter {
 
   private async build(spec: ReportSpec, row: ReportRow): Promise<Pick<ReportRow, 'status' | 'csvKey' | 'svgKey'>> {
     const data = await this.data(spec, row);
-    const localDate = DateTime.fromJSDate(row.windowStart, { zone: this.o.registry.timeZone }).toISODate()!;
-    const csvKey = reportFilePath(spec.name, localDate, 'csv');
-    const svgKey = reportFilePath(spec.name, localDate, 'svg');
+    const stamp = reportFileStamp({ start: row.windowStart, end: row.windowEnd }, this.o.registry.timeZone);
+    const csvKey = reportFilePath(spec.name, stamp, 'csv');
+    const svgKey = reportFilePath(spec.name, stamp, 'svg');
     await this.put(csvKey, reportCsv(data));
     await this.put(svgKey, reportSvg(data));
     await this.o.store.markBuilt(row, this.o.instance, { csvKey, svgKey, rows: data.top.length });
@@ -171,6 +171,17 @@ export class Reporter {
     if (!spec) throw new Error(`no report "${report}" (configured: ${[...this.specs.keys()].join(', ') || 'none'})`);
     return spec;
   }
+}
+
+/**
+ * What names a report's files: the window's first local day for a day or longer (`2026-11-20`), and for a
+ * shorter window its local start with the zone's offset (`2026-11-20T1400+0000`), so hourly reports do not
+ * overwrite each other — not even the two 01:00 hours of a night the clocks go back.
+ */
+export function reportFileStamp(window: { start: Date; end: Date }, zone: string): string {
+  const start = DateTime.fromJSDate(window.start, { zone });
+  const wholeDays = start.equals(start.startOf('day')) && window.end.getTime() - window.start.getTime() >= 23 * 3_600_000;
+  return wholeDays ? start.toISODate()! : start.toFormat("yyyy-MM-dd'T'HHmmZZZ");
 }
 
 /** The report's webhook body: Slack text (the ranked list), or hitboard's JSON with every row and the lake keys. */
