@@ -66,9 +66,15 @@ describe('/api/movers', () => {
     ['category=%27%3B%20drop', 'category'],
     ['limit=3', 'limit'],
     ['k=1&k=2', 'k'],
+    ['category=nosuch', 'category'],
   ])('refuses %s naming the parameter', async (query, param) => {
     const res = await call(moversRoute, `/api/movers?${query}`);
     expect(res.status).toBe(400);
     expect(res.body.param).toBe(param);
+  });
+
+  it('names an unknown category as /api/top does', async () => {
+    const res = await call(moversRoute, '/api/movers?category=nosuch');
+    expect(res.body).toEqual({ error: 'category: unknown category "nosuch"', param: 'category' });
   });
 });

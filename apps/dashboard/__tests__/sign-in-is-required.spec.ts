@@ -7,9 +7,11 @@
  * The build is the one the browser test uses (support/build.ts).
  */
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
+import { tokenSha256 } from '@hitboard/runtime';
 import { IntervalRegistry, TABLES } from '@hitboard/schema';
-import { freshDatabase, TEST_READER_PASSWORD, type FreshDatabase } from '@hitboard/testkit';
+import { freshDatabase, TEST_READER_PASSWORD, waitFor, type FreshDatabase } from '@hitboard/testkit';
 import { SessionCookie } from '../src/access/session-cookie';
 import { distDir } from '../src/serve';
 import { ensureTestBuild } from './support/build';
@@ -103,6 +105,41 @@ describe('without credentials', () => {
   });
 });
 
+/** Sends a raw upgrade request and collects what comes back; `closed` turns true when the server closes the socket. */
+function upgrade(base: string, path: string, headers: Record<string, string> = {}) {
+  const url = new URL(base);
+  const socket = connect(Number(url.port), url.hostname);
+  const state = { answer: '', closed: false };
+  socket.on('data', (c: Buffer) => (state.answer += c.toString('utf8')));
+  socket.on('close', () => (state.closed = true));
+  socket.on('error', () => undefined);
+  const lines = [`GET ${path} HTTP/1.1`, `host: ${url.host}`, 'connection: Upgrade', 'upgrade: websocket', 'sec-websocket-version: 13', 'sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+  return { state, destroy: () => socket.destroy() };
+}
+
+describe('upgrade requests (WebSocket)', () => {
+  it('are answered and closed at once, with or without credentials, even after Next has served a signed-in request', async () => {
+    // Next hooks its own upgrade handler onto the server at the first request it handles: make sure one ran.
+    expect((await get(topUrl(a!.base), a!.auth)).status).toBe(200);
+    const tries = [
+      upgrade(a!.base, '/_next/webpack-hmr'),
+      upgrade(a!.base, '/api/no-such-socket'),
+      upgrade(a!.base, '/'),
+      upgrade(a!.base, '/_next/webpack-hmr', a!.auth),
+    ];
+    try {
+      await waitFor('every upgrade socket to be closed by the dashboard', async () => tries.every((t) => t.state.closed), 15_000);
+      for (const t of tries) {
+        expect(t.state.answer).toMatch(/^HTTP\/1\.1 404 /);
+        expect(t.state.answer).not.toMatch(/101 Switching/);
+      }
+    } finally {
+      for (const t of tries) t.destroy();
+    }
+  });
+});
+
 describe('an API token', () => {
   it('as Bearer: the API, the CSV and the page answer', async () => {
     const top = await get(topUrl(a!.base), a!.auth);
@@ -157,8 +194,9 @@ describe('the sign-in form', () => {
     expect((await get(topUrl(a!.base), { cookie })).status).toBe(200);
 
     // Never sent elsewhere after signing in.
-    for (const next of ['https://evil.example/', '//evil.example/x', '/\\evil.example']) {
-      expect((await post(`${a!.base}/auth/sign-in`, { name, password, next })).headers.get('location')).toBe('/');
+    for (const next of ['https://evil.example/', '//evil.example/x', '/\\evil.example', '/\t/evil.example', '/\n/evil.example', '\t//evil.example']) {
+      const answer = await post(`${a!.base}/auth/sign-in`, { name, password, next });
+      expect([next, answer.status, answer.headers.get('location')]).toEqual([next, 303, '/']);
     }
     // A form posted from another site is refused.
     expect((await post(`${a!.base}/auth/sign-in`, { name, password, next: '/' }, { origin: 'https://evil.example' })).status).toBe(403);
@@ -176,18 +214,19 @@ describe('a session cookie', () => {
     const [cookieName, value] = [good.slice(0, good.indexOf('=')), good.slice(good.indexOf('=') + 1)];
     const [payload, mac] = value.split('.') as [string, string];
     const flip = (s: string, i: number) => s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1);
-    const forged = (secret: string, name: string, nowMs: number) => new SessionCookie(secret, 12 * HOUR_MS).sign({ kind: 'user', name }, nowMs);
+    // As the deployment signs a session of its API token (named "tests", bound to the token's SHA-256).
+    const forged = (secret: string, name: string, nowMs: number) => new SessionCookie(secret, 12 * HOUR_MS).sign({ kind: 'token', name }, tokenSha256(a!.access.token), nowMs);
     const now = Date.now();
     const refusedValues: Record<string, string> = {
       'payload changed': `${flip(payload, 2)}.${mac}`,
       'signature changed': `${payload}.${flip(mac, 5)}`,
       'signature cut': `${payload}.${mac.slice(0, 20)}`,
       'no signature': payload,
-      'signed by this deployment, expired': forged(a!.access.sessionSecret, a!.access.user.name, now - 13 * HOUR_MS),
+      'signed by this deployment, expired': forged(a!.access.sessionSecret, 'tests', now - 13 * HOUR_MS),
       'signed by this deployment for a user not listed': forged(a!.access.sessionSecret, 'mallory', now),
-      'signed with another secret': forged(b!.access.sessionSecret, a!.access.user.name, now),
+      'signed with another secret': forged(b!.access.sessionSecret, 'tests', now),
     };
-    expect((await get(topUrl(a!.base), { cookie: `${cookieName}=${forged(a!.access.sessionSecret, a!.access.user.name, now)}` })).status).toBe(200);
+    expect((await get(topUrl(a!.base), { cookie: `${cookieName}=${forged(a!.access.sessionSecret, 'tests', now)}` })).status).toBe(200);
     for (const [what, bad] of Object.entries(refusedValues)) {
       const api = await get(topUrl(a!.base), { cookie: `${cookieName}=${bad}` });
       expect([what, api.status, api.text]).toEqual([what, 401, JSON.stringify(REFUSED)]);

@@ -30,4 +30,18 @@ describe('dashboard config', () => {
     expect(() => loadAccess(config)).toThrow(ConfigError);
     expect(() => loadAccess(config)).toThrow(/DASHBOARD_ACCESS_FILE: \/no\/such\/access\.json: ENOENT/);
   });
+
+  it('never prints a secret it refuses: DASHBOARD_SESSION_SECRET, or the password inside DATABASE_URL', () => {
+    const secret = 'hunter2-session-secret';
+    let message = '';
+    try {
+      loadServerConfig({ DATABASE_URL: 'mysql://admin:db-pa55word@db/hitboard', HITBOARD_READER_PASSWORD: 'p', DASHBOARD_ACCESS_FILE: '/x.json', DASHBOARD_SESSION_SECRET: secret });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/DASHBOARD_SESSION_SECRET: must have at least 32 characters .*\(got a value of 22 characters, not shown\)/);
+    expect(message).toMatch(/DATABASE_URL: must be a postgres:\/\/ URL \(got "mysql:\/\/admin:\*\*\*@db\/hitboard"\)/);
+    expect(message).not.toContain(secret);
+    expect(message).not.toContain('db-pa55word');
+  });
 });

@@ -3,7 +3,9 @@
  * then Next) and the ops port (`/metrics`, `/healthz`: libs/runtime's ops server, open, like every
  * other app's). Next runs in this process (a custom server), so nothing reaches it around the gate.
  */
-import { createServer, type Server } from 'node:http';
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -46,7 +48,7 @@ export async function startDashboardServer(config: ServerConfig, options: { appD
   });
   const refused = new Counter({
     name: 'dashboard_access_refused_total',
-    help: 'requests the access gate refused, by reason (no-credentials, bad-token, bad-cookie, bad-password, cross-origin)',
+    help: 'requests the access gate refused, by reason (no-credentials, bad-token, bad-cookie, bad-password, cross-origin, upgrade, too-many-attempts)',
     labelNames: ['reason'] as const,
     registers: [registry],
   });
@@ -60,7 +62,10 @@ export async function startDashboardServer(config: ServerConfig, options: { appD
   // Loaded here, not at the top: React picks its production build from NODE_ENV when first required.
   (process.env as Record<string, string>)['NODE_ENV'] = 'production';
   const { default: next } = await import('next');
-  const app = next({ dev: false, dir: options.appDir, hostname: config.DASHBOARD_HOST, port: config.PORT, customServer: true });
+  // Next hooks its WebSocket handler onto the server of the first request it handles (or `httpServer`): that
+  // handler never passes the access gate and leaves an unknown path's socket open for ever. A production
+  // dashboard serves no WebSocket, so Next gets an emitter that never fires and the app port refuses upgrades.
+  const app = next({ dev: false, dir: options.appDir, hostname: config.DASHBOARD_HOST, port: config.PORT, customServer: true, httpServer: new EventEmitter() as Server });
   await app.prepare();
   const handle = app.getRequestHandler();
 
@@ -81,6 +86,7 @@ export async function startDashboardServer(config: ServerConfig, options: { appD
       }
     })();
   });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => refuseUpgrade(req, socket, () => refused.inc({ reason: 'upgrade' })));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.DASHBOARD_HOST, resolve);
@@ -130,6 +136,18 @@ export async function startDashboardServer(config: ServerConfig, options: { appD
       await db.destroy();
     },
   };
+}
+
+/**
+ * Every upgrade request (WebSocket or any other protocol), signed in or not: the dashboard serves none, so it
+ * is answered and closed at once, before the gate or Next could keep the socket.
+ */
+export function refuseUpgrade(_req: IncomingMessage, socket: Duplex, onRefused: () => void): void {
+  onRefused();
+  socket.on('error', () => undefined); // a client that already hung up is no error of ours
+  const body = 'no upgrades served here\n';
+  const head = ['HTTP/1.1 404 Not Found', 'connection: close', 'content-type: text/plain; charset=utf-8', 'cache-control: no-store', `content-length: ${Buffer.byteLength(body)}`];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
 }
 
 /** The paths Next serves (its build's route manifest: `/`, `/api/top`, …): the request metric's route label, bounded. */

@@ -23,7 +23,7 @@ describe('a spike alerts exactly once', () => {
       ...Array.from({ length: 12 }, (_, i) => ({ product_id: `k-${i}`, name: `Kettle ${i}`, category: 'kitchen' })),
     ]);
     const rules = writeRules({
-      webhooks: { slack: { format: 'slack', url: `${receiver.url}/slack` }, audit: { format: 'json', url: `${receiver.url}/audit` } },
+      webhooks: { slack: { format: 'slack', url: `${receiver.url}/slack`, allowPrivateAddress: true }, audit: { format: 'json', url: `${receiver.url}/audit`, allowPrivateAddress: true } },
       rules: [{ name: 'kitchen-spikes', minFactor: 5, minCount: 10, categories: ['kitchen'], cooldownMinutes: 60, webhooks: ['slack', 'audit'] }],
       reports: [],
     });

@@ -68,7 +68,7 @@ describe('scheduled reports', () => {
 
   function reporter(instance = 'test', store: LakeStore = lake) {
     const registry_ = createMetricsRegistry('notifier-test');
-    const webhook: Webhook = { name: 'audit', format: 'json', url: `${receiver.url}/reports`, headers: {} };
+    const webhook: Webhook = { name: 'audit', format: 'json', url: `${receiver.url}/reports`, headers: {}, allowPrivateAddress: true };
     const daily: ReportSpec = { name: 'daily', interval: 'day', cron: '15 1 * * *', top: 10, metric: 'units', webhooks: ['audit'] };
     const r = new Reporter({
       store: new ReportStore(knex),
@@ -89,7 +89,7 @@ describe('scheduled reports', () => {
   /** The report's CSV as objects (a small parser: quoted fields with "" escapes). */
   const readCsv = (key: string) => {
     const text = readFileSync(join(lakeDir, key), 'utf8');
-    const rows = text.trimEnd().split('\n').map((line) => [...line.matchAll(/("(?:[^"]|"")*"|[^,]*)(?:,|$)/g)].map((m) => m[1]!.replace(/^"|"$/g, '').replace(/""/g, '"')).slice(0, 10));
+    const rows = text.trimEnd().split('\r\n').map((line) => [...line.matchAll(/("(?:[^"]|"")*"|[^,]*)(?:,|$)/g)].map((m) => m[1]!.replace(/^"|"$/g, '').replace(/""/g, '"')).slice(0, 10));
     const [header, ...body] = rows;
     return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]])));
   };

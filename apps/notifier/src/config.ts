@@ -19,6 +19,7 @@ export const configSchema = appConfigSchema(['DATABASE_URL', 'REPORTING_TIME_ZON
   WEBHOOK_ATTEMPTS: env.int(1).default(6).describe('attempts per webhook delivery (5xx, 408, 429 and network errors are retried; other 4xx are not)'),
   WEBHOOK_BACKOFF_MS: env.int(1).default(500).describe('first retry delay, doubled each attempt (full jitter), ms'),
   WEBHOOK_MAX_BACKOFF_MS: env.int(1).default(30_000).describe('longest retry delay, ms'),
+  WEBHOOK_CONCURRENCY: env.int(1).default(4).describe('most requests in flight per webhook (the rest queue); a receiver\'s Retry-After pauses that webhook'),
   STALL_AFTER_MS: env.int(1000).default(60_000).describe('/healthz fails when no poll of the movers has succeeded for this long, ms'),
   NOTIFIER_INSTANCE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`).describe('names this instance in claimed alerts and reports'),
   OPS_PORT: env.port().default(9470).describe('port of /metrics and /healthz (0: any free port)'),

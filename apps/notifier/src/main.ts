@@ -10,6 +10,7 @@ import { Notifier } from './notifier';
 import { Reporter } from './reports/reporter';
 import { defaultRules } from './rules-file';
 import { ReportStore } from './reports/report-store';
+import { WebhookLimiter } from './webhook';
 
 const APP = 'notifier';
 
@@ -34,6 +35,8 @@ runService({
       attempts: config.WEBHOOK_ATTEMPTS,
       baseDelayMs: config.WEBHOOK_BACKOFF_MS,
       maxDelayMs: config.WEBHOOK_MAX_BACKOFF_MS,
+      // One limiter for alerts and reports: they share the receivers.
+      limiter: new WebhookLimiter(config.WEBHOOK_CONCURRENCY),
     };
     const common = { webhooks: rules.webhooks, delivery, instance: config.NOTIFIER_INSTANCE_ID, leaseMs: leaseMs(config), metrics, log };
     const notifier = new Notifier({

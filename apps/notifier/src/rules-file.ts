@@ -3,15 +3,31 @@ import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 import { ConfigError } from '@hitboard/runtime';
 import { IntervalRegistry, METRICS } from '@hitboard/schema';
+import { targetProblem } from './webhook-target';
 
 const name = () => z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" or "-" (at most 64)');
+
+// RFC 9110 §5.1 (token) and §5.5 (field value: visible characters, spaces and tabs, no CR/LF).
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 const webhookSchema = z.strictObject({
   /** `slack`: Slack's incoming-webhook body (`text` + `blocks`); `json`: hitboard's own body (every figure as a field). */
   format: z.enum(['slack', 'json']),
   url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
-  /** Extra request headers, e.g. an Authorization the receiver wants. */
-  headers: z.record(z.string(), z.string()).default({}),
+  /** Extra request headers, e.g. an Authorization the receiver wants. Names and values are checked as HTTP allows
+   * them here, at start-up: a bad one would otherwise fail (and be retried) at every delivery. */
+  headers: z
+    .record(z.string(), z.string())
+    .superRefine((headers, ctx) => {
+      for (const [key, value] of Object.entries(headers)) {
+        if (!HEADER_NAME.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'a header name is letters, digits and !#$%&\'*+.^_`|~- only (no spaces, no colon)' });
+        else if (!HEADER_VALUE.test(value)) ctx.addIssue({ code: 'custom', path: [key], message: 'a header value may not hold line breaks or control characters' });
+      }
+    })
+    .default({}),
+  /** Lets this webhook reach a loopback, private or link-local address (refused otherwise: SSRF). */
+  allowPrivateAddress: z.boolean().default(false),
 });
 
 const ruleSchema = z.strictObject({
@@ -114,6 +130,11 @@ function checkRules(file: z.output<typeof fileSchema>, source: string, prefix: s
     refs.forEach((ref, j) => {
       if (!webhooks.has(ref)) at(`${place}.webhooks[${j}]`, `no webhook "${ref}" (defined: ${[...webhooks.keys()].join(', ') || 'none'})`);
     });
+  for (const [n, w] of webhooks) {
+    // Start-up refuses what delivery would refuse (and never echoes the URL: it may hold a secret).
+    const problem = targetProblem(new URL(w.url), w.allowPrivateAddress);
+    if (problem) at(`webhooks.${n}.url`, problem);
+  }
   unique(file.rules, 'rules');
   unique(file.reports, 'reports');
   file.rules.forEach((r, i) => known(r.webhooks, `rules[${i}]`));

@@ -121,6 +121,45 @@ describe('per-app database roles (migrations 0009, 0011, 0012)', () => {
     await expect(batch(TABLES.speedTable).update({ units: 2 })).rejects.toEqual(PERMISSION_DENIED);
   });
 
+  it('window_totals: the speed pipeline writes only speed rows, the batch layer only batch rows (and retires covered speed rows)', async () => {
+    const speed = conns.get(APP_ROLES.speedPipeline)!;
+    const batch = conns.get(APP_ROLES.batchRollup)!;
+    const T = { interval: 'day', window_start: new Date('2026-01-05T00:00:00Z') };
+    await db.knex(TABLES.windowTotals).insert([
+      { ...T, source: 'batch', shard: -1, units: 500, revenue: 5000, orders: 50, products: 5, as_of: now },
+      { ...T, source: 'speed', shard: 0, units: 40, revenue: 400, as_of: now },
+    ]);
+    const units = async (source: string) => String((await db.knex(TABLES.windowTotals).where({ ...T, source }).first<{ units: string | number }>('units'))!.units);
+
+    // The speed role can neither rewrite, delete nor add an exact (batch) total…
+    await expect(speed(TABLES.windowTotals).where({ source: 'batch' }).update({ units: 1 })).resolves.toBe(0);
+    await expect(speed(TABLES.windowTotals).where({ source: 'batch' }).delete()).resolves.toBe(0);
+    await expect(speed(TABLES.windowTotals).update({ source: 'batch' }).where({ ...T, source: 'speed' })).rejects.toMatchObject({ message: expect.stringMatching(/row-level security/) });
+    await expect(speed(TABLES.windowTotals).insert({ interval: 'day', window_start: new Date('2026-01-06T00:00:00Z'), source: 'batch', shard: -1, units: 1, revenue: 1, as_of: now })).rejects.toMatchObject({ message: expect.stringMatching(/row-level security/) });
+    expect(await units('batch')).toBe('500');
+    // …and still writes its own.
+    await expect(speed(TABLES.windowTotals).where({ ...T, source: 'speed' }).update({ units: 41 })).resolves.toBe(1);
+    expect(await units('speed')).toBe('41');
+    // The speed pipeline's own upsert (speed-store.ts) and the batch layer's (run-store.ts) pass their policies.
+    const upsert = (source: string, shard: number) =>
+      `INSERT INTO window_totals AS t ("interval", window_start, source, shard, units, revenue, as_of) VALUES ('day', '2026-01-05T00:00:00Z', '${source}', ${shard}, 42, 420, now())
+       ON CONFLICT ("interval", window_start, source, shard) DO UPDATE SET units = excluded.units`;
+    await speed.raw(upsert('speed', 0));
+    expect(await units('speed')).toBe('42');
+    await batch.raw(upsert('batch', -1));
+    expect(await units('batch')).toBe('42');
+    await expect(speed.raw(upsert('batch', -1))).rejects.toMatchObject({ message: expect.stringMatching(/row-level security/) });
+    expect(await units('batch')).toBe('42');
+
+    // The batch role cannot rewrite an estimate, but replaces its own totals and retires the speed ones.
+    await expect(batch(TABLES.windowTotals).where({ source: 'speed' }).update({ units: 1 })).resolves.toBe(0);
+    await expect(batch(TABLES.windowTotals).where({ ...T, source: 'batch' }).update({ units: 501 })).resolves.toBe(1);
+    expect(await units('batch')).toBe('501');
+    await expect(batch(TABLES.windowTotals).where({ ...T, source: 'speed' }).delete()).resolves.toBe(1);
+    // Every reader still sees every row (the speed role reads the exact total it may not write).
+    expect((await speed(TABLES.windowTotals).where(T).select<Array<{ source: string }>>('source')).map((r) => r.source)).toEqual(['batch']);
+  });
+
   it('grants nothing beyond the listed tables (a later table is nobody\'s until its migration grants it)', async () => {
     const { rows } = await db.knex.raw<{ rows: { grantee: string; table_name: string; privilege_type: string }[] }>(
       `SELECT grantee, table_name, privilege_type FROM information_schema.role_table_grants

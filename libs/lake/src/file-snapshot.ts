@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat, truncate } from 'node:fs/promises';
+import { mkdtemp, rm, stat, symlink, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +8,31 @@ import { Transform } from 'node:stream';
 
 /** Characters DuckDB's file readers expand as a glob (`read_csv('export[1].csv')` read export1.csv). */
 const GLOB = /[[\]*?{}]/;
+
+/**
+ * Runs `read` on paths DuckDB takes literally. A lake folder (or cache folder) whose path holds a glob
+ * character (`LAKE_DIR=…/lake[1]`) would make `read_parquet` expand it and read another lake's files, as
+ * the import once read export1.csv for `export[1].csv`. Plain paths pass as they are (no cost); otherwise
+ * each file is given to DuckDB as a symlink in a fresh temporary folder with a plain name, removed after.
+ */
+export async function withGlobSafePaths<T>(paths: string[], read: (paths: string[]) => Promise<T>): Promise<T> {
+  if (!paths.some((p) => GLOB.test(p))) return read(paths);
+  const dir = await mkdtemp(join(tmpdir(), 'hitboard-lake-read-'));
+  try {
+    if (GLOB.test(dir)) throw new Error(`the temporary folder ${dir} holds a glob character; set TMPDIR to a plain path`);
+    const links = await Promise.all(
+      paths.map(async (p, i) => {
+        if (!GLOB.test(p)) return p;
+        const link = join(dir, `${i}${p.slice(p.lastIndexOf('.')).replace(/[^A-Za-z0-9.]/g, '')}`);
+        await symlink(p, link);
+        return link;
+      }),
+    );
+    return await read(links);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 export class FileChangedError extends Error {
   constructor(

@@ -61,6 +61,13 @@ describe('the access file', () => {
     expect(check({})).toThrow(/nobody could sign in/);
     expect(check({ users: [{ name: 'ana', passwordHash: 'hunter2' }] })).toThrow(/users\.0\.passwordHash: must be scrypt/);
     expect(check({ users: [{ name: 'ana', password: 'hunter2' }] })).toThrow(/Unrecognized key/);
+    // Hashes that match the pattern but that scrypt would refuse at sign-in (a 500 for every try): refused here.
+    const key = 'A'.repeat(43);
+    const salt = 'A'.repeat(22);
+    expect(check({ users: [{ name: 'ana', passwordHash: `scrypt$1000$8$1$${salt}$${key}` }] })).toThrow(/users\.0\.passwordHash: scrypt N must be a power of two from 1024 to 1048576 \(got 1000\)/);
+    expect(check({ users: [{ name: 'ana', passwordHash: `scrypt$1048576$32$1$${salt}$${key}` }] })).toThrow(/users\.0\.passwordHash: scrypt N·r needs 4096 MiB/);
+    expect(check({ users: [{ name: 'ana', passwordHash: `scrypt$32768$0$1$${salt}$${key}` }] })).toThrow(/scrypt r must be from 1 to 32 \(got 0\)/);
+    expect(check({ users: [{ name: 'ana', passwordHash: `scrypt$32768$8$0$${salt}$${key}` }] })).toThrow(/scrypt p must be from 1 to 16 \(got 0\)/);
     expect(check({ tokens: [{ name: 'ci', sha256: 'ABC' }] })).toThrow(/tokens\.0\.sha256: must be the token's SHA-256/);
     expect(check({ tokens: [{ name: 'ci', sha256: tokenSha256('a') }, { name: 'ci', sha256: tokenSha256('b') }] })).toThrow(/token ci is listed twice/);
     expect(check({ tokens: [{ name: 'a:b', sha256: tokenSha256('a') }] })).toThrow(/tokens\.0\.name/);

@@ -45,6 +45,22 @@ function scrypt(password: string, salt: Buffer, keyLength: number, options: Scry
 
 const scryptOptions = (N: number, r: number, p: number): ScryptOptions => ({ N, r, p, maxmem: 256 * N * r + 1024 * 1024 });
 
+/**
+ * What scrypt itself would refuse at sign-in (N not a power of two, a cost beyond the memory limit), said at
+ * start-up instead: such a hash would pass a pattern check and then answer every sign-in with a 500.
+ */
+export function scryptCostProblem(hash: string): string | null {
+  const m = PASSWORD_HASH.exec(hash);
+  if (!m) return null; // the pattern's own message says it
+  const [N, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (!(N >= 2 ** 10 && N <= 2 ** 20 && (N & (N - 1)) === 0)) return `scrypt N must be a power of two from 1024 to 1048576 (got ${N})`;
+  if (!(r >= 1 && r <= 32)) return `scrypt r must be from 1 to 32 (got ${r})`;
+  if (!(p >= 1 && p <= 16)) return `scrypt p must be from 1 to 16 (got ${p})`;
+  if (128 * N * r > 256 * 1024 * 1024) return `scrypt N·r needs ${(128 * N * r) / 2 ** 20} MiB per sign-in; at most 256 MiB`;
+  if (Buffer.from(m[5]!, 'base64url').length < 16) return 'the derived key is shorter than 16 bytes';
+  return null;
+}
+
 /** `scrypt$N$r$p$salt$hash` (salt and hash base64url). */
 export async function hashPassword(password: string): Promise<string> {
   if (password.length < 8) throw new Error('a password must have at least 8 characters');
@@ -67,7 +83,20 @@ const name = () => z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'a name of 1-64 l
 export const accessFileSchema = z
   .object({
     users: z
-      .array(z.object({ name: name(), passwordHash: z.string().regex(PASSWORD_HASH, 'must be scrypt$N$r$p$salt$hash (make one with the dashboard\'s `access hash-password`)') }).strict())
+      .array(
+        z
+          .object({
+            name: name(),
+            passwordHash: z
+              .string()
+              .regex(PASSWORD_HASH, 'must be scrypt$N$r$p$salt$hash (make one with the dashboard\'s `access hash-password`)')
+              .superRefine((hash, ctx) => {
+                const problem = scryptCostProblem(hash);
+                if (problem) ctx.addIssue({ code: 'custom', message: problem });
+              }),
+          })
+          .strict(),
+      )
       .default([]),
     tokens: z.array(z.object({ name: name(), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the token\'s SHA-256 as 64 lowercase hex digits') }).strict()).default([]),
   })

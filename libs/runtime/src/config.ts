@@ -29,9 +29,27 @@ export function loadConfig<S extends EnvSchema>(app: string, schema: S, env: Nod
       // Report the variable, not the position inside its parsed value (KAFKA_BROKERS, not KAFKA_BROKERS.0).
       const name = String(issue.path[0] ?? '(environment)');
       const value = present[name];
-      return `${name}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
+      return `${name}: ${issue.message}${value === undefined ? '' : ` (got ${shownValue(name, value)})`}`;
     }),
   );
+}
+
+// Variables whose value is a secret: a wrong one is named, its value never printed (logs and terminals keep it).
+const SECRET_NAME = /SECRET|PASSWORD|TOKEN|(^|_)KEY($|_)|CREDENTIAL/i;
+
+/** A wrong value as the message shows it: a secret's length only, a URL without its password. */
+function shownValue(name: string, value: string): string {
+  if (SECRET_NAME.test(name)) return `a value of ${value.length} characters, not shown`;
+  try {
+    const url = new URL(value);
+    if (url.password) {
+      url.password = '***';
+      return JSON.stringify(url.toString());
+    }
+  } catch {
+    // not a URL: shown as it is
+  }
+  return JSON.stringify(value);
 }
 
 /** The environment section of `--help`: every variable, its meaning and its default. */

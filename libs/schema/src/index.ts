@@ -3,3 +3,4 @@ export * from './sale-event';
 export * from './product-sum';
 export * from './intervals';
 export * from './errors';
+export * from './csv';

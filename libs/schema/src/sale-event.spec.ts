@@ -80,6 +80,10 @@ describe('validateSaleEvent', () => {
     ['a product id with a C1 control', { ...good, product_id: 'caf\u0085' }, 'control_characters', 'product_id'],
     ['a product id with a newline', { ...good, product_id: 'p-42\n' }, 'control_characters', 'product_id'],
     ['a product id with a lone surrogate', { ...good, product_id: 'p-\ud800' }, 'control_characters', 'product_id'],
+    ['a product id holding Slack markup', { ...good, product_id: '<!channel> <https://evil.example/login|Action needed>' }, 'markup_characters', 'product_id'],
+    ['a product id holding HTML', { ...good, product_id: 'p"><script>' }, 'markup_characters', 'product_id'],
+    ['a product id holding &', { ...good, product_id: 'p&amp;' }, 'markup_characters', 'product_id'],
+    ['a product id holding markup beside non-ASCII', { ...good, product_id: 'caf\u00e9<b>' }, 'markup_characters', 'product_id'],
   ];
   it.each(cases)('refuses %s', (_name, input, reason, field) => {
     expect(reasonOf(input)).toEqual(field ? { reason, field } : { reason });

@@ -37,6 +37,7 @@ export const REJECTION_REASONS = [
   'future_timestamp',
   'unknown_currency',
   'control_characters',
+  'markup_characters',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -207,7 +208,7 @@ export function acceptSaleEvent(value: unknown, options: ValidatorOptions = NO_O
   }
   // Printable ASCII (nearly every id) needs no normalising; anything else is checked and put in NFC.
   const product = isPrintableAscii(productId) ? productId : normalizeProductId(productId);
-  if (product === null) return null;
+  if (product === null || MARKUP.test(product)) return null;
   const occurredAtMs = parseInstantMs(occurredAt);
   // NaN fails both comparisons' negation below, so an unparseable time is left to the careful path.
   if (!(occurredAtMs >= (options.earliestMs ?? DEFAULT_VALIDATOR_OPTIONS.earliestMs))) return null;
@@ -252,6 +253,9 @@ function explain(value: unknown, options: ValidatorOptions, nowMs: number | unde
   if (product === null) {
     return reject('control_characters', `product_id ${JSON.stringify(event.product_id)} holds control characters (or a lone surrogate)`, 'product_id');
   }
+  if (MARKUP.test(product)) {
+    return reject('markup_characters', `product_id ${JSON.stringify(product)} holds one of < > & " ' \` (markup in alerts, reports and pages: never part of an id)`, 'product_id');
+  }
   event.product_id = product;
 
   if (!Number.isInteger(event.quantity) || event.quantity < 1 || event.quantity > opts.maxQuantity) {
@@ -293,6 +297,10 @@ export function isPrintableAscii(s: string): boolean {
 // belongs in an id a person reads on a dashboard.
 // Cc is exactly C0, DEL and C1; Cs under the u flag matches only a lone surrogate.
 const UNSTORABLE = /[\p{Cc}\p{Cs}]/u;
+
+// A product id travels into Slack messages, HTML, SVG and CSV: characters that are markup there are refused at
+// the edge (each renderer escapes as well), so an event cannot carry `<!channel>` or a link into an alert.
+const MARKUP = /[<>&"'`]/;
 
 /**
  * A product id as it is counted: in Unicode NFC, so 'café' typed precomposed and 'cafe\u0301'

@@ -20,6 +20,7 @@ import { findFreePort } from '@hitboard/db';
 import { createDb } from '@hitboard/db-client';
 import { describeKafka } from '@hitboard/testkit';
 import { DashboardApi, formatReport, GroundTruth, verify, type WindowReport } from '@hitboard/verify';
+import { dataFolderSecret } from '../src/local-postgres';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -113,7 +114,7 @@ describeKafka('the whole system', () => {
     // Each app logged in to the embedded Postgres as its own role, none as the owner (pools close idle
     // connections: watch pg_stat_activity until every app has been seen).
     const pgPort = common[common.indexOf('--pg-port') + 1];
-    const owner = createDb(`postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`);
+    const owner = createDb(`postgres://postgres:${encodeURIComponent(dataFolderSecret(join(dir, 'data'), 'postgres-password'))}@127.0.0.1:${pgPort}/postgres`);
     const rolesSeen = new Map<string, Set<string>>();
     const apps = { 'hitboard-aggregator': 'hitboard_aggregator', 'hitboard-speed-pipeline': 'hitboard_speed', 'hitboard-batch-rollup': 'hitboard_batch', 'hitboard-notifier': 'hitboard_notifier', 'hitboard-dashboard': 'hitboard_reader' };
     try {
@@ -149,7 +150,7 @@ describeKafka('the whole system', () => {
     const csvPath = join(dir, 'export.csv');
     const header = Object.keys(imported[0]!).join(',');
     writeFileSync(csvPath, [header, ...imported.map((e) => Object.values(e).join(',')), 'bad-1,o,P000001,-2,999,USD,2026-01-01T00:00:00Z,s,u,web', 'bad-2,o,P000001,1,999,EUR,2026-01-01T00:00:00Z,s,u,web'].join('\n') + '\n');
-    const importEnv = { ...env, DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`, KAFKA_BROKERS: `127.0.0.1:${env['KAFKA_PORT']}` };
+    const importEnv = { ...env, DATABASE_URL: `postgres://postgres:${encodeURIComponent(dataFolderSecret(join(dir, 'data'), 'postgres-password'))}@127.0.0.1:${pgPort}/postgres`, KAFKA_BROKERS: `127.0.0.1:${env['KAFKA_PORT']}` };
     const importRun = () =>
       spawnSync(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'tools/import/src/cli.ts'), csvPath, '--topic', SETTINGS.TOPIC_EVENTS], { cwd: ROOT, env: importEnv, encoding: 'utf8' });
     const first = importRun();

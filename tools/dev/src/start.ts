@@ -11,6 +11,7 @@ import { appConfigSchema, loadConfig, parseBrokers, runMain, sleep } from '@hitb
 import { IntervalRegistry, TABLES, VIEWS } from '@hitboard/schema';
 import type { Knex } from 'knex';
 import { dashboardSignIn } from './access';
+import { dataFolderSecret, startPostgresHost } from './local-postgres';
 import { buildIsCurrent, recordBuild, sourceFingerprint } from './dashboard-build';
 import { kafkaPrerequisites } from './preflight';
 import { PidFiles, signalGroup, stopGroup } from './process-groups';
@@ -205,7 +206,7 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
   if (!databaseUrl) {
     say(`starting embedded Postgres (${join(data, 'pg')}, port ${options.pgPort})…`);
     // Registered at spawn, before it is ready: a Ctrl-C during its start-up stops it too.
-    const pg = startPostgresHost(join(data, 'pg'), options.pgPort, join(data, 'logs/postgres.log'));
+    const pg = startPostgresHost(data, options.pgPort, join(data, 'logs/postgres.log'));
     children.push(pg.child);
     onPostgres(pg.child);
     pids.record({ name: 'postgres', pgid: pg.child.pid!, marker: join(data, 'pg') });
@@ -219,7 +220,8 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
   let readerPassword = process.env['HITBOARD_READER_PASSWORD'];
   let roleUrls: Record<string, string> = {};
   if (!process.env['DATABASE_URL']) {
-    readerPassword ??= 'hitboard-reader';
+    // Per data folder, kept in it (0600): a fixed password would open the data to any local user, around sign-in.
+    readerPassword ??= dataFolderSecret(data, 'reader-password');
     await setReaderPassword(db, readerPassword);
     roleUrls = await appRoleUrls(db, databaseUrl);
   }
@@ -446,28 +448,6 @@ interface App {
 }
 
 /** The embedded Postgres, hosted by pg-host.ts in its own process group (see there why). */
-function startPostgresHost(dataDir: string, port: number, logFile: string): { child: ChildProcess; url: Promise<string> } {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'pg-host.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, PG_HOST_DATA_DIR: dataDir, PG_HOST_PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  const log = createWriteStream(logFile, { flags: 'a' });
-  child.stderr?.pipe(log);
-  const url = new Promise<string>((resolvePg, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const ready = /ready (\S+)/.exec(out);
-      if (ready) resolvePg(ready[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`embedded Postgres did not start (exit ${code}); see ${logFile}`)));
-  });
-  url.catch(() => undefined); // a stop during start-up is not an unhandled rejection
-  return { child, url };
-}
-
 function startApp(name: string, command: string[], env: NodeJS.ProcessEnv, logFile: string, cwd = ROOT): ChildProcess {
   const out = createWriteStream(logFile, { flags: 'a' });
   // detached: its own process group, so a Ctrl-C reaches only us and the app gets one SIGTERM (graceful) from stopChild.

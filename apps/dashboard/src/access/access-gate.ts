@@ -3,10 +3,11 @@ import type { TLSSocket } from 'node:tls';
 import { SECURITY_HEADERS } from '../security-headers';
 import type { Credentials } from './credentials';
 import type { SessionCookie, Subject } from './session-cookie';
+import { AttemptLimit } from './attempt-limit';
 import { signInPage } from './sign-in-page';
 
 /** Why a request was refused (the label of dashboard_access_refused_total). */
-export type RefusalReason = 'no-credentials' | 'bad-token' | 'bad-cookie' | 'bad-password' | 'cross-origin';
+export type RefusalReason = 'no-credentials' | 'bad-token' | 'bad-cookie' | 'bad-password' | 'cross-origin' | 'upgrade' | 'too-many-attempts';
 
 export const SIGN_IN_PATH = '/auth/sign-in';
 export const SIGN_OUT_PATH = '/auth/sign-out';
@@ -22,14 +23,23 @@ const REFUSED_BODY = JSON.stringify({ error: 'sign-in required' });
  * not a page load, a redirect to the sign-in page for pages.
  */
 export class AccessGate {
+  private readonly byClient: AttemptLimit;
+  private readonly byName: AttemptLimit;
+
   constructor(
     private readonly o: {
       credentials: Credentials;
       cookie: SessionCookie;
       clock?: () => number;
       onRefused?: (reason: RefusalReason) => void;
+      /** Failed sign-ins allowed per name (5) and per client address (20) within `windowMs` (15 min); more answer 429. */
+      attempts?: { perName: number; perClient: number; windowMs: number };
     },
-  ) {}
+  ) {
+    const attempts = o.attempts ?? { perName: 5, perClient: 20, windowMs: 15 * 60_000 };
+    this.byName = new AttemptLimit({ max: attempts.perName, windowMs: attempts.windowMs });
+    this.byClient = new AttemptLimit({ max: attempts.perClient, windowMs: attempts.windowMs });
+  }
 
   /** The request's subject when it may go on to the app; null when the gate has answered it. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<Subject | null> {
@@ -54,14 +64,14 @@ export class AccessGate {
       url.searchParams.delete('token');
       const subject = this.o.credentials.token(token);
       if (!subject) return this.refuse(res, 'bad-token', url, isRead);
-      this.answer(res, 303, { location: localPath(`${url.pathname}${url.search}`), 'set-cookie': this.o.cookie.setCookie(subject, this.now(), secure) });
+      this.answer(res, 303, { location: localPath(`${url.pathname}${url.search}`), 'set-cookie': this.o.cookie.setCookie(subject, this.o.credentials.credentialOf(subject)!, this.now(), secure) });
       return null;
     }
 
     const cookie = this.o.cookie.readFrom(req.headers.cookie);
     if (cookie !== undefined) {
-      const subject = this.o.cookie.verify(cookie, this.now());
-      if (subject && this.o.credentials.lists(subject)) return subject;
+      const subject = this.o.cookie.verify(cookie, this.now(), (s) => this.o.credentials.credentialOf(s));
+      if (subject) return subject;
       return this.refuse(res, 'bad-cookie', url, isRead);
     }
     return this.refuse(res, 'no-credentials', url, isRead);
@@ -81,13 +91,26 @@ export class AccessGate {
       return null;
     }
     const next = localPath(form.get('next'));
-    const subject = await this.o.credentials.password(form.get('name') ?? '', form.get('password') ?? '');
+    const name = form.get('name') ?? '';
+    // Counted before the scrypt runs: a limited client or name costs nothing (and learns nothing: the same 429 either way).
+    const keys = [`client:${req.socket.remoteAddress ?? ''}`, `name:${name}`];
+    const now = this.now();
+    const waitMs = Math.max(this.byClient.retryAfterMs(keys[0]!, now), this.byName.retryAfterMs(keys[1]!, now));
+    if (waitMs > 0) {
+      this.o.onRefused?.('too-many-attempts');
+      this.answer(res, 429, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(Math.ceil(waitMs / 1000)) }, 'too many sign-in attempts: try again later\n');
+      return null;
+    }
+    const subject = await this.o.credentials.password(name, form.get('password') ?? '');
     if (!subject) {
+      this.byClient.fail(keys[0]!, now);
+      this.byName.fail(keys[1]!, now);
       this.o.onRefused?.('bad-password');
       this.page(res, 401, signInPage({ next, failed: true }));
       return null;
     }
-    this.answer(res, 303, { location: next, 'set-cookie': this.o.cookie.setCookie(subject, this.now(), secure) });
+    this.byName.clear(keys[1]!);
+    this.answer(res, 303, { location: next, 'set-cookie': this.o.cookie.setCookie(subject, this.o.credentials.credentialOf(subject)!, this.now(), secure) });
     return null;
   }
 
@@ -136,11 +159,26 @@ export class AccessGate {
   }
 }
 
-/** A path on this site to go back to after signing in: anything else (another host, `//evil`, the auth pages) is `/`. */
+const SITE = 'http://dashboard.invalid';
+
+/**
+ * A path on this site to go back to after signing in; anything else (another host, `//evil`, `/\t/evil`,
+ * the auth pages) is `/`. Judged after the URL parser's own normalisation (it drops tabs and newlines and
+ * reads `\` as `/`, as browsers do), and the normalised form is what is returned, so the Location header
+ * says exactly what was checked.
+ */
 export function localPath(candidate: string | null | undefined): string {
-  if (!candidate || !candidate.startsWith('/') || candidate.startsWith('//') || candidate.startsWith('/\\')) return '/';
-  if (candidate.startsWith('/auth/')) return '/';
-  return candidate;
+  if (!candidate || !candidate.startsWith('/')) return '/';
+  let url: URL;
+  try {
+    url = new URL(candidate, SITE);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== SITE) return '/';
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  if (!path.startsWith('/') || path.startsWith('//') || path.startsWith('/auth/')) return '/';
+  return path;
 }
 
 /** A form posted from another site (its Origin names another host): refused, so no page elsewhere signs a browser in or out. */

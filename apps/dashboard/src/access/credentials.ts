@@ -27,8 +27,11 @@ export class Credentials {
     return ok && user ? { kind: 'user', name: user.name } : null;
   }
 
-  /** Whether a session's subject is still in the file (a removed user's cookie stops working at the next start). */
-  lists(subject: Subject): boolean {
-    return subject.kind === 'user' ? this.file.users.some((u) => u.name === subject.name) : this.file.tokens.some((t) => t.name === subject.name);
+  /**
+   * The credential a subject signs in with now (a user's password hash, a token's SHA-256), or null when it is
+   * no longer listed: a session is bound to it, so a changed password or rotated token ends older sessions.
+   */
+  credentialOf(subject: Subject): string | null {
+    return subject.kind === 'user' ? (this.file.users.find((u) => u.name === subject.name)?.passwordHash ?? null) : (this.file.tokens.find((t) => t.name === subject.name)?.sha256 ?? null);
   }
 }

@@ -1,3 +1,4 @@
+import { csvText } from '@hitboard/schema';
 import type { Movement, TopRow } from './types';
 
 /** Rank movement against the previous window: absent there → new; a smaller rank now → up. */
@@ -27,11 +28,6 @@ export function movingAverage(values: (bigint | null)[], windows: number): (numb
 
 const CSV_COLUMNS = ['rank', 'product_id', 'name', 'category', 'units', 'revenue_cents', 'error_bound', 'share', 'movement'] as const;
 
-/** A cell, quoted when needed; a leading = + - @ is defused so a spreadsheet never runs it as a formula. */
-function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
 
 export function movementLabel(m: Movement): string {
   switch (m.kind) {
@@ -46,25 +42,21 @@ export function movementLabel(m: Movement): string {
   }
 }
 
-/** The ranked list as CSV (RFC 4180, CRLF line ends, a header row). */
+/** The ranked list as CSV (libs/schema's writer: RFC 4180, CRLF line ends, formulas defused; a header row). */
 export function toCsv(rows: readonly TopRow[]): string {
-  const lines = [CSV_COLUMNS.join(',')];
+  const lines: string[][] = [[...CSV_COLUMNS]];
   for (const r of rows) {
-    lines.push(
-      [
-        String(r.rank),
-        r.productId,
-        r.name,
-        r.category,
-        r.units,
-        r.revenue,
-        r.errorBound,
-        r.share === null ? '' : String(r.share),
-        movementLabel(r.movement),
-      ]
-        .map(csvCell)
-        .join(','),
-    );
+    lines.push([
+      String(r.rank),
+      r.productId,
+      r.name,
+      r.category,
+      r.units,
+      r.revenue,
+      r.errorBound,
+      r.share === null ? '' : String(r.share),
+      movementLabel(r.movement),
+    ]);
   }
-  return `${lines.join('\r\n')}\r\n`;
+  return csvText(lines);
 }

@@ -17,6 +17,12 @@ export interface AlertMessage {
   isNew: boolean;
 }
 
+/**
+ * Text for Slack's mrkdwn and `text`: `&`, `<` and `>` are its control characters (`<!channel>`, `<url|label>`),
+ * so every one coming from data is escaped as Slack asks (https://api.slack.com/reference/surfaces/formatting#escaping).
+ */
+export const slackEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
 const round = (x: number) => (x >= 100 ? Math.round(x).toString() : x.toFixed(1));
 
 /** One line a person reads: "Rising: Blue Mug (kitchen) sells 60/h, usually 3.0/h (20.0×), since 10:02Z". */
@@ -33,7 +39,8 @@ export function alertText(m: AlertMessage): string {
 export function alertBody(webhook: Pick<Webhook, 'format'>, m: AlertMessage): unknown {
   if (webhook.format === 'slack') {
     // Slack shows `text` in notifications and `blocks` in the channel (https://api.slack.com/messaging/webhooks).
-    return { text: alertText(m), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: alertText(m) } }] };
+    const text = slackEscape(alertText(m));
+    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
   }
   return {
     type: 'hitboard.mover',

@@ -1,4 +1,4 @@
-import type { Metric } from '@hitboard/schema';
+import { csvText, type Metric } from '@hitboard/schema';
 
 /** One product of a report's top list, exact (a batch window). Amounts are integer cents, as strings. */
 export interface ReportTopRow {
@@ -38,14 +38,15 @@ export interface ReportData {
 
 export const REPORT_CSV_HEADER = ['section', 'rank', 'product_id', 'name', 'category', 'units', 'revenue_cents', 'orders', 'factor', 'since'] as const;
 
-const csvField = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-
-/** The report as CSV: the top rows (`section` top, by rank), then the period's movers (`section` mover, by factor). */
+/**
+ * The report as CSV (libs/schema's writer, the dashboard's too: RFC 4180, formulas defused): the top rows
+ * (`section` top, by rank), then the period's movers (`section` mover, by factor).
+ */
 export function reportCsv(r: ReportData): string {
   const lines: string[][] = [[...REPORT_CSV_HEADER]];
   for (const t of r.top) lines.push(['top', String(t.rank), t.productId, t.name, t.category, t.units, t.revenueCents, t.orders, '', '']);
   r.movers.forEach((m, i) => lines.push(['mover', String(i + 1), m.productId, m.name, m.category, m.units, '', '', m.peakFactor === null ? 'new' : m.peakFactor.toFixed(2), m.since.toISOString()]));
-  return lines.map((l) => l.map(csvField).join(',')).join('\n') + '\n';
+  return csvText(lines);
 }
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

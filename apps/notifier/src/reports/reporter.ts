@@ -6,6 +6,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { reportFilePath, type LakeStore } from '@hitboard/lake';
 import type { IntervalRegistry, Window } from '@hitboard/schema';
 import type { ReportSpec, Webhook } from '../rules-file';
+import { slackEscape } from '../alerts/alert-body';
 import { deliverWebhook, type Delivering } from '../webhook';
 import { reportCsv, reportSvg, type ReportData } from './report-render';
 import type { ReportRow, ReportStore } from './report-store';
@@ -114,9 +115,9 @@ export class Reporter {
 
   private async build(spec: ReportSpec, row: ReportRow): Promise<Pick<ReportRow, 'status' | 'csvKey' | 'svgKey'>> {
     const data = await this.data(spec, row);
-    const localDate = DateTime.fromJSDate(row.windowStart, { zone: this.o.registry.timeZone }).toISODate()!;
-    const csvKey = reportFilePath(spec.name, localDate, 'csv');
-    const svgKey = reportFilePath(spec.name, localDate, 'svg');
+    const stamp = reportFileStamp({ start: row.windowStart, end: row.windowEnd }, this.o.registry.timeZone);
+    const csvKey = reportFilePath(spec.name, stamp, 'csv');
+    const svgKey = reportFilePath(spec.name, stamp, 'svg');
     await this.put(csvKey, reportCsv(data));
     await this.put(svgKey, reportSvg(data));
     await this.o.store.markBuilt(row, this.o.instance, { csvKey, svgKey, rows: data.top.length });
@@ -172,11 +173,24 @@ export class Reporter {
   }
 }
 
+/**
+ * What names a report's files: the window's first local day for a day or longer (`2026-11-20`), and for a
+ * shorter window its local start with the zone's offset (`2026-11-20T1400+0000`), so hourly reports do not
+ * overwrite each other — not even the two 01:00 hours of a night the clocks go back.
+ */
+export function reportFileStamp(window: { start: Date; end: Date }, zone: string): string {
+  const start = DateTime.fromJSDate(window.start, { zone });
+  const wholeDays = start.equals(start.startOf('day')) && window.end.getTime() - window.start.getTime() >= 23 * 3_600_000;
+  return wholeDays ? start.toISODate()! : start.toFormat("yyyy-MM-dd'T'HHmmZZZ");
+}
+
 /** The report's webhook body: Slack text (the ranked list), or hitboard's JSON with every row and the lake keys. */
 export function reportBody(webhook: Pick<Webhook, 'format'>, r: ReportData, files: { csvKey: string; svgKey: string; lake: string }): unknown {
-  const lines = r.top.map((t) => `${t.rank}. ${t.name} (${t.category || 'no category'}): ${t.units} units, ${t.revenueCents} cents`);
-  const movers = r.movers.map((m) => `${m.direction === 'up' ? '▲' : '▼'} ${m.name}: ${m.peakFactor === null ? 'new' : `${m.peakFactor.toFixed(1)}×`} since ${m.since.toISOString()}`);
-  const text = [`*${r.report}*: top ${r.top.length} by ${r.metric}, ${r.interval} ${r.label} (${r.zone})`, ...lines, movers.length ? 'Movers:' : 'No movers.', ...movers, `CSV ${files.lake}/${files.csvKey}, chart ${files.lake}/${files.svgKey}`].join('\n');
+  // Slack reads & < > as markup: names, categories and paths from data are escaped there (the bold title is ours).
+  const esc = webhook.format === 'slack' ? slackEscape : (s: string) => s;
+  const lines = r.top.map((t) => `${t.rank}. ${esc(t.name)} (${esc(t.category || 'no category')}): ${t.units} units, ${t.revenueCents} cents`);
+  const movers = r.movers.map((m) => `${m.direction === 'up' ? '▲' : '▼'} ${esc(m.name)}: ${m.peakFactor === null ? 'new' : `${m.peakFactor.toFixed(1)}×`} since ${m.since.toISOString()}`);
+  const text = [`*${r.report}*: top ${r.top.length} by ${r.metric}, ${r.interval} ${r.label} (${esc(r.zone)})`, ...lines, movers.length ? 'Movers:' : 'No movers.', ...movers, esc(`CSV ${files.lake}/${files.csvKey}, chart ${files.lake}/${files.svgKey}`)].join('\n');
   if (webhook.format === 'slack') return { text };
   return {
     type: 'hitboard.report',

@@ -1,5 +1,6 @@
 import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { withGlobSafePaths } from '../file-snapshot';
 import { tmpDir } from '../paths';
 import { checkKey, LakeObjectMissingError, LakeReadFailedError, LakeWriteError, type LakeStore } from './lake-store';
 
@@ -48,7 +49,7 @@ export class LocalLakeStore implements LakeStore {
         }),
       ),
     );
-    return read(paths);
+    return withGlobSafePaths(paths, read);
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -4,6 +4,7 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { withGlobSafePaths } from '../file-snapshot';
 import { tmpDir } from '../paths';
 import { LakeCache } from './lake-cache';
 import { checkKey, LakeObjectMissingError, LakeReadFailedError, LakeWriteError, type LakeStore } from './lake-store';
@@ -94,7 +95,8 @@ export class S3LakeStore implements LakeStore {
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.o.readConcurrency ?? 8, keys.length) }, worker));
-      return await read(paths);
+      // The cache folder (LAKE_CACHE_DIR) may hold a glob character too.
+      return await withGlobSafePaths(paths, read);
     } finally {
       for (const k of acquired) this.cache.release(k);
     }
