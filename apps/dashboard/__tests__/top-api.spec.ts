@@ -57,9 +57,9 @@ describe('/api/top', () => {
     expect(move.P02).toEqual({ kind: 'same', by: 0 });
     expect(move.P03).toEqual({ kind: 'down', by: 2 }); // 1st in hour 9
     expect(move.P11).toEqual({ kind: 'new', by: null }); // absent in hour 9
-    // The first hour seeded has no previous window: everything is new.
+    // The first hour seeded has no previous window with data: no comparison (not ten NEWs).
     const first = await call(top, `/api/top?${q({ interval: 'hour', window: H09.toISOString() })}`);
-    expect(first.body.rows.map((r: { movement: { kind: string } }) => r.movement.kind)).toEqual(Array(10).fill('new'));
+    expect(first.body.rows.map((r: { movement: { kind: string } }) => r.movement.kind)).toEqual(Array(10).fill('none'));
   });
 
   it('ranks within a category when one is asked for (exact for batch windows)', async () => {

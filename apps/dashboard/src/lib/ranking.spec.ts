@@ -8,6 +8,8 @@ describe('movement', () => {
     expect(movement(1, 4)).toEqual({ kind: 'up', by: 3 });
     expect(movement(5, 2)).toEqual({ kind: 'down', by: 3 });
     expect(movement(2, 2)).toEqual({ kind: 'same', by: 0 });
+    // Against a previous window with no data at all there is no comparison, not ten NEWs.
+    expect(movement(3, undefined, false)).toEqual({ kind: 'none', by: null });
   });
 });
 

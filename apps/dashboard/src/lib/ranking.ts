@@ -1,7 +1,8 @@
 import type { Movement, TopRow } from './types';
 
-/** Rank movement against the previous window: absent there → new; a smaller rank now → up. */
-export function movement(rankNow: number, rankBefore: number | null | undefined): Movement {
+/** Rank movement against the previous window: absent there → new; a smaller rank now → up; a previous window without data → none. */
+export function movement(rankNow: number, rankBefore: number | null | undefined, previousHasData = true): Movement {
+  if (!previousHasData) return { kind: 'none', by: null };
   if (rankBefore === null || rankBefore === undefined) return { kind: 'new', by: null };
   if (rankBefore > rankNow) return { kind: 'up', by: rankBefore - rankNow };
   if (rankBefore < rankNow) return { kind: 'down', by: rankNow - rankBefore };
@@ -37,6 +38,8 @@ export function movementLabel(m: Movement): string {
   switch (m.kind) {
     case 'new':
       return 'NEW';
+    case 'none':
+      return '—';
     case 'up':
       return `▲ ${m.by}`;
     case 'down':
