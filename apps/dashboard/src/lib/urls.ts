@@ -30,3 +30,11 @@ export function csvHref(state: PageState, windowStart: string): string {
   if (state.category) params.set('category', state.category);
   return `/api/top.csv?${params.toString()}`;
 }
+
+/** The top 10 as JSON for the state (a live page's refresh); `windowStart` null = the current window. */
+export function topApiHref(state: PageState, windowStart: string | null): string {
+  const params = new URLSearchParams({ interval: state.interval, metric: state.metric, k: '10' });
+  if (windowStart) params.set('window', windowStart);
+  if (state.category) params.set('category', state.category);
+  return `/api/top?${params.toString()}`;
+}
