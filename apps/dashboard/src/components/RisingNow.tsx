@@ -25,6 +25,10 @@ export async function RisingNow({ state }: { state: PageState }) {
   return (
     <section className="panel" aria-labelledby="rising-heading" data-testid="rising-now">
       <h2 id="rising-heading">Rising now</h2>
+      <p className="note" data-testid="rising-scope">
+        The live hour{state.category ? `, ${state.category} only` : ', every category'}
+        {state.window !== null || state.interval !== 'hour' ? ' — whatever window is shown beside it' : ''}.
+      </p>
       {result.movers.length === 0 ? (
         <p className="note" data-testid="rising-empty">
           Nothing is selling unusually fast right now: every product is within its usual rate for this hour of the week (or too few sales to tell).
@@ -45,7 +49,7 @@ function MoverItem({ mover: m, state, timeZone }: { mover: MoverView; state: Pag
   return (
     <li data-product-id={m.productId} data-testid="mover">
       <div className="mover-head">
-        <Link href={pageHref(state, { product: m.productId, interval: 'hour' })} scroll={false} aria-label={`${m.name}: show trend`}>
+        <Link href={pageHref(state, { product: m.productId, interval: 'hour', window: null })} scroll={false} aria-label={`${m.name}: show trend`}>
           {m.name}
         </Link>
         <span className="factor" data-testid="mover-factor">
@@ -68,8 +72,10 @@ function Sparkline({ values }: { values: number[] }) {
   const w = 90;
   const h = 24;
   if (values.length === 0) return <svg width={w} height={h} aria-hidden />;
+  // A mover's first minute has one value: drawn as a level line, not a single (invisible) point.
+  if (values.length === 1) values = [values[0]!, values[0]!];
   const max = Math.max(1, ...values);
-  const step = values.length > 1 ? w / (values.length - 1) : 0;
+  const step = w / (values.length - 1);
   const points = values.map((v, i) => `${(i * step).toFixed(1)},${(h - 2 - (v / max) * (h - 4)).toFixed(1)}`).join(' ');
   return (
     <svg width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label={`units per minute: ${values.join(', ')}`} data-testid="sparkline">

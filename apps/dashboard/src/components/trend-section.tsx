@@ -16,7 +16,7 @@ export async function TrendSection(props: { productId: string | null; fallback: 
         <h2 id="trend-heading">Trend</h2>
         <div className="state">
           <h3>No product to chart</h3>
-          <p>Choose a product in the table to see its {trendInterval}ly trend.</p>
+          <p>This window has no sales, so there is no top product to follow. Choose a window with data, or a product in its table, to see its {trendInterval === 'hour' ? 'hourly' : 'daily'} trend.</p>
         </div>
       </section>
     );
