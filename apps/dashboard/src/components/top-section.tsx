@@ -5,11 +5,10 @@ import { exactDueAt } from '../lib/exact-due';
 import { formatWindow } from '../lib/format';
 import type { TopQuery } from '../lib/params';
 import type { TopResult } from '../lib/types';
+import { REFRESH_MS } from '../lib/refresh';
 import { pageHref, type PageState } from '../lib/urls';
 import { LiveTop } from './live-top';
 
-/** How often a live window (or a closed one awaiting its exact figures) is asked for again (the API's live responses are cacheable for as long). */
-export const REFRESH_MS = 5000;
 
 /** The top 10 widget: reads the list once on the server; the browser keeps it current (LiveTop). */
 export async function TopSection({ query, state }: { query: TopQuery; state: PageState }) {
