@@ -181,11 +181,11 @@ describe('/api/top.csv', () => {
     const res = await call(topCsv, `/api/top.csv?${q({ interval: 'hour', window: H10.toISOString() })}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
-    expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="hitboard_hour_2026-11-28T10-00-00-000Z_units_all\.csv"/);
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="hitboard-top1000-hour-2026-11-28T10-units.csv"');
     const lines = res.text.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('rank,product_id,name,category,units,revenue_cents,error_bound,share,movement');
+    expect(lines[0]).toBe('rank,product_id,name,category,units,revenue_cents,error_bound,source,share,share_of,movement,previous_rank');
     expect(lines).toHaveLength(1 + 15);
-    expect(lines[1]).toMatch(/^1,P01,Product P01,Toys,1000,1999000,0,0\.\d+,▲ 2$/);
+    expect(lines[1]).toMatch(/^1,P01,Product P01,Toys,1000,1999000,0,exact,0\.\d+,window total,up,3$/);
     expect(lines[15]).toMatch(/^15,P15,/);
   });
 });

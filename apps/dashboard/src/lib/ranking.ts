@@ -26,7 +26,31 @@ export function movingAverage(values: (bigint | null)[], windows: number): (numb
   });
 }
 
-const CSV_COLUMNS = ['rank', 'product_id', 'name', 'category', 'units', 'revenue_cents', 'error_bound', 'share', 'movement'] as const;
+/**
+ * A trend's moving average over closed windows only: a window still open holds a partial figure, which
+ * would drag the average down at the end of the line; it gets no average and feeds none.
+ */
+export function closedMovingAverage(values: (bigint | null)[], open: boolean[], windows: number): (number | null)[] {
+  const averages = movingAverage(
+    values.map((v, i) => (open[i] ? null : v)),
+    windows,
+  );
+  return averages.map((a, i) => (open[i] ? null : a));
+}
+
+/**
+ * `source`: exact (batch) or estimate (speed, ± error_bound); `share_of`: what `share` divides by;
+ * `movement`: new, up, down, same or none (no comparison); `previous_rank`: a number, empty when new or none.
+ */
+const CSV_COLUMNS = ['rank', 'product_id', 'name', 'category', 'units', 'revenue_cents', 'error_bound', 'source', 'share', 'share_of', 'movement', 'previous_rank'] as const;
+
+/** The rank a row had in the previous window (from its movement), or null when it had none. */
+export function previousRank(rank: number, m: Movement): number | null {
+  if (m.kind === 'up') return rank + m.by;
+  if (m.kind === 'down') return rank - m.by;
+  if (m.kind === 'same') return rank;
+  return null;
+}
 
 /** A cell, quoted when needed; a leading = + - @ is defused so a spreadsheet never runs it as a formula. */
 function csvCell(value: string): string {
@@ -49,8 +73,14 @@ export function movementLabel(m: Movement): string {
   }
 }
 
+/** What the whole list is: its source (`exact` | `estimate`) and what its shares are of (e.g. `window total`). */
+export interface CsvContext {
+  source: string;
+  shareOf: string;
+}
+
 /** The ranked list as CSV (RFC 4180, CRLF line ends, a header row). */
-export function toCsv(rows: readonly TopRow[]): string {
+export function toCsv(rows: readonly TopRow[], context: CsvContext = { source: '', shareOf: '' }): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const r of rows) {
     lines.push(
@@ -62,8 +92,11 @@ export function toCsv(rows: readonly TopRow[]): string {
         r.units,
         r.revenue,
         r.errorBound,
+        context.source,
         r.share === null ? '' : String(r.share),
-        movementLabel(r.movement),
+        r.share === null ? '' : context.shareOf,
+        r.movement.kind,
+        String(previousRank(r.rank, r.movement) ?? ''),
       ]
         .map(csvCell)
         .join(','),

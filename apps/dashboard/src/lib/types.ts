@@ -73,7 +73,7 @@ export interface TrendPoint {
   windowStart: string;
   /** The figure, or null where the product is outside the window's stored top 1000 (or the window has no data). */
   value: string | null;
-  /** Trailing mean of the known figures over the last `movingAverageWindows` windows; null before any. */
+  /** Trailing mean of the known figures of closed windows over the last `movingAverageWindows` windows; null before any, and for the open window (a partial figure). */
   movingAverage: number | null;
   source: Source;
   rank: number | null;

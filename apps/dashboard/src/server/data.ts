@@ -2,7 +2,7 @@ import 'server-only';
 import type { Knex } from 'knex';
 import { TABLES, TOP_N_STORED, VIEWS, type IntervalRegistry, type Window } from '@hitboard/schema';
 import { servedIntervals, ParamError, type TopQuery, type TrendQuery, type WindowsQuery } from '../lib/params';
-import { movement, movingAverage, share } from '../lib/ranking';
+import { closedMovingAverage, movement, share } from '../lib/ranking';
 import type { CategoryTotals, IntervalInfo, Metric, Source, TopResult, Totals, TrendResult, WindowInfo } from '../lib/types';
 import type { ServingChange } from './serving-changes';
 import { TtlCache } from './ttl-cache';
@@ -268,7 +268,11 @@ export class DashboardData {
       const r = byStart.get(w.start.getTime());
       return r ? r[q.metric] : null;
     });
-    const averages = movingAverage(values, q.movingAverageWindows);
+    const averages = closedMovingAverage(
+      values,
+      windows.map((w) => this.isLive(w)),
+      q.movingAverageWindows,
+    );
     return {
       productId: q.productId,
       name: product?.name ?? null,
