@@ -49,7 +49,7 @@ function MoverItem({ mover: m, state, timeZone }: { mover: MoverView; state: Pag
   return (
     <li data-product-id={m.productId} data-testid="mover">
       <div className="mover-head">
-        <Link href={pageHref(state, { product: m.productId, interval: 'hour', window: null })} scroll={false} aria-label={`${m.name}: show trend`}>
+        <Link href={pageHref(state, { product: m.productId, interval: 'hour', window: null })} prefetch={false} scroll={false} aria-label={`${m.name}: show trend`}>
           {m.name}
         </Link>
         <span className="factor" data-testid="mover-factor">

@@ -53,7 +53,7 @@ export function TopChart({ data, metric, download }: { data: TopChartDatum[]; me
     >
       <div ref={box} style={{ width: '100%', height: '100%' }}>
         <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 16, bottom: 4, left: 8 }}>
+          <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 16, bottom: 4, left: 8 }} title={`Top ${data.length} by ${metric}: bar chart`}>
             <CartesianGrid horizontal={false} stroke="#d9dde3" />
             <XAxis
               type="number"
