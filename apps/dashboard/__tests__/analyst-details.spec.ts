@@ -77,7 +77,7 @@ it('labels the hourly trend with weekday and time, prints money on its axis, mar
   expect(legend).toContain('revenue (estimate)'); // the live hour is an estimate
   expect(legend).toContain('revenue (exact)');
   expect(legend).toMatch(/shown: Mon|shown: Tue|shown: Wed|shown: Thu|shown: Fri|shown: Sat|shown: Sun/);
-  expect(await page.locator('[data-testid=trend] .recharts-reference-area').count()).toBe(1);
+  expect(await page.locator('[data-testid=trend] .recharts-reference-line-line').count()).toBe(1); // one hour: a line through its bar
   await shoot(page, 'trend-hourly.png');
   // The open hour's partial figure feeds no average (the line no longer drops at its end).
   const productId = await page.getAttribute('[data-testid=top-table] tbody tr', 'data-product-id');

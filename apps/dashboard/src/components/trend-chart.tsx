@@ -1,6 +1,6 @@
 'use client';
 
-import { Bar, CartesianGrid, Cell, ComposedChart, Legend, Line, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, CartesianGrid, Cell, ComposedChart, Legend, Line, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Metric, TrendPoint } from '../lib/types';
 import { DownloadableChart } from './downloadable-chart';
 
@@ -8,6 +8,7 @@ const EXACT_FILL = '#93b0ee';
 const ESTIMATE_FILL = '#dbe4f8';
 const ESTIMATE_STROKE = '#5b7fd6';
 const SHOWN_FILL = '#fde68a';
+const SHOWN_STROKE = '#d97706';
 
 /**
  * A product's figure per window (bars: exact ones solid, estimates pale with a dashed outline; gaps where it
@@ -45,7 +46,7 @@ export function TrendChart(props: {
     { text: `${unit} (exact)`, fill: EXACT_FILL },
     ...(hasEstimates ? [{ text: `${unit} (estimate)`, fill: ESTIMATE_FILL, stroke: ESTIMATE_STROKE }] : []),
     { text: `${props.movingAverageWindows}-${props.interval} moving average (closed ${props.interval}s)`, line: '#1d4ed8' },
-    ...(first >= 0 ? [{ text: `shown: ${props.shown.label}`, fill: SHOWN_FILL }] : []),
+    ...(first >= 0 ? [first === last ? { text: `shown: ${props.shown.label}`, line: SHOWN_STROKE } : { text: `shown: ${props.shown.label}`, fill: SHOWN_FILL }] : []),
   ];
   return (
     <DownloadableChart
@@ -59,7 +60,10 @@ export function TrendChart(props: {
           <XAxis dataKey="when" stroke="#4d5562" fontSize={12} minTickGap={16} />
           <YAxis stroke="#4d5562" fontSize={12} width={60} tickFormatter={money} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? money(v) : String(v))} />
-          {first >= 0 ? (
+          {first >= 0 && first === last ? (
+            // One point (an hour on the hourly trend): a band of zero width would not show, so a line through it.
+            <ReferenceLine x={rows[first]!.when} stroke={SHOWN_STROKE} strokeWidth={2} label={{ value: 'shown', position: 'insideTop', fill: '#4d5562', fontSize: 11 }} />
+          ) : first >= 0 ? (
             <ReferenceArea
               x1={rows[first]!.when}
               x2={rows[last]!.when}
