@@ -144,7 +144,7 @@ it('shows every product name in full on the top chart and in its PNG, on a deskt
   }
 });
 
-it('refreshes a live page with one data request and no page render, and shows the new figures', async () => {
+it('refreshes a live page with one data request and no page render, and shows the new figures and movers', async () => {
   for (const size of SIZES) {
     const { context, page } = await open(size, '/?interval=month');
     await page.waitForLoadState('networkidle');
@@ -152,7 +152,7 @@ it('refreshes a live page with one data request and no page render, and shows th
     const refreshes: string[] = [];
     page.on('request', (r) => {
       const url = new URL(r.url());
-      if (url.pathname === '/api/top' || (url.pathname === '/' && r.headers()['rsc'] && !r.headers()['next-router-prefetch'])) refreshes.push(r.url());
+      if (url.pathname === '/api/live' || (url.pathname === '/' && r.headers()['rsc'] && !r.headers()['next-router-prefetch'])) refreshes.push(r.url());
     });
     const before = await requestsByRoute(server.opsBase);
     // A sale lands on the shown window: the next refresh must show it.
@@ -160,11 +160,15 @@ it('refreshes a live page with one data request and no page render, and shows th
     const raised = BigInt(row!.units) + 1_000_000n;
     await db.knex(TABLES.speedTable).where({ interval: 'month', window_start: liveMonth, product_id: top }).update({ units: String(raised) });
     await waitFor('the page to show the new figure', async () => ((await page.textContent('[data-testid=figure]')) ?? '').startsWith(formatCount(String(raised))), 60_000);
-    await waitFor('two more refreshes', async () => refreshes.length >= 3, 60_000);
+    // A product starts rising: the same refresh brings it into "Rising now".
+    const riser = size.name === 'desktop' ? 'P0402' : 'P0403';
+    await seedMovers(db.knex, [{ id: riser, factor: 6, unitsPerHour: 90, usualUnitsPerHour: 15, since: liveMonth }]);
+    await page.waitForSelector(`[data-testid=rising-now] [data-testid=mover][data-product-id=${riser}]`, { timeout: 60_000 });
+    await waitFor('three refreshes served', async () => refreshes.length >= 3 && (requestsBetween(before, await requestsByRoute(server.opsBase))['/api/live'] ?? 0) >= 3, 60_000);
     const added = requestsBetween(before, await requestsByRoute(server.opsBase));
     // Every request the server saw since is one of the page's refreshes, and each is one data request.
-    expect({ size: size.name, added }).toEqual({ size: size.name, added: { '/api/top': added['/api/top'] } });
-    expect(added['/api/top']).toBeGreaterThanOrEqual(3);
+    expect({ size: size.name, added }).toEqual({ size: size.name, added: { '/api/live': added['/api/live'] } });
+    expect(added['/api/live']).toBeGreaterThanOrEqual(3);
     if (size.name === 'desktop') await shoot(page, 'live-refresh.png');
     await context.close();
   }

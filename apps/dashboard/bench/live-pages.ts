@@ -1,8 +1,8 @@
 /**
  * How many open live pages one dashboard process serves: a live page asks for its top 10 every 5 s
- * (LiveTop: one GET /api/top, no page render). Measured against what a refresh cost before (a render of
- * `/` through router.refresh, plus one prefetch render per product link: 13 renders per refresh in
- * issue 26) by rendering the page's RSC payload in the same run.
+ * (LiveTop: one GET /api/live — top 10, Rising now and badges — no page render). Measured against what
+ * a refresh cost before (a render of `/` through router.refresh, plus one prefetch render per product
+ * link: 13 renders per refresh in issue 26) by rendering the page's RSC payload in the same run.
  *
  *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench-live-pages -w @hitboard/dashboard [-- --duration 10 --connections 10]
  *
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     if (!hasBuild()) buildDashboard();
     const server = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, LOG_LEVEL: 'warn' });
     try {
-      const refresh = await measure(server, `${server.base}/api/top?interval=month&metric=units&k=10`, server.auth);
+      const refresh = await measure(server, `${server.base}/api/live?interval=month&metric=units&k=10`, server.auth);
       // What router.refresh fetched: the page's RSC payload (a full server render of every widget; Next wants the `_rsc` marker).
       const render = await measure(server, `${server.base}/?interval=month&_rsc`, { ...server.auth, RSC: '1' });
       const perSecond = 1000 / REFRESH_MS;
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
       process.stdout.write(
         [
           `${new Date().toISOString()} · ${cpus().length} cores (${cpus()[0]?.model}), load ${loadavg().map((l) => l.toFixed(1)).join(' ')} · 1000 products, live month on speed (2 shards) · ${connections} connections, ${duration} s`,
-          `refresh now (GET /api/top k=10): ${refresh.rps.toFixed(0)} req/s, P99 ${refresh.p99} ms, server CPU ${refresh.cpuMsPerRequest.toFixed(2)} ms/refresh, errors ${refresh.errors}`,
+          `refresh now (GET /api/live k=10): ${refresh.rps.toFixed(0)} req/s, P99 ${refresh.p99} ms, server CPU ${refresh.cpuMsPerRequest.toFixed(2)} ms/refresh, errors ${refresh.errors}`,
           `page render (RSC of /): ${render.rps.toFixed(1)} req/s, P99 ${render.p99} ms, server CPU ${render.cpuMsPerRequest.toFixed(2)} ms/render, errors ${render.errors}`,
           `open live pages one process serves (one refresh per ${REFRESH_MS / 1000} s): now ${pagesNow.toFixed(0)}, before ${pagesBefore.toFixed(1)} (${RENDERS_PER_OLD_REFRESH} renders per refresh) → ${(pagesNow / pagesBefore).toFixed(0)}×`,
           `server CPU per page per minute: now ${((refresh.cpuMsPerRequest * 60_000) / REFRESH_MS).toFixed(0)} ms, before ${((render.cpuMsPerRequest * RENDERS_PER_OLD_REFRESH * 60_000) / REFRESH_MS).toFixed(0)} ms`,

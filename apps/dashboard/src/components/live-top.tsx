@@ -6,8 +6,10 @@ import { useEffect, useRef, useState } from 'react';
 import { formatClock, formatCount, formatFigure, formatShare } from '../lib/format';
 import { movementLabel } from '../lib/ranking';
 import type { Metric, TopResult, TopRow } from '../lib/types';
-import { csvHref, pageHref, topApiHref, type PageState } from '../lib/urls';
+import type { MoversResult } from '../server/movers';
+import { csvHref, liveApiHref, pageHref, type PageState } from '../lib/urls';
 import { Ago } from './auto-refresh';
+import { MOVERS_EVENT } from './rising-now-list';
 import { TopChart } from './top-chart';
 
 export interface LiveTopProps {
@@ -28,13 +30,15 @@ export interface LiveTopProps {
 
 /**
  * The top 10 widget in the browser: source and freshness, bar chart, table, totals, CSV link. While the
- * window is open, or closed but still on estimates, it asks `/api/top` every `everyMs` for the same list
- * (one request, no page render) and redraws; a closed window stops once its exact figures arrive.
+ * window is open, or closed but still on estimates, it asks `/api/live` every `everyMs` for the same list
+ * and "Rising now" (one request, no page render) and redraws both (Rising now through MOVERS_EVENT); a
+ * closed window stops once its exact figures arrive.
  */
 export function LiveTop(props: LiveTopProps) {
   const { state, timeZone } = props;
   const router = useRouter();
   const [top, setTop] = useState(props.initial);
+  const [risingIds, setRisingIds] = useState(props.rising);
   const [paused, setPaused] = useState(false);
   const inFlight = useRef(false);
   const awaitingExact = !props.live && top.source === 'speed';
@@ -47,12 +51,14 @@ export function LiveTop(props: LiveTopProps) {
       if (document.visibilityState !== 'visible' || inFlight.current) return;
       inFlight.current = true;
       try {
-        const response = await fetch(topApiHref(state, props.live ? null : props.initial.windowStart), { cache: 'no-store' });
+        const response = await fetch(liveApiHref(state, props.live ? null : props.initial.windowStart), { cache: 'no-store' });
         if (!response.ok) return; // keep the figures shown; the next tick asks again
-        const next = (await response.json()) as TopResult;
+        const next = (await response.json()) as { top: TopResult; movers: MoversResult; risingIds: string[] };
         // The current window has ended: the whole page moves to the next one (title, navigation, trend).
-        if (next.windowStart !== props.initial.windowStart) router.refresh();
-        else setTop(next);
+        if (next.top.windowStart !== props.initial.windowStart) return router.refresh();
+        setTop(next.top);
+        setRisingIds(next.risingIds);
+        window.dispatchEvent(new CustomEvent(MOVERS_EVENT, { detail: next.movers.movers }));
       } catch {
         // offline for a moment: the next tick asks again
       } finally {
@@ -63,7 +69,7 @@ export function LiveTop(props: LiveTopProps) {
   }, [refreshing, state, props.live, props.initial.windowStart, props.everyMs, router]);
 
   const metricName = top.metric === 'units' ? 'units' : 'revenue';
-  const rising = new Set(props.rising);
+  const rising = new Set(risingIds);
   return (
     <section className="panel top-panel" id="top-list" aria-labelledby="top-heading" data-testid="top-section" data-source={top.source}>
       <div className="window-title">
