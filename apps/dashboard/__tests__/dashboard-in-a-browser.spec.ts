@@ -160,7 +160,7 @@ it('shows the top ten as the database ranks them, across interval, metric and ca
     .where('category_rank', '<=', 1000)
     .count({ count: '*' })) as { count: bigint }[];
   expect(BigInt(csv.length - 1)).toBe(counted!.count);
-  expect(csv[0]).toBe('rank,product_id,name,category,units,revenue_cents,error_bound,share,movement');
+  expect(csv[0]).toBe('\uFEFFrank,product_id,name,category,units,revenue_cents,error_bound,source,share,share_of,movement,previous_rank');
 
   // Previous / next step one window.
   await page.click('[data-testid=previous]');

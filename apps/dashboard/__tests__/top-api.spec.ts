@@ -57,9 +57,9 @@ describe('/api/top', () => {
     expect(move.P02).toEqual({ kind: 'same', by: 0 });
     expect(move.P03).toEqual({ kind: 'down', by: 2 }); // 1st in hour 9
     expect(move.P11).toEqual({ kind: 'new', by: null }); // absent in hour 9
-    // The first hour seeded has no previous window: everything is new.
+    // The first hour seeded has no previous window with data: no comparison (not ten NEWs).
     const first = await call(top, `/api/top?${q({ interval: 'hour', window: H09.toISOString() })}`);
-    expect(first.body.rows.map((r: { movement: { kind: string } }) => r.movement.kind)).toEqual(Array(10).fill('new'));
+    expect(first.body.rows.map((r: { movement: { kind: string } }) => r.movement.kind)).toEqual(Array(10).fill('none'));
   });
 
   it('ranks within a category when one is asked for (exact for batch windows)', async () => {
@@ -181,11 +181,11 @@ describe('/api/top.csv', () => {
     const res = await call(topCsv, `/api/top.csv?${q({ interval: 'hour', window: H10.toISOString() })}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
-    expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="hitboard_hour_2026-11-28T10-00-00-000Z_units_all\.csv"/);
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="hitboard-top1000-hour-2026-11-28T10-units.csv"');
     const lines = res.text.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('rank,product_id,name,category,units,revenue_cents,error_bound,share,movement');
+    expect(lines[0]).toBe('rank,product_id,name,category,units,revenue_cents,error_bound,source,share,share_of,movement,previous_rank');
     expect(lines).toHaveLength(1 + 15);
-    expect(lines[1]).toMatch(/^1,P01,Product P01,Toys,1000,1999000,0,0\.\d+,▲ 2$/);
+    expect(lines[1]).toMatch(/^1,P01,Product P01,Toys,1000,1999000,0,exact,0\.\d+,window total,up,3$/);
     expect(lines[15]).toMatch(/^15,P15,/);
   });
 });

@@ -7,7 +7,7 @@ import { READ_ONLY_ROLE } from '@hitboard/schema';
  * build time), so one `next build` serves any database: build once, start many. The deployment
  * settings it reads (database, reporting zone) come from libs/runtime's contract.
  */
-export const configSchema = appConfigSchema(['DATABASE_URL', 'REPORTING_TIME_ZONE'], {
+export const configSchema = appConfigSchema(['DATABASE_URL', 'REPORTING_TIME_ZONE', 'ALLOWED_LATENESS_MS'], {
   HITBOARD_READER_PASSWORD: z
     .string()
     .min(1)

@@ -3,7 +3,7 @@ import { Suspense } from 'react';
 import { DateTime } from 'luxon';
 import { dashboardContext } from '../server/context';
 import { ParamError, parsePageQuery, type PageQuery } from '../lib/params';
-import { formatWindow } from '../lib/format';
+import { formatWindow, formatWindowShort } from '../lib/format';
 import type { PageState } from '../lib/urls';
 import { pageHref } from '../lib/urls';
 import { Controls } from '../components/controls';
@@ -78,7 +78,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Sea
     .then((r) =>
       r.windows.map((w) => ({
         windowStart: w.windowStart,
-        label: `${formatWindow(w.windowStart, w.windowEnd, query.interval, registry.timeZone)}${w.source === 'batch' ? '' : ' (estimate)'}`,
+        label: `${formatWindowShort(w.windowStart, w.windowEnd, query.interval, registry.timeZone)}${w.source === 'batch' ? '' : ' (estimate)'}`,
       })),
     )
     .catch((error: unknown) => {
@@ -142,6 +142,11 @@ export default async function Page({ searchParams }: { searchParams: Promise<Sea
           fallback={async () => (await data.fetchTop(topQuery)).rows[0]?.productId ?? null}
           interval={query.interval}
           metric={query.metric}
+          shown={{
+            start: window.start.toISOString(),
+            end: window.end.toISOString(),
+            label: formatWindow(window.start.toISOString(), window.end.toISOString(), window.interval, registry.timeZone),
+          }}
         />
       </Suspense>
     </main>

@@ -1,7 +1,7 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useTransition } from 'react';
+import { useEffect, useRef, useState, useTransition, type ReactNode } from 'react';
 import { pageHref, type PageState } from '../lib/urls';
 
 /** Interval, metric, category and date pickers. Each change navigates (the URL is the state). */
@@ -34,18 +34,13 @@ export function Controls(props: {
     >
       <label className="field">
         Interval
-        <select
-          name="interval"
-          value={state.interval}
-          onChange={(e) => go(pageHref({ ...state, interval: e.target.value, window: null }))}
-          data-testid="interval"
-        >
+        <NavSelect name="interval" value={state.interval} onChoose={(v) => go(pageHref({ ...state, interval: v, window: null }))} testId="interval">
           {props.intervals.map((i) => (
             <option key={i.name} value={i.name}>
               {i.name}
             </option>
           ))}
-        </select>
+        </NavSelect>
       </label>
 
       <div className="field" role="group" aria-label="Rank by">
@@ -67,28 +62,23 @@ export function Controls(props: {
 
       <label className="field">
         Category
-        <select
-          name="category"
-          value={state.category ?? ''}
-          onChange={(e) => go(pageHref({ ...state, category: e.target.value || null, product: null }))}
-          data-testid="category"
-        >
+        <NavSelect name="category" value={state.category ?? ''} onChoose={(v) => go(pageHref({ ...state, category: v || null, product: null }))} testId="category">
           <option value="">All categories</option>
           {props.categories.map((c) => (
             <option key={c} value={c}>
               {c}
             </option>
           ))}
-        </select>
+        </NavSelect>
       </label>
 
       <label className="field">
         Recent {state.interval}s with data
-        <select
+        <NavSelect
           name="recent"
           value={props.recent.some((w) => w.windowStart === props.shownStart) ? props.shownStart : ''}
-          onChange={(e) => e.target.value && go(pageHref({ ...state, window: e.target.value }))}
-          data-testid="recent"
+          onChoose={(v) => v && go(pageHref({ ...state, window: v }))}
+          testId="recent"
         >
           <option value="">{props.recent.length ? 'Choose a window…' : 'None yet'}</option>
           {props.recent.map((w) => (
@@ -96,16 +86,65 @@ export function Controls(props: {
               {w.label}
             </option>
           ))}
-        </select>
+        </NavSelect>
       </label>
 
-      <label className="field">
-        Window holding ({props.timeZone})
-        <input type="datetime-local" name="at" defaultValue={props.atLocal} key={props.atLocal} data-testid="at" />
-      </label>
-      <button className="button" type="submit">
-        Show
-      </button>
+      {/* The date control and its button wrap together, never the button alone. */}
+      <span className="field-with-button">
+        <label className="field">
+          Window holding ({props.timeZone})
+          <input type="datetime-local" name="at" defaultValue={props.atLocal} key={props.atLocal} data-testid="at" />
+        </label>
+        <button className="button" type="submit">
+          Show
+        </button>
+      </span>
     </form>
+  );
+}
+
+/** Keys that step a closed select's choice in Chromium (each step fires `change`). */
+const STEP_KEYS = new Set(['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight', 'Home', 'End', 'PageUp', 'PageDown']);
+
+/**
+ * A select that navigates on a choice, not on every step: a pick with the mouse (or from the open list)
+ * navigates at once; arrow keys on the closed select only move the choice, and Enter or leaving the
+ * control navigates to where they stopped (Day → Year no longer loads Week and Month on the way).
+ */
+function NavSelect(props: { name: string; value: string; onChoose: (value: string) => void; testId: string; children: ReactNode }) {
+  const [choice, setChoice] = useState(props.value);
+  const stepping = useRef(false);
+  const chosen = useRef(props.value); // what was last navigated to: a blur after a pick does not navigate again
+  useEffect(() => {
+    setChoice(props.value);
+    chosen.current = props.value;
+  }, [props.value]);
+  const commit = (value: string) => {
+    if (value === chosen.current) return;
+    chosen.current = value;
+    props.onChoose(value);
+  };
+  return (
+    <select
+      name={props.name}
+      value={choice}
+      data-testid={props.testId}
+      onKeyDown={(e) => {
+        // Alt+arrow, F4 and space open the list instead: a choice made there navigates at once.
+        stepping.current = !e.altKey && !e.ctrlKey && !e.metaKey && (STEP_KEYS.has(e.key) || (e.key.length === 1 && e.key !== ' '));
+        if (e.key === 'Enter') {
+          e.preventDefault();
+          commit(choice);
+        }
+      }}
+      onChange={(e) => {
+        setChoice(e.target.value);
+        if (!stepping.current) commit(e.target.value);
+        stepping.current = false;
+      }}
+      onBlur={() => commit(choice)}
+    >
+      {props.children}
+    </select>
   );
 }

@@ -1,13 +1,21 @@
 'use client';
 
-import { useRef, useState, type ReactNode } from 'react';
+import { useRef, useState, type CSSProperties, type ReactNode } from 'react';
 import { chartPng, saveBlob } from '../lib/chart-png';
 
 /**
  * A chart with a "Download PNG" button: what is drawn in the chart's box (not the button) becomes a
  * PNG with `title` above it, saved as `fileName`. Every chart of the dashboard is wrapped in this.
  */
-export function DownloadableChart(props: { fileName: string; title: string; label: string; bodyClassName: string; children: ReactNode }) {
+export function DownloadableChart(props: {
+  fileName: string;
+  title: string;
+  label: string;
+  bodyClassName: string;
+  /** e.g. a height that depends on the content (the top chart's rows grow with wrapped names). */
+  bodyStyle?: CSSProperties;
+  children: ReactNode;
+}) {
   const body = useRef<HTMLDivElement>(null);
   const [state, setState] = useState<'idle' | 'busy' | 'failed'>('idle');
   const download = async () => {
@@ -23,7 +31,7 @@ export function DownloadableChart(props: { fileName: string; title: string; labe
   };
   return (
     <figure className="chart-figure" aria-label={props.label}>
-      <div ref={body} className={props.bodyClassName} data-testid="chart-body">
+      <div ref={body} className={props.bodyClassName} style={props.bodyStyle} data-testid="chart-body">
         {props.children}
       </div>
       <figcaption className="chart-actions">

@@ -5,7 +5,14 @@ import type { Metric, TrendResult } from '../lib/types';
 import { TrendChart } from './trend-chart';
 
 /** The trend widget: the chosen product (or the window's number one) per hour or day, with a moving average. */
-export async function TrendSection(props: { productId: string | null; fallback: () => Promise<string | null>; interval: string; metric: Metric }) {
+export async function TrendSection(props: {
+  productId: string | null;
+  fallback: () => Promise<string | null>;
+  interval: string;
+  metric: Metric;
+  /** The window the page shows: shaded on the chart. */
+  shown: { start: string; end: string; label: string };
+}) {
   const { data, logger } = dashboardContext();
   const productId = props.productId ?? (await props.fallback().catch(() => null));
   // Hours for the hour view, days for everything longer.
@@ -16,7 +23,7 @@ export async function TrendSection(props: { productId: string | null; fallback: 
         <h2 id="trend-heading">Trend</h2>
         <div className="state">
           <h3>No product to chart</h3>
-          <p>Choose a product in the table to see its {trendInterval}ly trend.</p>
+          <p>This window has no sales, so there is no top product to follow. Choose a window with data, or a product in its table, to see its {trendInterval === 'hour' ? 'hourly' : 'daily'} trend.</p>
         </div>
       </section>
     );
@@ -55,6 +62,7 @@ export async function TrendSection(props: { productId: string | null; fallback: 
             interval={trend.interval}
             timeZone={data.registry.timeZone}
             movingAverageWindows={trend.movingAverageWindows}
+            shown={props.shown}
             download={{
               // Named after the newest window it shows.
               fileName: chartFileName('trend', trend.interval, trend.points[trend.points.length - 1]!.windowStart, data.registry.timeZone, [trend.productId, trend.metric]),

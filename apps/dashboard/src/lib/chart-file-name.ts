@@ -16,10 +16,18 @@ const slug = (part: string): string => part.replace(/[^A-Za-z0-9]+/g, '-').repla
 /**
  * The name a downloaded chart gets: `hitboard-top10-hour-2026-12-02T14-units.png` — which chart, its
  * interval and window (start in the reporting zone), then qualifiers (metric, category, product), so a
- * folder of downloads sorts by chart and time and no two views of one window collide.
+ * folder of downloads sorts by chart and time and no two views of one window collide. The CSV of a list
+ * is named the same way (`hitboard-top1000-hour-2026-12-02T14-units.csv`).
  */
-export function chartFileName(chart: string, interval: string, windowStartIso: string, timeZone: string, qualifiers: ReadonlyArray<string | null> = []): string {
+export function chartFileName(
+  chart: string,
+  interval: string,
+  windowStartIso: string,
+  timeZone: string,
+  qualifiers: ReadonlyArray<string | null> = [],
+  extension = 'png',
+): string {
   const stamp = DateTime.fromISO(windowStartIso, { zone: timeZone }).toFormat(STAMP[interval] ?? "yyyy-MM-dd'T'HHmm");
   const parts = [chart, interval, stamp, ...qualifiers.filter((q): q is string => q !== null)].map(slug).filter(Boolean);
-  return `hitboard-${parts.join('-')}.png`;
+  return `hitboard-${parts.join('-')}.${extension}`;
 }

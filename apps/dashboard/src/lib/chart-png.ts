@@ -97,6 +97,15 @@ function flatten(element: Element, origin: DOMRect, into: SVGElement): void {
   }
 }
 
+/** The title's font size: 15 px, smaller (down to 9 px) when that would not fit the chart's width (a phone's). */
+function titleFontPx(title: string, fontFamily: string, widthPx: number): number {
+  const context = document.createElement('canvas').getContext('2d');
+  if (!context) return 15;
+  context.font = `600 15px ${fontFamily}`;
+  const measured = context.measureText(title).width;
+  return measured <= widthPx ? 15 : Math.max(9, Math.floor((15 * widthPx) / measured));
+}
+
 /** The chart in `container` as one standalone SVG document, with a white background and the title on top. */
 export function chartSvg(container: HTMLElement, title?: string): { svg: string; width: number; height: number } {
   const origin = container.getBoundingClientRect();
@@ -115,7 +124,8 @@ export function chartSvg(container: HTMLElement, title?: string): { svg: string;
     const heading = document.createElementNS(SVG_NS, 'text');
     heading.setAttribute('x', '8');
     heading.setAttribute('y', String(TITLE_HEIGHT_PX / 2));
-    heading.setAttribute('style', `fill:#1b1f24;font-family:${getComputedStyle(container).fontFamily};font-size:15px;font-weight:600;dominant-baseline:central`);
+    const fontFamily = getComputedStyle(container).fontFamily;
+    heading.setAttribute('style', `fill:#1b1f24;font-family:${fontFamily};font-size:${titleFontPx(title, fontFamily, width - 16)}px;font-weight:600;dominant-baseline:central`);
     heading.textContent = title;
     root.append(heading);
   }

@@ -1,4 +1,4 @@
-import { formatCents, formatCount, formatShare, formatWindow } from './format';
+import { formatCents, formatCount, formatShare, formatWindow, formatWindowShort } from './format';
 
 describe('formatCents', () => {
   it('formats cents as currency without losing digits past 2^53', () => {
@@ -18,5 +18,12 @@ describe('other formats', () => {
     expect(formatWindow('2026-11-28T10:00:00Z', '2026-11-28T11:00:00Z', 'hour', 'UTC')).toBe('Sat, 28 Nov 2026, 10:00–11:00');
     expect(formatWindow('2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z', 'month', 'UTC')).toBe('November 2026');
     expect(formatWindow('2026-11-23T00:00:00Z', '2026-11-30T00:00:00Z', 'week', 'UTC')).toBe('23 Nov 2026 – 29 Nov 2026');
+  });
+});
+
+describe('formatWindowShort', () => {
+  it('names an hour without its year (a phone shows the picker whole), other windows as formatWindow', () => {
+    expect(formatWindowShort('2026-12-07T00:00:00Z', '2026-12-07T01:00:00Z', 'hour', 'UTC')).toBe('Mon 7 Dec, 00:00–01:00');
+    expect(formatWindowShort('2026-12-01T00:00:00Z', '2027-01-01T00:00:00Z', 'month', 'UTC')).toBe('December 2026');
   });
 });

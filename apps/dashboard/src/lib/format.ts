@@ -60,3 +60,11 @@ export function formatWindow(startIso: string, endIso: string, interval: string,
 export function formatClock(iso: string, timeZone: string): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
 }
+
+/** A window's name in a list of windows (the recent-windows picker): an hour without its year, so a phone shows it whole. */
+export function formatWindowShort(startIso: string, endIso: string, interval: string, timeZone: string): string {
+  if (interval !== 'hour') return formatWindow(startIso, endIso, interval, timeZone);
+  const date = (iso: string, opts: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('en-GB', { timeZone, ...opts }).format(new Date(iso));
+  const clock = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } as const;
+  return `${date(startIso, { weekday: 'short', day: 'numeric', month: 'short' })}, ${date(startIso, clock)}–${date(endIso, clock)}`;
+}

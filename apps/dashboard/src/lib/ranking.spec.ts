@@ -1,4 +1,4 @@
-import { movement, movingAverage, share, toCsv } from './ranking';
+import { closedMovingAverage, movement, movingAverage, share, toCsv } from './ranking';
 import type { TopRow } from './types';
 
 describe('movement', () => {
@@ -8,6 +8,8 @@ describe('movement', () => {
     expect(movement(1, 4)).toEqual({ kind: 'up', by: 3 });
     expect(movement(5, 2)).toEqual({ kind: 'down', by: 3 });
     expect(movement(2, 2)).toEqual({ kind: 'same', by: 0 });
+    // Against a previous window with no data at all there is no comparison, not ten NEWs.
+    expect(movement(3, undefined, false)).toEqual({ kind: 'none', by: null });
   });
 });
 
@@ -41,13 +43,23 @@ describe('toCsv', () => {
     ...patch,
   });
   it('quotes commas and quotes, and defuses spreadsheet formulas', () => {
-    const csv = toCsv([row({}), row({ rank: 2, name: 'Say "hi", now', movement: { kind: 'new', by: null } }), row({ rank: 3, name: '=HYPERLINK("x")', share: null })]);
+    const csv = toCsv([row({}), row({ rank: 2, name: 'Say "hi", now', movement: { kind: 'new', by: null } }), row({ rank: 3, name: '=HYPERLINK("x")', share: null })], {
+      source: 'exact',
+      shareOf: 'window total',
+    });
     expect(csv.split('\r\n')).toEqual([
-      'rank,product_id,name,category,units,revenue_cents,error_bound,share,movement',
-      '1,P1,Ball,Toys,5,500,0,0.5,▲ 2',
-      '2,P1,"Say ""hi"", now",Toys,5,500,0,0.5,NEW',
-      `3,P1,"'=HYPERLINK(""x"")",Toys,5,500,0,,▲ 2`,
+      'rank,product_id,name,category,units,revenue_cents,error_bound,source,share,share_of,movement,previous_rank',
+      '1,P1,Ball,Toys,5,500,0,exact,0.5,window total,up,3',
+      '2,P1,"Say ""hi"", now",Toys,5,500,0,exact,0.5,window total,new,',
+      `3,P1,"'=HYPERLINK(""x"")",Toys,5,500,0,exact,,,up,5`,
       '',
     ]);
+  });
+});
+
+describe('closedMovingAverage', () => {
+  it('leaves the open window (a partial figure) out of the average, and gives it none', () => {
+    expect(closedMovingAverage([10n, 20n, 3n], [false, false, true], 2)).toEqual([10, 15, null]);
+    expect(movingAverage([10n, 20n, 3n], 2)).toEqual([10, 15, 11.5]); // what the chart drew before: a drop at the end
   });
 });

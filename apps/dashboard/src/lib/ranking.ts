@@ -1,8 +1,9 @@
 import { csvText } from '@hitboard/schema';
 import type { Movement, TopRow } from './types';
 
-/** Rank movement against the previous window: absent there → new; a smaller rank now → up. */
-export function movement(rankNow: number, rankBefore: number | null | undefined): Movement {
+/** Rank movement against the previous window: absent there → new; a smaller rank now → up; a previous window without data → none. */
+export function movement(rankNow: number, rankBefore: number | null | undefined, previousHasData = true): Movement {
+  if (!previousHasData) return { kind: 'none', by: null };
   if (rankBefore === null || rankBefore === undefined) return { kind: 'new', by: null };
   if (rankBefore > rankNow) return { kind: 'up', by: rankBefore - rankNow };
   if (rankBefore < rankNow) return { kind: 'down', by: rankNow - rankBefore };
@@ -26,13 +27,38 @@ export function movingAverage(values: (bigint | null)[], windows: number): (numb
   });
 }
 
-const CSV_COLUMNS = ['rank', 'product_id', 'name', 'category', 'units', 'revenue_cents', 'error_bound', 'share', 'movement'] as const;
+/**
+ * A trend's moving average over closed windows only: a window still open holds a partial figure, which
+ * would drag the average down at the end of the line; it gets no average and feeds none.
+ */
+export function closedMovingAverage(values: (bigint | null)[], open: boolean[], windows: number): (number | null)[] {
+  const averages = movingAverage(
+    values.map((v, i) => (open[i] ? null : v)),
+    windows,
+  );
+  return averages.map((a, i) => (open[i] ? null : a));
+}
 
+/**
+ * `source`: exact (batch) or estimate (speed, ± error_bound); `share_of`: what `share` divides by;
+ * `movement`: new, up, down, same or none (no comparison); `previous_rank`: a number, empty when new or none.
+ */
+const CSV_COLUMNS = ['rank', 'product_id', 'name', 'category', 'units', 'revenue_cents', 'error_bound', 'source', 'share', 'share_of', 'movement', 'previous_rank'] as const;
+
+/** The rank a row had in the previous window (from its movement), or null when it had none. */
+export function previousRank(rank: number, m: Movement): number | null {
+  if (m.kind === 'up') return rank + m.by;
+  if (m.kind === 'down') return rank - m.by;
+  if (m.kind === 'same') return rank;
+  return null;
+}
 
 export function movementLabel(m: Movement): string {
   switch (m.kind) {
     case 'new':
       return 'NEW';
+    case 'none':
+      return '—';
     case 'up':
       return `▲ ${m.by}`;
     case 'down':
@@ -42,8 +68,14 @@ export function movementLabel(m: Movement): string {
   }
 }
 
+/** What the whole list is: its source (`exact` | `estimate`) and what its shares are of (e.g. `window total`). */
+export interface CsvContext {
+  source: string;
+  shareOf: string;
+}
+
 /** The ranked list as CSV (libs/schema's writer: RFC 4180, CRLF line ends, formulas defused; a header row). */
-export function toCsv(rows: readonly TopRow[]): string {
+export function toCsv(rows: readonly TopRow[], context: CsvContext = { source: '', shareOf: '' }): string {
   const lines: string[][] = [[...CSV_COLUMNS]];
   for (const r of rows) {
     lines.push([
@@ -54,8 +86,11 @@ export function toCsv(rows: readonly TopRow[]): string {
       r.units,
       r.revenue,
       r.errorBound,
+      context.source,
       r.share === null ? '' : String(r.share),
-      movementLabel(r.movement),
+      r.share === null ? '' : context.shareOf,
+      r.movement.kind,
+      String(previousRank(r.rank, r.movement) ?? ''),
     ]);
   }
   return csvText(lines);

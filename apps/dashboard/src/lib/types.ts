@@ -18,7 +18,8 @@ export interface WindowInfo {
   source: Exclude<Source, 'none'>;
 }
 
-export type Movement = { kind: 'new'; by: null } | { kind: 'up' | 'down'; by: number } | { kind: 'same'; by: 0 };
+/** `none`: no comparison, the previous window has no data at all (so nothing is "new" against it). */
+export type Movement = { kind: 'new' | 'none'; by: null } | { kind: 'up' | 'down'; by: number } | { kind: 'same'; by: 0 };
 
 export interface TopRow {
   /** Rank in the window, or within the category when a category is asked for. */
@@ -30,7 +31,7 @@ export interface TopRow {
   revenue: string;
   /** ± bound of the figure for the metric (units, or revenue cents); "0" for exact batch rows. */
   errorBound: string;
-  /** The figure's fraction of the window's total for the metric; null when the totals are unknown. */
+  /** The figure's fraction of the window's total for the metric (of the category's total with a category); null when that total is unknown. */
   share: number | null;
   movement: Movement;
 }
@@ -42,6 +43,16 @@ export interface Totals {
   products: string | null;
 }
 
+/** A category's totals in a window: the sums over its products in the stored list for the metric. */
+export interface CategoryTotals {
+  units: string;
+  revenue: string;
+  /** How many of its products the sums cover. */
+  products: string;
+  /** True when that is every product of the category that sold (exact, batch); false for live estimates (its products among the speed layer's candidates). */
+  complete: boolean;
+}
+
 export interface TopResult {
   interval: string;
   windowStart: string;
@@ -51,7 +62,10 @@ export interface TopResult {
   source: Source;
   exact: boolean;
   asOf: string | null;
+  /** The whole window's totals (every category). */
   totals: Totals | null;
+  /** With a category: the category's totals, what each row's share is of; null without one. */
+  categoryTotals: CategoryTotals | null;
   rows: TopRow[];
 }
 
@@ -59,7 +73,7 @@ export interface TrendPoint {
   windowStart: string;
   /** The figure, or null where the product is outside the window's stored top 1000 (or the window has no data). */
   value: string | null;
-  /** Trailing mean of the known figures over the last `movingAverageWindows` windows; null before any. */
+  /** Trailing mean of the known figures of closed windows over the last `movingAverageWindows` windows; null before any, and for the open window (a partial figure). */
   movingAverage: number | null;
   source: Source;
   rank: number | null;

@@ -30,3 +30,11 @@ export function csvHref(state: PageState, windowStart: string): string {
   if (state.category) params.set('category', state.category);
   return `/api/top.csv?${params.toString()}`;
 }
+
+/** What a page's refresh asks for (`/api/live`: the top 10 and Rising now); `windowStart` null = the current window. */
+export function liveApiHref(state: PageState, windowStart: string | null): string {
+  const params = new URLSearchParams({ interval: state.interval, metric: state.metric, k: '10' });
+  if (windowStart) params.set('window', windowStart);
+  if (state.category) params.set('category', state.category);
+  return `/api/live?${params.toString()}`;
+}

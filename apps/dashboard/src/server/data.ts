@@ -1,9 +1,9 @@
 import 'server-only';
 import type { Knex } from 'knex';
-import { TABLES, VIEWS, type IntervalRegistry, type Window } from '@hitboard/schema';
+import { TABLES, TOP_N_STORED, VIEWS, type IntervalRegistry, type Window } from '@hitboard/schema';
 import { servedIntervals, ParamError, type TopQuery, type TrendQuery, type WindowsQuery } from '../lib/params';
-import { movement, movingAverage, share } from '../lib/ranking';
-import type { IntervalInfo, Metric, Source, TopResult, Totals, TrendResult, WindowInfo } from '../lib/types';
+import { closedMovingAverage, movement, share } from '../lib/ranking';
+import type { CategoryTotals, IntervalInfo, Metric, Source, TopResult, Totals, TrendResult, WindowInfo } from '../lib/types';
 import type { ServingChange } from './serving-changes';
 import { TtlCache } from './ttl-cache';
 
@@ -151,13 +151,16 @@ export class DashboardData {
   private async loadTop(window: Window, metric: Metric, k: number, category: string | null): Promise<TopResult> {
     // One snapshot for the whole response: rows and totals read apart could straddle a batch
     // publish and serve exact rows with speed totals (or the reverse), then cache that for minutes.
-    const { rows, totalsRow, before } = await this.db.transaction(
+    const { rows, totalsRow, categoryRow, before, previousHasData } = await this.db.transaction(
       async (trx) => {
         const rows = await this.topRows(trx, window, metric, k, category);
         const totalsRow = await this.totals(trx, window);
+        const categoryRow = category === null ? undefined : await this.categoryTotals(trx, window, metric, category);
         const previous = this.registry.previous(window);
         const before = rows.length === 0 ? new Map<string, number | null>() : await this.ranksIn(trx, previous, metric, category, rows.map((r) => r.product_id));
-        return { rows, totalsRow, before };
+        // Nothing is "new" against a window with no data: that is no comparison at all.
+        const previousHasData = rows.length > 0 && (before.size > 0 || (await this.totals(trx, previous)) !== undefined);
+        return { rows, totalsRow, categoryRow, before, previousHasData };
       },
       { isolationLevel: 'repeatable read', readOnly: true },
     );
@@ -165,8 +168,19 @@ export class DashboardData {
     const totals: Totals | null = totalsRow
       ? { units: String(totalsRow.units), revenue: String(totalsRow.revenue), orders: str(totalsRow.orders), products: str(totalsRow.products) }
       : null;
-    const total = totalsRow ? totalsRow[metric] : null;
     const source: Source = rows[0]?.source ?? totalsRow?.source ?? 'none';
+    // With a category, a share is of the category's total: exact from the batch layer when its stored list
+    // holds every product of the category; from the speed layer, of its products among the live candidates.
+    const categoryTotals: CategoryTotals | null =
+      categoryRow && categoryRow.products > 0n
+        ? {
+            units: String(categoryRow.units),
+            revenue: String(categoryRow.revenue),
+            products: String(categoryRow.products),
+            complete: source === 'batch' && categoryRow.products < BigInt(TOP_N_STORED),
+          }
+        : null;
+    const total = category === null ? (totalsRow ? totalsRow[metric] : null) : categoryRow && categoryRow.products > 0n ? categoryRow[metric] : null;
     const asOfMs = Math.max(...rows.map((r) => r.as_of?.getTime() ?? 0), totalsRow?.as_of?.getTime() ?? 0);
     return {
       interval: window.interval,
@@ -178,6 +192,7 @@ export class DashboardData {
       exact: source === 'batch',
       asOf: asOfMs > 0 ? new Date(asOfMs).toISOString() : null,
       totals,
+      categoryTotals,
       rows: rows.map((r) => {
         const rank = category === null ? r.rank : (r.category_rank ?? r.rank);
         return {
@@ -189,7 +204,7 @@ export class DashboardData {
           revenue: String(r.revenue),
           errorBound: String(r.error_bound),
           share: share(r[metric], total),
-          movement: movement(rank, before.get(r.product_id)),
+          movement: movement(rank, before.get(r.product_id), previousHasData),
         };
       }),
     };
@@ -213,6 +228,15 @@ export class DashboardData {
       .select('source', 'units', 'revenue', 'orders', 'products', 'as_of')
       .where({ interval: window.interval, window_start: window.start })
       .first();
+  }
+
+  /** The category's sums over its rows in the stored list for the metric (every product of it, when fewer than TOP_N_STORED). */
+  private async categoryTotals(db: Knex, window: Window, metric: Metric, category: string): Promise<{ units: bigint; revenue: bigint; products: bigint }> {
+    const row = (await db(VIEWS.top1000)
+      .where({ interval: window.interval, window_start: window.start, metric, category })
+      .select(db.raw('count(*)::bigint AS products, coalesce(sum(units), 0)::bigint AS units, coalesce(sum(revenue), 0)::bigint AS revenue'))
+      .first()) as { units: bigint; revenue: bigint; products: bigint };
+    return { units: BigInt(row.units), revenue: BigInt(row.revenue), products: BigInt(row.products) };
   }
 
   /** Ranks of some products in a window (within the category when given); absent = outside its stored top. */
@@ -244,7 +268,11 @@ export class DashboardData {
       const r = byStart.get(w.start.getTime());
       return r ? r[q.metric] : null;
     });
-    const averages = movingAverage(values, q.movingAverageWindows);
+    const averages = closedMovingAverage(
+      values,
+      windows.map((w) => this.isLive(w)),
+      q.movingAverageWindows,
+    );
     return {
       productId: q.productId,
       name: product?.name ?? null,

@@ -1,5 +1,6 @@
 import { apiRoute, cacheControlFor } from '../../../server/api';
 import { parseTopQuery } from '../../../lib/params';
+import { chartFileName } from '../../../lib/chart-file-name';
 import { toCsv } from '../../../lib/ranking';
 import { TOP_N_STORED } from '@hitboard/schema';
 
@@ -10,11 +11,13 @@ export const GET = apiRoute(async (params, { data }) => {
   const query = parseTopQuery(data.registry, params, { k: TOP_N_STORED });
   await data.assertCategory(query.category);
   const top = await data.fetchTop(query);
-  const name = ['hitboard', top.interval, top.windowStart.replace(/[:.]/g, '-'), top.metric, top.category ? 'category' : 'all'].join('_');
-  return new Response(toCsv(top.rows), {
+  const name = chartFileName(`top${query.k}`, top.interval, top.windowStart, data.registry.timeZone, [top.metric, top.category], 'csv');
+  const shareOf = top.category === null ? 'window total' : top.source === 'speed' ? `${top.category} among live candidates` : `${top.category} total`;
+  // A byte-order mark first: without it Excel reads UTF-8 as its legacy code page and garbles names and symbols.
+  return new Response(`\uFEFF${toCsv(top.rows, { source: top.source === 'speed' ? 'estimate' : 'exact', shareOf })}`, {
     headers: {
       'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="${name}.csv"`,
+      'content-disposition': `attachment; filename="${name}"`,
       'cache-control': cacheControlFor(top),
       'x-hitboard-source': top.source,
     },
