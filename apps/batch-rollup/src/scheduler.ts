@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Health } from '@hitboard/runtime';
 import type { PassPlan } from './planner';
@@ -46,7 +47,7 @@ export class RollupScheduler {
   }
 
   private now(): number {
-    return this.options.now?.() ?? Date.now();
+    return this.options.now?.() ?? clock.now();
   }
 
   async start(options: { catchUp?: boolean; cron?: boolean } = {}): Promise<void> {

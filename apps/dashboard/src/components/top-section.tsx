@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime/clock';
 import Link from 'next/link';
 import { dashboardContext } from '../server/context';
 import { chartFileName } from '../lib/chart-file-name';
@@ -106,7 +107,7 @@ function Freshness({ top, timeZone }: { top: TopResult; timeZone: string }) {
     return (
       <span className="badge speed" data-testid="freshness">
         Estimate ± bound{top.asOf ? ', updated ' : ''}
-        {top.asOf ? <Ago iso={top.asOf} serverNowMs={Date.now()} /> : null}
+        {top.asOf ? <Ago iso={top.asOf} serverNowMs={clock.now()} /> : null}
       </span>
     );
   }
