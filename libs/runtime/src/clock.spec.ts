@@ -1,5 +1,5 @@
 import { ConfigError } from './config';
-import { clock, clockFromEnv, clockStartedAt, ManualClock, systemClock, useClock } from './clock';
+import { chosenClockEnv, clock, clockFromEnv, clockStartedAt, ManualClock, systemClock, useClock } from './clock';
 
 // A fake monotonic timer: the started clock must run at its speed, never at the wall clock's.
 function fakeElapsed(startMs = 1_000) {
@@ -48,6 +48,20 @@ describe('clockFromEnv', () => {
     expect(c.date().toISOString()).toBe('2026-12-31T18:29:31.000Z');
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatch(/HITBOARD_CLOCK_START.*2026-12-31T18:29:30\.000Z.*not the wall clock/);
+  });
+
+  it('started by a launcher: every process of a system reads the same time, however late it starts (HITBOARD_CLOCK_STARTED_AT)', () => {
+    const launchedAtMs = systemClock.now() - 20_000; // a process that came up 20 s after its launcher chose the instant
+    const c = clockFromEnv({ HITBOARD_CLOCK_START: '2026-11-01T05:59:30Z', HITBOARD_CLOCK_STARTED_AT: String(launchedAtMs), HITBOARD_ALLOW_CLOCK_START: '1' }, say);
+    expect(Math.abs(c.now() - Date.parse('2026-11-01T05:59:50Z'))).toBeLessThan(1_000);
+    expect(() => clockFromEnv({ HITBOARD_CLOCK_START: '2026-11-01T05:59:30Z', HITBOARD_CLOCK_STARTED_AT: 'soon', HITBOARD_ALLOW_CLOCK_START: '1' }, say)).toThrow(/HITBOARD_CLOCK_STARTED_AT/);
+  });
+
+  it('chosenClockEnv gives a launcher the variables for its children and the clock they will read', () => {
+    const { env, clock: theirs } = chosenClockEnv('2026-12-31T23:59:30+05:30');
+    expect(env).toEqual({ HITBOARD_CLOCK_START: '2026-12-31T23:59:30+05:30', HITBOARD_CLOCK_STARTED_AT: expect.stringMatching(/^\d+$/), HITBOARD_ALLOW_CLOCK_START: '1' });
+    expect(Math.abs(theirs.now() - Date.parse('2026-12-31T18:29:30Z'))).toBeLessThan(1_000);
+    expect(Math.abs(clockFromEnv(env, say).now() - theirs.now())).toBeLessThan(50);
   });
 
   it.each([['test'], ['development']])('allows the start under NODE_ENV=%s', (nodeEnv) => {

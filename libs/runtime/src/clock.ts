@@ -24,6 +24,12 @@ export interface Clock {
 
 export const CLOCK_START_VARIABLE = 'HITBOARD_CLOCK_START';
 export const CLOCK_ALLOW_VARIABLE = 'HITBOARD_ALLOW_CLOCK_START';
+/**
+ * The system-clock instant (epoch ms) at which the chosen clock read HITBOARD_CLOCK_START. A launcher
+ * sets it for all its children (`chosenClockEnv`), so processes that come up seconds apart read the same
+ * time; without it a process's clock reads HITBOARD_CLOCK_START at its own first read.
+ */
+export const CLOCK_STARTED_AT_VARIABLE = 'HITBOARD_CLOCK_STARTED_AT';
 
 /** The operating system's time of day: the only reads of it in the source. */
 export const systemClock: Clock = {
@@ -88,12 +94,27 @@ export function clockFromEnv(env: Env, say: (line: string) => void = (line) => p
       `${CLOCK_START_VARIABLE} is set (${start}) but this is not a test or development process: set ${CLOCK_ALLOW_VARIABLE}=1 (or NODE_ENV=test|development) to run on a chosen clock, or unset it`,
     ]);
   }
-  const chosen = clockStartedAt(startMs, elapsedMs);
+  const startedAt = env[CLOCK_STARTED_AT_VARIABLE];
+  const startedAtMs = startedAt === undefined ? null : /^\d+$/.test(startedAt) ? Number(startedAt) : NaN;
+  if (Number.isNaN(startedAtMs)) {
+    throw new ConfigError('clock', [`${CLOCK_STARTED_AT_VARIABLE}=${JSON.stringify(startedAt)}: expected epoch milliseconds (the system time at which the clock read ${CLOCK_START_VARIABLE})`]);
+  }
+  // Anchored to the system clock (shared by every process on the host), else to this process's monotonic timer.
+  const chosen = startedAtMs === null ? clockStartedAt(startMs, elapsedMs) : clockStartedAt(startMs + (systemClock.now() - startedAtMs), elapsedMs);
   say(
     `*** ${CLOCK_START_VARIABLE}: this process's clock started at ${new Date(startMs).toISOString()} (${start}) and runs forward from there; ` +
       `its time of day is not the wall clock (${systemClock.date().toISOString()}) ***`,
   );
   return chosen;
+}
+
+/**
+ * For a launcher (tools/dev, a whole-system test): the variables that start its children's clocks at
+ * `startIso` now, all reading the same time, and that clock, for the launcher's own reads.
+ */
+export function chosenClockEnv(startIso: string): { env: Record<string, string>; clock: Clock } {
+  const env = { [CLOCK_START_VARIABLE]: startIso, [CLOCK_STARTED_AT_VARIABLE]: String(systemClock.now()), [CLOCK_ALLOW_VARIABLE]: '1' };
+  return { env, clock: clockFromEnv(env, () => undefined) };
 }
 
 let installed: Clock | null = null;
