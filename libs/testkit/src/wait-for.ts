@@ -12,3 +12,18 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * The opposite wait: `probe` must stay true for `forMs` (read every `everyMs`); throws `… stopped
+ * holding after … ms: <what>` the first time it is not. For "nothing happens meanwhile" (a refused
+ * partition consumes nothing, a member stays in its group): a blind sleep followed by one look would
+ * miss a state that came and went, and would not say when it broke.
+ */
+export async function holdsFor(what: string, probe: () => Promise<boolean>, forMs: number, everyMs = 250): Promise<void> {
+  const started = performance.now();
+  for (;;) {
+    if (!(await probe())) throw new Error(`stopped holding after ${Math.round(performance.now() - started)} ms: ${what}`);
+    if (performance.now() - started >= forMs) return;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
