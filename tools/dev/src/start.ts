@@ -1,4 +1,4 @@
-import { clock } from '@hitboard/runtime';
+import { clock, startClock, systemClock } from '@hitboard/runtime';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -117,6 +117,9 @@ function parseOptions(): Options {
 const say = (msg: string): void => void process.stdout.write(`[hitboard] ${msg}\n`);
 
 async function main(): Promise<void> {
+  // A chosen clock (HITBOARD_CLOCK_START) is anchored here, once, so every app started later reads the same time.
+  if (process.env['HITBOARD_CLOCK_START'] && !process.env['HITBOARD_CLOCK_STARTED_AT']) process.env['HITBOARD_CLOCK_STARTED_AT'] = String(systemClock.now());
+  startClock(process.env);
   const options = parseOptions();
   const data = options.dataDir;
   // Before anything starts: can the local broker run at all?
