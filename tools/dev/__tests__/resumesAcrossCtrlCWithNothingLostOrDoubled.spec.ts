@@ -12,31 +12,29 @@ import { join, resolve } from 'node:path';
 import { findFreePort } from '@hitboard/db';
 import { chosenClockEnv } from '@hitboard/runtime';
 import { readLakeSums } from '@hitboard/lake';
-import type { SaleEvent } from '@hitboard/schema';
-import { describeKafka, freshDatabase, type FreshDatabase } from '@hitboard/testkit';
+import { Kafka, logLevel } from 'kafkajs';
+import { TOPICS, type SaleEvent } from '@hitboard/schema';
+import { describeKafka, freshDatabase, waitFor, waitForIngestCaughtUp, type FreshDatabase } from '@hitboard/testkit';
 import { comparableSums, sumsByHourAndProduct } from '@hitboard/testkit/lake-sums';
 
 const ROOT = resolve(__dirname, '../../..');
 
 /**
- * Runs npm start; once its output matches `stopWhen`, asks `readyToStop()` for a predicate (taken then,
- * so it can measure from that moment) and sends Ctrl-C once it holds: a state, not a guess of how long it takes.
+ * Runs npm start; once its output matches `stopWhen`, waits for `beforeCtrlC()` (a state, not a guess of
+ * how long it takes) and sends Ctrl-C.
  */
-async function run(args: string[], env: NodeJS.ProcessEnv, stopWhen: RegExp, readyToStop: () => () => boolean): Promise<string> {
+async function run(args: string[], env: NodeJS.ProcessEnv, stopWhen: RegExp, beforeCtrlC: () => Promise<void>): Promise<string> {
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'tools/dev/src/start.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   let signalled = false;
-  let poll: NodeJS.Timeout | undefined;
+  let waited: Error | undefined;
   const onData = (chunk: Buffer) => {
     out += chunk.toString();
     if (!signalled && stopWhen.test(out)) {
       signalled = true;
-      const ready = readyToStop();
-      poll = setInterval(() => {
-        if (!ready()) return;
-        clearInterval(poll);
-        process.kill(-child.pid!, 'SIGINT');
-      }, 250);
+      void beforeCtrlC()
+        .catch((err: Error) => (waited = err))
+        .then(() => process.kill(-child.pid!, 'SIGINT'));
     }
   };
   child.stdout.on('data', onData);
@@ -44,7 +42,7 @@ async function run(args: string[], env: NodeJS.ProcessEnv, stopWhen: RegExp, rea
   const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 240_000);
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   clearTimeout(timer);
-  clearInterval(poll);
+  if (waited) throw new Error(`${waited.message}:\n${out.slice(-3000)}`);
   if (code !== 0) throw new Error(`npm start exited ${code}:\n${out.slice(-3000)}`);
   return out;
 }
@@ -73,10 +71,14 @@ describeKafka('npm start across Ctrl-C and restart', () => {
 
     const truthPath = join(dir, 'data/generator/ground-truth.ndjson');
     const truthLines = () => readFileSync(truthPath, 'utf8').split('\n').length;
-    // Ctrl-C once 150 live sales (5 s at --rate 30) are in the ground truth since the moment that was printed.
-    const after150More = () => {
+    // Ctrl-C once 150 live sales (5 s at --rate 30) are in the ground truth since the moment that was printed,
+    // and the aggregator has caught up with the topic (npm start's stop does not drain it: what it has not read
+    // by then waits in Kafka for the next run, and the lake is compared after the last one).
+    const kafka = new Kafka({ brokers: [`127.0.0.1:${kafkaPort}`], logLevel: logLevel.NOTHING });
+    const after150More = async () => {
       const from = truthLines();
-      return () => truthLines() >= from + 150;
+      await waitFor('150 more live sales in the ground truth', async () => truthLines() >= from + 150, 120_000, 250);
+      await waitForIngestCaughtUp(db.knex, kafka, TOPICS.salesEvents, 120_000);
     };
     const first = await run(args, env, /now selling live/, after150More);
     expect(first).toMatch(/history: [\d,]+ events sent/);
