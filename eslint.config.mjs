@@ -54,6 +54,26 @@ export default [
     },
   },
   {
+    // One clock (issue 23): the time of day comes from libs/runtime's `clock`, which a test can start at
+    // a chosen instant; durations and deadlines use performance.now(). Benches measure time and may read it.
+    files: ['**/*.ts', '**/*.tsx'],
+    ignores: ['libs/runtime/src/clock.ts', '**/bench/**', 'bench/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'Read the time of day from the one clock: clock.now() (@hitboard/runtime); a duration or deadline: performance.now().',
+        },
+        {
+          selector: "MemberExpression[object.name='Date'][property.name='now']:not(CallExpression > MemberExpression.callee)",
+          message: 'Pass the one clock (clock.now from @hitboard/runtime), not Date.now.',
+        },
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Read the time of day from the one clock: clock.date() (@hitboard/runtime).' },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

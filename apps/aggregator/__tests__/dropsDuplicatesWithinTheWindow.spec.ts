@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import { describeKafka, duplicateOf, expectLakeMatches, goodEvents, produce, waitForLedgerCaughtUp, withScenario, type Produced } from './support/harness';
 
 /**
@@ -33,11 +34,11 @@ describeKafka('duplicates within the window', () => {
     await withScenario('dupes-window', 1, async (s, aggregators) => {
       // Arrival time is the Kafka timestamp: the originals arrived 10 minutes ago, the window is one minute.
       const arrivedAt = (p: Produced, ms: number): Produced => ({ ...p, message: { ...p.message, timestamp: String(ms) } });
-      const longAgo = Date.now() - 10 * 60_000;
+      const longAgo = clock.now() - 10 * 60_000;
       const originals = goodEvents(50).map((p) => arrivedAt(p, longAgo));
       const filler = goodEvents(100).map((p) => arrivedAt(p, longAgo + 1000));
       const inTime = [arrivedAt(duplicateOf(originals[1]!), longAgo + 30_000)];
-      const tooLate = [arrivedAt({ ...originals[0]!, kind: 'good' as const }, Date.now())];
+      const tooLate = [arrivedAt({ ...originals[0]!, kind: 'good' as const }, clock.now())];
       await produce(s.kafka, s.topics.events, [...originals, ...filler, ...inTime, ...tooLate]);
       const child = aggregators.start(s.env({ DEDUPE_WINDOW_MS: '60000' }));
       await waitForLedgerCaughtUp(s);

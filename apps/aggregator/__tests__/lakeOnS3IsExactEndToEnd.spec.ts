@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 /**
  * The lake on a real S3 server (S3Proxy): the aggregator flushes with LAKE_URL=s3://…, the batch layer
  * rolls those objects up through its local cache, and every figure is exact. Each app connects as its
@@ -96,7 +97,7 @@ describeKafka('the lake on S3 (S3Proxy)', () => {
   }
 
   it('an aggregator flush and a batch rollup, each as its own role, are exact on LAKE_URL=s3://…', async () => {
-    const prefix = `e2e-${Date.now().toString(36)}`;
+    const prefix = `e2e-${clock.now().toString(36)}`;
     reader = openLakeStore(s3.env(prefix, folder('lake-cache-verify-')));
     agg = startAggregator(s.env({ ...s3.env(prefix, folder('lake-cache-agg-')), DATABASE_URL: await roleUrl(s, APP_ROLES.aggregator) }));
     const items = eventsOfDay(3000);
@@ -137,7 +138,7 @@ describeKafka('the lake on S3 (S3Proxy)', () => {
   }, 600_000);
 
   it('the S3 server stopped mid-flush and brought back: failed PUTs retry, nothing lost or doubled', async () => {
-    const prefix = `outage-${Date.now().toString(36)}`;
+    const prefix = `outage-${clock.now().toString(36)}`;
     reader = openLakeStore(s3.env(prefix, folder('lake-cache-verify-')));
     agg = startAggregator(s.env({ ...s3.env(prefix, folder('lake-cache-agg-')), DATABASE_URL: await roleUrl(s, APP_ROLES.aggregator) }));
     const before = eventsOfDay(1000);

@@ -1,3 +1,4 @@
+import { holdsFor } from '@hitboard/testkit';
 import { Client } from 'pg';
 import { testServerUrl } from '@hitboard/testkit';
 import { describeKafka, expectLakeMatches, goodEvents, produce, waitFor, waitForLedgerCaughtUp, withScenario } from './support/harness';
@@ -35,10 +36,7 @@ describeKafka('graceful shutdown', () => {
         try {
           child.proc.kill('SIGTERM');
           // The shutdown flush now retries its first ledger step; the instance must stay a member meanwhile.
-          for (let i = 0; i < 6; i++) {
-            await new Promise((r) => setTimeout(r, 500));
-            expect(await members()).toBe(1);
-          }
+          await holdsFor('the instance a member of its group while its shutdown flush retries', async () => (await members()) === 1, 3000, 500);
           expect(child.proc.exitCode).toBeNull();
         } finally {
           await setAvailable(true);

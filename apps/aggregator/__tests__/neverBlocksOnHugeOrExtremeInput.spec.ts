@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import { CompressionTypes } from 'kafkajs';
 import { TABLES } from '@hitboard/schema';
 import { bad, describeKafka, expectLakeMatches, expectSpeedSideMatches, good, goodEvents, produce, readTopic, saleEvent, speedSideSums, waitForLedgerCaughtUp, withScenario, type Produced } from './support/harness';
@@ -52,7 +53,7 @@ describeKafka('huge or extreme input never blocks a partition', () => {
     await withScenario('cent-overflow', 1, async (s, aggregators) => {
       // 1e12 cents per event ($10M × 1 000 000 … the validator's largest line item), all in one (minute, product):
       // 9 100 of them sum to 9.1e15 cents, beyond Number.MAX_SAFE_INTEGER (9.007e15).
-      const at = new Date(Date.now() - 3_600_000).toISOString();
+      const at = new Date(clock.now() - 3_600_000).toISOString();
       const items: Produced[] = Array.from({ length: 9100 }, () =>
         good(saleEvent({ product_id: 'p-whale', quantity: 10_000, unit_price_cents: 100_000_000, occurred_at: at })),
       );

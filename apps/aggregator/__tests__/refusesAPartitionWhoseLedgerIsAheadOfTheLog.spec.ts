@@ -1,3 +1,4 @@
+import { holdsFor } from '@hitboard/testkit';
 import { TABLES } from '@hitboard/schema';
 import { describeKafka, expectLakeMatches, goodEvents, produce, waitFor, waitForLedgerCaughtUp, withScenario, type Aggregators, type Child, type Produced, type Scenario } from './support/harness';
 
@@ -67,7 +68,7 @@ async function expectRefusedLoudly(s: Scenario, app: Child, ledgerBefore: string
   expect(metrics).toMatch(/hitboard_aggregator_ledger_ahead_of_log\{partition="0",app="aggregator"\} [1-9]/);
   expect(app.output.some((l) => l.includes('"level":50') && l.includes('the ledger is ahead of the log'))).toBe(true);
   // Nothing consumed meanwhile: the ledger and the lake are as before.
-  await new Promise((r) => setTimeout(r, 3000));
+  await holdsFor('the ledger as it was while both partitions are refused', async () => JSON.stringify(await ledgerOf(s)) === JSON.stringify(ledgerBefore), 3000);
   expect(await ledgerOf(s)).toEqual(ledgerBefore);
   await expectLakeMatches(s, first);
 }

@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 import type { Logger } from '@hitboard/runtime';
@@ -215,7 +216,7 @@ export class Aggregator {
    */
   health(): Health {
     const { lastDbErrorAtMs } = this.steps;
-    const dbDown = lastDbErrorAtMs !== null && Date.now() - lastDbErrorAtMs < 10_000;
+    const dbDown = lastDbErrorAtMs !== null && clock.now() - lastDbErrorAtMs < 10_000;
     const blocked = [...this.states.values()].filter((st) => st.blocked !== null && !st.revoked).map((st) => ({ partition: st.partition, ...st.blocked }));
     const stalled = this.progress.stalled().map((p) => ({ partition: p.key, nextOffset: p.position, lag: p.lag, stuckForMs: p.stuckForMs }));
     return {
@@ -296,7 +297,7 @@ export class Aggregator {
         flushMaxKeys: c.FLUSH_MAX_KEYS,
         refusedMaxBytes: REFUSED_MAX_BYTES,
       },
-      Date.now(),
+      clock.now(),
     );
     return {
       partition,
@@ -353,7 +354,7 @@ export class Aggregator {
     const warmFrom = await this.steps.run('kafka-offsets', () => this.offsetAt(st.partition, warmFromMs), heartbeat);
     // The watermark is rebuilt like the buffer: from what the ledger committed, never from the
     // event times of a dropped buffer (a conflict's flush may have computed a value covering them).
-    st.core.restore(ledger, Math.max(low, warmFrom), Date.now());
+    st.core.restore(ledger, Math.max(low, warmFrom), clock.now());
     st.seekConfirmed = false;
     const removed = await this.o.writer.removeOrphanTmpFiles(st.partition);
     if (removed.length > 0) this.o.log.info({ partition: st.partition, removed }, 'removed orphan temporary files');
@@ -478,7 +479,7 @@ export class Aggregator {
       return;
     }
     st.seekConfirmed = true;
-    const nowMs = Date.now();
+    const nowMs = clock.now();
     let consumed = 0;
     // resolveOffset turns the offset into a Long (a measurable cost per message): resolve the last
     // handled offset once per batch, and before every flush (a flush may reset and seek).
@@ -510,7 +511,7 @@ export class Aggregator {
         // count it in the next buffer. Deterministic, so a replay of the range ends at the same place.
         resolveHandled();
         if (!(await this.flush(st, 'size', { heartbeat: ctl.heartbeat }))) break;
-        core.countAfterOverflowFlush(message, offset, messageTimeMs, Date.now());
+        core.countAfterOverflowFlush(message, offset, messageTimeMs, clock.now());
       }
       consumed++;
       const trigger = core.flushAfter(offset);
@@ -527,7 +528,7 @@ export class Aggregator {
     // here, under the lock, and kafkajs fetches for no partition meanwhile. The partition keeps
     // consuming into its buffer instead, and flushes once the flight has settled (the size bound still
     // waits: it bounds memory).
-    if (st.ready && !st.flusher.busy && core.flushDue(Date.now())) await this.flush(st, 'time', { heartbeat: ctl.heartbeat, background: true });
+    if (st.ready && !st.flusher.busy && core.flushDue(clock.now())) await this.flush(st, 'time', { heartbeat: ctl.heartbeat, background: true });
   }
 
   // ── the flush ──────────────────────────────────────────────────────────────────────────────
@@ -589,7 +590,7 @@ export class Aggregator {
 
   private async tick(): Promise<void> {
     if (this.stopping) return;
-    const nowMs = Date.now();
+    const nowMs = clock.now();
     for (const st of this.states.values()) {
       if (!st.ready || st.revoked || st.flushQueued || st.blocked !== null) continue;
       const core = st.core;
@@ -598,7 +599,7 @@ export class Aggregator {
         // A quiet partition gets no batches: flush it from here.
         st.flushQueued = true;
         void st.lock
-          .run(() => (core.flushDue(Date.now()) ? this.flush(st, 'time', { background: true }) : Promise.resolve(true)))
+          .run(() => (core.flushDue(clock.now()) ? this.flush(st, 'time', { background: true }) : Promise.resolve(true)))
           .catch((err: unknown) => {
             if (!this.blockOnNotRetriable(st, err)) this.o.log.warn({ err, partition: st.partition }, 'timed flush failed');
           })

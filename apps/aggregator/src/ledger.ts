@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import type { Knex } from 'knex';
 import { TABLES } from '@hitboard/schema';
 import { AggregatorError } from './core/errors';
@@ -47,11 +48,11 @@ export class Ledger {
       const intended = await this.intendedIn(tx, partition);
       if (nextOffset < lowOffset && intended === null) {
         skippedLost = lowOffset - nextOffset;
-        await tx(TABLES.ingestOffsets).where({ topic: this.topic, partition }).update({ next_offset: lowOffset, updated_at: tx.fn.now() });
+        await tx(TABLES.ingestOffsets).where({ topic: this.topic, partition }).update({ next_offset: lowOffset, updated_at: clock.date() });
         nextOffset = lowOffset;
       }
       const watermarkMs = row?.watermark == null ? null : new Date(row.watermark).getTime();
-      const updatedAtMs = row ? new Date(row.updated_at).getTime() : Date.now();
+      const updatedAtMs = row ? new Date(row.updated_at).getTime() : clock.now();
       return { nextOffset, intended, watermarkMs: Number.isFinite(watermarkMs) ? watermarkMs : null, updatedAtMs, skippedLost };
     });
   }
@@ -104,7 +105,7 @@ export class Ledger {
           .where({ topic: this.topic, partition, next_offset: firstOffset })
           .update({
             next_offset: lastOffset + 1,
-            updated_at: tx.fn.now(),
+            updated_at: clock.date(),
             ...(watermarkMs === null ? {} : { watermark: tx.raw('GREATEST(watermark, ?::timestamptz)', [new Date(watermarkMs).toISOString()]) }),
           });
         if (advanced !== 1) throw new Conflict();
@@ -140,7 +141,7 @@ export class Ledger {
   async advanceWatermark(partition: number, expectedNextOffset: number, watermarkMs: number): Promise<void> {
     await this.knex(TABLES.ingestOffsets)
       .where({ topic: this.topic, partition, next_offset: expectedNextOffset })
-      .update({ watermark: this.knex.raw('GREATEST(watermark, ?::timestamptz)', [new Date(watermarkMs).toISOString()]), updated_at: this.knex.fn.now() });
+      .update({ watermark: this.knex.raw('GREATEST(watermark, ?::timestamptz)', [new Date(watermarkMs).toISOString()]), updated_at: clock.date() });
   }
 }
 

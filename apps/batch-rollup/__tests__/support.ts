@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 /** Scenario helpers: a lake on disk with ledger rows (no Kafka needed), deps for the rollup, and an independent expected answer. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,7 +63,7 @@ export async function writeFlush(s: Scenario, cells: readonly RawCell[], partiti
     byHour.set(h, [...(byHour.get(h) ?? []), c]);
   }
   const flushId = `${topic}-${partition}-${first}-${last}`;
-  await s.knex(TABLES.ingestFlushes).insert({ flush_id: flushId, topic, partition, first_offset: first, last_offset: last, status: 'committed', committed_at: new Date() });
+  await s.knex(TABLES.ingestFlushes).insert({ flush_id: flushId, topic, partition, first_offset: first, last_offset: last, status: 'committed', committed_at: clock.date() });
   const paths: string[] = [];
   for (const [hourMs, hourCells] of byHour) {
     const path = rawFilePath(hourMs, partition, first, last);

@@ -1,3 +1,4 @@
+import { systemClock } from '@hitboard/runtime';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ describe('removeOrphans', () => {
   afterEach(() => rmSync(lakeDir, { recursive: true, force: true }));
 
   it("removes old temporary rollup files, keeps young ones and the aggregator's", async () => {
-    const now = Date.now();
+    const now = systemClock.now(); // file mtimes: the OS clock
     for (const name of ['rollup-1-aa.tmp', 'rollup-2-bb.tmp', 'p3-100-250-h1.7-cc.tmp']) writeFileSync(join(tmpDir(lakeDir), name), 'x');
     const old = new Date(now - 2 * 3_600_000);
     utimesSync(join(tmpDir(lakeDir), 'rollup-1-aa.tmp'), old, old);

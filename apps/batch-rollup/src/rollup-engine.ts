@@ -1,3 +1,4 @@
+import { systemClock } from '@hitboard/runtime';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ const ORPHAN_AGE_MS = 3_600_000;
 const TMP_PREFIX = 'rollup-';
 
 /** Removes temporary rollup files left in the staging folder by killed tasks (only ours: the aggregator's have their own prefix). */
-export async function removeOrphans(dir: string, olderThanMs: number, nowMs = Date.now()): Promise<string[]> {
+export async function removeOrphans(dir: string, olderThanMs: number, nowMs = systemClock.now() /* file mtimes are the OS's clock, not the process's chosen one */): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const removed: string[] = [];
   for (const name of names) {

@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import { ledgerTopics, type WatermarkReading } from '@hitboard/lake';
 import { NotRetriableError, retry } from '@hitboard/runtime';
 import { ChildNotReadyError } from './errors';
@@ -124,7 +125,7 @@ export async function runReadyWindows(deps: TaskDeps, options: PassOptions): Pro
     for (const [key, s] of ctx.states) if (s.dirty) dirtyBy.set(key.split('|')[0]!, (dirtyBy.get(key.split('|')[0]!) ?? 0) + 1);
     for (const name of intervals) deps.metrics.dirty.set({ interval: name }, dirtyBy.get(name) ?? 0);
     deps.metrics.overdueSeconds.set(after.overdue ? after.overdue.byMs / 1000 : 0);
-    deps.metrics.lastPass.set(Date.now() / 1000);
+    deps.metrics.lastPass.set(clock.now() / 1000);
   }
   return { ...summary, after, dirtyMarked, ledgerProblem };
 }

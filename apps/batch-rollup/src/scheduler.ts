@@ -1,4 +1,5 @@
-import cron, { type ScheduledTask } from 'node-cron';
+import { clock } from '@hitboard/runtime';
+import { ClockCron } from './clock-cron';
 import type { Health } from '@hitboard/runtime';
 import type { PassPlan } from './planner';
 import { taskIntervals, withDependents } from './planner';
@@ -17,7 +18,7 @@ export interface SchedulerOptions {
 }
 
 /**
- * The batch layer's scheduler: one node-cron job per interval at its registry `cron` (in the
+ * The batch layer's scheduler: one cron job per interval at its registry `cron` (in the
  * reporting zone); a tick runs a pass over that interval, everything it is rolled up from (so
  * children come first) and everything rolled up from it: a parent is built in the pass that finishes
  * its last child (a day turns exact right after its last hour), its own tick is the safety net.
@@ -25,7 +26,7 @@ export interface SchedulerOptions {
  * `start()` runs a catch-up pass first (unless told not to).
  */
 export class RollupScheduler {
-  private readonly jobs: ScheduledTask[] = [];
+  private jobs: ClockCron | null = null; // cron on the one clock (node-cron reads the system's)
   private readonly stopController = new AbortController();
   private running: Promise<void> | null = null;
   private pending = new Set<string>();
@@ -46,7 +47,7 @@ export class RollupScheduler {
   }
 
   private now(): number {
-    return this.options.now?.() ?? Date.now();
+    return this.options.now?.() ?? clock.now();
   }
 
   async start(options: { catchUp?: boolean; cron?: boolean } = {}): Promise<void> {
@@ -54,8 +55,10 @@ export class RollupScheduler {
       for (const name of taskIntervals(this.deps.registry)) {
         const spec = this.deps.registry.get(name);
         if (!spec.cron) continue;
-        this.jobs.push(cron.schedule(spec.cron, () => void this.trigger([name]), { timezone: this.deps.registry.timeZone, name: `rollup-${name}` }));
+        this.jobs ??= new ClockCron(this.deps.registry.timeZone, { now: () => this.now(), date: () => new Date(this.now()) });
+        this.jobs.schedule(spec.cron, () => void this.trigger([name]));
       }
+      this.jobs?.start();
     }
     if (options.catchUp !== false) await this.trigger(taskIntervals(this.deps.registry));
   }
@@ -127,7 +130,7 @@ export class RollupScheduler {
 
   /** Stops the cron jobs; a running pass finishes its running windows and starts no more. */
   async stop(): Promise<void> {
-    for (const job of this.jobs) await job.stop();
+    this.jobs?.stop();
     this.stopController.abort();
     await this.running;
   }

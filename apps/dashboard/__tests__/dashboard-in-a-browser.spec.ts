@@ -11,6 +11,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { chosenClockEnv } from '@hitboard/runtime/clock';
 import { IntervalRegistry, VIEWS, type Metric } from '@hitboard/schema';
 import { freshDatabase, TEST_READER_PASSWORD, type FreshDatabase } from '@hitboard/testkit';
 import { distDir } from '../src/serve';
@@ -40,27 +41,21 @@ function filesUnder(dir: string): string[] {
 }
 
 /**
- * The world is seeded for the hour current at seeding, and the cases read "the current hour" for the
- * next several minutes (the server reads the real clock): a suite that crosses an hour boundary finds
- * the new hour empty (seen at 07:00 UTC: six cases failed). Seeding waits out a boundary this close.
+ * The instant the world is seeded for and the server's clock starts at (HITBOARD_CLOCK_START): 55 minutes
+ * before the hour closes, far more than the suite takes, so "the current hour" is this one at any time of
+ * the real day (a suite that crossed 07:00 UTC on the real clock once failed six cases).
  */
-const SUITE_SPAN_MS = 10 * 60_000;
-
-async function awayFromAnHourBoundary(): Promise<void> {
-  const leftInHour = 3_600_000 - (Date.now() % 3_600_000); // the registry's zone is UTC: hours start at whole UTC hours
-  if (leftInHour < SUITE_SPAN_MS) await new Promise((r) => setTimeout(r, leftInHour + 1000));
-}
+const NOW_MS = Date.parse('2026-11-18T10:05:00Z');
 
 beforeAll(async () => {
   // The build sees canary secrets: if any code inlined configuration into the build, the grep below finds it.
   await ensureTestBuild();
   db = await freshDatabase();
-  await awayFromAnHourBoundary();
-  await seedDemoWorld(db.knex, registry);
-  server = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD });
+  await seedDemoWorld(db.knex, registry, NOW_MS);
+  server = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, ...chosenClockEnv(new Date(NOW_MS).toISOString()).env });
   base = server.base;
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-}, 15 * 60_000 + SUITE_SPAN_MS);
+}, 15 * 60_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -81,7 +76,7 @@ async function shownRows(page: Page): Promise<ShownRow[]> {
 
 /** The top ten the database serves for a window, read straight from the view. */
 async function expectedTop(interval: string, metric: Metric, category: string | null = null): Promise<ShownRow[]> {
-  const window = registry.windowAt(interval, Date.now());
+  const window = registry.windowAt(interval, NOW_MS);
   const rankColumn = category ? 'category_rank' : 'rank';
   const query = db
     .knex(VIEWS.top1000)
@@ -145,7 +140,7 @@ it('shows the top ten as the database ranks them, across interval, metric and ca
   expect(await page.textContent('[data-testid=speed-category-note]')).toMatch(/global candidates/);
 
   // The previous day is rolled up: exact, no bounds, and the category list is exact. Picked from the list of windows with data.
-  const yesterdayStart = registry.previous(registry.windowAt('day', Date.now())).start.toISOString();
+  const yesterdayStart = registry.previous(registry.windowAt('day', NOW_MS)).start.toISOString();
   await page.selectOption('[data-testid=recent]', yesterdayStart);
   await waitForUrl(page, new RegExp(`window=${encodeURIComponent(yesterdayStart)}`));
   expect(await page.textContent('[data-testid=freshness]')).toMatch(/^Exact, rolled up \d\d:\d\d$/);
@@ -153,7 +148,7 @@ it('shows the top ten as the database ranks them, across interval, metric and ca
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=csv]')]);
   const csv = readFileSync((await download.path())!, 'utf8').trimEnd().split('\r\n');
-  const yesterday = registry.previous(registry.windowAt('day', Date.now()));
+  const yesterday = registry.previous(registry.windowAt('day', NOW_MS));
   const [counted] = (await db
     .knex(VIEWS.top1000)
     .where({ interval: 'day', window_start: yesterday.start, metric: 'revenue', category: 'Kitchen' })
@@ -171,7 +166,7 @@ it('shows the top ten as the database ranks them, across interval, metric and ca
   await waitForUrl(page, new RegExp(`window=${encodeURIComponent(yesterdayStart)}`));
 
   // A window with no data gets the designed empty state, not an empty table.
-  const quiet = registry.previous(registry.previous(registry.windowAt('week', Date.now())));
+  const quiet = registry.previous(registry.previous(registry.windowAt('week', NOW_MS)));
   await page.goto(`${base}/?interval=week&window=${quiet.start.toISOString()}`);
   expect(await page.textContent('[data-testid=empty] h3')).toBe('No sales in this window');
   expect(await page.textContent('[data-testid=freshness]')).toBe('No data');
@@ -220,7 +215,7 @@ let seededMovers: Promise<{ since: Date; topProduct: string }> | undefined;
 function seedRisingProducts(): Promise<{ since: Date; topProduct: string }> {
   seededMovers ??= (async () => {
     const topProduct = await topProductNow();
-    const since = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 8 * 60_000);
+    const since = new Date(NOW_MS - 8 * 60_000);
     await seedMovers(db.knex, [
       { id: 'P0105', factor: 40, unitsPerHour: 240, usualUnitsPerHour: 6, since, spark: [0, 1, 3, 6, 9, 12, 14, 15] },
       { id: topProduct, factor: 3.4, unitsPerHour: 900, usualUnitsPerHour: 260, since, shard: 1 },
@@ -302,7 +297,7 @@ it('downloads each chart as a PNG that looks like the screen: named for its wind
   await page.waitForSelector('[data-testid=trend] .recharts-surface');
   await page.waitForSelector('.recharts-bar-rectangle');
   await page.waitForLoadState('networkidle');
-  const hour = registry.windowAt('hour', Date.now()).start.toISOString().slice(0, 13); // UTC: the registry's zone
+  const hour = registry.windowAt('hour', NOW_MS).start.toISOString().slice(0, 13); // UTC: the registry's zone
   const topProduct = await topProductNow();
   const charts = [
     { section: '[data-testid=top-section]', name: `hitboard-top10-hour-${hour}-units.png`, artifact: 'chart-top10.png', bar: [0x1d, 0x4e, 0xd8] as [number, number, number] },

@@ -10,6 +10,7 @@
  * product is listed rising, by a large factor, since about when the spike began; the badge is on the
  * rows of the top list that are movers; the mover's name opens its trend.
  */
+import { chosenClockEnv } from '@hitboard/runtime/clock';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -46,6 +47,12 @@ const SPIKE_MINUTES = 12;
 const SPIKED_RANK = 40;
 /** Sales per second of the steady traffic, whatever the hour of the day the test runs at (see generatorArgs). */
 const STEADY_RATE = 4;
+/**
+ * Every process of the test (apps, generator, dashboard) runs on a clock started here (HITBOARD_CLOCK_START):
+ * a Wednesday afternoon, so the run is the same at any real hour. In the future, not the past: Kafka's
+ * retention and time-based segment rolling read message timestamps, and would drop data weeks "old".
+ */
+const CLOCK_START = '2099-11-18T15:24:00Z';
 
 /**
  * The generator's settings for both of its runs (one stream: a chunk depends only on the seed and its
@@ -87,7 +94,8 @@ describeKafka('Rising now, from a generated spike through the pipelines to the b
     const [events, sums] = await Promise.all([createTestTopic(brokers, { partitions: 2, prefix: 'rising-events' }), createTestTopic(brokers, { partitions: 2, prefix: 'rising-sums' })]);
     const dlq = uniqueTopic('rising-dlq'); // the aggregator creates its DLQ as it wants it (compacted)
     topics = [events, sums, dlq];
-    const settings = { KAFKA_BROKERS: brokers.join(','), DATABASE_URL: db.url, TOPIC_EVENTS: events, TOPIC_DLQ: dlq, TOPIC_PRODUCT_SUMS: sums, REPORTING_TIME_ZONE: 'UTC', LOG_LEVEL: 'warn', OPS_PORT: '0' };
+    const chosen = chosenClockEnv(CLOCK_START);
+    const settings = { ...chosen.env, KAFKA_BROKERS: brokers.join(','), DATABASE_URL: db.url, TOPIC_EVENTS: events, TOPIC_DLQ: dlq, TOPIC_PRODUCT_SUMS: sums, REPORTING_TIME_ZONE: 'UTC', LOG_LEVEL: 'warn', OPS_PORT: '0' };
     apps.push(
       startAppProcess({
         name: 'aggregator',
@@ -104,7 +112,7 @@ describeKafka('Rising now, from a generated spike through the pipelines to the b
     );
 
     // Event time ends now; both runs lie in the past, so the generator sends them as fast as the broker takes them.
-    const endMs = Math.floor(Date.now() / 1000) * 1000;
+    const endMs = Math.floor(chosen.clock.now() / 1000) * 1000;
     const spikeMs = endMs - SPIKE_MINUTES * MIN;
     const fromMs = spikeMs - STEADY_MINUTES * MIN;
     const generatorSettings = generatorArgs(fromMs, endMs);
@@ -141,7 +149,7 @@ describeKafka('Rising now, from a generated spike through the pipelines to the b
       throw new Error(`${error.message}\n${logs()}`);
     });
     await building;
-    dashboard = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD });
+    dashboard = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, ...chosen.env });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
   });
 

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { tokenSha256 } from '@hitboard/runtime';
+import { chosenClockEnv } from '@hitboard/runtime/clock';
 import { IntervalRegistry, TABLES } from '@hitboard/schema';
 import { freshDatabase, TEST_READER_PASSWORD, waitFor, type FreshDatabase } from '@hitboard/testkit';
 import { SessionCookie } from '../src/access/session-cookie';
@@ -23,6 +24,10 @@ jest.setTimeout(15 * 60_000);
 const registry = IntervalRegistry.standard('UTC');
 const REFUSED = { error: 'sign-in required' };
 const HOUR_MS = 3_600_000;
+/** The instant the world is seeded for and both servers' clocks start at: the hour asked for is current on them at any real time. */
+const NOW_MS = Date.parse('2026-11-18T10:05:00Z');
+/** The servers' clock (HITBOARD_CLOCK_START), for cookies signed as they would sign them. */
+let serverClock: ReturnType<typeof chosenClockEnv>;
 
 let db: FreshDatabase;
 let a: RunningDashboard | undefined;
@@ -34,10 +39,11 @@ beforeAll(async () => {
   await ensureTestBuild();
   routes = Object.values(JSON.parse(readFileSync(path.join(distDir(), 'app-path-routes-manifest.json'), 'utf8')) as Record<string, string>);
   db = await freshDatabase();
-  await seedDemoWorld(db.knex, registry);
+  await seedDemoWorld(db.knex, registry, NOW_MS);
+  serverClock = chosenClockEnv(new Date(NOW_MS).toISOString());
   // Two deployments of one database: each its own secret, user and token.
-  a = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, DASHBOARD_CACHE_MS: '0' });
-  b = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, DASHBOARD_CACHE_MS: '0' });
+  a = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, DASHBOARD_CACHE_MS: '0', ...serverClock.env });
+  b = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, DASHBOARD_CACHE_MS: '0', ...serverClock.env });
 });
 
 afterAll(async () => {
@@ -68,7 +74,7 @@ function cookieOf(answer: Answer): string {
   return set.split(';')[0]!;
 }
 
-const hourNow = () => registry.windowAt('hour', Date.now()).start.toISOString();
+const hourNow = () => registry.windowAt('hour', NOW_MS).start.toISOString();
 const topUrl = (base: string) => `${base}/api/top?interval=hour&window=${encodeURIComponent(hourNow())}&k=10`;
 
 describe('without credentials', () => {
@@ -216,7 +222,7 @@ describe('a session cookie', () => {
     const flip = (s: string, i: number) => s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1);
     // As the deployment signs a session of its API token (named "tests", bound to the token's SHA-256).
     const forged = (secret: string, name: string, nowMs: number) => new SessionCookie(secret, 12 * HOUR_MS).sign({ kind: 'token', name }, tokenSha256(a!.access.token), nowMs);
-    const now = Date.now();
+    const now = serverClock.clock.now();
     const refusedValues: Record<string, string> = {
       'payload changed': `${flip(payload, 2)}.${mac}`,
       'signature changed': `${payload}.${flip(mac, 5)}`,

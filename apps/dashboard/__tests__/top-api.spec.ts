@@ -1,8 +1,10 @@
+import { waitFor } from '@hitboard/testkit';
 /**
  * /api/top, /api/top.csv, /api/windows, /api/intervals and /api/trend against a real migrated
  * Postgres, read as hitboard_reader: what the view serves, turned into the API's contract.
  */
 import type { FreshDatabase } from '@hitboard/testkit';
+import { ManualClock, useClock } from '@hitboard/runtime/clock';
 import { IntervalRegistry, READ_ONLY_ROLE, TABLES } from '@hitboard/schema';
 import { GET as top } from '../src/app/api/top/route';
 import { GET as topCsv } from '../src/app/api/top.csv/route';
@@ -15,6 +17,12 @@ import { D27, H09, H10, H11, RUN_FINISHED_H10, SALES_H10, SPEED_UPDATED, useSeed
 
 let db: FreshDatabase;
 useSeededWorld((seeded) => (db = seeded));
+
+/** "Now" for the route handlers (the one clock, injected): the hour after the seeded speed window, so "the current window" is a choice of the test, not of the hour it runs at. */
+const NOW_MS = Date.parse('2026-11-28T12:20:00Z');
+let restoreClock: () => void;
+beforeAll(() => (restoreClock = useClock(new ManualClock(NOW_MS))));
+afterAll(() => restoreClock());
 
 const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
 
@@ -94,7 +102,7 @@ describe('/api/top', () => {
   it('answers an empty window with source none and no rows, and defaults to the current window', async () => {
     const empty = await call(top, `/api/top?${q({ interval: 'week', window: '2026-11-16T00:00:00.000Z' })}`);
     expect(empty.body).toMatchObject({ source: 'none', exact: false, asOf: null, totals: null, rows: [] });
-    const now = IntervalRegistry.standard('UTC').windowAt('hour', Date.now());
+    const now = IntervalRegistry.standard('UTC').windowAt('hour', NOW_MS);
     await seedSpeedWindow(db.knex, 'hour', now.start, [{ id: 'P07', shard: 0, units: 3n, revenue: 300n }]);
     const current = await call(top, `/api/top?${q({ interval: 'hour' })}`);
     expect(current.body).toMatchObject({ windowStart: now.start.toISOString(), source: 'speed' });
@@ -152,10 +160,7 @@ describe('/api/top under a batch publish', () => {
       ]);
       await publish(TABLES.speedTable).where({ interval: 'hour', window_start: window }).delete();
       const during = call(top, `/api/top?${q1}`);
-      for (let waited = 0; !(await readerWaitsForALock()); waited++) {
-        if (waited > 600) throw new Error('the request never waited for the publisher');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor('the request to wait for the publisher (a lock wait in pg_stat_activity)', async () => readerWaitsForALock(), 30_000, 50);
       await publish.commit();
       const served = (await during).body;
       // All from before the publish (the snapshot the request started in), or all after: never mixed.

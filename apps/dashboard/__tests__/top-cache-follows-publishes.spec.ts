@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime/clock';
 /**
  * The result cache of /api/top against a real Postgres: it answers repeated requests without a
  * query, and a committed change to a window (a batch publish, a speed write — announced by the
@@ -107,7 +108,7 @@ describe('/api/top result cache', () => {
     heard = dashboardContext().changes!.heard;
     await db.knex.transaction(async (trx) => {
       await trx(TABLES.speedTable).where({ interval: 'hour', window_start: H11, shard: 0 }).delete();
-      await trx(TABLES.speedTable).insert({ interval: 'hour', window_start: H11, shard: 0, product_id: 'B', units: '7', revenue: '70', error_bound: '0', revenue_error_bound: '0', updated_at: new Date() });
+      await trx(TABLES.speedTable).insert({ interval: 'hour', window_start: H11, shard: 0, product_id: 'B', units: '7', revenue: '70', error_bound: '0', revenue_error_bound: '0', updated_at: clock.date() });
     });
     await heardAfter(heard);
     expect((await topOf(H11)).rows[0]).toMatchObject({ productId: 'B', units: '7' });

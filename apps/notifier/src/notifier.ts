@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import type { Health, Logger } from '@hitboard/runtime';
 import { sleep } from '@hitboard/runtime';
 import type { Alerter } from './alerts/alerter';
@@ -28,7 +29,7 @@ export class Notifier {
   private lastError: string | null = null;
 
   constructor(private readonly o: NotifierOptions) {
-    this.now = o.now ?? Date.now;
+    this.now = o.now ?? clock.now;
     this.lastOkMs = this.now();
   }
 

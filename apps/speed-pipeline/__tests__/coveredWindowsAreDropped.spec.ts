@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import { TABLES } from '@hitboard/schema';
 import { describeWithKafka, flushOf, unitsByWindow, unique, useScenario, waitFor, waitForCheckpoints } from './support';
 
@@ -20,7 +21,7 @@ describeWithKafka('windows covered by the batch layer are dropped', () => {
     await waitForCheckpoints(s.db.knex, s.kafka, topic);
     expect(Object.keys(await unitsByWindow(s.db.knex, 'hour')).sort()).toEqual([new Date(H7).toISOString(), new Date(H8).toISOString()]);
 
-    await s.db.knex(TABLES.rollupRuns).insert({ interval: 'hour', window_start: new Date(H7), status: 'succeeded', finished_at: new Date() });
+    await s.db.knex(TABLES.rollupRuns).insert({ interval: 'hour', window_start: new Date(H7), status: 'succeeded', finished_at: clock.date() });
     await waitFor('the covered hour to leave speed_table and the checkpoint', async () => {
       const speed = await s.db.knex(TABLES.speedTable).where({ interval: 'hour', window_start: new Date(H7) }).count<[{ count: bigint }]>({ count: '*' });
       const blobs = await s.db.knex('speed_checkpoint_windows').where({ interval: 'hour', window_start: new Date(H7) }).count<[{ count: bigint }]>({ count: '*' });

@@ -5,17 +5,23 @@
  * ('future', counted), and a checkpoint poisoned by an older build heals on restore.
  */
 import { Registry } from 'prom-client';
+import { ManualClock, useClock } from '@hitboard/runtime';
 import { TABLES } from '@hitboard/schema';
 import { createSpeedMetrics } from '../src/metrics';
 import { flushOf, unitsByWindow, useScenario } from './support';
 
 const TOPIC = 'speed-sums-fake';
-const NOW_HOUR = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+// The pipeline's "now" (the one clock, injected), 20 minutes into an hour: the current hour is the test's choice, at any real time.
+const NOW_MS = Date.parse('2026-11-18T10:20:00Z');
+const NOW_HOUR = Math.floor(NOW_MS / 3_600_000) * 3_600_000;
 const FAR_FUTURE = NOW_HOUR + 3 * 365 * 86_400_000;
 const hourKey = new Date(NOW_HOUR).toISOString();
 
 describe('a far-future record', () => {
   const s = useScenario();
+  let restoreClock: () => void;
+  beforeAll(() => (restoreClock = useClock(new ManualClock(NOW_MS))));
+  afterAll(() => restoreClock());
 
   it('is refused and counted; later sales of the current hour still count, across a restart', async () => {
     const registry = new Registry();

@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto';
+import { seededRandom } from '@hitboard/testkit/random';
 import type { FreshDatabase } from '@hitboard/testkit';
 import { TABLES, type ProductSum } from '@hitboard/schema';
 import { BROKERS, describeWithKafka, flushOf, speedRows, startChild, unique, useScenario, waitForCheckpoints } from './support';
@@ -63,7 +65,11 @@ describeWithKafka('kill -9 and restart', () => {
     const afterSecondCrash = await offsets();
     expect(afterSecondCrash).toBeGreaterThan(afterFirstCrash); // the restarts resumed mid-stream
     const random = startChild(env(b, group));
-    await new Promise((r) => setTimeout(r, 2000 + Math.floor(Math.random() * 3000)));
+    // A moment 2-5 s in, from a seed that is printed (SPEED_KILL_SEED repeats a run).
+    const killSeed = Number(process.env['SPEED_KILL_SEED'] ?? randomInt(1_000_000));
+    const killAfterMs = 2000 + Math.floor(seededRandom(killSeed)() * 3000);
+    process.stdout.write(`killAndRestart: SPEED_KILL_SEED=${killSeed} kills after ${killAfterMs} ms\n`);
+    await new Promise((r) => setTimeout(r, killAfterMs));
     random.child.kill('SIGKILL');
     await random.exited;
     const last = startChild(env(b, group));

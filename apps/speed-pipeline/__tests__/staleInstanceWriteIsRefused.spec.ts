@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 /**
  * An instance that lost a shard (a zombie: dropped from the group for missed heartbeats, still
  * running) must not move the shard's checkpoint backwards or overwrite the owner's rows.
@@ -27,8 +28,8 @@ describe('a write from an instance that lost the shard is refused', () => {
     const store = new SpeedStore(s.db.knex, TOPIC);
     const owner = new ShardState(options);
     const zombie = new ShardState(options);
-    records.forEach((r, i) => owner.apply(r, BigInt(i), Date.now()));
-    records.slice(0, 6).forEach((r, i) => zombie.apply(r, BigInt(i), Date.now()));
+    records.forEach((r, i) => owner.apply(r, BigInt(i), clock.now()));
+    records.slice(0, 6).forEach((r, i) => zombie.apply(r, BigInt(i), clock.now()));
     const zombieWrite = zombie.takeWrite(1000); // taken before it lost the shard, committed after
 
     await store.write(0, owner.takeWrite(1000));

@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 /**
  * Scenario-test helpers. `useScenario()` is the one setup every spec shares: a fresh database
  * (@hitboard/testkit), a client of the real broker (KAFKA_BROKERS), topics, a producer that
@@ -26,7 +27,7 @@ export function describeWithKafka(name: string, fn: () => void): void {
   describeKafka(name, () => fn());
 }
 
-export const unique = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+export const unique = (prefix: string): string => `${prefix}-${clock.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
 export function testKafka(): Kafka {
   return createKafka({ brokers: BROKERS, clientId: unique('speed-test'), logLevel: 'nothing' });

@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 /**
  * The speed pipeline writes each window's exact totals per shard (the sketch's N for units and
  * revenue cents; orders and distinct products are not known exactly: NULL) to window_totals in the
@@ -38,7 +39,7 @@ describe('window totals', () => {
     await run.pipeline.writeAll();
     expect(await totals('hour', H7)).toEqual([{ source: 'speed', units: 18n, revenue: 1456n, orders: null, products: null }]);
 
-    await s.db.knex(TABLES.rollupRuns).insert({ interval: 'hour', window_start: new Date(H7), status: 'succeeded', finished_at: new Date() });
+    await s.db.knex(TABLES.rollupRuns).insert({ interval: 'hour', window_start: new Date(H7), status: 'succeeded', finished_at: clock.date() });
     await run.pipeline.writeAll();
     const left = await s.db.knex(TABLES.windowTotals).where({ interval: 'hour', window_start: new Date(H7), source: 'speed' }).count<[{ count: bigint }]>({ count: '*' });
     expect(left[0]?.count).toBe(0n);
@@ -48,9 +49,9 @@ describe('window totals', () => {
   it('skip, inside the write transaction, a window that was covered after the last check', async () => {
     const options = { registry: IntervalRegistry.standard('UTC'), topk: { eps: 1e-3, delta: 0.01, seed: 1, capacity: 50 }, horizonMs: 48 * 3_600_000 };
     const state = new ShardState(options);
-    flushOf(0, 0, 9, [{ productId: 'a', minuteStartMs: H7 + 60_000, units: 3 }]).forEach((r, i) => state.apply(r, BigInt(i), Date.now()));
+    flushOf(0, 0, 9, [{ productId: 'a', minuteStartMs: H7 + 60_000, units: 3 }]).forEach((r, i) => state.apply(r, BigInt(i), clock.now()));
     const write = state.takeWrite(1000); // the pipeline checked coverage before this: nothing covered yet
-    await s.db.knex(TABLES.rollupRuns).insert({ interval: 'hour', window_start: new Date(H7), status: 'succeeded', finished_at: new Date() });
+    await s.db.knex(TABLES.rollupRuns).insert({ interval: 'hour', window_start: new Date(H7), status: 'succeeded', finished_at: clock.date() });
 
     const result = await new SpeedStore(s.db.knex, TOPIC).write(0, write);
     expect(result.coveredInTx).toEqual([{ interval: 'hour', windowStart: new Date(H7) }]);

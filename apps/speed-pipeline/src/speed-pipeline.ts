@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
 import { NotRetriableError, StallWatch, retry, sleep, type Logger } from '@hitboard/runtime';
@@ -100,7 +101,7 @@ export class SpeedPipeline {
       ...(options.maxClockSkewMs !== undefined ? { maxClockSkewMs: options.maxClockSkewMs } : {}),
       ...(options.movers !== undefined ? { movers: options.movers } : {}),
     };
-    this.now = options.clock ?? Date.now;
+    this.now = options.clock ?? clock.now;
     this.lastWriteOkMs = this.now();
     this.progress = new StallWatch(options.stallAfterMs ?? Math.max(60_000, 20 * options.writeIntervalMs), this.now);
   }
@@ -326,7 +327,7 @@ export class SpeedPipeline {
           resolveOffset(message.offset);
           continue;
         }
-        const outcome = state.apply(sum, offset, Date.now());
+        const outcome = state.apply(sum, offset, clock.now());
         if (outcome === 'apply') {
           m.recordsApplied.inc({ shard });
           this.applied += 1;
@@ -390,7 +391,7 @@ export class SpeedPipeline {
       this.log.info({ shard: partition }, 'no checkpoint: starting the shard empty');
       return new ShardState(this.shardOptions);
     }
-    const state = ShardState.restore(this.shardOptions, checkpoint.header, checkpoint.blobs, Date.now(), checkpoint.moverStates);
+    const state = ShardState.restore(this.shardOptions, checkpoint.header, checkpoint.blobs, clock.now(), checkpoint.moverStates);
     this.progress.forget(partition);
     this.lastWrittenOffset.set(partition, state.nextOffset);
     this.log.info({ shard: partition, nextOffset: state.nextOffset.toString(), windows: state.windows.size }, 'shard restored from its checkpoint');

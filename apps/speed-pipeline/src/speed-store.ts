@@ -1,7 +1,13 @@
+import { clock } from '@hitboard/runtime';
 import type { Knex } from 'knex';
 import { HitboardError, normalizeProductId, TABLES } from '@hitboard/schema';
 import type { UsualFromHistory } from '@hitboard/topk/movers';
 import type { ShardHeader, ShardWrite } from './shard-state';
+
+// How fresh a speed figure is (updated_at, as_of) is judged against the one clock by the dashboard, so it is
+// written from it, not from Postgres's now(): a process started at a chosen instant shows "updated 2 s ago".
+// An ISO string this process made is safe to inline as a literal.
+const appNow = (): string => `'${clock.date().toISOString()}'::timestamptz`;
 
 /** Per-window blobs of the checkpoint (migration 0002_speed_checkpoints). */
 export const SPEED_CHECKPOINT_WINDOWS = 'speed_checkpoint_windows';
@@ -199,7 +205,7 @@ export class SpeedStore {
         // Exact per shard: the sketch's N. Orders and distinct products are not known exactly here (NULL).
         await tx.raw(
           `INSERT INTO ${TABLES.windowTotals} AS t ("interval", window_start, source, shard, units, revenue, orders, products, as_of)
-           SELECT i, ws, 'speed', ?, u, r, NULL, NULL, now()
+           SELECT i, ws, 'speed', ?, u, r, NULL, NULL, ${appNow()}
              FROM unnest(?::text[], ?::timestamptz[], ?::bigint[], ?::bigint[]) AS x (i, ws, u, r)
            ON CONFLICT ("interval", window_start, source, shard) DO UPDATE
               SET units = excluded.units, revenue = excluded.revenue, orders = NULL, products = NULL, as_of = excluded.as_of`,
@@ -220,7 +226,7 @@ export class SpeedStore {
         if (n === 0) continue;
         await tx.raw(
           `INSERT INTO ${TABLES.speedTable} ("interval", window_start, shard, product_id, units, revenue, error_bound, revenue_error_bound, updated_at)
-           SELECT ?, ?::timestamptz, ?, p, u, r, ?, ?, now()
+           SELECT ?, ?::timestamptz, ?, p, u, r, ?, ?, ${appNow()}
              FROM unnest(?::text[], ?::bigint[], ?::bigint[]) AS x (p, u, r)`,
           [
             w.interval,
@@ -284,7 +290,7 @@ export class SpeedStore {
       `INSERT INTO ${TABLES.movers} (shard, product_id, direction, since, span_minutes, orders, units, expected_orders, expected_units,
                                      units_per_hour, units_per_hour_low, usual_units_per_hour, factor, p_value, is_new, baseline, spark, updated_at)
        SELECT ?, p, d, s, sm, o, u, eo, eu, uph, low, usual, f, pv, n, b,
-              COALESCE((SELECT array_agg(v::int) FROM json_array_elements_text(sp::json) v), '{}'), now()
+              COALESCE((SELECT array_agg(v::int) FROM json_array_elements_text(sp::json) v), '{}'), ${appNow()}
          FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::float8[], ?::bigint[], ?::bigint[], ?::float8[], ?::float8[],
                      ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::boolean[], ?::text[], ?::text[])
            AS x (p, d, s, sm, o, u, eo, eu, uph, low, usual, f, pv, n, b, sp)`,

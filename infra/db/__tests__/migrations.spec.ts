@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,7 +145,7 @@ describe('DirectoryMigrationSource', () => {
 describe('setRolePassword', () => {
   it('sets any password, quotes included, without client-side quoting', async () => {
     const db = await scratchDatabase({ migrated: false });
-    const role = `hbt_pw_${process.pid}_${Date.now()}`;
+    const role = `hbt_pw_${process.pid}_${clock.now()}`;
     const password = `it's a \\ "pass" ?word $1 $$`;
     try {
       await db.knex.raw(`CREATE ROLE "${role}" LOGIN`);

@@ -2,6 +2,7 @@
 export * from './access';
 export * from './brokers';
 export * from './cli-args';
+export * from './clock';
 export * from './config';
 export * from './deployment-settings';
 export * from './entry-point';

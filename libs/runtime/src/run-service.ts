@@ -1,6 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { z } from 'zod';
 import { createDb } from '@hitboard/db-client';
+import { CLOCK_START_VARIABLE, startClock, systemClock } from './clock';
 import { loadConfig, type EnvSchema } from './config';
 import { handleHelp, runMain, type CommandInfo } from './entry-point';
 import { createLogger, type Logger } from './logger';
@@ -154,7 +155,10 @@ export class ServiceRunner<S extends EnvSchema> {
 export function runService<S extends EnvSchema>(spec: ServiceSpec<S>): void {
   const argv = handleHelp(spec);
   runMain(async () => {
+    // The clock first: a wrong HITBOARD_CLOCK_START stops the app (exit 2) before it reads any time.
+    const chosenClock = startClock(process.env);
     const runner = new ServiceRunner(spec, { env: process.env, argv });
+    if (chosenClock !== systemClock) runner.log.warn({ clockStart: process.env[CLOCK_START_VARIABLE], clockNow: chosenClock.date().toISOString() }, 'running on a chosen clock (HITBOARD_CLOCK_START): times of day are not the wall clock');
     onShutdown(
       async () => {
         await runner.stop();

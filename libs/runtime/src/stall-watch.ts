@@ -1,3 +1,4 @@
+import { clock } from './clock';
 /**
  * Tells a stuck partition from an idle one, for `/healthz`: a partition is stalled when it has had
  * work waiting (lag > 0) and its position has not moved for `stallAfterMs`. An idle partition (no
@@ -10,7 +11,7 @@ export class StallWatch<K = number> {
   constructor(
     /** How long a partition with lag may keep its position before it counts as stalled. */
     readonly stallAfterMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = clock.now,
   ) {
     if (!(stallAfterMs > 0)) throw new Error(`StallWatch: stallAfterMs must be > 0, got ${stallAfterMs}`);
   }

@@ -29,7 +29,7 @@ export default async function globalSetup(): Promise<void> {
   const source = process.env.TEST_DATABASE_URL ? 'TEST_DATABASE_URL' : 'embedded';
   let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
-    const started = Date.now();
+    const started = performance.now();
     server = await startEmbeddedPostgres({
       dataDir: join(tmpdir(), `hitboard-pg-test-${prefix}`),
       persistent: false,
@@ -38,7 +38,7 @@ export default async function globalSetup(): Promise<void> {
     });
     adminUrl = server.url;
     if (process.env.HITBOARD_TEST_PG_VERBOSE) {
-      process.stderr.write(`\nembedded Postgres on port ${server.port} in ${Date.now() - started} ms\n`);
+      process.stderr.write(`\nembedded Postgres on port ${server.port} in ${Math.round(performance.now() - started)} ms\n`);
     }
   }
   const state: TestPostgresState = { adminUrl, prefix, ...(server ? { server } : {}) };

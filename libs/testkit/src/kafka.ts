@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 /**
  * The test kit's Kafka: tests run against a real broker when one is configured, skip loudly
  * when none is (a developer without Java), and fail when one is required (CI).
@@ -72,7 +73,7 @@ export function describeKafka(name: string, fn: (brokers: string[]) => void): vo
 /** A topic name no other test or run uses: `<prefix>.<time>-<random>` (Kafka allows [A-Za-z0-9._-]). */
 export function uniqueTopic(prefix = 'test'): string {
   const safe = prefix.replace(/[^A-Za-z0-9._-]/g, '-');
-  return `${safe}.${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  return `${safe}.${clock.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
 function testClient(brokers: string[]): Kafka {

@@ -4,11 +4,26 @@
  * another process or a broker (a ledger catching up, a checkpoint reaching the end of a topic).
  */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs; // a duration: monotonic, whatever clock the test set
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/**
+ * The opposite wait: `probe` must stay true for `forMs` (read every `everyMs`); throws `… stopped
+ * holding after … ms: <what>` the first time it is not. For "nothing happens meanwhile" (a refused
+ * partition consumes nothing, a member stays in its group): a blind sleep followed by one look would
+ * miss a state that came and went, and would not say when it broke.
+ */
+export async function holdsFor(what: string, probe: () => Promise<boolean>, forMs: number, everyMs = 250): Promise<void> {
+  const started = performance.now();
+  for (;;) {
+    if (!(await probe())) throw new Error(`stopped holding after ${Math.round(performance.now() - started)} ms: ${what}`);
+    if (performance.now() - started >= forMs) return;
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 /**
  * The chaos suite's short form (what CI runs): the three-broker cluster, the two-machine layout, the
  * generator with ground truth; aggregators killed -9 three times at random moments and the leader
@@ -20,7 +21,7 @@ maybe('chaos suite, quick form', () => {
   jest.setTimeout(15 * 60_000);
 
   it('keeps every invariant through aggregator kills and a broker kill', async () => {
-    const seed = Number(process.env['CHAOS_SEED'] ?? Date.now() % 1_000_000);
+    const seed = Number(process.env['CHAOS_SEED'] ?? clock.now() % 1_000_000);
     const reports = await runSuite({
       ...suiteDefaults(true, join(ROOT, '.data/cluster/chaos')),
       seed,

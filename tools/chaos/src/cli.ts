@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 /**
  * `npm run chaos [-- options]`: the chaos suite on the local three-broker cluster and the
  * two-machine layout. `--help` for the options.
@@ -73,14 +74,14 @@ async function main(): Promise<void> {
   const names = requested.filter((n) => lake === 's3' || !ALL_SCENARIOS[n]!.needsS3);
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive whole number, got ${values.runs}`);
-  const firstSeed = values.seed !== undefined ? Number(values.seed) : Date.now() % 1_000_000;
+  const firstSeed = values.seed !== undefined ? Number(values.seed) : clock.now() % 1_000_000;
   if (!Number.isInteger(firstSeed)) throw new Error(`--seed must be a whole number, got ${values.seed}`);
 
   const all: Array<{ seed: number; reports: ScenarioReport[]; durationMs: number }> = [];
   for (let r = 0; r < runs; r++) {
     const seed = firstSeed + r;
     const say = (msg: string) => process.stdout.write(`[chaos ${seed}] ${msg}\n`);
-    const started = Date.now();
+    const started = clock.now();
     const reports = await runSuite({
       ...defaults,
       seed,
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
       lake,
       say,
     });
-    all.push({ seed, reports, durationMs: Date.now() - started });
+    all.push({ seed, reports, durationMs: clock.now() - started });
   }
   process.stdout.write('\nchaos summary\n');
   for (const { seed, reports, durationMs } of all) {

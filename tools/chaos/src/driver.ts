@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import type { Producer } from 'kafkajs';
 import { ACKS_ALL } from '@hitboard/kafka';
 import { batches, chunkFloor, SalesStream, type Emission, type Product, type StreamPosition } from '@hitboard/generator';
@@ -62,7 +63,7 @@ export class SalesDriver {
   /** Sends everything up to now (event time), then returns: the caught-up point of the stream. */
   private async run(): Promise<void> {
     while (!this.stopRequested) {
-      const edge = chunkFloor(Date.now());
+      const edge = chunkFloor(clock.now());
       if (this.position.chunkStartMs >= edge) {
         await sleep(100);
         continue;

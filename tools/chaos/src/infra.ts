@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,8 +60,8 @@ export class Cluster {
   async startNode(node: number, timeoutMs = 600_000): Promise<void> {
     const child = spawn('bash', [KAFKA_SH, 'cluster', 'start-node', String(node)], { env: { ...this.env, KAFKA_START_TIMEOUT_S: String(timeoutMs / 1000) }, stdio: 'ignore' });
     try {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
+      const deadline = clock.now() + timeoutMs;
+      while (clock.now() < deadline) {
         if (child.exitCode !== null && child.exitCode !== 0) throw new Error(`kafka.sh cluster start-node ${node} failed (exit ${child.exitCode})`);
         if (await this.allAnswer()) return;
         await new Promise((r) => setTimeout(r, 500));

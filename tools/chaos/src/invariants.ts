@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
 import { hourStartMs, readLakeSums, type LakeStore } from '@hitboard/lake';
@@ -25,7 +26,7 @@ const HOUR_MS = 3_600_000;
  * (or "leader not available") until the metadata is refreshed. Anything else, or past a minute, throws.
  */
 export async function topicOffsets(admin: Admin, topic: string): Promise<Array<{ partition: number; high: bigint; low: bigint }>> {
-  const deadline = Date.now() + 60_000;
+  const deadline = clock.now() + 60_000;
   for (;;) {
     try {
       const offsets = await admin.fetchTopicOffsets(topic);
@@ -33,7 +34,7 @@ export async function topicOffsets(admin: Admin, topic: string): Promise<Array<{
     } catch (err) {
       const e = err as { retriable?: boolean; type?: string; message?: string };
       const leaderMoved = e.retriable === true || /leader|LEADER|metadata/.test(`${e.type ?? ''} ${e.message ?? ''}`);
-      if (!leaderMoved || Date.now() > deadline) throw err;
+      if (!leaderMoved || clock.now() > deadline) throw err;
       await sleep(500);
       await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
     }
@@ -73,19 +74,19 @@ export class Observer {
    * Returns when each was reached (epoch ms), or null at the timeout.
    */
   async waitCaughtUp(events: Map<number, bigint>, timeoutMs: number): Promise<{ ledgerAtMs: number; speedAtMs: number } | null> {
-    const t0 = Date.now();
+    const t0 = clock.now();
     const reached = (have: Map<number, bigint>, want: Map<number, bigint>) => [...want].every(([p, hw]) => (have.get(p) ?? 0n) >= hw);
-    while (Date.now() - t0 < timeoutMs) {
+    while (clock.now() - t0 < timeoutMs) {
       const ledger = await this.ledgerOffsets().catch(() => null);
       if (ledger && reached(ledger, events)) break;
       await sleep(200);
     }
-    if (Date.now() - t0 >= timeoutMs) return null;
-    const ledgerAtMs = Date.now();
+    if (clock.now() - t0 >= timeoutMs) return null;
+    const ledgerAtMs = clock.now();
     const sums = await this.highWatermarks(this.topics.sums);
-    while (Date.now() - t0 < timeoutMs) {
+    while (clock.now() - t0 < timeoutMs) {
       const speed = await this.speedOffsets().catch(() => null);
-      if (speed && reached(speed, sums)) return { ledgerAtMs, speedAtMs: Date.now() };
+      if (speed && reached(speed, sums)) return { ledgerAtMs, speedAtMs: clock.now() };
       await sleep(200);
     }
     return null;
@@ -108,9 +109,9 @@ export class Observer {
 
   /** Waits until every closed hour has a succeeded rollup and no dirty mark; returns those still missing. */
   async waitRolledUp(hours: number[], timeoutMs: number): Promise<number[]> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = clock.now() + timeoutMs;
     let missing = hours;
-    while (Date.now() < deadline) {
+    while (clock.now() < deadline) {
       missing = await this.notRolledUp(hours);
       if (missing.length === 0) return [];
       await sleep(1000);
@@ -270,7 +271,7 @@ export async function readAll(kafka: Kafka, admin: Admin, topic: string, timeout
   const pending = new Set([...ends].filter(([, hw]) => hw > 0n).map(([p]) => p));
   const out: TopicMessage[] = [];
   if (pending.size === 0) return out;
-  const consumer = kafka.consumer({ groupId: `chaos-reader-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`, maxWaitTimeInMs: 200 });
+  const consumer = kafka.consumer({ groupId: `chaos-reader-${process.pid}-${clock.now()}-${Math.random().toString(36).slice(2)}`, maxWaitTimeInMs: 200 });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });

@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -113,8 +114,8 @@ export class App {
 
   /** Waits until the ops port answers (the app is up and configured), or the process died. */
   async waitUp(timeoutMs = 120_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
+    const deadline = clock.now() + timeoutMs;
+    while (clock.now() < deadline) {
       if (!this.running) throw new Error(`${this.name} exited while starting (${this.child?.exitCode ?? this.child?.signalCode}); see ${this.dataDir}`);
       if ((await this.health()) > 0) return;
       await sleep(250);

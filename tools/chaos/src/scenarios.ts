@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
 import { ACKS_ALL, createProducer } from '@hitboard/kafka';
@@ -59,7 +60,7 @@ const pick = <T>(r: Random, xs: readonly T[]): T => xs[Math.floor(r() * xs.lengt
 async function restart(app: App): Promise<number> {
   app.start();
   await app.waitUp();
-  return Date.now();
+  return clock.now();
 }
 
 /** kill -9 of an aggregator at a random moment of ingest, restarted after a random pause: `times` kills. */
@@ -68,7 +69,7 @@ export function aggregatorKill(times: number): Scenario {
     name: `aggregator kill -9 ×${times}`,
     async inject(ctx) {
       const notes: string[] = [];
-      let endedAtMs = Date.now();
+      let endedAtMs = clock.now();
       for (let i = 0; i < times; i++) {
         const target = pick(ctx.random, ctx.layout.aggregators.slice(0, 2));
         const waitMs = between(ctx.random, 500, 6000);
@@ -96,13 +97,13 @@ export const aggregatorFreeze: Scenario = {
     target.signal('SIGSTOP');
     await sleep(frozenMs);
     target.signal('SIGCONT');
-    const endedAtMs = Date.now();
+    const endedAtMs = clock.now();
     return {
       endedAtMs,
       notes: [`${target.name} frozen ${frozenMs} ms`],
       // Judged a session timeout and 4 s after SIGCONT: time for the thawed member to learn it was removed and rejoin.
       afterRecovery: async () => {
-        await sleep(Math.max(0, endedAtMs + ctx.sessionTimeoutMs + 4000 - Date.now()));
+        await sleep(Math.max(0, endedAtMs + ctx.sessionTimeoutMs + 4000 - clock.now()));
         const after = target.output.slice(before);
         const refused = (after.match(/the ledger refused the flush/g) ?? []).length;
         const health = await target.health();
@@ -126,7 +127,7 @@ export const brokerKill: Scenario = {
     ctx.cluster.kill(leader);
     await sleep(10_000);
     await ctx.cluster.startNode(leader);
-    return { endedAtMs: Date.now(), notes: [`killed node ${leader} (leader of ${ctx.topics.events}[0]) for 10 s`] };
+    return { endedAtMs: clock.now(), notes: [`killed node ${leader} (leader of ${ctx.topics.events}[0]) for 10 s`] };
   },
 };
 
@@ -149,14 +150,14 @@ export const rollupKill: Scenario = {
   async inject(ctx) {
     const target = ctx.layout.rollups[0]!;
     // Work for its catch-up pass: late sales keep marking closed hours dirty; wait for one.
-    const dirtyBy = Date.now() + 90_000;
-    while (Date.now() < dirtyBy && !(await ctx.db()(TABLES.rollupDirty).first('window_start').catch(() => undefined))) await sleep(500);
+    const dirtyBy = clock.now() + 90_000;
+    while (clock.now() < dirtyBy && !(await ctx.db()(TABLES.rollupDirty).first('window_start').catch(() => undefined))) await sleep(500);
     await target.stop();
-    const since = new Date();
+    const since = clock.date();
     target.start();
-    const deadline = Date.now() + 60_000;
+    const deadline = clock.now() + 60_000;
     let midWindow = false;
-    while (Date.now() < deadline && target.running) {
+    while (clock.now() < deadline && target.running) {
       const running = await ctx.db()(TABLES.rollupRuns).where('status', 'running').andWhere('started_at', '>=', since).first('run_id').catch(() => undefined);
       if (running) {
         midWindow = true;
@@ -178,7 +179,7 @@ export const postgresRestart: Scenario = {
     const downMs = between(ctx.random, 3000, 8000);
     await sleep(downMs);
     await ctx.postgres.start();
-    return { endedAtMs: Date.now(), notes: [`Postgres down ${downMs} ms`] };
+    return { endedAtMs: clock.now(), notes: [`Postgres down ${downMs} ms`] };
   },
 };
 
@@ -200,7 +201,7 @@ export const s3Restart: Scenario = {
     const downMs = between(ctx.random, 5000, 10_000);
     await sleep(downMs);
     await s3.start();
-    const endedAtMs = Date.now();
+    const endedAtMs = clock.now();
     // A flush's PUT that fails is retried as a step (with backoff) or, past its attempts, the partition resets from the ledger.
     const failedPuts = aggs.reduce((n, a, i) => n + (a.output.slice(before[i]).match(/to the lake at [^"]* failed/g) ?? []).length, 0);
     return {
@@ -243,11 +244,11 @@ const LATE_SALES_PER_HOUR = 150;
 export const lateData: Scenario = {
   name: 'late data into rolled-up hours, both schedulers racing',
   async inject(ctx) {
-    const scenarioStart = new Date();
+    const scenarioStart = clock.date();
     // Hours the batch layer has rolled up and holds clean (waits for the schedulers' passes if need be).
     const truthHours = new Set(ctx.driver.truth.keys());
     let rolled: number[] = [];
-    for (const by = Date.now() + 300_000; Date.now() < by; await sleep(2000)) {
+    for (const by = clock.now() + 300_000; clock.now() < by; await sleep(2000)) {
       rolled = (await cleanRolledUpHours(ctx.db())).filter((h) => truthHours.has(h));
       if (rolled.length >= 2) break;
     }
@@ -285,13 +286,13 @@ export const lateData: Scenario = {
       await ctx.driver.sendEvents(events);
       if ((await ctx.observer.waitCaughtUp(await ctx.observer.highWatermarks(ctx.topics.events), 180_000)) === null) throw new Error('the ledger did not take the late sales within 180 s');
     } finally {
-      racedFrom = new Date();
+      racedFrom = clock.date();
       a.start();
       b.start();
     }
     await Promise.all([a.waitUp(), b.waitUp()]);
     const passed = () => [a, b].every((app, i) => app.output.slice(before[i]).includes('"msg":"pass finished"'));
-    for (const by = Date.now() + 240_000; Date.now() < by && !passed(); ) await sleep(500);
+    for (const by = clock.now() + 240_000; clock.now() < by && !passed(); ) await sleep(500);
     const starts = targets.map((h) => new Date(h));
     const runs = await ctx.db()(TABLES.rollupRuns).where('started_at', '>=', scenarioStart).orderBy('run_id').select<RunRow[]>('run_id', 'interval', 'window_start', 'status', 'reason', 'started_at', 'finished_at');
     const checks: Check[] = [{ name: 'both schedulers ran a pass over the late data', ok: passed(), detail: passed() ? 'a and b each finished a pass after the restart' : 'a pass did not finish within 240 s' }];
@@ -322,10 +323,10 @@ export const lateData: Scenario = {
       if (ids.length !== 1 || ids[0] !== String(newest[0]?.max)) mixed.push(`${s.toISOString().slice(0, 13)}: batch rows of run(s) ${ids.join(',') || 'none'}, newest succeeded run ${newest[0]?.max}`);
     }
     checks.push({ name: 'late hours published by one run', ok: mixed.length === 0, detail: mixed.length ? mixed.join('; ') : 'every batch row of each late hour carries its newest succeeded run' });
-    const rerolledMs = Math.max(...once.flat().map((r) => (r.finished_at ?? new Date()).getTime())) - racedFrom.getTime();
+    const rerolledMs = Math.max(...once.flat().map((r) => (r.finished_at ?? clock.date()).getTime())) - racedFrom.getTime();
     return {
       // The sales were paused and in the ledger before the race: the lag is timed from the race's end (the re-roll time is a note).
-      endedAtMs: Date.now(),
+      endedAtMs: clock.now(),
       notes: [
         `${events.length} late sales into ${targets.map((h) => new Date(h).toISOString().slice(0, 13)).join(', ')} (rolled up and clean); both schedulers restarted at once; the late hours re-rolled within ${(rerolledMs / 1000).toFixed(1)} s of their start`,
       ],
@@ -366,7 +367,7 @@ export const topicRecreated: Scenario = {
     // Sales into the new log: not in the ground truth, so counting any of them breaks exactness.
     const messages = Array.from({ length: 30 }, (_, i) => ({
       key: `recreated-${i}`,
-      value: JSON.stringify({ event_id: `recreated-${i}`, product_id: `p-recreated`, quantity: 1, unit_price_cents: 100, currency: 'USD', occurred_at: new Date(Date.now() - 7_200_000).toISOString(), order_id: `o-r-${i}`, store_id: 's-1', user_id: 'u-1', channel: 'web', lat: 0, lon: 0 }),
+      value: JSON.stringify({ event_id: `recreated-${i}`, product_id: `p-recreated`, quantity: 1, unit_price_cents: 100, currency: 'USD', occurred_at: new Date(clock.now() - 7_200_000).toISOString(), order_id: `o-r-${i}`, store_id: 's-1', user_id: 'u-1', channel: 'web', lat: 0, lon: 0 }),
     }));
     const producer = createProducer(ctx.kafka, { allowAutoTopicCreation: false });
     await producer.connect();
@@ -375,11 +376,11 @@ export const topicRecreated: Scenario = {
     } finally {
       await producer.disconnect();
     }
-    const endedAtMs = Date.now();
+    const endedAtMs = clock.now();
     const aggs = ctx.layout.aggregators.slice(0, 2);
-    const deadline = Date.now() + 90_000;
+    const deadline = clock.now() + 90_000;
     let loud = { log: false, metric: 0, health: [] as number[] };
-    while (Date.now() < deadline) {
+    while (clock.now() < deadline) {
       loud = {
         log: aggs.some((a) => /ledger is ahead of the log/.test(a.output)),
         metric: (await Promise.all(aggs.map((a) => a.metric('hitboard_aggregator_ledger_ahead_of_log')))).reduce((x, y) => x + (Number.isNaN(y) ? 0 : y), 0),

@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
@@ -99,7 +100,7 @@ const fmt = (ms: number | null) => (ms === null ? 'never' : `${(ms / 1000).toFix
  */
 export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
   const say = o.say;
-  const runDir = join(o.dataDir, `run-${o.seed}-${Date.now()}`);
+  const runDir = join(o.dataDir, `run-${o.seed}-${clock.now()}`);
   mkdirSync(runDir, { recursive: true });
   say(`seed ${o.seed}; run folder ${runDir}; scenarios: ${o.scenarios.map(([n]) => n).join(', ')}`);
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -115,16 +116,16 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     const cluster = new Cluster(o.clusterEnv);
-    const t0 = Date.now();
+    const t0 = clock.now();
     await cluster.start();
     if (cluster.startedHere) cleanups.push(() => cluster.stop());
-    say(`cluster ready in ${fmt(Date.now() - t0)}`);
+    say(`cluster ready in ${fmt(clock.now() - t0)}`);
     const brokers = cluster.bootstrap();
 
     const postgres = new PostgresHost(join(o.dataDir, 'postgres'), o.pgPort);
     const superUrl = await postgres.start();
     cleanups.push(() => postgres.stop());
-    const dbName = `chaos_${o.seed}_${Date.now()}`;
+    const dbName = `chaos_${o.seed}_${clock.now()}`;
     const admin0 = createDb(superUrl);
     await admin0.raw(`CREATE DATABASE ${dbName}`);
     await admin0.destroy();
@@ -169,12 +170,12 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
     let lake: { location: string; env: Record<string, string> };
     if (o.lake === 's3') {
       const server = (s3 = new S3Server(join(o.dataDir, 's3'), o.s3Port));
-      const t3 = Date.now();
+      const t3 = clock.now();
       await server.start();
       cleanups.push(() => server.stop());
-      const env = server.lakeEnv(`run-${o.seed}-${Date.now()}`);
+      const env = server.lakeEnv(`run-${o.seed}-${clock.now()}`);
       lake = { location: `${env['LAKE_URL']} on S3Proxy :${o.s3Port}`, env };
-      say(`S3 server ready in ${fmt(Date.now() - t3)}: lake ${lake.location}`);
+      say(`S3 server ready in ${fmt(clock.now() - t3)}: lake ${lake.location}`);
     } else {
       const value = o.lake === 'local' ? join(runDir, 'lake') : o.lake;
       lake = { location: value, env: lakeEnv(value) };
@@ -189,22 +190,22 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
       databaseUrl,
       roleUrls,
       lake,
-      groupPrefix: `chaos-${o.seed}-${Date.now()}`,
+      groupPrefix: `chaos-${o.seed}-${clock.now()}`,
       allowedLatenessMs: o.allowedLatenessMs,
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       opsPortBase: o.opsPortBase,
       dashboard: o.dashboardPort ? dashboardAccess(runDir, o.dashboardPort, o.opsPortBase + 90, readerPassword) : null,
     });
     cleanups.push(() => layout.stop());
-    const t1 = Date.now();
+    const t1 = clock.now();
     await layout.start();
-    say(`layout up in ${fmt(Date.now() - t1)}: ${layout.base.map((a) => `${a.name} pid ${a.pid} :${a.opsPort}`).join(', ')}`);
+    say(`layout up in ${fmt(clock.now() - t1)}: ${layout.base.map((a) => `${a.name} pid ${a.pid} :${a.opsPort}`).join(', ')}`);
     if (layout.o.dashboard) say(`dashboard: sign in with http://127.0.0.1:${layout.o.dashboard.port}/?token=${dashboardToken()} (the API takes it as Bearer)`);
 
     const producer = createProducer(kafka, { allowAutoTopicCreation: false });
     await producer.connect();
     cleanups.push(() => producer.disconnect());
-    const now = Date.now();
+    const now = clock.now();
     const historyFrom = now - o.historyHours * 3_600_000;
     const stream = SalesDriver.catalogStream(o.seed, catalog, historyFrom, o.historyRate, now, o.liveRate);
     const driver = new SalesDriver(stream, producer, topics.events, historyFrom, (err) => say(`generator: send failed, retrying (${err.message})`));
@@ -216,17 +217,17 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
 
     // History first, so the scenarios run with closed hours to check and live sales flowing.
     driver.resume();
-    const t2 = Date.now();
+    const t2 = clock.now();
     while (driver.position.chunkStartMs < now - 2000) await sleep(200);
-    say(`history sent in ${fmt(Date.now() - t2)}: ${driver.validEvents} valid events, ${driver.malformed.size} malformed`);
+    say(`history sent in ${fmt(clock.now() - t2)}: ${driver.validEvents} valid events, ${driver.malformed.size} malformed`);
 
     for (const [index, [key, scenario]] of o.scenarios.entries()) {
-      const started = Date.now();
+      const started = clock.now();
       say(`── ${scenario.name} (${key}) at +${fmt(started - t0)}`);
       driver.resume();
       // A fault that could not be injected or undone fails its scenario; the run goes on to the next.
       const fault: FaultResult = await scenario.inject(ctx).catch((err: Error) => ({
-        endedAtMs: Date.now(),
+        endedAtMs: clock.now(),
         notes: [`injection failed: ${err.message}`],
         checks: [{ name: 'fault injected and undone', ok: false, detail: err.message }],
       }));
@@ -250,7 +251,7 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
       if (!o.settleEach && index < o.scenarios.length - 1) {
         // Quick form: the next fault follows at once; the invariants are checked after the last one.
         say(`   fault: ${fault.notes.join('; ')}; recovery ${fmt(sinceEnd)} (ledger ${fmt(ledgerSinceEnd)}); invariants after the last scenario`);
-        reports.push({ name: scenario.name, ok: checks.every((c) => c.ok), recoveryMs: sinceEnd, ledgerMs: ledgerSinceEnd, slowBecause: missed(sinceEnd) ? (scenario.slowBecause ?? null) : null, checks, notes: fault.notes, durationMs: Date.now() - started });
+        reports.push({ name: scenario.name, ok: checks.every((c) => c.ok), recoveryMs: sinceEnd, ledgerMs: ledgerSinceEnd, slowBecause: missed(sinceEnd) ? (scenario.slowBecause ?? null) : null, checks, notes: fault.notes, durationMs: clock.now() - started });
         continue;
       }
       // Settle: stop sending, let everything drain, then have a rollup scheduler run its catch-up pass now
@@ -267,8 +268,8 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
       await nudge.waitUp();
       // The scheduler marks windows dirty from the ledger's late files during a pass: only once a pass that
       // began after the drain has finished is "no dirty mark" a fact rather than a race.
-      const passBy = Date.now() + 240_000;
-      while (Date.now() < passBy && !nudge.output.slice(before).includes('"msg":"pass finished"')) await sleep(250);
+      const passBy = clock.now() + 240_000;
+      while (clock.now() < passBy && !nudge.output.slice(before).includes('"msg":"pass finished"')) await sleep(250);
       const closed = await observer.closedHours(driver);
       const notRolled = await observer.waitRolledUp(closed, 240_000);
       if (notRolled.length) checks.push({ name: 'closed windows rolled up', ok: false, detail: `${notRolled.length} closed hours without a succeeded, clean rollup: ${notRolled.map((h) => new Date(h).toISOString().slice(0, 13)).join(', ')}` });
@@ -281,7 +282,7 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
         checks.push(await observer.checkProductSums(driver));
       }
       const ok = checks.every((c) => c.ok);
-      const report: ScenarioReport = { name: scenario.name, ok, recoveryMs: sinceEnd, ledgerMs: ledgerSinceEnd, slowBecause: missed(sinceEnd) ? (scenario.slowBecause ?? null) : null, checks, notes: fault.notes, durationMs: Date.now() - started };
+      const report: ScenarioReport = { name: scenario.name, ok, recoveryMs: sinceEnd, ledgerMs: ledgerSinceEnd, slowBecause: missed(sinceEnd) ? (scenario.slowBecause ?? null) : null, checks, notes: fault.notes, durationMs: clock.now() - started };
       reports.push(report);
       for (const n of fault.notes) say(`   fault: ${n}`);
       for (const c of checks) say(`   ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);

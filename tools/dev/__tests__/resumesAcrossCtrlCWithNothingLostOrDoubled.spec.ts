@@ -10,22 +10,31 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findFreePort } from '@hitboard/db';
+import { chosenClockEnv } from '@hitboard/runtime';
 import { readLakeSums } from '@hitboard/lake';
-import type { SaleEvent } from '@hitboard/schema';
-import { describeKafka, freshDatabase, type FreshDatabase } from '@hitboard/testkit';
+import { Kafka, logLevel } from 'kafkajs';
+import { TOPICS, type SaleEvent } from '@hitboard/schema';
+import { describeKafka, freshDatabase, waitFor, waitForIngestCaughtUp, type FreshDatabase } from '@hitboard/testkit';
 import { comparableSums, sumsByHourAndProduct } from '@hitboard/testkit/lake-sums';
 
 const ROOT = resolve(__dirname, '../../..');
 
-async function run(args: string[], env: NodeJS.ProcessEnv, stopWhen: RegExp, afterMs: number): Promise<string> {
+/**
+ * Runs npm start; once its output matches `stopWhen`, waits for `beforeCtrlC()` (a state, not a guess of
+ * how long it takes) and sends Ctrl-C.
+ */
+async function run(args: string[], env: NodeJS.ProcessEnv, stopWhen: RegExp, beforeCtrlC: () => Promise<void>): Promise<string> {
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'tools/dev/src/start.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   let signalled = false;
+  let waited: Error | undefined;
   const onData = (chunk: Buffer) => {
     out += chunk.toString();
     if (!signalled && stopWhen.test(out)) {
       signalled = true;
-      setTimeout(() => process.kill(-child.pid!, 'SIGINT'), afterMs);
+      void beforeCtrlC()
+        .catch((err: Error) => (waited = err))
+        .then(() => process.kill(-child.pid!, 'SIGINT'));
     }
   };
   child.stdout.on('data', onData);
@@ -33,6 +42,7 @@ async function run(args: string[], env: NodeJS.ProcessEnv, stopWhen: RegExp, aft
   const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 240_000);
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   clearTimeout(timer);
+  if (waited) throw new Error(`${waited.message}:\n${out.slice(-3000)}`);
   if (code !== 0) throw new Error(`npm start exited ${code}:\n${out.slice(-3000)}`);
   return out;
 }
@@ -53,18 +63,29 @@ describeKafka('npm start across Ctrl-C and restart', () => {
   it('resumes the generator where it stopped, and the lake equals the ground truth exactly', async () => {
     const kafkaPort = await findFreePort();
     const lakeDir = join(dir, 'lake');
-    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url, LAKE_DIR: lakeDir, KAFKA_PORT: String(kafkaPort), KAFKA_CONTROLLER_PORT: String(await findFreePort()) };
+    // Both runs on one clock started at a Wednesday afternoon: the generator's daily cycle sells the same at any real hour.
+    const env: NodeJS.ProcessEnv = { ...process.env, ...chosenClockEnv('2099-11-18T15:00:00Z').env, DATABASE_URL: db.url, LAKE_DIR: lakeDir, KAFKA_PORT: String(kafkaPort), KAFKA_CONTROLLER_PORT: String(await findFreePort()) };
     delete env['KAFKA_BROKERS'];
     const ops = String(await findFreePort());
     const args = ['--data', join(dir, 'data'), '--history', '2h', '--history-rate', '2', '--rate', '30', '--products', '40', '--ops-port', ops];
 
-    const first = await run(args, env, /now selling live/, 8000);
+    const truthPath = join(dir, 'data/generator/ground-truth.ndjson');
+    const truthLines = () => readFileSync(truthPath, 'utf8').split('\n').length;
+    // Ctrl-C once 150 live sales (5 s at --rate 30) are in the ground truth since the moment that was printed,
+    // and the aggregator has caught up with the topic (npm start's stop does not drain it: what it has not read
+    // by then waits in Kafka for the next run, and the lake is compared after the last one).
+    const kafka = new Kafka({ brokers: [`127.0.0.1:${kafkaPort}`], logLevel: logLevel.NOTHING });
+    const after150More = async () => {
+      const from = truthLines();
+      await waitFor('150 more live sales in the ground truth', async () => truthLines() >= from + 150, 120_000, 250);
+      await waitForIngestCaughtUp(db.knex, kafka, TOPICS.salesEvents, 120_000);
+    };
+    const first = await run(args, env, /now selling live/, after150More);
     expect(first).toMatch(/history: [\d,]+ events sent/);
     expect(first).toMatch(/stopped/);
-    const truthPath = join(dir, 'data/generator/ground-truth.ndjson');
     const afterFirst = readFileSync(truthPath, 'utf8').trim().split('\n').length;
 
-    const second = await run(args, env, /generator: resuming after/, 10_000);
+    const second = await run(args, env, /generator: resuming after/, after150More);
     expect(second).toMatch(/generator: resuming after [\d,]+ events/);
     expect(second).toMatch(/stopped/);
 

@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 /**
  * What `npm start` runs, by process group: each app is spawned detached (its own group, so a Ctrl-C
  * reaches only the launcher) and stopped by group, so a wrapper's children (the dashboard's
@@ -51,9 +52,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** SIGTERM to the whole group, then SIGKILL to whatever is left after `graceMs`; resolves when none is left. */
 export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
   if (!signalGroup(pgid, 'SIGTERM')) return;
-  const deadline = Date.now() + graceMs;
+  const deadline = clock.now() + graceMs;
   while (groupMembers(pgid).length > 0) {
-    if (Date.now() > deadline) {
+    if (clock.now() > deadline) {
       signalGroup(pgid, 'SIGKILL');
       await sleep(200);
       if (groupMembers(pgid).length === 0) return;

@@ -1,3 +1,4 @@
+import { clock, startClock, systemClock } from '@hitboard/runtime';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -117,6 +118,9 @@ function parseOptions(): Options {
 const say = (msg: string): void => void process.stdout.write(`[hitboard] ${msg}\n`);
 
 async function main(): Promise<void> {
+  // A chosen clock (HITBOARD_CLOCK_START) is anchored here, once, so every app started later reads the same time.
+  if (process.env['HITBOARD_CLOCK_START'] && !process.env['HITBOARD_CLOCK_STARTED_AT']) process.env['HITBOARD_CLOCK_STARTED_AT'] = String(systemClock.now());
+  startClock(process.env);
   const options = parseOptions();
   const data = options.dataDir;
   // Before anything starts: can the local broker run at all?
@@ -142,13 +146,13 @@ async function main(): Promise<void> {
   let stoppingSinceMs = 0;
   const onSignal = () => {
     if (stoppingSinceMs === 0) {
-      stoppingSinceMs = Date.now();
+      stoppingSinceMs = clock.now();
       say('stopping in order: generator, dashboard, rollups, speed pipeline, aggregator, Kafka, Postgres (Ctrl-C again to force)…');
       void stopAll().then(() => {
         say('stopped');
         process.exit(0);
       });
-    } else if (Date.now() - stoppingSinceMs > 2000) {
+    } else if (clock.now() - stoppingSinceMs > 2000) {
       say('forced: killing what is left');
       process.exit(130); // the 'exit' handler below kills the apps
     }
@@ -171,7 +175,7 @@ async function main(): Promise<void> {
   } catch (err) {
     // Whatever had started is stopped before the error is reported.
     if (stoppingSinceMs === 0) {
-      stoppingSinceMs = Date.now();
+      stoppingSinceMs = clock.now();
       await stopAll().catch(() => undefined);
     }
     throw err;
@@ -310,7 +314,7 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
   const shown = dashboard ? `dashboard (sign-in link): ${dashboard.signInUrl}` : 'no dashboard: the live top 10 of the current hour follows every 10 s';
   await sleep(1000, abort.signal);
   say(`running:\n  ${where.join('\n  ')}\n${shown}`);
-  const startedMs = Date.now();
+  const startedMs = clock.now();
   let exactSeen = false;
   while (!abort.signal.aborted) {
     await sleep(dashboard ? 3000 : 10_000, abort.signal);
@@ -320,7 +324,7 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
       const first = await db(TABLES.rollupRuns).where({ status: 'succeeded' }).orderBy('finished_at').first<{ interval: string; window_start: Date } | undefined>('interval', 'window_start').catch(() => undefined);
       if (first) {
         exactSeen = true;
-        say(`first exact window rolled up after ${Math.round((Date.now() - startedMs) / 1000)} s: ${first.interval} from ${first.window_start.toISOString()}${dashboard ? ` — http://127.0.0.1:${options.dashboardPort}/` : ''}`);
+        say(`first exact window rolled up after ${Math.round((clock.now() - startedMs) / 1000)} s: ${first.interval} from ${first.window_start.toISOString()}${dashboard ? ` — http://127.0.0.1:${options.dashboardPort}/` : ''}`);
       }
     }
     if (!dashboard) await printTop10(db, registry).catch((err: Error) => say(`top 10 unavailable: ${err.message}`));
@@ -341,7 +345,7 @@ const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'
 async function runGenerator(options: Options, data: string, brokers: string[], catalog: ReturnType<typeof makeCatalog>, signal: AbortSignal, where: string[]): Promise<void> {
   const progressFile = new ProgressFile(join(data, 'generator/progress.json'));
   const truthPath = join(data, 'generator/ground-truth.ndjson');
-  const nowMs = Date.now();
+  const nowMs = clock.now();
   const live = chunkFloor(nowMs);
   const historyFrom = chunkFloor(nowMs - options.historyMs);
   const fresh: GeneratorProgress = {
@@ -371,7 +375,7 @@ async function runGenerator(options: Options, data: string, brokers: string[], c
       if (plan.replayUntilMs !== null) await runStream({ stream, from: plan.state.position, untilMs: plan.replayUntilMs, batchSize: 2000, send, truth, progress, signal });
     }
     // History (event time already past) goes as fast as the system takes it, with a progress bar.
-    const historyEnd = chunkFloor(Date.now());
+    const historyEnd = chunkFloor(clock.now());
     const from = plan.continueFrom;
     if (from.chunkStartMs < historyEnd - 60_000) {
       const bar = new SingleBar({ format: '[hitboard] history |{bar}| {percentage}% {events} events, event time {at} {eta_formatted} left', stream: process.stdout }, Presets.shades_classic);
@@ -468,7 +472,7 @@ async function stopChild(child: ChildProcess, pids: PidFiles, name: string): Pro
 }
 
 async function printTop10(db: Knex, registry: IntervalRegistry): Promise<void> {
-  const hour = registry.windowAt('hour', Date.now());
+  const hour = registry.windowAt('hour', clock.now());
   const rows = await db(VIEWS.top1000)
     .join(TABLES.products, `${VIEWS.top1000}.product_id`, `${TABLES.products}.product_id`)
     .where({ interval: 'hour', metric: 'units' })

@@ -1,4 +1,5 @@
 #!/usr/bin/env tsx
+import { clock } from '@hitboard/runtime';
 import { parseArgs } from 'node:util';
 import { MultiBar, Presets } from 'cli-progress';
 import { createKafka, createProducer } from '@hitboard/kafka';
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
   }
   if (!['kafka', 'stdout'].includes(values.out)) throw new Error(`--out must be kafka or stdout, got ${values.out}`);
   if (values.to && values.duration) throw new Error('give --to or --duration, not both');
-  const nowMs = Date.now();
+  const nowMs = clock.now();
   const fromMs = chunkFloor(parseTime(values.from, nowMs));
   const maxValid = values.events ? positive('events', values.events) : undefined;
   // Default end: now, unless a count is given (then as long as it takes).
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
   const bars = new MultiBar({ format: '{label} |{bar}| {percentage}% {detail}', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
   const total = maxValid ?? (Number.isFinite(untilMs) ? (untilMs - plan.continueFrom.chunkStartMs) / 1000 : 0);
   const bar = bars.create(Math.max(1, total), 0, { label: 'generate', detail: '' });
-  const started = Date.now();
+  const started = clock.now();
   let sent = 0;
   let messages = 0;
   try {
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
     const onBatch = (p: { position: { chunkStartMs: number }; validEvents: number; messages: number }) => {
       const at = new Date(p.position.chunkStartMs).toISOString().slice(0, 19);
       const value = maxValid ? sent + p.validEvents : (p.position.chunkStartMs - plan.continueFrom.chunkStartMs) / 1000;
-      bar.update(Math.min(value, Math.max(1, total)), { label: 'generate', detail: `${(sent + p.validEvents).toLocaleString('en')} events, event time ${at}Z${p.position.chunkStartMs >= chunkFloor(Date.now()) - 1000 ? ' (live)' : ''}` });
+      bar.update(Math.min(value, Math.max(1, total)), { label: 'generate', detail: `${(sent + p.validEvents).toLocaleString('en')} events, event time ${at}Z${p.position.chunkStartMs >= chunkFloor(clock.now()) - 1000 ? ' (live)' : ''}` });
     };
     if (plan.replayUntilMs !== null) {
       const replayed = await runStream({ stream, from: plan.state.position, untilMs: plan.replayUntilMs, batchSize: 2000, send, truth, progress, signal: abort.signal });
@@ -178,7 +179,7 @@ async function main(): Promise<void> {
     await close();
     await truth?.close();
   }
-  const seconds = (Date.now() - started) / 1000;
+  const seconds = (clock.now() - started) / 1000;
   process.stderr.write(`sent ${sent} valid events (${messages} messages with duplicates and malformed) to ${values.out === 'kafka' ? values.topic : 'stdout'} in ${seconds.toFixed(1)} s${truth ? `; ground truth in ${values.truth}` : ''}\n`);
 }
 

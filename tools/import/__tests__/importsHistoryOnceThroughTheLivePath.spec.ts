@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 /**
  * Import through the live path, end to end on real parts: a real broker, a fresh real Postgres, a
  * real aggregator process writing a temp lake. A CSV mixing good rows, refused rows and rows for a
@@ -40,7 +41,7 @@ const csvLine = (e: object) => COLUMNS.map((c) => ((e as Record<string, unknown>
 
 describeKafka('import', (brokers) => {
   jest.setTimeout(300_000);
-  const suffix = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const suffix = `${clock.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const topics = { events: `imp-events-${suffix}`, dlq: `imp-dlq-${suffix}`, sums: `imp-sums-${suffix}` };
   let kafka: Kafka;
   let db: FreshDatabase;

@@ -1,4 +1,5 @@
 #!/usr/bin/env tsx
+import { clock } from '@hitboard/runtime';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { createKafka, createProducer } from '@hitboard/kafka';
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
       send: async (messages) => {
         // Ctrl-C stops before the next batch: what was acknowledged is recorded, a later run resumes.
         if (abort.signal.aborted) throw new Error('interrupted: run the same command again to resume');
-        await producer.send({ topic: values.topic, acks: -1, messages });
+        await producer.send({ topic: values.topic, acks: -1, messages: messages.map((m) => ({ ...m, timestamp: String(clock.now()) })) }); // the aggregator judges "the future" by Kafka's timestamp: the one clock's
       },
       onStart: ({ totalRows, resumeFromRow }) => {
         if (resumeFromRow > 0) process.stderr.write(`resuming: rows before ${resumeFromRow} were sent by an earlier run\n`);

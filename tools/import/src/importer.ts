@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
@@ -143,7 +144,7 @@ async function importRows(
   o.onStart?.({ totalRows: total, resumeFromRow: resumeFrom });
   const rejects = createWriteStream(o.rejectsPath, { flags: 'w' });
   const seen = new Set<string>();
-  const nowMs = (o.now ?? Date.now)();
+  const nowMs = (o.now ?? clock.now)();
   const byReason: Partial<Record<RowReason, number>> = {};
   const p: Progress = { nextRow: resumeFrom, rowsRead: 0, rowsSent: 0, rowsRejected: 0, units: 0n, revenueCents: 0n, firstEventMs: null, lastEventMs: null };
   let sentNow = 0;

@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 /**
  * verify against a stand-in dashboard API (a real HTTP server) that serves the exact answer,
  * computed here in plain TypeScript from the generator's events — independently of verify's
@@ -107,7 +108,7 @@ describe('verify', () => {
           category: null,
           source: rows.length ? 'batch' : 'none',
           exact: rows.length > 0,
-          asOf: new Date().toISOString(),
+          asOf: clock.date().toISOString(),
           totals: rows.length ? { units: String(totals.units), revenue: String(totals.revenue), orders: String(totals.orders), products: String(totals.products) } : null,
           rows: rows.map((r, i) => ({ rank: i + 1, productId: r.productId, name: r.productId, category: 'x', units: String(r.units), revenue: String(r.revenue), errorBound: '0', share: 0, movement: null })),
         };

@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import { IntervalRegistry } from '@hitboard/schema';
 import type { DashboardApi, Metric } from './api';
 import type { ServedTop } from './api';
@@ -83,7 +84,7 @@ async function judgeInFlight(
 ): Promise<void> {
   let after = await reload();
   // At a quiet hour the generator sells a few sales a second or fewer: a run of 2 s can see none.
-  for (const waitUntil = Date.now() + growthWaitMs; after.events <= before.events && Date.now() < waitUntil; ) {
+  for (const waitUntil = clock.now() + growthWaitMs; after.events <= before.events && clock.now() < waitUntil; ) {
     after.close();
     await new Promise((r) => setTimeout(r, 1000));
     after = await reload();

@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 /**
  * Scenario-test harness: a real broker (KAFKA_BROKERS), a fresh real Postgres database, a temp lake,
  * and the aggregator as a child process (so kill -9 is real). The invariant every scenario checks:
@@ -38,7 +39,7 @@ export interface Scenario {
 }
 
 export async function createScenario(name: string, partitions = 3): Promise<Scenario> {
-  const suffix = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const suffix = `${clock.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const topics = { events: `agg-${name}-events-${suffix}`, dlq: `agg-${name}-dlq-${suffix}`, sums: `agg-${name}-sums-${suffix}` };
   const kafka = createKafka({ brokers: brokers() as string[], clientId: `test-${name}`, logLevel: 'error' });
   const admin = kafka.admin();
@@ -163,7 +164,7 @@ export interface Produced {
 }
 
 let eventSeq = 0;
-export function saleEvent(overrides: Partial<SaleEvent> = {}, baseMs = Date.now() - 4 * 3_600_000): SaleEvent {
+export function saleEvent(overrides: Partial<SaleEvent> = {}, baseMs = clock.now() - 4 * 3_600_000): SaleEvent {
   const i = eventSeq++;
   return {
     event_id: `e-${process.pid}-${i}-${randomBytes(4).toString('hex')}`,

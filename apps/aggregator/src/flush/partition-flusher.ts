@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import type { Consumer, Producer } from 'kafkajs';
 import type { Logger } from '@hitboard/runtime';
 import { hourStartMs, rawFilePath, type RawFileWriter } from '@hitboard/lake';
@@ -86,7 +87,7 @@ export class PartitionFlusher {
   async flush(trigger: FlushTrigger, options: { lastOverride?: number; background?: boolean; heartbeat?: () => Promise<void> } = {}): Promise<FlushReport> {
     const previous = await this.settle();
     if (previous.verdict === 'conflict' || previous.verdict === 'failed') return previous;
-    const plan = this.core.planFlush(Date.now(), options.lastOverride);
+    const plan = this.core.planFlush(clock.now(), options.lastOverride);
     if (plan === null) return { verdict: 'idle' };
     if (plan === 'mismatch') {
       this.ctx.log.error({ partition: this.core.partition, intended: this.core.intended }, 'flush range differs from the intended one; resetting from the ledger');

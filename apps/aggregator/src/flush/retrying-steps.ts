@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import type { Logger } from '@hitboard/runtime';
 import { NotRetriableError, retry } from '@hitboard/runtime';
 import { AggregatorError, worthRetrying } from '../core/errors';
@@ -39,7 +40,7 @@ export class RetryingSteps {
           // our errors that say they cannot pass stop the loop.
           retriable: worthRetrying,
           onRetry: (err, attempt, delayMs) => {
-            if (ledgerStep) this.lastDbErrorAtMs = Date.now();
+            if (ledgerStep) this.lastDbErrorAtMs = clock.now();
             this.metrics.retries.inc({ step });
             this.log.warn({ err: (err as Error).message, step, attempt, delayMs }, 'step failed; retrying');
           },

@@ -1,3 +1,4 @@
+import { clock, systemClock } from '@hitboard/runtime/clock';
 /**
  * One production build per test run, shared by every spec that serves the built app (the browser test,
  * the access test): a build takes minutes on a loaded machine. The first spec to get here builds, the
@@ -25,7 +26,7 @@ export async function ensureTestBuild(): Promise<void> {
       mkdirSync(lock);
       break;
     } catch {
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true }); // a run that died mid-build
+      if (existsSync(lock) && systemClock.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true }); // a run that died mid-build
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
@@ -33,7 +34,7 @@ export async function ensureTestBuild(): Promise<void> {
     if (existsSync(path.join(APP_DIR, marker)) && hasBuild()) return;
     buildDashboard(APP_DIR, { ...process.env, DATABASE_URL: BUILD_CANARY.url, HITBOARD_READER_PASSWORD: BUILD_CANARY.password, NODE_ENV: 'production' });
     for (const old of readdirSync(APP_DIR).filter((f) => f.startsWith(`${TEST_DIST_DIR}.built-for-`))) rmSync(path.join(APP_DIR, old), { force: true });
-    writeFileSync(path.join(APP_DIR, marker), `${new Date().toISOString()}\n`);
+    writeFileSync(path.join(APP_DIR, marker), `${clock.date().toISOString()}\n`);
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

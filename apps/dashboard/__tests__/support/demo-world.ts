@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime/clock';
 /**
  * A realistic small world for the browser test and the benchmark: a named catalog in five
  * categories; the current hour, day, week, month and year on live speed estimates (two shards,
@@ -42,7 +43,7 @@ function salesFor(products: DemoProduct[], seed: number, scale: number): Sale[] 
   });
 }
 
-export async function seedDemoWorld(knex: Knex, registry: IntervalRegistry, now: number = Date.now()): Promise<{ products: DemoProduct[] }> {
+export async function seedDemoWorld(knex: Knex, registry: IntervalRegistry, now: number = clock.now()): Promise<{ products: DemoProduct[] }> {
   const products = demoCatalog();
   await seedProducts(knex, products);
   const categoryOf = (id: string) => products.find((p) => p.id === id)!.category;

@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime/clock';
 /**
  * Seeds a migrated test database the way the pipelines would: batch windows (a succeeded run, ranked
  * rows, totals) and speed windows (rows per shard, bounds, per-shard totals). Ranks follow the batch
@@ -90,7 +91,7 @@ export async function seedSpeedWindow(
   sales: readonly SpeedSale[],
   options: { updatedAt?: Date; writeTotals?: boolean } = {},
 ): Promise<void> {
-  const updatedAt = options.updatedAt ?? new Date();
+  const updatedAt = options.updatedAt ?? clock.date();
   const rows = sales.map((s) => ({
     interval,
     window_start: windowStart,

@@ -94,7 +94,7 @@ export async function startDashboard(env: Record<string, string>, options: Start
     }
     rmSync(accessDir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     try {
       // The ops port's /healthz: the app port is up by then (it listens before the ops server starts).
@@ -104,7 +104,7 @@ export async function startDashboard(env: Record<string, string>, options: Start
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline || child.exitCode !== null) {
+    if (performance.now() > deadline || child.exitCode !== null) {
       await stop();
       throw new Error(`dashboard did not become healthy:\n${log}`);
     }

@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime/clock';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { SECURITY_HEADERS } from '../security-headers';
@@ -155,7 +156,7 @@ export class AccessGate {
   }
 
   private now(): number {
-    return (this.o.clock ?? Date.now)();
+    return (this.o.clock ?? clock.now)();
   }
 }
 

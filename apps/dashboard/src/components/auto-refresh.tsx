@@ -1,5 +1,6 @@
 'use client';
 
+import { clockStartedAt } from '@hitboard/runtime/clock';
 import { useEffect, useState } from 'react';
 import { formatAgo } from '../lib/format';
 
@@ -7,9 +8,10 @@ import { formatAgo } from '../lib/format';
 export function Ago({ iso, serverNowMs }: { iso: string; serverNowMs: number }) {
   const [now, setNow] = useState(serverNowMs);
   useEffect(() => {
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), 1000);
+    // The server's clock running on in the browser: "ago" never mixes the browser's time of day with the server's.
+    const serverClock = clockStartedAt(serverNowMs);
+    const timer = setInterval(() => setNow(serverClock.now()), 1000);
     return () => clearInterval(timer);
-  }, []);
+  }, [serverNowMs]);
   return <time dateTime={iso}>{formatAgo(iso, now)}</time>;
 }

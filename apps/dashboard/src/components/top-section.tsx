@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime/clock';
 import Link from 'next/link';
 import { dashboardContext } from '../server/context';
 import { chartFileName } from '../lib/chart-file-name';
@@ -8,7 +9,6 @@ import type { TopResult } from '../lib/types';
 import { REFRESH_MS } from '../lib/refresh';
 import { pageHref, type PageState } from '../lib/urls';
 import { LiveTop } from './live-top';
-
 
 /** The top 10 widget: reads the list once on the server; the browser keeps it current (LiveTop). */
 export async function TopSection({ query, state }: { query: TopQuery; state: PageState }) {
@@ -49,7 +49,7 @@ export async function TopSection({ query, state }: { query: TopQuery; state: Pag
       exactDue={exactDue?.toISOString() ?? null}
       everyMs={REFRESH_MS}
       timeZone={tz}
-      serverNowMs={Date.now()}
+      serverNowMs={clock.now()}
       chart={{
         fileName: chartFileName('top10', top.interval, top.windowStart, tz, [top.metric, top.category]),
         title: `Top 10 by ${metricName}${top.category ? ` in ${top.category}` : ''} · ${formatWindow(top.windowStart, top.windowEnd, top.interval, tz)}${top.source === 'speed' ? ' (estimate)' : ''}`,

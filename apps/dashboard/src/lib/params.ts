@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime/clock';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { TOP_N_STORED, type IntervalRegistry, type Metric } from '@hitboard/schema';
@@ -167,7 +168,7 @@ export interface TrendQuery {
   movingAverageWindows: number;
 }
 
-export function parseTrendQuery(registry: IntervalRegistry, raw: RawParams, now: Date = new Date()): TrendQuery {
+export function parseTrendQuery(registry: IntervalRegistry, raw: RawParams, now: Date = clock.date()): TrendQuery {
   refuseUnknown(raw, ['productId', 'interval', 'metric', 'from', 'to', 'ma']);
   const productId = single(raw, 'productId');
   if (productId === undefined || productId === '') throw new ParamError('productId', 'required');

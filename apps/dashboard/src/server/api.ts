@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime/clock';
 import 'server-only';
 import { createHash } from 'node:crypto';
 import { ParamError } from '../lib/params';
@@ -72,7 +73,7 @@ export function json(body: unknown, status = 200, cacheControl = NO_STORE): Resp
  */
 export const CACHE_CONTROL = { exact: 'private, no-cache', live: 'private, max-age=5', static: 'private, max-age=60' } as const;
 
-export function cacheControlFor(window: { source: Source; windowEnd: string }, nowMs: number = Date.now()): string {
+export function cacheControlFor(window: { source: Source; windowEnd: string }, nowMs: number = clock.now()): string {
   const closed = Date.parse(window.windowEnd) <= nowMs;
   return closed && window.source === 'batch' ? CACHE_CONTROL.exact : CACHE_CONTROL.live;
 }

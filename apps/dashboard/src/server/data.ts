@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime/clock';
 import 'server-only';
 import type { Knex } from 'knex';
 import { TABLES, TOP_N_STORED, VIEWS, type IntervalRegistry, type Window } from '@hitboard/schema';
@@ -63,7 +64,7 @@ export class DashboardData {
   ) {
     this.liveCacheMs = options.liveCacheMs ?? 2000;
     this.exactCacheMs = options.exactCacheMs ?? 60_000;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? clock.now;
     this.cacheable = options.cacheable ?? (() => true);
     this.topCache = new TtlCache(500, this.now);
     this.listCache = new TtlCache(100, this.now);

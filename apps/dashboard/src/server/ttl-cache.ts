@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime/clock';
 /**
  * A small per-process cache of query results with single flight: concurrent requests for the same
  * key share one query. Each entry's lifetime is decided from its value (a closed exact window is
@@ -14,7 +15,7 @@ export class TtlCache<V> {
 
   constructor(
     private readonly maxEntries: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = clock.now,
   ) {}
 
   get(key: string, load: () => PromiseLike<V>, ttlMsOf: (value: V) => number): Promise<V> {

@@ -1,3 +1,4 @@
+import { clock } from '@hitboard/runtime';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -38,7 +39,7 @@ export class Reporter {
   start(): void {
     for (const spec of this.o.reports) {
       this.jobs.push(
-        cron.schedule(spec.cron, () => void this.due(spec.name, new Date()).catch((err: unknown) => this.o.log.error({ err, report: spec.name }, 'could not schedule the report')), {
+        cron.schedule(spec.cron, () => void this.due(spec.name, clock.date()).catch((err: unknown) => this.o.log.error({ err, report: spec.name }, 'could not schedule the report')), {
           timezone: this.o.registry.timeZone,
           name: `report-${spec.name}`,
         }),
