@@ -13,8 +13,19 @@ const DEAD_BROKER_FETCH_BACKOFF_MS = 500;
 
 /** Errors that say a broker is not there (dead, restarting): a request elsewhere, or later, can pass. */
 const UNREACHABLE = new Set(['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound']);
-/** The coordinator's answers while it moves to another broker (Kafka error codes 14, 15). */
-const COORDINATOR_MOVING = new Set(['COORDINATOR_LOAD_IN_PROGRESS', 'GROUP_COORDINATOR_NOT_AVAILABLE']);
+/**
+ * The coordinator's answers while it moves to another broker (Kafka error codes 14, 15, 16). kafkajs
+ * takes NOT_COORDINATOR for a rebalance and rejoins, which rebalances the whole group (the speed
+ * pipeline then reloads moved shards) although the group's state moved with the coordinator; the Java
+ * client only looks the coordinator up again, and so do these patches.
+ */
+const COORDINATOR_MOVING = new Set(['COORDINATOR_LOAD_IN_PROGRESS', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR_FOR_GROUP']);
+/**
+ * A fetch's answers when a partition's leadership moved (a broker fenced, or given its leaderships back by
+ * the preferred-leader election when it returns). kafkajs refreshes the metadata and rejoins the group
+ * on these (a rebalance of every member); a metadata refresh is all they need.
+ */
+const LEADER_MOVED = new Set(['LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH']);
 
 interface KafkaJsErrorLike {
   name?: string;
@@ -60,10 +71,11 @@ let installed = false;
  * replicas; the consumer only has to look again. So:
  * - a fetch that cannot reach its broker refreshes the metadata, waits DEAD_BROKER_FETCH_BACKOFF_MS and
  *   returns nothing (the fetcher loops; once the broker is fenced its partitions move to the live
- *   brokers' fetchers);
- * - a heartbeat that cannot reach the coordinator is skipped while the current coordinator is looked
- *   up in the background (kafkajs's FindCoordinator retry; the group's members, generation and offsets
- *   moved with the coordinator, so the membership carries on, no rebalance);
+ *   brokers' fetchers); a fetch told the leader moved refreshes the metadata without rejoining;
+ * - a heartbeat that cannot reach the coordinator, or is told it is not the coordinator, is skipped
+ *   while the current coordinator is looked up in the background (kafkajs's FindCoordinator retry; the
+ *   group's members, generation and offsets moved with the coordinator, so the membership carries on,
+ *   no rebalance);
  * - a LeaveGroup that cannot reach the coordinator is sent again to the current one, so a consumer
  *   that stops or restarts never leaves a ghost member behind.
  * Idempotent; installed by createKafka, so every app's consumers have it.
@@ -82,7 +94,8 @@ export function installConsumerRecovery(): void {
       return await heartbeat.apply(this, args);
     } catch (e) {
       if (!coordinatorGone(e)) throw e;
-      this.logger.warn('group coordinator unreachable: heartbeat skipped, looking up the current coordinator', { groupId: this.groupId, error: (e as Error).message });
+      // Once per lookup: heartbeats come every few hundred ms while it runs.
+      if (!this[FINDING]) this.logger.warn('group coordinator unreachable: heartbeat skipped, looking up the current coordinator', { groupId: this.groupId, error: (e as Error).message });
       findCoordinator(this);
       return undefined;
     }
@@ -90,6 +103,10 @@ export function installConsumerRecovery(): void {
 
   const recoverFromFetch = proto['recoverFromFetch']!;
   proto['recoverFromFetch'] = async function (this: Group, e: unknown) {
+    if (LEADER_MOVED.has((e as KafkaJsErrorLike)?.type ?? '')) {
+      await this.cluster.refreshMetadata();
+      return undefined;
+    }
     if ((e as KafkaJsErrorLike)?.name !== 'KafkaJSConnectionError' && (e as KafkaJsErrorLike)?.name !== 'KafkaJSRequestTimeoutError') return recoverFromFetch.call(this, e);
     this.logger.warn('partition leader unreachable: refreshing metadata before fetching again', { groupId: this.groupId, error: (e as Error).message });
     await this.cluster.refreshMetadata().catch(() => undefined);
