@@ -1,12 +1,21 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openLakeStore, readLakeSums } from '@hitboard/lake';
 import { TABLES } from '@hitboard/schema';
-import { databaseSwitch, describeKafka, expectLakeMatches, goodEvents, produce, waitFor, waitForLedgerCaughtUp, withScenario, type Child, type Scenario } from './support/harness';
+import { startTestS3, type TestS3 } from '@hitboard/testkit';
+import { comparableSums } from '@hitboard/testkit/lake-sums';
+import { databaseSwitch, expectedSums, describeKafka, expectLakeMatches, goodEvents, produce, waitFor, waitForLedgerCaughtUp, withScenario, type Child, type Scenario } from './support/harness';
 
 /**
- * SIGTERM must end, and end with the group and the pool released, whatever Postgres does: a shutdown
+ * SIGTERM must end, and end with the group and the pool released, whatever Postgres or S3 does: a shutdown
  * flush that cannot finish (Postgres down) is given up after SHUTDOWN_TIMEOUT_MS, one that fails with
  * an error that cannot pass is given up at once; either way the instance leaves the group (its
  * partitions move on now, not after the session timeout) and the process exits 0 only after main's
  * shutdown has closed the pool. What was not committed is replayed exactly by the next owner.
+ * The flushes get the stop bound (STOP_BOUND_MS) minus what leaving and closing need: the S3 case is red
+ * with the flush budget taken from SHUTDOWN_TIMEOUT_MS alone (runService's bound ended the process
+ * mid-flush: exit 1, the member still in the group).
  */
 describeKafka('bounded shutdown', () => {
   // A member that never said goodbye stays listed this long: long enough to see it after the exit.
@@ -69,6 +78,45 @@ describeKafka('bounded shutdown', () => {
       } finally {
         await database.close();
       }
+    });
+  });
+
+  describe('with the S3 lake unreachable', () => {
+    let s3: TestS3;
+    beforeAll(async () => (s3 = await startTestS3()), 600_000);
+    afterAll(() => s3?.destroy());
+
+    it('gives up the shutdown flush within the stop bound, leaves the group, and the next owner writes it exactly', async () => {
+      await withScenario('shutdown-s3-down', 2, async (s, aggregators) => {
+        const lake = (cache: string) => s3.env(`shutdown-${s.groupId}`, mkdtempSync(join(tmpdir(), `agg-s3-${cache}-`)));
+        // The default flush budget, from the stop bound: STOP_BOUND_MS minus 4 s for leaving and closing.
+        const bounded = { FLUSH_INTERVAL_MS: '600000', KAFKA_SESSION_TIMEOUT_MS: '30000', STOP_BOUND_MS: '6000' };
+        const first = aggregators.start(s.env({ ...bounded, ...lake('first') }), 'stopped while S3 is down');
+        const items = await bufferEvents(s, first, 300);
+        expect(await groupMembers(s)).toBe(1);
+
+        await s3.stop();
+        try {
+          const exit = await terminate(first);
+          expect(exit.code).toBe(0);
+          expect(await groupMembers(s)).toBe(0);
+          // What it could not finish, and that it gave up within the bound's flush budget (6000 − 4000 ms).
+          const gaveUp = first.output.find((l) => l.includes('shutdown: not every partition flushed'));
+          expect(gaveUp && JSON.parse(gaveUp)).toMatchObject({ timedOut: true, timeoutMs: 2000 });
+        } finally {
+          await s3.start();
+        }
+        const nextLake = lake('next');
+        const next = aggregators.start(s.env({ FLUSH_INTERVAL_MS: '300', ...nextLake }), 'next owner');
+        await waitForLedgerCaughtUp(s);
+        const reader = openLakeStore(nextLake);
+        try {
+          expect(comparableSums(await readLakeSums(s.db.knex, reader))).toEqual(comparableSums(expectedSums(items)));
+        } finally {
+          await reader.close();
+        }
+        expect((await next.stop()).code).toBe(0);
+      });
     });
   });
 

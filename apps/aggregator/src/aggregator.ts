@@ -165,8 +165,8 @@ export class Aggregator {
    * the new owner started over from the ledger, and replayed or conflicted with the flush). Pausing
    * stops new batches while keeping the membership (kafkajs keeps heartbeating).
    *
-   * Bounded and never rejects: flushes that have not ended after `SHUTDOWN_TIMEOUT_MS` (Postgres
-   * down) or that failed are given up — their ranges are not committed, the next owner replays them
+   * Bounded and never rejects: flushes that have not ended after `SHUTDOWN_TIMEOUT_MS` (at most
+   * `STOP_BOUND_MS` − 4 s; Postgres, S3 or the broker down) or that failed are given up — their ranges are not committed, the next owner replays them
    * from the ledger — and the group, the producer and the admin client are released whatever happened,
    * so the caller can close the pool.
    */
@@ -181,30 +181,36 @@ export class Aggregator {
       log.warn({ err }, 'could not pause the consumer before the shutdown flush');
     }
     // Partitions flush side by side (each under its own lock, after the batch it may be handling):
-    // Postgres and the produce acks overlap.
+    // Postgres and the produce acks overlap. The flushes get what the stop bound leaves after leaving
+    // the group and closing the pool, so the partitions are given back before the process must exit.
+    const flushBudgetMs = Math.max(100, Math.min(config.SHUTDOWN_TIMEOUT_MS, config.STOP_BOUND_MS - RELEASE_RESERVE_MS));
     const states = [...this.states.values()];
     const flushed = await within(
       // A partition not ready (resetting, blocked) has nothing of its own to flush: its buffer was dropped or never filled.
       Promise.all(states.map((st) => st.lock.run(async () => (st.ready ? this.flush(st, 'shutdown') : st.core.buffer.isEmpty)).catch(() => false))),
-      config.SHUTDOWN_TIMEOUT_MS,
+      flushBudgetMs,
     );
     // Whatever still runs stops retrying, and batches stop waiting for it.
     this.shutdown.abort();
     const unflushed = flushed === 'timeout' ? states.map((st) => st.partition) : states.filter((_, i) => !flushed[i]).map((st) => st.partition);
     if (unflushed.length > 0) {
       log.error(
-        { partitions: unflushed, timedOut: flushed === 'timeout', timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+        { partitions: unflushed, timedOut: flushed === 'timeout', timeoutMs: flushBudgetMs },
         'shutdown: not every partition flushed; leaving anyway (the next owner replays them from the ledger)',
       );
     }
-    for (const [what, release] of [
-      ['consumer (leave the group)', () => this.consumer.disconnect()],
-      ['producer', () => this.producer.disconnect()],
-      ['admin', () => this.admin.disconnect()],
-    ] as const) {
-      const released = await within(release().then(() => true), config.SHUTDOWN_TIMEOUT_MS).catch((err: unknown) => err);
-      if (released !== true) log.error({ err: released, what }, 'shutdown: could not release a Kafka client');
-    }
+    // Side by side, each bounded: with the broker unreachable a LeaveGroup or a disconnect can wait on
+    // kafkajs's retries (~29 s) or a request timeout; the group then drops this member at its session timeout.
+    await Promise.all(
+      ([
+        ['consumer (leave the group)', () => this.consumer.disconnect()],
+        ['producer', () => this.producer.disconnect()],
+        ['admin', () => this.admin.disconnect()],
+      ] as const).map(async ([what, release]) => {
+        const released = await within(release().then(() => true), RELEASE_TIMEOUT_MS).catch((err: unknown) => err);
+        if (released !== true) log.error({ err: released === 'timeout' ? `not done within ${RELEASE_TIMEOUT_MS} ms` : released, what }, 'shutdown: could not release a Kafka client');
+      }),
+    );
     this.running = false;
     log.info(unflushed.length === 0 ? 'aggregator stopped: flushed and left the group' : 'aggregator stopped: left the group');
   }
@@ -638,6 +644,11 @@ export class Aggregator {
 }
 
 /** `work`'s value, or 'timeout' once `ms` have passed (the work goes on; nobody waits for it any more). */
+/** Each Kafka client's release at shutdown (a LeaveGroup, a disconnect) takes at most this; they run side by side. */
+const RELEASE_TIMEOUT_MS = 3000;
+/** What the stop bound keeps back from the shutdown flushes: releasing the clients, then main closing the pool and the lake. */
+const RELEASE_RESERVE_MS = RELEASE_TIMEOUT_MS + 1000;
+
 async function within<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
   try {

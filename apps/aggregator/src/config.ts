@@ -35,8 +35,9 @@ export const configSchema = appConfigSchema(['KAFKA_BROKERS', 'DATABASE_URL', 'T
     .describe('/healthz fails when a partition with lag has not advanced its ledger for this long (ms)'),
   SHUTDOWN_TIMEOUT_MS: env
     .int(100)
-    .default(30_000)
-    .describe('SIGTERM waits this long (ms) for the shutdown flushes, then leaves the group anyway (the ledger keeps what did not commit)'),
+    .default(10_000)
+    .describe('SIGTERM waits this long (ms) for the shutdown flushes, then leaves the group anyway (the ledger keeps what did not commit); at most STOP_BOUND_MS minus 4 s (leaving the group, closing the pool)'),
+  STOP_BOUND_MS: env.stopBound(),
   CURRENCIES: z
     .string()
     .default('USD')

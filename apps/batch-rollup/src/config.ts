@@ -22,6 +22,7 @@ export const configSchema = appConfigSchema(['DATABASE_URL', 'TOPIC_EVENTS', 'RE
     .default(30 * 60_000)
     .describe('/healthz fails when no scheduler pass has finished for this long, or the running pass has finished no window for this long, ms'),
   OPS_PORT: env.port().default(9468).describe('port of /metrics and /healthz (0: any free port)'),
+  STOP_BOUND_MS: env.stopBound(),
   LOG_LEVEL: env.logLevel(),
 });
 

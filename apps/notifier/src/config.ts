@@ -23,6 +23,7 @@ export const configSchema = appConfigSchema(['DATABASE_URL', 'REPORTING_TIME_ZON
   STALL_AFTER_MS: env.int(1000).default(60_000).describe('/healthz fails when no poll of the movers has succeeded for this long, ms'),
   NOTIFIER_INSTANCE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`).describe('names this instance in claimed alerts and reports'),
   OPS_PORT: env.port().default(9470).describe('port of /metrics and /healthz (0: any free port)'),
+  STOP_BOUND_MS: env.stopBound(),
   LOG_LEVEL: env.logLevel(),
 });
 

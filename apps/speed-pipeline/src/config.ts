@@ -23,7 +23,8 @@ export const configSchema = appConfigSchema(['KAFKA_BROKERS', 'DATABASE_URL', 'T
     .default(15 * 60_000)
     .describe('records whose minute is further ahead of the wall clock are refused (a wrong producer clock must not close windows), ms'),
   STALL_AFTER_MS: env.int(1000).default(60_000).describe('/healthz fails when a shard checkpoint has not moved this long while records wait, ms'),
-  STOP_TIMEOUT_MS: env.int(0).default(10_000).describe('graceful stop: how long the last checkpoint may take (Postgres may be gone) before leaving the group anyway, ms'),
+  STOP_TIMEOUT_MS: env.int(0).default(10_000).describe('graceful stop: how long the batch in flight and the last checkpoint may take (Postgres may be gone) before leaving the group anyway, ms; at most STOP_BOUND_MS minus 4 s'),
+  STOP_BOUND_MS: env.stopBound(),
   KAFKA_MAX_BYTES_PER_PARTITION: env.int(1024).default(1_048_576).describe('largest fetch per partition, bytes (1 MiB)'),
   KAFKA_SESSION_TIMEOUT_MS: env
     .int(6000)

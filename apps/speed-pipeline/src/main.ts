@@ -36,7 +36,8 @@ runService({
       horizonMs: config.WINDOW_HORIZON_MS,
       maxClockSkewMs: config.MAX_CLOCK_SKEW_MS,
       stallAfterMs: config.STALL_AFTER_MS,
-      stopTimeoutMs: config.STOP_TIMEOUT_MS,
+      // Room left in the stop bound for leaving the group (3 s) and closing the pool.
+      stopTimeoutMs: Math.min(config.STOP_TIMEOUT_MS, config.STOP_BOUND_MS - 4000),
       maxBytesPerPartition: config.KAFKA_MAX_BYTES_PER_PARTITION,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       movers: { maxProducts: config.MOVERS_MAX_PRODUCTS, minCount: config.MOVERS_MIN_COUNT, minFactor: config.MOVERS_MIN_FACTOR, significance: config.MOVERS_SIGNIFICANCE },

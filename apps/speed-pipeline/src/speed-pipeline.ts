@@ -46,6 +46,8 @@ export interface SpeedPipelineOptions {
 
 /** A shard checkpointed further than the fetch position by more than this is sought to, not skipped through. */
 const SEEK_GAP = 1000n;
+/** A stop's LeaveGroup (consumer.disconnect) takes at most this. */
+const LEAVE_TIMEOUT_MS = 3000;
 
 /**
  * The speed layer's orchestrator: a kafkajs consumer group on `sales.product-sums`, one
@@ -220,17 +222,23 @@ export class SpeedPipeline {
     } catch (err) {
       this.log.debug({ err }, 'pause before stop failed (the consumer is not running)');
     }
-    await this.batchInFlight;
+    // The batch in flight and the last write share one bound: a batch retrying a Postgres that is gone
+    // must not hold the stop (what it did not checkpoint is re-read by the next owner).
     const stopTimeoutMs = this.options.stopTimeoutMs ?? 10_000;
     const deadline = new AbortController();
-    const finalWrite = this.serialised(() => this.writeFinal(deadline.signal));
+    const finalWrite = this.batchInFlight.then(() => this.serialised(() => this.writeFinal(deadline.signal)));
     const timedOut = await Promise.race([finalWrite.then(() => false), sleep(stopTimeoutMs, deadline.signal).then(() => true)]);
     deadline.abort();
     if (timedOut) {
       this.options.metrics.finalWriteFailed.inc();
       this.log.error({ stopTimeoutMs }, 'last checkpoint not written in time: leaving anyway; the next owner resumes from the previous checkpoint');
     }
-    await this.consumer.disconnect();
+    // Bounded too: with the broker unreachable a LeaveGroup waits on kafkajs's retries; the group then
+    // drops this member at its session timeout instead.
+    const leaveDeadline = new AbortController();
+    const left = await Promise.race([this.consumer.disconnect().then(() => true), sleep(LEAVE_TIMEOUT_MS, leaveDeadline.signal).then(() => false)]);
+    leaveDeadline.abort();
+    if (!left) this.log.error({ leaveTimeoutMs: LEAVE_TIMEOUT_MS }, 'could not leave the group in time (broker unreachable?): the group reassigns the shards at its session timeout');
   }
 
   /** Every shard's last write, each retried a few times while its error may pass; never throws. */

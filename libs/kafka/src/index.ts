@@ -1,5 +1,6 @@
 /** @hitboard/kafka — kafkajs set up for this project: every codec, topic setup, logging. */
-export { createKafka, type CreateKafkaOptions, type KafkaLogLevelName } from './create-kafka';
+export { createKafka, RETRY_THROUGH_LEADER_ELECTION, type CreateKafkaOptions, type KafkaLogLevelName } from './create-kafka';
+export { installConsumerRecovery, PATCHED_KAFKAJS_VERSION } from './consumer-recovery';
 export { ACKS_ALL, createProducer, DURABLE_PRODUCER, unacknowledged } from './create-producer';
 export { DLQ_TOPIC_CONFIG, dlqTopicSpec, ensureTopics, type TopicSpec, type EnsureTopicsResult } from './ensure-topics';
 export { kafkaLogCreator, type LevelLogger } from './kafka-log-creator';

@@ -18,3 +18,9 @@ declare module 'kafkajs-snappy' {
   };
   export = SnappyCodec;
 }
+
+declare module 'kafkajs/src/consumer/consumerGroup' {
+  /** kafkajs 2.2.4's consumer group (internal; see consumer-recovery.ts for the members used). */
+  const ConsumerGroup: { prototype: Record<string, unknown> };
+  export = ConsumerGroup;
+}

@@ -79,4 +79,12 @@ export const env = {
   bool: () => z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
   postgresUrl: () => z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
+  /** Every service's STOP_BOUND_MS (read by runService): see DEFAULT_STOP_BOUND_MS. */
+  stopBound: () =>
+    z.coerce
+      .number()
+      .int()
+      .min(1000)
+      .default(15_000)
+      .describe('SIGTERM/SIGINT: the process exits within this bound (ms) whatever is unreachable (Postgres, a broker, S3); what it could not finish is logged and redone by the next owner or start'),
 };

@@ -25,7 +25,18 @@ interface ServiceConfig {
   OPS_PORT: number;
   OPS_HOST?: string;
   LOG_LEVEL?: string;
+  /** `env.stopBound()`; DEFAULT_STOP_BOUND_MS when the app does not declare it. */
+  STOP_BOUND_MS?: number;
 }
+
+/**
+ * How long a stop may take before the process leaves anyway (issue 29: with Postgres gone, SIGTERM left
+ * the aggregator and the rollup scheduler running 28 s+ until SIGKILL). Each service fits its own
+ * waits (a last flush or checkpoint, leaving the group) inside it; the bound is what holds when one of
+ * them does not (a dependency that neither answers nor refuses). Nothing committed depends on a stop
+ * finishing: the ledger and the checkpoints are the truth, and the next owner redoes the rest.
+ */
+export const DEFAULT_STOP_BOUND_MS = 15_000;
 
 export interface ServiceContext<C> {
   config: C;
@@ -62,6 +73,8 @@ export class ServiceRunner<S extends EnvSchema> {
   private phase: 'checking settings' | 'starting' | 'running' | 'refused' | 'stopping' = 'checking settings';
   private readonly abort = new AbortController();
   private created: Promise<unknown> = Promise.resolve();
+  /** What a stop is doing now: the bound's log line names it. */
+  private stopStep = 'not stopping';
 
   constructor(
     private readonly spec: ServiceSpec<S>,
@@ -113,9 +126,35 @@ export class ServiceRunner<S extends EnvSchema> {
   async stop(): Promise<void> {
     this.phase = 'stopping';
     this.abort.abort();
+    this.stopStep = 'building the service (start-up was still under way)';
     await this.created;
+    this.stopStep = "the service's stop (its log says what it could not finish)";
     await this.service?.stop();
+    this.stopStep = 'closing the ops server';
     await this.ops?.close();
+    this.stopStep = 'stopped';
+  }
+
+  get stopBoundMs(): number {
+    return this.config.STOP_BOUND_MS ?? DEFAULT_STOP_BOUND_MS;
+  }
+
+  /**
+   * `stop()` within STOP_BOUND_MS: true when it finished; false when the bound came first, after an
+   * error log naming the step still running (the caller exits: nothing of a stop is needed for
+   * exactness, and a process that does not leave holds its partitions and blocks its supervisor).
+   */
+  async stopWithinBound(): Promise<boolean> {
+    const boundMs = this.stopBoundMs;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      this.stop().then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), boundMs))),
+    ]).finally(() => clearTimeout(timer));
+    if (!finished) {
+      this.log.error({ stopBoundMs: boundMs, unfinished: this.stopStep }, `stop bound reached after ${boundMs} ms, still in: ${this.stopStep}; exiting (what did not commit is redone by the next owner or start)`);
+    }
+    return finished;
   }
 
   async health(): Promise<Health> {
@@ -161,7 +200,7 @@ export function runService<S extends EnvSchema>(spec: ServiceSpec<S>): void {
     if (chosenClock !== systemClock) runner.log.warn({ clockStart: process.env[CLOCK_START_VARIABLE], clockNow: chosenClock.date().toISOString() }, 'running on a chosen clock (HITBOARD_CLOCK_START): times of day are not the wall clock');
     onShutdown(
       async () => {
-        await runner.stop();
+        if (!(await runner.stopWithinBound())) throw new Error(`stop bound (${runner.stopBoundMs} ms) reached`);
         runner.log.info('stopped');
       },
       (msg) => runner.log.info(msg),

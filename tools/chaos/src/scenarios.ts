@@ -6,6 +6,7 @@ import type { Random } from '@hitboard/generator';
 import { TABLES, type SaleEvent } from '@hitboard/schema';
 import type { Cluster, PostgresHost, S3Server } from './infra';
 import type { SalesDriver } from './driver';
+import { coordinatorNode } from './coordinator';
 import type { Check, Observer, Topics } from './invariants';
 import type { Layout } from './layout';
 import { sleep, type App } from './processes';
@@ -130,6 +131,79 @@ export const brokerKill: Scenario = {
     return { endedAtMs: clock.now(), notes: [`killed node ${leader} (leader of ${ctx.topics.events}[0]) for 10 s`] };
   },
 };
+
+/** What a node is to the apps when it dies: coordinator of which groups, leader of how many partitions. */
+async function rolesOf(ctx: ScenarioContext, node: number): Promise<string> {
+  const groups = [`${ctx.layout.o.groupPrefix}-aggregator`, `${ctx.layout.o.groupPrefix}-speed`];
+  const coordinates = [];
+  for (const g of groups) if ((await coordinatorNode(ctx.kafka, g).catch(() => -1)) === node) coordinates.push(g.slice(ctx.layout.o.groupPrefix.length + 1));
+  const { topics } = await ctx.admin.fetchTopicMetadata({ topics: [ctx.topics.events, ctx.topics.sums, ctx.topics.dlq] });
+  const led = topics.map((t) => `${t.partitions.filter((p) => p.leader === node).length}/${t.partitions.length} of ${t.name}`);
+  const mostLeader = mostPartitionsLeader(topics.flatMap((t) => t.partitions.map((p) => p.leader)));
+  return `coordinator of ${coordinates.length > 0 ? coordinates.join(' and ') : 'no app group'}; leader of ${led.join(', ')}${mostLeader === node ? ' (the most partitions)' : ''}`;
+}
+
+function mostPartitionsLeader(leaders: number[]): number {
+  const counts = new Map<number, number>();
+  for (const l of leaders) counts.set(l, (counts.get(l) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? -1;
+}
+
+/** Lines that say a kafkajs consumer crashed (our handler's, and kafkajs's own). */
+const crashLines = (output: string) => (output.match(/consumer crashed|"msg":"Crash: /g) ?? []).length;
+
+/** The issue's bound: every app caught up within this long of a broker's kill. */
+export const CAUGHT_UP_AFTER_BROKER_KILL_MS = 15_000;
+
+/**
+ * Cluster node `node` killed -9 while sales flow; `back`: started again 10 s after the kill, else left
+ * dead until the scenario's recovery is measured ("never back": two brokers of three carry on, RF 3,
+ * min.insync.replicas 2). Times from the kill to caught up per app that reads Kafka: the aggregators
+ * (the ledger holds every events offset written by the time the new leaders answered) and the speed
+ * pipelines (their group has committed every product-sums record published by the time the ledger
+ * caught up). The rollup schedulers and the notifier do not touch Kafka. Checks: both within
+ * CAUGHT_UP_AFTER_BROKER_KILL_MS, and no consumer crash in any app's log since the kill.
+ */
+export function brokerLoss(node: number, back: boolean): Scenario {
+  return {
+    name: `broker ${node} kill -9, ${back ? 'back after 10 s' : 'never back'}`,
+    async inject(ctx) {
+      await sleep(between(ctx.random, 1000, 4000));
+      const roles = await rolesOf(ctx, node);
+      const apps = ctx.layout.base;
+      const crashesBefore = apps.map((a) => crashLines(a.output));
+      ctx.cluster.kill(node);
+      const killedAtMs = Date.now();
+      // Everything written by the time the new leaders answer (this read waits for them).
+      const caught = ctx.observer.highWatermarks(ctx.topics.events).then((events) => ctx.observer.waitCaughtUp(events, 120_000));
+      let endedAtMs = killedAtMs;
+      if (back) {
+        await sleep(Math.max(0, killedAtMs + 10_000 - Date.now()));
+        await ctx.cluster.startNode(node);
+        endedAtMs = Date.now();
+      }
+      const reached = await caught;
+      const crashed = apps.map((a, i) => [a.name, crashLines(a.output) - crashesBefore[i]!] as const).filter(([, n]) => n > 0);
+      const fmt = (ms: number | null) => (ms === null ? 'never (120 s)' : `${(ms / 1000).toFixed(1)} s`);
+      const aggregatorMs = reached ? reached.ledgerAtMs - killedAtMs : null;
+      const speedMs = reached ? reached.speedAtMs - killedAtMs : null;
+      const within = (ms: number | null) => ms !== null && ms <= CAUGHT_UP_AFTER_BROKER_KILL_MS;
+      const notes = [`node ${node} (${roles}) killed${back ? ', back after 10 s' : ', never back'}; kill → caught up: aggregators ${fmt(aggregatorMs)}, speed pipelines ${fmt(speedMs)}`];
+      const checks: Check[] = [
+        { name: 'aggregators caught up within 15 s of the kill', ok: within(aggregatorMs), detail: fmt(aggregatorMs) },
+        { name: 'speed pipelines caught up within 15 s of the kill', ok: within(speedMs), detail: fmt(speedMs) },
+        { name: 'no consumer crash in any log', ok: crashed.length === 0, detail: crashed.length === 0 ? 'none' : crashed.map(([n, c]) => `${n}: ${c}`).join(', ') },
+      ];
+      return {
+        endedAtMs,
+        notes,
+        checks,
+        // A node left dead comes back once recovery is measured, so the next scenario has three again.
+        ...(back ? {} : { afterRecovery: async () => (await ctx.cluster.startNode(node), { notes: [`node ${node} started again after the measurement`], checks: [] }) }),
+      };
+    },
+  };
+}
 
 export const speedKill: Scenario = {
   name: 'speed pipeline kill -9',
@@ -402,6 +476,12 @@ export const ALL_SCENARIOS: Record<string, Scenario> = {
   'aggregator-kill': aggregatorKill(3),
   'aggregator-freeze': aggregatorFreeze,
   'broker-kill': brokerKill,
+  'broker-1-back': brokerLoss(1, true),
+  'broker-2-back': brokerLoss(2, true),
+  'broker-3-back': brokerLoss(3, true),
+  'broker-1-gone': brokerLoss(1, false),
+  'broker-2-gone': brokerLoss(2, false),
+  'broker-3-gone': brokerLoss(3, false),
   'speed-kill': speedKill,
   'rollup-kill': rollupKill,
   'postgres-restart': postgresRestart,
