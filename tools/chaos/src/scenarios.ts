@@ -173,14 +173,14 @@ export function brokerLoss(node: number, back: boolean): Scenario {
       const apps = ctx.layout.base;
       const crashesBefore = apps.map((a) => crashLines(a.output));
       ctx.cluster.kill(node);
-      const killedAtMs = Date.now();
+      const killedAtMs = clock.now();
       // Everything written by the time the new leaders answer (this read waits for them).
       const caught = ctx.observer.highWatermarks(ctx.topics.events).then((events) => ctx.observer.waitCaughtUp(events, 120_000));
       let endedAtMs = killedAtMs;
       if (back) {
-        await sleep(Math.max(0, killedAtMs + 10_000 - Date.now()));
+        await sleep(Math.max(0, killedAtMs + 10_000 - clock.now()));
         await ctx.cluster.startNode(node);
-        endedAtMs = Date.now();
+        endedAtMs = clock.now();
       }
       const reached = await caught;
       const crashed = apps.map((a, i) => [a.name, crashLines(a.output) - crashesBefore[i]!] as const).filter(([, n]) => n > 0);
