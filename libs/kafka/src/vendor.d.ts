@@ -18,3 +18,8 @@ declare module 'kafkajs-snappy' {
   };
   export = SnappyCodec;
 }
+
+declare module 'kafkajs/src/protocol/error' {
+  /** kafkajs's table of Kafka protocol error codes (what its KafkaJSProtocolError messages come from). */
+  export const errorCodes: { type: string; code: number; retriable: boolean; message: string }[];
+}
