@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { IntervalRegistry, TABLES } from '@hitboard/schema';
+import { chosenClockEnv, useClock } from '@hitboard/runtime/clock';
 import { freshDatabase, TEST_READER_PASSWORD, waitFor, type FreshDatabase } from '@hitboard/testkit';
 import { ARTIFACTS_DIR } from './support/artifacts';
 import { ensureTestBuild } from './support/build';
@@ -24,6 +25,15 @@ const registry = IntervalRegistry.standard('UTC');
 const DESKTOP = { viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 };
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true };
 
+/**
+ * The instant the world is seeded for and the dashboard's clock starts at (HITBOARD_CLOCK_START, through
+ * chosenClockEnv; this process reads the same clock while seeding): mid-hour on a Wednesday, 25 minutes
+ * from either end of the hour and far from any day, week, month or year boundary, so "the current hour"
+ * is the seeded one whatever the time of day the suite runs at.
+ */
+const START = '2026-11-18T10:35:00Z';
+
+let restoreClock: (() => void) | undefined;
 let db: FreshDatabase;
 let server: RunningDashboard;
 let browser: Browser;
@@ -33,6 +43,8 @@ let liveHour: Date;
 
 beforeAll(async () => {
   await ensureTestBuild();
+  const chosen = chosenClockEnv(START);
+  restoreClock = useClock(chosen.clock); // every seeding helper's "now" (seedDemoWorld, seedSpeedWindow's updatedAt) reads it
   db = await freshDatabase();
   await seedDemoWorld(db.knex, registry);
   const edge = async (interval: string, source: string, fn: 'max' | 'min') =>
@@ -42,7 +54,7 @@ beforeAll(async () => {
   liveHour = await edge('hour', 'speed', 'max');
   // A mover in its first minute: one value in its sparkline.
   await seedMovers(db.knex, [{ id: 'P0203', factor: 5, unitsPerHour: 60, usualUnitsPerHour: 12, since: liveHour, spark: [4] }]);
-  server = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD });
+  server = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, ...chosen.env });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 });
 
@@ -50,6 +62,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
   await db?.drop();
+  restoreClock?.();
 });
 
 async function open(options: object, url: string, waitFor = '[data-testid=top-section]'): Promise<{ context: BrowserContext; page: Page }> {

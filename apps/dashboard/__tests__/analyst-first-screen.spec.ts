@@ -12,6 +12,7 @@
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { IntervalRegistry, TABLES } from '@hitboard/schema';
+import { chosenClockEnv, useClock } from '@hitboard/runtime/clock';
 import { freshDatabase, TEST_READER_PASSWORD, waitFor, type FreshDatabase } from '@hitboard/testkit';
 import { formatCount, formatShare } from '../src/lib/format';
 import { ARTIFACTS_DIR } from './support/artifacts';
@@ -36,6 +37,15 @@ const HEADS = ['Compact Face Cream 50 ml for Sensitive Skin', 'Classic Card Game
 const LONGEST = 'Compact Face Cream 50 ml with Hyaluronic Acid for Sensitive Skin, Fragrance-Free, Pack of 3';
 const longName = (i: number, noun: string) => (i === 0 ? LONGEST : `${HEADS[i % HEADS.length]} – ${noun}`);
 
+/**
+ * The instant the world is seeded for and the dashboard's clock starts at (HITBOARD_CLOCK_START, through
+ * chosenClockEnv; this process reads the same clock while seeding): mid-hour on a Wednesday, 25 minutes
+ * from either end of the hour and far from any day, week, month or year boundary, so "the current hour"
+ * is the seeded one whatever the time of day the suite runs at.
+ */
+const START = '2026-11-18T10:35:00Z';
+
+let restoreClock: (() => void) | undefined;
 let db: FreshDatabase;
 let server: RunningDashboard;
 let browser: Browser;
@@ -47,6 +57,8 @@ const MOVER = 'P0105';
 
 beforeAll(async () => {
   await ensureTestBuild();
+  const chosen = chosenClockEnv(START);
+  restoreClock = useClock(chosen.clock); // every seeding helper's "now" (seedDemoWorld, seedSpeedWindow's updatedAt) reads it
   db = await freshDatabase();
   await seedDemoWorld(db.knex, registry);
   const catalog = demoCatalog();
@@ -66,7 +78,7 @@ beforeAll(async () => {
     { updatedAt: new Date(closedHour.getTime() + 3_600_000 + 60_000) },
   );
   await seedMovers(db.knex, [{ id: MOVER, factor: 12, unitsPerHour: 120, usualUnitsPerHour: 10, since: new Date(closedHour.getTime() + 7 * 3_600_000) }]);
-  server = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD });
+  server = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, ...chosen.env });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 });
 
@@ -74,6 +86,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
   await db?.drop();
+  restoreClock?.();
 });
 
 async function open(size: (typeof SIZES)[number], url: string): Promise<{ context: BrowserContext; page: Page }> {

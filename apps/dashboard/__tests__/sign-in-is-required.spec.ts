@@ -178,7 +178,8 @@ describe('an API token', () => {
 
     const bad = await get(`${a!.base}/?interval=day&token=${encodeURIComponent(`${a!.access.token}x`)}`);
     expect(bad.status).toBe(303);
-    expect(bad.headers.get('location')).toBe(`/auth/sign-in?next=${encodeURIComponent('/?interval=day')}`);
+    expect(bad.headers.get('location')).toBe(`/auth/sign-in?next=${encodeURIComponent('/?interval=day')}&invalid-link`);
+    expect((await get(`${a!.base}${bad.headers.get('location')}`)).text).toContain('That sign-in link is not valid (or has expired)');
     expect(bad.headers.get('set-cookie')).toBeNull();
   });
 });

@@ -11,12 +11,15 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Counter, Histogram } from 'prom-client';
 import { createDb } from '@hitboard/db-client';
+import { IntervalRegistry } from '@hitboard/schema';
 import { checkDeploymentSettings, ConfigError, describeMismatch, readAccessFile, startOpsServer, type AccessFile, type Health, type Logger, type OpsServer } from '@hitboard/runtime';
 import { AccessGate, type RefusalReason } from './access/access-gate';
 import { Credentials } from './access/credentials';
 import { SessionCookie } from './access/session-cookie';
 import { readerUrl, type ServerConfig } from './config';
 import { dashboardMetrics } from './server/metrics-registry';
+import { catalogCategories } from './server/catalog-categories';
+import { holdStatus, pageStatus } from './page-status';
 
 export interface DashboardServer {
   port: number;
@@ -69,6 +72,19 @@ export async function startDashboardServer(config: ServerConfig, options: { appD
   await app.prepare();
   const handle = app.getRequestHandler();
 
+  // Health (the reader can query the database: what every page and API answer needs) and the page status's categories.
+  const db = createDb(readerUrl(config.DATABASE_URL, config.HITBOARD_READER_PASSWORD), { pool: { min: 0, max: 2 }, applicationName: 'hitboard-dashboard-health' });
+  // A page's query is judged here too (the same lib/params), so a bad link answers 400 or 404, not 200 (src/page-status.ts).
+  const intervals = IntervalRegistry.standard(config.REPORTING_TIME_ZONE);
+  const categories = async (): Promise<string[] | null> => {
+    try {
+      return await catalogCategories(db);
+    } catch (err) {
+      logger.error({ err }, 'categories failed: the page decides'); // as the page does: it logs and shows its own state
+      return null;
+    }
+  };
+
   const server: Server = createServer((req, res) => {
     const started = performance.now();
     const pathname = (req.url ?? '/').split('?')[0]!;
@@ -78,7 +94,10 @@ export async function startDashboardServer(config: ServerConfig, options: { appD
     });
     void (async () => {
       try {
-        if (await gate.handle(req, res)) await handle(req, res);
+        if (!(await gate.handle(req, res))) return;
+        const status = await pageStatus(new URL(req.url ?? '/', 'http://dashboard.invalid'), intervals, categories);
+        if (status !== null) holdStatus(res, status);
+        await handle(req, res);
       } catch (err) {
         logger.error({ err, path: pathname }, 'request failed');
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -92,8 +111,6 @@ export async function startDashboardServer(config: ServerConfig, options: { appD
     server.listen(config.PORT, config.DASHBOARD_HOST, resolve);
   });
 
-  // Health: the reader can query the database (what every page and API answer needs).
-  const db = createDb(readerUrl(config.DATABASE_URL, config.HITBOARD_READER_PASSWORD), { pool: { min: 0, max: 1 }, applicationName: 'hitboard-dashboard-health' });
   // The reporting zone must be the one the rollups were built in (deployment_settings): a dashboard in
   // another zone would label every day, week and month wrongly. Said on /healthz and logged once.
   let mismatchLogged = false;

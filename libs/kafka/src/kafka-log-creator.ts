@@ -1,4 +1,5 @@
 import { logLevel, type logCreator } from 'kafkajs';
+import { errorCodes } from 'kafkajs/src/protocol/error';
 
 /** The part of a pino logger (or anything shaped like one) that kafkajs logs go to. */
 export interface LevelLogger {
@@ -6,6 +7,21 @@ export interface LevelLogger {
   warn(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
   debug(obj: object, msg?: string): void;
+}
+
+/**
+ * Protocol errors a broker answers while it, a coordinator or a partition leader is starting or moving
+ * (a fresh broker loads `__consumer_offsets` and `__transaction_state`; a restart moves leaders). kafkajs
+ * logs each such answer at ERROR and then retries it: normal, not a failure, so they are logged at warn (still
+ * in the app's log). A retry that runs out ends in another entry ("Crash: …", "Failed to send …"), still an error.
+ * The messages are kafkajs's own (its protocol error table), matched by code type.
+ */
+const STARTING_OR_MOVING = new Set(['GROUP_LOAD_IN_PROGRESS', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR_FOR_GROUP', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_CONTROLLER']);
+const RETRY_MESSAGES = new Set(errorCodes.filter((e) => e.retriable && STARTING_OR_MOVING.has(e.type)).map((e) => e.message));
+
+/** Whether an ERROR entry is only kafkajs reporting one of those answers (as its `error` field, or as the whole message). */
+function isStartupRetry(message: unknown, fields: Record<string, unknown>): boolean {
+  return RETRY_MESSAGES.has(String(fields['error'] ?? message));
 }
 
 /**
@@ -20,7 +36,8 @@ export function kafkaLogCreator(logger: LevelLogger): logCreator {
       const entry = { kafkajs: namespace, ...fields };
       switch (level) {
         case logLevel.ERROR:
-          logger.error(entry, message);
+          if (isStartupRetry(message, fields)) logger.warn(entry, message);
+          else logger.error(entry, message);
           break;
         case logLevel.WARN:
           logger.warn(entry, message);

@@ -24,3 +24,8 @@ declare module 'kafkajs/src/consumer/consumerGroup' {
   const ConsumerGroup: { prototype: Record<string, unknown> };
   export = ConsumerGroup;
 }
+
+declare module 'kafkajs/src/protocol/error' {
+  /** kafkajs's table of Kafka protocol error codes (what its KafkaJSProtocolError messages come from). */
+  export const errorCodes: { type: string; code: number; retriable: boolean; message: string }[];
+}

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { createDb } from '@hitboard/db-client';
 import { appRoleUrls, migrateLatest, setReaderPassword } from '@hitboard/db';
-import { createKafka, createProducer, dlqTopicSpec, ensureTopics } from '@hitboard/kafka';
+import { createKafka, createProducer, dlqTopicSpec, ensureTopics, type LevelLogger } from '@hitboard/kafka';
 import { chunkFloor, GroundTruthWriter, kafkaSender, makeCatalog, planResume, ProgressFile, RecurringSpikes, runStream, SalesStream, type GeneratorProgress } from '@hitboard/generator';
 import { appConfigSchema, loadConfig, parseBrokers, runMain, sleep } from '@hitboard/runtime';
 import { IntervalRegistry, TABLES, VIEWS } from '@hitboard/schema';
@@ -272,7 +272,7 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
 
   // The deployment's topics (kafka.sh makes the default names; other names are made here, as kafka.sh would).
   const { settings } = options;
-  await ensureTopics(createKafka({ brokers: parseBrokers(brokers), clientId: 'hitboard-dev-setup' }), [
+  await ensureTopics(createKafka({ brokers: parseBrokers(brokers), clientId: 'hitboard-dev-setup', logger: kafkaLog(data) }), [
     { topic: settings.TOPIC_EVENTS, numPartitions: 6 },
     { topic: settings.TOPIC_PRODUCT_SUMS, numPartitions: 6 },
     dlqTopicSpec(settings.TOPIC_DLQ),
@@ -341,6 +341,27 @@ const serviceApp = (name: string, entry: string, opsPort: number, roleUrls: Reco
 });
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
+/**
+ * kafkajs's log for this process's own clients (topic setup, the generator): every entry goes to
+ * <data>/logs/generator.log, like an app's log; only an error is also said here. (kafkajs's console logger
+ * printed raw JSON into the summary, including a fresh broker's "coordinator is loading" retry: libs/kafka
+ * logs such retries at warn.)
+ */
+function kafkaLog(data: string): LevelLogger {
+  const file = join(data, 'logs', 'generator.log');
+  const out = createWriteStream(file, { flags: 'a' });
+  const write = (level: string) => (fields: object, msg?: string) => void out.write(`${JSON.stringify({ level, time: clock.date().toISOString(), app: 'dev', msg, ...fields })}\n`);
+  return {
+    error: (fields, msg) => {
+      write('error')(fields, msg);
+      say(`Kafka client error: ${msg ?? ''}${'error' in fields ? ` (${String(fields.error)})` : ''}; see ${file}`);
+    },
+    warn: write('warn'),
+    info: write('info'),
+    debug: write('debug'),
+  };
+}
+
 /** The generator, resumable: its progress and ground truth live in <data>/generator. */
 async function runGenerator(options: Options, data: string, brokers: string[], catalog: ReturnType<typeof makeCatalog>, signal: AbortSignal, where: string[]): Promise<void> {
   const progressFile = new ProgressFile(join(data, 'generator/progress.json'));
@@ -363,7 +384,7 @@ async function runGenerator(options: Options, data: string, brokers: string[], c
   const byRank = new SalesStream({ seed: 1, catalog, segments: plan.state.segments }).productsByRank();
   const spikes = new RecurringSpikes({ seed: 1, catalog, fromMs: live, everyMs: 15 * 60_000, durationMs: 5 * 60_000, factor: 20, ranks: [30, 300], byRank });
   const stream = new SalesStream({ seed: 1, catalog, segments: plan.state.segments, spikes });
-  const producer = createProducer(createKafka({ brokers, clientId: 'hitboard-dev-generator' }));
+  const producer = createProducer(createKafka({ brokers, clientId: 'hitboard-dev-generator', logger: kafkaLog(data) }));
   await producer.connect();
   const truth = new GroundTruthWriter(truthPath);
   const progress = { file: progressFile, state: plan.state };

@@ -69,6 +69,21 @@ describe('AccessGate over HTTP', () => {
     expect([await api(same, userCookie), await api(same, tokenCookie)]).toEqual([200, 200]);
   });
 
+  it('a wrong ?token= link lands on the sign-in page saying the link was not valid, and signing in still goes back to the page', async () => {
+    const base = await serve({ users: [{ name: 'ana', passwordHash: await hashPassword('right password') }], tokens: [{ name: 'ci', sha256: tokenSha256(newAccessToken()) }] });
+    const link = await fetch(`${base}/?interval=day&token=${newAccessToken()}`, { redirect: 'manual' });
+    expect(link.status).toBe(303);
+    expect(link.headers.get('set-cookie')).toBeNull();
+    const location = link.headers.get('location')!;
+    expect(location).not.toContain('token');
+    expect(new URL(location, base).searchParams.get('next')).toBe('/?interval=day');
+    const page = await (await fetch(`${base}${location}`)).text();
+    expect(page).toContain('That sign-in link is not valid (or has expired): sign in with your name and password.');
+    expect(page).toContain('name="next" value="/?interval=day"');
+    // Without a link the page says nothing of one.
+    expect(await (await fetch(`${base}/auth/sign-in?next=%2F`)).text()).not.toContain('sign-in link is not valid');
+  });
+
   it('sign-in attempts are limited per name and per client: 429 with Retry-After, before any password is hashed', async () => {
     nowMs = T0;
     const base = await serve({ users: [{ name: 'ana', passwordHash: await hashPassword('right password') }, { name: 'bo', passwordHash: await hashPassword('bo password 1') }], tokens: [] }, { perName: 3, perClient: 5, windowMs: 60_000 });

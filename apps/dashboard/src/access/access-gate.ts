@@ -12,6 +12,8 @@ export type RefusalReason = 'no-credentials' | 'bad-token' | 'bad-cookie' | 'bad
 
 export const SIGN_IN_PATH = '/auth/sign-in';
 export const SIGN_OUT_PATH = '/auth/sign-out';
+/** On the sign-in page's address: the browser came from a `?token=` link whose token is not (or no longer) listed. */
+const BAD_LINK_PARAM = 'invalid-link';
 const FORM_LIMIT_BYTES = 16 * 1024;
 // Deliberately the same body whatever was wrong: a refusal says nothing about the data or the credentials.
 const REFUSED_BODY = JSON.stringify({ error: 'sign-in required' });
@@ -64,7 +66,8 @@ export class AccessGate {
     if (token !== null && isRead) {
       url.searchParams.delete('token');
       const subject = this.o.credentials.token(token);
-      if (!subject) return this.refuse(res, 'bad-token', url, isRead);
+      // A page link with a wrong token says so on the sign-in page (a stale `npm start` link is the usual cause).
+      if (!subject) return this.refuse(res, 'bad-token', url, isRead, { badLink: true });
       this.answer(res, 303, { location: localPath(`${url.pathname}${url.search}`), 'set-cookie': this.o.cookie.setCookie(subject, this.o.credentials.credentialOf(subject)!, this.now(), secure) });
       return null;
     }
@@ -81,7 +84,8 @@ export class AccessGate {
   private async signIn(req: IncomingMessage, res: ServerResponse, url: URL, secure: boolean): Promise<null> {
     const method = req.method ?? 'GET';
     if (method === 'GET' || method === 'HEAD') {
-      this.page(res, 200, signInPage({ next: localPath(url.searchParams.get('next')), failed: false, signedOut: url.searchParams.has('signed-out') }));
+      const said = { signedOut: url.searchParams.has('signed-out'), badLink: url.searchParams.has(BAD_LINK_PARAM) };
+      this.page(res, 200, signInPage({ next: localPath(url.searchParams.get('next')), failed: false, ...said }));
       return null;
     }
     if (method !== 'POST') return this.methodNotAllowed(res, 'GET, POST');
@@ -123,11 +127,12 @@ export class AccessGate {
     return null;
   }
 
-  private refuse(res: ServerResponse, reason: RefusalReason, url: URL, isRead: boolean): null {
+  private refuse(res: ServerResponse, reason: RefusalReason, url: URL, isRead: boolean, say: { badLink?: boolean } = {}): null {
     this.o.onRefused?.(reason);
     const isPageLoad = isRead && !url.pathname.startsWith('/api/') && !url.pathname.startsWith('/_next/');
     if (isPageLoad) {
-      this.answer(res, 303, { location: `${SIGN_IN_PATH}?next=${encodeURIComponent(localPath(`${url.pathname}${url.search}`))}` });
+      const next = `next=${encodeURIComponent(localPath(`${url.pathname}${url.search}`))}`;
+      this.answer(res, 303, { location: `${SIGN_IN_PATH}?${next}${say.badLink ? `&${BAD_LINK_PARAM}` : ''}` });
     } else {
       this.answer(res, 401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer realm="hitboard"' }, REFUSED_BODY);
     }

@@ -2,10 +2,12 @@
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-export function signInPage(options: { next: string; failed: boolean; signedOut?: boolean }): string {
+export function signInPage(options: { next: string; failed: boolean; signedOut?: boolean; badLink?: boolean }): string {
   const message = options.failed
     ? '<p class="error" role="alert">Wrong name or password.</p>'
-    : options.signedOut
+    : options.badLink
+      ? '<p class="error" role="alert">That sign-in link is not valid (or has expired): sign in with your name and password.</p>'
+      : options.signedOut
       ? '<p role="status">Signed out.</p>'
       : '';
   return `<!doctype html>

@@ -7,6 +7,7 @@ import { closedMovingAverage, movement, share } from '../lib/ranking';
 import type { CategoryTotals, IntervalInfo, Metric, Source, TopResult, Totals, TrendResult, WindowInfo } from '../lib/types';
 import type { ServingChange } from './serving-changes';
 import { TtlCache } from './ttl-cache';
+import { catalogCategories } from './catalog-categories';
 
 /**
  * The dashboard's one data module: a fetch function per widget, reading only what the read-only
@@ -123,10 +124,7 @@ export class DashboardData {
 
   /** Categories of the catalog, byte order — the category filter's choices. */
   async fetchCategories(): Promise<string[]> {
-    const rows = (await this.cached('categories', this.exactCacheMs, () =>
-      this.db(TABLES.products).select('category').groupBy('category').orderByRaw('category COLLATE "C"'),
-    )) as { category: string }[];
-    return rows.map((r) => r.category).filter((c) => c !== '');
+    return this.cached('categories', this.exactCacheMs, () => catalogCategories(this.db));
   }
 
   /** Refuses a category the catalog does not know (a 400, not an empty list that looks like "no sales"). */
