@@ -33,7 +33,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     carry(client, upstream);
     carry(upstream, client);
     const end = () => {
-      for (const s of [client, upstream]) (sockets.delete(s), s.destroy());
+      for (const s of [client, upstream]) {
+        sockets.delete(s);
+        s.destroy();
+      }
     };
     for (const s of [client, upstream]) s.on('error', end).on('close', end);
   });
