@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Kafka, Producer } from 'kafkajs';
 import { createKafka } from '@hitboard/kafka';
 import { encodeProductSum, type ProductSum } from '@hitboard/schema';
-import { createTestTopic, describeKafka, startAppProcess, startScratchKafka, waitFor, type AppProcess, type ScratchKafka } from '@hitboard/testkit';
+import { createTestTopic, describeKafka, startAppProcess, startScratchKafka, type AppProcess, type ScratchKafka } from '@hitboard/testkit';
 import { oneRecordFlushes, unique, unitsByWindow, unitsOf, useScenario, waitForCheckpoints } from './support';
 
 describeKafka('a stop is bounded with the broker gone', () => {
