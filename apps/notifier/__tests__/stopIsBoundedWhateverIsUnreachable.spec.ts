@@ -33,6 +33,7 @@ describe('a stop is bounded whatever is unreachable', () => {
       DATABASE_URL: await notifierUrl(db.knex, db.url),
       NOTIFIER_RULES_FILE: rules,
       LAKE_DIR: mkdtempSync(join(tmpdir(), 'hitboard-notifier-lake-')),
+      LOG_LEVEL: 'info', // the test reads what the stop says, whatever NOTIFIER_TEST_LOG is
       STOP_BOUND_MS: '6000',
       WEBHOOK_TIMEOUT_MS: '60000', // a request the receiver holds outlives the stop bound
     };
@@ -70,7 +71,7 @@ describe('a stop is bounded whatever is unreachable', () => {
     const direct = new URL(env.DATABASE_URL!);
     const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
     try {
-      const first = start({ LOG_LEVEL: 'info', DATABASE_URL: Object.assign(new URL(env.DATABASE_URL!), { port: String(proxy.port) }).toString() });
+      const first = start({ DATABASE_URL: Object.assign(new URL(env.DATABASE_URL!), { port: String(proxy.port) }).toString() });
       // A mover no rule matches: its episode row says a poll went through the proxy.
       await publishMovers(db.knex, 1, [{ productId: 'quiet', since: T, factor: 2, orders: 30 }]);
       await waitFor('a poll through the proxy', async () => (await db.knex(TABLES.moverEpisodes).where({ product_id: 'quiet' })).length === 1);
