@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import pino from 'pino';
-import { hourStartMs, rawFilePath, writeRawParquet, type RawCell } from '@hitboard/lake';
+import { hourStartMs, rawFilePath, writeRawParquet, type LakeStore, type RawCell } from '@hitboard/lake';
 import { IntervalRegistry, TABLES, TOPICS, TOP_N_STORED, type Metric, type Window } from '@hitboard/schema';
 import { byteOrder, freshDatabase, ranksBy, seededRandom, type FreshDatabase } from '@hitboard/testkit';
 import { RollupEngine } from '../src/rollup-engine';
@@ -15,6 +15,8 @@ export interface Scenario {
   db: FreshDatabase;
   knex: Knex;
   lakeDir: string;
+  /** Where `writeFlush` writes raw files: the lake folder, unless a test points it at another lake (S3). */
+  lake: string | LakeStore;
   engine: RollupEngine;
   deps: TaskDeps;
   registry: IntervalRegistry;
@@ -36,6 +38,7 @@ export async function scenario(zone = 'UTC', options: { registry?: IntervalRegis
     db,
     knex: db.knex,
     lakeDir,
+    lake: lakeDir,
     engine,
     deps,
     registry,
@@ -67,7 +70,7 @@ export async function writeFlush(s: Scenario, cells: readonly RawCell[], partiti
   const paths: string[] = [];
   for (const [hourMs, hourCells] of byHour) {
     const path = rawFilePath(hourMs, partition, first, last);
-    await writeRawParquet(s.lakeDir, path, hourCells);
+    await writeRawParquet(s.lake, path, hourCells);
     await s.knex(TABLES.ingestFiles).insert({ path, flush_id: flushId, partition, first_offset: first, last_offset: last, hour: new Date(hourMs), rows: hourCells.length });
     paths.push(path);
   }

@@ -1,6 +1,6 @@
 import { createDb } from '@hitboard/db-client';
 import { openLakeStore } from '@hitboard/lake';
-import { runService } from '@hitboard/runtime';
+import { finishedWithin, runService } from '@hitboard/runtime';
 import { IntervalRegistry } from '@hitboard/schema';
 import { configSchema } from './config';
 import { createRollupMetrics } from './metrics';
@@ -8,6 +8,8 @@ import { RollupEngine } from './rollup-engine';
 import { RollupScheduler } from './scheduler';
 
 const APP = 'batch-rollup';
+/** What a stop keeps for releasing the engine, the lake and the pool after the pass. */
+const RELEASE_MS = 4000;
 
 runService({
   name: APP,
@@ -36,10 +38,13 @@ runService({
     return {
       start: () => scheduler.start({ catchUp: config.CATCH_UP_ON_START }),
       stop: async () => {
-        await scheduler.stop();
+        // The running pass gets the stop bound minus what releasing needs (issue 29); what it leaves is
+        // rebuilt at the next start (rollup_runs decides, not the stop).
+        await scheduler.stop(Math.max(1000, config.STOP_BOUND_MS - RELEASE_MS));
         engine.close();
         await lake.close();
-        await knex.destroy();
+        // A pool whose queries hang (Postgres stopped, not refusing) never finishes closing: leave it.
+        if (!(await finishedWithin(knex.destroy(), RELEASE_MS / 2))) log.error({ timeoutMs: RELEASE_MS / 2 }, 'stop: the database pool did not close in time (Postgres not answering); exiting without it');
       },
       health: () => scheduler.health(),
     };

@@ -1,10 +1,10 @@
-import { clock } from '@hitboard/runtime';
+import { clock, finishedWithin } from '@hitboard/runtime';
 import { ClockCron } from './clock-cron';
 import type { Health } from '@hitboard/runtime';
 import type { PassPlan } from './planner';
 import { taskIntervals, withDependents } from './planner';
 import { runReadyWindows, type PassResult } from './runner';
-import type { TaskDeps } from './rollup-task';
+import { describeWindow, type TaskDeps } from './rollup-task';
 
 export interface SchedulerOptions {
   concurrency: number;
@@ -30,6 +30,8 @@ export class RollupScheduler {
   private readonly stopController = new AbortController();
   private running: Promise<void> | null = null;
   private pending = new Set<string>();
+  /** The windows the running pass is building now: a stop that cannot wait for them names them. */
+  private readonly building = new Set<string>();
   private passStartedAt: number | null = null;
   private lastPassAt: number | null = null;
   /** When the running pass last finished a window: a long catch-up that keeps finishing windows is not stuck. */
@@ -85,7 +87,11 @@ export class RollupScheduler {
           attempts: this.options.attempts,
           retryBaseMs: this.options.retryBaseMs,
           signal: this.stopController.signal,
-          onTaskDone: () => (this.lastProgressAt = this.now()),
+          onTaskStart: (task) => this.building.add(describeWindow(task.window)),
+          onTaskDone: (task) => {
+            this.building.delete(describeWindow(task.window));
+            this.lastProgressAt = this.now();
+          },
         });
         this.lastPlan = result.after;
         this.ledgerProblem = result.ledgerProblem;
@@ -128,10 +134,24 @@ export class RollupScheduler {
     };
   }
 
-  /** Stops the cron jobs; a running pass finishes its running windows and starts no more. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the cron jobs; a running pass finishes its running windows and starts no more. It waits for
+   * them at most `timeoutMs` (issue 29: a publish hanging on a Postgres that does not answer held the
+   * stop until SIGKILL), then names the windows it left. Nothing is lost either way: a window left
+   * `running` is found abandoned by the next planner (its lock is free) and rebuilt, and windows the
+   * pass had not reached are still missing, failed or dirty in rollup_runs.
+   */
+  async stop(timeoutMs = MAX_TIMER_MS): Promise<void> {
     this.jobs?.stop();
     this.stopController.abort();
-    await this.running;
+    const running = this.running;
+    if (!running) return;
+    const settled = await finishedWithin(running, Math.min(timeoutMs, MAX_TIMER_MS));
+    const unfinished = { windows: [...this.building], pending: [...this.pending] };
+    if (settled) this.deps.log.warn(unfinished, 'stop: the scheduler pass did not finish (stopped before its last window); what it did not build is built at the next start');
+    else this.deps.log.error({ timeoutMs, ...unfinished }, 'stop: the scheduler pass did not finish in time (Postgres or the lake not answering?); leaving it: the windows it was building are found abandoned and rebuilt at the next start');
   }
 }
+
+/** setTimeout's longest delay (about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;

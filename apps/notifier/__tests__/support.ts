@@ -24,7 +24,7 @@ export interface Received {
 export interface Receiver {
   url: string;
   received: Received[];
-  /** Answers the next requests with these statuses, in order; 200 once they run out. */
+  /** Answers the next requests with these statuses, in order (0: never answers; held until close); 200 once they run out. */
   answer(...statuses: number[]): void;
   close(): Promise<void>;
 }
@@ -38,6 +38,7 @@ export async function startReceiver(): Promise<Receiver> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const status = answers.shift() ?? 200;
+      if (status === 0) return void received.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>, status });
       received.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>, status });
       res.writeHead(status, { 'content-type': 'text/plain' });
       res.end(status === 200 ? 'ok' : `answer ${status}`);

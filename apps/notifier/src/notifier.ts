@@ -1,6 +1,6 @@
 import { clock } from '@hitboard/runtime';
 import type { Health, Logger } from '@hitboard/runtime';
-import { sleep } from '@hitboard/runtime';
+import { finishedWithin, sleep } from '@hitboard/runtime';
 import type { Alerter } from './alerts/alerter';
 import type { NotifierMetrics } from './metrics';
 import type { Reporter } from './reports/reporter';
@@ -39,11 +39,22 @@ export class Notifier {
     this.loop = this.run();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Ends the loop and the deliveries in flight, waiting for them at most `timeoutMs` in all (issue 29: a
+   * poll hanging on a Postgres that does not answer must not hold the stop), then says what it left.
+   * Nothing is lost by leaving: claims not given back are taken over when their lease expires.
+   */
+  async stop(timeoutMs = 2 ** 31 - 1): Promise<void> {
+    const started = performance.now();
     this.abort.abort();
     this.o.reporter.stop();
-    await this.loop;
-    await this.o.alerter.stop();
+    if (!(await finishedWithin(this.loop, timeoutMs))) {
+      this.o.log.error({ timeoutMs }, 'stop: the poll did not finish in time (Postgres not answering?); leaving it: its claims are taken over when their lease expires');
+    }
+    const left = Math.max(0, timeoutMs - (performance.now() - started));
+    if (!(await this.o.alerter.stop(left))) {
+      this.o.log.error({ deliveries: this.o.alerter.pending }, 'stop: deliveries did not give their claims back in time; they are taken over when their lease expires');
+    }
   }
 
   health(): Health {

@@ -84,7 +84,7 @@ async function postOnce(webhook: Target, body: unknown, options: DeliveryOptions
   if (!allowPrivate && isPrivateAddress(hostOf(url))) throw new WebhookError(`${where}: ${new PrivateTargetError(hostOf(url), hostOf(url)).message}`, null, false);
   let res: IncomingMessage;
   try {
-    res = await post(url, { 'content-type': 'application/json', 'user-agent': 'hitboard-notifier', 'idempotency-key': options.idempotencyKey, ...webhook.headers }, JSON.stringify(body), options.timeoutMs, allowPrivate);
+    res = await post(url, { 'content-type': 'application/json', 'user-agent': 'hitboard-notifier', 'idempotency-key': options.idempotencyKey, ...webhook.headers }, JSON.stringify(body), options.timeoutMs, allowPrivate, options.signal);
   } catch (err) {
     // Node's own messages may quote the URL (and whatever secret it holds): only a code or a class of error is kept.
     throw new WebhookError(`${where}: ${describeError(err)}`, null, !(err instanceof PrivateTargetError), err);
@@ -105,11 +105,16 @@ async function postOnce(webhook: Target, body: unknown, options: DeliveryOptions
   throw new WebhookError(`${where}: HTTP ${status}`, status, retriable);
 }
 
-/** One POST with node's own client (it never follows redirects), connecting through the private-address guard. */
-function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number, allowPrivate: boolean): Promise<IncomingMessage> {
+/**
+ * One POST with node's own client (it never follows redirects), connecting through the private-address guard.
+ * `stop` (the app stopping) ends a request as its timeout does: a receiver that never answers must not
+ * hold a stop for WEBHOOK_TIMEOUT_MS (issue 29).
+ */
+function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number, allowPrivate: boolean, stop?: AbortSignal): Promise<IncomingMessage> {
+  const signal = stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs);
   return new Promise((resolve, reject) => {
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: guardedLookup(allowPrivate) as never, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+    const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: guardedLookup(allowPrivate) as never, signal }, (res) => {
       res.on('error', () => undefined);
       resolve(res);
     });

@@ -12,4 +12,5 @@ export * from './run-service';
 export * from './settings-ledger';
 export * from './stall-watch';
 export * from './retry';
+export * from './finished-within';
 export * from './shutdown';

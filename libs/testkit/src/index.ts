@@ -4,6 +4,8 @@ export * from './kafka';
 export * from './s3';
 export * from './wait-for';
 export * from './app-process';
+export * from './tcp-proxy';
+export * from './scratch-kafka';
 export * from './ingest-ledger';
 export * from './random';
 export * from './ranking';

@@ -187,3 +187,31 @@ async function canLogIn(url: string): Promise<boolean> {
     await client.end().catch(() => undefined);
   }
 }
+
+/** Turns one database's connections off and on: what an app sees when Postgres goes away (and comes back). */
+export interface DatabaseSwitch {
+  /** false: no new connection is accepted and the open ones are terminated; true: connections again. */
+  set(available: boolean): Promise<void>;
+  /** Connections back on, and the switch's own admin connection closed. */
+  close(): Promise<void>;
+}
+
+/**
+ * A switch for `database` on the test server (ALLOW_CONNECTIONS, then pg_terminate_backend), so a test
+ * can take Postgres away from an app without stopping the shared server.
+ */
+export async function databaseSwitch(database: string): Promise<DatabaseSwitch> {
+  const admin = new Client({ connectionString: testServerUrl() });
+  await admin.connect();
+  const set = async (available: boolean) => {
+    await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS ${available}`);
+    if (!available) await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+  };
+  return {
+    set,
+    close: async () => {
+      await set(true).catch(() => undefined);
+      await admin.end();
+    },
+  };
+}

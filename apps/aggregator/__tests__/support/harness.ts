@@ -14,8 +14,7 @@ import { CompressionTypes, type Kafka, type Message } from 'kafkajs';
 import type { Knex } from 'knex';
 import { createKafka } from '@hitboard/kafka';
 import { decodeProductSum, TABLES, type SaleEvent } from '@hitboard/schema';
-import { Client } from 'pg';
-import { freshDatabase, kafkaBrokers, testServerUrl, waitFor, waitForIngestCaughtUp, type FreshDatabase } from '@hitboard/testkit';
+import { databaseSwitch as testkitDatabaseSwitch, freshDatabase, kafkaBrokers, waitFor, waitForIngestCaughtUp, type DatabaseSwitch, type FreshDatabase } from '@hitboard/testkit';
 import { addSums, comparableSums, sumsByHourAndProduct, type Sums } from '@hitboard/testkit/lake-sums';
 import { hourStartMs, readLakeSums } from '@hitboard/lake';
 
@@ -90,20 +89,9 @@ export async function createScenario(name: string, partitions = 3): Promise<Scen
  * Makes the scenario's database refuse connections (`ALLOW_CONNECTIONS false`, backends terminated) and
  * take them again, through an admin connection of its own: Postgres "down" for the aggregator only.
  */
-export async function databaseSwitch(s: Scenario): Promise<{ set(available: boolean): Promise<void>; close(): Promise<void> }> {
-  const admin = new Client({ connectionString: testServerUrl() });
-  await admin.connect();
-  const set = async (available: boolean) => {
-    await admin.query(`ALTER DATABASE "${s.db.name}" ALLOW_CONNECTIONS ${available}`);
-    if (!available) await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [s.db.name]);
-  };
-  return {
-    set,
-    close: async () => {
-      await set(true).catch(() => undefined);
-      await admin.end();
-    },
-  };
+/** The test kit's switch for the scenario's database. */
+export function databaseSwitch(s: Scenario): Promise<DatabaseSwitch> {
+  return testkitDatabaseSwitch(s.db.name);
 }
 
 // ── the aggregator as a child process ─────────────────────────────────────────────────────────

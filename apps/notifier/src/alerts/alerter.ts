@@ -1,4 +1,5 @@
 import type { AlertRule } from '../rules-file';
+import { finishedWithin } from '@hitboard/runtime';
 import { deliverWebhook, type Delivering } from '../webhook';
 import { alertBody } from './alert-body';
 import type { AlertRow, AlertStore } from './alert-store';
@@ -53,10 +54,14 @@ export class Alerter {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
-  /** Stops retrying: deliveries in flight give their claim back (another poll takes them over) and end. */
-  async stop(): Promise<void> {
+  /**
+   * Stops retrying and ends the requests in flight: their deliveries give their claim back (another poll
+   * takes them over) and end. Waits for them at most `timeoutMs` (giving a claim back needs Postgres);
+   * a claim not given back in time is taken over once its lease expires. Resolves false if time ran out.
+   */
+  async stop(timeoutMs = MAX_TIMER_MS): Promise<boolean> {
     this.abort.abort();
-    await Promise.all([...this.inFlight]);
+    return finishedWithin(Promise.all([...this.inFlight]), Math.min(timeoutMs, MAX_TIMER_MS));
   }
 
   private deliverInBackground(row: AlertRow): void {
@@ -86,6 +91,7 @@ export class Alerter {
       },
     });
     if (!result.ok && this.abort.signal.aborted) {
+      log.warn({ alertId: row.alertId, webhook: row.webhook, productId: row.productId, attempts: result.attempts }, 'delivery not finished at stop: claim given back (a poll of another instance or the next start delivers it)');
       await store.release(row.alertId, instance, result.attempts);
       return;
     }
@@ -105,3 +111,6 @@ export class Alerter {
     }
   }
 }
+
+/** setTimeout's longest delay (about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
