@@ -4,6 +4,7 @@ export * from './brokers';
 export * from './cli-args';
 export * from './clock';
 export * from './config';
+export * from './data-folder-secret';
 export * from './deployment-settings';
 export * from './entry-point';
 export * from './logger';

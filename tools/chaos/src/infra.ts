@@ -1,4 +1,4 @@
-import { clock } from '@hitboard/runtime';
+import { clock, dataFolderSecret } from '@hitboard/runtime';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -93,7 +93,7 @@ export class PostgresHost {
     mkdirSync(this.dataDir, { recursive: true });
     const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'tools/dev/src/pg-host.ts')], {
       cwd: ROOT,
-      env: { ...process.env, PG_HOST_DATA_DIR: join(this.dataDir, 'pg'), PG_HOST_PORT: String(this.port) },
+      env: { ...process.env, PG_HOST_DATA_DIR: join(this.dataDir, 'pg'), PG_HOST_PORT: String(this.port), PG_HOST_PASSWORD: dataFolderSecret(this.dataDir, 'postgres-password') },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -3,13 +3,14 @@
  * (<data>/secrets, 0600), never a fixed word any local user could try. A cluster an earlier version made with
  * the old fixed superuser password is moved to the data folder's on its next start.
  */
+import { dataFolderSecret } from '@hitboard/runtime';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { findFreePort } from '@hitboard/db';
-import { dataFolderSecret, startPostgresHost } from '../src/local-postgres';
+import { startPostgresHost } from '../src/local-postgres';
 
 jest.setTimeout(180_000);
 

@@ -11,6 +11,7 @@
  * the reporting zone Asia/Kolkata (hours start at :30 UTC). Nothing depends on the time of day the test
  * runs at: the day it imports into is one the system has already rolled up, taken from verify's reports.
  */
+import { dataFolderSecret } from '@hitboard/runtime';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -21,7 +22,6 @@ import { createDb } from '@hitboard/db-client';
 import { describeKafka, waitForIngestCaughtUp } from '@hitboard/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import { DashboardApi, formatReport, GroundTruth, verify, type WindowReport } from '@hitboard/verify';
-import { dataFolderSecret } from '../src/local-postgres';
 
 const ROOT = resolve(__dirname, '../../..');
 
