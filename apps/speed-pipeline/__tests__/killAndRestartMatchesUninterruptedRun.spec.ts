@@ -49,6 +49,7 @@ describeWithKafka('kill -9 and restart', () => {
 
     // The reference: one uninterrupted run, stopped gracefully.
     const reference = startChild(env(a, unique('ref')));
+    await reference.ready;
     await waitForCheckpoints(a.knex, s.kafka, topic, 90_000);
     reference.child.kill('SIGTERM');
     expect(await reference.exited).toEqual({ code: 0, signal: null });
@@ -73,6 +74,7 @@ describeWithKafka('kill -9 and restart', () => {
     random.child.kill('SIGKILL');
     await random.exited;
     const last = startChild(env(b, group));
+    await last.ready; // the checkpoints may be complete already: a SIGTERM before its handler would kill it
     await waitForCheckpoints(b.knex, s.kafka, topic, 90_000);
     last.child.kill('SIGTERM');
     expect(await last.exited).toEqual({ code: 0, signal: null });

@@ -51,6 +51,7 @@ describeWithKafka('movers', () => {
     expect(before.length).toBeGreaterThan(0);
 
     const last = startChild(env());
+    await last.ready; // a SIGTERM before its handler would kill it outright
     await waitForCheckpoints(s.db.knex, s.kafka, topic, 90_000);
     const movers = await waitFor('the spike among the movers', async () => {
       const rows = await s.db.knex(TABLES.movers).select<Array<{ product_id: string; direction: string; factor: number; since: Date; is_new: boolean; orders: bigint; spark: number[] }>>('*');

@@ -242,15 +242,33 @@ export function useScenario(): Scenario {
  * `src/main.ts` under tsx as ONE child process (`node --import tsx`, not the `tsx` wrapper, whose
  * SIGKILL would orphan the real process); resolves its exit.
  */
-export function startChild(env: Record<string, string>): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+/**
+ * The app's `main.ts` as a child process. `ready` resolves once it has announced its ops server, which it
+ * does after its SIGTERM handler is installed: a SIGTERM sent before that would kill it outright.
+ */
+export function startChild(env: Record<string, string>): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; ready: Promise<void> } {
   const root = join(__dirname, '..');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: { ...process.env, OPS_PORT: '0', LOG_LEVEL: process.env.SPEED_TEST_LOG ?? 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // At info, so the ops server's line arrives; printed only when SPEED_TEST_LOG asks for logs.
+    env: { ...process.env, OPS_PORT: '0', LOG_LEVEL: process.env.SPEED_TEST_LOG ?? 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, exited };
+  const ready = new Promise<void>((resolve, reject) => {
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      // As before: warnings and errors reach the test's output (every line with SPEED_TEST_LOG).
+      const shown = process.env.SPEED_TEST_LOG ? text : text.split('\n').filter((l) => /"level":[456]0/.test(l)).join('\n');
+      if (shown) process.stdout.write(`${shown}\n`);
+      seen = (seen + text).slice(-4096);
+      if (seen.includes('ops server listening')) resolve();
+    });
+    void exited.then((e) => reject(new Error(`the speed pipeline exited before it was ready: ${JSON.stringify(e)}`)));
+  });
+  ready.catch(() => undefined); // awaited only by the specs that need it
+  return { child, exited, ready };
 }
 
 /** speed_table without updated_at, in a stable order, with bigints as strings (comparable with toEqual). */

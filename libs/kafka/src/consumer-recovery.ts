@@ -10,6 +10,9 @@ export const PATCHED_KAFKAJS_VERSION = '2.2.4';
 
 /** Between fetch attempts at a broker that refuses connections: long enough not to spin, short against an election (~6-9 s). */
 const DEAD_BROKER_FETCH_BACKOFF_MS = 500;
+/** How long a LeaveGroup keeps looking for the coordinator that takes over from a dead one: past a broker fence (`broker.session.timeout.ms`, 9 s by default) and the election after it. */
+const LEAVE_RETRY_MS = 20_000;
+const LEAVE_RETRY_BACKOFF_MS = 500;
 
 /** Errors that say a broker is not there (dead, restarting): a request elsewhere, or later, can pass. */
 const UNREACHABLE = new Set(['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound']);
@@ -121,9 +124,19 @@ export function installConsumerRecovery(): void {
     } catch (e) {
       if (!coordinatorGone(e) || !this.memberId) throw e;
       this.logger.warn('group coordinator unreachable: sending LeaveGroup to the current one', { groupId: this.groupId, memberId: this.memberId });
-      await this.cluster.refreshMetadata().catch(() => undefined);
-      this.coordinator = await this.cluster.findGroupCoordinator({ groupId: this.groupId });
-      return leave.apply(this, args);
+      // Until the controller fences the dead broker, FindCoordinator still names it: ask again until the
+      // LeaveGroup lands or LEAVE_RETRY_MS is spent (a stopping app bounds its own wait on top of this).
+      const deadline = performance.now() + LEAVE_RETRY_MS;
+      for (;;) {
+        await this.cluster.refreshMetadata().catch(() => undefined);
+        try {
+          this.coordinator = await this.cluster.findGroupCoordinator({ groupId: this.groupId });
+          return await leave.apply(this, args);
+        } catch (again) {
+          if (!coordinatorGone(again) || performance.now() + LEAVE_RETRY_BACKOFF_MS > deadline) throw again;
+          await sleep(LEAVE_RETRY_BACKOFF_MS);
+        }
+      }
     }
   };
 }
