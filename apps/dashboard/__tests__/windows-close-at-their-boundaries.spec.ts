@@ -170,13 +170,23 @@ describeKafka('windows close at their boundaries', (brokers) => {
         throw new Error(`${err.message}\n${logs()}`);
       });
       const rollups = apps.find((a) => a.name === 'rollups')!;
-      const building = rollups
-        .output()
-        .split('\n')
-        .filter((l) => l.includes('"msg":"pass finished"'))
-        .map((l) => JSON.parse(l) as { succeeded: number; time: string })
-        .filter((p) => p.succeeded > 0);
-      if (building.length === 0) throw new Error(`no rollup pass built anything, though every closed window's run succeeded:\n${rollups.output().slice(-20_000)}`);
+      // The runs commit before their pass logs 'pass finished': wait for that line.
+      const building = await waitFor(
+        'the rollup pass that built them to log its end',
+        async () => {
+          const passes = rollups
+            .output()
+            .split('\n')
+            .filter((l) => l.includes('"msg":"pass finished"'))
+            .map((l) => JSON.parse(l) as { succeeded: number; time: string })
+            .filter((p) => p.succeeded > 0);
+          return passes.length > 0 && passes;
+        },
+        60_000,
+        250,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\n${rollups.output().slice(-20_000)}`);
+      });
       expect(building[0]!.succeeded).toBe(closed.length);
       expect(Date.parse(building[0]!.time)).toBeGreaterThanOrEqual(closeMs); // the rollups' log runs on the same clock
 

@@ -32,12 +32,18 @@ export function startAppProcess(options: AppProcessOptions): AppProcess {
   const { name, cwd, args, env, keepLines = 400 } = options;
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    lines.push(...chunk.toString().split('\n').filter(Boolean));
-    if (lines.length > keepLines) lines.splice(0, lines.length - keepLines);
+  // Per stream, the line a chunk ended in the middle of: a chunk boundary must not split a (JSON) line in two.
+  const keeper = () => {
+    let partial = '';
+    return (chunk: Buffer) => {
+      const parts = (partial + chunk.toString()).split('\n');
+      partial = parts.pop()!;
+      lines.push(...parts.filter(Boolean));
+      if (lines.length > keepLines) lines.splice(0, lines.length - keepLines);
+    };
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout!.on('data', keeper());
+  child.stderr!.on('data', keeper());
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const output = () => lines.join('\n');
   return {
