@@ -7,17 +7,12 @@
  * Every instant is read from the seeded data.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { IntervalRegistry, TABLES } from '@hitboard/schema';
-import { chosenClockEnv, useClock } from '@hitboard/runtime/clock';
-import { freshDatabase, TEST_READER_PASSWORD, waitFor, type FreshDatabase } from '@hitboard/testkit';
-import { ARTIFACTS_DIR } from './support/artifacts';
-import { ensureTestBuild } from './support/build';
-import { seedDemoWorld } from './support/demo-world';
+import { waitFor } from '@hitboard/testkit';
+import { shoot, useDemoDashboard } from './support/demo-dashboard';
 import { seedMovers } from './support/seed';
 import { signIn } from './support/sign-in';
-import { startDashboard, type RunningDashboard } from './support/server';
 
 jest.setTimeout(15 * 60_000);
 
@@ -25,28 +20,11 @@ const registry = IntervalRegistry.standard('UTC');
 const DESKTOP = { viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 };
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true };
 
-/**
- * The instant the world is seeded for and the dashboard's clock starts at (HITBOARD_CLOCK_START, through
- * chosenClockEnv; this process reads the same clock while seeding): mid-hour on a Wednesday, 25 minutes
- * from either end of the hour and far from any day, week, month or year boundary, so "the current hour"
- * is the seeded one whatever the time of day the suite runs at.
- */
-const START = '2026-11-18T10:35:00Z';
-
-let restoreClock: (() => void) | undefined;
-let db: FreshDatabase;
-let server: RunningDashboard;
-let browser: Browser;
 let yesterday: Date;
 let oldestHour: Date;
 let liveHour: Date;
 
-beforeAll(async () => {
-  await ensureTestBuild();
-  const chosen = chosenClockEnv(START);
-  restoreClock = useClock(chosen.clock); // every seeding helper's "now" (seedDemoWorld, seedSpeedWindow's updatedAt) reads it
-  db = await freshDatabase();
-  await seedDemoWorld(db.knex, registry);
+const demo = useDemoDashboard(registry, async (db) => {
   const edge = async (interval: string, source: string, fn: 'max' | 'min') =>
     ((await db.knex(TABLES.windowTotals).where({ interval, source })[fn]({ w: 'window_start' }).first()) as { w: Date }).w;
   yesterday = await edge('day', 'batch', 'max');
@@ -54,29 +32,14 @@ beforeAll(async () => {
   liveHour = await edge('hour', 'speed', 'max');
   // A mover in its first minute: one value in its sparkline.
   await seedMovers(db.knex, [{ id: 'P0203', factor: 5, unitsPerHour: 60, usualUnitsPerHour: 12, since: liveHour, spark: [4] }]);
-  server = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, ...chosen.env });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await db?.drop();
-  restoreClock?.();
 });
 
 async function open(options: object, url: string, waitFor = '[data-testid=top-section]'): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await signIn(browser, server, { ...options, acceptDownloads: true });
+  const context = await signIn(demo.browser, demo.server, { ...options, acceptDownloads: true });
   const page = await context.newPage();
-  await page.goto(`${server.base}${url}`);
+  await page.goto(`${demo.server.base}${url}`);
   await page.waitForSelector(waitFor);
   return { context, page };
-}
-
-async function shoot(page: Page, name: string): Promise<void> {
-  const file = path.join(ARTIFACTS_DIR, name);
-  await page.screenshot({ path: file, fullPage: true });
-  process.stdout.write(`\n${name}: ${file}\n`);
 }
 
 it('labels the hourly trend with weekday and time, prints money on its axis, marks estimates and the shown hour, and averages closed hours only', async () => {
@@ -94,7 +57,7 @@ it('labels the hourly trend with weekday and time, prints money on its axis, mar
   await shoot(page, 'trend-hourly.png');
   // The open hour's partial figure feeds no average (the line no longer drops at its end).
   const productId = await page.getAttribute('[data-testid=top-table] tbody tr', 'data-product-id');
-  const trend = await (await fetch(`${server.base}/api/trend?productId=${productId}&interval=hour`, { headers: server.auth })).json();
+  const trend = await (await fetch(`${demo.server.base}/api/trend?productId=${productId}&interval=hour`, { headers: demo.server.auth })).json();
   const last = trend.points[trend.points.length - 1];
   expect([last.windowStart, last.source, last.movingAverage]).toEqual([liveHour.toISOString(), 'speed', null]);
   expect(trend.points[trend.points.length - 2].movingAverage).not.toBeNull();
@@ -144,7 +107,7 @@ it('downloads a CSV that Excel reads: a byte-order mark, exact or estimate, move
 
 it('answers the favicon', async () => {
   const { context, page } = await open(DESKTOP, '/?interval=hour');
-  const icon = await page.request.get(`${server.base}/favicon.ico`);
+  const icon = await page.request.get(`${demo.server.base}/favicon.ico`);
   expect([icon.status(), icon.headers()['content-type']]).toEqual([200, 'image/x-icon']);
   await context.close();
 });

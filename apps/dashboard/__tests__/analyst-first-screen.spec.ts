@@ -10,19 +10,17 @@
  * are shared; every instant the cases use is read from the seeded data, never from the clock.
  */
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { IntervalRegistry, TABLES } from '@hitboard/schema';
-import { chosenClockEnv, useClock } from '@hitboard/runtime/clock';
-import { freshDatabase, TEST_READER_PASSWORD, waitFor, type FreshDatabase } from '@hitboard/testkit';
+import { waitFor } from '@hitboard/testkit';
 import { formatCount, formatShare } from '../src/lib/format';
 import { ARTIFACTS_DIR } from './support/artifacts';
-import { ensureTestBuild } from './support/build';
-import { demoCatalog, seedDemoWorld } from './support/demo-world';
+import { shoot, useDemoDashboard } from './support/demo-dashboard';
+import { demoCatalog } from './support/demo-world';
 import { requestsBetween, requestsByRoute } from './support/metrics';
 import { lookAt } from './support/png';
 import { seedBatchWindow, seedMovers, seedSpeedWindow } from './support/seed';
 import { signIn } from './support/sign-in';
-import { startDashboard, type RunningDashboard } from './support/server';
 
 jest.setTimeout(15 * 60_000);
 
@@ -37,30 +35,13 @@ const HEADS = ['Compact Face Cream 50 ml for Sensitive Skin', 'Classic Card Game
 const LONGEST = 'Compact Face Cream 50 ml with Hyaluronic Acid for Sensitive Skin, Fragrance-Free, Pack of 3';
 const longName = (i: number, noun: string) => (i === 0 ? LONGEST : `${HEADS[i % HEADS.length]} – ${noun}`);
 
-/**
- * The instant the world is seeded for and the dashboard's clock starts at (HITBOARD_CLOCK_START, through
- * chosenClockEnv; this process reads the same clock while seeding): mid-hour on a Wednesday, 25 minutes
- * from either end of the hour and far from any day, week, month or year boundary, so "the current hour"
- * is the seeded one whatever the time of day the suite runs at.
- */
-const START = '2026-11-18T10:35:00Z';
-
-let restoreClock: (() => void) | undefined;
-let db: FreshDatabase;
-let server: RunningDashboard;
-let browser: Browser;
 /** Instants of the seeded world, read back from it. */
 let liveMonth: Date;
 let yesterday: Date;
 let closedHour: Date;
 const MOVER = 'P0105';
 
-beforeAll(async () => {
-  await ensureTestBuild();
-  const chosen = chosenClockEnv(START);
-  restoreClock = useClock(chosen.clock); // every seeding helper's "now" (seedDemoWorld, seedSpeedWindow's updatedAt) reads it
-  db = await freshDatabase();
-  await seedDemoWorld(db.knex, registry);
+const demo = useDemoDashboard(registry, async (db) => {
   const catalog = demoCatalog();
   for (const [i, p] of catalog.entries()) await db.knex(TABLES.products).where({ product_id: p.id }).update({ name: longName(i, p.name) });
   const newest = async (interval: string, source: string) =>
@@ -78,30 +59,15 @@ beforeAll(async () => {
     { updatedAt: new Date(closedHour.getTime() + 3_600_000 + 60_000) },
   );
   await seedMovers(db.knex, [{ id: MOVER, factor: 12, unitsPerHour: 120, usualUnitsPerHour: 10, since: new Date(closedHour.getTime() + 7 * 3_600_000) }]);
-  server = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, ...chosen.env });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await db?.drop();
-  restoreClock?.();
 });
 
 async function open(size: (typeof SIZES)[number], url: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await signIn(browser, server, { viewport: size.viewport, deviceScaleFactor: 1, isMobile: 'isMobile' in size, acceptDownloads: true });
+  const context = await signIn(demo.browser, demo.server, { viewport: size.viewport, deviceScaleFactor: 1, isMobile: 'isMobile' in size, acceptDownloads: true });
   const page = await context.newPage();
-  await page.goto(`${server.base}${url}`);
+  await page.goto(`${demo.server.base}${url}`);
   await page.waitForSelector('[data-testid=top-table] tbody tr');
   await page.waitForSelector('[data-testid=top-section] .recharts-bar-rectangle');
   return { context, page };
-}
-
-async function shoot(page: Page, name: string): Promise<void> {
-  const file = path.join(ARTIFACTS_DIR, name);
-  await page.screenshot({ path: file, fullPage: true });
-  process.stdout.write(`\n${name}: ${file}\n`);
 }
 
 /** A phone's tap on "Download PNG" can leave recharts' tooltip showing; it is not part of the chart the PNG draws. */
@@ -167,18 +133,18 @@ it('refreshes a live page with one data request and no page render, and shows th
       const url = new URL(r.url());
       if (url.pathname === '/api/live' || (url.pathname === '/' && r.headers()['rsc'] && !r.headers()['next-router-prefetch'])) refreshes.push(r.url());
     });
-    const before = await requestsByRoute(server.opsBase);
+    const before = await requestsByRoute(demo.server.opsBase);
     // A sale lands on the shown window: the next refresh must show it.
-    const [row] = (await db.knex(TABLES.speedTable).where({ interval: 'month', window_start: liveMonth, product_id: top }).select('units')) as { units: bigint }[];
+    const [row] = (await demo.db.knex(TABLES.speedTable).where({ interval: 'month', window_start: liveMonth, product_id: top }).select('units')) as { units: bigint }[];
     const raised = BigInt(row!.units) + 1_000_000n;
-    await db.knex(TABLES.speedTable).where({ interval: 'month', window_start: liveMonth, product_id: top }).update({ units: String(raised) });
+    await demo.db.knex(TABLES.speedTable).where({ interval: 'month', window_start: liveMonth, product_id: top }).update({ units: String(raised) });
     await waitFor('the page to show the new figure', async () => ((await page.textContent('[data-testid=figure]')) ?? '').startsWith(formatCount(String(raised))), 60_000);
     // A product starts rising: the same refresh brings it into "Rising now".
     const riser = size.name === 'desktop' ? 'P0402' : 'P0403';
-    await seedMovers(db.knex, [{ id: riser, factor: 6, unitsPerHour: 90, usualUnitsPerHour: 15, since: liveMonth }]);
+    await seedMovers(demo.db.knex, [{ id: riser, factor: 6, unitsPerHour: 90, usualUnitsPerHour: 15, since: liveMonth }]);
     await page.waitForSelector(`[data-testid=rising-now] [data-testid=mover][data-product-id=${riser}]`, { timeout: 60_000 });
-    await waitFor('three refreshes served', async () => refreshes.length >= 3 && (requestsBetween(before, await requestsByRoute(server.opsBase))['/api/live'] ?? 0) >= 3, 60_000);
-    const added = requestsBetween(before, await requestsByRoute(server.opsBase));
+    await waitFor('three refreshes served', async () => refreshes.length >= 3 && (requestsBetween(before, await requestsByRoute(demo.server.opsBase))['/api/live'] ?? 0) >= 3, 60_000);
+    const added = requestsBetween(before, await requestsByRoute(demo.server.opsBase));
     // Every request the server saw since is one of the page's refreshes, and each is one data request.
     expect({ size: size.name, added }).toEqual({ size: size.name, added: { '/api/live': added['/api/live'] } });
     expect(added['/api/live']).toBeGreaterThanOrEqual(3);
@@ -188,7 +154,7 @@ it('refreshes a live page with one data request and no page render, and shows th
 });
 
 it('gives a category view the category total, each product its share of it, and labels every total', async () => {
-  const [toys] = (await db.knex(TABLES.batchTable).where({ interval: 'day', window_start: yesterday, category: 'Toys' }).sum({ units: 'units' })) as { units: string }[];
+  const [toys] = (await demo.db.knex(TABLES.batchTable).where({ interval: 'day', window_start: yesterday, category: 'Toys' }).sum({ units: 'units' })) as { units: string }[];
   const toysUnits = BigInt(toys!.units);
   for (const size of SIZES) {
     const { context, page } = await open(size, `/?interval=day&window=${yesterday.toISOString()}&category=Toys`);
@@ -222,21 +188,21 @@ it('says a closed window on estimates awaits its exact figures, keeps refreshing
   expect(await page.textContent('[data-testid=refresh-status]')).toMatch(due);
   await shoot(page, 'exact-due.png');
   // The rollup publishes: exact rows and totals in, the window's speed rows out (one transaction, as the batch layer does).
-  const sales = (await db.knex(TABLES.speedTable).where({ interval: 'hour', window_start: closedHour }).select('product_id', 'units', 'revenue')) as {
+  const sales = (await demo.db.knex(TABLES.speedTable).where({ interval: 'hour', window_start: closedHour }).select('product_id', 'units', 'revenue')) as {
     product_id: string;
     units: bigint;
     revenue: bigint;
   }[];
   const categoryOf = new Map(demoCatalog().map((p) => [p.id, p.category]));
   await seedBatchWindow(
-    db.knex,
+    demo.db.knex,
     'hour',
     closedHour,
     sales.map((s) => ({ id: s.product_id, units: s.units, revenue: s.revenue })),
     { categoryOf: (id) => categoryOf.get(id)! },
   );
-  await db.knex(TABLES.speedTable).where({ interval: 'hour', window_start: closedHour }).delete();
-  await db.knex(TABLES.windowTotals).where({ interval: 'hour', window_start: closedHour, source: 'speed' }).delete();
+  await demo.db.knex(TABLES.speedTable).where({ interval: 'hour', window_start: closedHour }).delete();
+  await demo.db.knex(TABLES.windowTotals).where({ interval: 'hour', window_start: closedHour, source: 'speed' }).delete();
   await waitFor('the exact figures on the open page', async () => /^Exact/.test((await page.textContent('[data-testid=freshness]')) ?? ''), 60_000);
   expect(await page.textContent('[data-testid=refresh-status]')).toMatch(/Exact figures arrived.*refresh stopped/);
   expect(await page.$('[data-testid=pause]')).toBeNull();
@@ -245,7 +211,7 @@ it('says a closed window on estimates awaits its exact figures, keeps refreshing
 });
 
 it('opens the current hour with the product’s trend when a mover is clicked beside a past day', async () => {
-  const name = ((await db.knex(TABLES.products).where({ product_id: MOVER }).first()) as { name: string }).name;
+  const name = ((await demo.db.knex(TABLES.products).where({ product_id: MOVER }).first()) as { name: string }).name;
   for (const size of SIZES) {
     const { context, page } = await open(size, `/?interval=day&window=${yesterday.toISOString()}`);
     await page.click(`[data-testid=mover][data-product-id=${MOVER}] a`);

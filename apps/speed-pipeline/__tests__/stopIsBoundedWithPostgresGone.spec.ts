@@ -5,9 +5,8 @@
  * that the last checkpoint was not written, give its shards back (leave the group), and the next start
  * must resume from the last committed checkpoint: every record counted once, as the truth says.
  */
-import { join } from 'node:path';
-import { startAppProcess, startTcpProxy, waitFor, type AppProcess } from '@hitboard/testkit';
-import { BROKERS, describeWithKafka, oneRecordFlushes, unique, unitsByWindow, unitsOf, useScenario, waitForCheckpoints } from './support';
+import { startTcpProxy, waitFor, type AppProcess } from '@hitboard/testkit';
+import { BROKERS, describeWithKafka, oneRecordFlushes, startStoppableMain, unique, unitsByWindow, unitsOf, useScenario, waitForCheckpoints } from './support';
 
 describeWithKafka('a stop is bounded with Postgres gone', () => {
   const s = useScenario();
@@ -21,28 +20,9 @@ describeWithKafka('a stop is bounded with Postgres gone', () => {
     const group = unique('speed-stop');
     const direct = new URL(s.db.url);
     const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-    const start = (name: string, databaseUrl: string) => {
-      const app = startAppProcess({
-        name,
-        cwd: join(__dirname, '..'),
-        args: ['src/main.ts'],
-        env: {
-          ...process.env,
-          KAFKA_BROKERS: BROKERS.join(','),
-          DATABASE_URL: databaseUrl,
-          TOPIC_PRODUCT_SUMS: topic,
-          KAFKA_GROUP_ID: group,
-          REPORTING_TIME_ZONE: 'UTC',
-          OPS_PORT: '0',
-          LOG_LEVEL: 'info',
-          WRITE_INTERVAL_MS: '100',
-          KAFKA_SESSION_TIMEOUT_MS: '30000', // a member that did not leave would still be listed after the exit
-          STOP_BOUND_MS: '8000',
-        },
-      });
-      apps.push(app);
-      return app;
-    };
+    const start = (name: string, databaseUrl: string) =>
+      // 30 s session: a member that did not leave would still be listed after the exit
+      startStoppableMain(apps, name, { brokers: BROKERS, databaseUrl, topic, groupId: group, sessionTimeoutMs: 30_000 });
     const members = async () => {
       const admin = s.kafka.admin();
       await admin.connect();

@@ -5,12 +5,11 @@
  * on it, say so, and exit 0 within its bound. With the broker back, the next start resumes from the
  * checkpoint and every record is counted once, as the truth says.
  */
-import { join } from 'node:path';
 import type { Kafka, Producer } from 'kafkajs';
 import { createKafka } from '@hitboard/kafka';
 import { encodeProductSum, type ProductSum } from '@hitboard/schema';
-import { createTestTopic, describeKafka, startAppProcess, startScratchKafka, type AppProcess, type ScratchKafka } from '@hitboard/testkit';
-import { oneRecordFlushes, unique, unitsByWindow, unitsOf, useScenario, waitForCheckpoints } from './support';
+import { createTestTopic, describeKafka, startScratchKafka, type AppProcess, type ScratchKafka } from '@hitboard/testkit';
+import { oneRecordFlushes, startStoppableMain, unique, unitsByWindow, unitsOf, useScenario, waitForCheckpoints } from './support';
 
 describeKafka('a stop is bounded with the broker gone', () => {
   const s = useScenario();
@@ -36,28 +35,9 @@ describeKafka('a stop is bounded with the broker gone', () => {
   it('SIGTERM with the broker frozen: writes the checkpoint, gives up leaving, exits 0 within the bound; the next start counts every record once', async () => {
     const topic = await createTestTopic(broker.brokers, { partitions: 2, prefix: 'speed-sums' });
     const group = unique('speed-stop');
-    const start = (name: string) => {
-      const app = startAppProcess({
-        name,
-        cwd: join(__dirname, '..'),
-        args: ['src/main.ts'],
-        env: {
-          ...process.env,
-          KAFKA_BROKERS: broker.brokers.join(','),
-          DATABASE_URL: s.db.url,
-          TOPIC_PRODUCT_SUMS: topic,
-          KAFKA_GROUP_ID: group,
-          REPORTING_TIME_ZONE: 'UTC',
-          OPS_PORT: '0',
-          LOG_LEVEL: 'info',
-          WRITE_INTERVAL_MS: '100',
-          KAFKA_SESSION_TIMEOUT_MS: '6000', // the frozen-out member is dropped 6 s after the broker is back
-          STOP_BOUND_MS: '8000',
-        },
-      });
-      apps.push(app);
-      return app;
-    };
+    const start = (name: string) =>
+      // 6 s session: the frozen-out member is dropped 6 s after the broker is back
+      startStoppableMain(apps, name, { brokers: broker.brokers, databaseUrl: s.db.url, topic, groupId: group, sessionTimeoutMs: 6000 });
 
     const first = start('stopped while the broker is frozen');
     await publish(topic, records.slice(0, 20));

@@ -14,7 +14,7 @@ import type { Knex } from 'knex';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createKafka } from '@hitboard/kafka';
-import { createTestTopic, describeKafka, freshDatabase, kafkaBrokers, waitFor, type FreshDatabase } from '@hitboard/testkit';
+import { createTestTopic, describeKafka, freshDatabase, kafkaBrokers, startAppProcess, waitFor, type AppProcess, type FreshDatabase } from '@hitboard/testkit';
 import { encodeProductSum, flushIdOf, IntervalRegistry, TABLES, type ProductSum } from '@hitboard/schema';
 import { createSpeedMetrics } from '../src/metrics';
 import { SpeedPipeline, type SpeedPipelineOptions } from '../src/speed-pipeline';
@@ -269,6 +269,37 @@ export function startChild(env: Record<string, string>): { child: ChildProcess; 
   });
   ready.catch(() => undefined); // awaited only by the specs that need it
   return { child, exited, ready };
+}
+
+/**
+ * `src/main.ts` as a child process with the stop specs' settings (info logs, ops port 0, 100 ms writes,
+ * an 8 s stop bound), pushed onto `apps` for the spec's afterEach to stop.
+ */
+export function startStoppableMain(
+  apps: AppProcess[],
+  name: string,
+  options: { brokers: string[]; databaseUrl: string; topic: string; groupId: string; sessionTimeoutMs: number },
+): AppProcess {
+  const app = startAppProcess({
+    name,
+    cwd: join(__dirname, '..'),
+    args: ['src/main.ts'],
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: options.brokers.join(','),
+      DATABASE_URL: options.databaseUrl,
+      TOPIC_PRODUCT_SUMS: options.topic,
+      KAFKA_GROUP_ID: options.groupId,
+      REPORTING_TIME_ZONE: 'UTC',
+      OPS_PORT: '0',
+      LOG_LEVEL: 'info',
+      WRITE_INTERVAL_MS: '100',
+      KAFKA_SESSION_TIMEOUT_MS: String(options.sessionTimeoutMs),
+      STOP_BOUND_MS: '8000',
+    },
+  });
+  apps.push(app);
+  return app;
 }
 
 /** speed_table without updated_at, in a stable order, with bigints as strings (comparable with toEqual). */

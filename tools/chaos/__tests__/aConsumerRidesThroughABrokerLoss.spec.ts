@@ -17,13 +17,10 @@
  *
  * Heavy (the cluster's three JVMs): runs with HITBOARD_CHAOS=1, in the chaos CI step.
  */
-import { join } from 'node:path';
-import type { Kafka } from 'kafkajs';
-import { ACKS_ALL, createKafka, createProducer } from '@hitboard/kafka';
+import { ACKS_ALL, createProducer } from '@hitboard/kafka';
 import { waitFor } from '@hitboard/testkit';
-import { Cluster } from '../src/infra';
 import { coordinatorNode } from '../src/coordinator';
-import { ROOT } from '../src/processes';
+import { useClusterTopic } from './support/cluster-topic';
 
 const enabled = process.env['HITBOARD_CHAOS'] === '1';
 const maybe = enabled ? describe : describe.skip;
@@ -36,43 +33,17 @@ const CAUGHT_UP_WITHIN_MS = 15_000;
 
 maybe('a consumer rides through the loss of its group coordinator (three-broker cluster)', () => {
   jest.setTimeout(5 * 60_000);
-  const cluster = new Cluster({ ...process.env, KAFKA_CLUSTER_DIR: process.env['KAFKA_CLUSTER_DIR'] ?? join(ROOT, '.data/cluster') });
-  let brokers: string[];
-  let kafka: Kafka;
-  const topic = `consume-through-a-kill.${process.pid}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+  const ct = useClusterTopic({
+    prefix: 'consume-through-a-kill',
+    clientId: 'consume-through-kill',
+    partitions: PARTITIONS,
+    configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+  });
+  const { topic } = ct;
   const groupId = `${topic}.group`;
-  let killed: number | null = null;
-
-  beforeAll(async () => {
-    await cluster.start();
-    brokers = cluster.bootstrap();
-    kafka = createKafka({ brokers, clientId: 'consume-through-kill', logLevel: 'nothing' });
-    const admin = kafka.admin();
-    await admin.connect();
-    // Waited for below: kafkajs's own wait fails on the first "does not host this topic-partition".
-    await admin.createTopics({
-      waitForLeaders: false,
-      topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
-    });
-    await waitFor(
-      'every partition to have a leader',
-      async () => ((await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => null))?.topics[0]?.partitions ?? []).filter((p) => p.leader >= 0).length === PARTITIONS,
-      60_000,
-      250,
-    );
-    await admin.disconnect();
-  });
-
-  afterAll(async () => {
-    // The cluster is shared with the chaos quick form that runs next: whole again before leaving.
-    if (killed !== null) await cluster.startNode(killed);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  });
 
   it('does not crash, and reads everything written after the kill within 15 s of it', async () => {
+    const { kafka } = ct;
     const producer = createProducer(kafka, { allowAutoTopicCreation: false });
     await producer.connect();
     let written = 0;
@@ -104,8 +75,7 @@ maybe('a consumer rides through the loss of its group coordinator (three-broker 
     await admin.disconnect();
     const led = topics[0]!.partitions.filter((p) => p.leader === coordinator).map((p) => p.partitionId);
 
-    cluster.kill(coordinator);
-    killed = coordinator;
+    ct.kill(coordinator);
     const killedAt = process.hrtime.bigint();
     const sinceKillMs = () => Number(process.hrtime.bigint() - killedAt) / 1e6;
     // A point after the kill: everything written by the time the new leaders took writes.

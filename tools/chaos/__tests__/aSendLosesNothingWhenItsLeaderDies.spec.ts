@@ -17,12 +17,10 @@
  *
  * Heavy (the cluster's three JVMs): runs with HITBOARD_CHAOS=1, in the chaos CI step.
  */
-import { join } from 'node:path';
 import type { Kafka, Producer } from 'kafkajs';
-import { ACKS_ALL, createKafka, createProducer } from '@hitboard/kafka';
+import { ACKS_ALL, createProducer } from '@hitboard/kafka';
 import { waitFor } from '@hitboard/testkit';
-import { Cluster } from '../src/infra';
-import { ROOT } from '../src/processes';
+import { useClusterTopic } from './support/cluster-topic';
 
 const enabled = process.env['HITBOARD_CHAOS'] === '1';
 const maybe = enabled ? describe : describe.skip;
@@ -33,49 +31,16 @@ const KEYS_PER_SEND = 60;
 
 maybe('a send loses nothing when the leader of one of its partitions dies (three-broker cluster)', () => {
   jest.setTimeout(5 * 60_000);
-  const cluster = new Cluster({ ...process.env, KAFKA_CLUSTER_DIR: process.env['KAFKA_CLUSTER_DIR'] ?? join(ROOT, '.data/cluster') });
-  let brokers: string[];
-  let kafka: Kafka;
-  const topic = `sends-through-a-kill.${process.pid}-${Math.floor(Math.random() * 1e9).toString(36)}`;
-  let killed: number | null = null;
-
-  beforeAll(async () => {
-    await cluster.start();
-    brokers = cluster.bootstrap();
-    kafka = createKafka({ brokers, clientId: 'send-through-kill', logLevel: 'nothing' });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      // Waited for below: kafkajs's own wait fails on the first "does not host this topic-partition".
-      waitForLeaders: false,
-      topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
-    });
-    await admin.disconnect();
-    await waitFor('every partition to have a leader', async () => (await leaders().catch(() => new Map())).size === PARTITIONS, 60_000, 250);
+  const ct = useClusterTopic({
+    prefix: 'sends-through-a-kill',
+    clientId: 'send-through-kill',
+    partitions: PARTITIONS,
+    configEntries: [{ name: 'min.insync.replicas', value: '2' }],
   });
-
-  afterAll(async () => {
-    // The cluster is shared with the chaos quick form that runs next: whole again before leaving.
-    if (killed !== null) await cluster.startNode(killed);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  });
-
-  async function leaders(): Promise<Map<number, number>> {
-    // A fresh client each time: its metadata is the cluster's now, not a cached view.
-    const admin = createKafka({ brokers, clientId: 'leader-probe', logLevel: 'nothing', retry: { retries: 2 } }).admin();
-    await admin.connect();
-    try {
-      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-      return new Map(topics[0]!.partitions.map((p) => [p.partitionId, p.leader]));
-    } finally {
-      await admin.disconnect();
-    }
-  }
+  const { topic, leaders } = ct;
 
   it('every record of a resolved send is in the topic', async () => {
+    const { kafka } = ct;
     const stale = createProducer(kafka, { allowAutoTopicCreation: false });
     const busy = createProducer(kafka, { allowAutoTopicCreation: false });
     await Promise.all([stale.connect(), busy.connect()]);
@@ -118,8 +83,7 @@ maybe('a send loses nothing when the leader of one of its partitions dies (three
     const loops = [loop('a'), loop('b')];
     await waitFor('the loops to send', async () => resolved.length > 4 * KEYS_PER_SEND, 30_000);
 
-    cluster.kill(victim);
-    killed = victim;
+    ct.kill(victim);
     await waitFor(
       `every partition led by a live broker (node ${victim} killed)`,
       async () => [...(await leaders().catch(() => new Map<number, number>())).values()].every((node) => node !== victim && node >= 0),

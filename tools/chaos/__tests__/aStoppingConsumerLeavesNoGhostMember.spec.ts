@@ -10,13 +10,9 @@
  *
  * Heavy (the cluster's three JVMs): runs with HITBOARD_CHAOS=1, in the chaos CI step.
  */
-import { join } from 'node:path';
-import type { Kafka } from 'kafkajs';
-import { createKafka } from '@hitboard/kafka';
 import { waitFor } from '@hitboard/testkit';
-import { Cluster } from '../src/infra';
 import { coordinatorNode } from '../src/coordinator';
-import { ROOT } from '../src/processes';
+import { useClusterTopic } from './support/cluster-topic';
 
 const enabled = process.env['HITBOARD_CHAOS'] === '1';
 const maybe = enabled ? describe : describe.skip;
@@ -26,39 +22,12 @@ const SESSION_TIMEOUT_MS = 30_000;
 
 maybe('a stopping consumer leaves no ghost member when its coordinator just died (three-broker cluster)', () => {
   jest.setTimeout(5 * 60_000);
-  const cluster = new Cluster({ ...process.env, KAFKA_CLUSTER_DIR: process.env['KAFKA_CLUSTER_DIR'] ?? join(ROOT, '.data/cluster') });
-  let kafka: Kafka;
-  const topic = `no-ghost.${process.pid}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+  const ct = useClusterTopic({ prefix: 'no-ghost', clientId: 'no-ghost', partitions: 3 });
+  const { topic } = ct;
   const groupId = `${topic}.group`;
-  let killed: number | null = null;
-
-  beforeAll(async () => {
-    await cluster.start();
-    kafka = createKafka({ brokers: cluster.bootstrap(), clientId: 'no-ghost', logLevel: 'nothing' });
-    const admin = kafka.admin();
-    await admin.connect();
-    // Waited for below: kafkajs's own wait fails on the first "does not host this topic-partition".
-    await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: 3, replicationFactor: 3 }] });
-    await waitFor(
-      'every partition to have a leader',
-      async () => ((await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => null))?.topics[0]?.partitions ?? []).filter((p) => p.leader >= 0).length === 3,
-      60_000,
-      250,
-    );
-    await admin.disconnect();
-  });
-
-  afterAll(async () => {
-    // The cluster is shared with the specs that follow: whole again before leaving.
-    if (killed !== null) await cluster.startNode(killed);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  });
 
   async function members(): Promise<number | undefined> {
-    const admin = kafka.admin();
+    const admin = ct.kafka.admin();
     try {
       await admin.connect();
       const group = (await admin.describeGroups([groupId])).groups[0];
@@ -71,6 +40,7 @@ maybe('a stopping consumer leaves no ghost member when its coordinator just died
   }
 
   it('sends its LeaveGroup to the coordinator that took over', async () => {
+    const { kafka } = ct;
     const consumer = kafka.consumer({ groupId, sessionTimeout: SESSION_TIMEOUT_MS, heartbeatInterval: 3000, maxWaitTimeInMs: 200 });
     let joined = false;
     consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
@@ -81,8 +51,7 @@ maybe('a stopping consumer leaves no ghost member when its coordinator just died
     await waitFor('the group to list the consumer', async () => (await members()) === 1, 30_000, 250);
 
     const coordinator = await coordinatorNode(kafka, groupId);
-    cluster.kill(coordinator);
-    killed = coordinator;
+    ct.kill(coordinator);
     await consumer.disconnect();
 
     // Within a session of the kill a ghost would still be listed; 20 s leaves room for the fence (6 s).

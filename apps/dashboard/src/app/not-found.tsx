@@ -1,4 +1,4 @@
-import Link from 'next/link';
+import { PageRefused } from '../components/page-refused';
 
 /** 404: a path the dashboard does not serve. */
 export default function NotFound() {
@@ -8,15 +8,9 @@ export default function NotFound() {
         <h1>hitboard</h1>
         <p>What sells most — live, and for any past window.</p>
       </header>
-      <section className="panel state error" role="alert" data-testid="not-found">
-        <h3>Not found</h3>
+      <PageRefused title="Not found" testId="not-found">
         <p>The dashboard has no page at this address.</p>
-        <p>
-          <Link className="button" href="/">
-            Open the current hour
-          </Link>
-        </p>
-      </section>
+      </PageRefused>
     </main>
   );
 }

@@ -7,6 +7,7 @@ import { formatWindow, formatWindowShort } from '../lib/format';
 import type { PageState } from '../lib/urls';
 import { pageHref } from '../lib/urls';
 import { Controls } from '../components/controls';
+import { PageRefused } from '../components/page-refused';
 import { TopSection } from '../components/top-section';
 import { RisingNow } from '../components/RisingNow';
 import { TrendSection } from '../components/trend-section';
@@ -27,15 +28,9 @@ export default async function Page({ searchParams }: { searchParams: Promise<Sea
     return (
       <main>
         <Header />
-        <section className="panel state error" role="alert">
-          <h3>That link has a bad parameter</h3>
+        <PageRefused title="That link has a bad parameter">
           <p>{error.message}</p>
-          <p>
-            <Link className="button" href="/">
-              Open the current hour
-            </Link>
-          </p>
-        </section>
+        </PageRefused>
       </main>
     );
   }
