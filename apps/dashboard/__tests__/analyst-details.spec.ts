@@ -48,6 +48,7 @@ it('labels the hourly trend with weekday and time, prints money on its axis, mar
   expect(ticks.length).toBeGreaterThan(3);
   for (const tick of ticks) expect(tick).toMatch(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d:00$/);
   const yTicks = await page.locator('[data-testid=trend] .recharts-yAxis-tick-labels text').allTextContents();
+  expect(yTicks.filter((t) => t !== '$0').length).toBeGreaterThan(0);
   expect(yTicks.filter((t) => t !== '$0').every((t) => /^\$[\d.]+[KMB]?$/.test(t))).toBe(true);
   const legend = (await page.textContent('[data-testid=trend] [data-testid=chart-body]')) ?? '';
   expect(legend).toContain('revenue (estimate)'); // the live hour is an estimate
@@ -67,6 +68,7 @@ it('labels the hourly trend with weekday and time, prints money on its axis, mar
 it('says "no comparison" when the previous window has no data, instead of NEW on every row', async () => {
   const { context, page } = await open(DESKTOP, `/?interval=hour&window=${oldestHour.toISOString()}`, '[data-testid=top-table] tbody tr');
   const moves = await page.locator('[data-testid=top-table] tbody td:last-child').allTextContents();
+  expect(moves.length).toBe(10);
   expect(moves.every((m) => m.startsWith('—') && m.includes('no comparison'))).toBe(true);
   expect(await page.textContent('[data-testid=top-table] caption')).toContain('the previous window has no data to compare with');
   await context.close();
@@ -101,6 +103,7 @@ it('downloads a CSV that Excel reads: a byte-order mark, exact or estimate, move
   expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   const lines = bytes.subarray(3).toString('utf8').trimEnd().split('\r\n');
   expect(lines[0]).toBe('rank,product_id,name,category,units,revenue_cents,error_bound,source,share,share_of,movement,previous_rank');
+  expect(lines.length).toBeGreaterThan(10); // a header and more rows than the top 10
   for (const line of lines.slice(1)) expect(line).toMatch(/,exact,0\.\d+,window total,(none|new|up|down|same),\d*$/);
   await context.close();
 });
