@@ -60,7 +60,6 @@ export class Aggregator {
   /** Aborted when a shutdown gives up waiting: retries stop, batches stop waiting (the ledger keeps what did not commit). */
   private readonly shutdown = new AbortController();
   private readonly steps: RetryingSteps;
-  private readonly recovery: Recovery;
   private readonly partitionDeps: PartitionDeps;
   private timer: NodeJS.Timeout | null = null;
   private lastLagPollMs = 0;
@@ -85,7 +84,7 @@ export class Aggregator {
     this.ledger = new Ledger(o.knex, c.TOPIC_EVENTS);
     this.progress = new StallWatch(c.HEALTH_STALL_AFTER_MS);
     this.steps = new RetryingSteps(o.metrics, o.log, this.shutdown.signal);
-    this.recovery = new Recovery({ config: c, consumer: this.consumer, admin: this.admin, ledger: this.ledger, writer: o.writer, steps: this.steps, metrics: o.metrics, log: o.log });
+    const recovery = new Recovery({ config: c, consumer: this.consumer, admin: this.admin, ledger: this.ledger, writer: o.writer, steps: this.steps, metrics: o.metrics, log: o.log });
     let flushOrdinal = 0;
     const flushContext: FlushContext = {
       ledger: this.ledger,
@@ -99,7 +98,7 @@ export class Aggregator {
       ...(o.onFlushStep ? { onFlushStep: o.onFlushStep } : {}),
       nextOrdinal: () => ++flushOrdinal,
     };
-    this.partitionDeps = { config: c, flushContext, recovery: this.recovery, metrics: o.metrics, log: o.log, shutdown: this.shutdown.signal };
+    this.partitionDeps = { config: c, flushContext, recovery, metrics: o.metrics, log: o.log, shutdown: this.shutdown.signal };
   }
 
   async start(): Promise<void> {
@@ -162,11 +161,7 @@ export class Aggregator {
     // the group and closing the pool, so the partitions are given back before the process must exit.
     const flushBudgetMs = Math.max(100, Math.min(config.SHUTDOWN_TIMEOUT_MS, config.STOP_BOUND_MS - RELEASE_RESERVE_MS));
     const partitions = [...this.partitions.values()];
-    const flushed = await within(
-      // A partition not ready (resetting, blocked) has nothing of its own to flush: its buffer was dropped or never filled.
-      Promise.all(partitions.map((p) => p.lock.run(async () => (p.ready ? p.flush('shutdown') : p.core.buffer.isEmpty)).catch(() => false))),
-      flushBudgetMs,
-    );
+    const flushed = await within(Promise.all(partitions.map((p) => p.flushAtShutdown())), flushBudgetMs);
     // Whatever still runs stops retrying, and batches stop waiting for it.
     this.shutdown.abort();
     const unflushed = flushed === 'timeout' ? partitions.map((p) => p.partition) : partitions.filter((_, i) => !flushed[i]).map((p) => p.partition);
@@ -220,45 +215,25 @@ export class Aggregator {
     this.o.log.info({ partitions: assignedPartitions }, 'partitions assigned');
     for (const p of this.partitions.values()) {
       if (assigned.has(p.partition)) continue;
-      // Revoked: flush what we hold (the ledger CAS decides if it still counts), then forget it.
-      p.revoked = true;
       this.progress.forget(p.partition);
-      void p.lock
-        .run(() => p.flush('revocation'))
-        .then((flushed) => flushed || this.o.log.warn({ partition: p.partition }, 'no flush on revocation; the new owner replays from the ledger'))
-        .catch((err: unknown) => this.o.log.warn({ err, partition: p.partition }, 'flush on revocation failed; the new owner replays from the ledger'))
-        .finally(() => {
-          if (this.partitions.get(p.partition) === p && p.revoked) this.partitions.delete(p.partition);
-        });
+      void p.revoke().finally(() => {
+        if (this.partitions.get(p.partition) === p) this.partitions.delete(p.partition);
+      });
     }
     for (const partition of assignedPartitions) {
       const existing = this.partitions.get(partition);
       if (existing && !existing.revoked) {
-        // Kept. kafkajs rebuilt its offset manager in this sync, so the partition would restart at the
-        // Kafka commit (a hint, possibly far below what this instance has read): put it back where it
-        // really is. A reset in progress seeks when it is done.
         this.o.metrics.rejoins.inc();
-        existing.core.seekConfirmed = false;
-        if (existing.ready && existing.blocked === null) this.recovery.seek(partition, existing.core.expectNext);
-        continue;
+        existing.keep();
+      } else {
+        this.track(partition).start();
       }
-      const p = this.track(partition);
-      void p.lock.run(() => this.recovery.reset(p)).catch((err: unknown) => {
-        if (!this.recovery.blockOnNotRetriable(p, err)) this.o.log.error({ err, partition }, 'reset failed');
-      });
     }
   }
 
   /** Kafka is about to take partitions away: flush everything now, while we surely still own it. */
   private onRebalancing(): void {
-    for (const p of this.partitions.values()) {
-      if ((p.core.buffer.isEmpty && !p.flusher.busy) || p.core.intended || p.flushQueued) continue;
-      p.flushQueued = true;
-      void p.lock
-        .run(() => p.flush('revocation'))
-        .catch((err: unknown) => this.o.log.warn({ err, partition: p.partition }, 'flush on rebalance failed'))
-        .finally(() => (p.flushQueued = false));
-    }
+    for (const p of this.partitions.values()) p.flushBeforeRebalance();
   }
 
   /** A new partition, not ready until its reset has run. */

@@ -42,15 +42,14 @@ export class Partition {
   /** The partition's flush lifecycle (one flush in flight, in order); its verdicts come back here. */
   readonly flusher: PartitionFlusher;
   /** Serialises batch processing, flushes and resets of this partition. */
-  readonly lock = new Mutex();
-  /** False until the ledger is loaded and the consumer was sought to the warm-up start. */
+  private readonly lock = new Mutex();
+  /** False until the ledger is loaded and the consumer was sought to the warm-up start (the recovery sets both). */
   ready = false;
   /** Set when the partition must not be consumed (the ledger is ahead of the log, or a step cannot pass): said on /healthz. */
   blocked: Blocked | null = null;
-  /** Kafka took the partition away: its last flush runs, then the Aggregator forgets it. */
-  revoked = false;
+  private isRevoked = false;
   /** A timed or rebalance flush waits for the lock: the next tick or rebalance does not queue another. */
-  flushQueued = false;
+  private flushQueued = false;
   /** Early evictions of the core's dedupe window already counted in the metric (the core's count never goes back). */
   private dedupeEvictedCounted = 0;
 
@@ -80,6 +79,57 @@ export class Partition {
     this.flusher = new PartitionFlusher(this.core, deps.flushContext);
   }
 
+  /** Kafka took the partition away: its last flush runs, then the Aggregator forgets it. */
+  get revoked(): boolean {
+    return this.isRevoked;
+  }
+
+  /** A new partition starts from the ledger (its batches are planned `reset` until it has). */
+  start(): void {
+    void this.lock.run(() => this.deps.recovery.reset(this)).catch((err: unknown) => {
+      if (!this.deps.recovery.blockOnNotRetriable(this, err)) this.deps.log.error({ err, partition: this.partition }, 'reset failed');
+    });
+  }
+
+  /**
+   * Kept through a group join. kafkajs rebuilt its offset manager in this sync, so the partition would
+   * restart at the Kafka commit (a hint, possibly far below what this instance has read): put it back
+   * where it really is. A reset in progress seeks when it is done.
+   */
+  keep(): void {
+    this.core.seekConfirmed = false;
+    if (this.ready && this.blocked === null) this.deps.recovery.seek(this.partition, this.core.expectNext);
+  }
+
+  /** Kafka is about to take partitions away: flush now, while the partition is surely still ours. */
+  flushBeforeRebalance(): void {
+    const { core } = this;
+    if ((core.buffer.isEmpty && !this.flusher.busy) || core.intended || this.flushQueued) return;
+    this.flushQueued = true;
+    void this.lock
+      .run(() => this.flush('revocation'))
+      .catch((err: unknown) => this.deps.log.warn({ err, partition: this.partition }, 'flush on rebalance failed'))
+      .finally(() => (this.flushQueued = false));
+  }
+
+  /** Revoked: flush what it holds (the ledger CAS decides if it still counts). Never rejects. */
+  async revoke(): Promise<void> {
+    this.isRevoked = true;
+    const { log } = this.deps;
+    await this.lock
+      .run(() => this.flush('revocation'))
+      .then((flushed) => flushed || log.warn({ partition: this.partition }, 'no flush on revocation; the new owner replays from the ledger'))
+      .catch((err: unknown) => log.warn({ err, partition: this.partition }, 'flush on revocation failed; the new owner replays from the ledger'));
+  }
+
+  /**
+   * The shutdown flush, after the batch in hand. True when nothing is left unflushed: a partition not
+   * ready (resetting, blocked) has nothing of its own to flush (its buffer was dropped or never filled).
+   */
+  flushAtShutdown(): Promise<boolean> {
+    return this.lock.run(async () => (this.ready ? this.flush('shutdown') : this.core.buffer.isEmpty)).catch(() => false);
+  }
+
   /** One batch from kafkajs, under the partition's lock, heartbeating while it waits. */
   async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     await this.underLock(() => this.handle(batch.messages, Number(batch.highWatermark), { resolveOffset, heartbeat, isRunning, isStale }), heartbeat);
@@ -95,7 +145,7 @@ export class Partition {
    * Runs work under the partition's lock, heartbeating; an error that cannot pass blocks the
    * partition, any other goes to kafkajs (not while shutting down).
    */
-  async underLock(work: () => Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
+  private async underLock(work: () => Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
     try {
       await this.whileHeartbeating(this.lock.run(work), heartbeat);
     } catch (err) {
@@ -108,7 +158,7 @@ export class Partition {
    * flush's verdict is acted on once it has run, under the lock (the next flush or a reset may settle
    * it first). Returns false when the partition must stop here (not ready, reset, failed). Under the lock.
    */
-  async flush(trigger: FlushTrigger, options: { heartbeat?: () => Promise<void>; lastOverride?: number; background?: boolean } = {}): Promise<boolean> {
+  private async flush(trigger: FlushTrigger, options: { heartbeat?: () => Promise<void>; lastOverride?: number; background?: boolean } = {}): Promise<boolean> {
     if (!this.ready) return false;
     const report = await this.flusher.flush(trigger, options);
     if (report.verdict === 'started') {
