@@ -257,4 +257,24 @@ describe('PartitionCore', () => {
       expect(core.ledgerNext).toBe(3);
     });
   });
+
+  it('stores an idle watermark only once drained and read up to the log end, and only when it moved', () => {
+    const core = started({ allowedLatenessMs: 60_000, idleTimeoutMs: 30_000 }, 5);
+    const idleAt = T0 + 100_000; // past the idle timeout: the watermark follows the clock
+    core.logEnd = 6;
+    expect(core.idleWatermarkToStore(idleAt)).toBeNull(); // offset 5 not read yet
+    core.logEnd = 5;
+    expect(core.idleWatermarkToStore(idleAt)).toBe(idleAt - 60_000);
+    expect(core.storedWatermarkMs).toBe(idleAt - 60_000);
+    expect(core.idleWatermarkToStore(idleAt)).toBeNull(); // stored already
+    offerAll(core, [json(5, event())], idleAt);
+    expect(core.idleWatermarkToStore(idleAt + 60_000)).toBeNull(); // something is buffered: a flush stores it
+  });
+
+  it('forgets the confirmed seek on restore (the next batch past the position asks for the seek again)', () => {
+    const core = started();
+    core.seekConfirmed = true;
+    core.restore({ nextOffset: 4, intended: null, watermarkMs: null }, 4, T0);
+    expect(core.seekConfirmed).toBe(false);
+  });
 });

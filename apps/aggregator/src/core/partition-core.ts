@@ -78,6 +78,10 @@ export class PartitionCore {
   ledgerNext = 0;
   /** The next offset this core expects; anything below it was processed already. */
   expectNext = 0;
+  /** True once a batch was accepted after the last seek (a second gap is then a real gap in the log): see `planBatch`. */
+  seekConfirmed = false;
+  /** The log end (Kafka's high watermark) last seen: an idle partition's watermark moves on only once it is read up to it. */
+  logEnd = 0;
   /** A flush the ledger held as intended when the partition (re)started: the next flush must be exactly this range. */
   intended: IntendedFlush | null = null;
   /**
@@ -128,6 +132,7 @@ export class PartitionCore {
     this.watermark.restore(ledger.watermarkMs, nowMs);
     this.storedWatermarkMs = ledger.watermarkMs;
     this.expectNext = Math.min(ledger.nextOffset, expectNext);
+    this.seekConfirmed = false;
   }
 
   /** True when the intended range ended before `offset` (the log no longer shows its last offset): close it there first. */
@@ -185,6 +190,19 @@ export class PartitionCore {
   /** Nothing buffered, nothing intended, nothing in flight: the watermark may move on its own (idle partition). */
   get drainedAndIdle(): boolean {
     return this.buffer.isEmpty && this.intended === null && this.inFlight === null;
+  }
+
+  /**
+   * The watermark an idle partition stores without a flush: drained, read up to the log end, and
+   * later than the one stored. Counted as stored before the write: a write that fails is not retried
+   * (the next flush stores the watermark with its range).
+   */
+  idleWatermarkToStore(nowMs: number): number | null {
+    if (!this.drainedAndIdle || this.expectNext < this.logEnd) return null;
+    const wm = this.watermark.value(nowMs, true);
+    if (wm === null || (this.storedWatermarkMs !== null && wm <= this.storedWatermarkMs)) return null;
+    this.storedWatermarkMs = wm;
+    return wm;
   }
 
   /**

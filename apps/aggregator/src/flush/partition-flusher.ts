@@ -139,6 +139,12 @@ export class PartitionFlusher {
     return { verdict: 'committed' };
   }
 
+  /** An idle partition's watermark moves on without a flush (the rollups wait for it); best effort: a failed write is left to the next flush. */
+  async storeIdleWatermark(nowMs: number): Promise<void> {
+    const wm = this.core.idleWatermarkToStore(nowMs);
+    if (wm !== null) await this.ctx.ledger.advanceWatermark(this.core.partition, this.core.ledgerNext, wm).catch(() => undefined);
+  }
+
   /** Runs one plan through the flush protocol; never rejects (a failure is a result). */
   private run(plan: FlushPlan, heartbeat?: () => Promise<void>): Promise<Ran> {
     const { ctx } = this;
