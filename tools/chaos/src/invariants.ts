@@ -136,16 +136,16 @@ export class Observer {
       const truth = driver.truth.get(h) ?? new Map<string, Sums>();
       const rows = await this.db()(TABLES.batchTable)
         .where({ interval: 'hour', window_start: new Date(h) })
-        .select<{ product_id: string; units: string; revenue: string; orders: string }[]>('product_id', 'units', 'revenue', 'orders');
-      const got = new Map(rows.map((r) => [r.product_id, `${r.units}/${r.revenue}/${r.orders}`]));
+        .select<{ product_id: string; units: string; revenue_cents: string; orders: string }[]>('product_id', 'units', 'revenue_cents', 'orders');
+      const got = new Map(rows.map((r) => [r.product_id, `${r.units}/${r.revenue_cents}/${r.orders}`]));
       let wrong = 0;
       for (const [p, s] of truth) if (got.get(p) !== `${s.units}/${s.revenue}/${s.orders}`) wrong++;
       for (const p of got.keys()) if (!truth.has(p)) wrong++;
       if (wrong > 0) problems.push(`${iso(h)}: ${wrong} of ${truth.size} products differ in batch_table`);
       const total = [...truth.values()].reduce((a, s) => ({ units: a.units + s.units, revenue: a.revenue + s.revenue, orders: a.orders + s.orders }), { units: 0n, revenue: 0n, orders: 0n });
-      const t = await this.db()(TABLES.windowTotals).where({ interval: 'hour', window_start: new Date(h), source: 'batch' }).first<{ units: string; revenue: string; orders: string; products: string } | undefined>('units', 'revenue', 'orders', 'products');
+      const t = await this.db()(TABLES.windowTotals).where({ interval: 'hour', window_start: new Date(h), source: 'batch' }).first<{ units: string; revenue_cents: string; orders: string; products: string } | undefined>('units', 'revenue_cents', 'orders', 'products');
       const want = `${total.units}/${total.revenue}/${total.orders}/${truth.size}`;
-      const have = t ? `${t.units}/${t.revenue}/${t.orders}/${t.products}` : 'none';
+      const have = t ? `${t.units}/${t.revenue_cents}/${t.orders}/${t.products}` : 'none';
       if (have !== want) problems.push(`${iso(h)}: window_totals ${have}, truth ${want}`);
     }
     return { name: 'closed windows exact', ok: problems.length === 0, detail: problems.length ? problems.slice(0, 5).join('; ') : `${hours.length} closed hours, batch_table and window_totals equal the ground truth` };
@@ -230,12 +230,12 @@ export class Observer {
       const truth = driver.truth.get(h)!;
       const speed = await this.db()(TABLES.speedTable)
         .where({ interval: 'hour', window_start: new Date(h) })
-        .select<{ product_id: string; units: string; revenue: string; error_bound: string; revenue_error_bound: string }[]>('product_id', 'units', 'revenue', 'error_bound', 'revenue_error_bound');
+        .select<{ product_id: string; units: string; revenue_cents: string; error_bound: string; revenue_error_bound: string }[]>('product_id', 'units', 'revenue_cents', 'error_bound', 'revenue_error_bound');
       for (const r of speed) {
         rows++;
         const t = truth.get(r.product_id) ?? { units: 0n, revenue: 0n, orders: 0n };
         const u = BigInt(r.units);
-        const v = BigInt(r.revenue);
+        const v = BigInt(r.revenue_cents);
         if (u < t.units || u > t.units + BigInt(r.error_bound) || v < t.revenue || v > t.revenue + BigInt(r.revenue_error_bound)) {
           problems.push(`${iso(h)} ${r.product_id}: speed ${u}/${v} ±${r.error_bound}/${r.revenue_error_bound}, truth ${t.units}/${t.revenue}`);
         }

@@ -500,11 +500,11 @@ async function printTop10(db: Knex, registry: IntervalRegistry): Promise<void> {
     .andWhere('window_start', hour.start)
     .andWhere('rank', '<=', 10)
     .orderBy('rank')
-    .select('rank', `${VIEWS.top1000}.product_id`, 'name', 'units', 'revenue', 'error_bound', 'source');
+    .select('rank', `${VIEWS.top1000}.product_id`, 'name', 'units', 'revenue_cents', 'error_bound', 'source');
   if (!rows.length) return say(`no sales yet in the hour from ${hour.start.toISOString()}`);
   const first = rows[0] as { source: string };
-  const lines = rows.map((r: { rank: number; product_id: string; name: string; units: bigint; revenue: bigint; error_bound: bigint }) =>
-    `  ${String(r.rank).padStart(2)}. ${r.product_id} ${r.name.padEnd(28)} ${String(r.units).padStart(7)} units ±${r.error_bound}  $${(Number(r.revenue) / 100).toFixed(2)}`,
+  const lines = rows.map((r: { rank: number; product_id: string; name: string; units: bigint; revenue_cents: bigint; error_bound: bigint }) =>
+    `  ${String(r.rank).padStart(2)}. ${r.product_id} ${r.name.padEnd(28)} ${String(r.units).padStart(7)} units ±${r.error_bound}  $${(Number(r.revenue_cents) / 100).toFixed(2)}`,
   );
   say(`hour from ${hour.start.toISOString()} (${first.source}):\n${lines.join('\n')}`);
 }
