@@ -84,8 +84,8 @@ export class SpeedPipeline {
   private readonly soughtTo = new Map<number, bigint>();
   /** Shards this instance refuses to consume (paused), and why: /healthz names them. */
   private readonly blocked = new Map<number, string>();
-  /** The partition end seen in each shard's last batch. */
-  private readonly highWatermarks = new Map<number, bigint>();
+  /** The log end offset (kafkajs's `batch.highWatermark`: the offset the next record will get) seen in each shard's last batch. */
+  private readonly logEnds = new Map<number, bigint>();
   /** Progress = the checkpoint's offset; lag = records after it. */
   private readonly progress: StallWatch<number>;
   private stopping = false;
@@ -277,8 +277,8 @@ export class SpeedPipeline {
     const { partition: shard } = batch;
     const first = batch.messages[0];
     if (first === undefined || this.stopping || this.blocked.has(shard)) return;
-    const highWatermark = BigInt(batch.highWatermark);
-    this.highWatermarks.set(shard, highWatermark);
+    const logEnd = BigInt(batch.highWatermark);
+    this.logEnds.set(shard, logEnd);
     const firstOffset = BigInt(first.offset);
     let state = this.shards.get(shard);
     if (state !== undefined && firstOffset > state.nextOffset) {
@@ -314,8 +314,8 @@ export class SpeedPipeline {
       this.soughtTo.delete(shard);
       this.shards.set(shard, state);
     }
-    if (state.nextOffset > highWatermark) {
-      this.refuseCheckpointAheadOfLog(shard, state.nextOffset, highWatermark);
+    if (state.nextOffset > logEnd) {
+      this.refuseCheckpointAheadOfLog(shard, state.nextOffset, logEnd);
       return;
     }
     const label = String(shard);
@@ -356,7 +356,7 @@ export class SpeedPipeline {
     }
     if (refusedHere.future > 0) this.log.warn({ shard, records: refusedHere.future }, 'records skipped: event time beyond the wall clock + allowed skew (a producer clock is wrong)');
     m.windowsOpen.set({ shard: label }, state.windows.size);
-    const lag = highWatermark - state.nextOffset;
+    const lag = logEnd - state.nextOffset;
     m.lag.set({ shard: label }, Number(lag > 0n ? lag : 0n));
     this.observeProgress(shard);
     await heartbeat();
@@ -365,7 +365,7 @@ export class SpeedPipeline {
   /** Reports the shard's checkpoint position and the records after it to the progress watch. */
   private observeProgress(shard: number): void {
     const checkpoint = this.lastWrittenOffset.get(shard) ?? 0n;
-    const end = this.highWatermarks.get(shard);
+    const end = this.logEnds.get(shard);
     if (end === undefined) return;
     this.progress.observe(shard, Number(checkpoint), Number(end > checkpoint ? end - checkpoint : 0n));
   }
@@ -376,8 +376,8 @@ export class SpeedPipeline {
    * below the checkpoint offset without a word, so the shard is blocked (paused) until an operator
    * decides (apps/speed-pipeline/README.md, "A checkpoint ahead of the log").
    */
-  private refuseCheckpointAheadOfLog(shard: number, checkpointOffset: bigint, highWatermark: bigint): void {
-    const reason = `checkpoint offset ${checkpointOffset} is beyond the end of the partition (${highWatermark}): topic recreated or truncated?`;
+  private refuseCheckpointAheadOfLog(shard: number, checkpointOffset: bigint, logEnd: bigint): void {
+    const reason = `checkpoint offset ${checkpointOffset} is beyond the end of the partition (${logEnd}): topic recreated or truncated?`;
     this.blockShard(shard, reason, 'checkpoint-ahead-of-log');
   }
 
