@@ -45,7 +45,8 @@ interface PartitionState {
   dedupeEvictedCounted: number;
   /** Set when the partition must not be consumed (the ledger is ahead of the log, or a step cannot pass): said on /healthz. */
   blocked: { reason: 'ledger-ahead-of-log' | 'not-retriable'; detail: string } | null;
-  highWatermark: number;
+  /** The partition's log end offset (the offset its next record will get), from the last batch or lag poll. */
+  logEnd: number;
   flushQueued: boolean;
   revoked: boolean;
 }
@@ -314,7 +315,7 @@ export class Aggregator {
       seekConfirmed: false,
       dedupeEvictedCounted: 0,
       blocked: null,
-      highWatermark: 0,
+      logEnd: 0,
       flushQueued: false,
       revoked: false,
     };
@@ -343,7 +344,7 @@ export class Aggregator {
       st.blocked = { reason: 'ledger-ahead-of-log', detail: `ledger next_offset ${ledger.nextOffset} > log end ${high}` };
       this.o.metrics.ledgerAheadOfLog.set({ partition: String(st.partition) }, ledger.nextOffset - high);
       this.o.log.error(
-        { partition: st.partition, nextOffset: ledger.nextOffset, highWatermark: high, topic: c.TOPIC_EVENTS },
+        { partition: st.partition, nextOffset: ledger.nextOffset, logEnd: high, topic: c.TOPIC_EVENTS },
         'the ledger is ahead of the log (topic recreated or truncated?): refusing to consume this partition; see apps/aggregator/README.md',
       );
       this.pausePartition(st.partition);
@@ -453,12 +454,12 @@ export class Aggregator {
   private async processBatch(
     st: PartitionState,
     messages: KafkaMessage[],
-    highWatermark: string,
+    logEnd: string,
     ctl: Pick<EachBatchPayload, 'resolveOffset' | 'heartbeat' | 'isRunning' | 'isStale'>,
   ): Promise<void> {
     if (st.blocked !== null) return;
     if (!st.ready) return this.reset(st, ctl.heartbeat);
-    st.highWatermark = Number(highWatermark);
+    st.logEnd = Number(logEnd); // kafkajs's batch.highWatermark
     const first = messages[0];
     if (first === undefined) return;
     const core = st.core;
@@ -473,7 +474,7 @@ export class Aggregator {
         // The log ends below where this partition already is: the topic was recreated or truncated
         // under a running consumer (kafkajs answers the seek with "offset out of range" and restarts
         // at the log's start, forever). The reset checks the ledger against the log ends and refuses.
-        if (Number(highWatermark) < core.expectNext) return this.reset(st, ctl.heartbeat);
+        if (Number(logEnd) < core.expectNext) return this.reset(st, ctl.heartbeat);
         this.seek(st.partition, core.expectNext);
         return;
       }
@@ -610,7 +611,7 @@ export class Aggregator {
             if (!this.blockOnNotRetriable(st, err)) this.o.log.warn({ err, partition: st.partition }, 'timed flush failed');
           })
           .finally(() => (st.flushQueued = false));
-      } else if (core.drainedAndIdle && core.expectNext >= st.highWatermark) {
+      } else if (core.drainedAndIdle && core.expectNext >= st.logEnd) {
         const wm = core.watermark.value(nowMs, true);
         if (wm !== null && (core.storedWatermarkMs === null || wm > core.storedWatermarkMs)) {
           core.storedWatermarkMs = wm;
@@ -628,7 +629,7 @@ export class Aggregator {
       for (const o of offsets ?? []) {
         const st = this.states.get(o.partition);
         if (!st || !st.ready) continue;
-        st.highWatermark = Math.max(st.highWatermark, Number(o.high));
+        st.logEnd = Math.max(st.logEnd, Number(o.high));
         const lag = Math.max(0, Number(o.high) - st.core.ledgerNext);
         this.o.metrics.lag.set({ partition: String(o.partition) }, lag);
         if (!st.revoked) this.progress.observe(st.partition, st.core.ledgerNext, lag);
