@@ -26,7 +26,7 @@ export interface SpeedPipelineOptions {
   stallAfterMs?: number; // default max(60 s, 20 × writeIntervalMs)
   /** Graceful stop: how long the last checkpoint may take (Postgres may be gone) before leaving anyway. */
   stopTimeoutMs?: number; // default 10 s
-  /** Test hook: the clock progress and write age are judged by (event time always uses the wall clock). */
+  /** Test hook: the clock stalls and write age are judged by (event time always uses the wall clock). */
   clock?: () => number;
   /** Rows per window written to speed_table: top N by units ∪ top N by revenue. */
   rowsPerWindow?: number; // default TOP_N_STORED (1000)
@@ -86,8 +86,8 @@ export class SpeedPipeline {
   private readonly blocked = new Map<number, string>();
   /** The log end offset (kafkajs's `batch.highWatermark`: the offset the next record will get) seen in each shard's last batch. */
   private readonly logEnds = new Map<number, bigint>();
-  /** Progress = the checkpoint's offset; lag = records after it. */
-  private readonly progress: StallWatch<number>;
+  /** Per shard: position = the checkpoint's offset, lag = records after it. */
+  private readonly stallWatch: StallWatch<number>;
   private stopping = false;
   private batchInFlight: Promise<void> = Promise.resolve();
 
@@ -106,7 +106,7 @@ export class SpeedPipeline {
     };
     this.now = options.clock ?? clock.now;
     this.lastWriteOkMs = this.now();
-    this.progress = new StallWatch(options.stallAfterMs ?? Math.max(60_000, 20 * options.writeIntervalMs), this.now);
+    this.stallWatch = new StallWatch(options.stallAfterMs ?? Math.max(60_000, 20 * options.writeIntervalMs), this.now);
   }
 
   /** Shards Kafka assigned this instance at the last rebalance. */
@@ -136,7 +136,7 @@ export class SpeedPipeline {
   } {
     const lastWriteAgoMs = this.now() - this.lastWriteOkMs;
     const blocked = [...this.blocked].map(([shard, reason]) => ({ shard, reason }));
-    const stalled = this.progress.stalled().map((s) => ({ shard: s.key, checkpointOffset: s.position, lag: s.lag, stuckForMs: s.stuckForMs }));
+    const stalled = this.stallWatch.stalled().map((s) => ({ shard: s.key, checkpointOffset: s.position, lag: s.lag, stuckForMs: s.stuckForMs }));
     const problems = [
       ...(this.crashed ? [this.crashed.error.message] : []),
       ...(lastWriteAgoMs < Math.max(30_000, 10 * this.options.writeIntervalMs) ? [] : [`no speed write succeeded for ${lastWriteAgoMs} ms`]),
@@ -183,7 +183,7 @@ export class SpeedPipeline {
           this.shards.delete(p);
           this.lastWrittenOffset.delete(p);
           this.committedHint.delete(p);
-          this.progress.forget(p);
+          this.stallWatch.forget(p);
           this.options.metrics.windowsOpen.remove({ shard: String(p) });
         }
       });
@@ -358,16 +358,16 @@ export class SpeedPipeline {
     m.windowsOpen.set({ shard: label }, state.windows.size);
     const lag = logEnd - state.nextOffset;
     m.lag.set({ shard: label }, Number(lag > 0n ? lag : 0n));
-    this.observeProgress(shard);
+    this.reportToStallWatch(shard);
     await heartbeat();
   }
 
-  /** Reports the shard's checkpoint position and the records after it to the progress watch. */
-  private observeProgress(shard: number): void {
+  /** Reports the shard's checkpoint position and the records after it to the stall watch. */
+  private reportToStallWatch(shard: number): void {
     const checkpoint = this.lastWrittenOffset.get(shard) ?? 0n;
     const end = this.logEnds.get(shard);
     if (end === undefined) return;
-    this.progress.observe(shard, Number(checkpoint), Number(end > checkpoint ? end - checkpoint : 0n));
+    this.stallWatch.observe(shard, Number(checkpoint), Number(end > checkpoint ? end - checkpoint : 0n));
   }
 
   /**
@@ -388,7 +388,7 @@ export class SpeedPipeline {
     this.blocked.set(shard, reason);
     this.options.metrics.shardBlocked.set({ shard: String(shard), reason: kind }, 1);
     this.shards.delete(shard);
-    this.progress.forget(shard);
+    this.stallWatch.forget(shard);
     this.consumer.pause([{ topic: this.options.topic, partitions: [shard] }]);
   }
 
@@ -401,7 +401,7 @@ export class SpeedPipeline {
       return new ShardState(this.shardOptions);
     }
     const state = ShardState.restore(this.shardOptions, checkpoint.header, checkpoint.blobs, clock.now(), checkpoint.moverStates);
-    this.progress.forget(shard);
+    this.stallWatch.forget(shard);
     this.lastWrittenOffset.set(shard, state.nextOffset);
     this.log.info({ shard, nextOffset: state.nextOffset.toString(), windows: state.windows.size }, 'shard restored from its checkpoint');
     return state;
@@ -429,7 +429,7 @@ export class SpeedPipeline {
             this.log.error({ shard, err }, 'speed write failed; retrying next cycle');
           }
         }
-        this.observeProgress(shard);
+        this.reportToStallWatch(shard);
       }
     });
   }
