@@ -94,7 +94,7 @@ export class Aggregator {
   private running = false;
   /** The consumer crashed and kafkajs will not restart it. */
   private crashed: string | null = null;
-  private readonly progress: StallWatch;
+  private readonly stallWatch: StallWatch;
 
   constructor(private readonly o: AggregatorOptions) {
     const c = o.config;
@@ -109,7 +109,7 @@ export class Aggregator {
     this.producer = createProducer(o.kafka, { allowAutoTopicCreation: false });
     this.admin = o.kafka.admin();
     this.ledger = new Ledger(o.knex, c.TOPIC_EVENTS);
-    this.progress = new StallWatch(c.HEALTH_STALL_AFTER_MS);
+    this.stallWatch = new StallWatch(c.HEALTH_STALL_AFTER_MS);
     this.steps = new RetryingSteps(o.metrics, o.log, this.shutdown.signal);
     let flushOrdinal = 0;
     this.flushContext = {
@@ -225,7 +225,7 @@ export class Aggregator {
     const { lastDbErrorAtMs } = this.steps;
     const dbDown = lastDbErrorAtMs !== null && clock.now() - lastDbErrorAtMs < 10_000;
     const blocked = [...this.states.values()].filter((st) => st.blocked !== null && !st.revoked).map((st) => ({ partition: st.partition, ...st.blocked }));
-    const stalled = this.progress.stalled().map((p) => ({ partition: p.key, nextOffset: p.position, lag: p.lag, stuckForMs: p.stuckForMs }));
+    const stalled = this.stallWatch.stalled().map((p) => ({ partition: p.key, nextOffset: p.position, lag: p.lag, stuckForMs: p.stuckForMs }));
     return {
       ok: this.running && !this.stopping && this.crashed === null && blocked.length === 0 && stalled.length === 0,
       partitions: [...this.states.keys()].sort((a, b) => a - b),
@@ -246,7 +246,7 @@ export class Aggregator {
       if (assigned.has(st.partition)) continue;
       // Revoked: flush what we hold (the ledger CAS decides if it still counts), then forget it.
       st.revoked = true;
-      this.progress.forget(st.partition);
+      this.stallWatch.forget(st.partition);
       void st.lock
         .run(() => this.flush(st, 'revocation'))
         .then((flushed) => flushed || this.o.log.warn({ partition: st.partition }, 'no flush on revocation; the new owner replays from the ledger'))
@@ -632,7 +632,7 @@ export class Aggregator {
         st.logEnd = Math.max(st.logEnd, Number(o.high));
         const lag = Math.max(0, Number(o.high) - st.core.ledgerNext);
         this.o.metrics.lag.set({ partition: String(o.partition) }, lag);
-        if (!st.revoked) this.progress.observe(st.partition, st.core.ledgerNext, lag);
+        if (!st.revoked) this.stallWatch.observe(st.partition, st.core.ledgerNext, lag);
       }
     }
   }
