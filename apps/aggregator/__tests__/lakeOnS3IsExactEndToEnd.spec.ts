@@ -120,16 +120,16 @@ describeKafka('the lake on S3 (S3Proxy)', () => {
       const expected = expectedSums(items);
       for (const hour of [5, 6, 7]) {
         const w = registry.windowAt('hour', DAY + hour * H);
-        const rows = await s.db.knex(TABLES.batchTable).where({ interval: 'hour', window_start: w.start }).select<{ product_id: string; units: bigint; revenue: bigint; orders: bigint }[]>('product_id', 'units', 'revenue', 'orders');
+        const rows = await s.db.knex(TABLES.batchTable).where({ interval: 'hour', window_start: w.start }).select<{ product_id: string; units: bigint; revenue_cents: bigint; orders: bigint }[]>('product_id', 'units', 'revenue_cents', 'orders');
         const want = [...expected].filter(([k]) => k.startsWith(`${DAY + hour * H}|`));
         expect(want.length).toBeGreaterThan(0);
-        expect(Object.fromEntries(rows.map((r) => [r.product_id, `${r.units}/${r.revenue}/${r.orders}`]))).toEqual(
+        expect(Object.fromEntries(rows.map((r) => [r.product_id, `${r.units}/${r.revenue_cents}/${r.orders}`]))).toEqual(
           Object.fromEntries(want.map(([k, v]) => [k.split('|')[1], `${v.units}/${v.revenueCents}/${v.orders}`])),
         );
       }
       const total = [...expected.values()].reduce((a, v) => ({ units: a.units + v.units, revenueCents: a.revenueCents + v.revenueCents, orders: a.orders + v.orders }), { units: 0n, revenueCents: 0n, orders: 0n });
       const dayTotals = await s.db.knex(TABLES.windowTotals).where({ interval: 'day', window_start: day.start, source: 'batch' }).first();
-      expect(`${dayTotals.units}/${dayTotals.revenue}/${dayTotals.orders}`).toBe(`${total.units}/${total.revenueCents}/${total.orders}`);
+      expect(`${dayTotals.units}/${dayTotals.revenue_cents}/${dayTotals.orders}`).toBe(`${total.units}/${total.revenueCents}/${total.orders}`);
     } finally {
       engine.close();
       await batchLake.close();

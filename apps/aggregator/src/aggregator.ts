@@ -67,7 +67,7 @@ export class Aggregator {
   private running = false;
   /** The consumer crashed and kafkajs will not restart it. */
   private crashed: string | null = null;
-  private readonly progress: StallWatch;
+  private readonly stallWatch: StallWatch;
 
   constructor(private readonly o: AggregatorOptions) {
     const c = o.config;
@@ -82,7 +82,7 @@ export class Aggregator {
     this.producer = createProducer(o.kafka, { allowAutoTopicCreation: false });
     this.admin = o.kafka.admin();
     this.ledger = new Ledger(o.knex, c.TOPIC_EVENTS);
-    this.progress = new StallWatch(c.HEALTH_STALL_AFTER_MS);
+    this.stallWatch = new StallWatch(c.HEALTH_STALL_AFTER_MS);
     this.steps = new RetryingSteps(o.metrics, o.log, this.shutdown.signal);
     const recovery = new Recovery({ config: c, consumer: this.consumer, admin: this.admin, ledger: this.ledger, writer: o.writer, steps: this.steps, metrics: o.metrics, log: o.log });
     let flushOrdinal = 0;
@@ -196,7 +196,7 @@ export class Aggregator {
     const { lastDbErrorAtMs } = this.steps;
     const dbDown = lastDbErrorAtMs !== null && clock.now() - lastDbErrorAtMs < 10_000;
     const blocked = [...this.partitions.values()].filter((p) => p.blocked !== null && !p.revoked).map((p) => ({ partition: p.partition, ...p.blocked }));
-    const stalled = this.progress.stalled().map((p) => ({ partition: p.key, nextOffset: p.position, lag: p.lag, stuckForMs: p.stuckForMs }));
+    const stalled = this.stallWatch.stalled().map((p) => ({ partition: p.key, nextOffset: p.position, lag: p.lag, stuckForMs: p.stuckForMs }));
     return {
       ok: this.running && !this.stopping && this.crashed === null && blocked.length === 0 && stalled.length === 0,
       partitions: [...this.partitions.keys()].sort((a, b) => a - b),
@@ -215,7 +215,7 @@ export class Aggregator {
     this.o.log.info({ partitions: assignedPartitions }, 'partitions assigned');
     for (const p of this.partitions.values()) {
       if (assigned.has(p.partition)) continue;
-      this.progress.forget(p.partition);
+      this.stallWatch.forget(p.partition);
       void p.revoke().finally(() => {
         if (this.partitions.get(p.partition) === p) this.partitions.delete(p.partition);
       });
@@ -270,7 +270,7 @@ export class Aggregator {
         p.core.logEnd = Math.max(p.core.logEnd, Number(o.high));
         const lag = Math.max(0, Number(o.high) - p.core.ledgerNext);
         this.o.metrics.lag.set({ partition: String(o.partition) }, lag);
-        if (!p.revoked) this.progress.observe(p.partition, p.core.ledgerNext, lag);
+        if (!p.revoked) this.stallWatch.observe(p.partition, p.core.ledgerNext, lag);
       }
     }
   }

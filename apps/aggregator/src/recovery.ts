@@ -53,7 +53,7 @@ export class Recovery {
       p.blocked = { reason: 'ledger-ahead-of-log', detail: `ledger next_offset ${ledger.nextOffset} > log end ${high}` };
       metrics.ledgerAheadOfLog.set({ partition: String(partition) }, ledger.nextOffset - high);
       log.error(
-        { partition, nextOffset: ledger.nextOffset, highWatermark: high, topic: c.TOPIC_EVENTS },
+        { partition, nextOffset: ledger.nextOffset, logEnd: high, topic: c.TOPIC_EVENTS },
         'the ledger is ahead of the log (topic recreated or truncated?): refusing to consume this partition; see apps/aggregator/README.md',
       );
       this.pause(partition);

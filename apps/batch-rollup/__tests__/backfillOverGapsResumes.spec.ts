@@ -50,7 +50,7 @@ describe('backfill', () => {
     }
     const gap = s.registry.windowAt('day', from + 2 * D);
     expect((await runsOf(s, gap)).map((r) => [r.status, r.reason, r.rows, r.input_files])).toEqual([['succeeded', 'backfill', 0, 0]]);
-    expect(await batchTotals(s, gap)).toEqual({ units: 0n, revenue: 0n, orders: 0n, products: 0n });
+    expect(await batchTotals(s, gap)).toEqual({ units: 0n, revenue_cents: 0n, orders: 0n, products: 0n });
     expect(await s.knex(VIEWS.topTotals).first('source', 'units').where({ interval: 'day', window_start: gap.start })).toEqual({ source: 'batch', units: 0n });
     expect(await s.knex(VIEWS.top1000).where({ interval: 'day', window_start: gap.start })).toEqual([]);
     // The empty day's rollup file exists and holds zero rows.

@@ -17,12 +17,12 @@ describe('speed rows of a covered window', () => {
 
   async function seedSpeed(windowStart: Date) {
     await s.knex(TABLES.speedTable).insert([
-      { interval: 'hour', window_start: windowStart, shard: 0, product_id: 'p-0001', units: 999, revenue: 99_900, error_bound: 5 },
-      { interval: 'hour', window_start: windowStart, shard: 1, product_id: 'p-0002', units: 5, revenue: 500, error_bound: 5 },
+      { interval: 'hour', window_start: windowStart, shard: 0, product_id: 'p-0001', units: 999, revenue_cents: 99_900, error_bound: 5 },
+      { interval: 'hour', window_start: windowStart, shard: 1, product_id: 'p-0002', units: 5, revenue_cents: 500, error_bound: 5 },
     ]);
     await s.knex(TABLES.windowTotals).insert([
-      { interval: 'hour', window_start: windowStart, source: 'speed', shard: 0, units: 999, revenue: 99_900, orders: 10, products: 1 },
-      { interval: 'hour', window_start: windowStart, source: 'speed', shard: 1, units: 5, revenue: 500, orders: 1, products: 1 },
+      { interval: 'hour', window_start: windowStart, source: 'speed', shard: 0, units: 999, revenue_cents: 99_900, orders: 10, products: 1 },
+      { interval: 'hour', window_start: windowStart, source: 'speed', shard: 1, units: 5, revenue_cents: 500, orders: 1, products: 1 },
     ]);
   }
 

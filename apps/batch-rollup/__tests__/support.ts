@@ -112,7 +112,7 @@ export interface ExpectedRow {
   product_id: string;
   category: string;
   units: bigint;
-  revenue: bigint;
+  revenue_cents: bigint;
   orders: bigint;
   rank_units: number | null;
   rank_revenue: number | null;
@@ -122,17 +122,17 @@ export interface ExpectedRow {
 
 /** The independent answer: plain JS sums of the cells in [start, end), ranked with product_id in byte order. */
 export function expectedWindow(cells: readonly RawCell[], w: Window, catalog: ReadonlyMap<string, string>) {
-  const sums = new Map<string, { units: bigint; revenue: bigint; orders: bigint }>();
+  const sums = new Map<string, { units: bigint; revenue_cents: bigint; orders: bigint }>();
   for (const c of cells) {
     if (c.minuteStartMs < w.start.getTime() || c.minuteStartMs >= w.end.getTime()) continue;
-    const s = sums.get(c.productId) ?? { units: 0n, revenue: 0n, orders: 0n };
+    const s = sums.get(c.productId) ?? { units: 0n, revenue_cents: 0n, orders: 0n };
     s.units += BigInt(c.units);
-    s.revenue += BigInt(c.revenueCents);
+    s.revenue_cents += BigInt(c.revenueCents);
     s.orders += BigInt(c.orders);
     sums.set(c.productId, s);
   }
   const all = [...sums].map(([product_id, s]) => ({ product_id, category: catalog.get(product_id) ?? '', ...s }));
-  const ranks = (rows: typeof all, metric: Metric) => ranksBy(rows, (r) => r[metric], (r) => r.product_id);
+  const ranks = (rows: typeof all, metric: Metric) => ranksBy(rows, (r) => (metric === 'units' ? r.units : r.revenue_cents), (r) => r.product_id);
   const ru = ranks(all, 'units');
   const rr = ranks(all, 'revenue');
   const cru = new Map<string, number>();
@@ -155,7 +155,7 @@ export function expectedWindow(cells: readonly RawCell[], w: Window, catalog: Re
     .sort((a, b) => byteOrder(a.product_id, b.product_id));
   const totals = {
     units: all.reduce((n, r) => n + r.units, 0n),
-    revenue: all.reduce((n, r) => n + r.revenue, 0n),
+    revenue_cents: all.reduce((n, r) => n + r.revenue_cents, 0n),
     orders: all.reduce((n, r) => n + r.orders, 0n),
     products: BigInt(all.length),
   };
@@ -165,13 +165,13 @@ export function expectedWindow(cells: readonly RawCell[], w: Window, catalog: Re
 /** A window's stored batch rows, in product_id byte order. */
 export async function batchRows(s: Scenario, w: Window): Promise<ExpectedRow[]> {
   return s.knex(TABLES.batchTable)
-    .select('product_id', 'category', 'units', 'revenue', 'orders', 'rank_units', 'rank_revenue', 'category_rank_units', 'category_rank_revenue')
+    .select('product_id', 'category', 'units', 'revenue_cents', 'orders', 'rank_units', 'rank_revenue', 'category_rank_units', 'category_rank_revenue')
     .where({ interval: w.interval, window_start: w.start })
     .orderByRaw('product_id COLLATE "C"');
 }
 
 export async function batchTotals(s: Scenario, w: Window) {
-  return s.knex(TABLES.windowTotals).first('units', 'revenue', 'orders', 'products').where({ interval: w.interval, window_start: w.start, source: 'batch', shard: -1 });
+  return s.knex(TABLES.windowTotals).first('units', 'revenue_cents', 'orders', 'products').where({ interval: w.interval, window_start: w.start, source: 'batch', shard: -1 });
 }
 
 export async function runsOf(s: Scenario, w: Window) {

@@ -261,10 +261,10 @@ export async function publish(
       `WITH old_rows AS (DELETE FROM ?? WHERE "interval" = ? AND window_start = ?),
             speed_rows AS (DELETE FROM ?? WHERE "interval" = ? AND window_start = ?),
             speed_totals AS (DELETE FROM ?? WHERE "interval" = ? AND window_start = ? AND source = 'speed')
-       INSERT INTO ?? ("interval", window_start, source, shard, units, revenue, orders, products, as_of)
+       INSERT INTO ?? ("interval", window_start, source, shard, units, revenue_cents, orders, products, as_of)
        VALUES (?, ?, 'batch', -1, ?, ?, ?, ?, now())
        ON CONFLICT ("interval", window_start, source, shard) DO UPDATE
-         SET units = EXCLUDED.units, revenue = EXCLUDED.revenue, orders = EXCLUDED.orders, products = EXCLUDED.products, as_of = EXCLUDED.as_of`,
+         SET units = EXCLUDED.units, revenue_cents = EXCLUDED.revenue_cents, orders = EXCLUDED.orders, products = EXCLUDED.products, as_of = EXCLUDED.as_of`,
       [
         TABLES.batchTable,
         w.interval,
@@ -286,7 +286,7 @@ export async function publish(
     );
     if (top.length > 0) {
       await trx.raw(
-        `INSERT INTO ?? ("interval", window_start, run_id, product_id, category, units, revenue, orders,
+        `INSERT INTO ?? ("interval", window_start, run_id, product_id, category, units, revenue_cents, orders,
                          rank_units, rank_revenue, category_rank_units, category_rank_revenue)
          SELECT ?, ?::timestamptz, ?::bigint, * FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::int[], ?::int[], ?::int[], ?::int[])`,
         [

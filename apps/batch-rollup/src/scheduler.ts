@@ -35,7 +35,7 @@ export class RollupScheduler {
   private passStartedAt: number | null = null;
   private lastPassAt: number | null = null;
   /** When the running pass last finished a window: a long catch-up that keeps finishing windows is not stuck. */
-  private lastProgressAt: number | null = null;
+  private lastWindowDoneAt: number | null = null;
   private lastPlan: PassPlan | null = null;
   private ledgerProblem: string | null = null;
   private readonly startedAt: number;
@@ -79,7 +79,7 @@ export class RollupScheduler {
       const intervals = [...this.pending];
       this.pending.clear();
       this.passStartedAt = this.now();
-      this.lastProgressAt = this.passStartedAt;
+      this.lastWindowDoneAt = this.passStartedAt;
       try {
         const result = await runReadyWindows(this.deps, {
           intervals,
@@ -90,7 +90,7 @@ export class RollupScheduler {
           onTaskStart: (task) => this.building.add(describeWindow(task.window)),
           onTaskDone: (task) => {
             this.building.delete(describeWindow(task.window));
-            this.lastProgressAt = this.now();
+            this.lastWindowDoneAt = this.now();
           },
         });
         this.lastPlan = result.after;
@@ -117,8 +117,8 @@ export class RollupScheduler {
     const problems: string[] = [];
     const since = this.lastPassAt ?? this.startedAt;
     if (now - since > this.options.stallAfterMs && this.passStartedAt === null) problems.push(`no scheduler pass finished for ${Math.round((now - since) / 1000)} s`);
-    if (this.passStartedAt !== null && now - (this.lastProgressAt ?? this.passStartedAt) > this.options.stallAfterMs) {
-      problems.push(`the running pass has finished no window for ${Math.round((now - (this.lastProgressAt ?? this.passStartedAt)) / 1000)} s`);
+    if (this.passStartedAt !== null && now - (this.lastWindowDoneAt ?? this.passStartedAt) > this.options.stallAfterMs) {
+      problems.push(`the running pass has finished no window for ${Math.round((now - (this.lastWindowDoneAt ?? this.passStartedAt)) / 1000)} s`);
     }
     if (this.ledgerProblem !== null) problems.push(this.ledgerProblem);
     const overdue = this.lastPlan?.overdue;

@@ -188,17 +188,17 @@ it('says a closed window on estimates awaits its exact figures, keeps refreshing
   expect(await page.textContent('[data-testid=refresh-status]')).toMatch(due);
   await shoot(page, 'exact-due.png');
   // The rollup publishes: exact rows and totals in, the window's speed rows out (one transaction, as the batch layer does).
-  const sales = (await demo.db.knex(TABLES.speedTable).where({ interval: 'hour', window_start: closedHour }).select('product_id', 'units', 'revenue')) as {
+  const sales = (await demo.db.knex(TABLES.speedTable).where({ interval: 'hour', window_start: closedHour }).select('product_id', 'units', 'revenue_cents')) as {
     product_id: string;
     units: bigint;
-    revenue: bigint;
+    revenue_cents: bigint;
   }[];
   const categoryOf = new Map(demoCatalog().map((p) => [p.id, p.category]));
   await seedBatchWindow(
     demo.db.knex,
     'hour',
     closedHour,
-    sales.map((s) => ({ id: s.product_id, units: s.units, revenue: s.revenue })),
+    sales.map((s) => ({ id: s.product_id, units: s.units, revenue: s.revenue_cents })),
     { categoryOf: (id) => categoryOf.get(id)! },
   );
   await demo.db.knex(TABLES.speedTable).where({ interval: 'hour', window_start: closedHour }).delete();

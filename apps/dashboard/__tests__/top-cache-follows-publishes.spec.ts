@@ -108,7 +108,7 @@ describe('/api/top result cache', () => {
     heard = dashboardContext().changes!.heard;
     await db.knex.transaction(async (trx) => {
       await trx(TABLES.speedTable).where({ interval: 'hour', window_start: H11, shard: 0 }).delete();
-      await trx(TABLES.speedTable).insert({ interval: 'hour', window_start: H11, shard: 0, product_id: 'B', units: '7', revenue: '70', error_bound: '0', revenue_error_bound: '0', updated_at: clock.date() });
+      await trx(TABLES.speedTable).insert({ interval: 'hour', window_start: H11, shard: 0, product_id: 'B', units: '7', revenue_cents: '70', error_bound: '0', revenue_error_bound: '0', updated_at: clock.date() });
     });
     await heardAfter(heard);
     expect((await topOf(H11)).rows[0]).toMatchObject({ productId: 'B', units: '7' });

@@ -26,7 +26,7 @@ function sales(day: Window) {
     product_id: `p-${String(i).padStart(2, '0')}`,
     category: i % 2 ? 'toys' : 'books',
     units: BigInt(((seed * 7 + i * 13) % 97) + 5),
-    revenue: BigInt(((seed * 11 + i * 29) % 500) * 100 + 99),
+    revenue_cents: BigInt(((seed * 11 + i * 29) % 500) * 100 + 99),
     orders: BigInt(((seed + i) % 9) + 1),
   }));
 }
@@ -35,7 +35,7 @@ function sales(day: Window) {
 async function rollUp(knex: Knex, day: Window): Promise<void> {
   const rows = sales(day);
   const byUnits = ranksBy(rows, (r) => r.units, (r) => r.product_id);
-  const byRevenue = ranksBy(rows, (r) => r.revenue, (r) => r.product_id);
+  const byRevenue = ranksBy(rows, (r) => r.revenue_cents, (r) => r.product_id);
   await knex.transaction(async (tx) => {
     const [run] = await tx(TABLES.rollupRuns).insert({ interval: 'day', window_start: day.start, status: 'succeeded', started_at: day.end, finished_at: day.end, rows: rows.length }).returning('run_id');
     await tx(TABLES.batchTable).insert(
@@ -114,7 +114,7 @@ describe('scheduled reports', () => {
     expect(expected).toHaveLength(10);
     const csv = readCsv(row.csv_key);
     expect(csv.filter((c) => c['section'] === 'top').map((c) => [c['rank'], c['product_id'], c['units'], c['revenue_cents'], c['orders'], c['category'], c['name']])).toEqual(
-      expected.map((e) => [String(e.rank_units), e.product_id, String(e.units), String(e.revenue), String(e.orders), e.category, `Product, "${Number(e.product_id.slice(2))}"`]),
+      expected.map((e) => [String(e.rank_units), e.product_id, String(e.units), String(e.revenue_cents), String(e.orders), e.category, `Product, "${Number(e.product_id.slice(2))}"`]),
     );
     expect(csv.filter((c) => c['section'] === 'mover').map((c) => [c['product_id'], c['factor']])).toEqual([['p-14', '12.50']]);
     const svg = readFileSync(join(lakeDir, row.svg_key), 'utf8');

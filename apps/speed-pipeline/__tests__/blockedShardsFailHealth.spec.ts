@@ -19,7 +19,7 @@ describe('blocked shards fail /healthz', () => {
     const run = await s.startFake(TOPIC, { stallAfterMs: 60_000, clock: () => nowMs });
     run.fake.join([0]);
     // Three records arrive, the partition holds ten: seven wait.
-    await run.fake.deliver(0, 0, records.slice(0, 3), { highWatermark: 10 });
+    await run.fake.deliver(0, 0, records.slice(0, 3), { logEnd: 10 });
     await run.pipeline.writeAll();
     nowMs += 30_000;
     await run.pipeline.writeAll();

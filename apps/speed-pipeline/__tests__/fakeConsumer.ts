@@ -78,14 +78,14 @@ export class FakeConsumer {
    * Delivers one fetched batch of `partition` starting at `firstOffset`, one message per value.
    * Resolves with the offsets the pipeline resolved.
    */
-  async deliver(partition: number, firstOffset: number, values: Array<ProductSum | Buffer>, options: { highWatermark?: number } = {}): Promise<string[]> {
+  async deliver(partition: number, firstOffset: number, values: Array<ProductSum | Buffer>, options: { logEnd?: number } = {}): Promise<string[]> {
     if (!this.eachBatch) throw new Error('the pipeline has not called consumer.run');
     const messages = values.map(
       (v, i) => ({ offset: String(firstOffset + i), key: null, value: Buffer.isBuffer(v) ? v : encodeProductSum(v), timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage,
     );
     const resolved: string[] = [];
     const payload = {
-      batch: { topic: this.topic, partition, highWatermark: String(options.highWatermark ?? firstOffset + values.length), messages },
+      batch: { topic: this.topic, partition, highWatermark: String(options.logEnd ?? firstOffset + values.length), messages },
       resolveOffset: (offset: string) => void resolved.push(offset),
       heartbeat: async () => undefined,
       commitOffsetsIfNecessary: async () => undefined,

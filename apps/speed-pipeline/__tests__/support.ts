@@ -305,7 +305,7 @@ export function startStoppableMain(
 /** speed_table without updated_at, in a stable order, with bigints as strings (comparable with toEqual). */
 export async function speedRows(knex: Knex): Promise<Array<Record<string, string | number>>> {
   const rows = await knex(TABLES.speedTable)
-    .select('interval', 'window_start', 'shard', 'product_id', 'units', 'revenue', 'error_bound', 'revenue_error_bound')
+    .select('interval', 'window_start', 'shard', 'product_id', 'units', 'revenue_cents', 'error_bound', 'revenue_error_bound')
     .orderBy(['interval', 'window_start', 'shard', 'product_id']);
   return rows.map((r: Record<string, unknown>) => ({
     interval: String(r.interval),
@@ -313,7 +313,7 @@ export async function speedRows(knex: Knex): Promise<Array<Record<string, string
     shard: Number(r.shard),
     product_id: String(r.product_id),
     units: String(r.units),
-    revenue: String(r.revenue),
+    revenue_cents: String(r.revenue_cents),
     error_bound: String(r.error_bound),
     revenue_error_bound: String(r.revenue_error_bound),
   }));

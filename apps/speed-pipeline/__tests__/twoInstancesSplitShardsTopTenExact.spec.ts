@@ -69,10 +69,10 @@ describeWithKafka('two instances split the shards', () => {
         .where({ interval: 'hour', window_start: new Date(HOUR), metric })
         .orderBy('rank')
         .limit(10)
-        .select<Array<{ product_id: string; units: bigint; revenue: bigint; error_bound: bigint; source: string }>>('product_id', 'units', 'revenue', 'error_bound', 'source');
+        .select<Array<{ product_id: string; units: bigint; revenue_cents: bigint; error_bound: bigint; source: string }>>('product_id', 'units', 'revenue_cents', 'error_bound', 'source');
       expect(served.map((r) => r.product_id)).toEqual(top10(exact).map((e) => e.productId));
       for (const row of served) {
-        const estimate = Number(metric === 'units' ? row.units : row.revenue);
+        const estimate = Number(metric === 'units' ? row.units : row.revenue_cents);
         const truth = exact.get(row.product_id)!;
         expect(row.source).toBe('speed');
         expect(Number(row.error_bound)).toBeGreaterThan(0);

@@ -18,7 +18,7 @@ const DAY = Date.parse('2026-11-22T00:00:00Z');
 describe('window totals', () => {
   const s = useScenario();
   const totals = async (interval: string, windowStartMs: number) =>
-    s.db.knex(VIEWS.topTotals).where({ interval, window_start: new Date(windowStartMs) }).select('source', 'units', 'revenue', 'orders', 'products');
+    s.db.knex(VIEWS.topTotals).where({ interval, window_start: new Date(windowStartMs) }).select('source', 'units', 'revenue_cents', 'orders', 'products');
 
   it('are written per shard with the rows, summed by top_totals, and deleted with a covered window', async () => {
     const run = await s.startFake(TOPIC);
@@ -27,23 +27,23 @@ describe('window totals', () => {
     await run.fake.deliver(1, 0, flushOf(1, 0, 9, [{ productId: 'c', minuteStartMs: H7 + 60_000, units: 10, revenueCents: 1000 }]));
     await run.pipeline.writeAll();
 
-    expect(await totals('hour', H7)).toEqual([{ source: 'speed', units: 17n, revenue: 1356n, orders: null, products: null }]);
-    const perShard = await s.db.knex(TABLES.windowTotals).where({ interval: 'hour', window_start: new Date(H7) }).orderBy('shard').select('source', 'shard', 'units', 'revenue');
+    expect(await totals('hour', H7)).toEqual([{ source: 'speed', units: 17n, revenue_cents: 1356n, orders: null, products: null }]);
+    const perShard = await s.db.knex(TABLES.windowTotals).where({ interval: 'hour', window_start: new Date(H7) }).orderBy('shard').select('source', 'shard', 'units', 'revenue_cents');
     expect(perShard).toEqual([
-      { source: 'speed', shard: 0, units: 7n, revenue: 356n },
-      { source: 'speed', shard: 1, units: 10n, revenue: 1000n },
+      { source: 'speed', shard: 0, units: 7n, revenue_cents: 356n },
+      { source: 'speed', shard: 1, units: 10n, revenue_cents: 1000n },
     ]);
 
     // More sales replace the shard's totals (not add to them).
     await run.fake.deliver(0, 2, flushOf(0, 10, 19, [{ productId: 'a', minuteStartMs: H7 + 180_000, units: 1, revenueCents: 100 }]));
     await run.pipeline.writeAll();
-    expect(await totals('hour', H7)).toEqual([{ source: 'speed', units: 18n, revenue: 1456n, orders: null, products: null }]);
+    expect(await totals('hour', H7)).toEqual([{ source: 'speed', units: 18n, revenue_cents: 1456n, orders: null, products: null }]);
 
     await s.db.knex(TABLES.rollupRuns).insert({ interval: 'hour', window_start: new Date(H7), status: 'succeeded', finished_at: clock.date() });
     await run.pipeline.writeAll();
     const left = await s.db.knex(TABLES.windowTotals).where({ interval: 'hour', window_start: new Date(H7), source: 'speed' }).count<[{ count: bigint }]>({ count: '*' });
     expect(left[0]?.count).toBe(0n);
-    expect(await totals('day', DAY)).toEqual([{ source: 'speed', units: 18n, revenue: 1456n, orders: null, products: null }]);
+    expect(await totals('day', DAY)).toEqual([{ source: 'speed', units: 18n, revenue_cents: 1456n, orders: null, products: null }]);
   });
 
   it('skip, inside the write transaction, a window that was covered after the last check', async () => {

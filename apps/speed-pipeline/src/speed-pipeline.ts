@@ -26,7 +26,7 @@ export interface SpeedPipelineOptions {
   stallAfterMs?: number; // default max(60 s, 20 × writeIntervalMs)
   /** Graceful stop: how long the last checkpoint may take (Postgres may be gone) before leaving anyway. */
   stopTimeoutMs?: number; // default 10 s
-  /** Test hook: the clock progress and write age are judged by (event time always uses the wall clock). */
+  /** Test hook: the clock stalls and write age are judged by (event time always uses the wall clock). */
   clock?: () => number;
   /** Rows per window written to speed_table: top N by units ∪ top N by revenue. */
   rowsPerWindow?: number; // default TOP_N_STORED (1000)
@@ -51,11 +51,12 @@ const LEAVE_TIMEOUT_MS = 3000;
 
 /**
  * The speed layer's orchestrator: a kafkajs consumer group on `sales.product-sums`, one
- * `ShardState` per assigned partition, and a writer that every `writeIntervalMs` moves each
+ * `ShardState` per assigned shard (a shard is one partition of that topic: this file says shard,
+ * and partition only where it speaks kafkajs's API), and a writer that every `writeIntervalMs` moves each
  * shard's changed windows and its checkpoint to Postgres in one transaction, then commits the
  * Kafka offset as a hint.
  *
- * The checkpoint is the truth for where to resume: on the first batch after a partition is
+ * The checkpoint is the truth for where to resume: on the first batch after a shard is
  * assigned, and on any batch that starts beyond the shard state's offset (the shard was consumed
  * elsewhere meanwhile), the shard is loaded from it, messages below its offset are skipped (a
  * Kafka commit that lags only costs a re-read) and a fetch position beyond it is sought back
@@ -83,10 +84,10 @@ export class SpeedPipeline {
   private readonly soughtTo = new Map<number, bigint>();
   /** Shards this instance refuses to consume (paused), and why: /healthz names them. */
   private readonly blocked = new Map<number, string>();
-  /** The partition end seen in each shard's last batch. */
-  private readonly highWatermarks = new Map<number, bigint>();
-  /** Progress = the checkpoint's offset; lag = records after it. */
-  private readonly progress: StallWatch<number>;
+  /** The log end offset (kafkajs's `batch.highWatermark`: the offset the next record will get) seen in each shard's last batch. */
+  private readonly logEnds = new Map<number, bigint>();
+  /** Per shard: position = the checkpoint's offset, lag = records after it. */
+  private readonly stallWatch: StallWatch<number>;
   private stopping = false;
   private batchInFlight: Promise<void> = Promise.resolve();
 
@@ -105,15 +106,15 @@ export class SpeedPipeline {
     };
     this.now = options.clock ?? clock.now;
     this.lastWriteOkMs = this.now();
-    this.progress = new StallWatch(options.stallAfterMs ?? Math.max(60_000, 20 * options.writeIntervalMs), this.now);
+    this.stallWatch = new StallWatch(options.stallAfterMs ?? Math.max(60_000, 20 * options.writeIntervalMs), this.now);
   }
 
-  /** Partitions Kafka assigned this instance at the last rebalance. */
+  /** Shards Kafka assigned this instance at the last rebalance. */
   assignment(): number[] {
     return [...this.assigned].sort((a, b) => a - b);
   }
 
-  /** Partitions this instance holds state for. */
+  /** Shards this instance holds state for. */
   assignedShards(): number[] {
     return [...this.shards.keys()].sort((a, b) => a - b);
   }
@@ -135,7 +136,7 @@ export class SpeedPipeline {
   } {
     const lastWriteAgoMs = this.now() - this.lastWriteOkMs;
     const blocked = [...this.blocked].map(([shard, reason]) => ({ shard, reason }));
-    const stalled = this.progress.stalled().map((s) => ({ shard: s.key, checkpointOffset: s.position, lag: s.lag, stuckForMs: s.stuckForMs }));
+    const stalled = this.stallWatch.stalled().map((s) => ({ shard: s.key, checkpointOffset: s.position, lag: s.lag, stuckForMs: s.stuckForMs }));
     const problems = [
       ...(this.crashed ? [this.crashed.error.message] : []),
       ...(lastWriteAgoMs < Math.max(30_000, 10 * this.options.writeIntervalMs) ? [] : [`no speed write succeeded for ${lastWriteAgoMs} ms`]),
@@ -171,10 +172,10 @@ export class SpeedPipeline {
       // fetch position has passed, and a write from a state the checkpoint has passed is refused.
       // A blocked shard is decided afresh by its next batch (the operator may have fixed it).
       if (this.blocked.size > 0) {
-        const partitions = [...this.blocked.keys()];
+        const blockedShards = [...this.blocked.keys()];
         this.blocked.clear();
-        for (const p of partitions) this.options.metrics.shardBlocked.remove({ shard: String(p) });
-        this.consumer.resume([{ topic: this.options.topic, partitions }]);
+        for (const s of blockedShards) this.options.metrics.shardBlocked.remove({ shard: String(s) });
+        this.consumer.resume([{ topic: this.options.topic, partitions: blockedShards }]);
       }
       void this.serialised(async () => {
         for (const p of [...this.shards.keys()]) {
@@ -182,7 +183,7 @@ export class SpeedPipeline {
           this.shards.delete(p);
           this.lastWrittenOffset.delete(p);
           this.committedHint.delete(p);
-          this.progress.forget(p);
+          this.stallWatch.forget(p);
           this.options.metrics.windowsOpen.remove({ shard: String(p) });
         }
       });
@@ -243,19 +244,19 @@ export class SpeedPipeline {
 
   /** Every shard's last write, each retried a few times while its error may pass; never throws. */
   private async writeFinal(signal: AbortSignal): Promise<void> {
-    for (const [partition, state] of [...this.shards]) {
+    for (const [shard, state] of [...this.shards]) {
       try {
-        await retry(() => this.writeShard(partition, state), {
+        await retry(() => this.writeShard(shard, state), {
           attempts: 3,
           baseDelayMs: 100,
           maxDelayMs: 1000,
           signal,
-          onRetry: (err, attempt) => this.log.warn({ shard: partition, err, attempt }, 'last checkpoint write failed; retrying'),
+          onRetry: (err, attempt) => this.log.warn({ shard, err, attempt }, 'last checkpoint write failed; retrying'),
         });
       } catch (err) {
         if (err instanceof NotRetriableError && err.cause instanceof ShardFencedError) continue; // another owner has it
         this.options.metrics.finalWriteFailed.inc();
-        this.log.error({ shard: partition, err }, 'last checkpoint not written: the next owner resumes from the previous checkpoint');
+        this.log.error({ shard, err }, 'last checkpoint not written: the next owner resumes from the previous checkpoint');
       }
       if (signal.aborted) return;
     }
@@ -273,51 +274,51 @@ export class SpeedPipeline {
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const { partition } = batch;
+    const { partition: shard } = batch;
     const first = batch.messages[0];
-    if (first === undefined || this.stopping || this.blocked.has(partition)) return;
-    const highWatermark = BigInt(batch.highWatermark);
-    this.highWatermarks.set(partition, highWatermark);
+    if (first === undefined || this.stopping || this.blocked.has(shard)) return;
+    const logEnd = BigInt(batch.highWatermark);
+    this.logEnds.set(shard, logEnd);
     const firstOffset = BigInt(first.offset);
-    let state = this.shards.get(partition);
+    let state = this.shards.get(shard);
     if (state !== undefined && firstOffset > state.nextOffset) {
       // The fetch skipped records this state has not applied: the shard was consumed elsewhere
       // meanwhile (this instance left the group unknowingly, or a revocation is still queued), or
       // the group's offsets were moved. The state is not contiguous with the log any more; the
       // checkpoint is the truth, so reload it (and seek back if it is behind the fetch).
-      this.log.warn({ shard: partition, fetchOffset: first.offset, stateOffset: state.nextOffset.toString() }, 'fetch position passed the shard state: reloading from the checkpoint');
-      this.shards.delete(partition);
+      this.log.warn({ shard, fetchOffset: first.offset, stateOffset: state.nextOffset.toString() }, 'fetch position passed the shard state: reloading from the checkpoint');
+      this.shards.delete(shard);
       state = undefined;
     }
     if (state === undefined) {
       await this.writing; // a rebalance step may be pending
-      state = await this.loadShard(partition);
+      state = await this.loadShard(shard);
       const target = state.nextOffset;
       if (firstOffset > target) {
         // The fetch position is beyond the checkpoint (a commit hint ran ahead of it, or another
         // owner's checkpoint is behind our position): records in between would be lost. Seek back
         // once and reload on the next batch; if the log no longer has them (retention), say so.
-        if (this.soughtTo.get(partition) !== target) {
-          this.soughtTo.set(partition, target);
-          this.log.warn({ shard: partition, fetchOffset: first.offset, checkpointOffset: target.toString() }, 'fetch position is ahead of the checkpoint: seeking back');
-          this.consumer.seek({ topic: batch.topic, partition, offset: target.toString() });
+        if (this.soughtTo.get(shard) !== target) {
+          this.soughtTo.set(shard, target);
+          this.log.warn({ shard, fetchOffset: first.offset, checkpointOffset: target.toString() }, 'fetch position is ahead of the checkpoint: seeking back');
+          this.consumer.seek({ topic: batch.topic, partition: shard, offset: target.toString() });
           return;
         }
-        this.log.error({ shard: partition, fetchOffset: first.offset, checkpointOffset: target.toString() }, 'records below the fetch position are gone from the log');
+        this.log.error({ shard, fetchOffset: first.offset, checkpointOffset: target.toString() }, 'records below the fetch position are gone from the log');
       } else if (target - firstOffset > SEEK_GAP) {
-        this.log.info({ shard: partition, fetchOffset: first.offset, checkpointOffset: target.toString() }, 'seeking forward to the checkpoint');
-        this.consumer.seek({ topic: batch.topic, partition, offset: target.toString() });
-        this.shards.set(partition, state);
+        this.log.info({ shard, fetchOffset: first.offset, checkpointOffset: target.toString() }, 'seeking forward to the checkpoint');
+        this.consumer.seek({ topic: batch.topic, partition: shard, offset: target.toString() });
+        this.shards.set(shard, state);
         return;
       }
-      this.soughtTo.delete(partition);
-      this.shards.set(partition, state);
+      this.soughtTo.delete(shard);
+      this.shards.set(shard, state);
     }
-    if (state.nextOffset > highWatermark) {
-      this.refuseCheckpointAheadOfLog(partition, state.nextOffset, highWatermark);
+    if (state.nextOffset > logEnd) {
+      this.refuseCheckpointAheadOfLog(shard, state.nextOffset, logEnd);
       return;
     }
-    const shard = String(partition);
+    const label = String(shard);
     const m = this.options.metrics;
     const refusedHere = { future: 0, overflow: 0 };
     for (const message of batch.messages) {
@@ -329,80 +330,80 @@ export class SpeedPipeline {
           sum = decodeProductSum(message.value ?? Buffer.alloc(0));
         } catch (err) {
           // Never block a shard on one bad record: count it, log it, move on.
-          m.badRecords.inc({ shard });
-          this.log.warn({ shard: partition, offset: message.offset, err }, 'skipping a record that is not a ProductSum');
+          m.badRecords.inc({ shard: label });
+          this.log.warn({ shard, offset: message.offset, err }, 'skipping a record that is not a ProductSum');
           state.skip(offset);
           resolveOffset(message.offset);
           continue;
         }
         const outcome = state.apply(sum, offset, clock.now());
         if (outcome === 'apply') {
-          m.recordsApplied.inc({ shard });
+          m.recordsApplied.inc({ shard: label });
           this.applied += 1;
           this.options.onRecordApplied?.(this.applied);
         } else if (outcome === 'late') {
-          m.lateDropped.inc({ shard, reason: 'closed-or-covered' });
+          m.lateDropped.inc({ shard: label, reason: 'closed-or-covered' });
         } else if (outcome === 'future' || outcome === 'overflow') {
           // Skipped, consistently (a replay decides the same), and counted: never half-applied.
-          m.recordsRefused.inc({ shard, reason: outcome });
+          m.recordsRefused.inc({ shard: label, reason: outcome });
           refusedHere[outcome] += 1;
-          if (outcome === 'overflow') this.log.error({ shard: partition, offset: message.offset, productId: sum.productId, units: sum.units, revenueCents: sum.revenueCents }, 'record skipped: a window total would pass 2^53');
+          if (outcome === 'overflow') this.log.error({ shard, offset: message.offset, productId: sum.productId, units: sum.units, revenueCents: sum.revenueCents }, 'record skipped: a window total would pass 2^53');
         } else {
-          m.duplicatesDropped.inc({ shard, reason: outcome });
+          m.duplicatesDropped.inc({ shard: label, reason: outcome });
         }
       }
       resolveOffset(message.offset);
     }
-    if (refusedHere.future > 0) this.log.warn({ shard: partition, records: refusedHere.future }, 'records skipped: event time beyond the wall clock + allowed skew (a producer clock is wrong)');
-    m.windowsOpen.set({ shard }, state.windows.size);
-    const lag = highWatermark - state.nextOffset;
-    m.lag.set({ shard }, Number(lag > 0n ? lag : 0n));
-    this.observeProgress(partition);
+    if (refusedHere.future > 0) this.log.warn({ shard, records: refusedHere.future }, 'records skipped: event time beyond the wall clock + allowed skew (a producer clock is wrong)');
+    m.windowsOpen.set({ shard: label }, state.windows.size);
+    const lag = logEnd - state.nextOffset;
+    m.lag.set({ shard: label }, Number(lag > 0n ? lag : 0n));
+    this.reportToStallWatch(shard);
     await heartbeat();
   }
 
-  /** Reports the shard's checkpoint position and the records after it to the progress watch. */
-  private observeProgress(partition: number): void {
-    const checkpoint = this.lastWrittenOffset.get(partition) ?? 0n;
-    const end = this.highWatermarks.get(partition);
+  /** Reports the shard's checkpoint position and the records after it to the stall watch. */
+  private reportToStallWatch(shard: number): void {
+    const checkpoint = this.lastWrittenOffset.get(shard) ?? 0n;
+    const end = this.logEnds.get(shard);
     if (end === undefined) return;
-    this.progress.observe(partition, Number(checkpoint), Number(end > checkpoint ? end - checkpoint : 0n));
+    this.stallWatch.observe(shard, Number(checkpoint), Number(end > checkpoint ? end - checkpoint : 0n));
   }
 
   /**
-   * The checkpoint says this shard consumed further than the partition holds: the topic was
+   * The checkpoint says this shard consumed further than its partition holds: the topic was
    * recreated or truncated while Postgres kept its checkpoints. Consuming would skip every record
    * below the checkpoint offset without a word, so the shard is blocked (paused) until an operator
    * decides (apps/speed-pipeline/README.md, "A checkpoint ahead of the log").
    */
-  private refuseCheckpointAheadOfLog(partition: number, checkpointOffset: bigint, highWatermark: bigint): void {
-    const reason = `checkpoint offset ${checkpointOffset} is beyond the end of the partition (${highWatermark}): topic recreated or truncated?`;
-    this.blockShard(partition, reason, 'checkpoint-ahead-of-log');
+  private refuseCheckpointAheadOfLog(shard: number, checkpointOffset: bigint, logEnd: bigint): void {
+    const reason = `checkpoint offset ${checkpointOffset} is beyond the end of the partition (${logEnd}): topic recreated or truncated?`;
+    this.blockShard(shard, reason, 'checkpoint-ahead-of-log');
   }
 
-  private blockShard(partition: number, reason: string, kind: string): void {
-    if (!this.blocked.has(partition)) {
-      this.log.error({ shard: partition, topic: this.options.topic, reason }, 'refusing to consume this shard until an operator acts; see the README');
+  private blockShard(shard: number, reason: string, kind: string): void {
+    if (!this.blocked.has(shard)) {
+      this.log.error({ shard, topic: this.options.topic, reason }, 'refusing to consume this shard until an operator acts; see the README');
     }
-    this.blocked.set(partition, reason);
-    this.options.metrics.shardBlocked.set({ shard: String(partition), reason: kind }, 1);
-    this.shards.delete(partition);
-    this.progress.forget(partition);
-    this.consumer.pause([{ topic: this.options.topic, partitions: [partition] }]);
+    this.blocked.set(shard, reason);
+    this.options.metrics.shardBlocked.set({ shard: String(shard), reason: kind }, 1);
+    this.shards.delete(shard);
+    this.stallWatch.forget(shard);
+    this.consumer.pause([{ topic: this.options.topic, partitions: [shard] }]);
   }
 
-  private async loadShard(partition: number): Promise<ShardState> {
-    const checkpoint = await this.store.loadCheckpoint(partition);
-    this.committedHint.delete(partition); // unknown: the group's commit may lag the checkpoint
+  private async loadShard(shard: number): Promise<ShardState> {
+    const checkpoint = await this.store.loadCheckpoint(shard);
+    this.committedHint.delete(shard); // unknown: the group's commit may lag the checkpoint
     if (!checkpoint) {
-      this.lastWrittenOffset.delete(partition);
-      this.log.info({ shard: partition }, 'no checkpoint: starting the shard empty');
+      this.lastWrittenOffset.delete(shard);
+      this.log.info({ shard }, 'no checkpoint: starting the shard empty');
       return new ShardState(this.shardOptions);
     }
     const state = ShardState.restore(this.shardOptions, checkpoint.header, checkpoint.blobs, clock.now(), checkpoint.moverStates);
-    this.progress.forget(partition);
-    this.lastWrittenOffset.set(partition, state.nextOffset);
-    this.log.info({ shard: partition, nextOffset: state.nextOffset.toString(), windows: state.windows.size }, 'shard restored from its checkpoint');
+    this.stallWatch.forget(shard);
+    this.lastWrittenOffset.set(shard, state.nextOffset);
+    this.log.info({ shard, nextOffset: state.nextOffset.toString(), windows: state.windows.size }, 'shard restored from its checkpoint');
     return state;
   }
 
@@ -411,24 +412,24 @@ export class SpeedPipeline {
     return this.serialised(async () => {
       // An instance with no shard (more instances than partitions) has nothing to write: not a failure.
       if (this.shards.size === 0) this.lastWriteOkMs = this.now();
-      for (const [partition, state] of [...this.shards]) {
+      for (const [shard, state] of [...this.shards]) {
         try {
-          await this.writeShard(partition, state);
+          await this.writeShard(shard, state);
         } catch (err) {
           if (err instanceof ShardFencedError) {
-            this.log.warn({ shard: partition }, 'shard checkpointed further by another instance: dropping it');
+            this.log.warn({ shard }, 'shard checkpointed further by another instance: dropping it');
             // Only this state: onBatch may have reloaded the shard meanwhile.
-            if (this.shards.get(partition) === state) this.shards.delete(partition);
+            if (this.shards.get(shard) === state) this.shards.delete(shard);
           } else if (!isRetriable(err)) {
             // The same write will fail the same way: stop, say why, and let /healthz name the shard.
-            this.options.metrics.writeErrors.inc({ shard: String(partition), retriable: 'false' });
-            if (this.shards.get(partition) === state) this.blockShard(partition, `speed write refused: ${(err as Error).message}`, 'write-refused');
+            this.options.metrics.writeErrors.inc({ shard: String(shard), retriable: 'false' });
+            if (this.shards.get(shard) === state) this.blockShard(shard, `speed write refused: ${(err as Error).message}`, 'write-refused');
           } else {
-            this.options.metrics.writeErrors.inc({ shard: String(partition), retriable: 'true' });
-            this.log.error({ shard: partition, err }, 'speed write failed; retrying next cycle');
+            this.options.metrics.writeErrors.inc({ shard: String(shard), retriable: 'true' });
+            this.log.error({ shard, err }, 'speed write failed; retrying next cycle');
           }
         }
-        this.observeProgress(partition);
+        this.reportToStallWatch(shard);
       }
     });
   }
@@ -438,13 +439,13 @@ export class SpeedPipeline {
    * mover candidates now; one lookup per write, a flood of candidates (a backlog) beyond 5000 is
    * scored on the recent rate alone.
    */
-  private async moverHistory(partition: number, state: ShardState): Promise<ReadonlyMap<string, UsualFromHistory>> {
+  private async moverHistory(shard: number, state: ShardState): Promise<ReadonlyMap<string, UsualFromHistory>> {
     const now = state.movers.newestMinuteMs;
     const candidates = state.movers.candidates();
     if (now === null || candidates.length === 0) return new Map();
     const WEEK_MS = 7 * 24 * 3_600_000;
     const hours = [1, 2, 3, 4].map((k) => this.options.registry.windowAt('hour', now - k * WEEK_MS).start);
-    return this.store.usualFromHistory(partition, candidates.slice(0, 5000), hours);
+    return this.store.usualFromHistory(shard, candidates.slice(0, 5000), hours);
   }
 
   /**
@@ -452,53 +453,53 @@ export class SpeedPipeline {
    * before takeWrite: records applied while the history was read are scored too, so the movers
    * written are those of the offset checkpointed with them.
    */
-  private scoreMovers(partition: number, state: ShardState, history: ReadonlyMap<string, UsualFromHistory>): Mover[] {
+  private scoreMovers(shard: number, state: ShardState, history: ReadonlyMap<string, UsualFromHistory>): Mover[] {
     const scored = state.movers.score(state.movers.candidates(), history);
     const limit = this.options.moversPerShard ?? 100;
     const movers = [...scored.filter((m) => m.direction === 'up').slice(0, limit), ...scored.filter((m) => m.direction === 'down').slice(0, limit)];
-    this.options.metrics.moversFound.set({ shard: String(partition), direction: 'up' }, scored.filter((m) => m.direction === 'up').length);
-    this.options.metrics.moversFound.set({ shard: String(partition), direction: 'down' }, scored.filter((m) => m.direction === 'down').length);
-    this.options.metrics.moverProducts.set({ shard: String(partition) }, state.movers.size);
+    this.options.metrics.moversFound.set({ shard: String(shard), direction: 'up' }, scored.filter((m) => m.direction === 'up').length);
+    this.options.metrics.moversFound.set({ shard: String(shard), direction: 'down' }, scored.filter((m) => m.direction === 'down').length);
+    this.options.metrics.moverProducts.set({ shard: String(shard) }, state.movers.size);
     return movers;
   }
 
-  private async writeShard(partition: number, state: ShardState): Promise<void> {
+  private async writeShard(shard: number, state: ShardState): Promise<void> {
     const open = state.openWindows();
-    const covered = await this.store.coveredWindows(partition, open);
+    const covered = await this.store.coveredWindows(shard, open);
     if (covered.length > 0) {
       const dropped = state.markCovered(covered);
       this.options.metrics.windowsCovered.inc(dropped);
-      this.log.info({ shard: partition, windows: covered.map((w) => `${w.interval}@${w.windowStart.toISOString()}`) }, 'windows covered by the batch layer: dropped');
+      this.log.info({ shard, windows: covered.map((w) => `${w.interval}@${w.windowStart.toISOString()}`) }, 'windows covered by the batch layer: dropped');
     }
-    const history = await this.moverHistory(partition, state);
+    const history = await this.moverHistory(shard, state);
     // No await between scoring and taking the write (see scoreMovers).
-    const write = state.takeWrite(this.options.rowsPerWindow ?? TOP_N_STORED, this.scoreMovers(partition, state, history));
+    const write = state.takeWrite(this.options.rowsPerWindow ?? TOP_N_STORED, this.scoreMovers(shard, state, history));
     const moversChanged = write.moverChanges.changed.length > 0 || write.moverChanges.evicted.length > 0;
     const unchanged =
       write.replace.length === 0 &&
       write.deleteRows.length === 0 &&
       write.dropBlobs.length === 0 &&
       !moversChanged &&
-      this.lastWrittenOffset.get(partition) === write.nextOffset;
+      this.lastWrittenOffset.get(shard) === write.nextOffset;
     if (unchanged) {
       this.lastWriteOkMs = this.now();
       // A hint that failed (the group coordinator moved with a killed broker) is sent again even when
       // nothing changed: otherwise an idle shard shows lag in every Kafka tool until its next record.
-      if (this.committedHint.get(partition) !== write.nextOffset) await this.commitHint(partition, write.nextOffset);
+      if (this.committedHint.get(shard) !== write.nextOffset) await this.commitHint(shard, write.nextOffset);
       return;
     }
     const end = this.options.metrics.writeSeconds.startTimer();
     try {
-      const result = await this.store.write(partition, write);
+      const result = await this.store.write(shard, write);
       this.options.metrics.rowsWritten.inc(result.inserted);
       if (result.coveredInTx.length > 0) {
         // Covered between the check above and the transaction: no rows went back; drop them from memory too.
         this.options.metrics.windowsCovered.inc(state.markCovered(result.coveredInTx));
-        this.log.info({ shard: partition, windows: result.coveredInTx.map((w) => `${w.interval}@${w.windowStart.toISOString()}`) }, 'windows covered by the batch layer during the write: no rows written');
+        this.log.info({ shard, windows: result.coveredInTx.map((w) => `${w.interval}@${w.windowStart.toISOString()}`) }, 'windows covered by the batch layer during the write: no rows written');
       }
       for (const r of result.skippedRows) {
-        this.options.metrics.rowsSkipped.inc({ shard: String(partition), reason: r.reason });
-        this.log.error({ shard: partition, interval: r.interval, windowStart: r.windowStart, productId: r.productId, reason: r.reason }, 'speed_table row skipped: Postgres cannot store it');
+        this.options.metrics.rowsSkipped.inc({ shard: String(shard), reason: r.reason });
+        this.log.error({ shard, interval: r.interval, windowStart: r.windowStart, productId: r.productId, reason: r.reason }, 'speed_table row skipped: Postgres cannot store it');
       }
     } catch (err) {
       if (!(err instanceof ShardFencedError)) state.writeFailed(write);
@@ -506,21 +507,21 @@ export class SpeedPipeline {
     } finally {
       end();
     }
-    this.lastWrittenOffset.set(partition, write.nextOffset);
+    this.lastWrittenOffset.set(shard, write.nextOffset);
     this.lastWriteOkMs = this.now();
     this.writes += 1;
     this.options.onShardWritten?.(this.writes);
-    this.options.metrics.windowsOpen.set({ shard: String(partition) }, state.windows.size);
-    await this.commitHint(partition, write.nextOffset);
+    this.options.metrics.windowsOpen.set({ shard: String(shard) }, state.windows.size);
+    await this.commitHint(shard, write.nextOffset);
   }
 
   /** Commits the checkpoint's offset to Kafka: only a hint (the next owner seeks to the checkpoint anyway). */
-  private async commitHint(partition: number, offset: bigint): Promise<void> {
+  private async commitHint(shard: number, offset: bigint): Promise<void> {
     try {
-      await this.consumer.commitOffsets([{ topic: this.options.topic, partition, offset: offset.toString() }]);
-      this.committedHint.set(partition, offset);
+      await this.consumer.commitOffsets([{ topic: this.options.topic, partition: shard, offset: offset.toString() }]);
+      this.committedHint.set(shard, offset);
     } catch (err) {
-      this.log.debug({ shard: partition, err }, 'offset commit hint failed; sent again at the next write');
+      this.log.debug({ shard, err }, 'offset commit hint failed; sent again at the next write');
     }
   }
 }

@@ -204,11 +204,11 @@ export class SpeedStore {
       if (replace.length > 0) {
         // Exact per shard: the sketch's N. Orders and distinct products are not known exactly here (NULL).
         await tx.raw(
-          `INSERT INTO ${TABLES.windowTotals} AS t ("interval", window_start, source, shard, units, revenue, orders, products, as_of)
+          `INSERT INTO ${TABLES.windowTotals} AS t ("interval", window_start, source, shard, units, revenue_cents, orders, products, as_of)
            SELECT i, ws, 'speed', ?, u, r, NULL, NULL, ${appNow()}
              FROM unnest(?::text[], ?::timestamptz[], ?::bigint[], ?::bigint[]) AS x (i, ws, u, r)
            ON CONFLICT ("interval", window_start, source, shard) DO UPDATE
-              SET units = excluded.units, revenue = excluded.revenue, orders = NULL, products = NULL, as_of = excluded.as_of`,
+              SET units = excluded.units, revenue_cents = excluded.revenue_cents, orders = NULL, products = NULL, as_of = excluded.as_of`,
           [shard, ...windowArrays(replace), replace.map((w) => String(w.unitsTotal)), replace.map((w) => String(w.revenueCentsTotal))],
         );
       }
@@ -225,7 +225,7 @@ export class SpeedStore {
         const n = rows.length;
         if (n === 0) continue;
         await tx.raw(
-          `INSERT INTO ${TABLES.speedTable} ("interval", window_start, shard, product_id, units, revenue, error_bound, revenue_error_bound, updated_at)
+          `INSERT INTO ${TABLES.speedTable} ("interval", window_start, shard, product_id, units, revenue_cents, error_bound, revenue_error_bound, updated_at)
            SELECT ?, ?::timestamptz, ?, p, u, r, ?, ?, ${appNow()}
              FROM unnest(?::text[], ?::bigint[], ?::bigint[]) AS x (p, u, r)`,
           [

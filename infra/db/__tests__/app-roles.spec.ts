@@ -27,7 +27,7 @@ const writes: Record<string, (k: Knex) => Promise<unknown>> = {
   [TABLES.ingestOffsets]: (k) => k(TABLES.ingestOffsets).insert({ topic: `t-${Math.random()}`, partition: 0, next_offset: 0 }),
   [TABLES.ingestFlushes]: (k) =>
     k(TABLES.ingestFlushes).insert({ flush_id: `f-${Math.random()}`, topic: 't', partition: 0, first_offset: 0, last_offset: 1, status: 'intended' }),
-  [TABLES.speedTable]: (k) => k(TABLES.speedTable).insert({ ...W, shard: 0, product_id: `p-${Math.random()}`, units: 1, revenue: 1 }),
+  [TABLES.speedTable]: (k) => k(TABLES.speedTable).insert({ ...W, shard: 0, product_id: `p-${Math.random()}`, units: 1, revenue_cents: 1 }),
   [TABLES.speedCheckpoints]: (k) => k(TABLES.speedCheckpoints).select('*').forUpdate(),
   [TABLES.batchTable]: (k) => k(TABLES.batchTable).update({ units: 1 }).where({ product_id: 'none' }),
   [TABLES.rollupRuns]: (k) => k(TABLES.rollupRuns).insert({ ...W, status: 'running', started_at: now }),
@@ -115,9 +115,9 @@ describe('per-app database roles (migrations 0009, 0011, 0012)', () => {
 
   it('the batch layer deletes the speed rows a window covers, but cannot write speed rows', async () => {
     const batch = conns.get(APP_ROLES.batchRollup)!;
-    await db.knex(TABLES.speedTable).insert({ ...W, shard: 0, product_id: 'covered', units: 1, revenue: 1 });
+    await db.knex(TABLES.speedTable).insert({ ...W, shard: 0, product_id: 'covered', units: 1, revenue_cents: 1 });
     await expect(batch(TABLES.speedTable).where({ product_id: 'covered' }).delete()).resolves.toBe(1);
-    await expect(batch(TABLES.speedTable).insert({ ...W, shard: 0, product_id: 'x', units: 1, revenue: 1 })).rejects.toEqual(PERMISSION_DENIED);
+    await expect(batch(TABLES.speedTable).insert({ ...W, shard: 0, product_id: 'x', units: 1, revenue_cents: 1 })).rejects.toEqual(PERMISSION_DENIED);
     await expect(batch(TABLES.speedTable).update({ units: 2 })).rejects.toEqual(PERMISSION_DENIED);
   });
 
@@ -126,8 +126,8 @@ describe('per-app database roles (migrations 0009, 0011, 0012)', () => {
     const batch = conns.get(APP_ROLES.batchRollup)!;
     const T = { interval: 'day', window_start: new Date('2026-01-05T00:00:00Z') };
     await db.knex(TABLES.windowTotals).insert([
-      { ...T, source: 'batch', shard: -1, units: 500, revenue: 5000, orders: 50, products: 5, as_of: now },
-      { ...T, source: 'speed', shard: 0, units: 40, revenue: 400, as_of: now },
+      { ...T, source: 'batch', shard: -1, units: 500, revenue_cents: 5000, orders: 50, products: 5, as_of: now },
+      { ...T, source: 'speed', shard: 0, units: 40, revenue_cents: 400, as_of: now },
     ]);
     const units = async (source: string) => String((await db.knex(TABLES.windowTotals).where({ ...T, source }).first<{ units: string | number }>('units'))!.units);
 
@@ -135,14 +135,14 @@ describe('per-app database roles (migrations 0009, 0011, 0012)', () => {
     await expect(speed(TABLES.windowTotals).where({ source: 'batch' }).update({ units: 1 })).resolves.toBe(0);
     await expect(speed(TABLES.windowTotals).where({ source: 'batch' }).delete()).resolves.toBe(0);
     await expect(speed(TABLES.windowTotals).update({ source: 'batch' }).where({ ...T, source: 'speed' })).rejects.toMatchObject({ message: expect.stringMatching(/row-level security/) });
-    await expect(speed(TABLES.windowTotals).insert({ interval: 'day', window_start: new Date('2026-01-06T00:00:00Z'), source: 'batch', shard: -1, units: 1, revenue: 1, as_of: now })).rejects.toMatchObject({ message: expect.stringMatching(/row-level security/) });
+    await expect(speed(TABLES.windowTotals).insert({ interval: 'day', window_start: new Date('2026-01-06T00:00:00Z'), source: 'batch', shard: -1, units: 1, revenue_cents: 1, as_of: now })).rejects.toMatchObject({ message: expect.stringMatching(/row-level security/) });
     expect(await units('batch')).toBe('500');
     // …and still writes its own.
     await expect(speed(TABLES.windowTotals).where({ ...T, source: 'speed' }).update({ units: 41 })).resolves.toBe(1);
     expect(await units('speed')).toBe('41');
     // The speed pipeline's own upsert (speed-store.ts) and the batch layer's (run-store.ts) pass their policies.
     const upsert = (source: string, shard: number) =>
-      `INSERT INTO window_totals AS t ("interval", window_start, source, shard, units, revenue, as_of) VALUES ('day', '2026-01-05T00:00:00Z', '${source}', ${shard}, 42, 420, now())
+      `INSERT INTO window_totals AS t ("interval", window_start, source, shard, units, revenue_cents, as_of) VALUES ('day', '2026-01-05T00:00:00Z', '${source}', ${shard}, 42, 420, now())
        ON CONFLICT ("interval", window_start, source, shard) DO UPDATE SET units = excluded.units`;
     await speed.raw(upsert('speed', 0));
     expect(await units('speed')).toBe('42');

@@ -71,15 +71,15 @@ describe('migrations', () => {
     const type = (table: string, column: string) => rows.find((r) => r.table_name === table && r.column_name === column)?.data_type;
     for (const [table, column] of [
       [TABLES.speedTable, 'units'],
-      [TABLES.speedTable, 'revenue'],
+      [TABLES.speedTable, 'revenue_cents'],
       [TABLES.speedTable, 'error_bound'],
       [TABLES.speedTable, 'revenue_error_bound'],
       [TABLES.batchTable, 'units'],
-      [TABLES.batchTable, 'revenue'],
+      [TABLES.batchTable, 'revenue_cents'],
       [TABLES.batchTable, 'orders'],
       [TABLES.ingestOffsets, 'next_offset'],
       [VIEWS.top1000, 'units'],
-      [VIEWS.top1000, 'revenue'],
+      [VIEWS.top1000, 'revenue_cents'],
       [VIEWS.top1000, 'error_bound'],
     ] as const) {
       expect(`${table}.${column}: ${type(table, column)}`).toBe(`${table}.${column}: bigint`);

@@ -9,7 +9,7 @@ interface ViewRow {
   rank: number;
   product_id: string;
   units: bigint;
-  revenue: bigint;
+  revenue_cents: bigint;
   source: 'batch' | 'speed';
   error_bound: bigint;
   as_of: Date;
@@ -31,7 +31,7 @@ interface SpeedRow {
   shard?: number;
   product_id: string;
   units: bigint;
-  revenue: bigint;
+  revenue_cents: bigint;
   error_bound?: bigint;
   revenue_error_bound?: bigint;
   updated_at?: Date;
@@ -47,7 +47,7 @@ const speed = (knex: Knex, rows: SpeedRow[]) =>
       shard: r.shard ?? 0,
       product_id: r.product_id,
       units: r.units,
-      revenue: r.revenue,
+      revenue_cents: r.revenue_cents,
       error_bound: r.error_bound ?? 0n,
       revenue_error_bound: r.revenue_error_bound ?? 0n,
       updated_at: r.updated_at ?? new Date('2024-05-01T10:30:00Z'),
@@ -78,7 +78,7 @@ const batch = (
   rows: {
     product_id: string;
     units: bigint;
-    revenue: bigint;
+    revenue_cents: bigint;
     rank_units: number | null;
     rank_revenue: number | null;
     window_start?: Date;
@@ -102,9 +102,9 @@ describe('view top_1000', () => {
   describe('a window without a succeeded rollup run', () => {
     it('serves speed rows ranked per metric by value desc, with that metric’s error bound', async () => {
       await speed(db.knex, [
-        { product_id: 'a', units: 5n, revenue: 900n, error_bound: 3n, revenue_error_bound: 40n },
-        { product_id: 'b', units: 9n, revenue: 100n, error_bound: 3n, revenue_error_bound: 40n },
-        { product_id: 'c', units: 7n, revenue: 500n, error_bound: 3n, revenue_error_bound: 40n },
+        { product_id: 'a', units: 5n, revenue_cents: 900n, error_bound: 3n, revenue_error_bound: 40n },
+        { product_id: 'b', units: 9n, revenue_cents: 100n, error_bound: 3n, revenue_error_bound: 40n },
+        { product_id: 'c', units: 7n, revenue_cents: 500n, error_bound: 3n, revenue_error_bound: 40n },
       ]);
       const byUnits = await top(db.knex, 'units');
       expect(byUnits.map((r) => [r.rank, r.product_id, r.units])).toEqual([
@@ -115,7 +115,7 @@ describe('view top_1000', () => {
       expect(byUnits.every((r) => r.source === 'speed' && r.error_bound === 3n)).toBe(true);
 
       const byRevenue = await top(db.knex, 'revenue');
-      expect(byRevenue.map((r) => [r.rank, r.product_id, r.revenue])).toEqual([
+      expect(byRevenue.map((r) => [r.rank, r.product_id, r.revenue_cents])).toEqual([
         [1, 'a', 900n],
         [2, 'c', 500n],
         [3, 'b', 100n],
@@ -126,11 +126,11 @@ describe('view top_1000', () => {
     it('breaks ties by product_id in byte order, giving distinct ranks', async () => {
       // Byte order puts upper case first and '-' before digits, whatever the server's collation.
       await speed(db.knex, [
-        { product_id: 'b', units: 4n, revenue: 1n },
-        { product_id: 'a', units: 4n, revenue: 1n },
-        { product_id: 'B', units: 4n, revenue: 1n },
-        { product_id: 'p10', units: 2n, revenue: 1n },
-        { product_id: 'p-2', units: 2n, revenue: 1n },
+        { product_id: 'b', units: 4n, revenue_cents: 1n },
+        { product_id: 'a', units: 4n, revenue_cents: 1n },
+        { product_id: 'B', units: 4n, revenue_cents: 1n },
+        { product_id: 'p10', units: 2n, revenue_cents: 1n },
+        { product_id: 'p-2', units: 2n, revenue_cents: 1n },
       ]);
       expect((await top(db.knex, 'units')).map((r) => [r.rank, r.product_id])).toEqual([
         [1, 'B'],
@@ -144,20 +144,20 @@ describe('view top_1000', () => {
 
     it('sums a product’s rows across shards, adds their bounds, and reports the newest update as as_of', async () => {
       await speed(db.knex, [
-        { shard: 0, product_id: 'a', units: 5n, revenue: 50n, error_bound: 2n, revenue_error_bound: 20n, updated_at: new Date('2024-05-01T10:20:00Z') },
-        { shard: 1, product_id: 'a', units: 6n, revenue: 60n, error_bound: 3n, revenue_error_bound: 30n, updated_at: new Date('2024-05-01T10:40:00Z') },
-        { shard: 1, product_id: 'b', units: 10n, revenue: 100n, error_bound: 3n, revenue_error_bound: 30n, updated_at: new Date('2024-05-01T10:40:00Z') },
+        { shard: 0, product_id: 'a', units: 5n, revenue_cents: 50n, error_bound: 2n, revenue_error_bound: 20n, updated_at: new Date('2024-05-01T10:20:00Z') },
+        { shard: 1, product_id: 'a', units: 6n, revenue_cents: 60n, error_bound: 3n, revenue_error_bound: 30n, updated_at: new Date('2024-05-01T10:40:00Z') },
+        { shard: 1, product_id: 'b', units: 10n, revenue_cents: 100n, error_bound: 3n, revenue_error_bound: 30n, updated_at: new Date('2024-05-01T10:40:00Z') },
       ]);
       const rows = await top(db.knex, 'units');
-      expect(rows.map((r) => ({ rank: r.rank, product_id: r.product_id, units: r.units, revenue: r.revenue, error_bound: r.error_bound, as_of: r.as_of }))).toEqual([
-        { rank: 1, product_id: 'a', units: 11n, revenue: 110n, error_bound: 5n, as_of: new Date('2024-05-01T10:40:00Z') },
-        { rank: 2, product_id: 'b', units: 10n, revenue: 100n, error_bound: 3n, as_of: new Date('2024-05-01T10:40:00Z') },
+      expect(rows.map((r) => ({ rank: r.rank, product_id: r.product_id, units: r.units, revenue_cents: r.revenue_cents, error_bound: r.error_bound, as_of: r.as_of }))).toEqual([
+        { rank: 1, product_id: 'a', units: 11n, revenue_cents: 110n, error_bound: 5n, as_of: new Date('2024-05-01T10:40:00Z') },
+        { rank: 2, product_id: 'b', units: 10n, revenue_cents: 100n, error_bound: 3n, as_of: new Date('2024-05-01T10:40:00Z') },
       ]);
       expect((await top(db.knex, 'revenue'))[0]).toMatchObject({ product_id: 'a', error_bound: 50n });
     });
 
     it('still serves speed rows while a rollup is running or after one failed', async () => {
-      await speed(db.knex, [{ product_id: 'a', units: 1n, revenue: 1n }]);
+      await speed(db.knex, [{ product_id: 'a', units: 1n, revenue_cents: 1n }]);
       await run(db.knex, 'running', null);
       await run(db.knex, 'failed', new Date('2024-05-01T11:06:00Z'));
       expect((await top(db.knex, 'units')).map((r) => r.source)).toEqual(['speed']);
@@ -168,7 +168,7 @@ describe('view top_1000', () => {
       const rows = Array.from({ length: n }, (_, i) => ({
         product_id: `p${String(i).padStart(5, '0')}`,
         units: BigInt(i), // p00000 sells least by units…
-        revenue: BigInt(n - i), // …and most by revenue
+        revenue_cents: BigInt(n - i), // …and most by revenue
       }));
       for (let i = 0; i < rows.length; i += 500) await speed(db.knex, rows.slice(i, i + 500));
       const byUnits = await top(db.knex, 'units');
@@ -184,19 +184,19 @@ describe('view top_1000', () => {
   describe('a window with a succeeded rollup run', () => {
     it('serves the batch rows, exact, as of the run’s finish, and hides that window’s speed rows', async () => {
       await speed(db.knex, [
-        { product_id: 'a', units: 100n, revenue: 100n, error_bound: 9n, revenue_error_bound: 9n },
-        { product_id: 'z', units: 1n, revenue: 1n },
+        { product_id: 'a', units: 100n, revenue_cents: 100n, error_bound: 9n, revenue_error_bound: 9n },
+        { product_id: 'z', units: 1n, revenue_cents: 1n },
       ]);
       const finishedAt = new Date('2024-05-01T11:07:00Z');
       const runId = await run(db.knex, 'succeeded', finishedAt);
       await batch(db.knex, runId, [
-        { product_id: 'a', units: 98n, revenue: 300n, rank_units: 1, rank_revenue: 2 },
-        { product_id: 'b', units: 50n, revenue: 400n, rank_units: 2, rank_revenue: 1 },
+        { product_id: 'a', units: 98n, revenue_cents: 300n, rank_units: 1, rank_revenue: 2 },
+        { product_id: 'b', units: 50n, revenue_cents: 400n, rank_units: 2, rank_revenue: 1 },
       ]);
       const byUnits = await top(db.knex, 'units');
       expect(byUnits).toEqual([
-        { interval: 'hour', window_start: HOUR, metric: 'units', rank: 1, product_id: 'a', units: 98n, revenue: 300n, source: 'batch', error_bound: 0n, as_of: finishedAt, category: '', category_rank: null },
-        { interval: 'hour', window_start: HOUR, metric: 'units', rank: 2, product_id: 'b', units: 50n, revenue: 400n, source: 'batch', error_bound: 0n, as_of: finishedAt, category: '', category_rank: null },
+        { interval: 'hour', window_start: HOUR, metric: 'units', rank: 1, product_id: 'a', units: 98n, revenue_cents: 300n, source: 'batch', error_bound: 0n, as_of: finishedAt, category: '', category_rank: null },
+        { interval: 'hour', window_start: HOUR, metric: 'units', rank: 2, product_id: 'b', units: 50n, revenue_cents: 400n, source: 'batch', error_bound: 0n, as_of: finishedAt, category: '', category_rank: null },
       ]);
       expect((await top(db.knex, 'revenue')).map((r) => [r.rank, r.product_id, r.source])).toEqual([
         [1, 'b', 'batch'],
@@ -207,18 +207,18 @@ describe('view top_1000', () => {
     it('prefers batch even when a later re-run is running or failed, as of the run that wrote the rows', async () => {
       const finishedAt = new Date('2024-05-01T11:07:00Z');
       const runId = await run(db.knex, 'succeeded', finishedAt);
-      await batch(db.knex, runId, [{ product_id: 'a', units: 1n, revenue: 1n, rank_units: 1, rank_revenue: 1 }]);
+      await batch(db.knex, runId, [{ product_id: 'a', units: 1n, revenue_cents: 1n, rank_units: 1, rank_revenue: 1 }]);
       await run(db.knex, 'failed', new Date('2024-05-01T12:00:00Z'));
       await run(db.knex, 'running', null);
-      await speed(db.knex, [{ product_id: 'late', units: 5n, revenue: 5n }]);
+      await speed(db.knex, [{ product_id: 'late', units: 5n, revenue_cents: 5n }]);
       expect(await top(db.knex, 'units')).toEqual([expect.objectContaining({ product_id: 'a', source: 'batch', as_of: finishedAt })]);
     });
 
     it(`serves a batch row only for the metrics it ranks within the top ${TOP_N_STORED} on`, async () => {
       const runId = await run(db.knex, 'succeeded', new Date('2024-05-01T11:07:00Z'));
       await batch(db.knex, runId, [
-        { product_id: 'units-only', units: 9n, revenue: 1n, rank_units: 1, rank_revenue: TOP_N_STORED + 1 },
-        { product_id: 'revenue-only', units: 1n, revenue: 9n, rank_units: null, rank_revenue: 1 },
+        { product_id: 'units-only', units: 9n, revenue_cents: 1n, rank_units: 1, rank_revenue: TOP_N_STORED + 1 },
+        { product_id: 'revenue-only', units: 1n, revenue_cents: 9n, rank_units: null, rank_revenue: 1 },
       ]);
       expect((await top(db.knex, 'units')).map((r) => r.product_id)).toEqual(['units-only']);
       expect((await top(db.knex, 'revenue')).map((r) => r.product_id)).toEqual(['revenue-only']);
@@ -226,7 +226,7 @@ describe('view top_1000', () => {
 
     it('is an exact empty answer when the rollup found no sales, even if speed rows linger', async () => {
       await run(db.knex, 'succeeded', new Date('2024-05-01T11:07:00Z'));
-      await speed(db.knex, [{ product_id: 'a', units: 1n, revenue: 1n }]);
+      await speed(db.knex, [{ product_id: 'a', units: 1n, revenue_cents: 1n }]);
       expect(await top(db.knex, 'units')).toEqual([]);
     });
   });
@@ -235,10 +235,10 @@ describe('view top_1000', () => {
     it('serves a batch window’s per-category top from the stored category ranks, beyond the overall top too', async () => {
       const runId = await run(db.knex, 'succeeded', new Date('2024-05-01T11:07:00Z'));
       await batch(db.knex, runId, [
-        { product_id: 'a', units: 9n, revenue: 9n, rank_units: 1, rank_revenue: 1, category: 'toys', category_rank_units: 1, category_rank_revenue: 1 },
-        { product_id: 'b', units: 5n, revenue: 5n, rank_units: 2, rank_revenue: 2, category: 'food', category_rank_units: 1, category_rank_revenue: 1 },
+        { product_id: 'a', units: 9n, revenue_cents: 9n, rank_units: 1, rank_revenue: 1, category: 'toys', category_rank_units: 1, category_rank_revenue: 1 },
+        { product_id: 'b', units: 5n, revenue_cents: 5n, rank_units: 2, rank_revenue: 2, category: 'food', category_rank_units: 1, category_rank_revenue: 1 },
         // Outside the overall top N, yet first in its category: still served for the category.
-        { product_id: 'c', units: 1n, revenue: 1n, rank_units: null, rank_revenue: null, category: 'books', category_rank_units: 1, category_rank_revenue: 1 },
+        { product_id: 'c', units: 1n, revenue_cents: 1n, rank_units: null, rank_revenue: null, category: 'books', category_rank_units: 1, category_rank_revenue: 1 },
       ]);
       const books = await db.knex<ViewRow>(VIEWS.top1000).where({ interval: 'hour', window_start: HOUR, metric: 'units', category: 'books' }).orderBy('category_rank');
       expect(books.map((r) => [r.product_id, r.rank, r.category_rank, r.source])).toEqual([['c', null, 1, 'batch']]);
@@ -253,10 +253,10 @@ describe('view top_1000', () => {
         { product_id: 'c', name: 'C', category: 'food' },
       ]);
       await speed(db.knex, [
-        { product_id: 'a', units: 5n, revenue: 1n },
-        { product_id: 'b', units: 7n, revenue: 1n },
-        { product_id: 'c', units: 6n, revenue: 1n },
-        { product_id: 'x', units: 1n, revenue: 1n },
+        { product_id: 'a', units: 5n, revenue_cents: 1n },
+        { product_id: 'b', units: 7n, revenue_cents: 1n },
+        { product_id: 'c', units: 6n, revenue_cents: 1n },
+        { product_id: 'x', units: 1n, revenue_cents: 1n },
       ]);
       const rows = await top(db.knex, 'units');
       expect(rows.map((r) => [r.rank, r.product_id, r.category, r.category_rank])).toEqual([
@@ -271,12 +271,12 @@ describe('view top_1000', () => {
   describe('view top_totals', () => {
     const totals = (knex: Knex) => knex(VIEWS.topTotals).where({ interval: 'hour', window_start: HOUR });
     const total = (source: 'batch' | 'speed', shard: number, units: bigint) => ({
-      interval: 'hour', window_start: HOUR, source, shard, units, revenue: units * 10n, orders: units, products: 2n, as_of: new Date('2024-05-01T10:30:00Z'),
+      interval: 'hour', window_start: HOUR, source, shard, units, revenue_cents: units * 10n, orders: units, products: 2n, as_of: new Date('2024-05-01T10:30:00Z'),
     });
 
     it('sums the speed shards of a window without a succeeded run', async () => {
       await db.knex(TABLES.windowTotals).insert([total('speed', 0, 5n), total('speed', 1, 7n)]);
-      expect(await totals(db.knex)).toEqual([expect.objectContaining({ source: 'speed', units: 12n, revenue: 120n, orders: 12n, products: 4n })]);
+      expect(await totals(db.knex)).toEqual([expect.objectContaining({ source: 'speed', units: 12n, revenue_cents: 120n, orders: 12n, products: 4n })]);
     });
 
     it('serves the batch row once the window has a succeeded run', async () => {
@@ -294,11 +294,11 @@ describe('view top_1000', () => {
 
   it('chooses the source per window and ranks each window on its own', async () => {
     const runId = await run(db.knex, 'succeeded', new Date('2024-05-01T11:07:00Z'));
-    await batch(db.knex, runId, [{ product_id: 'a', units: 3n, revenue: 3n, rank_units: 1, rank_revenue: 1 }]);
+    await batch(db.knex, runId, [{ product_id: 'a', units: 3n, revenue_cents: 3n, rank_units: 1, rank_revenue: 1 }]);
     await speed(db.knex, [
-      { window_start: NEXT_HOUR, product_id: 'x', units: 2n, revenue: 2n },
-      { window_start: NEXT_HOUR, product_id: 'y', units: 1n, revenue: 1n },
-      { interval: 'day', window_start: new Date('2024-05-01T00:00:00Z'), product_id: 'y', units: 7n, revenue: 7n },
+      { window_start: NEXT_HOUR, product_id: 'x', units: 2n, revenue_cents: 2n },
+      { window_start: NEXT_HOUR, product_id: 'y', units: 1n, revenue_cents: 1n },
+      { interval: 'day', window_start: new Date('2024-05-01T00:00:00Z'), product_id: 'y', units: 7n, revenue_cents: 7n },
     ]);
     expect((await top(db.knex, 'units')).map((r) => [r.rank, r.product_id, r.source])).toEqual([[1, 'a', 'batch']]);
     expect((await top(db.knex, 'units', NEXT_HOUR)).map((r) => [r.rank, r.product_id, r.source])).toEqual([

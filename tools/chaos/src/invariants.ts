@@ -53,7 +53,8 @@ export class Observer {
     private readonly allowedLatenessMs: number,
   ) {}
 
-  async highWatermarks(topic: string): Promise<Map<number, bigint>> {
+  /** Per partition of `topic`, its log end offset (the offset its next record will get). */
+  async logEnds(topic: string): Promise<Map<number, bigint>> {
     return new Map((await topicOffsets(this.admin, topic)).map((o) => [o.partition, o.high]));
   }
 
@@ -75,7 +76,7 @@ export class Observer {
    */
   async waitCaughtUp(events: Map<number, bigint>, timeoutMs: number): Promise<{ ledgerAtMs: number; speedAtMs: number } | null> {
     const t0 = clock.now();
-    const reached = (have: Map<number, bigint>, want: Map<number, bigint>) => [...want].every(([p, hw]) => (have.get(p) ?? 0n) >= hw);
+    const reached = (have: Map<number, bigint>, want: Map<number, bigint>) => [...want].every(([p, end]) => (have.get(p) ?? 0n) >= end);
     while (clock.now() - t0 < timeoutMs) {
       const ledger = await this.ledgerOffsets().catch(() => null);
       if (ledger && reached(ledger, events)) break;
@@ -83,7 +84,7 @@ export class Observer {
     }
     if (clock.now() - t0 >= timeoutMs) return null;
     const ledgerAtMs = clock.now();
-    const sums = await this.highWatermarks(this.topics.sums);
+    const sums = await this.logEnds(this.topics.sums);
     while (clock.now() - t0 < timeoutMs) {
       const speed = await this.speedOffsets().catch(() => null);
       if (speed && reached(speed, sums)) return { ledgerAtMs, speedAtMs: clock.now() };
@@ -95,7 +96,7 @@ export class Observer {
   /** Global watermark: the least of the partitions' (null until every partition has one). */
   async watermarkMs(): Promise<number | null> {
     const rows = await this.db()(TABLES.ingestOffsets).where({ topic: this.topics.events }).select<{ watermark: Date | null }[]>('watermark');
-    const partitions = (await this.highWatermarks(this.topics.events)).size;
+    const partitions = (await this.logEnds(this.topics.events)).size;
     if (rows.length < partitions || rows.some((r) => r.watermark === null)) return null;
     return Math.min(...rows.map((r) => r.watermark!.getTime()));
   }
@@ -136,16 +137,16 @@ export class Observer {
       const truth = driver.truth.get(h) ?? new Map<string, Sums>();
       const rows = await this.db()(TABLES.batchTable)
         .where({ interval: 'hour', window_start: new Date(h) })
-        .select<{ product_id: string; units: string; revenue: string; orders: string }[]>('product_id', 'units', 'revenue', 'orders');
-      const got = new Map(rows.map((r) => [r.product_id, `${r.units}/${r.revenue}/${r.orders}`]));
+        .select<{ product_id: string; units: string; revenue_cents: string; orders: string }[]>('product_id', 'units', 'revenue_cents', 'orders');
+      const got = new Map(rows.map((r) => [r.product_id, `${r.units}/${r.revenue_cents}/${r.orders}`]));
       let wrong = 0;
       for (const [p, s] of truth) if (got.get(p) !== `${s.units}/${s.revenue}/${s.orders}`) wrong++;
       for (const p of got.keys()) if (!truth.has(p)) wrong++;
       if (wrong > 0) problems.push(`${iso(h)}: ${wrong} of ${truth.size} products differ in batch_table`);
       const total = [...truth.values()].reduce((a, s) => ({ units: a.units + s.units, revenue: a.revenue + s.revenue, orders: a.orders + s.orders }), { units: 0n, revenue: 0n, orders: 0n });
-      const t = await this.db()(TABLES.windowTotals).where({ interval: 'hour', window_start: new Date(h), source: 'batch' }).first<{ units: string; revenue: string; orders: string; products: string } | undefined>('units', 'revenue', 'orders', 'products');
+      const t = await this.db()(TABLES.windowTotals).where({ interval: 'hour', window_start: new Date(h), source: 'batch' }).first<{ units: string; revenue_cents: string; orders: string; products: string } | undefined>('units', 'revenue_cents', 'orders', 'products');
       const want = `${total.units}/${total.revenue}/${total.orders}/${truth.size}`;
-      const have = t ? `${t.units}/${t.revenue}/${t.orders}/${t.products}` : 'none';
+      const have = t ? `${t.units}/${t.revenue_cents}/${t.orders}/${t.products}` : 'none';
       if (have !== want) problems.push(`${iso(h)}: window_totals ${have}, truth ${want}`);
     }
     return { name: 'closed windows exact', ok: problems.length === 0, detail: problems.length ? problems.slice(0, 5).join('; ') : `${hours.length} closed hours, batch_table and window_totals equal the ground truth` };
@@ -153,7 +154,7 @@ export class Observer {
 
   /** The committed flushes of each partition tile [low, ledger next offset) with no gap or overlap, and reach the log's end. */
   async checkTiling(): Promise<Check> {
-    const hw = await this.highWatermarks(this.topics.events);
+    const logEnds = await this.logEnds(this.topics.events);
     const low = new Map((await topicOffsets(this.admin, this.topics.events)).map((o) => [o.partition, o.low]));
     const ledger = await this.ledgerOffsets();
     const flushes = await this.db()(TABLES.ingestFlushes)
@@ -162,7 +163,7 @@ export class Observer {
       .select<{ partition: number; first_offset: string; last_offset: string }[]>('partition', 'first_offset', 'last_offset');
     const problems: string[] = [];
     let n = 0;
-    for (const [p, end] of hw) {
+    for (const [p, end] of logEnds) {
       let next = low.get(p) ?? 0n;
       for (const f of flushes.filter((x) => x.partition === p)) {
         n++;
@@ -173,7 +174,7 @@ export class Observer {
       if ((ledger.get(p) ?? 0n) !== next) problems.push(`p${p}: flushes end at ${next}, ledger next offset ${ledger.get(p) ?? 0n}`);
       if (next !== end) problems.push(`p${p}: ledger at ${next}, log end ${end}`);
     }
-    return { name: 'ledger tiles every partition', ok: problems.length === 0, detail: problems.length ? problems.slice(0, 6).join('; ') : `${n} committed flushes over ${hw.size} partitions, no gap, no overlap, at the log end` };
+    return { name: 'ledger tiles every partition', ok: problems.length === 0, detail: problems.length ? problems.slice(0, 6).join('; ') : `${n} committed flushes over ${logEnds.size} partitions, no gap, no overlap, at the log end` };
   }
 
   /** The lake's ledger-listed files (read through the lake module, a folder or S3) hold exactly the ground truth, every hour (open ones too). */
@@ -230,12 +231,12 @@ export class Observer {
       const truth = driver.truth.get(h)!;
       const speed = await this.db()(TABLES.speedTable)
         .where({ interval: 'hour', window_start: new Date(h) })
-        .select<{ product_id: string; units: string; revenue: string; error_bound: string; revenue_error_bound: string }[]>('product_id', 'units', 'revenue', 'error_bound', 'revenue_error_bound');
+        .select<{ product_id: string; units: string; revenue_cents: string; error_bound: string; revenue_error_bound: string }[]>('product_id', 'units', 'revenue_cents', 'error_bound', 'revenue_error_bound');
       for (const r of speed) {
         rows++;
         const t = truth.get(r.product_id) ?? { units: 0n, revenue: 0n, orders: 0n };
         const u = BigInt(r.units);
-        const v = BigInt(r.revenue);
+        const v = BigInt(r.revenue_cents);
         if (u < t.units || u > t.units + BigInt(r.error_bound) || v < t.revenue || v > t.revenue + BigInt(r.revenue_error_bound)) {
           problems.push(`${iso(h)} ${r.product_id}: speed ${u}/${v} ±${r.error_bound}/${r.revenue_error_bound}, truth ${t.units}/${t.revenue}`);
         }
@@ -268,7 +269,7 @@ export interface TopicMessage {
 /** Every message of a topic up to its current end, with a throwaway consumer group. */
 export async function readAll(kafka: Kafka, admin: Admin, topic: string, timeoutMs = 120_000): Promise<TopicMessage[]> {
   const ends = new Map((await topicOffsets(admin, topic)).map((o) => [o.partition, o.high]));
-  const pending = new Set([...ends].filter(([, hw]) => hw > 0n).map(([p]) => p));
+  const pending = new Set([...ends].filter(([, end]) => end > 0n).map(([p]) => p));
   const out: TopicMessage[] = [];
   if (pending.size === 0) return out;
   const consumer = kafka.consumer({ groupId: `chaos-reader-${process.pid}-${clock.now()}-${Math.random().toString(36).slice(2)}`, maxWaitTimeInMs: 200 });

@@ -175,7 +175,7 @@ export function brokerLoss(node: number, back: boolean): Scenario {
       ctx.cluster.kill(node);
       const killedAtMs = clock.now();
       // Everything written by the time the new leaders answer (this read waits for them).
-      const caught = ctx.observer.highWatermarks(ctx.topics.events).then((events) => ctx.observer.waitCaughtUp(events, 120_000));
+      const caught = ctx.observer.logEnds(ctx.topics.events).then((events) => ctx.observer.waitCaughtUp(events, 120_000));
       let endedAtMs = killedAtMs;
       if (back) {
         await sleep(Math.max(0, killedAtMs + 10_000 - clock.now()));
@@ -330,7 +330,7 @@ export const lateData: Scenario = {
     const targets = rolled.slice(0, 2).sort((a, b) => a - b);
     // Quiet first: no stream sales (their own late events would mark these hours too), everything sent so far in the ledger.
     await ctx.driver.pause();
-    if ((await ctx.observer.waitCaughtUp(await ctx.observer.highWatermarks(ctx.topics.events), 180_000)) === null) throw new Error('the ledger did not catch up before the late sales');
+    if ((await ctx.observer.waitCaughtUp(await ctx.observer.logEnds(ctx.topics.events), 180_000)) === null) throw new Error('the ledger did not catch up before the late sales');
     const events: SaleEvent[] = [];
     for (const h of targets) {
       const products = [...ctx.driver.truth.get(h)!.keys()];
@@ -358,7 +358,7 @@ export const lateData: Scenario = {
     let racedFrom: Date;
     try {
       await ctx.driver.sendEvents(events);
-      if ((await ctx.observer.waitCaughtUp(await ctx.observer.highWatermarks(ctx.topics.events), 180_000)) === null) throw new Error('the ledger did not take the late sales within 180 s');
+      if ((await ctx.observer.waitCaughtUp(await ctx.observer.logEnds(ctx.topics.events), 180_000)) === null) throw new Error('the ledger did not take the late sales within 180 s');
     } finally {
       racedFrom = clock.date();
       a.start();

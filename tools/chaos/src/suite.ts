@@ -238,7 +238,7 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
       }
       const skip = new Set(fault.skip ?? []);
       let caught: { ledgerAtMs: number; speedAtMs: number } | null = null;
-      if (!skip.has('lag')) caught = await observer.waitCaughtUp(await observer.highWatermarks(topics.events), 180_000);
+      if (!skip.has('lag')) caught = await observer.waitCaughtUp(await observer.logEnds(topics.events), 180_000);
       const sinceEnd = caught === null ? null : caught.speedAtMs - fault.endedAtMs;
       const missed = (ms: number | null) => !skip.has('lag') && (ms === null || ms > o.recoveryTargetMs);
       const ledgerSinceEnd = caught === null ? null : caught.ledgerAtMs - fault.endedAtMs;
@@ -258,7 +258,7 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
       // (rather than wait for the next */5 tick) and wait for every closed hour.
       await driver.pause();
       if (!skip.has('lag')) {
-        const drained = await observer.waitCaughtUp(await observer.highWatermarks(topics.events), 180_000);
+        const drained = await observer.waitCaughtUp(await observer.logEnds(topics.events), 180_000);
         checks.push({ name: 'lag back to zero', ok: drained !== null, detail: drained === null ? 'ledger or speed group still behind after 180 s' : 'ledger at every partition end, speed group at every product-sums end' });
       }
       const nudge = layout.rollups[0]!;

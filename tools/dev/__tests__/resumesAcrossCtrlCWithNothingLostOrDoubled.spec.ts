@@ -96,6 +96,6 @@ describeKafka('npm start across Ctrl-C and restart', () => {
 
     const lake = await readLakeSums(db.knex, lakeDir);
     expect(comparableSums(lake)).toEqual(comparableSums(sumsByHourAndProduct(truth)));
-    expect(existsSync(join(dir, 'data/generator/progress.json'))).toBe(true);
+    expect(existsSync(join(dir, 'data/generator/checkpoint.json'))).toBe(true);
   });
 });

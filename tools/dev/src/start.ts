@@ -1,13 +1,13 @@
 import { clock, startClock, systemClock } from '@hitboard/runtime';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { createDb } from '@hitboard/db-client';
 import { appRoleUrls, migrateLatest, setReaderPassword } from '@hitboard/db';
 import { createKafka, createProducer, dlqTopicSpec, ensureTopics, type LevelLogger } from '@hitboard/kafka';
-import { chunkFloor, GroundTruthWriter, kafkaSender, makeCatalog, planResume, ProgressFile, RecurringSpikes, runStream, SalesStream, type GeneratorProgress } from '@hitboard/generator';
+import { chunkFloor, GroundTruthWriter, kafkaSender, makeCatalog, planResume, CheckpointFile, RecurringSpikes, runStream, SalesStream, type GeneratorCheckpoint } from '@hitboard/generator';
 import { appConfigSchema, dataFolderSecret, loadConfig, parseBrokers, runMain, sleep } from '@hitboard/runtime';
 import { IntervalRegistry, TABLES, VIEWS } from '@hitboard/schema';
 import type { Knex } from 'knex';
@@ -362,14 +362,17 @@ function kafkaLog(data: string): LevelLogger {
   };
 }
 
-/** The generator, resumable: its progress and ground truth live in <data>/generator. */
+/** The generator, resumable: its checkpoint and ground truth live in <data>/generator. */
 async function runGenerator(options: Options, data: string, brokers: string[], catalog: ReturnType<typeof makeCatalog>, signal: AbortSignal, where: string[]): Promise<void> {
-  const progressFile = new ProgressFile(join(data, 'generator/progress.json'));
+  const checkpointPath = join(data, 'generator/checkpoint.json');
+  // Its name before 2026-12: a data folder made then resumes too.
+  if (!existsSync(checkpointPath) && existsSync(join(data, 'generator/progress.json'))) renameSync(join(data, 'generator/progress.json'), checkpointPath);
+  const checkpointFile = new CheckpointFile(checkpointPath);
   const truthPath = join(data, 'generator/ground-truth.ndjson');
   const nowMs = clock.now();
   const live = chunkFloor(nowMs);
   const historyFrom = chunkFloor(nowMs - options.historyMs);
-  const fresh: GeneratorProgress = {
+  const fresh: GeneratorCheckpoint = {
     seed: 1,
     products: options.products,
     segments: options.historyMs > 0 ? [{ fromMs: historyFrom, ratePerSec: options.historyRate }, { fromMs: live, ratePerSec: options.rate }] : [{ fromMs: live, ratePerSec: options.rate }],
@@ -378,7 +381,7 @@ async function runGenerator(options: Options, data: string, brokers: string[], c
     sentEvents: 0,
   };
   // A stop of more than 10 minutes leaves a gap (the shop was closed) rather than a burst of catch-up sales.
-  const plan = planResume(progressFile.read(), fresh, nowMs, { maxCatchUpMs: 10 * 60_000, ratePerSec: options.rate });
+  const plan = planResume(checkpointFile.read(), fresh, nowMs, { maxCatchUpMs: 10 * 60_000, ratePerSec: options.rate });
   // A first-time user should see "Rising now" working: live sales get a ×20 spike of a mid-tail
   // product for 5 minutes in every 15 (a pure function of the time slot, so a resumed run agrees).
   const byRank = new SalesStream({ seed: 1, catalog, segments: plan.state.segments }).productsByRank();
@@ -387,13 +390,13 @@ async function runGenerator(options: Options, data: string, brokers: string[], c
   const producer = createProducer(createKafka({ brokers, clientId: 'hitboard-dev-generator', logger: kafkaLog(data) }));
   await producer.connect();
   const truth = new GroundTruthWriter(truthPath);
-  const progress = { file: progressFile, state: plan.state };
+  const checkpoint = { file: checkpointFile, state: plan.state };
   const send = kafkaSender(producer, options.settings.TOPIC_EVENTS);
   where.push(`generator     ${options.rate}/s live; ground truth ${truthPath}`);
   try {
     if (plan.resumed) {
       say(`generator: resuming after ${plan.state.sentEvents.toLocaleString('en')} events (at ${new Date(plan.continueFrom.chunkStartMs).toISOString()})`);
-      if (plan.replayUntilMs !== null) await runStream({ stream, from: plan.state.position, untilMs: plan.replayUntilMs, batchSize: 2000, send, truth, progress, signal });
+      if (plan.replayUntilMs !== null) await runStream({ stream, from: plan.state.position, untilMs: plan.replayUntilMs, batchSize: 2000, send, truth, checkpoint, signal });
     }
     // History (event time already past) goes as fast as the system takes it, with a progress bar.
     const historyEnd = chunkFloor(clock.now());
@@ -402,15 +405,15 @@ async function runGenerator(options: Options, data: string, brokers: string[], c
       const bar = new SingleBar({ format: '[hitboard] history |{bar}| {percentage}% {events} events, event time {at} {eta_formatted} left', stream: process.stdout }, Presets.shades_classic);
       bar.start(historyEnd - from.chunkStartMs, 0, { events: 0, at: '' });
       const done = await runStream({
-        stream, from, untilMs: historyEnd, batchSize: 2000, send, truth, progress, signal,
+        stream, from, untilMs: historyEnd, batchSize: 2000, send, truth, checkpoint, signal,
         onBatch: (p) => bar.update(p.position.chunkStartMs - from.chunkStartMs, { events: p.validEvents.toLocaleString('en'), at: new Date(p.position.chunkStartMs).toISOString().slice(0, 16) }),
       });
       bar.stop();
       say(`history: ${done.validEvents.toLocaleString('en')} events sent; now selling live`);
       if (signal.aborted) return;
-      await runStream({ stream, from: done.position, untilMs: Infinity, batchSize: 2000, send, truth, progress, signal });
+      await runStream({ stream, from: done.position, untilMs: Infinity, batchSize: 2000, send, truth, checkpoint, signal });
     } else {
-      await runStream({ stream, from, untilMs: Infinity, batchSize: 2000, send, truth, progress, signal });
+      await runStream({ stream, from, untilMs: Infinity, batchSize: 2000, send, truth, checkpoint, signal });
     }
   } catch (err) {
     if (!signal.aborted) say(`generator stopped: ${(err as Error).message} (a restart resumes where it stopped)`);
@@ -500,11 +503,11 @@ async function printTop10(db: Knex, registry: IntervalRegistry): Promise<void> {
     .andWhere('window_start', hour.start)
     .andWhere('rank', '<=', 10)
     .orderBy('rank')
-    .select('rank', `${VIEWS.top1000}.product_id`, 'name', 'units', 'revenue', 'error_bound', 'source');
+    .select('rank', `${VIEWS.top1000}.product_id`, 'name', 'units', 'revenue_cents', 'error_bound', 'source');
   if (!rows.length) return say(`no sales yet in the hour from ${hour.start.toISOString()}`);
   const first = rows[0] as { source: string };
-  const lines = rows.map((r: { rank: number; product_id: string; name: string; units: bigint; revenue: bigint; error_bound: bigint }) =>
-    `  ${String(r.rank).padStart(2)}. ${r.product_id} ${r.name.padEnd(28)} ${String(r.units).padStart(7)} units ±${r.error_bound}  $${(Number(r.revenue) / 100).toFixed(2)}`,
+  const lines = rows.map((r: { rank: number; product_id: string; name: string; units: bigint; revenue_cents: bigint; error_bound: bigint }) =>
+    `  ${String(r.rank).padStart(2)}. ${r.product_id} ${r.name.padEnd(28)} ${String(r.units).padStart(7)} units ±${r.error_bound}  $${(Number(r.revenue_cents) / 100).toFixed(2)}`,
   );
   say(`hour from ${hour.start.toISOString()} (${first.source}):\n${lines.join('\n')}`);
 }

@@ -7,7 +7,7 @@ import { TOPICS } from '@hitboard/schema';
 import { brokersFromEnv, runMain } from '@hitboard/runtime';
 import { makeCatalog } from './catalog';
 import { GroundTruthWriter } from './ground-truth';
-import { planResume, ProgressFile, type GeneratorProgress } from './resume-state';
+import { planResume, CheckpointFile, type GeneratorCheckpoint } from './resume-state';
 import { publishCatalog } from './publish-catalog';
 import { kafkaSender, runStream } from './send';
 import { ListedSpikes, parseSpike } from './spikes';
@@ -46,14 +46,15 @@ Options:
                         duration, first sale). Give T as an ISO instant to resume with the same spikes.
   --seed N              seed of the events; the same seed makes the same events          (default 1)
   --truth FILE          write the ground truth (valid, distinct events) to FILE: .ndjson (appended) or .parquet
-  --progress FILE       resume file: a later run with the same file continues where this one stopped
+  --checkpoint FILE     resume file: a later run with the same file continues where this one stopped
+                        (--progress FILE: its old name, still accepted)
   --out kafka|stdout    where messages go                                                 (default kafka)
   --topic NAME          Kafka topic                                                        (default ${TOPICS.salesEvents})
   --catalog             also upsert the catalog into DATABASE_URL's products table
   -h, --help            this text
 
 Environment: KAFKA_BROKERS (host:port,…; default 127.0.0.1:19092), DATABASE_URL (for --catalog).
-Ctrl-C stops after the batch in flight (with --progress, a later run resumes there).`;
+Ctrl-C stops after the batch in flight (with --checkpoint, a later run resumes there).`;
 
 function share(name: string, value: string): number {
   const n = Number(value);
@@ -86,7 +87,8 @@ async function main(): Promise<void> {
       spike: { type: 'string', multiple: true, default: [] },
       seed: { type: 'string', default: '1' },
       truth: { type: 'string' },
-      progress: { type: 'string' },
+      checkpoint: { type: 'string' },
+      progress: { type: 'string' }, // the old name of --checkpoint
       out: { type: 'string', default: 'kafka' },
       topic: { type: 'string', default: TOPICS.salesEvents },
       catalog: { type: 'boolean', default: false },
@@ -119,9 +121,10 @@ async function main(): Promise<void> {
     process.stderr.write(`catalog: ${catalog.length} products upserted\n`);
   }
 
-  const progressFile = values.progress ? new ProgressFile(values.progress) : null;
-  const fresh: GeneratorProgress = { seed, products, segments, position: { chunkStartMs: fromMs, emitted: 0 }, inflightUntil: null, sentEvents: 0 };
-  const plan = planResume(progressFile?.read() ?? null, fresh, nowMs, { maxCatchUpMs: Infinity });
+  const checkpointPath = values.checkpoint ?? values.progress;
+  const checkpointFile = checkpointPath ? new CheckpointFile(checkpointPath) : null;
+  const fresh: GeneratorCheckpoint = { seed, products, segments, position: { chunkStartMs: fromMs, emitted: 0 }, inflightUntil: null, sentEvents: 0 };
+  const plan = planResume(checkpointFile?.read() ?? null, fresh, nowMs, { maxCatchUpMs: Infinity });
   if (plan.resumed) process.stderr.write(`resuming at ${new Date(plan.continueFrom.chunkStartMs).toISOString()} (${plan.state.sentEvents} events sent before)\n`);
   const stream = new SalesStream({
     seed,
@@ -160,18 +163,18 @@ async function main(): Promise<void> {
   let sent = 0;
   let messages = 0;
   try {
-    const progress = progressFile ? { file: progressFile, state: plan.state } : undefined;
+    const checkpoint = checkpointFile ? { file: checkpointFile, state: plan.state } : undefined;
     const onBatch = (p: { position: { chunkStartMs: number }; validEvents: number; messages: number }) => {
       const at = new Date(p.position.chunkStartMs).toISOString().slice(0, 19);
       const value = maxValid ? sent + p.validEvents : (p.position.chunkStartMs - plan.continueFrom.chunkStartMs) / 1000;
       bar.update(Math.min(value, Math.max(1, total)), { label: 'generate', detail: `${(sent + p.validEvents).toLocaleString('en')} events, event time ${at}Z${p.position.chunkStartMs >= chunkFloor(clock.now()) - 1000 ? ' (live)' : ''}` });
     };
     if (plan.replayUntilMs !== null) {
-      const replayed = await runStream({ stream, from: plan.state.position, untilMs: plan.replayUntilMs, batchSize: 2000, send, truth, progress, signal: abort.signal });
+      const replayed = await runStream({ stream, from: plan.state.position, untilMs: plan.replayUntilMs, batchSize: 2000, send, truth, checkpoint, signal: abort.signal });
       sent += replayed.validEvents;
       messages += replayed.messages;
     }
-    const result = await runStream({ stream, from: plan.continueFrom, untilMs, maxValid: maxValid === undefined ? undefined : maxValid - sent, batchSize: 2000, send, truth, progress, signal: abort.signal, onBatch });
+    const result = await runStream({ stream, from: plan.continueFrom, untilMs, maxValid: maxValid === undefined ? undefined : maxValid - sent, batchSize: 2000, send, truth, checkpoint, signal: abort.signal, onBatch });
     sent += result.validEvents;
     messages += result.messages;
   } finally {

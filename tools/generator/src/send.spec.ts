@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { makeCatalog } from './catalog';
 import { GroundTruthWriter } from './ground-truth';
-import { planResume, ProgressFile, type GeneratorProgress } from './resume-state';
+import { planResume, CheckpointFile, type GeneratorCheckpoint } from './resume-state';
 import { runStream } from './send';
 import { SalesStream, type Emission } from './stream';
 
@@ -12,9 +12,9 @@ const start = Date.parse('2026-11-20T10:00:00Z');
 const catalog = makeCatalog(100, 2);
 const segments = [{ fromMs: start, ratePerSec: 20 }];
 const newStream = () => new SalesStream({ seed: 3, catalog, segments, duplicateShare: 0.05, malformedShare: 0.05 });
-const fresh = (): GeneratorProgress => ({ seed: 3, products: 100, segments, position: { chunkStartMs: start, emitted: 0 }, inflightUntil: null, sentEvents: 0 });
+const fresh = (): GeneratorCheckpoint => ({ seed: 3, products: 100, segments, position: { chunkStartMs: start, emitted: 0 }, inflightUntil: null, sentEvents: 0 });
 
-describe('runStream with a progress file', () => {
+describe('runStream with a checkpoint file', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'gen-send-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,7 +24,7 @@ describe('runStream with a progress file', () => {
     const reference: Emission[] = [];
     await runStream({ stream: newStream(), from: fresh().position, untilMs, batchSize: 200, send: async (e) => void reference.push(...e), now: () => untilMs });
 
-    const file = new ProgressFile(join(dir, 'progress.json'));
+    const file = new CheckpointFile(join(dir, 'checkpoint.json'));
     const truthPath = join(dir, 'truth.ndjson');
     const delivered: Emission[] = [];
     let batchesSent = 0;
@@ -37,7 +37,7 @@ describe('runStream with a progress file', () => {
       delivered.push(...e);
     };
     const truth1 = new GroundTruthWriter(truthPath);
-    await expect(runStream({ stream: newStream(), from: fresh().position, untilMs, batchSize: 200, send: crashing, truth: truth1, progress: { file, state: fresh() }, now: () => untilMs })).rejects.toThrow('crash');
+    await expect(runStream({ stream: newStream(), from: fresh().position, untilMs, batchSize: 200, send: crashing, truth: truth1, checkpoint: { file, state: fresh() }, now: () => untilMs })).rejects.toThrow('crash');
     await truth1.close();
     expect(file.read()?.inflightUntil).not.toBeNull();
 
@@ -45,10 +45,10 @@ describe('runStream with a progress file', () => {
     const plan = planResume(file.read(), fresh(), untilMs, { maxCatchUpMs: Infinity });
     expect(plan.resumed).toBe(true);
     const truth2 = new GroundTruthWriter(truthPath);
-    const progress = { file, state: plan.state };
+    const checkpoint = { file, state: plan.state };
     const send = async (e: Emission[]) => void delivered.push(...e);
-    await runStream({ stream: newStream(), from: plan.state.position, untilMs: plan.replayUntilMs!, batchSize: 200, send, truth: truth2, progress, now: () => untilMs });
-    await runStream({ stream: newStream(), from: plan.continueFrom, untilMs, batchSize: 200, send, truth: truth2, progress, now: () => untilMs });
+    await runStream({ stream: newStream(), from: plan.state.position, untilMs: plan.replayUntilMs!, batchSize: 200, send, truth: truth2, checkpoint, now: () => untilMs });
+    await runStream({ stream: newStream(), from: plan.continueFrom, untilMs, batchSize: 200, send, truth: truth2, checkpoint, now: () => untilMs });
     await truth2.close();
 
     const distinct = (list: Emission[]) => new Set(list.filter((e) => e.kind === 'event').map((e) => e.value));
@@ -84,7 +84,7 @@ describe('runStream with a progress file', () => {
   });
 
   it('skips a long stop (the shop was closed) instead of generating hours at once, after replaying the in-flight batch', () => {
-    const previous: GeneratorProgress = { ...fresh(), position: { chunkStartMs: start + 10_000, emitted: 0 }, inflightUntil: { chunkStartMs: start + 12_000, emitted: 3 }, sentEvents: 10 };
+    const previous: GeneratorCheckpoint = { ...fresh(), position: { chunkStartMs: start + 10_000, emitted: 0 }, inflightUntil: { chunkStartMs: start + 12_000, emitted: 3 }, sentEvents: 10 };
     const now = start + 5 * 3_600_000 + 400;
     const plan = planResume(previous, fresh(), now, { maxCatchUpMs: 60_000, ratePerSec: 50 });
     expect(plan.replayUntilMs).toBe(start + 13_000);

@@ -1,7 +1,7 @@
 import { clock } from '@hitboard/runtime';
 import type { Producer } from 'kafkajs';
 import type { GroundTruthWriter } from './ground-truth';
-import type { GeneratorProgress, ProgressFile } from './resume-state';
+import type { GeneratorCheckpoint, CheckpointFile } from './resume-state';
 import { batches, CHUNK_MS, chunkFloor, truthOf, type Emission, type SalesStream, type StreamPosition } from './stream';
 
 export interface RunOptions {
@@ -16,7 +16,8 @@ export interface RunOptions {
   /** Sends one batch; resolves once every message is acknowledged. */
   send(emissions: Emission[]): Promise<void>;
   truth?: GroundTruthWriter;
-  progress?: { file: ProgressFile; state: GeneratorProgress };
+  /** Where a resumable run records what it sent (see CheckpointFile). */
+  checkpoint?: { file: CheckpointFile; state: GeneratorCheckpoint };
   signal?: AbortSignal;
   onBatch?(progress: RunProgress): void;
   /** The clock that paces live chunks (a chunk is sent once its second has passed). */
@@ -33,7 +34,7 @@ export interface RunProgress {
  * Sends the stream from a position: chunks already in the past as fast as Kafka takes them, later
  * ones as their second passes (live). Each batch: record it as in flight, send (acks from all
  * replicas), append its valid events to the ground truth, then record the new position. A crash
- * anywhere leaves a resumable state (see ProgressFile).
+ * anywhere leaves a resumable state (see CheckpointFile).
  */
 export async function runStream(o: RunOptions): Promise<RunProgress> {
   const now = o.now ?? clock.now;
@@ -46,7 +47,7 @@ export async function runStream(o: RunOptions): Promise<RunProgress> {
       continue;
     }
     for (const { emissions, next } of batches(o.stream, done.position, edgeMs, o.batchSize, maxValid - done.validEvents)) {
-      if (o.progress) o.progress.file.write((o.progress.state = { ...o.progress.state, inflightUntil: next }));
+      if (o.checkpoint) o.checkpoint.file.write((o.checkpoint.state = { ...o.checkpoint.state, inflightUntil: next }));
       if (emissions.length > 0) await o.send(emissions);
       const valid = truthOf(emissions);
       o.truth?.append(valid);
@@ -54,9 +55,9 @@ export async function runStream(o: RunOptions): Promise<RunProgress> {
       done.position = next;
       done.validEvents += valid.length;
       done.messages += emissions.length;
-      if (o.progress) {
-        const state = o.progress.state;
-        o.progress.file.write((o.progress.state = { ...state, position: next, inflightUntil: null, sentEvents: state.sentEvents + valid.length }));
+      if (o.checkpoint) {
+        const state = o.checkpoint.state;
+        o.checkpoint.file.write((o.checkpoint.state = { ...state, position: next, inflightUntil: null, sentEvents: state.sentEvents + valid.length }));
       }
       o.onBatch?.(done);
       if (o.signal?.aborted) break;

@@ -26,7 +26,8 @@ export interface ImportRecord {
 /** What starting an import found: a new file, one to resume, or one already imported. */
 export type Claim = { kind: 'new' } | { kind: 'resume'; nextRow: number; previous: ImportRecord } | { kind: 'done'; previous: ImportRecord } | { kind: 'forced'; previous: ImportRecord };
 
-export interface Progress {
+/** How far a running import got (its `imports` row): everything before `nextRow` is on Kafka. */
+export interface ImportCheckpoint {
   nextRow: number;
   rowsRead: number;
   rowsSent: number;
@@ -66,12 +67,12 @@ export class ImportLedger {
     });
   }
 
-  /** Records acknowledged progress: everything before `nextRow` is on Kafka. */
-  async progress(sha256: string, p: Progress): Promise<void> {
+  /** Records the import's checkpoint: everything before `nextRow` is on Kafka. */
+  async checkpoint(sha256: string, p: ImportCheckpoint): Promise<void> {
     await this.knex(TABLES.imports).where({ content_sha256: sha256 }).update(this.row(p));
   }
 
-  async finish(sha256: string, p: Progress): Promise<void> {
+  async finish(sha256: string, p: ImportCheckpoint): Promise<void> {
     await this.knex(TABLES.imports).where({ content_sha256: sha256 }).update({ ...this.row(p), status: 'completed', finished_at: this.knex.fn.now() });
   }
 
@@ -79,7 +80,7 @@ export class ImportLedger {
     await this.knex(TABLES.imports).where({ content_sha256: sha256 }).update({ status: 'failed', error: error.slice(0, 2000), updated_at: this.knex.fn.now() });
   }
 
-  private row(p: Progress) {
+  private row(p: ImportCheckpoint) {
     return {
       next_row: p.nextRow,
       rows_read: p.rowsRead,

@@ -7,7 +7,7 @@ import { createDb } from '@hitboard/db-client';
 import { snapshotFile } from '@hitboard/lake';
 import { DEFAULT_VALIDATOR_OPTIONS, type ValidatorOptions } from '@hitboard/schema';
 import { checkRow, type RowReason, type RowVerdict } from './check-row';
-import { ImportLedger, type Progress } from './import-records';
+import { ImportLedger, type ImportCheckpoint } from './import-records';
 import { countRows, formatOf, readRows, type ImportFormat } from './read-rows';
 
 export interface KeyedMessage {
@@ -146,7 +146,7 @@ async function importRows(
   const seen = new Set<string>();
   const nowMs = (o.now ?? clock.now)();
   const byReason: Partial<Record<RowReason, number>> = {};
-  const p: Progress = { nextRow: resumeFrom, rowsRead: 0, rowsSent: 0, rowsRejected: 0, units: 0n, revenueCents: 0n, firstEventMs: null, lastEventMs: null };
+  const p: ImportCheckpoint = { nextRow: resumeFrom, rowsRead: 0, rowsSent: 0, rowsRejected: 0, units: 0n, revenueCents: 0n, firstEventMs: null, lastEventMs: null };
   let sentNow = 0;
   let batch: KeyedMessage[] = [];
   let ordinal = 0;
@@ -155,7 +155,7 @@ async function importRows(
     sentNow += batch.length;
     batch = [];
     p.nextRow = Math.max(p.nextRow, nextRow);
-    await ledger.progress(sha256, p);
+    await ledger.checkpoint(sha256, p);
   };
   try {
     for await (const row of readRows(source, format, read)) {

@@ -26,6 +26,9 @@ export interface DashboardDataOptions {
   now?: () => number;
 }
 
+/** The column of `top_1000` and `top_totals` that holds a metric's amount (revenue is in cents). */
+const AMOUNT_COLUMN = { units: 'units', revenue: 'revenue_cents' } as const satisfies Record<Metric, string>;
+
 interface TopViewRow {
   rank: number;
   category_rank: number | null;
@@ -33,7 +36,7 @@ interface TopViewRow {
   name: string | null;
   category: string;
   units: bigint;
-  revenue: bigint;
+  revenue_cents: bigint;
   source: 'batch' | 'speed';
   error_bound: bigint;
   as_of: Date | null;
@@ -42,7 +45,7 @@ interface TopViewRow {
 interface TotalsRow {
   source: 'batch' | 'speed';
   units: bigint;
-  revenue: bigint;
+  revenue_cents: bigint;
   orders: bigint | null;
   products: bigint | null;
   as_of: Date | null;
@@ -165,7 +168,7 @@ export class DashboardData {
     );
 
     const totals: Totals | null = totalsRow
-      ? { units: String(totalsRow.units), revenue: String(totalsRow.revenue), orders: str(totalsRow.orders), products: str(totalsRow.products) }
+      ? { units: String(totalsRow.units), revenue: String(totalsRow.revenue_cents), orders: str(totalsRow.orders), products: str(totalsRow.products) }
       : null;
     const source: Source = rows[0]?.source ?? totalsRow?.source ?? 'none';
     // With a category, a share is of the category's total: exact from the batch layer when its stored list
@@ -174,12 +177,12 @@ export class DashboardData {
       categoryRow && categoryRow.products > 0n
         ? {
             units: String(categoryRow.units),
-            revenue: String(categoryRow.revenue),
+            revenue: String(categoryRow.revenue_cents),
             products: String(categoryRow.products),
             complete: source === 'batch' && categoryRow.products < BigInt(TOP_N_STORED),
           }
         : null;
-    const total = category === null ? (totalsRow ? totalsRow[metric] : null) : categoryRow && categoryRow.products > 0n ? categoryRow[metric] : null;
+    const total = category === null ? (totalsRow ? totalsRow[AMOUNT_COLUMN[metric]] : null) : categoryRow && categoryRow.products > 0n ? categoryRow[AMOUNT_COLUMN[metric]] : null;
     const asOfMs = Math.max(...rows.map((r) => r.as_of?.getTime() ?? 0), totalsRow?.as_of?.getTime() ?? 0);
     return {
       interval: window.interval,
@@ -200,9 +203,9 @@ export class DashboardData {
           name: r.name ?? r.product_id,
           category: r.category,
           units: String(r.units),
-          revenue: String(r.revenue),
+          revenue: String(r.revenue_cents),
           errorBound: String(r.error_bound),
-          share: share(r[metric], total),
+          share: share(r[AMOUNT_COLUMN[metric]], total),
           movement: movement(rank, before.get(r.product_id), previousHasData),
         };
       }),
@@ -213,7 +216,7 @@ export class DashboardData {
     const rankColumn = category === null ? 't.rank' : 't.category_rank';
     const query = db({ t: VIEWS.top1000 })
       .leftJoin({ p: TABLES.products }, 'p.product_id', 't.product_id')
-      .select('t.rank', 't.category_rank', 't.product_id', 'p.name', 't.category', 't.units', 't.revenue', 't.source', 't.error_bound', 't.as_of')
+      .select('t.rank', 't.category_rank', 't.product_id', 'p.name', 't.category', 't.units', 't.revenue_cents', 't.source', 't.error_bound', 't.as_of')
       .where({ 't.interval': window.interval, 't.window_start': window.start, 't.metric': metric })
       .where(rankColumn, '<=', k)
       .orderBy(rankColumn)
@@ -224,18 +227,18 @@ export class DashboardData {
 
   private async totals(db: Knex, window: Window): Promise<TotalsRow | undefined> {
     return db(VIEWS.topTotals)
-      .select('source', 'units', 'revenue', 'orders', 'products', 'as_of')
+      .select('source', 'units', 'revenue_cents', 'orders', 'products', 'as_of')
       .where({ interval: window.interval, window_start: window.start })
       .first();
   }
 
   /** The category's sums over its rows in the stored list for the metric (every product of it, when fewer than TOP_N_STORED). */
-  private async categoryTotals(db: Knex, window: Window, metric: Metric, category: string): Promise<{ units: bigint; revenue: bigint; products: bigint }> {
+  private async categoryTotals(db: Knex, window: Window, metric: Metric, category: string): Promise<{ units: bigint; revenue_cents: bigint; products: bigint }> {
     const row = (await db(VIEWS.top1000)
       .where({ interval: window.interval, window_start: window.start, metric, category })
-      .select(db.raw('count(*)::bigint AS products, coalesce(sum(units), 0)::bigint AS units, coalesce(sum(revenue), 0)::bigint AS revenue'))
-      .first()) as { units: bigint; revenue: bigint; products: bigint };
-    return { units: BigInt(row.units), revenue: BigInt(row.revenue), products: BigInt(row.products) };
+      .select(db.raw('count(*)::bigint AS products, coalesce(sum(units), 0)::bigint AS units, coalesce(sum(revenue_cents), 0)::bigint AS revenue_cents'))
+      .first()) as { units: bigint; revenue_cents: bigint; products: bigint };
+    return { units: BigInt(row.units), revenue_cents: BigInt(row.revenue_cents), products: BigInt(row.products) };
   }
 
   /** Ranks of some products in a window (within the category when given); absent = outside its stored top. */
@@ -254,10 +257,10 @@ export class DashboardData {
     const windows = this.registry.windowsBetween(q.interval, q.from, q.to);
     const [rows, product] = await Promise.all([
       this.db(VIEWS.top1000)
-        .select('window_start', 'units', 'revenue', 'source', 'rank')
+        .select('window_start', 'units', 'revenue_cents', 'source', 'rank')
         .where({ interval: q.interval, metric: q.metric, product_id: q.productId })
         .where('window_start', '>=', windows[0]?.start ?? q.from)
-        .where('window_start', '<', q.to) as Promise<{ window_start: Date; units: bigint; revenue: bigint; source: 'batch' | 'speed'; rank: number }[]>,
+        .where('window_start', '<', q.to) as Promise<{ window_start: Date; units: bigint; revenue_cents: bigint; source: 'batch' | 'speed'; rank: number }[]>,
       this.db(TABLES.products).select('name', 'category').where('product_id', q.productId).first() as Promise<
         { name: string; category: string } | undefined
       >,
@@ -265,7 +268,7 @@ export class DashboardData {
     const byStart = new Map(rows.map((r) => [r.window_start.getTime(), r]));
     const values = windows.map((w) => {
       const r = byStart.get(w.start.getTime());
-      return r ? r[q.metric] : null;
+      return r ? r[AMOUNT_COLUMN[q.metric]] : null;
     });
     const averages = closedMovingAverage(
       values,

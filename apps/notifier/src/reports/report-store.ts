@@ -99,13 +99,13 @@ export class ReportStore {
       .where({ 'b.interval': window.interval, 'b.window_start': window.windowStart })
       .where(`b.${rank}`, '<=', n)
       .orderBy(`b.${rank}`)
-      .select<Array<{ rank: number; product_id: string; name: string | null; category: string; units: bigint; revenue: bigint; orders: bigint }>>(
+      .select<Array<{ rank: number; product_id: string; name: string | null; category: string; units: bigint; revenue_cents: bigint; orders: bigint }>>(
         `b.${rank} as rank`,
         'b.product_id',
         'p.name',
         'b.category',
         'b.units',
-        'b.revenue',
+        'b.revenue_cents',
         'b.orders',
       );
     return rows.map((r) => ({
@@ -114,7 +114,7 @@ export class ReportStore {
       name: r.name ?? r.product_id,
       category: r.category,
       units: String(r.units),
-      revenueCents: String(r.revenue),
+      revenueCents: String(r.revenue_cents),
       orders: String(r.orders),
     }));
   }

@@ -8,19 +8,27 @@
  * registry entry, not a migration.
  */
 import type { Knex } from 'knex';
-import { READ_ONLY_ROLE, TABLES, TOP_N_STORED, VIEWS, type Metric } from '@hitboard/schema';
+
+/*
+ * Frozen literals: a migration is history and must build what it built when it was written
+ * (commit d3c5c02), whatever `@hitboard/schema`'s TABLES, VIEWS, READ_ONLY_ROLE and TOP_N_STORED
+ * say later. These are their values then.
+ */
+type Metric = 'units' | 'revenue';
+const READ_ONLY_ROLE = 'hitboard_reader';
+const TOP_N_STORED = 1000;
 
 const q = (identifier: string): string => `"${identifier.replace(/"/g, '""')}"`;
 
 const T = {
-  products: q(TABLES.products),
-  ingestOffsets: q(TABLES.ingestOffsets),
-  ingestFlushes: q(TABLES.ingestFlushes),
-  ingestFiles: q(TABLES.ingestFiles),
-  speed: q(TABLES.speedTable),
-  batch: q(TABLES.batchTable),
-  runs: q(TABLES.rollupRuns),
-  top: q(VIEWS.top1000),
+  products: q('products'),
+  ingestOffsets: q('ingest_offsets'),
+  ingestFlushes: q('ingest_flushes'),
+  ingestFiles: q('ingest_files'),
+  speed: q('speed_table'),
+  batch: q('batch_table'),
+  runs: q('rollup_runs'),
+  top: q('top_1000'),
   reader: q(READ_ONLY_ROLE),
 };
 

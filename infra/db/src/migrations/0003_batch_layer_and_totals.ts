@@ -53,7 +53,7 @@ SELECT k."interval", k.window_start, '${metric}'::text AS metric, k.rank::int AS
           FROM (${speedByProduct}) p) k
  WHERE (k.rank <= 1000 OR k.category_rank <= 1000)`;
 
-const topView = `CREATE VIEW top_1000 AS
+export const topView = `CREATE VIEW top_1000 AS
 ${[
   batchBranch('units', 'rank_units', 'category_rank_units'),
   batchBranch('revenue', 'rank_revenue', 'category_rank_revenue'),
@@ -61,7 +61,7 @@ ${[
   speedBranch('revenue', 'revenue', 'revenue_error_bound'),
 ].join('\nUNION ALL')}`;
 
-const totalsView = `CREATE VIEW top_totals AS
+export const totalsView = `CREATE VIEW top_totals AS
 SELECT t."interval", t.window_start, 'batch'::text AS source, t.units, t.revenue, t.orders, t.products, t.as_of
   FROM window_totals t
  WHERE t.source = 'batch' AND ${hasSucceededRun('t')}

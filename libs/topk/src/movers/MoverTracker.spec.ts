@@ -184,6 +184,42 @@ describe('MoverTracker', () => {
     );
   });
 
+  it('has the same episodes at any scoring cadence: reading candidates changes nothing', () => {
+    // One stream of sums with a spike (up) and a product that stops selling (down), fed to two
+    // trackers: one scored after every sum, one after every 50th (a shard writing less often).
+    const world: Steady = { rates: [...zipfRates(60, 6), 3] };
+    const rng = seededRng(23);
+    const sums: Array<[string, number, number, number]> = [];
+    for (let m = T0; m < T0 + 5 * HOUR; m += MIN) {
+      for (let p = 0; p < world.rates.length; p++) {
+        let mean = world.rates[p]! * daily(m);
+        if (p === 40 && m >= T0 + 2 * HOUR && m < T0 + 3 * HOUR) mean *= 25;
+        if (p === 60 && m >= T0 + 3 * HOUR) mean = 0;
+        const orders = poisson(mean, rng);
+        if (orders > 0) sums.push([`P${p}`, m, orders, orders + (rng() < 0.2 ? 1 : 0)]);
+      }
+    }
+    const params: Partial<MoverParams> = { minHistoryMs: 30 * MIN };
+    const often = new MoverTracker(params);
+    const seldom = new MoverTracker(params);
+    const seen = { up: new Set<string>(), down: new Set<string>() };
+    sums.forEach(([id, m, orders, units], i) => {
+      often.add(id, m, orders, units);
+      seldom.add(id, m, orders, units);
+      const oftenMovers = often.score(often.candidates());
+      if (i % 50 !== 49) return;
+      const seldomMovers = seldom.score(seldom.candidates());
+      expect(seldomMovers).toEqual(oftenMovers);
+      for (const mover of oftenMovers) seen[mover.direction].add(mover.productId);
+    });
+    // The stream has both kinds of episode (else agreeing would prove nothing) …
+    expect(seen.up).toContain('P40');
+    expect(seen.down).toContain('P60');
+    // … and the two trackers end in the same state, episodes and all.
+    expect(seldom.header()).toEqual(often.header());
+    expect(seldom.takeChanges()).toEqual(often.takeChanges());
+  });
+
   it('refuses parameters that cannot work', () => {
     expect(() => new MoverTracker({ minFactor: 1 })).toThrow(/minFactor/);
     expect(() => new MoverTracker({ exitFactor: 3, enterFactor: 2 })).toThrow(/exitFactor/);

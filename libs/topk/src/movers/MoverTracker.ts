@@ -31,10 +31,15 @@ import { poissonLowerBound, poissonLowerTail, poissonUpperBound, poissonUpperTai
  * An episode starts on whole minutes and often a little early (noise crossing 2×), which dilutes a
  * sudden spike with minutes of usual sales. So every product also keeps its *rise*: a CUSUM for a
  * jump to `RISE_FACTOR` × usual, restarted whenever its orders stop beating that, anchored between
- * minutes by the shard's own event-time clock (where the shard stood at the last scoring, see
- * `elapsedOfNewestMinute`). An up episode is judged over whichever of the two spans — since the
+ * minutes by the shard's own event-time clock (where the shard stood when the order that restarted
+ * it arrived, see `elapsedOfNewestMinute`). An up episode is judged over whichever of the two spans — since the
  * episode began, or since the rise began — is more significant: the first finds slow climbs, the
  * second a spike within seconds, with its factor undiluted.
+ *
+ * The data alone drives episodes: each applied sum updates its product's episode, and the first sum
+ * of a later minute closes the newest one, checking every product's episode at it (`closeMinute`:
+ * products that stopped selling start falling, spikes that stopped end). Reading (`candidates`,
+ * `score`) changes nothing, so how often a shard is scored cannot decide which episodes exist.
  */
 export interface MoverParams {
   minCount: number; // orders in the episode (up) or expected in it (down); default 10
@@ -125,7 +130,7 @@ export interface MoverTrackerHeader {
   shardFastOrders: number;
   /** Absent in checkpoints from before it: the newest minute then counts whole. */
   shardMinuteOrders?: number | null;
-  /** Where the shard's event time stood at the last scoring (absent before rises: unknown). */
+  /** Written by versions whose scoring anchored rises; ignored (a rise is anchored by the data now). */
   scoredAtMs?: number | null;
   /** Fields per slot in the encoded states (absent: 8, from before rises). */
   slotFields?: number;
@@ -180,8 +185,6 @@ export class MoverTracker {
   private shardFastOrders = 0;
   /** The shard's orders in its newest minute (null: unknown, e.g. restored from an older checkpoint). */
   private shardMinuteOrders: number | null = null;
-  /** The shard's event-time position at the last `candidates()` (a rise that starts after it began after it). */
-  private scoredAtMs: number | null = null;
   /** Products evicted to stay within `maxProducts` (their history is lost). */
   evictions = 0;
 
@@ -212,6 +215,9 @@ export class MoverTracker {
     if (orders <= 0 && units <= 0) return;
     // Watching starts with the first record: a late one among the first must not pass for hours of history.
     if (this.startedMs === null) this.startedMs = minuteStartMs;
+    // Where the shard stood before this sum: a rise it restarts began after that.
+    const before = this.newestMs === null ? minuteStartMs : this.position(this.newestMs);
+    if (this.newestMs !== null && minuteStartMs > this.newestMs) this.closeMinute(this.newestMs);
     if (this.newestMs === null || minuteStartMs > this.newestMs) this.newestMs = minuteStartMs;
     const s = this.slotFor(productId, minuteStartMs);
     const d = this.data;
@@ -249,16 +255,26 @@ export class MoverTracker {
     if (kind === NONE && d[o + F.kind] === UP) this.addSpark(s, minuteStartMs, units);
     // Every order counts for the shard's cycle; each product's usual leaves its own out (see cycle).
     this.addShard(minuteStartMs, orders);
-    this.updateRise(s, minuteStartMs, orders, units);
+    this.updateRise(s, minuteStartMs, orders, units, before);
+  }
+
+  /**
+   * The newest minute is over (a sum of a later one arrived): every product's episode is checked at
+   * it, so one that has not sold lately starts falling or ends its rise. Driven by the data alone,
+   * the same at any scoring cadence; what a scoring right after the minute used to do.
+   */
+  private closeMinute(minuteStartMs: number): void {
+    if (this.startedMs === null || minuteStartMs - this.startedMs < this.params.minHistoryMs) return;
+    for (let s = 0; s < this.ids.length; s++) if (this.ids[s] !== undefined) this.updateEpisode(s, minuteStartMs);
   }
 
   /**
    * The rise's CUSUM, at the shard's event-time position: the score loses (RISE_FACTOR − 1) × the
    * usual orders for the time passed and gains ln(RISE_FACTOR) per order; at zero the rise starts
-   * again, from where the shard stood at the last scoring (these orders came after it). A record
-   * of a minute before the rise's is old news and left out.
+   * again, from where the shard stood before this record (`before`: these orders came after it). A
+   * record of a minute before the rise's is old news and left out.
    */
-  private updateRise(s: number, minuteStartMs: number, orders: number, units: number): void {
+  private updateRise(s: number, minuteStartMs: number, orders: number, units: number, before: number): void {
     const d = this.data;
     const o = s * FIELDS;
     const now = this.newestMs!;
@@ -266,7 +282,7 @@ export class MoverTracker {
     const pos = this.position(now);
     const score = this.riseScoreAt(s, now, pos);
     if (score <= 0) {
-      d[o + F.riseStartMs] = max(this.scoredAtMs ?? minuteStartMs, minuteStartMs);
+      d[o + F.riseStartMs] = max(before, minuteStartMs);
       d[o + F.riseOrders] = 0;
       d[o + F.riseUnits] = 0;
       d[o + F.riseScore] = 0;
@@ -296,18 +312,16 @@ export class MoverTracker {
 
   /**
    * Products worth a closer look at the newest minute: those in an up episode with at least
-   * `minCount` orders, or in a down episode expected to sell at least `minCount` over it. Also
-   * starts and ends episodes of products that have not sold lately (a scan of every slot).
+   * `minCount` orders, or in a down episode expected to sell at least `minCount` over it. A read:
+   * episodes start and end as sums are applied (see `closeMinute`), never here.
    */
   candidates(): string[] {
     const now = this.scoringNow();
     if (now === null) return [];
-    this.scoredAtMs = this.position(now);
     const out: string[] = [];
     const d = this.data;
     for (let s = 0; s < this.ids.length; s++) {
       if (this.ids[s] === undefined) continue;
-      this.updateEpisode(s, now);
       const o = s * FIELDS;
       const kind = d[o + F.kind];
       if (kind === UP && max(d[o + F.epOrders]!, d[o + F.riseOrders]!) >= this.params.minCount) out.push(this.ids[s]!);
@@ -657,7 +671,7 @@ export class MoverTracker {
   }
 
   header(): MoverTrackerHeader {
-    return { hand: this.hand, startedMs: this.startedMs, newestMs: this.newestMs, shardAtMs: this.shardAtMs, shardSlowOrders: this.shardSlowOrders, shardFastOrders: this.shardFastOrders, shardMinuteOrders: this.shardMinuteOrders, scoredAtMs: this.scoredAtMs, slotFields: FIELDS };
+    return { hand: this.hand, startedMs: this.startedMs, newestMs: this.newestMs, shardAtMs: this.shardAtMs, shardSlowOrders: this.shardSlowOrders, shardFastOrders: this.shardFastOrders, shardMinuteOrders: this.shardMinuteOrders, slotFields: FIELDS };
   }
 
   /** [slot, the slot's fields…, spark start, spark units…]: a restore puts it back in the same slot. */
@@ -682,7 +696,6 @@ export class MoverTracker {
     t.shardSlowOrders = header.shardSlowOrders;
     t.shardFastOrders = header.shardFastOrders;
     t.shardMinuteOrders = header.shardMinuteOrders ?? null;
-    t.scoredAtMs = header.scoredAtMs ?? null;
     // An older checkpoint's slots lack the rise: it starts at zero (a rise begins with the next order).
     const fields = header.slotFields ?? FIELDS_BEFORE_RISES;
     if (fields > FIELDS) throw new RangeError(`mover checkpoint has ${fields} fields per product, this version knows ${FIELDS}`);
