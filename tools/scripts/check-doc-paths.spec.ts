@@ -66,6 +66,11 @@ test('a missing path fails with its line, in code, code blocks and links', () =>
   ]);
 });
 
+test('a code span that runs on over a line break is still code, and prose after it is prose', () => {
+  const md = ['Run `npx tsx', 'bench/gone.ts --help` and see [gone](docs/GONE.md).', '', 'A `stray tick', '', 'then [ok](docs/ARCHITECTURE.md).'].join('\n');
+  assert.deepEqual(paths('README.md', md), ['2: bench/gone.ts (no such file or folder)', '2: docs/GONE.md (no such file or folder)']);
+});
+
 test('a link to a section is checked against the target headings', () => {
   const md = '[ok](docs/ARCHITECTURE.md#who-may-touch-which-table) [bad](docs/ARCHITECTURE.md#not-a-heading)';
   assert.deepEqual(paths('README.md', md), ['1: docs/ARCHITECTURE.md#not-a-heading (no section #not-a-heading in docs/ARCHITECTURE.md)']);

@@ -48,11 +48,13 @@ const IGNORE_MARK = '<!-- doc-paths: ignore -->';
 export function mentionsOf(markdown: string): Mention[] {
   const out: Mention[] = [];
   let fence: string | null = null;
+  let openTicks: string | null = null;
   markdown.split('\n').forEach((raw, i) => {
     const line = i + 1;
     const fenceMatch = /^\s*(```+|~~~+)/.exec(raw);
     if (fenceMatch) {
       fence = fence === null ? fenceMatch[1] : raw.trim().startsWith(fence) ? null : fence;
+      openTicks = null;
       return;
     }
     if (raw.includes(IGNORE_MARK)) return;
@@ -60,13 +62,23 @@ export function mentionsOf(markdown: string): Mention[] {
       for (const word of raw.split(/\s+/)) if (word) out.push({ line, text: word, kind: 'code' });
       return;
     }
-    // Inline code first; what is left is prose, whose links count.
-    const prose = raw.replace(/(`+)(.+?)\1/g, (_m, _ticks: string, code: string) => {
-      for (const word of code.split(/\s+/)) if (word) out.push({ line, text: word, kind: 'code' });
-      return ' ';
-    });
+    if (raw.trim() === '') openTicks = null; // a code span ends with its paragraph
+    // Code spans (which may run on over a line break) and prose, whose links count.
+    let prose = '';
+    for (const part of raw.split(/(`+)/)) {
+      if (part.startsWith('`')) {
+        if (openTicks === null) openTicks = part;
+        else if (part === openTicks) openTicks = null;
+        else if (openTicks !== null) codeWords(part);
+        prose += ' ';
+      } else if (openTicks !== null) codeWords(part);
+      else prose += part;
+    }
     for (const m of prose.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
       out.push({ line, text: m[1], kind: 'link' });
+    }
+    function codeWords(code: string): void {
+      for (const word of code.split(/\s+/)) if (word) out.push({ line, text: word, kind: 'code' });
     }
   });
   return out;
