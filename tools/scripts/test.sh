@@ -10,7 +10,9 @@ usage() {
   cat <<'EOF'
 Usage: npm test [-- NX_ARGS...]      (or: bash tools/scripts/test.sh [NX_ARGS...])
 
-Runs `nx run-many -t lint,build,test --parallel=2` over every project, with a real Kafka:
+First checks the docs: every repository path a Markdown doc names must exist
+(tools/scripts/check-doc-paths.ts, with its unit tests; a missing path fails the run at the end).
+Then runs `nx run-many -t lint,build,test --parallel=2` over every project, with a real Kafka:
   - KAFKA_BROKERS set: uses it as is.
   - else a local broker already running (infra/kafka/kafka.sh status): uses it, leaves it running.
   - else starts one with infra/kafka/kafka.sh start and stops it when done.
@@ -29,6 +31,11 @@ EOF
 for arg in "$@"; do
   case "$arg" in -h | --help) usage; exit 0 ;; esac
 done
+
+# The docs name real paths: a moved or renamed file breaks the doc that names it, and the run.
+docs_rc=0
+(cd "$ROOT" && node --require tsx/cjs --test --test-reporter=dot tools/scripts/check-doc-paths.spec.ts \
+  && node --require tsx/cjs tools/scripts/check-doc-paths.ts) || docs_rc=1
 
 is_set() { [[ -n "${1:-}" && "$1" != "0" && "${1,,}" != "false" ]]; }
 required() { is_set "${CI:-}" || is_set "${KAFKA_REQUIRED:-}"; }
@@ -94,6 +101,10 @@ if [[ -z "${KAFKA_BROKERS:-}" ]]; then
   banner "KAFKA TESTS SKIPPED: no broker; run \`npm run kafka start\` or set KAFKA_BROKERS"
 fi
 echo "[test.sh] nx run-many exited $rc" >&2
+if ((docs_rc)); then
+  echo "[test.sh] the docs name paths that do not exist (see check-doc-paths above)" >&2
+  ((rc)) || rc=1
+fi
 [[ -n "${HITBOARD_TEST_SUMMARY:-}" ]] && echo "$tally" >"$HITBOARD_TEST_SUMMARY"
 echo "$tally"
 exit "$rc"
