@@ -272,3 +272,53 @@ export function parseMoversQuery(registry: IntervalRegistry, raw: RawParams): Mo
     category: category(single(raw, 'category')),
   };
 }
+
+export interface RangeQuery {
+  /** [from, to): both start hours in the reporting zone. */
+  from: Date;
+  to: Date;
+  metric: Metric;
+  k: number;
+  category: string | null;
+}
+
+export const RANGE_PARAMS = ['from', 'to', 'metric', 'k', 'category'] as const;
+
+/** Whether a top request asks for a range (`from`/`to`) rather than one window (`interval`/`window`). */
+export function isRangeRequest(raw: RawParams): boolean {
+  return keys(raw).some((k) => k === 'from' || k === 'to');
+}
+
+/** An instant that starts an hour in the reporting zone (in Asia/Kolkata: :30 UTC). */
+function hourStart(registry: IntervalRegistry, name: string, value: string | undefined): Date {
+  if (absent(value)) throw new ParamError(name, 'required with a range (from and to, ISO 8601 instants that start an hour)');
+  return windowStart(registry, name, 'hour', value!);
+}
+
+/**
+ * A range [from, to) for the top list: both ends start an hour in the reporting zone, from before to,
+ * at most `maxRangeDays` days long. `interval`/`window` may not be mixed in (a 400 naming them).
+ */
+export function parseRangeQuery(registry: IntervalRegistry, raw: RawParams, options: { maxRangeDays: number; k?: number }): RangeQuery {
+  refuseUnknown(raw, RANGE_PARAMS);
+  const from = hourStart(registry, 'from', single(raw, 'from'));
+  const to = hourStart(registry, 'to', single(raw, 'to'));
+  if (from.getTime() >= to.getTime()) throw new ParamError('from', `must be before to (${to.toISOString()})`);
+  if (to.getTime() - from.getTime() > options.maxRangeDays * 86_400_000) {
+    throw new ParamError('to', `the range is longer than ${options.maxRangeDays} days (DASHBOARD_MAX_RANGE_DAYS)`);
+  }
+  return {
+    from,
+    to,
+    metric: metric(single(raw, 'metric')),
+    k: int('k', single(raw, 'k'), 1, TOP_N_STORED, options.k ?? 10),
+    category: category(single(raw, 'category')),
+  };
+}
+
+/** A local date-time YYYY-MM-DDTHH:mm (the range picker's, reporting zone) or an ISO instant, as an ISO instant (UTC); other text is kept for the parser to refuse. */
+export function rangeEndFromPicker(registry: IntervalRegistry, value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value)) return value;
+  const local = DateTime.fromISO(value, { zone: registry.timeZone });
+  return local.isValid ? new Date(local.toMillis()).toISOString() : value;
+}
