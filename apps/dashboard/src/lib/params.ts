@@ -224,6 +224,8 @@ function defaultFrom(registry: IntervalRegistry, name: string, to: Date): Date {
 export interface PageQuery extends TopQuery {
   /** The product whose trend is shown; null = the window's number one. */
   product: string | null;
+  /** A range picked instead of a window (`from` and `to`), as in the URL; null without one. */
+  range: { fromParam: string; toParam: string } | null;
 }
 
 /**
@@ -232,8 +234,11 @@ export interface PageQuery extends TopQuery {
  * into the window that holds it.
  */
 export function parsePageQuery(registry: IntervalRegistry, raw: Record<string, string | string[] | undefined>): PageQuery {
-  const { product, at, ...rest } = raw;
+  const { product, at, from, to, ...rest } = raw;
   refuseUnknown(rest, TOP_PARAMS);
+  const fromParam = single({ from }, 'from');
+  const toParam = single({ to }, 'to');
+  const range = absent(fromParam) && absent(toParam) ? null : { fromParam: fromParam ?? '', toParam: toParam ?? '' };
   const withDefault = { ...rest, interval: rest.interval ?? servedIntervals(registry)[0] };
   const query = parseTopQuery(registry, withDefault);
   const productId = single({ product }, 'product');
@@ -246,7 +251,7 @@ export function parsePageQuery(registry: IntervalRegistry, raw: Record<string, s
     if (!local.isValid) throw new ParamError('at', `not a valid date in ${registry.timeZone}`);
     windowStart = registry.windowAt(query.interval, local.toMillis()).start;
   }
-  return { ...query, windowStart, k: 10, product: productId === undefined || productId === '' ? null : productId };
+  return { ...query, windowStart, k: 10, product: productId === undefined || productId === '' ? null : productId, range };
 }
 
 /** Intervals a mover's rates are given per (a rate, so only fixed-length ones). */
@@ -314,6 +319,21 @@ export function parseRangeQuery(registry: IntervalRegistry, raw: RawParams, opti
     k: int('k', single(raw, 'k'), 1, TOP_N_STORED, options.k ?? 10),
     category: category(single(raw, 'category')),
   };
+}
+
+/**
+ * The page's range (`from`/`to` as typed in the range picker, local to the reporting zone, or ISO
+ * instants): validated like the API's, with the page's metric and category; k is 10.
+ */
+export function parsePageRange(registry: IntervalRegistry, query: PageQuery, maxRangeDays: number): RangeQuery | null {
+  if (query.range === null) return null;
+  const raw: Record<string, string> = {
+    from: rangeEndFromPicker(registry, query.range.fromParam),
+    to: rangeEndFromPicker(registry, query.range.toParam),
+    metric: query.metric,
+  };
+  if (query.category !== null) raw.category = query.category;
+  return parseRangeQuery(registry, raw, { maxRangeDays, k: 10 });
 }
 
 /** A local date-time YYYY-MM-DDTHH:mm (the range picker's, reporting zone) or an ISO instant, as an ISO instant (UTC); other text is kept for the parser to refuse. */
