@@ -31,6 +31,7 @@ export interface RangeSumsQuery {
 export interface RangeRankedRow {
   rank: number;
   productId: string;
+  /** With a category asked for, that category; otherwise '' (the caller reads it from the catalog). */
   category: string;
   units: bigint;
   revenueCents: bigint;
@@ -98,20 +99,30 @@ export class RangeSumsReader {
     const categoryFilter = q.category === null || q.category === undefined ? '' : `WHERE category = ${sqlString(q.category)}`;
     const rankOf = q.rankOf ?? [];
     const wanted = rankOf.length === 0 ? 'false' : `product_id IN (${rankOf.map(sqlString).join(', ')})`;
+    // One scan of the files: per product its sums, and (with estimates) its exact part apart, so the
+    // exact totals come from the grouped rows, not from a second pass over the union.
+    const hasEstimates = estimates.length > 0;
+    // A product's category is aggregated only to filter on it (a string max over every row costs a fifth of
+    // the scan); otherwise the caller takes it from the catalog. Category: the newest-named in the files (max).
+    const categoryColumn = categoryFilter === '' ? "''" : 'max(category)';
+    const exactParts = hasEstimates
+      ? `, coalesce(sum(units) FILTER (WHERE NOT estimated), 0)::BIGINT AS x_units, coalesce(sum(revenue_cents) FILTER (WHERE NOT estimated), 0)::BIGINT AS x_revenue,
+         bool_or(NOT estimated) AS x_in`
+      : `, sum(units)::BIGINT AS x_units, sum(revenue_cents)::BIGINT AS x_revenue, true AS x_in`;
     const sql = `
-      WITH src AS (${parts.join(' UNION ALL ')}),
-      sums AS (
-        SELECT product_id, max(category) AS category, sum(units)::BIGINT AS units, sum(revenue_cents)::BIGINT AS revenue_cents,
-               sum(orders)::BIGINT AS orders, bool_or(estimated) AS estimated
-          FROM src ${categoryFilter}
+      WITH sums AS MATERIALIZED (
+        SELECT product_id, ${categoryColumn} AS category, sum(units)::BIGINT AS units, sum(revenue_cents)::BIGINT AS revenue_cents,
+               sum(orders)::BIGINT AS orders, bool_or(estimated) AS estimated ${exactParts}
+          FROM (${parts.join(' UNION ALL ')})
          GROUP BY product_id),
-      ranked AS (SELECT *, row_number() OVER (ORDER BY ${metricColumn} DESC, product_id) AS rank FROM sums)
+      pick AS (SELECT * FROM sums ${categoryFilter}),
+      ranked AS (SELECT *, row_number() OVER (ORDER BY ${metricColumn} DESC, product_id) AS rank FROM pick)
       SELECT 'row' AS kind, rank, product_id, category, units, revenue_cents, orders, estimated FROM ranked WHERE rank <= ${Math.max(0, Math.floor(q.k))} OR ${wanted}
       UNION ALL
-      SELECT 'exact', count(DISTINCT product_id), NULL, NULL, coalesce(sum(units), 0)::BIGINT, coalesce(sum(revenue_cents), 0)::BIGINT, coalesce(sum(orders), 0)::BIGINT, NULL
-        FROM src WHERE NOT estimated
+      SELECT 'exact', count(*) FILTER (WHERE x_in), NULL, NULL, coalesce(sum(x_units), 0)::BIGINT, coalesce(sum(x_revenue), 0)::BIGINT, coalesce(sum(orders), 0)::BIGINT, NULL
+        FROM sums
       UNION ALL
-      SELECT 'ranked', count(*), NULL, NULL, coalesce(sum(units), 0)::BIGINT, coalesce(sum(revenue_cents), 0)::BIGINT, coalesce(sum(orders), 0)::BIGINT, NULL FROM sums`;
+      SELECT 'ranked', count(*), NULL, NULL, coalesce(sum(units), 0)::BIGINT, coalesce(sum(revenue_cents), 0)::BIGINT, coalesce(sum(orders), 0)::BIGINT, NULL FROM pick`;
     const connection = await (await this.duckdb()).connect();
     try {
       const result = (await connection.runAndReadAll(sql)).getRowObjectsJS();

@@ -228,8 +228,8 @@ export class RangeData {
       rows: sums.rows.map((r) => ({
         rank: r.rank,
         productId: r.productId,
-        name: names.get(r.productId) ?? r.productId,
-        category: r.category,
+        name: names.get(r.productId)?.name ?? r.productId,
+        category: q.category ?? names.get(r.productId)?.category ?? '',
         units: String(r.units),
         revenue: String(r.revenueCents),
         errorBound: String(bound),
@@ -239,9 +239,10 @@ export class RangeData {
     };
   }
 
-  private async names(productIds: string[]): Promise<Map<string, string>> {
+  /** Names and categories from the catalog (as the batch layer's rollups take a product's category). */
+  private async names(productIds: string[]): Promise<Map<string, { name: string; category: string }>> {
     if (productIds.length === 0) return new Map();
-    const rows = (await this.db(TABLES.products).select('product_id', 'name').whereIn('product_id', productIds)) as { product_id: string; name: string }[];
-    return new Map(rows.map((r) => [r.product_id, r.name]));
+    const rows = (await this.db(TABLES.products).select('product_id', 'name', 'category').whereIn('product_id', productIds)) as { product_id: string; name: string; category: string }[];
+    return new Map(rows.map((r) => [r.product_id, { name: r.name, category: r.category }]));
   }
 }
