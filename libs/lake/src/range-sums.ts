@@ -72,6 +72,9 @@ export class RangeSumsReader {
   constructor(private readonly store: LakeStore) {}
 
   private duckdb(): Promise<DuckDBInstance> {
+    // The object cache keeps Parquet footers between queries (a range reads dozens of files again and again).
+    // A rebuilt tile is still read anew: DuckDB re-reads a footer whose file changed since (or within 10 s
+    // before) it was cached, and an S3 lake's cached copies are named by ETag (rangeSumsFromEitherStore.spec).
     this.instance ??= DuckDBInstance.create(':memory:', { enable_object_cache: 'true' });
     return this.instance;
   }
@@ -108,18 +111,19 @@ export class RangeSumsReader {
     const exactParts = hasEstimates
       ? `, coalesce(sum(units) FILTER (WHERE NOT estimated), 0)::BIGINT AS x_units, coalesce(sum(revenue_cents) FILTER (WHERE NOT estimated), 0)::BIGINT AS x_revenue,
          bool_or(NOT estimated) AS x_in`
-      : `, sum(units)::BIGINT AS x_units, sum(revenue_cents)::BIGINT AS x_revenue, true AS x_in`;
+      : '';
     const sql = `
       WITH sums AS MATERIALIZED (
         SELECT product_id, ${categoryColumn} AS category, sum(units)::BIGINT AS units, sum(revenue_cents)::BIGINT AS revenue_cents,
-               sum(orders)::BIGINT AS orders, bool_or(estimated) AS estimated ${exactParts}
+               sum(orders)::BIGINT AS orders, ${hasEstimates ? 'bool_or(estimated)' : 'false'} AS estimated ${exactParts}
           FROM (${parts.join(' UNION ALL ')})
          GROUP BY product_id),
       pick AS (SELECT * FROM sums ${categoryFilter}),
       ranked AS (SELECT *, row_number() OVER (ORDER BY ${metricColumn} DESC, product_id) AS rank FROM pick)
       SELECT 'row' AS kind, rank, product_id, category, units, revenue_cents, orders, estimated FROM ranked WHERE rank <= ${Math.max(0, Math.floor(q.k))} OR ${wanted}
       UNION ALL
-      SELECT 'exact', count(*) FILTER (WHERE x_in), NULL, NULL, coalesce(sum(x_units), 0)::BIGINT, coalesce(sum(x_revenue), 0)::BIGINT, coalesce(sum(orders), 0)::BIGINT, NULL
+      SELECT 'exact', ${hasEstimates ? 'count(*) FILTER (WHERE x_in)' : 'count(*)'}, NULL, NULL, coalesce(sum(${hasEstimates ? 'x_units' : 'units'}), 0)::BIGINT,
+             coalesce(sum(${hasEstimates ? 'x_revenue' : 'revenue_cents'}), 0)::BIGINT, coalesce(sum(orders), 0)::BIGINT, NULL
         FROM sums
       UNION ALL
       SELECT 'ranked', count(*), NULL, NULL, coalesce(sum(units), 0)::BIGINT, coalesce(sum(revenue_cents), 0)::BIGINT, coalesce(sum(orders), 0)::BIGINT, NULL FROM pick`;
@@ -161,6 +165,39 @@ export class RangeSumsReader {
     } finally {
       connection.closeSync();
     }
+  }
+
+  /**
+   * Only the ranks, in the range, of some products (the movement of another range's top list): the
+   * metric's sums alone, ranked like `read` — about the cost of a bare GROUP BY.
+   */
+  async ranksOf(q: { tiles: readonly RangeTileRef[]; estimates?: readonly RangeEstimateRow[]; metric: 'units' | 'revenue'; category?: string | null; productIds: readonly string[] }): Promise<Map<string, number>> {
+    const ranks = new Map<string, number>();
+    const estimates = q.estimates ?? [];
+    if (q.productIds.length === 0 || (q.tiles.length === 0 && estimates.length === 0)) return ranks;
+    const keys = q.tiles.map((t) => rollupFilePath(t.interval, t.windowStartMs));
+    const column = q.metric === 'units' ? 'units' : 'revenue_cents';
+    const filtered = q.category !== null && q.category !== undefined;
+    return this.store.withLocalFiles(keys, async (paths) => {
+      const parts: string[] = [];
+      if (paths.length > 0) parts.push(`SELECT product_id, category, ${column} AS m FROM read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)`);
+      if (estimates.length > 0) {
+        const values = estimates.map((e) => `(${sqlString(e.productId)}, ${sqlString(e.category)}, ${q.metric === 'units' ? e.units : e.revenueCents}::BIGINT)`).join(', ');
+        parts.push(`SELECT * FROM (VALUES ${values}) e(product_id, category, m)`);
+      }
+      const connection = await (await this.duckdb()).connect();
+      try {
+        const reader = await connection.runAndReadAll(
+          `WITH sums AS (SELECT product_id, ${filtered ? 'max(category)' : "''"} AS category, sum(m) AS m FROM (${parts.join(' UNION ALL ')}) GROUP BY product_id),
+                ranked AS (SELECT product_id, row_number() OVER (ORDER BY m DESC, product_id) AS rank FROM sums ${filtered ? `WHERE category = ${sqlString(q.category!)}` : ''})
+           SELECT product_id, rank FROM ranked WHERE product_id IN (${q.productIds.map(sqlString).join(', ')})`,
+        );
+        for (const row of reader.getRowObjectsJS()) ranks.set(String(row['product_id']), Number(row['rank']));
+        return ranks;
+      } finally {
+        connection.closeSync();
+      }
+    });
   }
 
   /** The floor the benchmark compares with: DuckDB's own GROUP BY over the same files, nothing else (no ranking, no reading into JS beyond the top k). */

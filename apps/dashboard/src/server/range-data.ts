@@ -160,15 +160,16 @@ export class RangeData {
     const [estimates, previousEstimates] = await Promise.all([this.estimates(plan.unbuilt, q.metric), this.estimates(previousPlan.unbuilt, q.metric)]);
     const tileRefs = (p: Plan) => p.exact.map((t) => ({ interval: t.interval, windowStartMs: t.startMs }));
     const sums: RangeSums = await this.reader.read({ tiles: tileRefs(plan), estimates: estimates.rows, metric: q.metric, k: q.k, category: q.category });
-    const previous: RangeSums = await this.reader.read({
-      tiles: tileRefs(previousPlan),
-      estimates: previousEstimates.rows,
-      metric: q.metric,
-      k: 0,
-      category: q.category,
-      rankOf: sums.rows.map((r) => r.productId),
-    });
-    const names = await this.names(sums.rows.map((r) => r.productId));
+    const [previousRanks, names] = await Promise.all([
+      this.reader.ranksOf({
+        tiles: tileRefs(previousPlan),
+        estimates: previousEstimates.rows,
+        metric: q.metric,
+        category: q.category,
+        productIds: sums.rows.map((r) => r.productId),
+      }),
+      this.names(sums.rows.map((r) => r.productId)),
+    ]);
 
     const estimated = estimates.estimateHours.length > 0;
     const estimatedStarts = new Set(estimates.estimateHours.map((h) => h.startMs));
@@ -234,7 +235,7 @@ export class RangeData {
         revenue: String(r.revenueCents),
         errorBound: String(bound),
         share: share(q.metric === 'units' ? r.units : r.revenueCents, total),
-        movement: movement(r.rank, previous.ranksOf.get(r.productId), previousHasData),
+        movement: movement(r.rank, previousRanks.get(r.productId), previousHasData),
       })),
     };
   }
