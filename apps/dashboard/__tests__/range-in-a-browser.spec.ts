@@ -16,6 +16,7 @@ import { freshDatabase, TEST_READER_PASSWORD, type FreshDatabase } from '@hitboa
 import { ensureTestBuild } from './support/build';
 import { startDashboard, type RunningDashboard } from './support/server';
 import { signIn } from './support/sign-in';
+import { shoot } from './support/demo-dashboard';
 import { seedProducts, type Sale } from './support/seed';
 import { seedBuiltWindow } from './support/rollup-lake';
 
@@ -74,6 +75,7 @@ it('shows the top 10 of a typed range, compared with the range before, with its 
   expect(await page.textContent('[data-testid=range-source]')).toBe('Exact');
   expect(await page.textContent('[data-testid=range-hours]')).toContain('2 rolled-up windows');
   expect(await page.textContent('[data-testid=range-table] caption')).toContain('1 Oct 2026, 00:00 → 1 Nov 2026, 00:00');
+  await shoot(page, 'range.png');
 
   const csvHref = await page.getAttribute('[data-testid=range-csv]', 'href');
   expect(csvHref).toBe('/api/top.csv?from=2026-11-01T00%3A00%3A00.000Z&to=2026-12-02T00%3A00%3A00.000Z&metric=units');
@@ -100,6 +102,16 @@ it('shows the top 10 of a typed range, compared with the range before, with its 
   await page.waitForSelector('[data-testid=top-section]');
   expect(page.url()).not.toContain('from=');
   await context.close();
+});
+
+it('guards the range API like /api/top: refused without credentials, answered with the API token', async () => {
+  const path = '/api/top?from=2026-11-01T00:00:00Z&to=2026-12-02T00:00:00Z';
+  const refused = await fetch(`${server.base}${path}`);
+  expect(refused.status).toBe(401);
+  expect(await refused.json()).toEqual({ error: 'sign-in required' });
+  const answered = await fetch(`${server.base}${path}`, { headers: server.auth });
+  expect(answered.status).toBe(200);
+  expect(await answered.json()).toMatchObject({ source: 'batch', exact: true, rows: [{ productId: 'P1', units: '1500' }, { productId: 'P2' }, { productId: 'P3' }] });
 });
 
 it('refuses a reversed range on the page, naming the parameter', async () => {

@@ -16,6 +16,7 @@ export function RangePicker(props: { state: PageState; fromLocal: string; toLoca
   return (
     <form
       className="controls range-picker"
+      style={{ marginTop: 12 }}
       aria-busy={pending}
       aria-label="Choose a range"
       data-testid="range-picker"
