@@ -64,9 +64,11 @@ export function dashboardContext(): DashboardContext {
       labelNames: ['result'] as const,
       registers: [metrics],
       collect() {
-        const { hits, misses } = data.cacheStats();
-        this.set({ result: 'hit' }, hits);
-        this.set({ result: 'miss' }, misses);
+        // Windows and ranges together (a range's cache is keyed by its tiles' build versions).
+        const windows = data.cacheStats();
+        const ranged = holder[KEY]?.ranges.cacheStats() ?? { hits: 0, misses: 0 };
+        this.set({ result: 'hit' }, windows.hits + ranged.hits);
+        this.set({ result: 'miss' }, windows.misses + ranged.misses);
       },
     });
     new Gauge({
