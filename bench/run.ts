@@ -3,7 +3,7 @@
  * baseline measured in the same run, prints one table of ratios against the targets, and appends the
  * run to BENCHMARKS.md with the date, commit, load, data sizes and settings.
  *
- *   npm run bench [-- --quick] [-- --only rollup,aggregator,api,peer,freshness,rss] [-- --no-record]
+ *   npm run bench [-- --quick] [-- --only rollup,aggregator,api,peer,freshness,rss,range] [-- --no-record]
  *   npm run bench --quick          (npm passes it as npm_config_quick: read too)
  *
  * Each pair is its project's own bench (they live beside what they measure, where lint and tsc see
@@ -36,11 +36,11 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    'Usage: npm run bench [-- --quick] [-- --only rollup,aggregator,api,peer,freshness,rss] [-- --no-record]\n\n' +
+    'Usage: npm run bench [-- --quick] [-- --only rollup,aggregator,api,peer,freshness,rss,range] [-- --no-record]\n\n' +
       'Runs the benchmark pairs of issue 15 (rollup vs DuckDB GROUP BY, backfill vs GROUP BY per hour and day,\n' +
       'aggregator vs decode floor and vs one INSERT per event, /api/top vs a constant-JSON route, aggregator vs\n' +
       'Kafka Streams exactly_once_v2 (peer; needs java 17 + mvn), produced → visible in top_1000 vs the flush interval\n' +
-      '(freshness), aggregator RSS over distinct products (rss)), prints ratios against the targets and appends the\n' +
+      '(freshness), aggregator RSS over distinct products (rss), a 31- and a 365-day range vs DuckDB GROUP BY over its tiles (range)), prints ratios against the targets and appends the\n' +
       'run to BENCHMARKS.md (unless --no-record).\n' +
       '--quick: 3 days of lake, 200k events, 3 s per route, 60 s of freshness, 500k distinct products (a few minutes\n' +
       'each on an idle machine).\n' +
@@ -49,7 +49,7 @@ if (values.help) {
   process.exit(0);
 }
 const QUICK = values.quick || process.env['npm_config_quick'] === 'true';
-const ONLY = new Set((values.only ?? 'rollup,aggregator,api,peer,freshness,rss').split(','));
+const ONLY = new Set((values.only ?? 'rollup,aggregator,api,peer,freshness,rss,range').split(','));
 const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092';
 const say = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 const load = () =>
@@ -335,6 +335,24 @@ async function main(): Promise<number> {
             }
           }
           return rows;
+        }),
+      );
+    }
+    if (ONLY.has('range')) {
+      groups.push(
+        await group('range', `10,000 products in every tile; ${QUICK ? 20 : 100} requests per measurement, in turn with the floor`, async () => {
+          // server-only resolves to its empty module under the react-server condition, as in Next's server bundle.
+          const r = (await runBench('apps/dashboard/bench/range-latency.ts', QUICK ? ['--quick'] : [], { ...env, NODE_OPTIONS: '--conditions=react-server' }, logFile)) as {
+            results: { range: string; tiles: number; floor: { p50: number; p99: number }; merge: { p50: number; p99: number }; cold: { p50: number; p99: number }; cached: { p50: number; p99: number } }[];
+          };
+          return r.results.map((x) => ({
+            pair: `range top 10, ${x.range} (${x.tiles} tiles)`,
+            baseline: `DuckDB GROUP BY over the same tiles P99 ${x.floor.p99} ms`,
+            measured: `merge P99 ${x.merge.p99} ms; first request (with the range before, Postgres) P99 ${x.cold.p99} ms; cached P99 ${x.cached.p99} ms`,
+            ratio: x.merge.p99 / x.floor.p99,
+            target: { op: '<=' as const, value: 1.5 },
+            note: `first request ${(x.cold.p99 / x.floor.p99).toFixed(2)}× the floor (reads two ranges); cached ${(x.cached.p99 / x.floor.p99).toFixed(2)}×`,
+          }));
         }),
       );
     }

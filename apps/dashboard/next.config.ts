@@ -9,9 +9,10 @@ const config: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   // The workspace libs ship TypeScript sources.
-  transpilePackages: ['@hitboard/schema', '@hitboard/db-client', '@hitboard/runtime'],
-  // Node-only packages with dynamic requires (knex's dialects, pino's worker transport): loaded from node_modules at run time, never bundled.
-  serverExternalPackages: ['knex', 'pg', 'pino', 'prom-client'],
+  transpilePackages: ['@hitboard/schema', '@hitboard/db-client', '@hitboard/runtime', '@hitboard/lake'],
+  // Node-only packages with dynamic requires (knex's dialects, pino's worker transport) or native binaries (DuckDB, which
+  // reads the lake's rollup files for ranges): loaded from node_modules at run time, never bundled.
+  serverExternalPackages: ['knex', 'pg', 'pino', 'prom-client', '@duckdb/node-api', '@aws-sdk/client-s3'],
   // The monorepo root holds node_modules and the workspace libs.
   turbopack: { root: path.join(__dirname, '../..') },
   outputFileTracingRoot: path.join(__dirname, '../..'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { appConfigSchema, env, loadConfig } from '@hitboard/runtime';
 import { READ_ONLY_ROLE } from '@hitboard/schema';
+import { LAKE_SETTINGS } from '@hitboard/lake';
 
 /**
  * The dashboard's environment, parsed once per server process. Read at request time (never at
@@ -20,6 +21,12 @@ export const configSchema = appConfigSchema(['DATABASE_URL', 'REPORTING_TIME_ZON
     .describe('how long one process reuses a live window\'s query result, ms; closed exact windows are kept 60 s (0: no reuse at all)'),
   DASHBOARD_DB_POOL_MAX: env.int(1).default(10).describe('most reader connections one process opens'),
   LOG_LEVEL: env.logLevel(),
+  DASHBOARD_MAX_RANGE_DAYS: env
+    .int(1)
+    .default(400)
+    .describe('longest range /api/top?from=…&to=… answers, days (a longer one is refused with 400 naming `to`)'),
+  // A range is answered from the batch layer's full rollup files in the lake (read-only; with LAKE_URL, through a local cache of its own).
+  ...LAKE_SETTINGS,
 });
 
 export type DashboardConfig = z.output<typeof configSchema>;

@@ -9,3 +9,4 @@ export * from './report-paths';
 export * from './raw-file-writer';
 export * from './file-snapshot';
 export * from './store';
+export * from './range-sums';

@@ -47,6 +47,8 @@ export const VIEWS = {
   top1000: 'top_1000',
   /** One totals row per window: batch where the window has a succeeded run, else the speed shards summed. */
   topTotals: 'top_totals',
+  /** Per window with a succeeded run: that run's id and finish (the build version) and whether late data is rebuilding it; what a range is tiled from. */
+  builtWindows: 'built_windows',
 } as const;
 
 /**

@@ -2,8 +2,8 @@ import Link from 'next/link';
 import { Suspense } from 'react';
 import { DateTime } from 'luxon';
 import { dashboardContext } from '../server/context';
-import { ParamError, parsePageQuery, type PageQuery } from '../lib/params';
-import { formatWindow, formatWindowShort } from '../lib/format';
+import { ParamError, parsePageQuery, parsePageRange, type PageQuery, type RangeQuery } from '../lib/params';
+import { formatRange, formatWindow, formatWindowShort } from '../lib/format';
 import type { PageState } from '../lib/urls';
 import { pageHref } from '../lib/urls';
 import { Controls } from '../components/controls';
@@ -11,6 +11,8 @@ import { PageRefused } from '../components/page-refused';
 import { TopSection } from '../components/top-section';
 import { RisingNow } from '../components/RisingNow';
 import { TrendSection } from '../components/trend-section';
+import { RangePicker } from '../components/range-picker';
+import { RangeSection } from '../components/range-section';
 
 // Every request reads the database at request time (never at build time).
 export const dynamic = 'force-dynamic';
@@ -18,11 +20,13 @@ export const dynamic = 'force-dynamic';
 type SearchParams = Record<string, string | string[] | undefined>;
 
 export default async function Page({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  const { data, logger } = dashboardContext();
+  const { data, logger, config } = dashboardContext();
   const raw = await searchParams;
   let query: PageQuery;
+  let range: RangeQuery | null;
   try {
     query = parsePageQuery(data.registry, raw);
+    range = parsePageRange(data.registry, query, config.DASHBOARD_MAX_RANGE_DAYS);
   } catch (error) {
     if (!(error instanceof ParamError)) throw error;
     return (
@@ -47,6 +51,8 @@ export default async function Page({ searchParams }: { searchParams: Promise<Sea
     metric: query.metric,
     category: query.category,
     product: query.product,
+    from: query.range?.fromParam ?? null,
+    to: query.range?.toParam ?? null,
   };
   const categories = await data.fetchCategories().catch((error: unknown) => {
     logger.error({ err: error }, 'categories failed');
@@ -81,7 +87,42 @@ export default async function Page({ searchParams }: { searchParams: Promise<Sea
       return [];
     });
   const topQuery = { ...query, windowStart: window.start };
-  const atLocal = DateTime.fromJSDate(window.start, { zone: registry.timeZone }).toFormat("yyyy-MM-dd'T'HH:mm");
+  const local = (d: Date) => DateTime.fromJSDate(d, { zone: registry.timeZone }).toFormat("yyyy-MM-dd'T'HH:mm");
+  const atLocal = local(window.start);
+  const rangePicker = (
+    <RangePicker
+      state={state}
+      fromLocal={local(range ? range.from : window.start)}
+      toLocal={local(range ? range.to : window.end)}
+      timeZone={registry.timeZone}
+      active={range !== null}
+    />
+  );
+  if (range !== null) {
+    return (
+      <main>
+        <Header />
+        <section className="panel" aria-label="Choose what to show">
+          <Controls
+            state={state}
+            intervals={data.fetchIntervals().intervals}
+            categories={categories}
+            atLocal={atLocal}
+            timeZone={registry.timeZone}
+            recent={recent}
+            shownStart=""
+          />
+          {rangePicker}
+          <div className="window-title" style={{ marginTop: 12 }}>
+            <h2 data-testid="window-label">{formatRange(range.from.toISOString(), range.to.toISOString(), registry.timeZone)}</h2>
+          </div>
+        </section>
+        <Suspense key={`range:${pageHref(state)}`} fallback={<Skeleton label="Loading the range" height={420} />}>
+          <RangeSection query={range} state={state} />
+        </Suspense>
+      </main>
+    );
+  }
 
   return (
     <main>
@@ -96,6 +137,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Sea
           recent={recent}
           shownStart={window.start.toISOString()}
         />
+        {rangePicker}
         <div className="window-title" style={{ marginTop: 12 }}>
           <h2 data-testid="window-label">
             {formatWindow(window.start.toISOString(), window.end.toISOString(), window.interval, registry.timeZone)}

@@ -29,12 +29,12 @@ export function Controls(props: {
       onSubmit={(e) => {
         e.preventDefault();
         const at = new FormData(e.currentTarget).get('at');
-        if (typeof at === 'string' && at) go(`${pageHref({ ...state, window: null })}&at=${encodeURIComponent(at)}`);
+        if (typeof at === 'string' && at) go(`${pageHref({ ...state, window: null, from: null, to: null })}&at=${encodeURIComponent(at)}`);
       }}
     >
       <label className="field">
         Interval
-        <NavSelect name="interval" value={state.interval} onChoose={(v) => go(pageHref({ ...state, interval: v, window: null }))} testId="interval">
+        <NavSelect name="interval" value={state.interval} onChoose={(v) => go(pageHref({ ...state, interval: v, window: null, from: null, to: null }))} testId="interval">
           {props.intervals.map((i) => (
             <option key={i.name} value={i.name}>
               {i.name}
@@ -77,7 +77,7 @@ export function Controls(props: {
         <NavSelect
           name="recent"
           value={props.recent.some((w) => w.windowStart === props.shownStart) ? props.shownStart : ''}
-          onChoose={(v) => v && go(pageHref({ ...state, window: v }))}
+          onChoose={(v) => v && go(pageHref({ ...state, window: v, from: null, to: null }))}
           testId="recent"
         >
           <option value="">{props.recent.length ? 'Choose a window…' : 'None yet'}</option>

@@ -31,3 +31,10 @@ export function chartFileName(
   const parts = [chart, interval, stamp, ...qualifiers.filter((q): q is string => q !== null)].map(slug).filter(Boolean);
   return `hitboard-${parts.join('-')}.${extension}`;
 }
+
+/** A range's file name: `hitboard-top1000-range-2026-11-27T18-to-2026-11-30T06-units.csv` (local hours of the reporting zone). */
+export function rangeFileName(chart: string, fromIso: string, toIso: string, timeZone: string, qualifiers: ReadonlyArray<string | null> = [], extension = 'csv'): string {
+  const stamp = (v: string) => DateTime.fromISO(v, { zone: timeZone }).toFormat("yyyy-MM-dd'T'HH");
+  const parts = [chart, 'range', stamp(fromIso), 'to', stamp(toIso), ...qualifiers.filter((q): q is string => q !== null)].map(slug).filter(Boolean);
+  return `hitboard-${parts.join('-')}.${extension}`;
+}

@@ -68,3 +68,10 @@ export function formatWindowShort(startIso: string, endIso: string, interval: st
   const clock = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } as const;
   return `${date(startIso, { weekday: 'short', day: 'numeric', month: 'short' })}, ${date(startIso, clock)}–${date(endIso, clock)}`;
 }
+
+/** A range [from, to) in the reporting zone: "30 Oct 2026, 22:00 → 2 Dec 2026, 03:00". */
+export function formatRange(fromIso: string, toIso: string, timeZone: string): string {
+  const f = (iso: string) =>
+    new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+  return `${f(fromIso)} → ${f(toIso)}`;
+}

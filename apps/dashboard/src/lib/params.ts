@@ -224,6 +224,8 @@ function defaultFrom(registry: IntervalRegistry, name: string, to: Date): Date {
 export interface PageQuery extends TopQuery {
   /** The product whose trend is shown; null = the window's number one. */
   product: string | null;
+  /** A range picked instead of a window (`from` and `to`), as in the URL; null without one. */
+  range: { fromParam: string; toParam: string } | null;
 }
 
 /**
@@ -232,8 +234,11 @@ export interface PageQuery extends TopQuery {
  * into the window that holds it.
  */
 export function parsePageQuery(registry: IntervalRegistry, raw: Record<string, string | string[] | undefined>): PageQuery {
-  const { product, at, ...rest } = raw;
+  const { product, at, from, to, ...rest } = raw;
   refuseUnknown(rest, TOP_PARAMS);
+  const fromParam = single({ from }, 'from');
+  const toParam = single({ to }, 'to');
+  const range = absent(fromParam) && absent(toParam) ? null : { fromParam: fromParam ?? '', toParam: toParam ?? '' };
   const withDefault = { ...rest, interval: rest.interval ?? servedIntervals(registry)[0] };
   const query = parseTopQuery(registry, withDefault);
   const productId = single({ product }, 'product');
@@ -246,7 +251,7 @@ export function parsePageQuery(registry: IntervalRegistry, raw: Record<string, s
     if (!local.isValid) throw new ParamError('at', `not a valid date in ${registry.timeZone}`);
     windowStart = registry.windowAt(query.interval, local.toMillis()).start;
   }
-  return { ...query, windowStart, k: 10, product: productId === undefined || productId === '' ? null : productId };
+  return { ...query, windowStart, k: 10, product: productId === undefined || productId === '' ? null : productId, range };
 }
 
 /** Intervals a mover's rates are given per (a rate, so only fixed-length ones). */
@@ -271,4 +276,69 @@ export function parseMoversQuery(registry: IntervalRegistry, raw: RawParams): Mo
     direction: absent(direction) ? 'up' : field('direction', directionSchema, direction),
     category: category(single(raw, 'category')),
   };
+}
+
+export interface RangeQuery {
+  /** [from, to): both start hours in the reporting zone. */
+  from: Date;
+  to: Date;
+  metric: Metric;
+  k: number;
+  category: string | null;
+}
+
+export const RANGE_PARAMS = ['from', 'to', 'metric', 'k', 'category'] as const;
+
+/** Whether a top request asks for a range (`from`/`to`) rather than one window (`interval`/`window`). */
+export function isRangeRequest(raw: RawParams): boolean {
+  return keys(raw).some((k) => k === 'from' || k === 'to');
+}
+
+/** An instant that starts an hour in the reporting zone (in Asia/Kolkata: :30 UTC). */
+function hourStart(registry: IntervalRegistry, name: string, value: string | undefined): Date {
+  if (absent(value)) throw new ParamError(name, 'required with a range (from and to, ISO 8601 instants that start an hour)');
+  return windowStart(registry, name, 'hour', value!);
+}
+
+/**
+ * A range [from, to) for the top list: both ends start an hour in the reporting zone, from before to,
+ * at most `maxRangeDays` days long. `interval`/`window` may not be mixed in (a 400 naming them).
+ */
+export function parseRangeQuery(registry: IntervalRegistry, raw: RawParams, options: { maxRangeDays: number; k?: number }): RangeQuery {
+  refuseUnknown(raw, RANGE_PARAMS);
+  const from = hourStart(registry, 'from', single(raw, 'from'));
+  const to = hourStart(registry, 'to', single(raw, 'to'));
+  if (from.getTime() >= to.getTime()) throw new ParamError('from', `must be before to (${to.toISOString()})`);
+  if (to.getTime() - from.getTime() > options.maxRangeDays * 86_400_000) {
+    throw new ParamError('to', `the range is longer than ${options.maxRangeDays} days (DASHBOARD_MAX_RANGE_DAYS)`);
+  }
+  return {
+    from,
+    to,
+    metric: metric(single(raw, 'metric')),
+    k: int('k', single(raw, 'k'), 1, TOP_N_STORED, options.k ?? 10),
+    category: category(single(raw, 'category')),
+  };
+}
+
+/**
+ * The page's range (`from`/`to` as typed in the range picker, local to the reporting zone, or ISO
+ * instants): validated like the API's, with the page's metric and category; k is 10.
+ */
+export function parsePageRange(registry: IntervalRegistry, query: PageQuery, maxRangeDays: number): RangeQuery | null {
+  if (query.range === null) return null;
+  const raw: Record<string, string> = {
+    from: rangeEndFromPicker(registry, query.range.fromParam),
+    to: rangeEndFromPicker(registry, query.range.toParam),
+    metric: query.metric,
+  };
+  if (query.category !== null) raw.category = query.category;
+  return parseRangeQuery(registry, raw, { maxRangeDays, k: 10 });
+}
+
+/** A local date-time YYYY-MM-DDTHH:mm (the range picker's, reporting zone) or an ISO instant, as an ISO instant (UTC); other text is kept for the parser to refuse. */
+export function rangeEndFromPicker(registry: IntervalRegistry, value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value)) return value;
+  const local = DateTime.fromISO(value, { zone: registry.timeZone });
+  return local.isValid ? new Date(local.toMillis()).toISOString() : value;
 }

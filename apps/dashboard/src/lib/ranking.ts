@@ -95,3 +95,15 @@ export function toCsv(rows: readonly TopRow[], context: CsvContext = { source: '
   }
   return csvText(lines);
 }
+
+/** A ranked list as a CSV download: a byte-order mark first (without it Excel reads UTF-8 as its legacy code page and garbles names). */
+export function csvResponse(rows: readonly TopRow[], context: CsvContext, fileName: string, cacheControl: string, source: string): Response {
+  return new Response(`\uFEFF${toCsv(rows, context)}`, {
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${fileName}"`,
+      'cache-control': cacheControl,
+      'x-hitboard-source': source,
+    },
+  });
+}

@@ -90,3 +90,48 @@ export interface TrendResult {
   movingAverageWindows: number;
   points: TrendPoint[];
 }
+
+/** A span of hours [from, to) of a range. */
+export interface HourSpan {
+  from: string;
+  to: string;
+}
+
+/** One built window a range's exact part is read from. */
+export interface RangeTileInfo {
+  interval: string;
+  windowStart: string;
+  windowEnd: string;
+  /** The build version: the succeeded run that wrote the window's rollup file, and when it finished. */
+  runId: string;
+  builtAt: string;
+  /** Late data arrived for the window: its rebuild is due or running, its figures will change. */
+  rebuilding: boolean;
+}
+
+/**
+ * The top list of a range [from, to): exact from the fewest built windows that tile it, plus speed-layer
+ * estimates for the hours not built yet. `hours` says which hours are which.
+ */
+export interface RangeResult {
+  from: string;
+  to: string;
+  metric: Metric;
+  category: string | null;
+  /** batch: every hour exact; mixed: some estimated; speed: all estimated; none: nothing to read. */
+  source: 'batch' | 'mixed' | 'speed' | 'none';
+  /** True when every hour of the range is exact (built) and none is being rebuilt. */
+  exact: boolean;
+  /** Some tile is being rebuilt for late data. */
+  rebuilding: boolean;
+  asOf: string | null;
+  hours: { exact: HourSpan[]; estimate: HourSpan[]; missing: HourSpan[] };
+  /** The estimated hours' bound (sum of their sketches' eps·N) for units and revenue; null with no estimate. */
+  estimateBound: { units: string; revenue: string } | null;
+  tiles: RangeTileInfo[];
+  totals: Totals | null;
+  categoryTotals: CategoryTotals | null;
+  /** The range of the same length right before, which movement compares with. */
+  previous: { from: string; to: string };
+  rows: TopRow[];
+}

@@ -7,6 +7,9 @@ export interface PageState {
   metric: Metric;
   category: string | null;
   product: string | null;
+  /** A range [from, to) instead of a window: both set, as typed (local YYYY-MM-DDTHH:mm) or ISO instants. */
+  from?: string | null;
+  to?: string | null;
 }
 
 export function searchOf(state: PageState, extra: Record<string, string> = {}): string {
@@ -16,6 +19,10 @@ export function searchOf(state: PageState, extra: Record<string, string> = {}): 
   if (state.metric !== 'units') params.set('metric', state.metric);
   if (state.category) params.set('category', state.category);
   if (state.product) params.set('product', state.product);
+  if (state.from && state.to) {
+    params.set('from', state.from);
+    params.set('to', state.to);
+  }
   for (const [k, v] of Object.entries(extra)) params.set(k, v);
   return params.toString();
 }
@@ -37,4 +44,11 @@ export function liveApiHref(state: PageState, windowStart: string | null): strin
   if (windowStart) params.set('window', windowStart);
   if (state.category) params.set('category', state.category);
   return `/api/live?${params.toString()}`;
+}
+
+/** The CSV of a range's full list (up to 1000 rows), with its ends as ISO instants. */
+export function rangeCsvHref(state: PageState, fromIso: string, toIso: string): string {
+  const params = new URLSearchParams({ from: fromIso, to: toIso, metric: state.metric });
+  if (state.category) params.set('category', state.category);
+  return `/api/top.csv?${params.toString()}`;
 }

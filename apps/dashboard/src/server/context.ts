@@ -3,10 +3,12 @@ import { createDb } from '@hitboard/db-client';
 import { Gauge } from 'prom-client';
 import { createLogger, type Logger } from '@hitboard/runtime';
 import { IntervalRegistry } from '@hitboard/schema';
+import { openLakeStore, RangeSumsReader } from '@hitboard/lake';
 import { loadDashboardConfig, readerUrl, type DashboardConfig } from '../config';
 import { DashboardData } from './data';
 import { dashboardMetrics } from './metrics-registry';
 import { MoversData } from './movers';
+import { RangeData } from './range-data';
 import { ServingChanges } from './serving-changes';
 
 /**
@@ -19,6 +21,10 @@ export interface DashboardContext {
   data: DashboardData;
   /** The "Rising now" panel and /api/movers. */
   movers: MoversData;
+  /** Any range [from, to): built tiles from the lake's rollup files, the rest from the speed layer. */
+  ranges: RangeData;
+  /** The lake reader behind `ranges` (closed with the context). */
+  rangeReader: RangeSumsReader;
   /** The LISTEN connection that drops cached answers when a window changes (null when the cache is off). */
   changes: ServingChanges | null;
 }
@@ -58,9 +64,11 @@ export function dashboardContext(): DashboardContext {
       labelNames: ['result'] as const,
       registers: [metrics],
       collect() {
-        const { hits, misses } = data.cacheStats();
-        this.set({ result: 'hit' }, hits);
-        this.set({ result: 'miss' }, misses);
+        // Windows and ranges together (a range's cache is keyed by its tiles' build versions).
+        const windows = data.cacheStats();
+        const ranged = holder[KEY]?.ranges.cacheStats() ?? { hits: 0, misses: 0 };
+        this.set({ result: 'hit' }, windows.hits + ranged.hits);
+        this.set({ result: 'miss' }, windows.misses + ranged.misses);
       },
     });
     new Gauge({
@@ -79,7 +87,12 @@ export function dashboardContext(): DashboardContext {
         this.set(changes?.listening ? 1 : 0);
       },
     });
-    holder[KEY] = { config, logger, data, movers: new MoversData(db), changes };
+    const rangeReader = new RangeSumsReader(openLakeStore(config));
+    const ranges = new RangeData(db, registry, rangeReader, {
+      liveCacheMs: config.DASHBOARD_CACHE_MS,
+      exactCacheMs: config.DASHBOARD_CACHE_MS === 0 ? 0 : 600_000,
+    });
+    holder[KEY] = { config, logger, data, movers: new MoversData(db), ranges, rangeReader, changes };
     logger.info({ timeZone: registry.timeZone, intervals: registry.names() }, 'dashboard data ready');
   }
   return holder[KEY];
@@ -92,4 +105,5 @@ export async function resetDashboardContext(): Promise<void> {
   delete holder[KEY];
   await current?.changes?.stop();
   await current?.data.destroy();
+  await current?.rangeReader.close();
 }

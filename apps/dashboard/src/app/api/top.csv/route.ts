@@ -1,25 +1,24 @@
-import { apiRoute, cacheControlFor } from '../../../server/api';
-import { parseTopQuery } from '../../../lib/params';
-import { chartFileName } from '../../../lib/chart-file-name';
-import { toCsv } from '../../../lib/ranking';
+import { apiRoute, cacheControlFor, CACHE_CONTROL } from '../../../server/api';
+import { isRangeRequest, parseRangeQuery, parseTopQuery } from '../../../lib/params';
+import { chartFileName, rangeFileName } from '../../../lib/chart-file-name';
+import { csvResponse } from '../../../lib/ranking';
 import { TOP_N_STORED } from '@hitboard/schema';
 
 export const dynamic = 'force-dynamic';
 
-/** The full ranked list (up to 1000 rows unless k is given) as a CSV download. */
-export const GET = apiRoute(async (params, { data }) => {
+/** The full ranked list (up to 1000 rows unless k is given) of a window or a range `from`–`to`, as a CSV download. */
+export const GET = apiRoute(async (params, { data, ranges, config }) => {
+  if (isRangeRequest(params)) {
+    const query = parseRangeQuery(data.registry, params, { maxRangeDays: config.DASHBOARD_MAX_RANGE_DAYS, k: TOP_N_STORED });
+    await data.assertCategory(query.category);
+    const r = await ranges.fetchRange(query);
+    const name = rangeFileName(`top${query.k}`, r.from, r.to, data.registry.timeZone, [r.metric, r.category]);
+    return csvResponse(r.rows, { source: r.estimateBound ? 'estimate' : 'exact', shareOf: r.category === null ? 'range total' : `${r.category} total` }, name, r.exact ? CACHE_CONTROL.exact : CACHE_CONTROL.live, r.source);
+  }
   const query = parseTopQuery(data.registry, params, { k: TOP_N_STORED });
   await data.assertCategory(query.category);
   const top = await data.fetchTop(query);
   const name = chartFileName(`top${query.k}`, top.interval, top.windowStart, data.registry.timeZone, [top.metric, top.category], 'csv');
   const shareOf = top.category === null ? 'window total' : top.source === 'speed' ? `${top.category} among live candidates` : `${top.category} total`;
-  // A byte-order mark first: without it Excel reads UTF-8 as its legacy code page and garbles names and symbols.
-  return new Response(`\uFEFF${toCsv(top.rows, { source: top.source === 'speed' ? 'estimate' : 'exact', shareOf })}`, {
-    headers: {
-      'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="${name}"`,
-      'cache-control': cacheControlFor(top),
-      'x-hitboard-source': top.source,
-    },
-  });
+  return csvResponse(top.rows, { source: top.source === 'speed' ? 'estimate' : 'exact', shareOf }, name, cacheControlFor(top), top.source);
 });
