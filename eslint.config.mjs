@@ -1,6 +1,10 @@
-// One lint config for the whole workspace. The module-boundary rule is the architecture,
-// enforced: libs/schema depends on nothing, libs/topk on schema only, apps on libs only,
-// and serving code (the dashboard) never on kafkajs or duckdb.
+// One lint config for the whole workspace. The module-boundary rule is the architecture, enforced.
+// Layers, each importing only from the ones before it (tags in each package.json's "nx"):
+//   libs (type:lib)  <-  infra (type:infra)  <-  apps (type:app), tools (type:tool)
+//   tests, benches and the test kit (tools/testkit, type:test) sit on top and may import any of them.
+// So no lib imports infra, an app or a tool, and no production code imports the test kit. Within libs,
+// the leaves (layer:leaf: schema, time, errors, access, random, movers) import no other project and
+// libs/topk only leaves; serving code (the dashboard) never imports kafkajs, duckdb or migrations.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
@@ -18,13 +22,14 @@ export default [
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:infra', 'type:test'] },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:infra', 'type:test', 'type:tool'] },
+            // Production code: never the test kit (type:test).
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:infra'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:infra', 'type:tool'] },
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:lib', 'type:infra'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'scope:schema', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:topk', onlyDependOnLibsWithTags: ['scope:schema'] },
+            { sourceTag: 'layer:leaf', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:topk', onlyDependOnLibsWithTags: ['layer:leaf'] },
             {
               // The dashboard reads through the client only: no migrations, no embedded Postgres, no Kafka, no DuckDB.
               sourceTag: 'scope:serving',
@@ -37,7 +42,7 @@ export default [
     },
   },
   {
-    // Tests may also use the test kit (type:test); production code may not.
+    // Tests and benches sit on top: a lib's spec may use the test kit (type:test), an app's spec a tool; production code may not.
     files: ['**/*.spec.ts', '**/__tests__/**/*.ts', '**/testing/**/*.ts', '**/bench/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [

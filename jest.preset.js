@@ -13,6 +13,6 @@ module.exports = {
   // One Postgres per jest run for @hitboard/testkit's freshDatabase(): TEST_DATABASE_URL or DATABASE_URL
   // if set, else an embedded server started here (~1-2 s) and removed afterwards. HITBOARD_TEST_PG=off skips
   // it for one run; a project that never touches Postgres can set `globalSetup: undefined, globalTeardown: undefined`.
-  globalSetup: path.join(__dirname, 'libs/testkit/src/jest-global-setup.ts'),
-  globalTeardown: path.join(__dirname, 'libs/testkit/src/jest-global-teardown.ts'),
+  globalSetup: path.join(__dirname, 'tools/testkit/src/jest-global-setup.ts'),
+  globalTeardown: path.join(__dirname, 'tools/testkit/src/jest-global-teardown.ts'),
 };

@@ -15,7 +15,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { Metric } from '@hitboard/schema';
 import { DEFAULT_CANDIDATES, DEFAULT_SKETCH_PARAMS, TopKSketch } from '../libs/topk/src';
-import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit/random';
+import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/random';
 
 const HELP = `Usage: npx tsx bench/topk-accuracy.ts [options]
 

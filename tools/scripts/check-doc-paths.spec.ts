@@ -79,7 +79,7 @@ test('a link to a section is checked against the target headings', () => {
 test('URLs, npm names, run-time paths, placeholders and globs are not repository paths', () => {
   const md = [
     'Open [it](https://example.com/apps/x) or `http://127.0.0.1:3000/api/top`.',
-    '`@hitboard/topk/movers`, `.data/logs/`, `/tmp/hb`, `infra/kafka/target/lib`, `apps/<app>/src/main.ts`,',
+    '`@hitboard/movers`, `.data/logs/`, `/tmp/hb`, `infra/kafka/target/lib`, `apps/<app>/src/main.ts`,',
     '`apps/dashboard/test-artifacts/*.png`, `lake/raw/date=…/`, `apps` and `libs` as words, `LAKE_DIR=apps/x`.',
     'A removed file, on purpose: `bench/old.ts` <!-- doc-paths: ignore -->',
   ].join('\n');

@@ -14,7 +14,8 @@ import { RollupEngine, runWindow } from '@hitboard/batch-rollup';
 import { setRolePassword } from '@hitboard/db';
 import { createDb } from '@hitboard/db-client';
 import { openLakeStore, readLakeSums, rollupFilePath, type LakeStore } from '@hitboard/lake';
-import { APP_ROLES, IntervalRegistry, TABLES } from '@hitboard/schema';
+import { APP_ROLES, TABLES } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
 import { startTestS3, type TestS3 } from '@hitboard/testkit';
 import {
   createScenario,

@@ -38,7 +38,7 @@ import { createKafka } from '@hitboard/kafka';
 import { brokersFromEnv } from '@hitboard/runtime';
 import { RawFileWriter, type StagingThread } from '@hitboard/lake';
 import { TABLES } from '@hitboard/schema';
-import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit/random';
+import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/random';
 import { Aggregator } from '../src/aggregator';
 import { readConfig } from '../src/config';
 import { AGGREGATOR_FETCH, PARTITIONS_CONSUMED_CONCURRENTLY } from '../src/aggregator';

@@ -24,7 +24,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
-import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit/random';
+import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/random';
 import {
   adminDatabase,
   aggregatorEnv,

@@ -26,7 +26,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit/random';
+import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/random';
 import {
   adminDatabase,
   aggregatorEnv,

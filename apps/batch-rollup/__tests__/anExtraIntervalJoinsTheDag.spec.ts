@@ -1,4 +1,4 @@
-import { IntervalRegistry } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
 import { planPass, scheduledCandidates, taskIntervals } from '../src/planner';
 import { runReadyWindows } from '../src/runner';
 import { loadPlanContext } from '../src/run-store';

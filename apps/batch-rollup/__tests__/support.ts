@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import pino from 'pino';
 import { hourStartMs, rawFilePath, writeRawParquet, type LakeStore, type RawCell } from '@hitboard/lake';
-import { IntervalRegistry, TABLES, TOPICS, TOP_N_STORED, type Metric, type Window } from '@hitboard/schema';
-import { byteOrder, freshDatabase, ranksBy, seededRandom, type FreshDatabase } from '@hitboard/testkit';
+import { IntervalRegistry, type Window } from '@hitboard/time';
+import { TABLES, TOPICS, TOP_N_STORED, type Metric } from '@hitboard/schema';
+import { byteOrder, freshDatabase, ranksBy, type FreshDatabase } from '@hitboard/testkit';
+import { seededRandom } from '@hitboard/random';
 import { RollupEngine } from '../src/rollup-engine';
 import type { TaskDeps } from '../src/rollup-task';
 

@@ -1,4 +1,4 @@
-import type { Window } from '@hitboard/schema';
+import type { Window } from '@hitboard/time';
 import { runReadyWindows } from '../src/runner';
 import { batchRows, batchTotals, expectedWindow, H, randomCells, runsOf, scenario, setWatermark, writeFlush, type Scenario } from './support';
 

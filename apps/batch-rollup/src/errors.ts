@@ -1,4 +1,4 @@
-import { HitboardError } from '@hitboard/schema';
+import { HitboardError } from '@hitboard/errors';
 
 /** A lake file could not be read (missing, corrupt, not Parquet). Retried: storage may be briefly away. */
 export class LakeReadError extends HitboardError {

@@ -1,7 +1,7 @@
 import { createDb } from '@hitboard/db-client';
 import { openLakeStore } from '@hitboard/lake';
 import { finishedWithin, runService } from '@hitboard/runtime';
-import { IntervalRegistry } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
 import { configSchema } from './config';
 import { createRollupMetrics } from './metrics';
 import { RollupEngine } from './rollup-engine';

@@ -1,4 +1,4 @@
-import { IntervalRegistry } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
 import { ancestorsOf, isReady, lateDataMarks, planBackfill, planPass, whyRun, windowKey, type PlanContext, type WindowState } from './planner';
 
 const H = 3_600_000;

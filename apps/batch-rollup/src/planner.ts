@@ -4,7 +4,7 @@
  * and asks again. Tasks are (interval, window) pairs derived from the interval registry.
  */
 import { listingOf, type HourListing } from '@hitboard/lake';
-import type { IntervalRegistry, Window } from '@hitboard/schema';
+import type { IntervalRegistry, Window } from '@hitboard/time';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed';
 /** Why a window would run: what an operator sees in `backfill --dry-run`. */

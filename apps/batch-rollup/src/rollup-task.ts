@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { listedFiles, rollupFilePath } from '@hitboard/lake';
-import type { Window } from '@hitboard/schema';
+import type { Window } from '@hitboard/time';
 import { ChildNotReadyError } from './errors';
 import type { RollupMetrics } from './metrics';
 import { ancestorsOf, childSatisfied, compareTasks, isDoneClean, readsRaw, stateOf, type RunReason } from './planner';

@@ -1,7 +1,8 @@
 /** The batch layer's Postgres I/O: window states, dirty marks, runs, and the publish transaction. */
 import type { Knex } from 'knex';
 import { globalWatermark, hourStartMs, listingByHour, type WatermarkReading } from '@hitboard/lake';
-import { TABLES, type IntervalRegistry, type Window } from '@hitboard/schema';
+import { TABLES } from '@hitboard/schema';
+import type { IntervalRegistry, Window } from '@hitboard/time';
 import { windowKey, type DirtyMark, type LateSource, type PlanContext, type RunReason, type RunStatus, type WindowState } from './planner';
 import type { RollupResult } from './rollup-engine';
 import type { WindowLock } from './window-lock';

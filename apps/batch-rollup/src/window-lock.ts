@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Window } from '@hitboard/schema';
+import type { Window } from '@hitboard/time';
 
 /** First key of every window lock (two-int advisory lock space): "hb" + 1, so other users of advisory locks do not collide. */
 const LOCK_SPACE = 0x68620001;

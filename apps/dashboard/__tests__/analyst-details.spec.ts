@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
-import { IntervalRegistry, TABLES } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
+import { TABLES } from '@hitboard/schema';
 import { waitFor } from '@hitboard/testkit';
 import { shoot, useDemoDashboard } from './support/demo-dashboard';
 import { seedMovers } from './support/seed';

@@ -11,7 +11,8 @@
  */
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { IntervalRegistry, TABLES } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
+import { TABLES } from '@hitboard/schema';
 import { waitFor } from '@hitboard/testkit';
 import { formatCount, formatShare } from '../src/lib/format';
 import { ARTIFACTS_DIR } from './support/artifacts';

@@ -8,7 +8,7 @@
  * with the page's own lib/params before Next renders it.
  */
 import { chosenClockEnv } from '@hitboard/runtime/clock';
-import { IntervalRegistry } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
 import { freshDatabase, TEST_READER_PASSWORD, type FreshDatabase } from '@hitboard/testkit';
 import { ensureTestBuild } from './support/build';
 import { seedDemoWorld } from './support/demo-world';

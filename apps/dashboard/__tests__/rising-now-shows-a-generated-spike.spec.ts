@@ -5,7 +5,7 @@
  * into `product-sums`, the real speed pipeline scores every product and writes its movers; the built
  * dashboard (its documented start command) shows them in Chromium.
  *
- * Robust to how the detector is tuned (libs/topk/src/movers): the spike is large, long and of a
+ * Robust to how the detector is tuned (libs/movers/src): the spike is large, long and of a
  * product with plenty of history, and only what any sound tuning must give is asserted: the spiked
  * product is listed rising, by a large factor, since about when the spike began; the badge is on the
  * rows of the top list that are movers; the mover's name opens its trend.

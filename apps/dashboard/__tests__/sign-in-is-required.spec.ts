@@ -9,9 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
-import { tokenSha256 } from '@hitboard/runtime';
+import { tokenSha256 } from '@hitboard/access';
 import { chosenClockEnv } from '@hitboard/runtime/clock';
-import { IntervalRegistry, TABLES } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
+import { TABLES } from '@hitboard/schema';
 import { freshDatabase, TEST_READER_PASSWORD, waitFor, type FreshDatabase } from '@hitboard/testkit';
 import { SessionCookie } from '../src/access/session-cookie';
 import { distDir } from '../src/serve';

@@ -5,7 +5,8 @@ import { waitFor } from '@hitboard/testkit';
  */
 import type { FreshDatabase } from '@hitboard/testkit';
 import { ManualClock, useClock } from '@hitboard/runtime/clock';
-import { IntervalRegistry, READ_ONLY_ROLE, TABLES } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
+import { READ_ONLY_ROLE, TABLES } from '@hitboard/schema';
 import { GET as top } from '../src/app/api/top/route';
 import { GET as topCsv } from '../src/app/api/top.csv/route';
 import { GET as windows } from '../src/app/api/windows/route';

@@ -24,7 +24,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { chosenClockEnv, type Clock } from '@hitboard/runtime/clock';
-import { IntervalRegistry, TABLES, type Window } from '@hitboard/schema';
+import { IntervalRegistry, type Window } from '@hitboard/time';
+import { TABLES } from '@hitboard/schema';
 import {
   createTestTopic,
   deleteTestTopics,

@@ -12,7 +12,7 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { IntervalRegistry } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
 import { freshDatabase, TEST_READER_PASSWORD } from '@hitboard/testkit';
 import { buildDashboard, hasBuild } from '../src/serve';
 import { REFRESH_MS } from '../src/lib/refresh';

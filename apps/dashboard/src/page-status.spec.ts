@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { IntervalRegistry } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
 import { holdStatus, pageStatus, pageSearchParams } from './page-status';
 
 const registry = IntervalRegistry.standard('UTC');

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { IntervalRegistry } from '@hitboard/schema';
+import type { IntervalRegistry } from '@hitboard/time';
 import { ParamError, parsePageQuery } from './lib/params';
 
 /**

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { createDb } from '@hitboard/db-client';
 import { openLakeStore } from '@hitboard/lake';
 import { createLogger, createMetricsRegistry } from '@hitboard/runtime';
-import { IntervalRegistry } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
 import { freshDatabase, waitFor, type FreshDatabase } from '@hitboard/testkit';
 import { Alerter } from '../src/alerts/alerter';
 import { AlertStore } from '../src/alerts/alert-store';

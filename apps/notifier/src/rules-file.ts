@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 import { ConfigError } from '@hitboard/runtime';
-import { IntervalRegistry, METRICS } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
+import { METRICS } from '@hitboard/schema';
 import { targetProblem } from './webhook-target';
 
 const name = () => z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" or "-" (at most 64)');

@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { HitboardError } from '@hitboard/schema';
+import { HitboardError } from '@hitboard/errors';
 import { retry, sleep, type Logger } from '@hitboard/runtime';
 import type { NotifierMetrics } from './metrics';
 import type { Webhook } from './rules-file';

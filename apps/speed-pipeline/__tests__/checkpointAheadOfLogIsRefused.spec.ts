@@ -4,7 +4,8 @@
  * (paused), /healthz fails naming it, a metric says so, and the checkpoint is left as it was.
  */
 import { Registry } from 'prom-client';
-import { IntervalRegistry, TABLES } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
+import { TABLES } from '@hitboard/schema';
 import { createSpeedMetrics } from '../src/metrics';
 import { ShardState } from '../src/shard-state';
 import { SpeedStore } from '../src/speed-store';

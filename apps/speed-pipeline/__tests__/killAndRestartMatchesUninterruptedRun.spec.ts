@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { seededRandom } from '@hitboard/testkit/random';
+import { seededRandom } from '@hitboard/random';
 import type { FreshDatabase } from '@hitboard/testkit';
 import { TABLES, type ProductSum } from '@hitboard/schema';
 import { BROKERS, describeWithKafka, flushOf, speedRows, startChild, unique, useScenario, waitForCheckpoints } from './support';

@@ -3,7 +3,8 @@ import { clock } from '@hitboard/runtime';
  * An instance that lost a shard (a zombie: dropped from the group for missed heartbeats, still
  * running) must not move the shard's checkpoint backwards or overwrite the owner's rows.
  */
-import { IntervalRegistry, TABLES } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
+import { TABLES } from '@hitboard/schema';
 import { ShardState } from '../src/shard-state';
 import { ShardFencedError, SpeedStore, SPEED_CHECKPOINT_WINDOWS } from '../src/speed-store';
 import { oneRecordFlushes, unitsOf, speedRows, unitsByWindow, useScenario } from './support';

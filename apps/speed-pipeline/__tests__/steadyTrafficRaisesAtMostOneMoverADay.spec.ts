@@ -1,5 +1,5 @@
 import { makeCatalog, SalesStream } from '@hitboard/generator';
-import { MoverTracker } from '@hitboard/topk/movers';
+import { MoverTracker } from '@hitboard/movers';
 import { configSchema } from '../src/config';
 import { sumsOf } from './generatedSums';
 

@@ -1,6 +1,6 @@
 import { TABLES, VIEWS, type ProductSum } from '@hitboard/schema';
 import { DEFAULT_CANDIDATES, DEFAULT_SKETCH_PARAMS } from '@hitboard/topk';
-import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit';
+import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/random';
 import { describeWithKafka, flushOf, unique, useScenario, waitFor, waitForCheckpoints } from './support';
 
 const HOUR = Date.parse('2026-11-22T07:00:00Z');

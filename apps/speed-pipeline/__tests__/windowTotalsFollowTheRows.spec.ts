@@ -6,7 +6,8 @@ import { clock } from '@hitboard/runtime';
  * the real `top_totals` view. A window the batch layer covered gets no rows back, even when it
  * was covered after the pipeline's last check (the check runs inside the write transaction).
  */
-import { IntervalRegistry, TABLES, VIEWS } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
+import { TABLES, VIEWS } from '@hitboard/schema';
 import { ShardState } from '../src/shard-state';
 import { SpeedStore } from '../src/speed-store';
 import { flushOf, useScenario } from './support';

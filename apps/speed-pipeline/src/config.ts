@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { appConfigSchema, env, loadConfig } from '@hitboard/runtime';
 import { DEFAULT_CANDIDATES, DEFAULT_SKETCH_PARAMS } from '@hitboard/topk';
-import { BYTES_PER_PRODUCT, DEFAULT_MOVER_PARAMS } from '@hitboard/topk/movers';
+import { BYTES_PER_PRODUCT, DEFAULT_MOVER_PARAMS } from '@hitboard/movers';
 
 const fraction = () => z.coerce.number().gt(0).lt(1);
 

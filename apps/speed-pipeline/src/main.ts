@@ -1,7 +1,7 @@
 import { createDb } from '@hitboard/db-client';
 import { createKafka } from '@hitboard/kafka';
 import { finishedWithin, runService } from '@hitboard/runtime';
-import { IntervalRegistry } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
 import { configSchema } from './config';
 import { createSpeedMetrics } from './metrics';
 import { SpeedPipeline } from './speed-pipeline';

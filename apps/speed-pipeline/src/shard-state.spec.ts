@@ -1,4 +1,5 @@
-import { flushIdOf, IntervalRegistry, type ProductSum } from '@hitboard/schema';
+import { flushIdOf, type ProductSum } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
 import { ShardState, windowKey, type ShardStateOptions } from './shard-state';
 
 const topk = { eps: 1e-3, delta: 0.01, seed: 7, capacity: 50 };

@@ -1,6 +1,7 @@
-import type { IntervalRegistry, ProductSum } from '@hitboard/schema';
+import type { IntervalRegistry } from '@hitboard/time';
+import type { ProductSum } from '@hitboard/schema';
 import { TopKSketch, type TopKParams } from '@hitboard/topk';
-import { MoverTracker, type Mover, type MoverParams, type MoverTrackerHeader } from '@hitboard/topk/movers';
+import { MoverTracker, type Mover, type MoverParams, type MoverTrackerHeader } from '@hitboard/movers';
 import { FlushDedupe, type DedupeVerdict, type FlushDedupeSnapshot } from './flush-dedupe';
 
 /**

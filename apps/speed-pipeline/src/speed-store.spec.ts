@@ -1,4 +1,4 @@
-import { HitboardError, isRetriable } from '@hitboard/schema';
+import { HitboardError, isRetriable } from '@hitboard/errors';
 import { CheckpointFormatError, ShardFencedError, SpeedStoreError } from './speed-store';
 
 const pgError = (code: string) => Object.assign(new Error(`pg says ${code}`), { code });

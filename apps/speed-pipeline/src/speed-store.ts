@@ -1,7 +1,8 @@
 import { clock } from '@hitboard/runtime';
 import type { Knex } from 'knex';
-import { HitboardError, normalizeProductId, TABLES } from '@hitboard/schema';
-import type { UsualFromHistory } from '@hitboard/topk/movers';
+import { HitboardError } from '@hitboard/errors';
+import { normalizeProductId, TABLES } from '@hitboard/schema';
+import type { UsualFromHistory } from '@hitboard/movers';
 import type { ShardHeader, ShardWrite } from './shard-state';
 
 // How fresh a speed figure is (updated_at, as_of) is judged against the one clock by the dashboard, so it is

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRetriable } from '@hitboard/schema';
+import { isRetriable } from '@hitboard/errors';
 import { startTestS3, type TestS3 } from '@hitboard/testkit';
 import { LakeObjectMissingError, LakeWriteError, LocalLakeStore, openLakeStore, S3LakeStore, type LakeStore } from '../src';
 

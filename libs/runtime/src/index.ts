@@ -1,5 +1,4 @@
 /** What every long-running hitboard app needs: settings, logs, metrics, health, retries, shutdown, and the runner that wires them. */
-export * from './access';
 export * from './brokers';
 export * from './cli-args';
 export * from './clock';

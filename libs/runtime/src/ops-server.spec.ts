@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { Counter } from 'prom-client';
 import { createMetricsRegistry, startOpsServer } from './ops-server';
-import { HitboardError } from '@hitboard/schema';
+import { HitboardError } from '@hitboard/errors';
 import { NotRetriableError, retry, sleep } from './retry';
 
 describe('startOpsServer', () => {

@@ -1,4 +1,4 @@
-import { HitboardError, isRetriable } from '@hitboard/schema';
+import { HitboardError, isRetriable } from '@hitboard/errors';
 
 export interface RetryOptions {
   /** First delay; doubles each attempt up to maxDelayMs, with full jitter. */

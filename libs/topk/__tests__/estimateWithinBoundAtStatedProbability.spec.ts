@@ -14,7 +14,7 @@
  * loose); the test would still catch a hash family that correlates rows or keys.
  */
 import { CountMinSketch } from '../src/CountMinSketch';
-import { zipfWeights } from '@hitboard/testkit/random';
+import { zipfWeights } from '@hitboard/random';
 
 const SEEDS = 300;
 const FALSE_ALARM = 1e-6;

@@ -5,7 +5,7 @@
  * the candidate capacity is far above 10 and the gaps in the top 11 exceed the error bound.
  */
 import { exactTop, type KeyedSums } from '../src/testing';
-import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit/random';
+import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/random';
 import { TopKSketch, type TopKParams } from '../src/TopKSketch';
 
 const PARAMS: Partial<TopKParams> = { eps: 5e-4, delta: 0.01, seed: 2026, capacity: 200 };

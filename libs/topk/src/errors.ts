@@ -1,4 +1,4 @@
-import { HitboardError } from '@hitboard/schema';
+import { HitboardError } from '@hitboard/errors';
 
 /**
  * One error hierarchy for the aggregates. None of these is retriable: each says the input

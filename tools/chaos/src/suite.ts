@@ -7,7 +7,7 @@ import { appRoleUrls, migrateLatest, setReaderPassword } from '@hitboard/db';
 import { createKafka, createProducer, DLQ_TOPIC_CONFIG } from '@hitboard/kafka';
 import { openLakeStore } from '@hitboard/lake';
 import { makeCatalog, seededRandom } from '@hitboard/generator';
-import { ACCESS_TOKEN_ENV, newAccessToken, newSessionSecret, tokenSha256, writeAccessFile } from '@hitboard/runtime';
+import { ACCESS_TOKEN_ENV, newAccessToken, newSessionSecret, tokenSha256, writeAccessFile } from '@hitboard/access';
 import { TABLES, TOPICS } from '@hitboard/schema';
 import type { Knex } from 'knex';
 import { SalesDriver } from './driver';

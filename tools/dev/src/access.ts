@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ACCESS_TOKEN_ENV, newAccessToken, newSessionSecret, tokenSha256, writeAccessFile } from '@hitboard/runtime';
+import { ACCESS_TOKEN_ENV, newAccessToken, newSessionSecret, tokenSha256, writeAccessFile } from '@hitboard/access';
 
 /**
  * Sign-in for the dashboard npm start runs, as Jupyter does it: one API token, printed inside the

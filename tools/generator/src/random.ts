@@ -1,8 +1,8 @@
 /**
- * The generator's randomness. The seeded PRNG is the repo's one (`@hitboard/testkit/random`: sfc32),
+ * The generator's randomness. The seeded PRNG is the repo's one (`@hitboard/random`: sfc32),
  * so a test or benchmark can recompute what the generator produced for a seed.
  */
-import { seededRandom, type Random } from '@hitboard/testkit/random';
+import { seededRandom, type Random } from '@hitboard/random';
 
 export { seededRandom, type Random };
 

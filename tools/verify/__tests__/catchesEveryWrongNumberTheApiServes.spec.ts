@@ -11,7 +11,8 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GroundTruthWriter, makeCatalog, SalesStream, batches, truthOf } from '@hitboard/generator';
-import { IntervalRegistry, revenueCentsOf, type SaleEvent, type Metric } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
+import { revenueCentsOf, type SaleEvent, type Metric } from '@hitboard/schema';
 import { DashboardApi, GroundTruth, verify, byteOrder, formatReport } from '../src';
 
 const ZONE = 'Asia/Kolkata'; // windows start at :30 UTC: the registry, not UTC hours, must be used

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCESS_TOKEN_ENV, bearerHeaders } from '@hitboard/runtime';
+import { ACCESS_TOKEN_ENV, bearerHeaders } from '@hitboard/access';
 
 /** The dashboard's JSON API, as verify reads it (every response validated: a changed contract fails loudly). */
 const amount = z.string().regex(/^-?\d+$/).transform((s) => BigInt(s));

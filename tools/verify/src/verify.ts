@@ -1,5 +1,5 @@
 import { clock } from '@hitboard/runtime';
-import { IntervalRegistry } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
 import type { DashboardApi, Metric } from './api';
 import type { ServedTop } from './api';
 import { compareInFlight, compareWindow, type WindowReport } from './compare';

@@ -1,4 +1,4 @@
-import { HitboardError } from '@hitboard/schema';
+import { HitboardError } from '@hitboard/errors';
 
 /**
  * An aggregator error with where it happened. `retriable` false means the same step would fail the

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { IntervalRegistry } from '@hitboard/schema';
+import type { IntervalRegistry } from '@hitboard/time';
 import { chosenClockEnv, useClock } from '@hitboard/runtime/clock';
 import { freshDatabase, TEST_READER_PASSWORD, type FreshDatabase } from '@hitboard/testkit';
 import { ARTIFACTS_DIR } from './artifacts';

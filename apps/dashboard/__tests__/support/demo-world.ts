@@ -5,7 +5,7 @@ import { clock } from '@hitboard/runtime/clock';
  * bounds, per-shard totals); the previous hours and the previous day rolled up exactly.
  */
 import type { Knex } from 'knex';
-import { IntervalRegistry } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
 import { seedBatchWindow, seedProducts, seedSpeedWindow, type Sale } from './seed';
 
 const CATEGORIES = ['Outdoor', 'Kitchen', 'Books', 'Toys', 'Electronics'] as const;

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bearerHeaders, hashPassword, newAccessToken, newSessionSecret, tokenSha256, writeAccessFile } from '@hitboard/runtime';
+import { bearerHeaders, hashPassword, newAccessToken, newSessionSecret, tokenSha256, writeAccessFile } from '@hitboard/access';
 import { APP_DIR } from '../../src/serve';
 
 export async function freePort(): Promise<number> {

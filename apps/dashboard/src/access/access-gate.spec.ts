@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hashPassword, newAccessToken, tokenSha256, type AccessFile } from '@hitboard/runtime';
+import { hashPassword, newAccessToken, tokenSha256, type AccessFile } from '@hitboard/access';
 import { AccessGate, localPath } from './access-gate';
 import { Credentials } from './credentials';
 import { SessionCookie } from './session-cookie';

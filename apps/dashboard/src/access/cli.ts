@@ -5,7 +5,8 @@
  *   npm run access -w @hitboard/dashboard -- new-token verify-ci
  *   npm run access -w @hitboard/dashboard -- check /etc/hitboard/access.json
  */
-import { handleHelp, hashPassword, newAccessToken, readAccessFile, runMain, tokenSha256 } from '@hitboard/runtime';
+import { handleHelp, runMain } from '@hitboard/runtime';
+import { hashPassword, newAccessToken, readAccessFile, tokenSha256 } from '@hitboard/access';
 
 const argv = handleHelp({
   name: 'npm run access -w @hitboard/dashboard -- <command>',

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { tokenSha256, verifyPassword, type AccessFile } from '@hitboard/runtime';
+import { tokenSha256, verifyPassword, type AccessFile } from '@hitboard/access';
 import type { Subject } from './session-cookie';
 
 // Checked when the name is unknown, so a wrong name costs the same scrypt time as a wrong password.

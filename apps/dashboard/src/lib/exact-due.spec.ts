@@ -1,4 +1,4 @@
-import { IntervalRegistry } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
 import { exactDueAt, nextCronMinute } from './exact-due';
 
 const utc = IntervalRegistry.standard('UTC');

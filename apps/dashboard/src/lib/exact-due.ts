@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { IntervalRegistry, Window } from '@hitboard/schema';
+import type { IntervalRegistry, Window } from '@hitboard/time';
 
 /**
  * When a closed window's exact figures are expected: the batch layer's first scheduled pass (the

@@ -1,4 +1,4 @@
-import { IntervalRegistry, STANDARD_INTERVALS } from '@hitboard/schema';
+import { IntervalRegistry, STANDARD_INTERVALS } from '@hitboard/time';
 import { MAX_TREND_WINDOWS, ParamError, parsePageQuery, parseTopQuery, parseTrendQuery, servedIntervals } from './params';
 
 const utc = IntervalRegistry.standard('UTC');

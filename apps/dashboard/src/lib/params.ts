@@ -1,7 +1,8 @@
 import { clock } from '@hitboard/runtime/clock';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { TOP_N_STORED, type IntervalRegistry, type Metric } from '@hitboard/schema';
+import { TOP_N_STORED, type Metric } from '@hitboard/schema';
+import type { IntervalRegistry } from '@hitboard/time';
 
 /**
  * Every parameter the API and the page accept, validated against the interval registry. Each

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { IntervalRegistry } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
 import { previousRange, splitUnbuilt, spans, tileChain, tileKey, tileRange, type BuiltWindow, type RangeTile } from './range-tiling';
 
 const HOUR = 3_600_000;

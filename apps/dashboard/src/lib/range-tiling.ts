@@ -1,4 +1,4 @@
-import type { IntervalRegistry } from '@hitboard/schema';
+import type { IntervalRegistry } from '@hitboard/time';
 
 /**
  * How a range is answered from rollups: pure window arithmetic over the interval registry, no I/O.

@@ -2,7 +2,7 @@ import 'server-only';
 import { createDb } from '@hitboard/db-client';
 import { Gauge } from 'prom-client';
 import { createLogger, type Logger } from '@hitboard/runtime';
-import { IntervalRegistry } from '@hitboard/schema';
+import { IntervalRegistry } from '@hitboard/time';
 import { openLakeStore, RangeSumsReader } from '@hitboard/lake';
 import { loadDashboardConfig, readerUrl, type DashboardConfig } from '../config';
 import { DashboardData } from './data';

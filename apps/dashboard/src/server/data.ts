@@ -1,7 +1,8 @@
 import { clock } from '@hitboard/runtime/clock';
 import 'server-only';
 import type { Knex } from 'knex';
-import { TABLES, TOP_N_STORED, VIEWS, type IntervalRegistry, type Window } from '@hitboard/schema';
+import { TABLES, TOP_N_STORED, VIEWS } from '@hitboard/schema';
+import type { IntervalRegistry, Window } from '@hitboard/time';
 import { servedIntervals, ParamError, type TopQuery, type TrendQuery, type WindowsQuery } from '../lib/params';
 import { closedMovingAverage, movement, share } from '../lib/ranking';
 import type { CategoryTotals, IntervalInfo, Metric, Source, TopResult, Totals, TrendResult, WindowInfo } from '../lib/types';

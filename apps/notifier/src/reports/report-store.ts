@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { TABLES, type Metric, type Window } from '@hitboard/schema';
+import { TABLES, type Metric } from '@hitboard/schema';
+import type { Window } from '@hitboard/time';
 import type { ReportMover, ReportTopRow } from './report-render';
 
 export type ReportStatus = 'waiting' | 'built' | 'delivered' | 'failed';

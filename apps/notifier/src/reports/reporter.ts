@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import cron, { type ScheduledTask } from 'node-cron';
 import { reportFilePath, type LakeStore } from '@hitboard/lake';
-import type { IntervalRegistry, Window } from '@hitboard/schema';
+import type { IntervalRegistry, Window } from '@hitboard/time';
 import type { ReportSpec, Webhook } from '../rules-file';
 import { slackEscape } from '../alerts/alert-body';
 import { deliverWebhook, type Delivering } from '../webhook';

@@ -6,7 +6,7 @@
  *   replaced in the same transaction as the shard's speed rows and checkpoint (so a reader never
  *   sees movers from a state the checkpoint does not hold). Rates are units per hour; `spark` the
  *   per-minute units since the episode began. The dashboard's role may read it.
- * - `movers_state`: the per-product state of the shard's MoverTracker (libs/topk/movers), one row
+ * - `movers_state`: the per-product state of the shard's MoverTracker (libs/movers), one row
  *   per product, upserted only when it changed and deleted when evicted, in that same transaction:
  *   the checkpoint of a state too large (up to MOVERS_MAX_PRODUCTS per shard) to rewrite whole.
  *

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HitboardError } from '@hitboard/schema';
+import { HitboardError } from '@hitboard/errors';
 
 interface Entry {
   path: string;

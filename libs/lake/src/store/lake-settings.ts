@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { HitboardError } from '@hitboard/schema';
+import { HitboardError } from '@hitboard/errors';
 import { LocalLakeStore } from './local-lake-store';
 import type { LakeStore } from './lake-store';
 import { S3LakeStore } from './s3-lake-store';

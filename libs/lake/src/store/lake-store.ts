@@ -1,4 +1,4 @@
-import { HitboardError } from '@hitboard/schema';
+import { HitboardError } from '@hitboard/errors';
 
 /**
  * Where the lake's objects live: a local folder (the embedded default) or an S3-compatible bucket.

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { seededRandom as seededRng, type Random as Rng } from '@hitboard/testkit/random';
+import { seededRandom as seededRng, type Random as Rng } from '@hitboard/random';
 import { MoverTracker, type Mover, type MoverParams } from './MoverTracker';
 
 const MIN = 60_000;

@@ -1,6 +1,6 @@
 /**
  * The one seeded randomness of the repo (tests, benchmarks and the generator), so every run sees
- * the same stream. Imports nothing: `@hitboard/testkit/random` is safe in a tool's production code.
+ * the same stream. Imports nothing: `@hitboard/random` is safe in a tool's production code.
  * sfc32 (Chris Doty-Humphrey's Small Fast Counting generator, PractRand-clean) seeded through
  * splitmix32; Zipf sampling with Vose's alias method (O(1) per sample after O(n) setup:
  * https://www.keithschwarz.com/darts-dice-coins/).

@@ -1,10 +1,10 @@
 /**
  * Memory and time of a MoverTracker holding N products (default 10 M): every product sells once,
  * then a scoring scan. Run with a heap large enough for the id map:
- *   node --expose-gc --max-old-space-size=4096 --import tsx libs/topk/bench/mover-memory.ts 10000000
+ *   node --expose-gc --max-old-space-size=4096 --import tsx libs/movers/bench/mover-memory.ts 10000000
  * Prints heap, external (the Float64 slots) and RSS deltas, bytes per product, add and scan times.
  */
-import { MoverTracker } from '../src/movers';
+import { MoverTracker } from '../src';
 
 const n = Number(process.argv[2] ?? 10_000_000);
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -1,4 +1,4 @@
-/** The shared test kit: a fresh real database per test, a real Kafka broker when one runs, apps as child processes, waiting, seeded randomness. */
+/** The shared test kit: a fresh real database per test, a real Kafka broker when one runs, apps as child processes, waiting. (Seeded randomness: @hitboard/random.) */
 export * from './postgres';
 export * from './kafka';
 export * from './s3';
@@ -7,5 +7,4 @@ export * from './app-process';
 export * from './tcp-proxy';
 export * from './scratch-kafka';
 export * from './ingest-ledger';
-export * from './random';
 export * from './ranking';
