@@ -1,20 +1,19 @@
 /**
- * A project command (an app's `src/main.ts`, a tool's CLI) as a child process of a test, under tsx,
- * in its own process group so a stop reaches everything it started. Its output is kept (the last
- * `keepLines` lines) for the failure message; `finished()` resolves with its exit code.
+ * The test kit's app processes: a project command (an app's `src/main.ts`, a tool's CLI, the dashboard's
+ * serve.ts) as a child process of a test, started by libs/runtime's `spawnProcess` (the one way
+ * `npm start`, chaos and the benches start them too): in its own process group, its last lines kept for
+ * failure messages. `startApp('aggregator', env)` starts one of the system's apps by name.
  */
-import { spawn } from 'node:child_process';
+import { spawnProcess, startSystemApp, systemApp, type SpawnedProcess, type SystemAppName } from '@hitboard/runtime';
+import { waitFor } from './wait-for';
 
-export interface AppProcess {
-  readonly name: string;
-  /** The last lines it printed (stdout and stderr). */
-  output(): string;
-  /** Its exit: code, or the signal that ended it. */
-  finished(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves once it exited 0; otherwise throws with its output. */
-  succeeded(): Promise<void>;
-  /** SIGTERM to its process group (graceful stop), then its exit; a no-op once it has exited. */
-  stop(): Promise<void>;
+export interface AppProcess extends SpawnedProcess {
+  /** The ops port it announced (`"opsPort":N` in its log: OPS_PORT 0 picks a free one); throws when it exits first. */
+  opsPort(timeoutMs?: number): Promise<number>;
+  /** Resolves once a line of its output matches `pattern` (a line printed before the call counts); throws when it exits first. */
+  lineMatching(pattern: RegExp | string, timeoutMs?: number): Promise<string>;
+  /** Its ops server is up (logged after its signal handlers are installed: a SIGTERM before that would kill it outright). */
+  ready(timeoutMs?: number): Promise<void>;
 }
 
 export interface AppProcessOptions {
@@ -25,44 +24,59 @@ export interface AppProcessOptions {
   /** The TypeScript entry point and its arguments, relative to `cwd`. */
   args: string[];
   env: NodeJS.ProcessEnv;
+  /** `--import tsx` (default) or `--require tsx/cjs`. */
+  loader?: 'import' | 'require';
   keepLines?: number; // default 400
+  /** Every line it prints, as it prints it (to echo a child's log into the test's output). */
+  onLine?: (line: string) => void;
+}
+
+/** Lines seen since start, for `lineMatching`: bounded, as `output()` is. */
+function withWaits(proc: SpawnedProcess, seen: string[]): AppProcess {
+  const lineMatching = (pattern: RegExp | string, timeoutMs = 120_000) =>
+    waitFor(
+      `${proc.name} to print ${String(pattern)}`,
+      async () => {
+        const line = seen.find((l) => (typeof pattern === 'string' ? l.includes(pattern) : pattern.test(l)));
+        if (line === undefined && !proc.running()) throw new Error(`${proc.name} exited (${JSON.stringify(await proc.finished())}) before it printed ${String(pattern)}:\n${proc.output()}`);
+        return line;
+      },
+      timeoutMs,
+      50,
+    );
+  return Object.assign(proc, {
+    lineMatching,
+    opsPort: async (timeoutMs?: number) => Number(/"opsPort":(\d+)/.exec(await lineMatching(/"opsPort":\d+/, timeoutMs))![1]),
+    ready: async (timeoutMs?: number) => void (await lineMatching('ops server listening', timeoutMs)),
+  });
+}
+
+function recorder(keepLines: number, onLine?: (line: string) => void): { seen: string[]; onLine: (line: string) => void } {
+  const seen: string[] = [];
+  return {
+    seen,
+    onLine: (line) => {
+      seen.push(line);
+      if (seen.length > keepLines) seen.splice(0, seen.length - keepLines);
+      onLine?.(line);
+    },
+  };
 }
 
 export function startAppProcess(options: AppProcessOptions): AppProcess {
-  const { name, cwd, args, env, keepLines = 400 } = options;
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const lines: string[] = [];
-  // Per stream, the line a chunk ended in the middle of: a chunk boundary must not split a (JSON) line in two.
-  const keeper = () => {
-    let partial = '';
-    return (chunk: Buffer) => {
-      const parts = (partial + chunk.toString()).split('\n');
-      partial = parts.pop()!;
-      lines.push(...parts.filter(Boolean));
-      if (lines.length > keepLines) lines.splice(0, lines.length - keepLines);
-    };
-  };
-  child.stdout!.on('data', keeper());
-  child.stderr!.on('data', keeper());
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const output = () => lines.join('\n');
-  return {
-    name,
-    output,
-    finished: () => exit,
-    succeeded: async () => {
-      const { code, signal } = await exit;
-      if (code !== 0) throw new Error(`${name} exited with ${code ?? signal}:\n${output()}`);
-    },
-    stop: async () => {
-      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-        try {
-          process.kill(-child.pid, 'SIGTERM');
-        } catch {
-          // exited meanwhile
-        }
-      }
-      await exit;
-    },
-  };
+  const keepLines = options.keepLines ?? 400;
+  const { seen, onLine } = recorder(keepLines, options.onLine);
+  return withWaits(spawnProcess({ ...options, keepLines, onLine }), seen);
+}
+
+/** One of the system's apps (libs/runtime's SYSTEM_APPS) by name, with exactly the environment given. */
+export function startApp(name: SystemAppName, env: NodeJS.ProcessEnv, options: { label?: string; keepLines?: number; onLine?: (line: string) => void; logFile?: string } = {}): AppProcess {
+  const keepLines = options.keepLines ?? 400;
+  const { seen, onLine } = recorder(keepLines, options.onLine);
+  return withWaits(startSystemApp(systemApp(name), { name: options.label ?? name, env, keepLines, onLine, ...(options.logFile ? { logFile: options.logFile } : {}) }), seen);
+}
+
+/** Stops every process (each gracefully, all at once) and empties the list; for an afterEach. */
+export async function stopAll(apps: AppProcess[], graceMs?: number): Promise<void> {
+  await Promise.all(apps.splice(0).map((app) => app.stop(graceMs)));
 }
