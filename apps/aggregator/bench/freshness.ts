@@ -20,12 +20,12 @@
  * Latency resolution: the 100 ms poll (plus the query's own time). Target: P99 ≤ flush interval + 2 s.
  * `--quick`: 60 s at 5 sales/s. Postgres: DATABASE_URL (admin URL) or an embedded one.
  */
-import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Producer } from 'kafkajs';
 import { startApp } from '@hitboard/testkit';
 import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit/random';
-import { benchArgs, benchWorld, BROKERS, kafka, log, percentile, saleEventJson, unlessExits } from './harness';
+import { benchArgs, benchWorld, BROKERS, kafka, log, percentile, saleEventJson, unlessExits, printResult } from './harness';
+import { runMain } from '@hitboard/runtime';
 
 const args = benchArgs(
   'Usage: npx tsx apps/aggregator/bench/freshness.ts [--seconds S=300] [--rate R=10] [--background B=500] [--flush-interval-ms MS=5000]\n' +
@@ -237,11 +237,7 @@ async function main(): Promise<void> {
     maxErrorBound: maxBound,
     ratioP99ToFlush: Number((percentile(latencies, 99) / FLUSH_INTERVAL_MS).toFixed(3)),
   };
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  if (args.json) writeFileSync(args.json, JSON.stringify(result));
+  printResult(result, args.json);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);

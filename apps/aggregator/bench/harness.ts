@@ -3,7 +3,7 @@
  * Postgres server they use): their command line, one run's world (a scratch database, topics, the
  * aggregator's settings), a fast event filler, and the ledger's and a group's progress.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -209,6 +209,12 @@ export function unlessExits<T>(app: SpawnedProcess, logFile: string, work: Promi
       throw new Error(`${app.name} exited (${code ?? signal}) before the bench was done; see ${logFile}`);
     }),
   ]);
+}
+
+/** Prints a bench's result as JSON, and writes it to the --json FILE when one was given. */
+export function printResult(result: object, jsonFile: string | undefined): void {
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (jsonFile) writeFileSync(jsonFile, JSON.stringify(result));
 }
 
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;

@@ -12,10 +12,10 @@
  * decile, and the peak. Event time spreads over the last 5 minutes, as the throughput bench's.
  * `--quick`: 500,000 products (10M is ~15-40 min on these shared cores). Postgres: DATABASE_URL (admin URL) or an embedded one.
  */
-import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startApp } from '@hitboard/testkit';
-import { benchArgs, benchWorld, fill, ledgerOffsets, log, rssMiB, unlessExits } from './harness';
+import { benchArgs, benchWorld, fill, ledgerOffsets, log, rssMiB, unlessExits, printResult } from './harness';
+import { runMain } from '@hitboard/runtime';
 
 const args = benchArgs(
   'Usage: npx tsx apps/aggregator/bench/rss-distinct.ts [--products N=10000000] [--partitions P=6] [--quick (500000 products)] [--json FILE]\n' +
@@ -78,14 +78,10 @@ async function main(): Promise<void> {
       rssAt100MiB: deciles[9],
       peakRssMiB: Math.round(peak),
     };
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    if (args.json) writeFileSync(args.json, JSON.stringify(result));
+    printResult(result, args.json);
   } finally {
     await world.close();
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);

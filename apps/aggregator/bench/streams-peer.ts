@@ -23,14 +23,15 @@
  * transaction.state.log.replication.factor=1). Postgres: DATABASE_URL (admin URL) or an embedded one.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnProcess } from '@hitboard/runtime';
 import { startApp } from '@hitboard/testkit';
 import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit/random';
-import { benchArgs, benchWorld, BROKERS, committedOffsets, createTopics, fill, kafka, ledgerOffsets, log, ROOT, rssMiB, unlessExits, type BenchWorld } from './harness';
+import { benchArgs, benchWorld, BROKERS, committedOffsets, createTopics, fill, kafka, ledgerOffsets, log, ROOT, rssMiB, unlessExits, type BenchWorld, printResult } from './harness';
+import { runMain } from '@hitboard/runtime';
 
 const args = benchArgs(
   'Usage: npx tsx apps/aggregator/bench/streams-peer.ts [--events N=1000000] [--partitions P=6] [--products K=5000] [--interval-ms MS=5000]\n' +
@@ -181,14 +182,10 @@ async function main(): Promise<void> {
       peerOutputExact: peerExact,
       ratio: Number((agg.eventsPerSec / peer.eventsPerSec).toFixed(3)),
     };
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    if (args.json) writeFileSync(args.json, JSON.stringify(result));
+    printResult(result, args.json);
   } finally {
     await world.close();
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);
