@@ -123,7 +123,10 @@ export function spawnProcess(options: SpawnedProcessOptions): SpawnedProcess {
       const deadline = performance.now() + graceMs;
       while (signalProcessGroup(pid, 0) && performance.now() < deadline) await sleep(100);
       clearTimeout(timer);
-      signal('SIGKILL');
+      if (signalProcessGroup(pid, 'SIGKILL')) {
+        // Gone once the kernel has delivered it (bounded: a zombie nobody reaps still counts as a member).
+        for (const until = performance.now() + 2000; signalProcessGroup(pid, 0) && performance.now() < until; ) await sleep(20);
+      }
       return status;
     },
     kill: async () => {
