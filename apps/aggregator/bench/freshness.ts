@@ -22,9 +22,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Producer } from 'kafkajs';
-import { startApp } from '@hitboard/testkit';
+import { startApp, unlessExits } from '@hitboard/testkit';
 import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit/random';
-import { benchArgs, benchWorld, BROKERS, kafka, log, percentile, saleEventJson, unlessExits, printResult } from './harness';
+import { benchArgs, benchWorld, BROKERS, kafka, log, percentile, saleEventJson, printResult } from './harness';
 import { runMain } from '@hitboard/runtime';
 
 const args = benchArgs(
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
       backgroundSent += n;
     }
   })();
-  const watch = <T>(work: Promise<T>) => unlessExits(aggregator, aggLog, unlessExits(speed, speedLog, work));
+  const watch = <T>(work: Promise<T>) => unlessExits(aggregator, unlessExits(speed, work, speedLog), aggLog);
   let maxBound = 0;
   let startupSeconds = NaN;
   // How long each top_1000 query took: the measurement's resolution is the poll interval plus this.

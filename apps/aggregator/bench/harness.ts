@@ -1,18 +1,19 @@
 /**
- * What the aggregator's benches share beyond the test kit (whose app processes, scratch databases and
- * Postgres server they use): their command line, one run's world (a scratch database, topics, the
- * aggregator's settings), a fast event filler, and the ledger's and a group's progress.
+ * What the aggregator's benches share beyond the test kit (whose app processes, scratch databases,
+ * Postgres server, topics and /proc readings they use): their command line, one run's world (a scratch
+ * database, topics, the aggregator's settings), a fast event filler, the ledger's and a group's
+ * progress, and how a result is printed.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { createKafka } from '@hitboard/kafka';
-import { brokersFromEnv, type SpawnedProcess } from '@hitboard/runtime';
+import { brokersFromEnv } from '@hitboard/runtime';
 import { TABLES } from '@hitboard/schema';
-import { freshDatabase, scratchServer, type FreshDatabase } from '@hitboard/testkit';
+import { createTestTopic, deleteTopicsStartingWith, freshDatabase, scratchServer, type FreshDatabase } from '@hitboard/testkit';
 
 export { REPO_ROOT as ROOT } from '@hitboard/runtime';
 export const BROKERS = brokersFromEnv();
@@ -58,19 +59,8 @@ export function benchArgs<N extends string>(
 export const kafka = () => createKafka({ brokers: BROKERS, clientId: 'bench-harness', logLevel: 'error' });
 
 export async function createTopics(topics: { topic: string; numPartitions?: number }[]): Promise<void> {
-  const admin = kafka().admin();
-  await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: topics.map((t) => ({ ...t, replicationFactor: 1 })) });
-  await admin.disconnect();
-}
-
-/** Deletes every topic whose name starts with one of `prefixes` (this run's topics and the peer's internal ones). */
-export async function deleteTopics(prefixes: string[]): Promise<void> {
-  const admin = kafka().admin();
-  await admin.connect();
-  const topics = (await admin.listTopics()).filter((t) => prefixes.some((p) => t.startsWith(p)));
-  if (topics.length > 0) await admin.deleteTopics({ topics }).catch((err: Error) => log(`deleting ${topics.join(', ')}: ${err.message}`));
-  await admin.disconnect();
+  // The broker's default is 6 partitions (infra/kafka/server.properties), as the test kit's.
+  for (const t of topics) await createTestTopic(BROKERS, { name: t.topic, ...(t.numPartitions ? { partitions: t.numPartitions } : {}) });
 }
 
 /** One bench run's world: an events topic `<prefix>-<run>` (with its -dlq and -sums), a scratch database, the aggregator's settings. */
@@ -114,7 +104,7 @@ export async function benchWorld(prefix: string, partitions: number, options: { 
     close: async () => {
       await db.drop();
       rmSync(lakeDir, { recursive: true, force: true });
-      await deleteTopics([topic]);
+      await deleteTopicsStartingWith(BROKERS, [topic]).catch((err: Error) => log(`deleting ${topic}*: ${err.message}`));
       await server.stop();
     },
   };
@@ -189,26 +179,6 @@ export async function fill(topic: string, events: number, productOf: (i: number)
   await Promise.all(Array.from({ length: inFlight }, worker));
   await producer.disconnect();
   return totals;
-}
-
-/** Resident set size of a live process (Linux /proc), in MiB; 0 once it is gone. */
-export function rssMiB(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Rejects when `app` exits before `work` settles (an app that died must not leave the bench polling). */
-export function unlessExits<T>(app: SpawnedProcess, logFile: string, work: Promise<T>): Promise<T> {
-  return Promise.race([
-    work,
-    app.finished().then(({ code, signal }) => {
-      throw new Error(`${app.name} exited (${code ?? signal}) before the bench was done; see ${logFile}`);
-    }),
-  ]);
 }
 
 /** Prints a bench's result as JSON, and writes it to the --json FILE when one was given. */

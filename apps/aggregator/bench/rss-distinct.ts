@@ -13,8 +13,8 @@
  * `--quick`: 500,000 products (10M is ~15-40 min on these shared cores). Postgres: DATABASE_URL (admin URL) or an embedded one.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startApp } from '@hitboard/testkit';
-import { benchArgs, benchWorld, fill, ledgerOffsets, log, rssMiB, unlessExits, printResult } from './harness';
+import { rssMiB, startApp, unlessExits } from '@hitboard/testkit';
+import { benchArgs, benchWorld, fill, ledgerOffsets, log, printResult } from './harness';
 import { runMain } from '@hitboard/runtime';
 
 const args = benchArgs(
@@ -44,7 +44,6 @@ async function main(): Promise<void> {
     try {
       await unlessExits(
         child,
-        logFile,
         (async () => {
           let lastLog = 0;
           for (;;) {
@@ -60,6 +59,7 @@ async function main(): Promise<void> {
             await sleep(SAMPLE_MS);
           }
         })(),
+        logFile,
       );
     } finally {
       await child.stop(40_000);

@@ -28,9 +28,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnProcess } from '@hitboard/runtime';
-import { startApp } from '@hitboard/testkit';
+import { rssMiB, startApp, unlessExits } from '@hitboard/testkit';
 import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/testkit/random';
-import { benchArgs, benchWorld, BROKERS, committedOffsets, createTopics, fill, kafka, ledgerOffsets, log, ROOT, rssMiB, unlessExits, type BenchWorld, printResult } from './harness';
+import { benchArgs, benchWorld, BROKERS, committedOffsets, createTopics, fill, kafka, ledgerOffsets, log, ROOT, type BenchWorld, printResult } from './harness';
 import { runMain } from '@hitboard/runtime';
 
 const args = benchArgs(
@@ -86,7 +86,7 @@ async function runAggregator(world: BenchWorld): Promise<Timed> {
   const startedAt = performance.now();
   const child = startApp('aggregator', world.aggregatorEnv({ FLUSH_INTERVAL_MS: String(INTERVAL_MS) }), { logFile });
   try {
-    return await unlessExits(child, logFile, until(() => ledgerOffsets(world.db.knex, world.topic), startedAt, child.pid));
+    return await unlessExits(child, until(() => ledgerOffsets(world.db.knex, world.topic), startedAt, child.pid), logFile);
   } finally {
     await child.stop(40_000);
   }
@@ -137,7 +137,7 @@ async function runPeer(topic: string): Promise<Timed & { outputOffsets: number }
     logFile,
   });
   try {
-    const timed = await unlessExits(child, logFile, until(() => committedOffsets(admin, appId, topic), startedAt, child.pid));
+    const timed = await unlessExits(child, until(() => committedOffsets(admin, appId, topic), startedAt, child.pid), logFile);
     const ends = await admin.fetchTopicOffsets(`${topic}-peer-out`);
     return { ...timed, outputOffsets: ends.reduce((s, p) => s + Number(p.high), 0) };
   } finally {

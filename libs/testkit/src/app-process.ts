@@ -76,6 +76,16 @@ export function startApp(name: SystemAppName, env: NodeJS.ProcessEnv, options: {
   return withWaits(startSystemApp(systemApp(name), { name: options.label ?? name, env, keepLines, onLine, ...(options.logFile ? { logFile: options.logFile } : {}) }), seen);
 }
 
+/** Rejects when `app` exits before `work` settles (a bench or test polling for an app that died must not poll on). */
+export function unlessExits<T>(app: SpawnedProcess, work: Promise<T>, seeLog = 'its output'): Promise<T> {
+  return Promise.race([
+    work,
+    app.finished().then(({ code, signal }) => {
+      throw new Error(`${app.name} exited (${code ?? signal}) before the work was done; see ${seeLog}`);
+    }),
+  ]);
+}
+
 /** Stops every process (each gracefully, all at once) and empties the list; for an afterEach. */
 export async function stopAll(apps: AppProcess[], graceMs?: number): Promise<void> {
   await Promise.all(apps.splice(0).map((app) => app.stop(graceMs)));

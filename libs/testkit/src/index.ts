@@ -9,3 +9,4 @@ export * from './scratch-kafka';
 export * from './ingest-ledger';
 export * from './random';
 export * from './ranking';
+export * from './proc-stats';

@@ -3,12 +3,12 @@
  * access file of its own (one user, one API token) and its own session secret; for the browser test,
  * the access test and the benchmark.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bearerHeaders, hashPassword, newAccessToken, newSessionSecret, tokenSha256, writeAccessFile } from '@hitboard/runtime';
-import { startApp, waitFor } from '@hitboard/testkit';
+import { groupCpuMs, startApp, waitFor } from '@hitboard/testkit';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -103,24 +103,4 @@ export async function startDashboard(env: Record<string, string>, options: Start
     throw new Error(`dashboard did not become healthy: ${(err as Error).message}\n${app.output()}`);
   }
   return { base, opsBase, access: granted, auth: bearerHeaders(granted.token), log: () => app.output(), stop, cpuMs: () => groupCpuMs(app.pid) };
-}
-
-/** Sum of utime + stime of every live process in process group `pgid` (Linux /proc), ms. */
-export function groupCpuMs(pgid: number): number {
-  const ticksPerSecond = 100; // USER_HZ on Linux
-  let ticks = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // Fields after the parenthesised command name: state ppid pgrp … utime(14) stime(15).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) !== pgid) continue;
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return (ticks * 1000) / ticksPerSecond;
 }
