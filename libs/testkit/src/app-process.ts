@@ -31,13 +31,13 @@ export interface AppProcessOptions {
   onLine?: (line: string) => void;
 }
 
-/** Lines seen since start, for `lineMatching`: bounded, as `output()` is. */
-function withWaits(proc: SpawnedProcess, seen: string[]): AppProcess {
+/** The waits on a started process; `lineMatching` reads its kept lines (the last `keepLines`). */
+function withWaits(proc: SpawnedProcess): AppProcess {
   const lineMatching = (pattern: RegExp | string, timeoutMs = 120_000) =>
     waitFor(
       `${proc.name} to print ${String(pattern)}`,
       async () => {
-        const line = seen.find((l) => (typeof pattern === 'string' ? l.includes(pattern) : pattern.test(l)));
+        const line = proc.lines().find((l) => (typeof pattern === 'string' ? l.includes(pattern) : pattern.test(l)));
         if (line === undefined && !proc.running()) throw new Error(`${proc.name} exited (${JSON.stringify(await proc.finished())}) before it printed ${String(pattern)}:\n${proc.output()}`);
         return line;
       },
@@ -51,29 +51,14 @@ function withWaits(proc: SpawnedProcess, seen: string[]): AppProcess {
   });
 }
 
-function recorder(keepLines: number, onLine?: (line: string) => void): { seen: string[]; onLine: (line: string) => void } {
-  const seen: string[] = [];
-  return {
-    seen,
-    onLine: (line) => {
-      seen.push(line);
-      if (seen.length > keepLines) seen.splice(0, seen.length - keepLines);
-      onLine?.(line);
-    },
-  };
-}
-
 export function startAppProcess(options: AppProcessOptions): AppProcess {
-  const keepLines = options.keepLines ?? 400;
-  const { seen, onLine } = recorder(keepLines, options.onLine);
-  return withWaits(spawnProcess({ ...options, keepLines, onLine }), seen);
+  return withWaits(spawnProcess(options));
 }
 
 /** One of the system's apps (libs/runtime's SYSTEM_APPS) by name, with exactly the environment given. */
 export function startApp(name: SystemAppName, env: NodeJS.ProcessEnv, options: { label?: string; keepLines?: number; onLine?: (line: string) => void; logFile?: string } = {}): AppProcess {
-  const keepLines = options.keepLines ?? 400;
-  const { seen, onLine } = recorder(keepLines, options.onLine);
-  return withWaits(startSystemApp(systemApp(name), { name: options.label ?? name, env, keepLines, onLine, ...(options.logFile ? { logFile: options.logFile } : {}) }), seen);
+  const { label, ...rest } = options;
+  return withWaits(startSystemApp(systemApp(name), { ...rest, name: label ?? name, env }));
 }
 
 /** Rejects when `app` exits before `work` settles (a bench or test polling for an app that died must not poll on). */
