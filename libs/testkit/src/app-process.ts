@@ -31,8 +31,23 @@ export interface AppProcessOptions {
   onLine?: (line: string) => void;
 }
 
+/**
+ * Watches a process's lines for the ops port it announces: kept apart, since a chatty app's
+ * announcement leaves its last `keepLines` lines long before a test asks for the port.
+ */
+function portWatch(onLine?: (line: string) => void): { port: () => number | undefined; onLine: (line: string) => void } {
+  let port: number | undefined;
+  return {
+    port: () => port,
+    onLine: (line) => {
+      port ??= Number(/"opsPort":(\d+)/.exec(line)?.[1] ?? NaN) || undefined;
+      onLine?.(line);
+    },
+  };
+}
+
 /** The waits on a started process; `lineMatching` reads its kept lines (the last `keepLines`). */
-function withWaits(proc: SpawnedProcess): AppProcess {
+function withWaits(proc: SpawnedProcess, port: () => number | undefined): AppProcess {
   const lineMatching = (pattern: RegExp | string, timeoutMs = 120_000) =>
     waitFor(
       `${proc.name} to print ${String(pattern)}`,
@@ -46,19 +61,30 @@ function withWaits(proc: SpawnedProcess): AppProcess {
     );
   return Object.assign(proc, {
     lineMatching,
-    opsPort: async (timeoutMs?: number) => Number(/"opsPort":(\d+)/.exec(await lineMatching(/"opsPort":\d+/, timeoutMs))![1]),
+    opsPort: (timeoutMs = 120_000) =>
+      waitFor(
+        `${proc.name} to announce its ops port`,
+        async () => {
+          if (port() === undefined && !proc.running()) throw new Error(`${proc.name} exited (${JSON.stringify(await proc.finished())}) before it announced its ops port:\n${proc.output()}`);
+          return port();
+        },
+        timeoutMs,
+        50,
+      ),
     ready: async (timeoutMs?: number) => void (await lineMatching('ops server listening', timeoutMs)),
   });
 }
 
 export function startAppProcess(options: AppProcessOptions): AppProcess {
-  return withWaits(spawnProcess(options));
+  const watch = portWatch(options.onLine);
+  return withWaits(spawnProcess({ ...options, onLine: watch.onLine }), watch.port);
 }
 
 /** One of the system's apps (libs/runtime's SYSTEM_APPS) by name, with exactly the environment given. */
 export function startApp(name: SystemAppName, env: NodeJS.ProcessEnv, options: { label?: string; keepLines?: number; onLine?: (line: string) => void; logFile?: string } = {}): AppProcess {
   const { label, ...rest } = options;
-  return withWaits(startSystemApp(systemApp(name), { ...rest, name: label ?? name, env }));
+  const watch = portWatch(options.onLine);
+  return withWaits(startSystemApp(systemApp(name), { ...rest, onLine: watch.onLine, name: label ?? name, env }), watch.port);
 }
 
 /** Rejects when `app` exits before `work` settles (a bench or test polling for an app that died must not poll on). */
