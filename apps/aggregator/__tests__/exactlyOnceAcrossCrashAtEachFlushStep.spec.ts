@@ -16,7 +16,7 @@ describeKafka('exactly once across kill -9 at each flush step', () => {
         const crashing = aggregators.start(s.env({ AGGREGATOR_CRASH_AT: step, AGGREGATOR_CRASH_ON_FLUSH: '2', FLUSH_INTERVAL_MS: '200' }), 'crashing aggregator');
         const second = goodEvents(600);
         await produce(s.kafka, s.topics.events, second);
-        const exit = await crashing.exited;
+        const exit = await crashing.finished();
         expect(exit.signal).toBe('SIGKILL');
 
         const third = goodEvents(300);

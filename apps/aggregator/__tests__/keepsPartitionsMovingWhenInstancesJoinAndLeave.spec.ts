@@ -40,10 +40,10 @@ describeKafka('kept partitions across group joins', () => {
       // A has read (and buffers, unflushed) a good part of the input before anyone joins.
       await waitFor('A to buffer a large part of the input', async () => (await metric(a, 'hitboard_aggregator_events_in_total')) >= EVENTS / 4, 120_000, 100);
       const b = aggregators.start(s.env({ FLUSH_INTERVAL_MS }), 'aggregator B');
-      await waitFor('B to be assigned partitions', async () => b.output.some((l) => /"partitions":\[\d/.test(l) && l.includes('partitions assigned')), 120_000);
+      await waitFor('B to be assigned partitions', async () => b.lines().some((l) => /"partitions":\[\d/.test(l) && l.includes('partitions assigned')), 120_000);
       expect((await b.stop()).code).toBe(0); // leave
       const c = aggregators.start(s.env({ FLUSH_INTERVAL_MS }), 'aggregator C'); // join again
-      await waitFor('C to be assigned partitions', async () => c.output.some((l) => /"partitions":\[\d/.test(l) && l.includes('partitions assigned')), 120_000);
+      await waitFor('C to be assigned partitions', async () => c.lines().some((l) => /"partitions":\[\d/.test(l) && l.includes('partitions assigned')), 120_000);
       await waitForLedgerCaughtUp(s);
       const heldMs = performance.now() - started;
 

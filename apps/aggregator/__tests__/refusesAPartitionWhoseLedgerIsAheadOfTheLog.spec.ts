@@ -66,7 +66,7 @@ async function expectRefusedLoudly(s: Scenario, app: Child, ledgerBefore: string
   ]);
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   expect(metrics).toMatch(/hitboard_aggregator_ledger_ahead_of_log\{partition="0",app="aggregator"\} [1-9]/);
-  expect(app.output.some((l) => l.includes('"level":50') && l.includes('the ledger is ahead of the log'))).toBe(true);
+  expect(app.lines().some((l) => l.includes('"level":50') && l.includes('the ledger is ahead of the log'))).toBe(true);
   // Nothing consumed meanwhile: the ledger and the lake are as before.
   await holdsFor('the ledger as it was while both partitions are refused', async () => JSON.stringify(await ledgerOf(s)) === JSON.stringify(ledgerBefore), 3000);
   expect(await ledgerOf(s)).toEqual(ledgerBefore);

@@ -34,11 +34,11 @@ describeKafka('bounded shutdown', () => {
 
   /** SIGTERM, then the exit (a hang fails the test instead of waiting for jest's timeout). */
   async function terminate(child: Child) {
-    child.proc.kill('SIGTERM');
+    child.signal('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        child.exited,
+        child.finished(),
         new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the aggregator did not exit within 60 s of SIGTERM')), 60_000))),
       ]);
     } finally {
@@ -68,7 +68,7 @@ describeKafka('bounded shutdown', () => {
         const exit = await terminate(first);
         expect(exit.code).toBe(0);
         expect(await groupMembers(s)).toBe(0);
-        expect(first.output.some((l) => l.includes('shutdown: not every partition flushed'))).toBe(true);
+        expect(first.lines().some((l) => l.includes('shutdown: not every partition flushed'))).toBe(true);
 
         await database.set(true);
         const next = aggregators.start(s.env({ FLUSH_INTERVAL_MS: '300' }), 'next owner');
@@ -101,7 +101,7 @@ describeKafka('bounded shutdown', () => {
           expect(exit.code).toBe(0);
           expect(await groupMembers(s)).toBe(0);
           // What it could not finish, and that it gave up within the bound's flush budget (6000 − 4000 ms).
-          const gaveUp = first.output.find((l) => l.includes('shutdown: not every partition flushed'));
+          const gaveUp = first.lines().find((l) => l.includes('shutdown: not every partition flushed'));
           expect(gaveUp && JSON.parse(gaveUp)).toMatchObject({ timedOut: true, timeoutMs: 2000 });
         } finally {
           await s3.start();
@@ -128,7 +128,7 @@ describeKafka('bounded shutdown', () => {
       await s.db.knex(TABLES.ingestOffsets).where({ topic: s.topics.events }).update({ next_offset: 2n ** 60n });
 
       const exit = await terminate(child);
-      expect(child.output.some((l) => l.includes('step failed with an error that cannot pass'))).toBe(true);
+      expect(child.lines().some((l) => l.includes('step failed with an error that cannot pass'))).toBe(true);
       // 0: main's shutdown ran to its end, which closes the pool after `stop()`.
       expect(exit.code).toBe(0);
       expect(await groupMembers(s)).toBe(0);

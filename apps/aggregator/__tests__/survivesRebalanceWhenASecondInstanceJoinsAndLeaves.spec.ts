@@ -14,7 +14,7 @@ describeKafka('rebalance', () => {
       await send(500);
       const b = aggregators.start(s.env(), 'aggregator B');
       // B gets a share of the partitions once the group rebalances.
-      await waitFor('B to be assigned partitions', async () => b.output.some((l) => /"partitions":\[\d/.test(l) && l.includes('partitions assigned')), 60_000);
+      await waitFor('B to be assigned partitions', async () => b.lines().some((l) => /"partitions":\[\d/.test(l) && l.includes('partitions assigned')), 60_000);
       for (let i = 0; i < 5; i++) await send(200);
       await waitForLedgerCaughtUp(s);
       expect((await b.stop()).code).toBe(0);

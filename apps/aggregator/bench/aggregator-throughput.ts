@@ -27,6 +27,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SingleBar } from 'cli-progress';
 import pino from 'pino';
 import { Client } from 'pg';
@@ -43,31 +44,23 @@ import { Aggregator } from '../src/aggregator';
 import { readConfig } from '../src/config';
 import { AGGREGATOR_FETCH, PARTITIONS_CONSUMED_CONCURRENTLY } from '../src/aggregator';
 import { createAggregatorMetrics } from '../src/metrics';
+import { benchArgs } from './harness';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const QUICK = process.argv.includes('--quick');
-const jsonAt = process.argv.indexOf('--json');
-const JSON_FILE = jsonAt >= 0 ? process.argv[jsonAt + 1] : undefined;
-
-if (process.argv.includes('--help') || process.argv.includes('-h')) {
-  process.stdout.write(
-    'Usage: npx tsx apps/aggregator/bench/aggregator-throughput.ts [--events N=1000000] [--partitions P=6] [--products K=5000] [--flush-interval-ms MS=aggregator default]\n' +
-      '       [--insert-events N=10000] [--quick (200000 events, 3000 INSERTs)] [--staging-in-thread (Parquet staged on the consuming thread)] [--json FILE]\n' +
-      'Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (admin URL; default: an embedded Postgres)\n',
-  );
-  process.exit(0);
-}
-
-const EVENTS = arg('events', QUICK ? 200_000 : 1_000_000);
-const INSERT_EVENTS = Math.min(EVENTS, arg('insert-events', QUICK ? 3000 : 10_000));
-const FLUSH_INTERVAL_MS = arg('flush-interval-ms', 0); // 0: the aggregator's default
-const PARTITIONS = arg('partitions', 6);
-const PRODUCTS = arg('products', 5000);
+const args = benchArgs(
+  'Usage: npx tsx apps/aggregator/bench/aggregator-throughput.ts [--events N=1000000] [--partitions P=6] [--products K=5000] [--flush-interval-ms MS=aggregator default]\n' +
+    '       [--insert-events N=10000] [--quick (200000 events, 3000 INSERTs)] [--staging-in-thread (Parquet staged on the consuming thread)] [--json FILE]\n' +
+    'Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (admin URL; default: an embedded Postgres)\n',
+  { events: [1_000_000, 200_000], 'insert-events': [10_000, 3000], 'flush-interval-ms': 0, partitions: 6, products: 5000 },
+  ['staging-in-thread'],
+);
+const JSON_FILE = args.json;
+const EVENTS = args.n.events;
+const INSERT_EVENTS = Math.min(EVENTS, args.n['insert-events']);
+const FLUSH_INTERVAL_MS = args.n['flush-interval-ms']; // 0: the aggregator's default
+const PARTITIONS = args.n.partitions;
+const PRODUCTS = args.n.products;
 /** Where the lake writer stages Parquet: 'worker' (as the aggregator's main.ts) or 'thread' (the consuming thread, as before 2026-12-02). */
-const STAGING: StagingThread = process.argv.includes('--staging-in-thread') ? 'thread' : 'worker';
+const STAGING: StagingThread = args.flags['staging-in-thread'] ? 'thread' : 'worker';
 const BROKERS = brokersFromEnv();
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
@@ -313,7 +306,7 @@ async function aggregator(topic: string, adminUrl: string): Promise<Phase & { fl
       // End of input: stop gracefully, which flushes every partition now (the clock keeps running until the ledger has it all).
       if (read >= EVENTS) stopped = agg.stop();
     }
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
   bar.stop();
   const hist = (await metrics.flushDuration.get()).values;

@@ -20,45 +20,23 @@
  * Latency resolution: the 100 ms poll (plus the query's own time). Target: P99 ≤ flush interval + 2 s.
  * `--quick`: 60 s at 5 sales/s. Postgres: DATABASE_URL (admin URL) or an embedded one.
  */
-import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Producer } from 'kafkajs';
+import { startApp, unlessExits } from '@hitboard/testkit';
 import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/random';
-import {
-  adminDatabase,
-  aggregatorEnv,
-  BROKERS,
-  createTopics,
-  deleteTopics,
-  flag,
-  jsonFileArg,
-  kafka,
-  log,
-  numberArg,
-  percentile,
-  saleEventJson,
-  scratchDatabase,
-  sleep,
-  startApp,
-  stopChild,
-  unlessExits,
-} from './harness';
+import { benchArgs, benchWorld, BROKERS, kafka, log, percentile, saleEventJson, printResult } from './harness';
+import { runMain } from '@hitboard/runtime';
 
-if (flag('help') || flag('h')) {
-  process.stdout.write(
-    'Usage: npx tsx apps/aggregator/bench/freshness.ts [--seconds S=300] [--rate R=10] [--background B=500] [--flush-interval-ms MS=5000]\n' +
-      '       [--quick (60 s at 5/s)] [--json FILE]\n' +
-      'Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (admin URL; default: an embedded Postgres).\n',
-  );
-  process.exit(0);
-}
-
-const QUICK = flag('quick');
-const SECONDS = numberArg('seconds', QUICK ? 60 : 300);
-const RATE = numberArg('rate', QUICK ? 5 : 10);
-const BACKGROUND = numberArg('background', 500);
-const FLUSH_INTERVAL_MS = numberArg('flush-interval-ms', 5000);
+const args = benchArgs(
+  'Usage: npx tsx apps/aggregator/bench/freshness.ts [--seconds S=300] [--rate R=10] [--background B=500] [--flush-interval-ms MS=5000]\n' +
+    '       [--quick (60 s at 5/s)] [--json FILE]\n' +
+    'Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (admin URL; default: an embedded Postgres).\n',
+  { seconds: [300, 60], rate: [10, 5], background: 500, 'flush-interval-ms': 5000 },
+);
+const SECONDS = args.n.seconds;
+const RATE = args.n.rate;
+const BACKGROUND = args.n.background;
+const FLUSH_INTERVAL_MS = args.n['flush-interval-ms'];
 const WRITE_INTERVAL_MS = 2000; // the speed pipeline's default WRITE_INTERVAL_MS
 const PARTITIONS = 6;
 const MARKERS = 20;
@@ -129,19 +107,15 @@ async function poll(pg: import('knex').Knex, pending: Sale[]): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const admin = await adminDatabase();
-  const run = Date.now().toString(36);
-  const topic = `bench-fresh-${run}`;
-  const db = await scratchDatabase(admin.url, 'bench_fresh');
-  const aggLog = join(tmpdir(), `${topic}-aggregator.log`);
-  const speedLog = join(tmpdir(), `${topic}-speed.log`);
-  await createTopics([{ topic, numPartitions: PARTITIONS }, { topic: `${topic}-dlq` }, { topic: `${topic}-sums`, numPartitions: PARTITIONS }]);
-  const env = aggregatorEnv(topic, db.url, { FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS) });
-  const aggregator = startApp('apps/aggregator/src/main.ts', env, aggLog);
+  const world = await benchWorld('bench-fresh', PARTITIONS);
+  const { run, topic, db } = world;
+  const aggLog = world.logFile('aggregator');
+  const speedLog = world.logFile('speed');
+  const aggregator = startApp('aggregator', world.aggregatorEnv({ FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS) }), { logFile: aggLog });
   const speed = startApp(
-    'apps/speed-pipeline/src/main.ts',
-    { KAFKA_BROKERS: BROKERS.join(','), KAFKA_GROUP_ID: `${topic}-speed`, TOPIC_PRODUCT_SUMS: `${topic}-sums`, DATABASE_URL: db.url, OPS_PORT: '0', WRITE_INTERVAL_MS: String(WRITE_INTERVAL_MS) },
-    speedLog,
+    'speed-pipeline',
+    { ...process.env, LOG_LEVEL: 'warn', KAFKA_BROKERS: BROKERS.join(','), KAFKA_GROUP_ID: `${topic}-speed`, TOPIC_PRODUCT_SUMS: `${topic}-sums`, DATABASE_URL: db.url, OPS_PORT: '0', WRITE_INTERVAL_MS: String(WRITE_INTERVAL_MS) },
+    { logFile: speedLog },
   );
   const producer = kafka().producer();
   await producer.connect();
@@ -167,7 +141,7 @@ async function main(): Promise<void> {
       backgroundSent += n;
     }
   })();
-  const watch = <T>(work: Promise<T>) => unlessExits(aggregator, 'the aggregator', aggLog, unlessExits(speed, 'the speed pipeline', speedLog, work));
+  const watch = <T>(work: Promise<T>) => unlessExits(aggregator, unlessExits(speed, work, speedLog), aggLog);
   let maxBound = 0;
   let startupSeconds = NaN;
   // How long each top_1000 query took: the measurement's resolution is the poll interval plus this.
@@ -226,12 +200,9 @@ async function main(): Promise<void> {
     startBackground();
     await background;
     await producer.disconnect();
-    await stopChild(aggregator);
-    await stopChild(speed);
-    await db.drop();
-    rmSync(env['LAKE_DIR']!, { recursive: true, force: true });
-    await deleteTopics([topic]);
-    await admin.stop();
+    await aggregator.stop(40_000);
+    await speed.stop(40_000);
+    await world.close();
   }
   const latencyOf = (sales: Sale[]) =>
     sales
@@ -266,12 +237,7 @@ async function main(): Promise<void> {
     maxErrorBound: maxBound,
     ratioP99ToFlush: Number((percentile(latencies, 99) / FLUSH_INTERVAL_MS).toFixed(3)),
   };
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  const jsonFile = jsonFileArg();
-  if (jsonFile) writeFileSync(jsonFile, JSON.stringify(result));
+  printResult(result, args.json);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);

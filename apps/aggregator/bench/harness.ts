@@ -1,87 +1,113 @@
 /**
- * What the process-level benches of issue 15 share (streams-peer.ts, freshness.ts, rss-distinct.ts):
- * a scratch database with the migrations, topics, a fast event filler, the real apps started as
- * machines run them (their main.ts in a child process), their RSS, and the ledger's progress.
+ * What the aggregator's benches share beyond the test kit (whose app processes, scratch databases,
+ * Postgres server, topics and /proc readings they use): their command line, one run's world (a scratch
+ * database, topics, the aggregator's settings), a fast event filler, the ledger's and a group's
+ * progress, and how a result is printed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { Client } from 'pg';
-import { createDb } from '@hitboard/db-client';
-import { migrateLatest, startEmbeddedPostgres } from '@hitboard/db';
 import { createKafka } from '@hitboard/kafka';
 import { brokersFromEnv } from '@hitboard/runtime';
 import { TABLES } from '@hitboard/schema';
+import { createTestTopic, deleteTopicsStartingWith, freshDatabase, scratchServer, type FreshDatabase } from '@hitboard/testkit';
 
-export const ROOT = resolve(__dirname, '../../..');
+export { REPO_ROOT as ROOT } from '@hitboard/runtime';
 export const BROKERS = brokersFromEnv();
 export const log = (msg: string) => process.stderr.write(`${msg}\n`);
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function numberArg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number ≥ 0, got ${process.argv[i + 1]}`);
-  return value;
-}
-export const flag = (name: string) => process.argv.includes(`--${name}`);
-export function jsonFileArg(): string | undefined {
-  const i = process.argv.indexOf('--json');
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-/** DATABASE_URL (an admin URL) or an embedded Postgres this process starts; `stop` stops only what it started. */
-export async function adminDatabase(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const url = process.env['DATABASE_URL'];
-  if (url) return { url, stop: async () => undefined };
-  log('starting an embedded Postgres…');
-  const pg = await startEmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), 'bench-pg-')), persistent: false, durable: false });
-  return { url: pg.url, stop: () => pg.stop() };
-}
-
-/** A fresh database on the admin URL's server, migrated; `drop` removes it. */
-export async function scratchDatabase(adminUrl: string, prefix: string): Promise<{ url: string; knex: Knex; drop: () => Promise<void> }> {
-  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const knex = createDb(url.toString(), { pool: { max: 2 } });
-  await migrateLatest(knex);
-  return {
-    url: url.toString(),
-    knex,
-    drop: async () => {
-      await knex.destroy();
-      const again = new Client({ connectionString: adminUrl });
-      await again.connect();
-      await again.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await again.end();
+/**
+ * A bench's command line (node:util parseArgs): `--help`/`-h` prints `usage` and exits; `--quick`,
+ * `--json FILE`, the boolean `flags`, and one `--name N` (a number ≥ 0) per key of `numbers`, whose
+ * value is its default, or [default, default with --quick].
+ */
+export function benchArgs<N extends string>(
+  usage: string,
+  numbers: Record<N, number | readonly [number, number]>,
+  flags: readonly string[] = [],
+): { quick: boolean; json: string | undefined; flags: Record<string, boolean>; n: Record<N, number> } {
+  const names = Object.keys(numbers) as N[];
+  const { values: parsed } = parseArgs({
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      quick: { type: 'boolean' },
+      json: { type: 'string' },
+      ...Object.fromEntries(flags.map((f) => [f, { type: 'boolean' as const }])),
+      ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])),
     },
-  };
+  });
+  const values = parsed as Record<string, string | boolean | undefined>;
+  if (values.help) {
+    process.stdout.write(usage);
+    process.exit(0);
+  }
+  const quick = values.quick === true;
+  const n = {} as Record<N, number>;
+  for (const name of names) {
+    const fallback = numbers[name];
+    const given = values[name] as string | undefined;
+    const value = given === undefined ? (typeof fallback === 'number' ? fallback : fallback[quick ? 1 : 0]) : Number(given);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number ≥ 0, got ${given}`);
+    n[name] = value;
+  }
+  return { quick, json: values.json as string | undefined, flags: Object.fromEntries(flags.map((f) => [f, values[f] === true])), n };
 }
 
 export const kafka = () => createKafka({ brokers: BROKERS, clientId: 'bench-harness', logLevel: 'error' });
 
 export async function createTopics(topics: { topic: string; numPartitions?: number }[]): Promise<void> {
-  const admin = kafka().admin();
-  await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: topics.map((t) => ({ ...t, replicationFactor: 1 })) });
-  await admin.disconnect();
+  // The broker's default is 6 partitions (infra/kafka/server.properties), as the test kit's.
+  for (const t of topics) await createTestTopic(BROKERS, { name: t.topic, ...(t.numPartitions ? { partitions: t.numPartitions } : {}) });
 }
 
-/** Deletes every topic whose name starts with one of `prefixes` (this run's topics and the peer's internal ones). */
-export async function deleteTopics(prefixes: string[]): Promise<void> {
-  const admin = kafka().admin();
-  await admin.connect();
-  const topics = (await admin.listTopics()).filter((t) => prefixes.some((p) => t.startsWith(p)));
-  if (topics.length > 0) await admin.deleteTopics({ topics }).catch((err: Error) => log(`deleting ${topics.join(', ')}: ${err.message}`));
-  await admin.disconnect();
+/** One bench run's world: an events topic `<prefix>-<run>` (with its -dlq and -sums), a scratch database, the aggregator's settings. */
+export interface BenchWorld {
+  run: string;
+  topic: string;
+  db: FreshDatabase;
+  /** The aggregator's environment for this run (its own group, topics and lake folder), plus `extra`. */
+  aggregatorEnv(extra?: Record<string, string>): Record<string, string>;
+  /** Where a process's log goes: `<tmp>/<topic>-<name>.log`. */
+  logFile(name: string): string;
+  /** Drops the database, the lake folder and the topics, and stops a Postgres this run started. */
+  close(): Promise<void>;
+}
+
+export async function benchWorld(prefix: string, partitions: number, options: { eventsTopic?: boolean } = {}): Promise<BenchWorld> {
+  const server = await scratchServer(log);
+  const run = Date.now().toString(36);
+  const topic = `${prefix}-${run}`;
+  const db = await freshDatabase({ adminUrl: server.url });
+  const lakeDir = mkdtempSync(join(tmpdir(), 'bench-lake-'));
+  await createTopics([...(options.eventsTopic === false ? [] : [{ topic, numPartitions: partitions }]), { topic: `${topic}-dlq` }, { topic: `${topic}-sums`, numPartitions: partitions }]);
+  return {
+    run,
+    topic,
+    db,
+    aggregatorEnv: (extra = {}) => ({
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      KAFKA_BROKERS: BROKERS.join(','),
+      KAFKA_GROUP_ID: `${topic}-agg`,
+      TOPIC_EVENTS: topic,
+      TOPIC_DLQ: `${topic}-dlq`,
+      TOPIC_PRODUCT_SUMS: `${topic}-sums`,
+      DATABASE_URL: db.url,
+      LAKE_DIR: lakeDir,
+      OPS_PORT: '0',
+      ...extra,
+    }),
+    logFile: (name) => join(tmpdir(), `${topic}-${name}.log`),
+    close: async () => {
+      await db.drop();
+      rmSync(lakeDir, { recursive: true, force: true });
+      await deleteTopicsStartingWith(BROKERS, [topic]).catch((err: Error) => log(`deleting ${topic}*: ${err.message}`));
+      await server.stop();
+    },
+  };
 }
 
 /** The sum over partitions of a group's committed offsets on `topic` (0 where none). */
@@ -155,62 +181,10 @@ export async function fill(topic: string, events: number, productOf: (i: number)
   return totals;
 }
 
-/** An app's main.ts started as a machine runs it (node + tsx, its own environment); output to `logFile`. */
-export function startApp(entry: string, env: Record<string, string>, logFile: string): ChildProcess {
-  const out = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, entry)], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.pipe(out);
-  child.stderr!.pipe(out);
-  return child;
-}
-
-/** SIGTERM (graceful: flush, leave the group), SIGKILL after `timeoutMs`; resolves when it is gone. */
-export async function stopChild(child: ChildProcess, timeoutMs = 40_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** Resident set size of a live process (Linux /proc), in MiB; 0 once it is gone. */
-export function rssMiB(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Rejects when `child` exits before `work` settles (an app that died must not leave the bench polling). */
-export function unlessExits<T>(child: ChildProcess, name: string, logFile: string, work: Promise<T>): Promise<T> {
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) =>
-      child.once('exit', (code, signal) => reject(new Error(`${name} exited (${code ?? signal}) before the bench was done; see ${logFile}`))),
-    ),
-  ]);
-}
-
-/** The aggregator's environment for one run: its own group, topics and lake folder. */
-export function aggregatorEnv(topic: string, databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    KAFKA_BROKERS: BROKERS.join(','),
-    KAFKA_GROUP_ID: `${topic}-agg`,
-    TOPIC_EVENTS: topic,
-    TOPIC_DLQ: `${topic}-dlq`,
-    TOPIC_PRODUCT_SUMS: `${topic}-sums`,
-    DATABASE_URL: databaseUrl,
-    LAKE_DIR: mkdtempSync(join(tmpdir(), 'bench-lake-')),
-    OPS_PORT: '0',
-    ...extra,
-  };
+/** Prints a bench's result as JSON, and writes it to the --json FILE when one was given. */
+export function printResult(result: object, jsonFile: string | undefined): void {
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (jsonFile) writeFileSync(jsonFile, JSON.stringify(result));
 }
 
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;

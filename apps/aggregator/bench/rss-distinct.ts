@@ -12,68 +12,42 @@
  * decile, and the peak. Event time spreads over the last 5 minutes, as the throughput bench's.
  * `--quick`: 500,000 products (10M is ~15-40 min on these shared cores). Postgres: DATABASE_URL (admin URL) or an embedded one.
  */
-import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  adminDatabase,
-  aggregatorEnv,
-  createTopics,
-  deleteTopics,
-  fill,
-  flag,
-  jsonFileArg,
-  ledgerOffsets,
-  log,
-  numberArg,
-  rssMiB,
-  scratchDatabase,
-  sleep,
-  startApp,
-  stopChild,
-  unlessExits,
-} from './harness';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { rssMiB, startApp, unlessExits } from '@hitboard/testkit';
+import { benchArgs, benchWorld, fill, ledgerOffsets, log, printResult } from './harness';
+import { runMain } from '@hitboard/runtime';
 
-if (flag('help') || flag('h')) {
-  process.stdout.write(
-    'Usage: npx tsx apps/aggregator/bench/rss-distinct.ts [--products N=10000000] [--partitions P=6] [--quick (500000 products)] [--json FILE]\n' +
-      'Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (admin URL; default: an embedded Postgres).\n',
-  );
-  process.exit(0);
-}
-
-const QUICK = flag('quick');
-const PRODUCTS = numberArg('products', QUICK ? 500_000 : 10_000_000);
-const PARTITIONS = numberArg('partitions', 6);
+const args = benchArgs(
+  'Usage: npx tsx apps/aggregator/bench/rss-distinct.ts [--products N=10000000] [--partitions P=6] [--quick (500000 products)] [--json FILE]\n' +
+    'Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (admin URL; default: an embedded Postgres).\n',
+  { products: [10_000_000, 500_000], partitions: 6 },
+);
+const PRODUCTS = args.n.products;
+const PARTITIONS = args.n.partitions;
 const SAMPLE_MS = 250;
 
 async function main(): Promise<void> {
-  const admin = await adminDatabase();
-  const topic = `bench-rss-${Date.now().toString(36)}`;
-  const db = await scratchDatabase(admin.url, 'bench_rss');
-  const env = aggregatorEnv(topic, db.url);
-  const logFile = join(tmpdir(), `${topic}-aggregator.log`);
+  const world = await benchWorld('bench-rss', PARTITIONS);
+  const { topic, db } = world;
+  const logFile = world.logFile('aggregator');
   try {
-    await createTopics([{ topic, numPartitions: PARTITIONS }, { topic: `${topic}-dlq` }, { topic: `${topic}-sums`, numPartitions: PARTITIONS }]);
     log(`filling ${topic} with ${PRODUCTS.toLocaleString('en')} events, each a distinct product…`);
     const fillStarted = performance.now();
     await fill(topic, PRODUCTS, (i) => `d-${i}`);
     const fillSeconds = (performance.now() - fillStarted) / 1000;
     log(`  ${fillSeconds.toFixed(0)} s; aggregator…`);
     const started = performance.now();
-    const child = startApp('apps/aggregator/src/main.ts', env, logFile);
+    const child = startApp('aggregator', world.aggregatorEnv(), { logFile });
     // RSS (MiB) at the first sample where the committed share reached each decile, 10 % … 100 %.
     const deciles: number[] = [];
     let peak = 0;
     try {
       await unlessExits(
         child,
-        'the aggregator',
-        logFile,
         (async () => {
           let lastLog = 0;
           for (;;) {
-            const rss = rssMiB(child.pid!);
+            const rss = rssMiB(child.pid);
             peak = Math.max(peak, rss);
             const committed = await ledgerOffsets(db.knex, topic);
             while (deciles.length < 10 && committed >= (PRODUCTS * (deciles.length + 1)) / 10) deciles.push(Math.round(rss));
@@ -85,9 +59,10 @@ async function main(): Promise<void> {
             await sleep(SAMPLE_MS);
           }
         })(),
+        logFile,
       );
     } finally {
-      await stopChild(child);
+      await child.stop(40_000);
     }
     const seconds = (performance.now() - started) / 1000;
     const result = {
@@ -103,18 +78,10 @@ async function main(): Promise<void> {
       rssAt100MiB: deciles[9],
       peakRssMiB: Math.round(peak),
     };
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    const jsonFile = jsonFileArg();
-    if (jsonFile) writeFileSync(jsonFile, JSON.stringify(result));
+    printResult(result, args.json);
   } finally {
-    await db.drop();
-    rmSync(env['LAKE_DIR']!, { recursive: true, force: true });
-    await deleteTopics([topic]);
-    await admin.stop();
+    await world.close();
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);

@@ -22,49 +22,28 @@
  * Needs a broker whose transaction state log fits one broker (infra/kafka/server.properties sets
  * transaction.state.log.replication.factor=1). Postgres: DATABASE_URL (admin URL) or an embedded one.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnProcess } from '@hitboard/runtime';
+import { rssMiB, startApp, unlessExits } from '@hitboard/testkit';
 import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/random';
-import {
-  adminDatabase,
-  aggregatorEnv,
-  BROKERS,
-  committedOffsets,
-  createTopics,
-  deleteTopics,
-  fill,
-  flag,
-  jsonFileArg,
-  kafka,
-  ledgerOffsets,
-  log,
-  numberArg,
-  ROOT,
-  rssMiB,
-  scratchDatabase,
-  sleep,
-  startApp,
-  stopChild,
-  unlessExits,
-} from './harness';
+import { benchArgs, benchWorld, BROKERS, committedOffsets, createTopics, fill, kafka, ledgerOffsets, log, ROOT, type BenchWorld, printResult } from './harness';
+import { runMain } from '@hitboard/runtime';
 
-if (flag('help') || flag('h')) {
-  process.stdout.write(
-    'Usage: npx tsx apps/aggregator/bench/streams-peer.ts [--events N=1000000] [--partitions P=6] [--products K=5000] [--interval-ms MS=5000]\n' +
-      '       [--peer-threads T=1] [--quick (200000 events)] [--json FILE]\n' +
-      'Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (admin URL; default: an embedded Postgres). Needs java 17 and mvn.\n',
-  );
-  process.exit(0);
-}
-
-const QUICK = flag('quick');
-const EVENTS = numberArg('events', QUICK ? 200_000 : 1_000_000);
-const PARTITIONS = numberArg('partitions', 6);
-const PRODUCTS = numberArg('products', 5000);
-const INTERVAL_MS = numberArg('interval-ms', 5000);
-const PEER_THREADS = numberArg('peer-threads', 1);
+const args = benchArgs(
+  'Usage: npx tsx apps/aggregator/bench/streams-peer.ts [--events N=1000000] [--partitions P=6] [--products K=5000] [--interval-ms MS=5000]\n' +
+    '       [--peer-threads T=1] [--quick (200000 events)] [--json FILE]\n' +
+    'Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (admin URL; default: an embedded Postgres). Needs java 17 and mvn.\n',
+  { events: [1_000_000, 200_000], partitions: 6, products: 5000, 'interval-ms': 5000, 'peer-threads': 1 },
+);
+const EVENTS = args.n.events;
+const PARTITIONS = args.n.partitions;
+const PRODUCTS = args.n.products;
+const INTERVAL_MS = args.n['interval-ms'];
+const PEER_THREADS = args.n['peer-threads'];
 const PEER_DIR = join(ROOT, 'bench/kafka-streams-peer');
 const POLL_MS = 100;
 
@@ -102,19 +81,14 @@ async function until(progress: () => Promise<number>, startedAt: number, pid: nu
   }
 }
 
-async function runAggregator(topic: string, adminUrl: string): Promise<Timed> {
-  const db = await scratchDatabase(adminUrl, 'bench_peer');
-  await createTopics([{ topic: `${topic}-dlq` }, { topic: `${topic}-sums`, numPartitions: PARTITIONS }]);
-  const env = aggregatorEnv(topic, db.url, { FLUSH_INTERVAL_MS: String(INTERVAL_MS) });
-  const logFile = join(tmpdir(), `${topic}-aggregator.log`);
+async function runAggregator(world: BenchWorld): Promise<Timed> {
+  const logFile = world.logFile('aggregator');
   const startedAt = performance.now();
-  const child = startApp('apps/aggregator/src/main.ts', env, logFile);
+  const child = startApp('aggregator', world.aggregatorEnv({ FLUSH_INTERVAL_MS: String(INTERVAL_MS) }), { logFile });
   try {
-    return await unlessExits(child, 'the aggregator', logFile, until(() => ledgerOffsets(db.knex, topic), startedAt, child.pid!));
+    return await unlessExits(child, until(() => ledgerOffsets(world.db.knex, world.topic), startedAt, child.pid), logFile);
   } finally {
-    await stopChild(child);
-    await db.drop();
-    rmSync(env['LAKE_DIR']!, { recursive: true, force: true });
+    await child.stop(40_000);
   }
 }
 
@@ -149,23 +123,25 @@ async function peerOutputTotals(outputTopic: string): Promise<{ cells: number; u
 async function runPeer(topic: string): Promise<Timed & { outputOffsets: number }> {
   const appId = `${topic}-peer`;
   const logFile = join(tmpdir(), `${topic}-peer.log`);
-  const out = createWriteStream(logFile);
   const classpath = `${join(PEER_DIR, 'target/classes')}:${join(PEER_DIR, 'target/lib/*')}`;
   await createTopics([{ topic: `${topic}-peer-out`, numPartitions: PARTITIONS }]);
   const admin = kafka().admin();
   await admin.connect();
   const startedAt = performance.now();
-  const child = spawn('java', ['-Xmx1g', '-cp', classpath, 'dev.hitboard.bench.PreSumPeer', BROKERS.join(','), topic, `${topic}-peer-out`, appId, String(INTERVAL_MS), String(PEER_THREADS)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawnProcess({
+    name: 'the Kafka Streams peer',
+    command: 'java',
+    args: ['-Xmx1g', '-cp', classpath, 'dev.hitboard.bench.PreSumPeer', BROKERS.join(','), topic, `${topic}-peer-out`, appId, String(INTERVAL_MS), String(PEER_THREADS)],
+    cwd: PEER_DIR,
+    env: process.env,
+    logFile,
   });
-  child.stdout.pipe(out);
-  child.stderr.pipe(out);
   try {
-    const timed = await unlessExits(child, 'the Kafka Streams peer', logFile, until(() => committedOffsets(admin, appId, topic), startedAt, child.pid!));
+    const timed = await unlessExits(child, until(() => committedOffsets(admin, appId, topic), startedAt, child.pid), logFile);
     const ends = await admin.fetchTopicOffsets(`${topic}-peer-out`);
     return { ...timed, outputOffsets: ends.reduce((s, p) => s + Number(p.high), 0) };
   } finally {
-    await stopChild(child);
+    await child.stop(40_000);
     await admin.disconnect();
     rmSync(join(tmpdir(), `kafka-streams-peer-${appId}`), { recursive: true, force: true });
   }
@@ -173,15 +149,14 @@ async function runPeer(topic: string): Promise<Timed & { outputOffsets: number }
 
 async function main(): Promise<void> {
   buildPeer();
-  const db = await adminDatabase();
-  const topic = `bench-peer-${Date.now().toString(36)}`;
+  const world = await benchWorld('bench-peer', PARTITIONS);
+  const { topic } = world;
   try {
-    await createTopics([{ topic, numPartitions: PARTITIONS }]);
     const product = aliasSampler(zipfWeights(PRODUCTS, 1.1), seededRandom(1));
     log(`filling ${topic} with ${EVENTS.toLocaleString('en')} events…`);
     const sent = await fill(topic, EVENTS, () => `p-${product()}`);
     log('aggregator (process start → ledger holds every offset)…');
-    const agg = await runAggregator(topic, db.url);
+    const agg = await runAggregator(world);
     log(`  ${agg.seconds.toFixed(2)} s, ${Math.round(agg.eventsPerSec)} events/s`);
     log('Kafka Streams peer (process start → group offsets committed for every offset)…');
     const peer = await runPeer(topic);
@@ -207,16 +182,10 @@ async function main(): Promise<void> {
       peerOutputExact: peerExact,
       ratio: Number((agg.eventsPerSec / peer.eventsPerSec).toFixed(3)),
     };
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    const jsonFile = jsonFileArg();
-    if (jsonFile) writeFileSync(jsonFile, JSON.stringify(result));
+    printResult(result, args.json);
   } finally {
-    await deleteTopics([topic]);
-    await db.stop();
+    await world.close();
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);

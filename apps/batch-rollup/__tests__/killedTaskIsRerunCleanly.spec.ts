@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { rollupFilePath } from '@hitboard/lake';
 import { TABLES } from '@hitboard/schema';
+import { startAppProcess } from '@hitboard/testkit';
 import { runReadyWindows } from '../src/runner';
 import { runWindow } from '../src/rollup-task';
 import { batchRows, expectedWindow, H, randomCells, runsOf, scenario, setWatermark, writeFlush, type Scenario } from './support';
@@ -25,12 +25,14 @@ describe('a task killed mid-way is re-run cleanly', () => {
     await writeFlush(s, cells);
     await setWatermark(s, t0 + 2 * H);
     const w = s.registry.windowAt('hour', t0);
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures/run-one-window.ts')], {
+    const child = startAppProcess({
+      name: 'run-one-window',
+      cwd: __dirname,
+      args: ['fixtures/run-one-window.ts'],
       env: { ...process.env, DATABASE_URL: s.db.url, LAKE_DIR: s.lakeDir, WINDOW_INTERVAL: 'hour', WINDOW_START: w.start.toISOString() },
-      stdio: 'inherit',
+      onLine: (line) => void process.stdout.write(`${line}\n`),
     });
-    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
-    expect(signal).toBe('SIGKILL');
+    expect((await child.finished()).signal).toBe('SIGKILL');
     expect(existsSync(join(s.lakeDir, rollupFilePath('hour', w.start.getTime())))).toBe(true);
     expect((await runsOf(s, w)).map((r) => r.status)).toEqual(['running']);
     expect(await batchRows(s, w)).toEqual([]);

@@ -11,33 +11,20 @@
  * rows of the top list that are movers; the mover's name opens its trend.
  */
 import { chosenClockEnv } from '@hitboard/runtime/clock';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { demandFactor } from '@hitboard/generator';
 import { TABLES } from '@hitboard/schema';
-import {
-  createTestTopic,
-  deleteTestTopics,
-  describeKafka,
-  freshDatabase,
-  startAppProcess,
-  TEST_READER_PASSWORD,
-  uniqueTopic,
-  waitFor,
-  type AppProcess,
-  type FreshDatabase,
-} from '@hitboard/testkit';
-import { APP_DIR } from '../src/serve';
+import { describeKafka, TEST_READER_PASSWORD, uniqueTopic, waitFor } from '@hitboard/testkit';
 import { ARTIFACTS_DIR } from './support/artifacts';
 import { ensureTestBuild } from './support/build';
 import { signIn } from './support/sign-in';
 import { startDashboard, type RunningDashboard } from './support/server';
+import { startTestSystem, type TestSystem } from './support/system';
 
 jest.setTimeout(30 * 60_000);
 
-const ROOT = path.resolve(APP_DIR, '../..');
 const MIN = 60_000;
 const SPIKE_FACTOR = 40;
 /** Steady history before the spike: more than the hour the tracker watches before it scores anything. */
@@ -76,51 +63,25 @@ interface MoverRow {
 }
 
 describeKafka('Rising now, from a generated spike through the pipelines to the browser', (brokers) => {
-  const apps: AppProcess[] = [];
-  let db: FreshDatabase;
+  let system: TestSystem | undefined;
   let dashboard: RunningDashboard | undefined;
   let browser: Browser | undefined;
-  let work: string;
-  let topics: string[] = [];
   let spiked: { productId: string; name: string; startMs: number };
-
-  /** Output of every process started, for a failure message. */
-  const logs = () => apps.map((a) => `--- ${a.name}\n${a.output().split('\n').slice(-40).join('\n')}`).join('\n');
 
   beforeAll(async () => {
     const building = ensureTestBuild();
-    work = mkdtempSync(path.join(tmpdir(), 'hb-rising-'));
-    db = await freshDatabase();
-    const [events, sums] = await Promise.all([createTestTopic(brokers, { partitions: 2, prefix: 'rising-events' }), createTestTopic(brokers, { partitions: 2, prefix: 'rising-sums' })]);
-    const dlq = uniqueTopic('rising-dlq'); // the aggregator creates its DLQ as it wants it (compacted)
-    topics = [events, sums, dlq];
     const chosen = chosenClockEnv(CLOCK_START);
-    const settings = { ...chosen.env, KAFKA_BROKERS: brokers.join(','), DATABASE_URL: db.url, TOPIC_EVENTS: events, TOPIC_DLQ: dlq, TOPIC_PRODUCT_SUMS: sums, REPORTING_TIME_ZONE: 'UTC', LOG_LEVEL: 'warn', OPS_PORT: '0' };
-    apps.push(
-      startAppProcess({
-        name: 'aggregator',
-        cwd: path.join(ROOT, 'apps/aggregator'),
-        args: ['src/main.ts'],
-        env: { ...process.env, ...settings, KAFKA_GROUP_ID: uniqueTopic('rising-aggregator'), LAKE_DIR: path.join(work, 'lake'), FLUSH_INTERVAL_MS: '1000' },
-      }),
-      startAppProcess({
-        name: 'speed pipeline',
-        cwd: path.join(ROOT, 'apps/speed-pipeline'),
-        args: ['src/main.ts'],
-        env: { ...process.env, ...settings, KAFKA_GROUP_ID: uniqueTopic('rising-speed'), WRITE_INTERVAL_MS: '500' },
-      }),
-    );
+    const world = (system = await startTestSystem(brokers, 'rising', chosen.env));
+    const { db, work } = world;
+    world.start('aggregator', 'aggregator', { KAFKA_GROUP_ID: uniqueTopic('rising-aggregator'), FLUSH_INTERVAL_MS: '1000' });
+    world.start('speed-pipeline', 'speed pipeline', { KAFKA_GROUP_ID: uniqueTopic('rising-speed'), WRITE_INTERVAL_MS: '500' });
 
     // Event time ends now; both runs lie in the past, so the generator sends them as fast as the broker takes them.
     const endMs = Math.floor(chosen.clock.now() / 1000) * 1000;
     const spikeMs = endMs - SPIKE_MINUTES * MIN;
     const fromMs = spikeMs - STEADY_MINUTES * MIN;
     const generatorSettings = generatorArgs(fromMs, endMs);
-    const generate = async (name: string, args: string[]) => {
-      const run = startAppProcess({ name, cwd: ROOT, args: ['tools/generator/src/cli.ts', '--topic', events, ...generatorSettings, ...args], env: { ...process.env, ...settings } });
-      apps.push(run);
-      await run.succeeded();
-    };
+    const generate = (name: string, args: string[]) => world.generate(name, [...generatorSettings, ...args]).succeeded();
     // Steady traffic first (and the catalog, for names), with its ground truth to pick the product from.
     const steadyTruth = path.join(work, 'steady.ndjson');
     await generate('generator (steady)', ['--from', iso(fromMs), '--to', iso(spikeMs), '--catalog', '--truth', steadyTruth]);
@@ -146,7 +107,7 @@ describeKafka('Rising now, from a generated spike through the pipelines to the b
       15 * MIN,
       1000,
     ).catch((error: Error) => {
-      throw new Error(`${error.message}\n${logs()}`);
+      throw new Error(`${error.message}\n${world.logs()}`);
     });
     await building;
     dashboard = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, ...chosen.env });
@@ -156,14 +117,11 @@ describeKafka('Rising now, from a generated spike through the pipelines to the b
   afterAll(async () => {
     await browser?.close();
     await dashboard?.stop();
-    await Promise.all(apps.map((a) => a.stop()));
-    await db?.drop();
-    await deleteTestTopics(brokers, topics).catch(() => undefined);
-    if (work) rmSync(work, { recursive: true, force: true });
+    await system?.stop();
   });
 
   it('lists the spiked product in Rising now with its factor, badges the top list\'s movers, and links to its trend', async () => {
-    const movers = (await db.knex(TABLES.movers).where({ direction: 'up' }).select('product_id', 'factor', 'since', 'is_new')) as MoverRow[];
+    const movers = (await system!.db.knex(TABLES.movers).where({ direction: 'up' }).select('product_id', 'factor', 'since', 'is_new')) as MoverRow[];
     const mover = movers.find((m) => m.product_id === spiked.productId)!;
     // A product with history, rising by a large factor (×40 sold on top of its usual), since the spike began.
     expect(mover.is_new).toBe(false);

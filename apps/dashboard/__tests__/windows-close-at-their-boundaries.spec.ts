@@ -19,35 +19,21 @@
  * timestamps, and would drop weeks-old data. Both worlds (each its own database, topics, lake and
  * processes) run at once: most of their time is waiting for that tick.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { chosenClockEnv, type Clock } from '@hitboard/runtime/clock';
 import { IntervalRegistry, type Window } from '@hitboard/time';
 import { TABLES } from '@hitboard/schema';
-import {
-  createTestTopic,
-  deleteTestTopics,
-  describeKafka,
-  freshDatabase,
-  startAppProcess,
-  TEST_READER_PASSWORD,
-  uniqueTopic,
-  waitFor,
-  type AppProcess,
-  type FreshDatabase,
-} from '@hitboard/testkit';
+import { describeKafka, TEST_READER_PASSWORD, uniqueTopic, waitFor } from '@hitboard/testkit';
 import { DashboardApi, formatReport, GroundTruth, verify, type WindowReport } from '@hitboard/verify';
 import { formatWindow } from '../src/lib/format';
-import { APP_DIR } from '../src/serve';
 import { ensureTestBuild } from './support/build';
 import { signIn } from './support/sign-in';
 import { startDashboard, type RunningDashboard } from './support/server';
+import { startTestSystem, type TestSystem } from './support/system';
 
 jest.setTimeout(30 * 60_000);
 
-const ROOT = path.resolve(APP_DIR, '../..');
 const SECOND = 1000;
 const MIN = 60 * SECOND;
 /** How long before the close every clock starts: the processes come up within it (about 20 s here, more on a loaded machine). */
@@ -89,52 +75,27 @@ describeKafka('windows close at their boundaries', (brokers) => {
     const open = registry.names().filter((n) => n !== 'minute' && !b.closes.includes(n));
     expect(open.filter((n) => registry.windowAt(n, closeMs - 1).end.getTime() === closeMs)).toEqual([]);
 
-    const apps: AppProcess[] = [];
-    let db: FreshDatabase | undefined;
+    let system: TestSystem | undefined;
     let dashboard: RunningDashboard | undefined;
     let context: BrowserContext | undefined;
-    let topics: string[] = [];
-    const work = mkdtempSync(path.join(tmpdir(), 'hb-boundary-'));
-    const logs = () => apps.map((a) => `--- ${a.name}\n${a.output().split('\n').slice(-30).join('\n')}`).join('\n');
     try {
-      db = await freshDatabase();
-      const [events, sums] = await Promise.all([createTestTopic(brokers, { partitions: 2, prefix: 'boundary-events' }), createTestTopic(brokers, { partitions: 2, prefix: 'boundary-sums' })]);
-      const dlq = uniqueTopic('boundary-dlq');
-      topics = [events, sums, dlq];
-
       // One clock for every process of this world, started LEAD_MS before the close.
       const chosen = chosenClockEnv(iso(closeMs - LEAD_MS));
       const clock: Clock = chosen.clock;
-      const settings = {
+      const world = (system = await startTestSystem(brokers, 'boundary', {
         ...chosen.env,
-        KAFKA_BROKERS: brokers.join(','),
-        DATABASE_URL: db.url,
-        TOPIC_EVENTS: events,
-        TOPIC_DLQ: dlq,
-        TOPIC_PRODUCT_SUMS: sums,
         REPORTING_TIME_ZONE: b.zone,
         ALLOWED_LATENESS_MS: '0', // an hour is ready once the watermark passes its end: the tick after the close builds it
-        LAKE_DIR: path.join(work, 'lake'),
-        LOG_LEVEL: 'warn',
-        OPS_PORT: '0',
-      };
+      }));
+      const { db } = world;
+      const logs = () => world.logs(30);
+      world.start('aggregator', 'aggregator', { KAFKA_GROUP_ID: uniqueTopic('boundary-aggregator'), FLUSH_INTERVAL_MS: '1000' });
+      world.start('speed-pipeline', 'speed pipeline', { KAFKA_GROUP_ID: uniqueTopic('boundary-speed'), WRITE_INTERVAL_MS: '1000' });
       // Every line kept (not the last 400): the rollups' 'pass finished' lines are read back after the close.
-      const app = (name: string, dir: string, env: Record<string, string>) =>
-        startAppProcess({ name, cwd: path.join(ROOT, dir), args: ['src/main.ts'], env: { ...process.env, ...settings, ...env }, keepLines: 1_000_000 });
-      apps.push(
-        app('aggregator', 'apps/aggregator', { KAFKA_GROUP_ID: uniqueTopic('boundary-aggregator'), FLUSH_INTERVAL_MS: '1000' }),
-        app('speed pipeline', 'apps/speed-pipeline', { KAFKA_GROUP_ID: uniqueTopic('boundary-speed'), WRITE_INTERVAL_MS: '1000' }),
-        app('rollups', 'apps/batch-rollup', { LOG_LEVEL: 'info' }), // its 'pass finished' lines tell which pass built what
-      );
+      const rollups = world.start('batch-rollup', 'rollups', { LOG_LEVEL: 'info' }); // its 'pass finished' lines tell which pass built what
       // Ten minutes of history (sent at once), then live sales until 90 s past the close.
-      const truthPath = path.join(work, 'truth.ndjson');
-      const generator = startAppProcess({
-        name: 'generator',
-        cwd: ROOT,
-        args: ['tools/generator/src/cli.ts', '--topic', events, '--from', iso(closeMs - 10 * MIN), '--to', iso(closeMs + 90 * SECOND), '--rate', '20', '--products', '200', '--late-share', '0', '--seed', '23', '--catalog', '--truth', truthPath],
-        env: { ...process.env, ...settings },
-      });
-      apps.push(generator);
+      const truthPath = path.join(world.work, 'truth.ndjson');
+      const generator = world.generate('generator', ['--from', iso(closeMs - 10 * MIN), '--to', iso(closeMs + 90 * SECOND), '--rate', '20', '--products', '200', '--late-share', '0', '--seed', '23', '--catalog', '--truth', truthPath]);
       dashboard = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, REPORTING_TIME_ZONE: b.zone, DASHBOARD_CACHE_MS: '0', ...chosen.env });
       context = await signIn(browser!, dashboard, { viewport: { width: 1280, height: 900 } });
       const page = await context.newPage();
@@ -162,7 +123,7 @@ describeKafka('windows close at their boundaries', (brokers) => {
       await waitFor(
         `succeeded runs of ${b.closes.join(', ')} ending at ${b.close}`,
         async () => {
-          const runs = await db!.knex(TABLES.rollupRuns).where({ status: 'succeeded' }).select('interval', 'window_start');
+          const runs = await db.knex(TABLES.rollupRuns).where({ status: 'succeeded' }).select('interval', 'window_start');
           return closed.every((w) => runs.some((r: { interval: string; window_start: Date }) => r.interval === w.interval && r.window_start.getTime() === w.start.getTime()));
         },
         10 * MIN,
@@ -170,7 +131,6 @@ describeKafka('windows close at their boundaries', (brokers) => {
       ).catch((err: Error) => {
         throw new Error(`${err.message}\n${logs()}`);
       });
-      const rollups = apps.find((a) => a.name === 'rollups')!;
       // The runs commit before their pass logs 'pass finished': wait for that line.
       const building = await waitFor(
         'the rollup pass that built them to log its end',
@@ -225,10 +185,7 @@ describeKafka('windows close at their boundaries', (brokers) => {
     } finally {
       await context?.close();
       await dashboard?.stop();
-      await Promise.all(apps.map((a) => a.stop()));
-      await db?.drop();
-      await deleteTestTopics(brokers, topics).catch(() => undefined);
-      rmSync(work, { recursive: true, force: true });
+      await system?.stop();
     }
   }, 30 * MIN);
 });

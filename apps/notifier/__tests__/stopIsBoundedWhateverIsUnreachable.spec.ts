@@ -58,8 +58,8 @@ describe('a stop is bounded whatever is unreachable', () => {
     const first = start();
     await waitFor('the held request', async () => receiver.received.length === 1);
     expect(await first.stop()).toEqual({ code: 0, signal: null });
-    expect(first.stdout()).not.toMatch(/stop bound reached/);
-    expect(first.stdout()).toMatch(/delivery not finished at stop: claim given back/);
+    expect(first.output()).not.toMatch(/stop bound reached/);
+    expect(first.output()).toMatch(/delivery not finished at stop: claim given back/);
 
     start();
     await waitFor('the alert to be sent', async () => (await alertRows()).some((r) => r.status === 'sent'), 60_000);
@@ -77,11 +77,11 @@ describe('a stop is bounded whatever is unreachable', () => {
       await waitFor('a poll through the proxy', async () => (await db.knex(TABLES.moverEpisodes).where({ product_id: 'quiet' })).length === 1);
       proxy.freeze();
       await publishMovers(db.knex, 0, [{ productId: 's-1', since: T, factor: 20, orders: 30 }]);
-      const opsPort = Number(/"opsPort":(\d+)/.exec(first.stdout())?.[1]);
+      const opsPort = await first.opsPort();
       await waitFor('a poll to hang', async () => ((await (await fetch(`http://127.0.0.1:${opsPort}/healthz`)).json()) as { lastPollAgoMs: number }).lastPollAgoMs > 1000);
       expect(await first.stop()).toEqual({ code: 0, signal: null });
-      expect(first.stdout()).not.toMatch(/stop bound reached/);
-      expect(first.stdout()).toMatch(/stop: the poll did not finish/);
+      expect(first.output()).not.toMatch(/stop bound reached/);
+      expect(first.output()).toMatch(/stop: the poll did not finish/);
     } finally {
       await proxy.close();
     }

@@ -2,7 +2,6 @@
  * The notifier's scenario helpers: a real HTTP receiver (node's http server), the notifier as a child
  * process (its real main.ts), movers rows written as the speed pipeline writes them, and a rules file.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +10,7 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { setRolePassword } from '@hitboard/db';
 import { APP_ROLES, TABLES } from '@hitboard/schema';
-import { waitFor } from '@hitboard/testkit';
+import { startApp, waitFor, type AppProcess } from '@hitboard/testkit';
 
 export interface Received {
   path: string;
@@ -64,44 +63,16 @@ export function writeRules(rules: unknown): string {
   return path;
 }
 
-export interface NotifierChild {
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Its stderr (configuration errors land there). */
-  stderr(): string;
-  /** Its stdout (the JSON log lines). */
-  stdout(): string;
-  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+/** A notifier child: the test kit's app process (output(), lines(), finished(), stop()). */
+export type NotifierChild = AppProcess;
 
-/** The notifier's real main.ts as a child process. */
+/** The notifier's real main.ts as a child process, fast polls and backoffs; its lines are echoed to the test's output. */
 export function startNotifier(env: Record<string, string>): NotifierChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: join(__dirname, '..'),
-    env: { ...process.env, OPS_PORT: '0', LOG_LEVEL: process.env.NOTIFIER_TEST_LOG ?? 'warn', POLL_INTERVAL_MS: '100', WEBHOOK_BACKOFF_MS: '20', WEBHOOK_MAX_BACKOFF_MS: '200', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    stdout += c.toString('utf8');
-    process.stdout.write(c);
-  });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => {
-    stderr += c.toString('utf8');
-    process.stderr.write(c);
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return {
-    child,
-    exited,
-    stderr: () => stderr,
-    stdout: () => stdout,
-    stop: () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
+  return startApp(
+    'notifier',
+    { ...process.env, OPS_PORT: '0', LOG_LEVEL: process.env.NOTIFIER_TEST_LOG ?? 'warn', POLL_INTERVAL_MS: '100', WEBHOOK_BACKOFF_MS: '20', WEBHOOK_MAX_BACKOFF_MS: '200', ...env },
+    { keepLines: 100_000, onLine: (line) => void process.stdout.write(`${line}\n`) },
+  );
 }
 
 /** DATABASE_URL of `url`'s database as the notifier's own role (migration 0011), so the tests prove its grants. */

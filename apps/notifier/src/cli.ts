@@ -9,11 +9,22 @@ import { configSchema } from './config';
 
 const cliEnv = configSchema.pick({ DATABASE_URL: true, REPORTING_TIME_ZONE: true });
 const iso = (d: Date | null | undefined) => (d ? d.toISOString().replace('.000Z', 'Z') : '-');
-const limitOf = (value: string | true | undefined) => {
-  const limit = Number(value ?? 50);
+
+/**
+ * What a listing command starts with: its options (`--limit` and `--status` among them, parsed by
+ * libs/runtime's parseArgs, node:util underneath), `--status` one of `statuses`, the limit, the
+ * settings, and a one-connection client the caller destroys.
+ */
+function listing(command: string, argv: string[], valued: string[], statuses: string[]) {
+  const args = parseArgs(argv, [...valued, 'status', 'limit'], []);
+  const config = loadConfig(`notifier ${command}`, cliEnv);
+  const limit = Number(args['limit'] ?? 50);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number ≥ 1');
-  return limit;
-};
+  const status = args['status'];
+  if (status !== undefined && !statuses.includes(String(status))) throw new UsageError(`--status: ${statuses.slice(0, -1).join(', ')} or ${statuses.at(-1)}`);
+  const knex = createDb(config.DATABASE_URL, { pool: { min: 0, max: 1 }, applicationName: 'hitboard-notifier-cli' });
+  return { args, config, limit, knex };
+}
 
 async function alerts(argv: string[]): Promise<void> {
   handleHelp(
@@ -33,11 +44,7 @@ async function alerts(argv: string[]): Promise<void> {
     },
     argv,
   );
-  const args = parseArgs(argv, ['status', 'rule', 'product', 'from', 'to', 'limit'], []);
-  const config = loadConfig('notifier alerts', cliEnv);
-  const limit = limitOf(args['limit']);
-  if (args['status'] !== undefined && !['pending', 'sent', 'failed', 'suppressed'].includes(String(args['status']))) throw new UsageError('--status: pending, sent, failed or suppressed');
-  const knex = createDb(config.DATABASE_URL, { pool: { min: 0, max: 1 }, applicationName: 'hitboard-notifier-cli' });
+  const { args, config, limit, knex } = listing('alerts', argv, ['rule', 'product', 'from', 'to'], ['pending', 'sent', 'failed', 'suppressed']);
   try {
     let q = knex(TABLES.alerts).select('*');
     if (typeof args['status'] === 'string') q = q.where('status', args['status']);
@@ -83,11 +90,7 @@ async function reports(argv: string[]): Promise<void> {
     },
     argv,
   );
-  const args = parseArgs(argv, ['report', 'status', 'limit'], []);
-  const config = loadConfig('notifier reports', cliEnv);
-  const limit = limitOf(args['limit']);
-  if (args['status'] !== undefined && !['waiting', 'built', 'delivered', 'failed'].includes(String(args['status']))) throw new UsageError('--status: waiting, built, delivered or failed');
-  const knex = createDb(config.DATABASE_URL, { pool: { min: 0, max: 1 }, applicationName: 'hitboard-notifier-cli' });
+  const { args, limit, knex } = listing('reports', argv, ['report'], ['waiting', 'built', 'delivered', 'failed']);
   try {
     let q = knex(TABLES.reports).select('*');
     if (typeof args['report'] === 'string') q = q.where('report', args['report']);

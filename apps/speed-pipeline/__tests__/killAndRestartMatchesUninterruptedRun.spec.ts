@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomInt } from 'node:crypto';
 import { seededRandom } from '@hitboard/random';
 import type { FreshDatabase } from '@hitboard/testkit';
@@ -49,20 +50,20 @@ describeWithKafka('kill -9 and restart', () => {
 
     // The reference: one uninterrupted run, stopped gracefully.
     const reference = startChild(env(a, unique('ref')));
-    await reference.ready;
+    await reference.ready();
     await waitForCheckpoints(a.knex, s.kafka, topic, 90_000);
-    reference.child.kill('SIGTERM');
-    expect(await reference.exited).toEqual({ code: 0, signal: null });
+    reference.signal('SIGTERM');
+    expect(await reference.finished()).toEqual({ code: 0, signal: null });
 
     // The same input, crashed at named points and at a random moment, restarted each time.
     const group = unique('crashy');
     const offsets = async () =>
       (await b.knex(TABLES.speedCheckpoints).where({ topic }).select<Array<{ next_offset: bigint }>>('next_offset')).reduce((n, r) => n + r.next_offset, 0n);
     const mid = startChild(env(b, group, { SPEED_TEST_KILL_AFTER_RECORDS: '150' })); // mid-batch, state not written
-    expect(await mid.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await mid.finished()).toEqual({ code: null, signal: 'SIGKILL' });
     const afterFirstCrash = await offsets();
     const afterCommit = startChild(env(b, group, { SPEED_TEST_KILL_AFTER_WRITES: '4' })); // after the Postgres commit, before the Kafka commit
-    expect(await afterCommit.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await afterCommit.finished()).toEqual({ code: null, signal: 'SIGKILL' });
     const afterSecondCrash = await offsets();
     expect(afterSecondCrash).toBeGreaterThan(afterFirstCrash); // the restarts resumed mid-stream
     const random = startChild(env(b, group));
@@ -70,14 +71,14 @@ describeWithKafka('kill -9 and restart', () => {
     const killSeed = Number(process.env['SPEED_KILL_SEED'] ?? randomInt(1_000_000));
     const killAfterMs = 2000 + Math.floor(seededRandom(killSeed)() * 3000);
     process.stdout.write(`killAndRestart: SPEED_KILL_SEED=${killSeed} kills after ${killAfterMs} ms\n`);
-    await new Promise((r) => setTimeout(r, killAfterMs));
-    random.child.kill('SIGKILL');
-    await random.exited;
+    await sleep(killAfterMs);
+    random.signal('SIGKILL');
+    await random.finished();
     const last = startChild(env(b, group));
-    await last.ready; // the checkpoints may be complete already: a SIGTERM before its handler would kill it
+    await last.ready(); // the checkpoints may be complete already: a SIGTERM before its handler would kill it
     await waitForCheckpoints(b.knex, s.kafka, topic, 90_000);
-    last.child.kill('SIGTERM');
-    expect(await last.exited).toEqual({ code: 0, signal: null });
+    last.signal('SIGTERM');
+    expect(await last.finished()).toEqual({ code: 0, signal: null });
 
     const expected = await speedRows(a.knex);
     expect(expected.length).toBeGreaterThan(250); // 60 products in 5 windows, minus a few unsold per hour

@@ -44,21 +44,21 @@ describeWithKafka('movers', () => {
       ...extra,
     });
     const crashy = startChild(env({ SPEED_TEST_KILL_AFTER_RECORDS: '3000' })); // of ~7300: the rest after the restart
-    expect(await crashy.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await crashy.finished()).toEqual({ code: null, signal: 'SIGKILL' });
     const saved = await s.db.knex(TABLES.moversState).where({ topic }).count<Array<{ count: bigint }>>('* as count');
     expect(Number(saved[0]!.count)).toBeGreaterThan(0); // the state went with the checkpoint
     const before = await s.db.knex(TABLES.speedCheckpoints).where({ topic }).select('shard', 'next_offset');
     expect(before.length).toBeGreaterThan(0);
 
     const last = startChild(env());
-    await last.ready; // a SIGTERM before its handler would kill it outright
+    await last.ready(); // a SIGTERM before its handler would kill it outright
     await waitForCheckpoints(s.db.knex, s.kafka, topic, 90_000);
     const movers = await waitFor('the spike among the movers', async () => {
       const rows = await s.db.knex(TABLES.movers).select<Array<{ product_id: string; direction: string; factor: number; since: Date; is_new: boolean; orders: bigint; spark: number[] }>>('*');
       return rows.some((r) => r.product_id === 's-1') && rows;
     });
-    last.child.kill('SIGTERM');
-    expect(await last.exited).toEqual({ code: 0, signal: null });
+    last.signal('SIGTERM');
+    expect(await last.finished()).toEqual({ code: 0, signal: null });
 
     expect(movers.map((m) => [m.product_id, m.direction, m.is_new])).toEqual([['s-1', 'up', false]]);
     const spike = movers[0]!;

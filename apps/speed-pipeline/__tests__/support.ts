@@ -4,17 +4,15 @@ import { clock } from '@hitboard/runtime';
  * (@hitboard/testkit), a client of the real broker (KAFKA_BROKERS), topics, a producer that
  * publishes product-sum flushes shaped like the aggregator's, pipelines in-process (on the broker
  * or on a `FakeConsumer`), and the teardown of all of it. A pipeline as a child process:
- * `startChild`.
+ * `startChild` (the test kit's `startApp`).
  */
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createKafka } from '@hitboard/kafka';
-import { createTestTopic, describeKafka, freshDatabase, kafkaBrokers, startAppProcess, waitFor, type AppProcess, type FreshDatabase } from '@hitboard/testkit';
+import { createTestTopic, describeKafka, freshDatabase, kafkaBrokers, startApp, waitFor, type AppProcess, type FreshDatabase } from '@hitboard/testkit';
 import { encodeProductSum, flushIdOf, TABLES, type ProductSum } from '@hitboard/schema';
 import { IntervalRegistry } from '@hitboard/time';
 import { createSpeedMetrics } from '../src/metrics';
@@ -240,36 +238,17 @@ export function useScenario(): Scenario {
 }
 
 /**
- * `src/main.ts` under tsx as ONE child process (`node --import tsx`, not the `tsx` wrapper, whose
- * SIGKILL would orphan the real process); resolves its exit.
+ * The app's `main.ts` as a child process (the test kit's app process). Await `ready()` before a SIGTERM: it
+ * resolves once the ops server is announced, which happens after its SIGTERM handler is installed (a
+ * SIGTERM sent before that would kill it outright). Warnings and errors reach the test's output (every line with SPEED_TEST_LOG).
  */
-/**
- * The app's `main.ts` as a child process. `ready` resolves once it has announced its ops server, which it
- * does after its SIGTERM handler is installed: a SIGTERM sent before that would kill it outright.
- */
-export function startChild(env: Record<string, string>): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; ready: Promise<void> } {
-  const root = join(__dirname, '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
+export function startChild(env: Record<string, string>): AppProcess {
+  return startApp(
+    'speed-pipeline',
     // At info, so the ops server's line arrives; printed only when SPEED_TEST_LOG asks for logs.
-    env: { ...process.env, OPS_PORT: '0', LOG_LEVEL: process.env.SPEED_TEST_LOG ?? 'info', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const ready = new Promise<void>((resolve, reject) => {
-    let seen = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      // As before: warnings and errors reach the test's output (every line with SPEED_TEST_LOG).
-      const shown = process.env.SPEED_TEST_LOG ? text : text.split('\n').filter((l) => /"level":[456]0/.test(l)).join('\n');
-      if (shown) process.stdout.write(`${shown}\n`);
-      seen = (seen + text).slice(-4096);
-      if (seen.includes('ops server listening')) resolve();
-    });
-    void exited.then((e) => reject(new Error(`the speed pipeline exited before it was ready: ${JSON.stringify(e)}`)));
-  });
-  ready.catch(() => undefined); // awaited only by the specs that need it
-  return { child, exited, ready };
+    { ...process.env, OPS_PORT: '0', LOG_LEVEL: process.env.SPEED_TEST_LOG ?? 'info', ...env },
+    { onLine: (line) => void ((process.env.SPEED_TEST_LOG || !line.startsWith('{') || /"level":[456]0/.test(line)) && process.stdout.write(`${line}\n`)) },
+  );
 }
 
 /**
@@ -281,11 +260,9 @@ export function startStoppableMain(
   name: string,
   options: { brokers: string[]; databaseUrl: string; topic: string; groupId: string; sessionTimeoutMs: number },
 ): AppProcess {
-  const app = startAppProcess({
-    name,
-    cwd: join(__dirname, '..'),
-    args: ['src/main.ts'],
-    env: {
+  const app = startApp(
+    'speed-pipeline',
+    {
       ...process.env,
       KAFKA_BROKERS: options.brokers.join(','),
       DATABASE_URL: options.databaseUrl,
@@ -298,7 +275,8 @@ export function startStoppableMain(
       KAFKA_SESSION_TIMEOUT_MS: String(options.sessionTimeoutMs),
       STOP_BOUND_MS: '8000',
     },
-  });
+    { label: name },
+  );
   apps.push(app);
   return app;
 }

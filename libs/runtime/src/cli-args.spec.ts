@@ -5,6 +5,9 @@ describe('cli arguments', () => {
     expect(parseArgs(['--interval', 'day', '--dry-run'], ['interval'], ['dry-run'])).toEqual({ interval: 'day', 'dry-run': true });
     expect(() => parseArgs(['--intervl', 'day'], ['interval'], [])).toThrow(new UsageError('unknown option --intervl'));
     expect(() => parseArgs(['--interval'], ['interval'], [])).toThrow(/--interval needs a value/);
+    expect(() => parseArgs(['--interval', '--dry-run'], ['interval'], ['dry-run'])).toThrow(new UsageError('--interval needs a value'));
+    expect(() => parseArgs(['day'], ['interval'], [])).toThrow(new UsageError('unexpected argument "day"'));
+    expect(parseArgs(['--interval=day'], ['interval'], ['dry-run'])).toEqual({ interval: 'day' });
   });
 
   it('reads a date as midnight in the reporting zone', () => {

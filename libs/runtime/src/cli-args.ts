@@ -1,24 +1,27 @@
+import { parseArgs as parseCommandLine } from 'node:util';
 import { DateTime } from 'luxon';
 import { runMain } from './entry-point';
 
 /** A command line that cannot run as typed: the CLI prints it with a pointer to `--help` and exits 2. */
 export class UsageError extends Error {}
 
-/** `--name value` and `--flag` options; unknown options are an error that names them. */
+/**
+ * `--name value` and `--flag` options, parsed by node:util's parseArgs (strict, no positionals); its
+ * errors (an unknown option, a value missing) become a UsageError that names the option.
+ */
 export function parseArgs(argv: readonly string[], valued: readonly string[], flags: readonly string[]): Record<string, string | true> {
-  const out: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const name = arg.replace(/^--/, '');
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
-    if (flags.includes(name)) out[name] = true;
-    else if (valued.includes(name)) {
-      const value = argv[++i];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
-      out[name] = value;
-    } else throw new UsageError(`unknown option ${arg}`);
+  const options = Object.fromEntries([...valued.map((n) => [n, { type: 'string' as const }]), ...flags.map((n) => [n, { type: 'boolean' as const }])]);
+  try {
+    const { values } = parseCommandLine({ args: [...argv], options, strict: true, allowPositionals: false });
+    return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== false)) as Record<string, string | true>;
+  } catch (err) {
+    const { code, message } = err as { code?: string; message: string };
+    const option = /'(-[^' ]+)/.exec(message)?.[1];
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${option}`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${option} needs a value`);
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument ${JSON.stringify(/'([^']*)'/.exec(message)?.[1])}`);
+    throw err;
   }
-  return out;
 }
 
 /** A date (`2026-01-01`: midnight in the reporting zone) or an ISO instant with its offset. */

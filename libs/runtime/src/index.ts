@@ -14,3 +14,6 @@ export * from './stall-watch';
 export * from './retry';
 export * from './finished-within';
 export * from './shutdown';
+export * from './app-process';
+export * from './poll-until';
+export * from './system-processes';

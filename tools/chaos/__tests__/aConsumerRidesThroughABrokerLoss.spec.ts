@@ -17,6 +17,7 @@
  *
  * Heavy (the cluster's three JVMs): runs with HITBOARD_CHAOS=1, in the chaos CI step.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ACKS_ALL, createProducer } from '@hitboard/kafka';
 import { waitFor } from '@hitboard/testkit';
 import { coordinatorNode } from '../src/coordinator';
@@ -55,7 +56,7 @@ maybe('a consumer rides through the loss of its group coordinator (three-broker 
           () => void (written += batch.length),
           () => undefined, // re-sent as the next batch's values (at least once); the reader counts distinct values
         );
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
       }
     })();
 

@@ -4,7 +4,7 @@ import { ACKS_ALL } from '@hitboard/kafka';
 import { batches, chunkFloor, SalesStream, type Emission, type Product, type StreamPosition } from '@hitboard/generator';
 import { hourStartMs } from '@hitboard/lake';
 import { revenueCentsOf, type SaleEvent } from '@hitboard/schema';
-import { sleep } from './processes';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Sums {
   units: bigint;

@@ -1,4 +1,4 @@
-import { clock, dataFolderSecret } from '@hitboard/runtime';
+import { dataFolderSecret, pollUntil } from '@hitboard/runtime';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,13 +60,14 @@ export class Cluster {
   async startNode(node: number, timeoutMs = 600_000): Promise<void> {
     const child = spawn('bash', [KAFKA_SH, 'cluster', 'start-node', String(node)], { env: { ...this.env, KAFKA_START_TIMEOUT_S: String(timeoutMs / 1000) }, stdio: 'ignore' });
     try {
-      const deadline = clock.now() + timeoutMs;
-      while (clock.now() < deadline) {
-        if (child.exitCode !== null && child.exitCode !== 0) throw new Error(`kafka.sh cluster start-node ${node} failed (exit ${child.exitCode})`);
-        if (await this.allAnswer()) return;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      throw new Error(`cluster node ${node} not back within ${timeoutMs} ms`);
+      await pollUntil(
+        `cluster node ${node} to be back`,
+        async () => {
+          if (child.exitCode !== null && child.exitCode !== 0) throw new Error(`kafka.sh cluster start-node ${node} failed (exit ${child.exitCode})`);
+          return this.allAnswer();
+        },
+        { timeoutMs, everyMs: 500 },
+      );
     } finally {
       if (child.exitCode === null) child.kill('SIGTERM');
     }
@@ -165,7 +166,7 @@ export class S3Server {
         return false;
       }
     };
-    while (alive()) await new Promise((r) => setTimeout(r, 100));
+    await pollUntil(`process ${pid} to exit`, async () => !alive(), { timeoutMs: Infinity, everyMs: 100 });
   }
 
   stop(): Promise<void> {

@@ -1,10 +1,10 @@
-import { clock } from '@hitboard/runtime';
+import { clock, pollUntil } from '@hitboard/runtime';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
 import { hourStartMs, readLakeSums, type LakeStore } from '@hitboard/lake';
 import { decodeProductSum, TABLES } from '@hitboard/schema';
 import type { SalesDriver, Sums } from './driver';
-import { sleep } from './processes';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Topics {
   events: string;
@@ -75,22 +75,18 @@ export class Observer {
    * Returns when each was reached (epoch ms), or null at the timeout.
    */
   async waitCaughtUp(events: Map<number, bigint>, timeoutMs: number): Promise<{ ledgerAtMs: number; speedAtMs: number } | null> {
-    const t0 = clock.now();
-    const reached = (have: Map<number, bigint>, want: Map<number, bigint>) => [...want].every(([p, end]) => (have.get(p) ?? 0n) >= end);
-    while (clock.now() - t0 < timeoutMs) {
-      const ledger = await this.ledgerOffsets().catch(() => null);
-      if (ledger && reached(ledger, events)) break;
-      await sleep(200);
+    const t0 = performance.now();
+    const left = () => Math.max(0, timeoutMs - (performance.now() - t0));
+    const reached = (have: Map<number, bigint> | null, want: Map<number, bigint>) => have !== null && [...want].every(([p, hw]) => (have.get(p) ?? 0n) >= hw);
+    try {
+      await pollUntil('the ledger to reach the events topic\'s ends', async () => reached(await this.ledgerOffsets().catch(() => null), events), { timeoutMs: left(), everyMs: 200 });
+      const ledgerAtMs = clock.now();
+      const sums = await this.logEnds(this.topics.sums);
+      await pollUntil('the speed group to reach the product-sums ends', async () => reached(await this.speedOffsets().catch(() => null), sums), { timeoutMs: left(), everyMs: 200 });
+      return { ledgerAtMs, speedAtMs: clock.now() };
+    } catch {
+      return null; // not within timeoutMs: the caller reports it
     }
-    if (clock.now() - t0 >= timeoutMs) return null;
-    const ledgerAtMs = clock.now();
-    const sums = await this.logEnds(this.topics.sums);
-    while (clock.now() - t0 < timeoutMs) {
-      const speed = await this.speedOffsets().catch(() => null);
-      if (speed && reached(speed, sums)) return { ledgerAtMs, speedAtMs: clock.now() };
-      await sleep(200);
-    }
-    return null;
   }
 
   /** Global watermark: the least of the partitions' (null until every partition has one). */
@@ -110,13 +106,8 @@ export class Observer {
 
   /** Waits until every closed hour has a succeeded rollup and no dirty mark; returns those still missing. */
   async waitRolledUp(hours: number[], timeoutMs: number): Promise<number[]> {
-    const deadline = clock.now() + timeoutMs;
     let missing = hours;
-    while (clock.now() < deadline) {
-      missing = await this.notRolledUp(hours);
-      if (missing.length === 0) return [];
-      await sleep(1000);
-    }
+    await pollUntil('every closed hour rolled up', async () => (missing = await this.notRolledUp(hours)).length === 0, { timeoutMs, everyMs: 1000 }).catch(() => undefined);
     return missing;
   }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { App } from './processes';
+import { SYSTEM_APPS, systemApp } from '@hitboard/runtime';
+import { App, type AppKind } from './processes';
 
 export interface LayoutOptions {
   runDir: string;
@@ -7,7 +8,7 @@ export interface LayoutOptions {
   /** The owner's URL: the dashboard's (it logs in as the reader role with its password). */
   databaseUrl: string;
   /** Each service's own least-privilege login (appRoleUrls of @hitboard/db), as `npm start` runs them. */
-  roleUrls: { aggregator: string; 'speed-pipeline': string; 'batch-rollup': string };
+  roleUrls: { aggregator: string; 'speed-pipeline': string; 'batch-rollup': string; notifier: string };
   /**
    * The lake every app shares: where it is (for messages) and the variables that say so, a folder
    * (LAKE_DIR) or s3://… (LAKE_URL with AWS_*). Each app gets its own LAKE_CACHE_DIR beside them.
@@ -17,7 +18,7 @@ export interface LayoutOptions {
   groupPrefix: string;
   allowedLatenessMs: number;
   sessionTimeoutMs: number;
-  /** First ops port; machine i uses base + 10 i (+0 aggregator, +1 speed pipeline, +2 rollup scheduler). */
+  /** First ops port; machine i uses base + 10 i plus each app's offset in SYSTEM_APPS (+0 aggregator, +2 speed pipeline, +4 rollup scheduler, +6 notifier). */
   opsPortBase: number;
   /** The dashboard: its app port, its ops port (/healthz, /metrics) and who may sign in (an access file, a session secret). */
   dashboard: { port: number; opsPort: number; readerPassword: string; accessFile: string; sessionSecret: string } | null;
@@ -30,15 +31,17 @@ export function lakeEnv(lake: string): Record<string, string> {
 
 /**
  * What two machines run, on this host: per machine an aggregator, a speed pipeline and a rollup
- * scheduler, each with its own data folder and ops port; one dashboard; all sharing the cluster,
- * Postgres and the lake. Two more aggregator "machines" (c, d) are defined for scaling 1 → 3 → 1.
- * The settings that must agree (topics by default, zone, lateness, lake, database, groups) are set
- * once here and handed to every app; each service logs in to Postgres as its own role.
+ * scheduler, each with its own data folder and ops port; one notifier and one dashboard; all sharing
+ * the cluster, Postgres and the lake. Two more aggregator "machines" (c, d) are defined for scaling
+ * 1 → 3 → 1. Which apps, their entry points and port offsets are libs/runtime's SYSTEM_APPS (what
+ * `npm start` runs); the settings that must agree (topics by default, zone, lateness, lake, database,
+ * groups) are set once here and handed to every app; each service logs in to Postgres as its own role.
  */
 export class Layout {
   readonly aggregators: App[];
   readonly speeds: App[];
   readonly rollups: App[];
+  readonly notifier: App;
   readonly dashboard: App | null;
 
   constructor(readonly o: LayoutOptions) {
@@ -51,47 +54,30 @@ export class Layout {
       ...o.lake.env,
     };
     const machine = (i: number) => String.fromCharCode(97 + i);
-    const dir = (i: number) => join(o.runDir, `machine-${machine(i)}`);
-    const port = (i: number, k: number) => o.opsPortBase + 10 * i + k;
-    this.aggregators = [0, 1, 2, 3].map(
-      (i) =>
-        new App(`aggregator@${machine(i)}`, 'aggregator', join(dir(i), 'aggregator'), port(i, 0), {
-          ...shared,
-          DATABASE_URL: o.roleUrls.aggregator,
-          LAKE_CACHE_DIR: join(dir(i), 'aggregator', 'lake-cache'),
-          KAFKA_CLIENT_ID: `aggregator-${machine(i)}`,
-          KAFKA_GROUP_ID: `${o.groupPrefix}-aggregator`,
-          KAFKA_SESSION_TIMEOUT_MS: String(o.sessionTimeoutMs),
-          FLUSH_INTERVAL_MS: '1000',
-          IDLE_TIMEOUT_MS: '5000',
-          HEALTH_STALL_AFTER_MS: '30000',
-          OPS_PORT: String(port(i, 0)),
-        }),
+    /** App `kind` on machine i: its data folder, its ops port (machine i's ports start at base + 10 i), its role's login, its lake cache. */
+    const app = (i: number, kind: Exclude<AppKind, 'dashboard'>, env: Record<string, string>) => {
+      const dataDir = join(o.runDir, `machine-${machine(i)}`, kind);
+      const opsPort = o.opsPortBase + 10 * i + systemApp(kind).opsPortOffset;
+      return new App(`${kind}@${machine(i)}`, kind, dataDir, opsPort, {
+        ...shared,
+        DATABASE_URL: o.roleUrls[kind],
+        ...(systemApp(kind).lakeCache ? { LAKE_CACHE_DIR: join(dataDir, 'lake-cache') } : {}),
+        OPS_PORT: String(opsPort),
+        ...env,
+      });
+    };
+    const consumer = (i: number, clientId: string, group: string) => ({
+      KAFKA_CLIENT_ID: `${clientId}-${machine(i)}`,
+      KAFKA_GROUP_ID: `${o.groupPrefix}-${group}`,
+      KAFKA_SESSION_TIMEOUT_MS: String(o.sessionTimeoutMs),
+    });
+    this.aggregators = [0, 1, 2, 3].map((i) =>
+      app(i, 'aggregator', { ...consumer(i, 'aggregator', 'aggregator'), FLUSH_INTERVAL_MS: '1000', IDLE_TIMEOUT_MS: '5000', HEALTH_STALL_AFTER_MS: '30000' }),
     );
-    this.speeds = [0, 1].map(
-      (i) =>
-        new App(`speed-pipeline@${machine(i)}`, 'speed-pipeline', join(dir(i), 'speed-pipeline'), port(i, 1), {
-          ...shared,
-          DATABASE_URL: o.roleUrls['speed-pipeline'],
-          KAFKA_CLIENT_ID: `speed-${machine(i)}`,
-          KAFKA_GROUP_ID: `${o.groupPrefix}-speed`,
-          KAFKA_SESSION_TIMEOUT_MS: String(o.sessionTimeoutMs),
-          WRITE_INTERVAL_MS: '1000',
-          OPS_PORT: String(port(i, 1)),
-        }),
-    );
-    this.rollups = [0, 1].map(
-      (i) =>
-        new App(`batch-rollup@${machine(i)}`, 'batch-rollup', join(dir(i), 'batch-rollup'), port(i, 2), {
-          ...shared,
-          DATABASE_URL: o.roleUrls['batch-rollup'],
-          LAKE_CACHE_DIR: join(dir(i), 'batch-rollup', 'lake-cache'),
-          ROLLUP_CONCURRENCY: '1',
-          DUCKDB_THREADS: '1',
-          ROLLUP_RETRY_BASE_MS: '200',
-          OPS_PORT: String(port(i, 2)),
-        }),
-    );
+    this.speeds = [0, 1].map((i) => app(i, 'speed-pipeline', { ...consumer(i, 'speed', 'speed'), WRITE_INTERVAL_MS: '1000' }));
+    this.rollups = [0, 1].map((i) => app(i, 'batch-rollup', { ROLLUP_CONCURRENCY: '1', DUCKDB_THREADS: '1', ROLLUP_RETRY_BASE_MS: '200' }));
+    // No rules file: alerts off, the default reports to the lake's reports/ (as `npm start` runs it without NOTIFIER_RULES_FILE).
+    this.notifier = app(0, 'notifier', { POLL_INTERVAL_MS: '1000' });
     this.dashboard = o.dashboard
       ? new App('dashboard', 'dashboard', join(o.runDir, 'dashboard'), o.dashboard.opsPort, {
           ...shared,
@@ -107,13 +93,13 @@ export class Layout {
       : null;
   }
 
-  /** The two machines' processes (not the spare aggregators), and the dashboard. */
+  /** The two machines' processes (not the spare aggregators), the notifier and the dashboard. */
   get base(): App[] {
-    return [this.aggregators[0]!, this.aggregators[1]!, ...this.speeds, ...this.rollups, ...(this.dashboard ? [this.dashboard] : [])];
+    return [this.aggregators[0]!, this.aggregators[1]!, ...this.speeds, ...this.rollups, this.notifier, ...(this.dashboard ? [this.dashboard] : [])];
   }
 
   get all(): App[] {
-    return [...this.aggregators, ...this.speeds, ...this.rollups, ...(this.dashboard ? [this.dashboard] : [])];
+    return [...this.aggregators, ...this.speeds, ...this.rollups, this.notifier, ...(this.dashboard ? [this.dashboard] : [])];
   }
 
   async start(): Promise<void> {
@@ -121,10 +107,9 @@ export class Layout {
     await Promise.all(this.base.map((a) => a.waitUp(a.kind === 'dashboard' ? 600_000 : 180_000)));
   }
 
-  /** Graceful stop in order: dashboard, rollups, speed, aggregators last (they flush what they hold). */
+  /** Graceful stop in SYSTEM_APPS' reverse order: dashboard, notifier, rollups, speed, aggregators last (they flush what they hold). */
   async stop(): Promise<void> {
-    const order = [...(this.dashboard ? [this.dashboard] : []), ...this.rollups, ...this.speeds, ...this.aggregators];
-    for (const app of order) await app.stop().catch(() => undefined);
-    for (const app of this.all) app.close();
+    const rank = (a: App) => SYSTEM_APPS.findIndex((s) => s.name === a.kind);
+    for (const app of [...this.all].sort((a, b) => rank(b) - rank(a))) await app.stop().catch(() => undefined);
   }
 }

@@ -1,27 +1,20 @@
-import { clock } from '@hitboard/runtime';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pollUntil, startSystemApp, systemApp, type SpawnedProcess, type SystemAppName } from '@hitboard/runtime';
 
-export const ROOT = resolve(__dirname, '../../..');
+export { REPO_ROOT as ROOT } from '@hitboard/runtime';
 
-export type AppKind = 'aggregator' | 'speed-pipeline' | 'batch-rollup' | 'dashboard';
-
-const ENTRY: Record<AppKind, string> = {
-  aggregator: 'apps/aggregator/src/main.ts',
-  'speed-pipeline': 'apps/speed-pipeline/src/main.ts',
-  'batch-rollup': 'apps/batch-rollup/src/main.ts',
-  dashboard: 'apps/dashboard/src/serve.ts',
-};
+/** Which of the system's apps (libs/runtime's SYSTEM_APPS, the description `npm start` runs from too). */
+export type AppKind = SystemAppName;
 
 /**
  * One app process as a machine would run it: its main.ts with its own environment, its own data
- * folder (log, cwd) and ops port. Started, stopped (SIGTERM), killed (-9), frozen (SIGSTOP) and
- * thawed by the scenarios; the same instance can be started again after it died.
+ * folder (log) and ops port, started by libs/runtime's `startSystemApp` (its own process group).
+ * Started, stopped (SIGTERM), killed (-9), frozen (SIGSTOP) and thawed by the scenarios; the same
+ * instance can be started again after it died.
  */
 export class App {
-  child: ChildProcess | null = null;
-  private log: WriteStream | null = null;
+  private process: SpawnedProcess | null = null;
   /** Every line the process printed since it was created (all of its lives), for the scenarios' checks. */
   output = '';
 
@@ -34,64 +27,41 @@ export class App {
   ) {}
 
   get pid(): number | undefined {
-    return this.running ? this.child?.pid : undefined;
+    return this.running ? this.process?.pid : undefined;
   }
 
   get running(): boolean {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+    return this.process?.running() ?? false;
   }
 
   start(): void {
     if (this.running) return;
     mkdirSync(this.dataDir, { recursive: true });
-    this.log ??= createWriteStream(join(this.dataDir, `${this.kind}.log`), { flags: 'a' });
-    const cwd = this.kind === 'dashboard' ? join(ROOT, 'apps/dashboard') : ROOT;
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, ENTRY[this.kind])], {
-      cwd,
+    this.process = startSystemApp(systemApp(this.kind), {
+      name: this.name,
       env: { ...inheritedEnv(), ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group: a Ctrl-C of the runner reaches the runner only, which stops the apps in order.
-      detached: true,
+      logFile: join(this.dataDir, `${this.kind}.log`),
+      onLine: (line) => {
+        this.output += `${line}\n`;
+        // Bounded: the checks look at recent lines only.
+        if (this.output.length > 4_000_000) this.output = this.output.slice(-2_000_000);
+      },
     });
-    const onData = (chunk: Buffer) => {
-      this.log?.write(chunk);
-      this.output += chunk.toString();
-      // Bounded: the checks look at recent lines only.
-      if (this.output.length > 4_000_000) this.output = this.output.slice(-2_000_000);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    this.child = child;
   }
 
+  /** A signal to its process group (SIGSTOP freezes it, SIGCONT thaws it). */
   signal(sig: NodeJS.Signals): void {
-    if (this.running) process.kill(this.child!.pid!, sig);
+    if (this.running) this.process!.signal(sig);
   }
 
   /** kill -9, and wait until the process is gone. */
   async kill(): Promise<void> {
-    if (!this.running) return;
-    const exited = new Promise((r) => this.child!.once('exit', r));
-    this.signal('SIGCONT'); // a frozen process must not stay a zombie in the kernel's books
-    this.signal('SIGKILL');
-    await exited;
+    if (this.running) await this.process!.kill();
   }
 
   /** SIGTERM (the app flushes and leaves its group); -9 after `timeoutMs`. */
   async stop(timeoutMs = 30_000): Promise<void> {
-    if (!this.running) return;
-    const child = this.child!;
-    const exited = new Promise((r) => child.once('exit', r));
-    this.signal('SIGCONT');
-    this.signal('SIGTERM');
-    const timer = setTimeout(() => this.signal('SIGKILL'), timeoutMs);
-    await exited;
-    clearTimeout(timer);
-  }
-
-  close(): void {
-    this.log?.end();
-    this.log = null;
+    if (this.running) await this.process!.stop(timeoutMs);
   }
 
   /** GET /healthz on the ops port: the status code, or 0 when it does not answer. */
@@ -114,13 +84,14 @@ export class App {
 
   /** Waits until the ops port answers (the app is up and configured), or the process died. */
   async waitUp(timeoutMs = 120_000): Promise<void> {
-    const deadline = clock.now() + timeoutMs;
-    while (clock.now() < deadline) {
-      if (!this.running) throw new Error(`${this.name} exited while starting (${this.child?.exitCode ?? this.child?.signalCode}); see ${this.dataDir}`);
-      if ((await this.health()) > 0) return;
-      await sleep(250);
-    }
-    throw new Error(`${this.name} did not answer on :${this.opsPort} within ${timeoutMs} ms; see ${this.dataDir}`);
+    await pollUntil(
+      `${this.name} to answer on :${this.opsPort} (see ${this.dataDir})`,
+      async () => {
+        if (!this.running) throw new Error(`${this.name} exited while starting (${JSON.stringify(await this.process?.finished())}); see ${this.dataDir}`);
+        return (await this.health()) > 0;
+      },
+      { timeoutMs },
+    );
   }
 }
 
@@ -139,5 +110,3 @@ export async function httpStatus(url: string): Promise<number> {
     return 0;
   }
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

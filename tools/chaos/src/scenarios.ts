@@ -1,4 +1,4 @@
-import { clock } from '@hitboard/runtime';
+import { clock, pollUntil } from '@hitboard/runtime';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
 import { ACKS_ALL, createProducer } from '@hitboard/kafka';
@@ -9,7 +9,8 @@ import type { SalesDriver } from './driver';
 import { coordinatorNode } from './coordinator';
 import type { Check, Observer, Topics } from './invariants';
 import type { Layout } from './layout';
-import { sleep, type App } from './processes';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { App } from './processes';
 
 export interface ScenarioContext {
   layout: Layout;
@@ -224,8 +225,7 @@ export const rollupKill: Scenario = {
   async inject(ctx) {
     const target = ctx.layout.rollups[0]!;
     // Work for its catch-up pass: late sales keep marking closed hours dirty; wait for one.
-    const dirtyBy = clock.now() + 90_000;
-    while (clock.now() < dirtyBy && !(await ctx.db()(TABLES.rollupDirty).first('window_start').catch(() => undefined))) await sleep(500);
+    await pollUntil('a dirty mark', async () => (await ctx.db()(TABLES.rollupDirty).first('window_start').catch(() => undefined)) !== undefined, { timeoutMs: 90_000, everyMs: 500 }).catch(() => undefined);
     await target.stop();
     const since = clock.date();
     target.start();
@@ -321,12 +321,14 @@ export const lateData: Scenario = {
     const scenarioStart = clock.date();
     // Hours the batch layer has rolled up and holds clean (waits for the schedulers' passes if need be).
     const truthHours = new Set(ctx.driver.truth.keys());
-    let rolled: number[] = [];
-    for (const by = clock.now() + 300_000; clock.now() < by; await sleep(2000)) {
-      rolled = (await cleanRolledUpHours(ctx.db())).filter((h) => truthHours.has(h));
-      if (rolled.length >= 2) break;
-    }
-    if (rolled.length < 2) throw new Error(`fewer than 2 rolled-up, clean hours after 300 s (${rolled.length})`);
+    const rolled = await pollUntil(
+      '2 rolled-up, clean hours',
+      async () => {
+        const hours = (await cleanRolledUpHours(ctx.db())).filter((h) => truthHours.has(h));
+        return hours.length >= 2 && hours;
+      },
+      { timeoutMs: 300_000, everyMs: 2000 },
+    );
     const targets = rolled.slice(0, 2).sort((a, b) => a - b);
     // Quiet first: no stream sales (their own late events would mark these hours too), everything sent so far in the ledger.
     await ctx.driver.pause();
@@ -366,7 +368,7 @@ export const lateData: Scenario = {
     }
     await Promise.all([a.waitUp(), b.waitUp()]);
     const passed = () => [a, b].every((app, i) => app.output.slice(before[i]).includes('"msg":"pass finished"'));
-    for (const by = clock.now() + 240_000; clock.now() < by && !passed(); ) await sleep(500);
+    await pollUntil('both schedulers to finish a pass', async () => passed(), { timeoutMs: 240_000, everyMs: 500 }).catch(() => undefined);
     const starts = targets.map((h) => new Date(h));
     const runs = await ctx.db()(TABLES.rollupRuns).where('started_at', '>=', scenarioStart).orderBy('run_id').select<RunRow[]>('run_id', 'interval', 'window_start', 'status', 'reason', 'started_at', 'finished_at');
     const checks: Check[] = [{ name: 'both schedulers ran a pass over the late data', ok: passed(), detail: passed() ? 'a and b each finished a pass after the restart' : 'a pass did not finish within 240 s' }];

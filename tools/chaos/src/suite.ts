@@ -1,4 +1,4 @@
-import { clock } from '@hitboard/runtime';
+import { clock, pollUntil } from '@hitboard/runtime';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
@@ -14,7 +14,7 @@ import { SalesDriver } from './driver';
 import { Cluster, PostgresHost, S3Server } from './infra';
 import { Observer, type Check, type Topics } from './invariants';
 import { Layout, lakeEnv, type LayoutOptions } from './layout';
-import { sleep } from './processes';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultResult, Scenario, ScenarioContext } from './scenarios';
 
 export interface SuiteOptions {
@@ -218,7 +218,7 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
     // History first, so the scenarios run with closed hours to check and live sales flowing.
     driver.resume();
     const t2 = clock.now();
-    while (driver.position.chunkStartMs < now - 2000) await sleep(200);
+    await pollUntil('the history to be sent', async () => driver.position.chunkStartMs >= now - 2000, { timeoutMs: Infinity, everyMs: 200 });
     say(`history sent in ${fmt(clock.now() - t2)}: ${driver.validEvents} valid events, ${driver.malformed.size} malformed`);
 
     for (const [index, [key, scenario]] of o.scenarios.entries()) {
@@ -268,8 +268,7 @@ export async function runSuite(o: SuiteOptions): Promise<ScenarioReport[]> {
       await nudge.waitUp();
       // The scheduler marks windows dirty from the ledger's late files during a pass: only once a pass that
       // began after the drain has finished is "no dirty mark" a fact rather than a race.
-      const passBy = clock.now() + 240_000;
-      while (clock.now() < passBy && !nudge.output.slice(before).includes('"msg":"pass finished"')) await sleep(250);
+      await pollUntil('a rollup pass to finish', async () => nudge.output.slice(before).includes('"msg":"pass finished"'), { timeoutMs: 240_000 }).catch(() => undefined);
       const closed = await observer.closedHours(driver);
       const notRolled = await observer.waitRolledUp(closed, 240_000);
       if (notRolled.length) checks.push({ name: 'closed windows rolled up', ok: false, detail: `${notRolled.length} closed hours without a succeeded, clean rollup: ${notRolled.map((h) => new Date(h).toISOString().slice(0, 13)).join(', ')}` });

@@ -5,7 +5,6 @@
  * acknowledged event once, nothing generated twice, nothing lost across the stop.
  * Its own broker (KAFKA_PORT) and a fresh test database (DATABASE_URL), so it shares nothing.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,7 +13,7 @@ import { chosenClockEnv } from '@hitboard/runtime';
 import { readLakeSums } from '@hitboard/lake';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS, type SaleEvent } from '@hitboard/schema';
-import { describeKafka, freshDatabase, waitFor, waitForIngestCaughtUp, type FreshDatabase } from '@hitboard/testkit';
+import { describeKafka, freshDatabase, startAppProcess, waitFor, waitForIngestCaughtUp, type FreshDatabase } from '@hitboard/testkit';
 import { comparableSums, sumsByHourAndProduct } from '@hitboard/testkit/lake-sums';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -24,27 +23,21 @@ const ROOT = resolve(__dirname, '../../..');
  * how long it takes) and sends Ctrl-C.
  */
 async function run(args: string[], env: NodeJS.ProcessEnv, stopWhen: RegExp, beforeCtrlC: () => Promise<void>): Promise<string> {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'tools/dev/src/start.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let out = '';
-  let signalled = false;
-  let waited: Error | undefined;
-  const onData = (chunk: Buffer) => {
-    out += chunk.toString();
-    if (!signalled && stopWhen.test(out)) {
-      signalled = true;
-      void beforeCtrlC()
-        .catch((err: Error) => (waited = err))
-        .then(() => process.kill(-child.pid!, 'SIGINT'));
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 240_000);
-  const code = await new Promise<number | null>((r) => child.once('exit', r));
-  clearTimeout(timer);
-  if (waited) throw new Error(`${waited.message}:\n${out.slice(-3000)}`);
-  if (code !== 0) throw new Error(`npm start exited ${code}:\n${out.slice(-3000)}`);
-  return out;
+  const app = startAppProcess({ name: 'npm start', cwd: ROOT, args: ['tools/dev/src/start.ts', ...args], env, loader: 'require', keepLines: 100_000 });
+  const timer = setTimeout(() => app.signal('SIGKILL'), 240_000);
+  try {
+    await app.lineMatching(stopWhen, 240_000);
+    await beforeCtrlC();
+    app.signal('SIGINT');
+    const { code, signal } = await app.finished();
+    if (code !== 0) throw new Error(`npm start exited ${code ?? signal}`);
+    return app.output();
+  } catch (err) {
+    app.signal('SIGKILL');
+    throw new Error(`${(err as Error).message}:\n${app.output().slice(-3000)}`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 describeKafka('npm start across Ctrl-C and restart', () => {

@@ -12,14 +12,13 @@
  * runs at: the day it imports into is one the system has already rolled up, taken from verify's reports.
  */
 import { dataFolderSecret } from '@hitboard/runtime';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findFreePort } from '@hitboard/db';
 import { createDb } from '@hitboard/db-client';
-import { describeKafka, waitForIngestCaughtUp } from '@hitboard/testkit';
+import { describeKafka, startAppProcess, waitFor, waitForIngestCaughtUp, type AppProcess } from '@hitboard/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import { DashboardApi, formatReport, GroundTruth, verify, type WindowReport } from '@hitboard/verify';
 
@@ -34,21 +33,24 @@ function signInToken(output: string): string {
 const ZONE = 'Asia/Kolkata';
 const SETTINGS = { REPORTING_TIME_ZONE: ZONE, TOPIC_EVENTS: 'prod.sales.events', TOPIC_DLQ: 'prod.sales.events.dlq', TOPIC_PRODUCT_SUMS: 'prod.sales.product-sums' };
 
-function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'tools/dev/src/start.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  return { child, output: () => out, exited: new Promise((r) => child.once('exit', r)) };
+/** `npm start` (tools/dev/src/start.ts) as the test kit's app process: its own process group, as a terminal runs it. */
+function start(args: string[], env: NodeJS.ProcessEnv): AppProcess {
+  return startAppProcess({ name: 'npm start', cwd: ROOT, args: ['tools/dev/src/start.ts', ...args], env, loader: 'require', keepLines: 100_000 });
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, log: () => string, child?: ChildProcess): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${log().slice(-4000)}`);
-    if (child && child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}) while waiting for ${what}:\n${log().slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+/** The test kit's waitFor (every second), failing at once when npm start exits; the message ends with `log()`'s tail. */
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, log: () => string, app?: AppProcess): Promise<void> {
+  await waitFor(
+    what,
+    async () => {
+      if (app && !app.running()) throw new Error(`npm start exited (${JSON.stringify(await app.finished())}) while waiting for ${what}`);
+      return check();
+    },
+    timeoutMs,
+    1000,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}:\n${log().slice(-4000)}`);
+  });
 }
 
 describeKafka('the whole system', () => {
@@ -60,9 +62,9 @@ describeKafka('the whole system', () => {
     chmodSync(dir, 0o755); // embedded Postgres runs as the 'postgres' user when we are root
   });
   afterAll(async () => {
-    if (running && running.child.exitCode === null) {
-      process.kill(-running.child.pid!, 'SIGINT');
-      await running.exited;
+    if (running?.running()) {
+      running.signal('SIGINT');
+      await running.finished();
     }
     rmSync(dir, { recursive: true, force: true });
   });
@@ -75,16 +77,16 @@ describeKafka('the whole system', () => {
 
     // Run 1: history, then a little live traffic, then Ctrl-C (SIGINT to the process group, as a terminal sends it).
     running = start([...common, '--rate', '5'], env);
-    await until('history to be sent', () => /now selling live/.test(running!.output()), 900_000, running.output, running.child);
+    await until('history to be sent', () => /now selling live/.test(running!.output()), 900_000, running.output, running);
     const truthLines = () => readFileSync(join(dir, 'data/generator/ground-truth.ndjson'), 'utf8').split('\n').length;
     const historyLines = truthLines();
-    await until('some live sales in the ground truth (20 at --rate 5)', () => truthLines() >= historyLines + 20, 120_000, running.output, running.child);
-    process.kill(-running.child.pid!, 'SIGINT');
-    expect(await running.exited).toBe(0);
+    await until('some live sales in the ground truth (20 at --rate 5)', () => truthLines() >= historyLines + 20, 120_000, running.output, running);
+    running.signal('SIGINT');
+    expect((await running.finished()).code).toBe(0);
 
     // Run 2: resumes (no more sales), rollups catch up.
     running = start([...common, '--rate', '0'], env);
-    await until('the first exact window', () => /first exact window rolled up/.test(running!.output()), 600_000, running.output, running.child);
+    await until('the first exact window', () => /first exact window rolled up/.test(running!.output()), 600_000, running.output, running);
     const truthPath = join(dir, 'data/generator/ground-truth.ndjson');
     // The dashboard wants sign-in: the token is the one in the link npm start printed.
     await expect(new DashboardApi(`http://127.0.0.1:${dashboardPort}`, undefined).intervals()).rejects.toThrow(/HTTP 401/);
@@ -107,7 +109,7 @@ describeKafka('the whole system', () => {
         },
         600_000,
         () => `${running!.output()}\n${formatReport(reports, ZONE)}`,
-        running!.child,
+        running!,
       );
       return reports;
     };
@@ -169,19 +171,19 @@ describeKafka('the whole system', () => {
     } finally {
       await ledger.destroy();
     }
-    process.kill(-running.child.pid!, 'SIGINT');
-    expect(await running.exited).toBe(0);
+    running.signal('SIGINT');
+    expect((await running.finished()).code).toBe(0);
 
     const withImport = join(dir, 'truth-with-import.ndjson');
     writeFileSync(withImport, readFileSync(truthPath, 'utf8') + imported.map((e) => JSON.stringify(e)).join('\n') + '\n');
     running = start([...common, '--rate', '0'], env);
     // A new run, a new token.
-    await until('the sign-in link', () => /\?token=/.test(running!.output()), 600_000, running.output, running.child);
+    await until('the sign-in link', () => /\?token=/.test(running!.output()), 600_000, running.output, running);
     api = new DashboardApi(`http://127.0.0.1:${dashboardPort}`, signInToken(running.output()));
     reports = await verifyUntil('verify to pass with the imported day rebuilt', withImport, (rs) =>
       rs.some((r) => r.interval === 'day' && r.windowStart.toISOString() === dayIso && r.source === 'batch'),
     );
-    process.kill(-running.child.pid!, 'SIGINT');
-    expect(await running.exited).toBe(0);
+    running.signal('SIGINT');
+    expect((await running.finished()).code).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { clock } from '@hitboard/runtime';
+import { clock, signalProcessGroup } from '@hitboard/runtime';
 /**
  * What `npm start` runs, by process group: each app is spawned detached (its own group, so a Ctrl-C
  * reaches only the launcher) and stopped by group, so a wrapper's children (the dashboard's
@@ -6,6 +6,7 @@ import { clock } from '@hitboard/runtime';
  * after the launcher is killed outright (SIGKILL, a crash) the next start finds what is left and stops it.
  */
 import { spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -37,25 +38,13 @@ function processMember(pid: number): Array<{ pid: number; command: string }> {
   return command ? [{ pid, command }] : [];
 }
 
-/** Signals every process of the group; false when none is left. */
-export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** SIGTERM to the whole group, then SIGKILL to whatever is left after `graceMs`; resolves when none is left. */
 export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
-  if (!signalGroup(pgid, 'SIGTERM')) return;
+  if (!signalProcessGroup(pgid, 'SIGTERM')) return;
   const deadline = clock.now() + graceMs;
   while (groupMembers(pgid).length > 0) {
     if (clock.now() > deadline) {
-      signalGroup(pgid, 'SIGKILL');
+      signalProcessGroup(pgid, 'SIGKILL');
       await sleep(200);
       if (groupMembers(pgid).length === 0) return;
     }

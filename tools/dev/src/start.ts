@@ -1,5 +1,5 @@
 import { clock, startClock, systemClock } from '@hitboard/runtime';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,7 +8,7 @@ import { createDb } from '@hitboard/db-client';
 import { appRoleUrls, migrateLatest, setReaderPassword } from '@hitboard/db';
 import { createKafka, createProducer, dlqTopicSpec, ensureTopics, type LevelLogger } from '@hitboard/kafka';
 import { chunkFloor, GroundTruthWriter, kafkaSender, makeCatalog, planResume, CheckpointFile, RecurringSpikes, runStream, SalesStream, type GeneratorCheckpoint } from '@hitboard/generator';
-import { appConfigSchema, dataFolderSecret, loadConfig, parseBrokers, runMain, sleep } from '@hitboard/runtime';
+import { appConfigSchema, dataFolderSecret, loadConfig, parseBrokers, runMain, signalProcessGroup, sleep, startSystemApp, SYSTEM_APPS } from '@hitboard/runtime';
 import { IntervalRegistry } from '@hitboard/time';
 import { TABLES, VIEWS } from '@hitboard/schema';
 import type { Knex } from 'knex';
@@ -16,7 +16,7 @@ import { dashboardSignIn } from './access';
 import { startPostgresHost } from './local-postgres';
 import { buildIsCurrent, recordBuild, sourceFingerprint } from './dashboard-build';
 import { kafkaPrerequisites } from './preflight';
-import { PidFiles, signalGroup, stopGroup } from './process-groups';
+import { PidFiles, stopGroup } from './process-groups';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -138,7 +138,8 @@ async function main(): Promise<void> {
   await stopWhatAnEarlierRunLeft(pids, data);
 
   const stops: Stops = [];
-  const children: ChildProcess[] = [];
+  /** The process groups of the apps (each app's pid is its group's id). */
+  const groups: number[] = [];
   const stopAll = async () => {
     for (const [, stop] of stops.reverse()) await stop();
   };
@@ -164,15 +165,12 @@ async function main(): Promise<void> {
   // Postgres's host gets a SIGTERM instead: it then stops the server (a SIGKILL would orphan it).
   let pgChild: ChildProcess | undefined;
   process.on('exit', () => {
-    for (const child of children) {
-      if (child === pgChild) {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      } else signalGroup(child.pid!, 'SIGKILL');
-    }
+    for (const pgid of groups) signalProcessGroup(pgid, 'SIGKILL');
+    if (pgChild && pgChild.exitCode === null && pgChild.signalCode === null) pgChild.kill('SIGTERM');
     pids.forget('launcher');
   });
   try {
-    await startEverything(options, stops, children, pids, (child) => (pgChild = child));
+    await startEverything(options, stops, groups, pids, (child) => (pgChild = child));
   } catch (err) {
     // Whatever had started is stopped before the error is reported.
     if (stoppingSinceMs === 0) {
@@ -202,7 +200,7 @@ async function stopWhatAnEarlierRunLeft(pids: PidFiles, data: string): Promise<v
   }
 }
 
-async function startEverything(options: Options, stops: Stops, children: ChildProcess[], pids: PidFiles, onPostgres: (child: ChildProcess) => void): Promise<void> {
+async function startEverything(options: Options, stops: Stops, groups: number[], pids: PidFiles, onPostgres: (child: ChildProcess) => void): Promise<void> {
   const data = options.dataDir;
   const where: string[] = [];
 
@@ -212,10 +210,9 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
     say(`starting embedded Postgres (${join(data, 'pg')}, port ${options.pgPort})…`);
     // Registered at spawn, before it is ready: a Ctrl-C during its start-up stops it too.
     const pg = startPostgresHost(data, options.pgPort, join(data, 'logs/postgres.log'));
-    children.push(pg.child);
     onPostgres(pg.child);
     pids.record({ name: 'postgres', pgid: pg.child.pid!, marker: join(data, 'pg') });
-    stops.push(['postgres', () => stopChild(pg.child, pids, 'postgres')]);
+    stops.push(['postgres', () => stopGroupOf(pg.child.pid!, pids, 'postgres')]);
     databaseUrl = await pg.url;
   }
   const db = createDb(databaseUrl);
@@ -279,26 +276,39 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
     dlqTopicSpec(settings.TOPIC_DLQ),
   ]);
 
-  // 3. The apps, each its own process, as in production (stopped in reverse: the aggregator last of them).
+  // 3. The apps, each its own process, as in production (libs/runtime's SYSTEM_APPS, which chaos runs too;
+  // stopped in reverse: the aggregator last of them).
   const logs = join(data, 'logs');
   const lakeDir = process.env['LAKE_DIR'] ?? join(data, 'lake');
   const common = { ...process.env, KAFKA_BROKERS: brokers, DATABASE_URL: databaseUrl, REPORTING_TIME_ZONE: options.zone, LAKE_DIR: lakeDir };
-  const apps: App[] = [
-    serviceApp('aggregator', 'apps/aggregator/src/main.ts', options.opsPort, roleUrls),
-    serviceApp('speed-pipeline', 'apps/speed-pipeline/src/main.ts', options.opsPort + 2, roleUrls),
-  ];
-  if (existsSync(join(ROOT, 'apps/batch-rollup/src/main.ts'))) apps.push(serviceApp('batch-rollup', 'apps/batch-rollup/src/main.ts', options.opsPort + 4, roleUrls));
+  let signInUrl: string | null = null;
   // Alerts need NOTIFIER_RULES_FILE (passed on from this environment); without it the notifier says alerts are off and
   // writes the default daily/weekly reports to the lake's reports/ only.
-  if (existsSync(join(ROOT, 'apps/notifier/src/main.ts'))) apps.push(serviceApp('notifier', 'apps/notifier/src/main.ts', options.opsPort + 6, roleUrls));
-  const dashboard = await prepareDashboard(options, data, databaseUrl, readerPassword);
-  if (dashboard) apps.push(dashboard);
-  for (const app of apps) {
-    const child = startApp(app.name, app.command, { ...common, ...app.env }, join(logs, `${app.name}.log`), app.cwd);
-    children.push(child);
-    pids.record({ name: app.name, pgid: child.pid!, marker: app.marker });
-    stops.push([app.name, () => stopChild(child, pids, app.name)]);
-    where.push(`${app.name.padEnd(13)} pid ${child.pid}${app.port ? `, ${app.what} http://127.0.0.1:${app.port}${app.what === 'metrics' ? '/metrics' : ''}` : ''}, log ${join(logs, `${app.name}.log`)}`);
+  for (const app of SYSTEM_APPS) {
+    if (!existsSync(join(ROOT, app.entry))) {
+      say(`${app.entry} is not there: no ${app.name}`);
+      continue;
+    }
+    const opsPort = options.opsPort + app.opsPortOffset;
+    let env: Record<string, string> = { OPS_PORT: String(opsPort), ...(roleUrls[app.name] ? { DATABASE_URL: roleUrls[app.name]! } : {}) };
+    if (app.name === 'dashboard') {
+      const dashboard = await prepareDashboard(options, data, databaseUrl, readerPassword);
+      if (!dashboard) continue;
+      env = { ...env, ...dashboard.env };
+      signInUrl = dashboard.signInUrl;
+    }
+    const logFile = join(logs, `${app.name}.log`);
+    const started = startSystemApp(app, { env: { ...common, ...env }, logFile });
+    void started.finished().then(({ code, signal }) => {
+      // 143: a wrapper (the dashboard's serve) that passed our SIGTERM on and exited with 128 + 15.
+      if (code !== 0 && code !== 143 && signal !== 'SIGTERM') say(`${app.name} exited (${signal ?? code}); see ${logFile}`);
+    });
+    groups.push(started.pid);
+    // Text in the command line of its processes: how a later start recognises them.
+    pids.record({ name: app.name, pgid: started.pid, marker: join(ROOT, app.cwd === '.' ? app.entry : app.cwd) });
+    stops.push([app.name, () => stopGroupOf(started.pid, pids, app.name)]);
+    const port = app.serves === 'dashboard' ? options.dashboardPort : opsPort;
+    where.push(`${app.name.padEnd(13)} pid ${started.pid}, ${app.serves} http://127.0.0.1:${port}${app.serves === 'metrics' ? '/metrics' : ''}, log ${logFile}`);
   }
   where.push(`lake          ${lakeDir}`);
 
@@ -312,34 +322,26 @@ async function startEverything(options: Options, stops: Stops, children: ChildPr
 
   // 5. Until Ctrl-C: the dashboard, or the live top 10 in the terminal while there is none.
   const registry = IntervalRegistry.standard(options.zone);
-  const shown = dashboard ? `dashboard (sign-in link): ${dashboard.signInUrl}` : 'no dashboard: the live top 10 of the current hour follows every 10 s';
+  const shown = signInUrl ? `dashboard (sign-in link): ${signInUrl}` : 'no dashboard: the live top 10 of the current hour follows every 10 s';
   await sleep(1000, abort.signal);
   say(`running:\n  ${where.join('\n  ')}\n${shown}`);
   const startedMs = clock.now();
   let exactSeen = false;
   while (!abort.signal.aborted) {
-    await sleep(dashboard ? 3000 : 10_000, abort.signal);
+    await sleep(signInUrl ? 3000 : 10_000, abort.signal);
     if (abort.signal.aborted) break;
     if (!exactSeen) {
       // The moment the first exact (batch) window can be seen on the dashboard.
       const first = await db(TABLES.rollupRuns).where({ status: 'succeeded' }).orderBy('finished_at').first<{ interval: string; window_start: Date } | undefined>('interval', 'window_start').catch(() => undefined);
       if (first) {
         exactSeen = true;
-        say(`first exact window rolled up after ${Math.round((clock.now() - startedMs) / 1000)} s: ${first.interval} from ${first.window_start.toISOString()}${dashboard ? ` — http://127.0.0.1:${options.dashboardPort}/` : ''}`);
+        say(`first exact window rolled up after ${Math.round((clock.now() - startedMs) / 1000)} s: ${first.interval} from ${first.window_start.toISOString()}${signInUrl ? ` — http://127.0.0.1:${options.dashboardPort}/` : ''}`);
       }
     }
-    if (!dashboard) await printTop10(db, registry).catch((err: Error) => say(`top 10 unavailable: ${err.message}`));
+    if (!signInUrl) await printTop10(db, registry).catch((err: Error) => say(`top 10 unavailable: ${err.message}`));
   }
 }
 
-const serviceApp = (name: string, entry: string, opsPort: number, roleUrls: Record<string, string>): App => ({
-  name,
-  command: [process.execPath, '--require', 'tsx/cjs', join(ROOT, entry)],
-  env: { OPS_PORT: String(opsPort), ...(roleUrls[name] ? { DATABASE_URL: roleUrls[name] } : {}) },
-  port: opsPort,
-  what: 'metrics',
-  marker: join(ROOT, entry),
-});
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
 /**
@@ -430,13 +432,9 @@ async function runGenerator(options: Options, data: string, brokers: string[], c
  * read-only role: on our embedded Postgres we set that role's password; on yours, give it in
  * HITBOARD_READER_PASSWORD.
  */
-async function prepareDashboard(options: Options, data: string, databaseUrl: string, readerPassword: string | undefined): Promise<(App & { signInUrl: string }) | null> {
+async function prepareDashboard(options: Options, data: string, databaseUrl: string, readerPassword: string | undefined): Promise<{ env: Record<string, string>; signInUrl: string } | null> {
   const dir = join(ROOT, 'apps/dashboard');
   const serve = join(dir, 'src/serve.ts');
-  if (!existsSync(serve)) {
-    say('apps/dashboard is not there: no dashboard');
-    return null;
-  }
   if (!readerPassword) {
     say('no dashboard: with your own DATABASE_URL, set HITBOARD_READER_PASSWORD (the password of the hitboard_reader role)');
     return null;
@@ -451,48 +449,14 @@ async function prepareDashboard(options: Options, data: string, databaseUrl: str
   }
   const signIn = dashboardSignIn(data, options.dashboardPort);
   return {
-    name: 'dashboard',
-    command: [process.execPath, '--require', 'tsx/cjs', serve],
-    env: {
-      DATABASE_URL: databaseUrl, HITBOARD_READER_PASSWORD: readerPassword, PORT: String(options.dashboardPort), DASHBOARD_HOST: '127.0.0.1', REPORTING_TIME_ZONE: options.zone,
-      OPS_PORT: String(options.opsPort + 8), ...signIn.env,
-    },
+    env: { DATABASE_URL: databaseUrl, HITBOARD_READER_PASSWORD: readerPassword, PORT: String(options.dashboardPort), DASHBOARD_HOST: '127.0.0.1', REPORTING_TIME_ZONE: options.zone, ...signIn.env },
     signInUrl: signIn.signInUrl,
-    port: options.dashboardPort,
-    cwd: dir,
-    what: 'dashboard',
-    marker: dir,
   };
 }
 
-interface App {
-  name: string;
-  command: string[];
-  env: Record<string, string>;
-  port?: number;
-  cwd?: string;
-  what: string;
-  /** Text in the command line of the app's processes (how a later start recognises them). */
-  marker: string;
-}
-
-/** The embedded Postgres, hosted by pg-host.ts in its own process group (see there why). */
-function startApp(name: string, command: string[], env: NodeJS.ProcessEnv, logFile: string, cwd = ROOT): ChildProcess {
-  const out = createWriteStream(logFile, { flags: 'a' });
-  // detached: its own process group, so a Ctrl-C reaches only us and the app gets one SIGTERM (graceful) from stopChild.
-  const child = spawn(command[0]!, command.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
-  child.on('exit', (code, signal) => {
-    // 143: a wrapper (the dashboard's serve) that passed our SIGTERM on and exited with 128 + 15.
-    if (code !== 0 && code !== 143 && signal !== 'SIGTERM') say(`${name} exited (${signal ?? code}); see ${logFile}`);
-  });
-  return child;
-}
-
-/** SIGTERM to the app's process group (a wrapper and what it started), SIGKILL to what is left after 30 s. */
-async function stopChild(child: ChildProcess, pids: PidFiles, name: string): Promise<void> {
-  await stopGroup(child.pid!, 30_000);
+/** SIGTERM to a process group (a wrapper and what it started), SIGKILL to what is left after 30 s; its pid file goes. */
+async function stopGroupOf(pgid: number, pids: PidFiles, name: string): Promise<void> {
+  await stopGroup(pgid, 30_000);
   pids.forget(name);
 }
 

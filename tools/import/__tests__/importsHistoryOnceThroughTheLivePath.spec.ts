@@ -6,20 +6,18 @@ import { clock } from '@hitboard/runtime';
  * recorded), resumed, then imported again: the lake ends with the earlier sales plus every good
  * row exactly once, the reject file names each bad line and why, the repeat sends nothing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { createKafka } from '@hitboard/kafka';
 import { readLakeSums } from '@hitboard/lake';
 import { TABLES, type SaleEvent } from '@hitboard/schema';
-import { describeKafka, freshDatabase, waitForIngestCaughtUp, type FreshDatabase } from '@hitboard/testkit';
+import { describeKafka, freshDatabase, startApp, waitForIngestCaughtUp, type AppProcess, type FreshDatabase } from '@hitboard/testkit';
 import { comparableSums, sumsByHourAndProduct } from '@hitboard/testkit/lake-sums';
 import { runImport, type KeyedMessage } from '../src';
 
-const ROOT = resolve(__dirname, '../../..');
 const DAY = Date.parse('2026-11-20T00:00:00Z');
 
 const event = (i: number, overrides: Partial<SaleEvent> = {}): SaleEvent => ({
@@ -46,8 +44,7 @@ describeKafka('import', (brokers) => {
   let kafka: Kafka;
   let db: FreshDatabase;
   let dir: string;
-  let aggregator: ChildProcess | undefined;
-  const output: string[] = [];
+  let aggregator: AppProcess | undefined;
 
   beforeAll(async () => {
     kafka = createKafka({ brokers, clientId: 'import-test', logLevel: 'error' });
@@ -64,9 +61,9 @@ describeKafka('import', (brokers) => {
     await admin.disconnect();
     db = await freshDatabase();
     dir = mkdtempSync(join(tmpdir(), 'import-'));
-    aggregator = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: join(ROOT, 'apps/aggregator'),
-      env: {
+    aggregator = startApp(
+      'aggregator',
+      {
         PATH: process.env['PATH'],
         KAFKA_BROKERS: brokers.join(','),
         KAFKA_GROUP_ID: `imp-${suffix}`,
@@ -79,16 +76,12 @@ describeKafka('import', (brokers) => {
         KAFKA_SESSION_TIMEOUT_MS: '6000',
         OPS_PORT: '0',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    for (const s of [aggregator.stdout, aggregator.stderr]) s?.on('data', (c: Buffer) => output.push(...c.toString().split('\n').filter(Boolean).slice(-50)));
+      { keepLines: 50 },
+    );
   });
 
   afterAll(async () => {
-    if (aggregator && aggregator.exitCode === null) {
-      aggregator.kill('SIGKILL');
-      await new Promise((r) => aggregator!.once('exit', r));
-    }
+    await aggregator?.kill();
     await db?.drop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -174,7 +167,7 @@ describeKafka('import', (brokers) => {
       expect(record).toMatchObject({ status: 'completed', rows_sent: 120n, rows_rejected: 7n, attempts: 2 });
       expect(record.units).toBe(good.reduce((s, e) => s + BigInt(e.quantity), 0n));
     } catch (err) {
-      process.stderr.write(`--- aggregator output ---\n${output.slice(-40).join('\n')}\n`);
+      process.stderr.write(`--- aggregator output ---\n${aggregator?.lines().slice(-40).join('\n')}\n`);
       throw err;
     }
   });

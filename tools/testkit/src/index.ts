@@ -8,3 +8,4 @@ export * from './tcp-proxy';
 export * from './scratch-kafka';
 export * from './ingest-ledger';
 export * from './ranking';
+export * from './proc-stats';

@@ -84,13 +84,15 @@ export interface TestTopicOptions {
   /** Default 6, like the application topics. */
   partitions?: number;
   prefix?: string;
+  /** This exact name instead of a unique one made from `prefix` (a bench's topics named after its run). */
+  name?: string;
   configEntries?: { name: string; value: string }[];
 }
 
 /** Creates a fresh topic (waiting for its partition leaders) and returns its name. */
 export async function createTestTopic(brokers: string[], options: TestTopicOptions = {}): Promise<string> {
   const { partitions = 6, prefix = 'test', configEntries } = options;
-  const topic = uniqueTopic(prefix);
+  const topic = options.name ?? uniqueTopic(prefix);
   const admin = testClient(brokers).admin();
   await admin.connect();
   try {
@@ -114,6 +116,18 @@ export async function deleteTestTopics(brokers: string[], topics: (string | unde
     const existing = new Set(await admin.listTopics());
     const present = names.filter((t) => existing.has(t));
     if (present.length > 0) await admin.deleteTopics({ topics: present });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Deletes every topic whose name starts with one of `prefixes` (a run's topics and what a Kafka Streams app made of them). */
+export async function deleteTopicsStartingWith(brokers: string[], prefixes: string[]): Promise<void> {
+  const admin = testClient(brokers).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => prefixes.some((p) => t.startsWith(p)));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
   } finally {
     await admin.disconnect();
   }

@@ -14,10 +14,13 @@
  * ```
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { Client } from 'pg';
 import { createDb } from '@hitboard/db-client';
-import { migrateLatest, setReaderPassword } from '@hitboard/db';
+import { migrateLatest, setReaderPassword, startEmbeddedPostgres } from '@hitboard/db';
 import { READ_ONLY_ROLE } from '@hitboard/schema';
 
 /** Environment the globalSetup hands to jest workers. */
@@ -112,9 +115,10 @@ function nextDatabaseName(): string {
  * Creates a uniquely named database on the test server with every migration applied and returns
  * it. Call `drop()` when done (afterEach/afterAll); leftovers of a run are dropped by its teardown.
  */
-export async function freshDatabase(): Promise<FreshDatabase> {
-  const adminUrl = testServerUrl();
-  const template = process.env[TEST_PG_ENV.template];
+export async function freshDatabase(options: { adminUrl?: string } = {}): Promise<FreshDatabase> {
+  const adminUrl = options.adminUrl ?? testServerUrl();
+  // The run's template lives on the test server only.
+  const template = options.adminUrl ? undefined : process.env[TEST_PG_ENV.template];
   const name = nextDatabaseName();
   const url = withDatabase(adminUrl, name);
 
@@ -157,6 +161,19 @@ export async function freshDatabase(): Promise<FreshDatabase> {
       return dropped;
     },
   };
+}
+
+/**
+ * A Postgres server for a run outside jest (a bench): TEST_DATABASE_URL or DATABASE_URL (an admin URL),
+ * else an embedded Postgres started here in a temporary folder; `stop` stops only what it started.
+ * Its databases come from `freshDatabase({ adminUrl: url })`.
+ */
+export async function scratchServer(say: (msg: string) => void = () => undefined): Promise<{ url: string; stop: () => Promise<void> }> {
+  const url = process.env.TEST_DATABASE_URL || process.env['DATABASE_URL'];
+  if (url) return { url, stop: async () => undefined };
+  say('starting an embedded Postgres…');
+  const pg = await startEmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), 'hitboard-pg-')), persistent: false, durable: false });
+  return { url: pg.url, stop: () => pg.stop() };
 }
 
 /**

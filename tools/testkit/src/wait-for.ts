@@ -1,16 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pollUntil } from '@hitboard/runtime';
+
 /**
  * Polls `probe` until it returns a value other than `undefined` or `false`, and returns that value;
  * throws `timed out after … waiting for <what>` past `timeoutMs`. For scenario tests waiting on
  * another process or a broker (a ledger catching up, a checkpoint reaching the end of a topic).
+ * The loop is libs/runtime's `pollUntil`, which the tools use too.
  */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000, everyMs = 100): Promise<T> {
-  const deadline = performance.now() + timeoutMs; // a duration: monotonic, whatever clock the test set
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+export function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000, everyMs = 100): Promise<T> {
+  return pollUntil(what, probe, { timeoutMs, everyMs });
 }
 
 /**
@@ -24,6 +22,6 @@ export async function holdsFor(what: string, probe: () => Promise<boolean>, forM
   for (;;) {
     if (!(await probe())) throw new Error(`stopped holding after ${Math.round(performance.now() - started)} ms: ${what}`);
     if (performance.now() - started >= forMs) return;
-    await new Promise((r) => setTimeout(r, everyMs));
+    await sleep(everyMs);
   }
 }

@@ -1,4 +1,4 @@
-import { clock } from '@hitboard/runtime';
+import { pollUntil } from '@hitboard/runtime';
 import { IntervalRegistry } from '@hitboard/time';
 import type { DashboardApi, Metric } from './api';
 import type { ServedTop } from './api';
@@ -84,11 +84,16 @@ async function judgeInFlight(
 ): Promise<void> {
   let after = await reload();
   // At a quiet hour the generator sells a few sales a second or fewer: a run of 2 s can see none.
-  for (const waitUntil = clock.now() + growthWaitMs; after.events <= before.events && clock.now() < waitUntil; ) {
-    after.close();
-    await new Promise((r) => setTimeout(r, 1000));
-    after = await reload();
-  }
+  await pollUntil(
+    'the ground truth to grow',
+    async () => {
+      if (after.events > before.events) return true;
+      after.close();
+      after = await reload();
+      return after.events > before.events;
+    },
+    { timeoutMs: growthWaitMs, everyMs: 1000 },
+  ).catch(() => undefined); // it did not grow: the failures stand
   try {
     if (after.events <= before.events) return;
     for (const { report, served, endMs } of failed) {

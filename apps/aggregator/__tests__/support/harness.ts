@@ -5,20 +5,17 @@ import { clock } from '@hitboard/runtime';
  * per (UTC hour, product) the lake's sums over ledger-listed files equal the sums of the valid,
  * distinct events produced; the DLQ holds exactly the bad ones (as distinct source offsets).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CompressionTypes, type Kafka, type Message } from 'kafkajs';
 import type { Knex } from 'knex';
 import { createKafka } from '@hitboard/kafka';
 import { decodeProductSum, TABLES, type SaleEvent } from '@hitboard/schema';
-import { databaseSwitch as testkitDatabaseSwitch, freshDatabase, kafkaBrokers, waitFor, waitForIngestCaughtUp, type DatabaseSwitch, type FreshDatabase } from '@hitboard/testkit';
+import { databaseSwitch as testkitDatabaseSwitch, freshDatabase, kafkaBrokers, startApp, waitForIngestCaughtUp, type AppProcess, type DatabaseSwitch, type FreshDatabase } from '@hitboard/testkit';
 import { addSums, comparableSums, sumsByHourAndProduct, type Sums } from '@hitboard/testkit/lake-sums';
 import { hourStartMs, readLakeSums } from '@hitboard/lake';
-
-const APP_DIR = resolve(__dirname, '../..');
 
 export const brokers = (): string[] | null => kafkaBrokers() ?? null;
 
@@ -96,50 +93,12 @@ export function databaseSwitch(s: Scenario): Promise<DatabaseSwitch> {
 
 // ── the aggregator as a child process ─────────────────────────────────────────────────────────
 
-export interface Child {
-  proc: ChildProcess;
-  /** Resolves with the exit code or signal. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output: string[];
-  opsPort(): Promise<number>;
-  /** SIGTERM (graceful) and wait. */
-  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  kill(): Promise<void>;
-}
+/** An aggregator child: the test kit's app process (output(), lines(), opsPort(), signal(), stop(), kill()). */
+export type Child = AppProcess;
 
-export function startAggregator(env: NodeJS.ProcessEnv): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: APP_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  let port: number | null = null;
-  const onData = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) {
-      if (!line) continue;
-      output.push(line);
-      if (output.length > 2000) output.shift();
-      const m = /"opsPort":(\d+)/.exec(line);
-      if (m) port = Number(m[1]);
-    }
-  };
-  proc.stdout?.on('data', onData);
-  proc.stderr?.on('data', onData);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => proc.once('exit', (code, signal) => res({ code, signal })));
-  return {
-    proc,
-    exited,
-    output,
-    opsPort: async () => {
-      await waitFor('ops port', async () => port !== null, 60_000);
-      return port as number;
-    },
-    stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      return exited;
-    },
-    kill: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-      await exited;
-    },
-  };
+/** The aggregator's real main.ts as a child process (so kill -9 is real), with exactly `env`. */
+export function startAggregator(env: NodeJS.ProcessEnv, label = 'aggregator'): Child {
+  return startApp('aggregator', env, { label, keepLines: 2000 });
 }
 
 // ── events ────────────────────────────────────────────────────────────────────────────────────
@@ -293,7 +252,7 @@ export function expectSpeedSideMatches(actual: Map<string, Sums>, items: Produce
 /** Prints a child's last log lines (the scenario helper calls it for every child when a test fails). */
 export function dumpOutput(label: string, child: Child | undefined, lines = 60): void {
   if (!child) return;
-  process.stderr.write(`--- ${label} (last ${lines} lines) ---\n${child.output.slice(-lines).join('\n')}\n`);
+  process.stderr.write(`--- ${label} (last ${lines} lines) ---\n${child.lines().slice(-lines).join('\n')}\n`);
 }
 
 // ── one scenario, start to cleanup ────────────────────────────────────────────────────────────
@@ -313,7 +272,7 @@ export async function withScenario(name: string, partitions: number, body: (s: S
   const children: Array<{ label: string; child: Child }> = [];
   const aggregators: Aggregators = {
     start: (env, label = `aggregator ${children.length + 1}`) => {
-      const child = startAggregator(env);
+      const child = startAggregator(env, label);
       children.push({ label, child });
       return child;
     },

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { clock, systemClock } from '@hitboard/runtime/clock';
 /**
  * One production build per test run, shared by every spec that serves the built app (the browser test,
@@ -27,7 +28,7 @@ export async function ensureTestBuild(): Promise<void> {
       break;
     } catch {
       if (existsSync(lock) && systemClock.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true }); // a run that died mid-build
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
     }
   }
   try {

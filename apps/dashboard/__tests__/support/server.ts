@@ -1,15 +1,14 @@
 /**
- * Runs the built dashboard through its documented start command (src/serve.ts) on free ports, with an
+ * Runs the built dashboard through its documented start command (src/serve.ts, the test kit's `startApp`) on free ports, with an
  * access file of its own (one user, one API token) and its own session secret; for the browser test,
  * the access test and the benchmark.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bearerHeaders, hashPassword, newAccessToken, newSessionSecret, tokenSha256, writeAccessFile } from '@hitboard/access';
-import { APP_DIR } from '../../src/serve';
+import { groupCpuMs, startApp, waitFor } from '@hitboard/testkit';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -68,10 +67,9 @@ export async function startDashboard(env: Record<string, string>, options: Start
     users: [{ name: granted.user.name, passwordHash: await hashPassword(granted.user.password) }],
     tokens: [{ name: 'tests', sha256: tokenSha256(granted.token) }],
   });
-  let log = '';
-  const child: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(APP_DIR, 'src/serve.ts')], {
-    cwd: APP_DIR,
-    env: {
+  const app = startApp(
+    'dashboard',
+    {
       ...process.env,
       NODE_ENV: 'production',
       REPORTING_TIME_ZONE: 'UTC',
@@ -81,54 +79,28 @@ export async function startDashboard(env: Record<string, string>, options: Start
       PORT: String(port),
       OPS_PORT: String(opsPort),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group: whatever it starts stops with it
-  });
-  child.stdout!.on('data', (d) => (log += d));
-  child.stderr!.on('data', (d) => (log += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    { keepLines: 100_000 },
+  );
   const stop = async () => {
-    if (child.pid && child.exitCode === null && child.signalCode === null) {
-      process.kill(-child.pid, 'SIGTERM');
-      await exited;
-    }
+    await app.stop();
     rmSync(accessDir, { recursive: true, force: true });
   };
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    try {
-      // The ops port's /healthz: the app port is up by then (it listens before the ops server starts).
-      const health = await fetch(`${opsBase}/healthz`);
-      await health.arrayBuffer();
-      if (health.ok || !untilHealthy) break;
-    } catch {
-      // not listening yet
-    }
-    if (performance.now() > deadline || child.exitCode !== null) {
-      await stop();
-      throw new Error(`dashboard did not become healthy:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
+  try {
+    await waitFor(
+      `the dashboard to answer on ${opsBase}/healthz${untilHealthy ? ' with 200' : ''}`,
+      async () => {
+        if (!app.running()) throw new Error(`the dashboard exited (${JSON.stringify(await app.finished())})`);
+        // The ops port's /healthz: the app port is up by then (it listens before the ops server starts).
+        const health = await fetch(`${opsBase}/healthz`).catch(() => null); // null: not listening yet
+        await health?.arrayBuffer();
+        return health !== null && (health.ok || !untilHealthy);
+      },
+      timeoutMs,
+      250,
+    );
+  } catch (err) {
+    await stop();
+    throw new Error(`dashboard did not become healthy: ${(err as Error).message}\n${app.output()}`);
   }
-  return { base, opsBase, access: granted, auth: bearerHeaders(granted.token), log: () => log, stop, cpuMs: () => groupCpuMs(child.pid!) };
-}
-
-/** Sum of utime + stime of every live process in process group `pgid` (Linux /proc), ms. */
-export function groupCpuMs(pgid: number): number {
-  const ticksPerSecond = 100; // USER_HZ on Linux
-  let ticks = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // Fields after the parenthesised command name: state ppid pgrp … utime(14) stime(15).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) !== pgid) continue;
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return (ticks * 1000) / ticksPerSecond;
+  return { base, opsBase, access: granted, auth: bearerHeaders(granted.token), log: () => app.output(), stop, cpuMs: () => groupCpuMs(app.pid) };
 }
