@@ -3,41 +3,25 @@
  * New York's 25-hour fall-back day is one tile, and its neighbours' hours edge it; in Asia/Kolkata a
  * range's ends are hours that start at :30 UTC, and one on the UTC hour is refused naming it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { FreshDatabase } from '@hitboard/testkit';
-import { ManualClock, useClock } from '@hitboard/runtime/clock';
 import { GET as top } from '../src/app/api/top/route';
-import { resetDashboardContext } from '../src/server/context';
-import { dashboardDatabase, call, useDatabase } from './support/app';
+import { call, useDatabase } from './support/app';
 import { seedProducts, type Sale } from './support/seed';
-import { seedBuiltWindow } from './support/rollup-lake';
+import { seedBuiltWindow, useRangeWorld } from './support/rollup-lake';
 
 const categoryOf = () => 'Toys';
 const sale = (id: string, units: number): Sale => ({ id, units: BigInt(units), revenue: BigInt(units * 100) });
 const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
 
-let db: FreshDatabase;
-let lakeDir: string;
-let restoreClock: () => void;
-
-beforeAll(async () => {
-  restoreClock = useClock(new ManualClock(Date.parse('2026-11-20T12:00:00Z')));
-  lakeDir = mkdtempSync(join(tmpdir(), 'hitboard-range-zones-'));
-  db = await dashboardDatabase({ LAKE_DIR: lakeDir, REPORTING_TIME_ZONE: 'America/New_York' });
-  await seedProducts(db.knex, [{ id: 'P1', category: 'Toys' }, { id: 'P2', category: 'Toys' }]);
-  // New York, Sunday 1 Nov 2026: 00:00 EDT (04:00Z) to 00:00 EST Monday (05:00Z), 25 hours.
-  await seedBuiltWindow(db.knex, lakeDir, 'day', new Date('2026-11-01T04:00:00Z'), [sale('P1', 25), sale('P2', 5)], { categoryOf });
-  await seedBuiltWindow(db.knex, lakeDir, 'hour', new Date('2026-11-01T03:00:00Z'), [sale('P2', 30)], { categoryOf });
-  await seedBuiltWindow(db.knex, lakeDir, 'hour', new Date('2026-11-02T05:00:00Z'), [sale('P2', 1)], { categoryOf });
-}, 120_000);
-
-afterAll(async () => {
-  await resetDashboardContext();
-  await db?.drop();
-  restoreClock();
-  rmSync(lakeDir, { recursive: true, force: true });
+const world = useRangeWorld({
+  nowMs: Date.parse('2026-11-20T12:00:00Z'),
+  env: { REPORTING_TIME_ZONE: 'America/New_York' },
+  seed: async ({ db, lakeDir }) => {
+    await seedProducts(db.knex, [{ id: 'P1', category: 'Toys' }, { id: 'P2', category: 'Toys' }]);
+    // New York, Sunday 1 Nov 2026: 00:00 EDT (04:00Z) to 00:00 EST Monday (05:00Z), 25 hours.
+    await seedBuiltWindow(db.knex, lakeDir, 'day', new Date('2026-11-01T04:00:00Z'), [sale('P1', 25), sale('P2', 5)], { categoryOf });
+    await seedBuiltWindow(db.knex, lakeDir, 'hour', new Date('2026-11-01T03:00:00Z'), [sale('P2', 30)], { categoryOf });
+    await seedBuiltWindow(db.knex, lakeDir, 'hour', new Date('2026-11-02T05:00:00Z'), [sale('P2', 1)], { categoryOf });
+  },
 });
 
 it('takes the 25-hour New York fall-back day as one tile, with hours at its edges', async () => {
@@ -56,7 +40,7 @@ it('takes the 25-hour New York fall-back day as one tile, with hours at its edge
 });
 
 it('in Asia/Kolkata takes ends on :30 UTC and refuses one on the UTC hour, naming it', async () => {
-  await useDatabase(db.url, { LAKE_DIR: lakeDir, REPORTING_TIME_ZONE: 'Asia/Kolkata' });
+  await useDatabase(world.db.url, { LAKE_DIR: world.lakeDir, REPORTING_TIME_ZONE: 'Asia/Kolkata' });
   const refused = await call(top, `/api/top?${q({ from: '2026-03-01T00:00:00Z', to: '2026-03-02T18:30:00Z' })}`);
   expect(refused.status).toBe(400);
   expect(refused.body).toMatchObject({ param: 'from', error: expect.stringMatching(/not the start of a hour window in Asia\/Kolkata \(that window starts 2026-02-28T23:30:00.000Z\)/) });

@@ -9,18 +9,13 @@
  *   built: its 24 hours are) · hours Dec 2 00:00, 01:00 (built) · Dec 2 02:00 (speed only).
  *   Before R: hour Oct 30 21:00 (built), the previous range's only data.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { FreshDatabase } from '@hitboard/testkit';
-import { ManualClock, useClock } from '@hitboard/runtime/clock';
 import { TABLES } from '@hitboard/schema';
 import { GET as top } from '../src/app/api/top/route';
 import { GET as topCsv } from '../src/app/api/top.csv/route';
 import { resetDashboardContext } from '../src/server/context';
-import { dashboardDatabase, call } from './support/app';
+import { call } from './support/app';
 import { seedProducts, seedSpeedWindow, type Sale } from './support/seed';
-import { seedBuiltWindow, writeRollupFile } from './support/rollup-lake';
+import { seedBuiltWindow, useRangeWorld, writeRollupFile } from './support/rollup-lake';
 
 const HOUR = 3_600_000;
 const FROM = '2026-10-30T22:00:00.000Z';
@@ -53,34 +48,24 @@ function truth(extra: Sale[] = []): Map<string, { units: bigint; revenue: bigint
   return sums;
 }
 
-let db: FreshDatabase;
-let lakeDir: string;
-let restoreClock: () => void;
-
-beforeAll(async () => {
-  restoreClock = useClock(new ManualClock(NOW_MS));
-  lakeDir = mkdtempSync(join(tmpdir(), 'hitboard-range-lake-'));
-  db = await dashboardDatabase({ LAKE_DIR: lakeDir, DASHBOARD_MAX_RANGE_DAYS: '400' });
-  await seedProducts(db.knex, Object.keys(CATEGORY).map((id) => ({ id, name: `Product ${id}`, category: CATEGORY[id]! })));
-  for (const b of BUILT) await seedBuiltWindow(db.knex, lakeDir, b.interval, new Date(b.start), b.sales, { categoryOf });
-  await seedBuiltWindow(db.knex, lakeDir, 'hour', new Date(PREVIOUS_HOUR.start), PREVIOUS_HOUR.sales, { categoryOf });
-  await seedSpeedWindow(
-    db.knex,
-    'hour',
-    ESTIMATED_HOUR,
-    [
-      { id: 'P4', shard: 0, units: 30n, revenue: 150_000n, errorBound: 4n, revenueErrorBound: 400n },
-      { id: 'P2', shard: 1, units: 20n, revenue: 2000n, errorBound: 6n, revenueErrorBound: 600n },
-    ],
-    { updatedAt: new Date('2026-12-02T02:39:00Z') },
-  );
-}, 120_000);
-
-afterAll(async () => {
-  await resetDashboardContext();
-  await db?.drop();
-  restoreClock();
-  rmSync(lakeDir, { recursive: true, force: true });
+const world = useRangeWorld({
+  nowMs: NOW_MS,
+  env: { DASHBOARD_MAX_RANGE_DAYS: '400' },
+  seed: async ({ db, lakeDir }) => {
+    await seedProducts(db.knex, Object.keys(CATEGORY).map((id) => ({ id, name: `Product ${id}`, category: CATEGORY[id]! })));
+    for (const b of BUILT) await seedBuiltWindow(db.knex, lakeDir, b.interval, new Date(b.start), b.sales, { categoryOf });
+    await seedBuiltWindow(db.knex, lakeDir, 'hour', new Date(PREVIOUS_HOUR.start), PREVIOUS_HOUR.sales, { categoryOf });
+    await seedSpeedWindow(
+      db.knex,
+      'hour',
+      ESTIMATED_HOUR,
+      [
+        { id: 'P4', shard: 0, units: 30n, revenue: 150_000n, errorBound: 4n, revenueErrorBound: 400n },
+        { id: 'P2', shard: 1, units: 20n, revenue: 2000n, errorBound: 6n, revenueErrorBound: 600n },
+      ],
+      { updatedAt: new Date('2026-12-02T02:39:00Z') },
+    );
+  },
 });
 
 const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
@@ -179,7 +164,7 @@ describe('/api/top over a range', () => {
   });
 
   it('says a range over a window being rebuilt for late data is rebuilding', async () => {
-    await db.knex(TABLES.rollupDirty).insert({ interval: 'day', window_start: new Date('2026-10-31T00:00:00Z'), late_files: 1, late_rows: 3 });
+    await world.db.knex(TABLES.rollupDirty).insert({ interval: 'day', window_start: new Date('2026-10-31T00:00:00Z'), late_files: 1, late_rows: 3 });
     try {
       const res = await call(top, `/api/top?${q({ from: FROM, to: '2026-12-02T02:00:00Z' })}`);
       expect(res.body).toMatchObject({ rebuilding: true, exact: false, source: 'batch' });
@@ -187,7 +172,7 @@ describe('/api/top over a range', () => {
         ['day', '2026-10-31T00:00:00.000Z'],
       ]);
     } finally {
-      await db.knex(TABLES.rollupDirty).delete();
+      await world.db.knex(TABLES.rollupDirty).delete();
     }
   });
 });
@@ -214,8 +199,8 @@ describe('the range cache', () => {
 
     // Late data rebuilds the day Oct 31: a new file, then a new succeeded run (its build version).
     const rebuilt = [sale('P1', 100), sale('P4', 40, 5000), sale('P3', 5000, 1000)];
-    await writeRollupFile(lakeDir, 'day', new Date('2026-10-31T00:00:00Z'), rebuilt, categoryOf);
-    await db.knex(TABLES.rollupRuns).insert({ interval: 'day', window_start: new Date('2026-10-31T00:00:00Z'), status: 'succeeded', started_at: new Date(NOW_MS), finished_at: new Date(NOW_MS), rows: 3 });
+    await writeRollupFile(world.lakeDir, 'day', new Date('2026-10-31T00:00:00Z'), rebuilt, categoryOf);
+    await world.db.knex(TABLES.rollupRuns).insert({ interval: 'day', window_start: new Date('2026-10-31T00:00:00Z'), status: 'succeeded', started_at: new Date(NOW_MS), finished_at: new Date(NOW_MS), rows: 3 });
     const third = await call(top, path);
     expect(stats().misses).toBe(before.misses + 1);
     expect(third.body.rows[0]).toMatchObject({ productId: 'P3', units: String(truth().get('P3')!.units + 5000n) });

@@ -10,13 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { chosenClockEnv, useClock } from '@hitboard/runtime/clock';
-import { freshDatabase, TEST_READER_PASSWORD, type FreshDatabase } from '@hitboard/testkit';
-import { ensureTestBuild } from './support/build';
-import { startDashboard, type RunningDashboard } from './support/server';
+import { shoot, useBrowserDashboard } from './support/demo-dashboard';
 import { signIn } from './support/sign-in';
-import { shoot } from './support/demo-dashboard';
 import { seedProducts, type Sale } from './support/seed';
 import { seedBuiltWindow } from './support/rollup-lake';
 
@@ -27,38 +22,26 @@ const CATEGORY: Record<string, string> = { P1: 'Toys', P2: 'Toys', P3: 'Books' }
 const categoryOf = (id: string) => CATEGORY[id] ?? '';
 const sale = (id: string, units: number, price = 100): Sale => ({ id, units: BigInt(units), revenue: BigInt(units * price), orders: BigInt(units) });
 
-let restoreClock: () => void;
-let db: FreshDatabase;
 let lakeDir: string;
-let server: RunningDashboard;
-let browser: Browser;
-
-beforeAll(async () => {
-  await ensureTestBuild();
-  const chosen = chosenClockEnv(START);
-  restoreClock = useClock(chosen.clock);
-  lakeDir = mkdtempSync(join(tmpdir(), 'hitboard-range-browser-lake-'));
-  db = await freshDatabase();
-  await seedProducts(db.knex, Object.keys(CATEGORY).map((id) => ({ id, name: `Product ${id}`, category: CATEGORY[id]! })));
-  await seedBuiltWindow(db.knex, lakeDir, 'month', new Date('2026-11-01T00:00:00Z'), [sale('P1', 1000), sale('P2', 1200, 1000), sale('P3', 300)], { categoryOf });
-  await seedBuiltWindow(db.knex, lakeDir, 'day', new Date('2026-12-01T00:00:00Z'), [sale('P1', 500)], { categoryOf });
-  await seedBuiltWindow(db.knex, lakeDir, 'hour', new Date('2026-10-31T23:00:00Z'), [sale('P1', 10), sale('P3', 5)], { categoryOf });
-  server = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, LAKE_DIR: lakeDir, ...chosen.env });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const dashboard = useBrowserDashboard({
+  start: START,
+  seed: async (db) => {
+    lakeDir = mkdtempSync(join(tmpdir(), 'hitboard-range-browser-lake-'));
+    await seedProducts(db.knex, Object.keys(CATEGORY).map((id) => ({ id, name: `Product ${id}`, category: CATEGORY[id]! })));
+    await seedBuiltWindow(db.knex, lakeDir, 'month', new Date('2026-11-01T00:00:00Z'), [sale('P1', 1000), sale('P2', 1200, 1000), sale('P3', 300)], { categoryOf });
+    await seedBuiltWindow(db.knex, lakeDir, 'day', new Date('2026-12-01T00:00:00Z'), [sale('P1', 500)], { categoryOf });
+    await seedBuiltWindow(db.knex, lakeDir, 'hour', new Date('2026-10-31T23:00:00Z'), [sale('P1', 10), sale('P3', 5)], { categoryOf });
+  },
+  env: () => ({ LAKE_DIR: lakeDir }),
 });
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await db?.drop();
-  restoreClock?.();
+afterAll(() => {
   if (lakeDir) rmSync(lakeDir, { recursive: true, force: true });
 });
 
 it('shows the top 10 of a typed range, compared with the range before, with its CSV; links keep the range', async () => {
-  const context = await signIn(browser, server, { viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  const context = await signIn(dashboard.browser, dashboard.server, { viewport: { width: 1440, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
-  await page.goto(`${server.base}/?interval=day`);
+  await page.goto(`${dashboard.server.base}/?interval=day`);
   await page.waitForSelector('[data-testid=range-picker]');
   await page.fill('[data-testid=range-from]', '2026-11-01T00:00');
   await page.fill('[data-testid=range-to]', '2026-12-02T00:00');
@@ -79,7 +62,7 @@ it('shows the top 10 of a typed range, compared with the range before, with its 
 
   const csvHref = await page.getAttribute('[data-testid=range-csv]', 'href');
   expect(csvHref).toBe('/api/top.csv?from=2026-11-01T00%3A00%3A00.000Z&to=2026-12-02T00%3A00%3A00.000Z&metric=units');
-  const csv = await (await fetch(`${server.base}${csvHref}`, { headers: server.auth })).text();
+  const csv = await (await fetch(`${dashboard.server.base}${csvHref}`, { headers: dashboard.server.auth })).text();
   expect(csv.replace(/^\uFEFF/, '').trim().split('\r\n').map((l) => l.split(',').slice(0, 5).join(','))).toEqual([
     'rank,product_id,name,category,units',
     '1,P1,Product P1,Toys,1500',
@@ -106,18 +89,18 @@ it('shows the top 10 of a typed range, compared with the range before, with its 
 
 it('guards the range API like /api/top: refused without credentials, answered with the API token', async () => {
   const path = '/api/top?from=2026-11-01T00:00:00Z&to=2026-12-02T00:00:00Z';
-  const refused = await fetch(`${server.base}${path}`);
+  const refused = await fetch(`${dashboard.server.base}${path}`);
   expect(refused.status).toBe(401);
   expect(await refused.json()).toEqual({ error: 'sign-in required' });
-  const answered = await fetch(`${server.base}${path}`, { headers: server.auth });
+  const answered = await fetch(`${dashboard.server.base}${path}`, { headers: dashboard.server.auth });
   expect(answered.status).toBe(200);
   expect(await answered.json()).toMatchObject({ source: 'batch', exact: true, rows: [{ productId: 'P1', units: '1500' }, { productId: 'P2' }, { productId: 'P3' }] });
 });
 
 it('refuses a reversed range on the page, naming the parameter', async () => {
-  const context = await signIn(browser, server, { viewport: { width: 1440, height: 900 } });
+  const context = await signIn(dashboard.browser, dashboard.server, { viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
-  await page.goto(`${server.base}/?interval=day&from=2026-12-02T00:00&to=2026-11-01T00:00`);
+  await page.goto(`${dashboard.server.base}/?interval=day&from=2026-12-02T00:00&to=2026-11-01T00:00`);
   await page.waitForSelector('text=That link has a bad parameter');
   expect(await page.textContent('main')).toContain('from: must be before to');
   await context.close();

@@ -3,30 +3,16 @@
  * local lake and from S3 (S3Proxy) through the cache — ranks with ties in byte order, totals, a category,
  * estimate rows added, ranks of chosen products — and a tile rewritten by a rebuild is read anew.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { startTestS3, type TestS3 } from '@hitboard/testkit';
 import { LocalLakeStore, openLakeStore, RangeSumsReader, rollupFilePath, sqlString, type LakeStore } from '../src';
+import { useS3AndScratch } from './support/s3-and-scratch';
 
 type Row = [productId: string, category: string, units: number, revenueCents: number, orders: number];
 
-let s3: TestS3;
-const scratch: string[] = [];
-const dir = (p: string) => {
-  const d = mkdtempSync(join(tmpdir(), p));
-  scratch.push(d);
-  return d;
-};
-
-beforeAll(async () => {
-  s3 = await startTestS3();
-}, 600_000);
-afterAll(async () => {
-  await s3?.destroy();
-  for (const d of scratch) rmSync(d, { recursive: true, force: true });
-});
+const lab = useS3AndScratch();
+const dir = (prefix: string) => lab.dir(prefix);
 
 /** Writes a rollup file the way the batch layer does (DuckDB COPY to staging, then `put` under its key). */
 async function putRollup(store: LakeStore, interval: string, startMs: number, rows: Row[]): Promise<void> {
@@ -55,7 +41,7 @@ const TILES = [
 
 const stores: Array<{ name: string; open(): LakeStore }> = [
   { name: 'local folder', open: () => new LocalLakeStore(dir('range-local-')) },
-  { name: 'S3 (S3Proxy) through the cache', open: () => openLakeStore(s3.env(`range-${scratch.length}`, dir('range-cache-'))) },
+  { name: 'S3 (S3Proxy) through the cache', open: () => openLakeStore(lab.s3.env(`range-${lab.made}`, dir('range-cache-'))) },
 ];
 
 describe.each(stores)('range sums from a $name', ({ open }) => {

@@ -1,31 +1,17 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRetriable } from '@hitboard/errors';
-import { startTestS3, type TestS3 } from '@hitboard/testkit';
 import { LakeObjectMissingError, LakeWriteError, LocalLakeStore, openLakeStore, S3LakeStore, type LakeStore } from '../src';
+import { useS3AndScratch } from './support/s3-and-scratch';
 
 /** The same behaviour from both stores: what the aggregator, the rollups and verify rely on. */
 const kinds: Array<{ name: string; open(): Promise<LakeStore> }> = [];
-let s3: TestS3;
-const scratch: string[] = [];
-const dir = (p: string) => {
-  const d = mkdtempSync(join(tmpdir(), p));
-  scratch.push(d);
-  return d;
-};
+const lab = useS3AndScratch();
+const dir = (prefix: string) => lab.dir(prefix);
 let prefixSeq = 0;
 
-beforeAll(async () => {
-  s3 = await startTestS3();
-}, 600_000);
-afterAll(async () => {
-  await s3?.destroy();
-  for (const d of scratch) rmSync(d, { recursive: true, force: true });
-});
-
 kinds.push({ name: 'local folder', open: async () => new LocalLakeStore(dir('lake-local-')) });
-kinds.push({ name: 'S3 (S3Proxy)', open: async () => openLakeStore(s3.env(`contract-${prefixSeq++}`, dir('lake-cache-'))) });
+kinds.push({ name: 'S3 (S3Proxy)', open: async () => openLakeStore(lab.s3.env(`contract-${prefixSeq++}`, dir('lake-cache-'))) });
 
 /** Writes `content` into the store's staging folder, as a writer's COPY … TO would. */
 function staged(store: LakeStore, content: string | Buffer): string {
@@ -93,8 +79,8 @@ describe.each(kinds)('lake store: $name', ({ open }) => {
 
 describe('S3 store', () => {
   it('keeps two prefixes of one bucket apart', async () => {
-    const a = openLakeStore(s3.env('tenant-a', dir('lake-cache-')));
-    const b = openLakeStore(s3.env('tenant-b', dir('lake-cache-')));
+    const a = openLakeStore(lab.s3.env('tenant-a', dir('lake-cache-')));
+    const b = openLakeStore(lab.s3.env('tenant-b', dir('lake-cache-')));
     try {
       await a.put('raw/x.parquet', staged(a, 'a'));
       expect(await a.list('raw/')).toEqual(['raw/x.parquet']);
@@ -107,19 +93,19 @@ describe('S3 store', () => {
   });
 
   it('a PUT while the server is down is a retriable LakeWriteError; after it is back the same PUT succeeds', async () => {
-    const store = openLakeStore(s3.env('outage', dir('lake-cache-'))) as S3LakeStore;
+    const store = openLakeStore(lab.s3.env('outage', dir('lake-cache-'))) as S3LakeStore;
     try {
-      await s3.stop();
+      await lab.s3.stop();
       const file = staged(store, 'during the outage');
       const put = store.put('raw/p0-0-1.parquet', file);
       await expect(put).rejects.toBeInstanceOf(LakeWriteError);
       await expect(put.catch((e) => isRetriable(e))).resolves.toBe(true);
       expect(existsSync(file)).toBe(false);
-      await s3.start();
+      await lab.s3.start();
       await store.put('raw/p0-0-1.parquet', staged(store, 'after'));
       expect(await readAll(store, ['raw/p0-0-1.parquet'])).toEqual(['after']);
     } finally {
-      await s3.start();
+      await lab.s3.start();
       await store.close();
     }
   }, 180_000);
@@ -172,11 +158,11 @@ describe('S3 store', () => {
   });
 
   function s3Options(prefix: string) {
-    const e = s3.env(prefix, '');
+    const e = lab.s3.env(prefix, '');
     return {
-      bucket: s3.bucket,
+      bucket: lab.s3.bucket,
       prefix,
-      endpoint: s3.endpoint,
+      endpoint: lab.s3.endpoint,
       region: 'us-east-1',
       forcePathStyle: true,
       credentials: { accessKeyId: e['AWS_ACCESS_KEY_ID']!, secretAccessKey: e['AWS_SECRET_ACCESS_KEY']! },

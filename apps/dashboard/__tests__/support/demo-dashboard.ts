@@ -29,6 +29,20 @@ export interface DemoDashboard {
 
 /** `seed` adds the spec's own rows to the demo world (and reads back the instants it needs) before the dashboard starts. */
 export function useDemoDashboard(registry: IntervalRegistry, seed: (db: FreshDatabase) => Promise<void>): DemoDashboard {
+  return useBrowserDashboard({
+    start: DEMO_START,
+    seed: async (db) => {
+      await seedDemoWorld(db.knex, registry);
+      await seed(db);
+    },
+  });
+}
+
+/**
+ * The built app on a clock started at `start`, over a fresh database that `seed` fills (this process
+ * reads the same clock while seeding), with `env()` (read after seeding) added to the server's, and Chromium.
+ */
+export function useBrowserDashboard(o: { start: string; seed: (db: FreshDatabase) => Promise<void>; env?: () => Record<string, string> }): DemoDashboard {
   let restoreClock: (() => void) | undefined;
   let db: FreshDatabase;
   let server: RunningDashboard;
@@ -36,12 +50,11 @@ export function useDemoDashboard(registry: IntervalRegistry, seed: (db: FreshDat
 
   beforeAll(async () => {
     await ensureTestBuild();
-    const chosen = chosenClockEnv(DEMO_START);
+    const chosen = chosenClockEnv(o.start);
     restoreClock = useClock(chosen.clock); // every seeding helper's "now" (seedDemoWorld, seedSpeedWindow's updatedAt) reads it
     db = await freshDatabase();
-    await seedDemoWorld(db.knex, registry);
-    await seed(db);
-    server = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, ...chosen.env });
+    await o.seed(db);
+    server = await startDashboard({ DATABASE_URL: db.url, HITBOARD_READER_PASSWORD: TEST_READER_PASSWORD, ...chosen.env, ...o.env?.() });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
   });
 

@@ -3,12 +3,54 @@
  * succeeded run, ranked rows, totals) AND the window's full rollup file in the lake
  * (`rollupFilePath`, ROLLUP_COLUMNS, sorted by product_id), written with DuckDB like the batch layer.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Knex } from 'knex';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { rollupFilePath, sqlString } from '@hitboard/lake';
+import { ManualClock, useClock } from '@hitboard/runtime/clock';
+import type { FreshDatabase } from '@hitboard/testkit';
+import { resetDashboardContext } from '../../src/server/context';
+import { dashboardDatabase } from './app';
 import { seedBatchWindow, type Sale } from './seed';
+
+export interface RangeWorld {
+  readonly db: FreshDatabase;
+  readonly lakeDir: string;
+}
+
+/**
+ * A range spec's world, set up before all and undone after: the clock held at `nowMs`, a scratch local
+ * lake, the dashboard's database over it (with `env`), filled by `seed`.
+ */
+export function useRangeWorld(o: { nowMs: number; env?: Record<string, string>; seed: (world: RangeWorld) => Promise<void> }): RangeWorld {
+  let db: FreshDatabase;
+  let lakeDir: string;
+  let restoreClock: (() => void) | undefined;
+  const world: RangeWorld = {
+    get db() {
+      return db;
+    },
+    get lakeDir() {
+      return lakeDir;
+    },
+  };
+  beforeAll(async () => {
+    restoreClock = useClock(new ManualClock(o.nowMs));
+    lakeDir = mkdtempSync(join(tmpdir(), 'hitboard-range-lake-'));
+    db = await dashboardDatabase({ LAKE_DIR: lakeDir, ...o.env });
+    await o.seed(world);
+  }, 120_000);
+  afterAll(async () => {
+    await resetDashboardContext();
+    await db?.drop();
+    restoreClock?.();
+    if (lakeDir) rmSync(lakeDir, { recursive: true, force: true });
+  });
+  return world;
+}
 
 export async function writeRollupFile(lakeDir: string, interval: string, windowStart: Date, sales: readonly Sale[], categoryOf: (id: string) => string): Promise<string> {
   const path = join(lakeDir, rollupFilePath(interval, windowStart.getTime()));

@@ -98,21 +98,27 @@ export default async function Page({ searchParams }: { searchParams: Promise<Sea
       active={range !== null}
     />
   );
+  // The interval picker and the range picker, above a window and above a range alike.
+  const controls = (shownStart: string) => (
+    <>
+      <Controls
+        state={state}
+        intervals={data.fetchIntervals().intervals}
+        categories={categories}
+        atLocal={atLocal}
+        timeZone={registry.timeZone}
+        recent={recent}
+        shownStart={shownStart}
+      />
+      {rangePicker}
+    </>
+  );
   if (range !== null) {
     return (
       <main>
         <Header />
         <section className="panel" aria-label="Choose what to show">
-          <Controls
-            state={state}
-            intervals={data.fetchIntervals().intervals}
-            categories={categories}
-            atLocal={atLocal}
-            timeZone={registry.timeZone}
-            recent={recent}
-            shownStart=""
-          />
-          {rangePicker}
+          {controls('')}
           <div className="window-title" style={{ marginTop: 12 }}>
             <h2 data-testid="window-label">{formatRange(range.from.toISOString(), range.to.toISOString(), registry.timeZone)}</h2>
           </div>
@@ -128,16 +134,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Sea
     <main>
       <Header />
       <section className="panel" aria-label="Choose what to show">
-        <Controls
-          state={state}
-          intervals={data.fetchIntervals().intervals}
-          categories={categories}
-          atLocal={atLocal}
-          timeZone={registry.timeZone}
-          recent={recent}
-          shownStart={window.start.toISOString()}
-        />
-        {rangePicker}
+        {controls(window.start.toISOString())}
         <div className="window-title" style={{ marginTop: 12 }}>
           <h2 data-testid="window-label">
             {formatWindow(window.start.toISOString(), window.end.toISOString(), window.interval, registry.timeZone)}

@@ -23,17 +23,22 @@ const hasSucceededRun = (alias: string) =>
   `EXISTS (SELECT 1 FROM rollup_runs ok
             WHERE ok."interval" = ${alias}."interval" AND ok.window_start = ${alias}.window_start AND ok.status = 'succeeded')`;
 
-const batchBranch = (metric: string, rank: string, categoryRank: string) => `
-SELECT b."interval", b.window_start, '${metric}'::text AS metric, b.${rank} AS rank, b.product_id, b.units, b.revenue,
+/**
+ * The serving views over tables whose revenue column is `amount`: 'revenue' here, 'revenue_cents'
+ * from 0017, which renamed the column and rebuilt the views with this same text.
+ */
+export function servingViews(amount: string): { topView: string; totalsView: string } {
+  const batchBranch = (metric: string, rank: string, categoryRank: string) => `
+SELECT b."interval", b.window_start, '${metric}'::text AS metric, b.${rank} AS rank, b.product_id, b.units, b.${amount},
        'batch'::text AS source, 0::bigint AS error_bound, r.finished_at AS as_of, b.category, b.${categoryRank} AS category_rank
   FROM batch_table b
   JOIN rollup_runs r ON r.run_id = b.run_id AND r.status = 'succeeded'
  WHERE (b.${rank} <= 1000 OR b.${categoryRank} <= 1000)`;
 
-const speedByProduct = `
+  const speedByProduct = `
 SELECT s."interval", s.window_start, s.product_id, coalesce(min(p.category), '') AS category,
        sum(s.units)::bigint               AS units,
-       sum(s.revenue)::bigint             AS revenue,
+       sum(s.${amount})::bigint AS ${amount},
        sum(s.error_bound)::bigint         AS error_bound,
        sum(s.revenue_error_bound)::bigint AS revenue_error_bound,
        max(s.updated_at)                  AS as_of
@@ -42,8 +47,8 @@ SELECT s."interval", s.window_start, s.product_id, coalesce(min(p.category), '')
  WHERE NOT ${hasSucceededRun('s')}
  GROUP BY s."interval", s.window_start, s.product_id`;
 
-const speedBranch = (metric: string, value: string, bound: string) => `
-SELECT k."interval", k.window_start, '${metric}'::text AS metric, k.rank::int AS rank, k.product_id, k.units, k.revenue,
+  const speedBranch = (metric: string, value: string, bound: string) => `
+SELECT k."interval", k.window_start, '${metric}'::text AS metric, k.rank::int AS rank, k.product_id, k.units, k.${amount},
        'speed'::text AS source, k.${bound} AS error_bound, k.as_of, k.category, k.category_rank::int AS category_rank
   FROM (SELECT p.*,
                row_number() OVER (PARTITION BY p."interval", p.window_start
@@ -53,24 +58,29 @@ SELECT k."interval", k.window_start, '${metric}'::text AS metric, k.rank::int AS
           FROM (${speedByProduct}) p) k
  WHERE (k.rank <= 1000 OR k.category_rank <= 1000)`;
 
-export const topView = `CREATE VIEW top_1000 AS
+  const topView = `CREATE VIEW top_1000 AS
 ${[
   batchBranch('units', 'rank_units', 'category_rank_units'),
   batchBranch('revenue', 'rank_revenue', 'category_rank_revenue'),
   speedBranch('units', 'units', 'error_bound'),
-  speedBranch('revenue', 'revenue', 'revenue_error_bound'),
+  speedBranch('revenue', amount, 'revenue_error_bound'),
 ].join('\nUNION ALL')}`;
 
-export const totalsView = `CREATE VIEW top_totals AS
-SELECT t."interval", t.window_start, 'batch'::text AS source, t.units, t.revenue, t.orders, t.products, t.as_of
+  const totalsView = `CREATE VIEW top_totals AS
+SELECT t."interval", t.window_start, 'batch'::text AS source, t.units, t.${amount}, t.orders, t.products, t.as_of
   FROM window_totals t
  WHERE t.source = 'batch' AND ${hasSucceededRun('t')}
 UNION ALL
 SELECT t."interval", t.window_start, 'speed'::text AS source,
-       sum(t.units)::bigint, sum(t.revenue)::bigint, sum(t.orders)::bigint, sum(t.products)::bigint, max(t.as_of)
+       sum(t.units)::bigint, sum(t.${amount})::bigint, sum(t.orders)::bigint, sum(t.products)::bigint, max(t.as_of)
   FROM window_totals t
  WHERE t.source = 'speed' AND NOT ${hasSucceededRun('t')}
  GROUP BY t."interval", t.window_start`;
+
+  return { topView, totalsView };
+}
+
+export const { topView, totalsView } = servingViews('revenue');
 
 export async function up(knex: Knex): Promise<void> {
   const statements = [
