@@ -42,7 +42,8 @@ Options:
 Ports: cluster 29092-29094 (controllers 29192-29194), S3 29400, apps' ops ports 9600-9639
 (machine a 9600-9602, b 9610-9612, spare aggregators 9620, 9630), Postgres 9699, dashboard 3600 (ops 9690;
 sign-in with $HITBOARD_TOKEN, or a token it prints).
-Environment: KAFKA_CLUSTER_PORTS, KAFKA_CLUSTER_CONTROLLER_PORTS, KAFKA_CLUSTER_DIR (see kafka.sh --help).`;
+Environment: KAFKA_CLUSTER_PORTS, KAFKA_CLUSTER_CONTROLLER_PORTS, KAFKA_CLUSTER_DIR (see kafka.sh --help);
+CHAOS_PORT_SHIFT=N adds N to the S3, Postgres and ops ports above (two runs on one host).`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -73,14 +73,15 @@ function dashboardAccess(runDir: string, port: number, opsPort: number, readerPa
 
 /** The sizes and ports of a run: the full suite, or the short CI form (less history and traffic). */
 export function suiteDefaults(quick: boolean, dataDir: string): Omit<SuiteOptions, 'seed' | 'scenarios' | 'say' | 'dashboardPort'> {
+  const shift = chaosPortShift();
   return {
     dataDir,
     clusterEnv: process.env,
     // The full suite shares an S3 lake, as machines would; the CI form a folder (one JVM fewer, within its 5 minutes).
     lake: quick ? 'local' : 's3',
-    s3Port: 29400,
-    pgPort: 9699,
-    opsPortBase: 9600,
+    s3Port: 29400 + shift,
+    pgPort: 9699 + shift,
+    opsPortBase: 9600 + shift,
     products: 200,
     historyHours: quick ? 2 : 3,
     historyRate: quick ? 2 : 3,
@@ -89,6 +90,13 @@ export function suiteDefaults(quick: boolean, dataDir: string): Omit<SuiteOption
     recoveryTargetMs: 10_000,
     settleEach: !quick,
   };
+}
+/** CHAOS_PORT_SHIFT moves the suite's own ports (S3, Postgres, the apps' ops ports) by that much: two runs on one host. */
+export function chaosPortShift(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env['CHAOS_PORT_SHIFT'] ?? '0';
+  const shift = Number(raw);
+  if (!Number.isInteger(shift) || shift < 0 || shift > 30_000) throw new Error(`CHAOS_PORT_SHIFT must be an integer from 0 to 30000, got '${raw}'`);
+  return shift;
 }
 const fmt = (ms: number | null) => (ms === null ? 'never' : `${(ms / 1000).toFixed(1)} s`);
 
