@@ -1,7 +1,7 @@
 /**
  * The cross-project benchmark driver (issue 15): runs every pair that exists today, each against its
  * baseline measured in the same run, prints one table of ratios against the targets, and appends the
- * run to BENCHMARKS.md with the date, commit, load, data sizes and settings.
+ * run to bench/results/ with the date, commit, load, data sizes and settings.
  *
  *   npm run bench [-- --quick] [-- --only rollup,aggregator,api,peer,freshness,rss,range] [-- --no-record]
  *   npm run bench --quick          (npm passes it as npm_config_quick: read too)
@@ -18,7 +18,7 @@
  * measure old code).
  */
 import { execSync, spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -41,7 +41,7 @@ if (values.help) {
       'aggregator vs decode floor and vs one INSERT per event, /api/top vs a constant-JSON route, aggregator vs\n' +
       'Kafka Streams exactly_once_v2 (peer; needs java 17 + mvn), produced → visible in top_1000 vs the flush interval\n' +
       '(freshness), aggregator RSS over distinct products (rss), a 31- and a 365-day range vs DuckDB GROUP BY over its tiles (range)), prints ratios against the targets and appends the\n' +
-      'run to BENCHMARKS.md (unless --no-record).\n' +
+      'run to bench/results/<date>-npm-run-bench.md (unless --no-record).\n' +
       '--quick: 3 days of lake, 200k events, 3 s per route, 60 s of freshness, 500k distinct products (a few minutes\n' +
       'each on an idle machine).\n' +
       'Env: TEST_DATABASE_URL (admin URL; default an embedded Postgres), KAFKA_BROKERS (default 127.0.0.1:19092).\n',
@@ -385,11 +385,11 @@ async function main(): Promise<number> {
   const report = lines.join('\n');
   process.stdout.write(`\n${report}\n`);
   if (!values['no-record']) {
-    const path = join(ROOT, 'BENCHMARKS.md');
-    const text = readFileSync(path, 'utf8');
-    const heading = '## Runs of `npm run bench`';
-    appendFileSync(path, `${text.includes(heading) ? '' : `\n${heading}\n\nEach run of the driver (bench/run.ts) appends itself here; only ratios within one run mean anything on shared cores.\n`}\n${report}`);
-    say(`appended to BENCHMARKS.md`);
+    // One file per run beside the others (bench/results/YYYY-MM-DD-HHMM-npm-run-bench.md); BENCHMARKS.md's table links the ones worth it.
+    const stamp = new Date().toISOString().slice(0, 16).replace('T', '-').replace(':', '');
+    const path = join(ROOT, 'bench', 'results', `${stamp}-npm-run-bench.md`);
+    writeFileSync(path, `# \`npm run bench\`, ${stamp}\n${report}`);
+    say(`recorded in ${path}`);
   }
   return groups.some((g) => g.error) ? 1 : 0;
 }
