@@ -1,4 +1,4 @@
-import { systemClock } from '@hitboard/runtime';
+import { fileSystemNow } from '@hitboard/runtime';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,13 +22,14 @@ const ORPHAN_AGE_MS = 3_600_000;
 const TMP_PREFIX = 'rollup-';
 
 /** Removes temporary rollup files left in the staging folder by killed tasks (only ours: the aggregator's have their own prefix). */
-export async function removeOrphans(dir: string, olderThanMs: number, nowMs = systemClock.now() /* file mtimes are the OS's clock, not the process's chosen one */): Promise<string[]> {
-  const names = await readdir(dir).catch(() => [] as string[]);
+export async function removeOrphans(dir: string, olderThanMs: number, nowMs?: number): Promise<string[]> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.startsWith(TMP_PREFIX) && name.endsWith('.tmp'));
+  if (names.length === 0) return [];
+  const now = nowMs ?? fileSystemNow(dir); // mtimes are the file system's clock, not the process's chosen one
   const removed: string[] = [];
   for (const name of names) {
-    if (!name.startsWith(TMP_PREFIX) || !name.endsWith('.tmp')) continue;
     const info = await stat(join(dir, name)).catch(() => null);
-    if (info && nowMs - info.mtimeMs > olderThanMs) {
+    if (info && now - info.mtimeMs > olderThanMs) {
       await rm(join(dir, name), { force: true });
       removed.push(name);
     }

@@ -2,6 +2,7 @@
 export * from './brokers';
 export * from './cli-args';
 export * from './clock';
+export * from './file-clock';
 export * from './config';
 export * from './data-folder-secret';
 export * from './deployment-settings';

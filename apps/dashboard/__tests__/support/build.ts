@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { clock, systemClock } from '@hitboard/runtime/clock';
+import { clock } from '@hitboard/runtime/clock';
+import { fileSystemNow } from '@hitboard/runtime/file-clock';
 /**
  * One production build per test run, shared by every spec that serves the built app (the browser test,
  * the access test): a build takes minutes on a loaded machine. The first spec to get here builds, the
@@ -27,7 +28,7 @@ export async function ensureTestBuild(): Promise<void> {
       mkdirSync(lock);
       break;
     } catch {
-      if (existsSync(lock) && systemClock.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true }); // a run that died mid-build
+      if (existsSync(lock) && fileSystemNow(APP_DIR) - statSync(lock).mtimeMs > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true }); // a run that died mid-build
       await sleep(1000);
     }
   }
