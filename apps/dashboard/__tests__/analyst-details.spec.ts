@@ -141,7 +141,7 @@ it('moves the interval picker with arrow keys without loading each interval on t
 
 it('keeps the date control and its Show button together at 1440 px, shows the recent-hours picker whole on a phone, and names the chart', async () => {
   const desktop = await open(DESKTOP, '/?interval=hour', '.recharts-bar-rectangle');
-  const [input, button] = [await desktop.page.locator('[data-testid=at]').boundingBox(), await desktop.page.locator('form.controls button[type=submit]').boundingBox()];
+  const [input, button] = [await desktop.page.locator('[data-testid=at]').boundingBox(), await desktop.page.getByRole('button', { name: 'Show', exact: true }).boundingBox()];
   expect(button!.y).toBeLessThan(input!.y + input!.height); // on the same row as its date control
   expect(button!.x).toBeGreaterThan(input!.x);
   // The chart is a tab stop (recharts' keyboard layer): it has a name.
