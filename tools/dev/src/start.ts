@@ -45,7 +45,7 @@ Options:
 The dashboard wants sign-in: open the link it prints (http://127.0.0.1:3000/?token=…). The token is
 $HITBOARD_TOKEN if set, else a new one each run; tools (verify) read it from HITBOARD_TOKEN.
 On the embedded Postgres each app connects as its own role (hitboard_aggregator, hitboard_speed,
-hitboard_batch, hitboard_reader); with your DATABASE_URL the apps use that URL as it is.
+hitboard_batch, hitboard_notifier, hitboard_reader); with your DATABASE_URL the apps use that URL as it is.
 
 Environment: DATABASE_URL, KAFKA_BROKERS, LAKE_DIR or LAKE_URL (+ AWS_*): use these instead of the embedded ones.
 KAFKA_PORT moves the local broker off 19092 (its controller takes KAFKA_PORT+1).
