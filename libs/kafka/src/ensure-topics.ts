@@ -1,4 +1,5 @@
-import { ConfigResourceTypes, type Admin, type Kafka } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigResourceTypes, type Admin, type ITopicConfig, type Kafka } from 'kafkajs';
 
 export interface TopicSpec {
   topic: string;
@@ -40,6 +41,27 @@ export function dlqTopicSpec(topic: string, numPartitions = 1): TopicSpec {
  * Growing a keyed topic moves keys to other partitions (the partitioner is
  * hash(key) mod partitions), so do it only before data matters.
  */
+/**
+ * Creates topics and waits until every partition has a leader. kafkajs's own wait
+ * (`waitForLeaders`) gives up on the first "does not host this topic-partition", which a broker
+ * answers while the new topic's metadata is still reaching it (seen under load); this waits that out.
+ */
+export async function createTopicsWithLeaders(admin: Admin, topics: ITopicConfig[], timeoutMs = 30_000): Promise<void> {
+  await admin.createTopics({ waitForLeaders: false, timeout: timeoutMs, topics });
+  const deadline = performance.now() + timeoutMs;
+  const led = async () => {
+    const { topics: found } = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
+    return topics.every((t) => {
+      const partitions = found.find((f) => f.name === t.topic)?.partitions ?? [];
+      return partitions.length === (t.numPartitions ?? 1) && partitions.every((p) => p.leader >= 0);
+    });
+  };
+  while (!(await led().catch(() => false))) {
+    if (performance.now() > deadline) throw new Error(`topics ${topics.map((t) => t.topic).join(', ')}: no leader for every partition within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
 export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], { timeoutMs = 30_000 } = {}): Promise<EnsureTopicsResult> {
   const result: EnsureTopicsResult = { created: [], grown: [], unchanged: [], larger: [], reconfigured: [] };
   if (specs.length === 0) return result;
@@ -54,16 +76,16 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], { timeoutMs
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        timeout: timeoutMs,
-        topics: missing.map((s) => ({
+      await createTopicsWithLeaders(
+        admin,
+        missing.map((s) => ({
           topic: s.topic,
           numPartitions: s.numPartitions,
           replicationFactor: s.replicationFactor ?? 1,
           ...(s.configEntries ? { configEntries: s.configEntries } : {}),
         })),
-      });
+        timeoutMs,
+      );
     }
     result.created = missing.map((s) => s.topic);
     const present = specs.filter((s) => existing.has(s.topic));

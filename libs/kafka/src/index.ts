@@ -2,7 +2,7 @@
 export { createKafka, RETRY_THROUGH_LEADER_ELECTION, type CreateKafkaOptions, type KafkaLogLevelName } from './create-kafka';
 export { installConsumerRecovery, PATCHED_KAFKAJS_VERSION } from './consumer-recovery';
 export { ACKS_ALL, createProducer, DURABLE_PRODUCER, unacknowledged } from './create-producer';
-export { DLQ_TOPIC_CONFIG, dlqTopicSpec, ensureTopics, type TopicSpec, type EnsureTopicsResult } from './ensure-topics';
+export { createTopicsWithLeaders, DLQ_TOPIC_CONFIG, dlqTopicSpec, ensureTopics, type TopicSpec, type EnsureTopicsResult } from './ensure-topics';
 export { kafkaLogCreator, type LevelLogger } from './kafka-log-creator';
 export { registerCodecs } from './codecs/register-codecs';
 export { Lz4Codec } from './codecs/lz4-codec';

@@ -22,6 +22,7 @@ import { clock } from '@hitboard/runtime';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { parseBrokers } from '@hitboard/runtime';
+import { createTopicsWithLeaders } from '@hitboard/kafka';
 
 /** The configured brokers (KAFKA_BROKERS, comma-separated), or undefined when none is. */
 export function kafkaBrokers(): string[] | undefined {
@@ -96,10 +97,7 @@ export async function createTestTopic(brokers: string[], options: TestTopicOptio
   const admin = testClient(brokers).admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 1, ...(configEntries ? { configEntries } : {}) }],
-    });
+    await createTopicsWithLeaders(admin, [{ topic, numPartitions: partitions, replicationFactor: 1, ...(configEntries ? { configEntries } : {}) }]);
   } finally {
     await admin.disconnect();
   }

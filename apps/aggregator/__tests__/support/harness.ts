@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CompressionTypes, type Kafka, type Message } from 'kafkajs';
 import type { Knex } from 'knex';
-import { createKafka } from '@hitboard/kafka';
+import { createKafka, createTopicsWithLeaders } from '@hitboard/kafka';
 import { decodeProductSum, TABLES, type SaleEvent } from '@hitboard/schema';
 import { databaseSwitch as testkitDatabaseSwitch, freshDatabase, kafkaBrokers, startApp, waitForIngestCaughtUp, type AppProcess, type DatabaseSwitch, type FreshDatabase } from '@hitboard/testkit';
 import { addSums, comparableSums, sumsByHourAndProduct, type Sums } from '@hitboard/testkit/lake-sums';
@@ -40,14 +40,11 @@ export async function createScenario(name: string, partitions = 3): Promise<Scen
   const kafka = createKafka({ brokers: brokers() as string[], clientId: `test-${name}`, logLevel: 'error' });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic: topics.events, numPartitions: partitions, replicationFactor: 1 },
-      { topic: topics.dlq, numPartitions: 1, replicationFactor: 1 },
-      { topic: topics.sums, numPartitions: 1, replicationFactor: 1 },
-    ],
-  });
+  await createTopicsWithLeaders(admin, [
+    { topic: topics.events, numPartitions: partitions, replicationFactor: 1 },
+    { topic: topics.dlq, numPartitions: 1, replicationFactor: 1 },
+    { topic: topics.sums, numPartitions: 1, replicationFactor: 1 },
+  ]);
   await admin.disconnect();
   const db = await freshDatabase();
   const lakeDir = mkdtempSync(join(tmpdir(), `agg-lake-${name}-`));
