@@ -55,6 +55,7 @@ it('shows the top 10 of a typed range, compared with the range before, with its 
   expect(await page.locator('[data-testid=range-figure]').allTextContents()).toEqual(['1,500', '1,200', '300']);
   // Before: P1 first, P3 second (hour Oct 31 23:00), P2 absent.
   expect(await page.locator('[data-testid=range-move]').allTextContents()).toEqual(['=', 'NEW', '▼ 1']);
+  expect(await page.textContent('[data-testid=range-section] #top-heading')).toBe('Top 10 by units');
   expect(await page.textContent('[data-testid=range-source]')).toBe('Exact');
   expect(await page.textContent('[data-testid=range-hours]')).toContain('2 rolled-up windows');
   expect(await page.textContent('[data-testid=range-table] caption')).toContain('1 Oct 2026, 00:00 → 1 Nov 2026, 00:00');

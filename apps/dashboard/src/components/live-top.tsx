@@ -11,6 +11,7 @@ import { csvHref, liveApiHref, pageHref, type PageState } from '../lib/urls';
 import { Ago } from './auto-refresh';
 import { MOVERS_EVENT } from './rising-now-list';
 import { TopChart } from './top-chart';
+import { TopHeading } from './top-heading';
 
 export interface LiveTopProps {
   initial: TopResult;
@@ -68,20 +69,15 @@ export function LiveTop(props: LiveTopProps) {
     return () => clearInterval(timer);
   }, [refreshing, state, props.live, props.initial.windowStart, props.everyMs, router]);
 
-  const metricName = top.metric === 'units' ? 'units' : 'revenue';
   const rising = new Set(risingIds);
   return (
     <section className="panel top-panel" id="top-list" aria-labelledby="top-heading" data-testid="top-section" data-source={top.source}>
-      <div className="window-title">
-        <h2 id="top-heading">
-          Top 10 by {metricName}
-          {top.category ? ` in ${top.category}` : ''}
-        </h2>
+      <TopHeading metric={top.metric} category={top.category}>
         <Freshness top={top} timeZone={timeZone} serverNowMs={props.serverNowMs} />
-      </div>
+      </TopHeading>
       {top.category && top.source === 'speed' ? (
         <p className="note" data-testid="speed-category-note">
-          Live estimate: this per-category list is drawn from the speed layer&apos;s global candidates (its top 1000 by {metricName}). A product
+          Live estimate: this per-category list is drawn from the speed layer&apos;s global candidates (its top 1000 by {top.metric}). A product
           of this category outside them is missing here; the exact per-category list arrives when the window is rolled up.
         </p>
       ) : null}

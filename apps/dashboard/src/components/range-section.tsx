@@ -7,6 +7,7 @@ import { movementLabel } from '../lib/ranking';
 import type { HourSpan, RangeResult } from '../lib/types';
 import { rangeCsvHref, type PageState } from '../lib/urls';
 import { TopChart } from './top-chart';
+import { TopHeading } from './top-heading';
 
 /** The top 10 of a range: exact from built tiles, the unbuilt hours estimated (and said so), compared with the range of the same length before it. */
 export async function RangeSection({ query, state }: { query: RangeQuery; state: PageState }) {
@@ -27,20 +28,15 @@ export async function RangeSection({ query, state }: { query: RangeQuery; state:
       </section>
     );
   }
-  const metricName = r.metric === 'units' ? 'units' : 'revenue';
-  const title = `Top 10 by ${metricName}${r.category ? ` in ${r.category}` : ''} · ${formatRange(r.from, r.to, tz)}`;
+  const title = `Top 10 by ${r.metric}${r.category ? ` in ${r.category}` : ''} · ${formatRange(r.from, r.to, tz)}`;
   const spans = (list: HourSpan[]) => list.map((s) => formatRange(s.from, s.to, tz)).join('; ');
   return (
     <section className="panel top-panel" id="top-list" aria-labelledby="top-heading" data-testid="range-section" data-source={r.source}>
-      <div className="window-title">
-        <h2 id="top-heading">
-          Top 10 by {metricName}
-          {r.category ? ` in ${r.category}` : ''}
-        </h2>
+      <TopHeading metric={r.metric} category={r.category}>
         <span className={`badge ${r.exact ? 'exact' : 'estimate'}`} data-testid="range-source">
           {r.source === 'none' ? 'No data' : r.exact ? 'Exact' : r.estimateBound ? 'Partly estimated' : r.rebuilding ? 'Exact, being rebuilt' : 'Exact where built'}
         </span>
-      </div>
+      </TopHeading>
       <p className="note" data-testid="range-hours">
         {r.hours.exact.length > 0 ? <>Exact for {spans(r.hours.exact)} ({r.tiles.length} rolled-up windows). </> : null}
         {r.hours.estimate.length > 0 ? (
