@@ -192,14 +192,17 @@ export function gitRepo(root: string): { repo: Repo; docs: string[] } {
     for (let d = dirname(f); d !== '.'; d = dirname(d)) paths.add(d);
   }
   const topLevel = new Set([...paths].map((p) => p.split('/')[0]));
-  const ignored = (p: string): boolean => {
-    try {
-      execFileSync('git', ['check-ignore', '-q', '--no-index', p], { cwd: root, stdio: 'ignore' });
-      return true;
-    } catch {
-      return false; // exit 1: not ignored
-    }
-  };
+  // A folder made by a fetch or a build (infra/s3/lib) is absent from a fresh clone, and a folder-only
+  // pattern ("lib/") matches a missing path only when it is asked about as a folder: ask both ways.
+  const ignored = (p: string): boolean =>
+    [p, `${p.replace(/\/$/, '')}/`].some((asked) => {
+      try {
+        execFileSync('git', ['check-ignore', '-q', '--no-index', asked], { cwd: root, stdio: 'ignore' });
+        return true;
+      } catch {
+        return false; // exit 1: not ignored
+      }
+    });
   const repo: Repo = { has: (p) => paths.has(p), topLevel, read: (p) => readFileSync(join(root, p), 'utf8'), ignored };
   return { repo, docs: files.filter((f) => f.endsWith('.md') && paths.has(f)).sort() };
 }
