@@ -1,4 +1,5 @@
 export * from './names';
 export * from './sale-event';
+export * from './channels';
 export * from './product-sum';
 export * from './csv';
