@@ -51,11 +51,11 @@ describeKafka('huge or extreme input never blocks a partition', () => {
 
   it('flushes early rather than let one cell pass 2^53 cents (and counts every event)', async () => {
     await withScenario('cent-overflow', 1, async (s, aggregators) => {
-      // 1e12 cents per event ($10M × 1 000 000 … the validator's largest line item), all in one (minute, product):
+      // 1e12 cents per event ($10M × 1 000 000 … the validator's largest line item), all in one (minute, product, channel):
       // 9 100 of them sum to 9.1e15 cents, beyond Number.MAX_SAFE_INTEGER (9.007e15).
       const at = new Date(clock.now() - 3_600_000).toISOString();
       const items: Produced[] = Array.from({ length: 9100 }, () =>
-        good(saleEvent({ product_id: 'p-whale', quantity: 10_000, unit_price_cents: 100_000_000, occurred_at: at })),
+        good(saleEvent({ product_id: 'p-whale', channel: 'web', quantity: 10_000, unit_price_cents: 100_000_000, occurred_at: at })),
       );
       await produce(s.kafka, s.topics.events, items);
       const child = aggregators.start(s.env({ FLUSH_INTERVAL_MS: '4000' }));

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { STORED_CHANNELS } from '@hitboard/schema';
 import { RAW_COLUMNS } from './columns';
 import { rawFilePath } from './paths';
 import { RawFileWriter, type RawCell, type StagingThread } from './raw-file-writer';
@@ -19,6 +20,7 @@ describe('RawFileWriter', () => {
   const cells: RawCell[] = Array.from({ length: 2000 }, (_, i) => ({
     minuteStartMs: Date.UTC(2026, 10, 22, 7, i % 60),
     productId: `p-${String(i).padStart(5, '0')}`,
+    channel: STORED_CHANNELS[i % STORED_CHANNELS.length],
     units: 1 + (i % 7),
     revenueCents: 100 * i,
     orders: 1,
@@ -48,11 +50,11 @@ describe('RawFileWriter', () => {
       );
       expect(schema.getRowObjectsJS()).toEqual(RAW_COLUMNS.map((c) => ({ column_name: c.name, column_type: c.duckdbType })));
       const first = await connection.runAndReadAll(
-        `SELECT epoch_ms(minute_start) AS minute_ms, product_id, units, revenue_cents, orders FROM read_parquet('${join(lakeDir, 'raw/date=2026-11-22/hour=07/p3-100-250.parquet')}') LIMIT 1`,
+        `SELECT epoch_ms(minute_start) AS minute_ms, product_id, units, revenue_cents, orders, channel FROM read_parquet('${join(lakeDir, 'raw/date=2026-11-22/hour=07/p3-100-250.parquet')}') LIMIT 1`,
       );
       const c0 = cells[0]!;
       expect(first.getRowObjectsJS()).toEqual([
-        { minute_ms: BigInt(c0.minuteStartMs), product_id: c0.productId, units: BigInt(c0.units), revenue_cents: BigInt(c0.revenueCents), orders: BigInt(c0.orders) },
+        { minute_ms: BigInt(c0.minuteStartMs), product_id: c0.productId, units: BigInt(c0.units), revenue_cents: BigInt(c0.revenueCents), orders: BigInt(c0.orders), channel: c0.channel },
       ]);
       connection.closeSync();
       instance.closeSync();

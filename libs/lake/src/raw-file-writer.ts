@@ -4,14 +4,17 @@ import { basename, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as duckdbModule from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { CHANNEL_UNKNOWN, type StoredChannel } from '@hitboard/schema';
 import { sqlString } from './columns';
 import { tmpPrefix } from './paths';
 import { asLakeStore, type LakeStore } from './store';
 
-/** One raw lake row: the sums of one product in one UTC minute. Every value is an integer below 2^53. */
+/** One raw lake row: the sums of one product in one UTC minute and one channel. Every value is an integer below 2^53. */
 export interface RawCell {
   minuteStartMs: number;
   productId: string;
+  /** The sales channel (default `unknown`: a tool or test that writes rows without one claims none). */
+  channel?: StoredChannel;
   units: bigint | number;
   revenueCents: bigint | number;
   orders: bigint | number;
@@ -28,11 +31,11 @@ const CHUNK_ROWS = 2048;
 
 // DOUBLE, not BIGINT: every value is an integer below 2^53 (the aggregator cuts a cell before its cents
 // pass it), so doubles hold it exactly and skip a JS BigInt per value; COPY casts back to BIGINT.
-const CREATE_STAGED_SQL = `CREATE TEMP TABLE staged (minute_ms DOUBLE, product_id VARCHAR, units DOUBLE, revenue_cents DOUBLE, orders DOUBLE)`;
+const CREATE_STAGED_SQL = `CREATE TEMP TABLE staged (minute_ms DOUBLE, product_id VARCHAR, units DOUBLE, revenue_cents DOUBLE, orders DOUBLE, channel VARCHAR)`;
 const copyStagedSql = (tmp: string): string =>
   `COPY (SELECT make_timestamp(minute_ms::BIGINT * 1000) AS minute_start, product_id,
-                units::BIGINT AS units, revenue_cents::BIGINT AS revenue_cents, orders::BIGINT AS orders
-           FROM staged ORDER BY minute_ms, product_id)
+                units::BIGINT AS units, revenue_cents::BIGINT AS revenue_cents, orders::BIGINT AS orders, channel
+           FROM staged ORDER BY minute_ms, product_id, channel)
      TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`;
 
 /** A file's rows by column, as the staging step takes them (numbers checked exact, in typed arrays a worker can take over). */
@@ -42,11 +45,12 @@ interface StagedColumns {
   units: Float64Array;
   revenueCents: Float64Array;
   orders: Float64Array;
+  channels: string[];
 }
 
 function toColumns(cells: readonly RawCell[]): StagedColumns {
   const n = cells.length;
-  const columns: StagedColumns = { minuteMs: new Float64Array(n), productIds: new Array<string>(n), units: new Float64Array(n), revenueCents: new Float64Array(n), orders: new Float64Array(n) };
+  const columns: StagedColumns = { minuteMs: new Float64Array(n), productIds: new Array<string>(n), units: new Float64Array(n), revenueCents: new Float64Array(n), orders: new Float64Array(n), channels: new Array<string>(n) };
   for (let i = 0; i < n; i++) {
     const c = cells[i] as RawCell;
     columns.minuteMs[i] = c.minuteStartMs;
@@ -54,6 +58,7 @@ function toColumns(cells: readonly RawCell[]): StagedColumns {
     columns.units[i] = exact(c.units);
     columns.revenueCents[i] = exact(c.revenueCents);
     columns.orders[i] = exact(c.orders);
+    columns.channels[i] = c.channel ?? CHANNEL_UNKNOWN;
   }
   return columns;
 }
@@ -71,7 +76,7 @@ async function stageParquet(instance: DuckDBInstance, duckdb: typeof import('@du
     await connection.run(createSql);
     const appender = await connection.createAppender('staged');
     try {
-      const types = [duckdb.DOUBLE, duckdb.VARCHAR, duckdb.DOUBLE, duckdb.DOUBLE, duckdb.DOUBLE];
+      const types = [duckdb.DOUBLE, duckdb.VARCHAR, duckdb.DOUBLE, duckdb.DOUBLE, duckdb.DOUBLE, duckdb.VARCHAR];
       const n = columns.productIds.length;
       for (let from = 0; from < n; from += CHUNK_ROWS) {
         const to = Math.min(n, from + CHUNK_ROWS);
@@ -82,6 +87,7 @@ async function stageParquet(instance: DuckDBInstance, duckdb: typeof import('@du
           Array.from(columns.units.subarray(from, to)),
           Array.from(columns.revenueCents.subarray(from, to)),
           Array.from(columns.orders.subarray(from, to)),
+          columns.channels.slice(from, to),
         ]);
         appender.appendDataChunk(chunk);
       }
@@ -158,7 +164,7 @@ class StagingWorker {
 /**
  * The lake's one raw Parquet writer (the aggregator's flushes, and tools, tests and benches that load the
  * lake without Kafka): "write these rows to this lake path". Columns are `RAW_COLUMNS` (columns.ts),
- * sorted by (minute_start, product_id), zstd. The caller lists the file in the ledger.
+ * sorted by (minute_start, product_id, channel), zstd. The caller lists the file in the ledger.
  *
  * Each file is staged in the store's staging folder under a name unique per write (a replaying owner and a
  * zombie may write the same range at once, and in containers both are often pid 1), then `put` under its

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { CHANNEL_UNKNOWN, STORED_CHANNELS, type StoredChannel } from './channels';
 import { normalizeProductId } from './sale-event';
 
 /**
- * One pre-summed (minute, product) record, as the aggregator publishes it to
+ * One pre-summed (minute, product, channel) record, as the aggregator publishes it to
  * `sales.product-sums`. Every record of one flush carries the same flush identity, so the
  * speed pipeline can recognise (and drop) a replayed flush: flush ranges of one source
  * partition only grow, so "lastOffset <= highest applied for sourcePartition" means seen.
@@ -16,6 +17,8 @@ export interface ProductSum {
   /** Start of the UTC minute (event time), epoch milliseconds. */
   minuteStartMs: number;
   productId: string;
+  /** The sales channel the sums are of. Records published before issue 27 carry none and decode as `unknown`. */
+  channel: StoredChannel;
   units: number;
   revenueCents: number;
   orders: number;
@@ -37,6 +40,8 @@ export const productSumSchema = z.object({
       if (normal === null) ctx.addIssue({ code: 'custom', message: 'product id holds control characters (Postgres text cannot store NUL)' });
       return normal ?? id;
     }),
+  // Absent on records published before the aggregator kept channels (still in the topic after an upgrade).
+  channel: z.enum(STORED_CHANNELS).default(CHANNEL_UNKNOWN),
   units: z.number().int().nonnegative(),
   revenueCents: z.number().int().nonnegative(),
   orders: z.number().int().nonnegative(),
@@ -45,6 +50,15 @@ export const productSumSchema = z.object({
 /** The flush id is derived, never invented: a replay of the same range gets the same id. */
 export function flushIdOf(sourcePartition: number, firstOffset: bigint | string, lastOffset: bigint | string): string {
   return `p${sourcePartition}-${firstOffset}-${lastOffset}`;
+}
+
+/**
+ * What identifies a record within its flush: a flush carries one record per (minute, product, channel)
+ * of its range. A replay's dedupe (the speed pipeline, tests, chaos checks) must key by all three, or two
+ * channels of one product and minute look like one record sent twice.
+ */
+export function productSumCellKey(sum: Pick<ProductSum, 'minuteStartMs' | 'productId' | 'channel'>): string {
+  return `${sum.minuteStartMs}|${sum.productId}|${sum.channel}`;
 }
 
 export function encodeProductSum(sum: ProductSum): Buffer {

@@ -2,7 +2,7 @@ import { clock, pollUntil } from '@hitboard/runtime';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
 import { hourStartMs, readLakeSums, type LakeStore } from '@hitboard/lake';
-import { decodeProductSum, TABLES } from '@hitboard/schema';
+import { decodeProductSum, productSumCellKey, TABLES } from '@hitboard/schema';
 import type { SalesDriver, Sums } from './driver';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -175,7 +175,7 @@ export class Observer {
 
   /**
    * The product-sums topic carries every committed flush: its records of committed flush ids, one per
-   * (flush, minute, product), sum to the ground truth. Tells a publish that lost records from a speed
+   * (flush, minute, product, channel), sum to the ground truth. Tells a publish that lost records from a speed
    * layer that dropped them.
    */
   async checkProductSums(driver: SalesDriver): Promise<Check> {
@@ -185,7 +185,7 @@ export class Observer {
     for (const m of await readAll(this.kafka, this.admin, this.topics.sums)) {
       if (m.value === null) continue;
       const r = decodeProductSum(m.value);
-      const id = `${r.flushId}|${r.minuteStartMs}|${r.productId}`;
+      const id = `${r.flushId}|${productSumCellKey(r)}`; // one record per (flush, minute, product, channel)
       if (!committed.has(r.flushId) || seen.has(id)) continue;
       seen.add(id);
       const key = `${hourStartMs(r.minuteStartMs)}|${r.productId}`;

@@ -12,10 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { CompressionTypes, type Kafka, type Message } from 'kafkajs';
 import type { Knex } from 'knex';
 import { createKafka, createTopicsWithLeaders } from '@hitboard/kafka';
-import { decodeProductSum, TABLES, type SaleEvent } from '@hitboard/schema';
+import { CHANNELS, decodeProductSum, productSumCellKey, revenueCentsOf, TABLES, type SaleEvent } from '@hitboard/schema';
 import { databaseSwitch as testkitDatabaseSwitch, freshDatabase, kafkaBrokers, startApp, waitForIngestCaughtUp, type AppProcess, type DatabaseSwitch, type FreshDatabase } from '@hitboard/testkit';
 import { addSums, comparableSums, sumsByHourAndProduct, type Sums } from '@hitboard/testkit/lake-sums';
-import { hourStartMs, readLakeSums } from '@hitboard/lake';
+import { hourStartMs, readLakeChannelSums, readLakeSums } from '@hitboard/lake';
 
 export const brokers = (): string[] | null => kafkaBrokers() ?? null;
 
@@ -121,7 +121,8 @@ export function saleEvent(overrides: Partial<SaleEvent> = {}, baseMs = clock.now
     occurred_at: new Date(baseMs + ((i * 61_000) % (3 * 3_600_000))).toISOString(),
     store_id: `s-${i % 9}`,
     user_id: `u-${i % 101}`,
-    channel: 'web',
+    // Every channel, so each scenario checks the per-channel lake and topic as well (issue 27).
+    channel: CHANNELS[i % CHANNELS.length]!,
     ...overrides,
   };
 }
@@ -159,9 +160,20 @@ export async function waitForLedgerCaughtUp(s: Scenario, timeoutMs = 180_000): P
   await waitForIngestCaughtUp(s.db.knex, s.kafka, s.topics.events, timeoutMs);
 }
 
-/** Lake (ledger-listed files only) == produced valid, distinct events; ledger consistent. */
+/** Per (UTC hour, product, channel): the sums of the good events among `items`, keyed like `readLakeChannelSums`. */
+export function expectedChannelSums(items: Produced[]): Map<string, Sums> {
+  const out = new Map<string, Sums>();
+  for (const p of items) {
+    const e = p.kind === 'good' ? p.event : undefined;
+    if (e) addSums(out, `${hourStartMs(Date.parse(e.occurred_at))}|${e.product_id}|${e.channel}`, e.quantity, revenueCentsOf(e), 1);
+  }
+  return out;
+}
+
+/** Lake (ledger-listed files only) == produced valid, distinct events, overall and per channel; ledger consistent. */
 export async function expectLakeMatches(s: Scenario, items: Produced[]): Promise<void> {
   expect(comparableSums(await readLakeSums(s.db.knex, s.lakeDir))).toEqual(comparableSums(expectedSums(items)));
+  expect(comparableSums(await readLakeChannelSums(s.db.knex, s.lakeDir))).toEqual(comparableSums(expectedChannelSums(items)));
   await expectLedgerConsistent(s.db.knex, s.topics.events, s.lakeDir);
 }
 
@@ -220,15 +232,16 @@ export async function dlqKeys(s: Scenario): Promise<Set<string>> {
  * The product-sums topic as the speed pipeline sees it: per source partition, drop any flush whose
  * lastOffset is at or below the highest already applied; the rest must sum to the expected totals.
  */
-export async function speedSideSums(s: Scenario): Promise<Map<string, Sums>> {
+export async function speedSideSums(s: Scenario): Promise<{ overall: Map<string, Sums>; byChannel: Map<string, Sums> }> {
   // The speed pipeline's rule (apps/speed-pipeline/src/flush-dedupe.ts): per source partition keep the
   // highest applied lastOffset and the keys applied for it; older flushes and repeated keys are replays.
   const high = new Map<number, { last: bigint; keys: Set<string> }>();
   const out = new Map<string, Sums>();
+  const byChannel = new Map<string, Sums>();
   for (const m of await readTopic(s.kafka, s.topics.sums)) {
     const sum = decodeProductSum(m.value as Buffer);
     const last = BigInt(sum.lastOffset);
-    const cellKey = `${sum.minuteStartMs}|${sum.productId}`;
+    const cellKey = productSumCellKey(sum); // a flush has one record per (minute, product, channel)
     const h = high.get(sum.sourcePartition);
     if (h && last < h.last) continue;
     if (h && last === h.last) {
@@ -238,12 +251,14 @@ export async function speedSideSums(s: Scenario): Promise<Map<string, Sums>> {
       high.set(sum.sourcePartition, { last, keys: new Set([cellKey]) });
     }
     addSums(out, `${hourStartMs(sum.minuteStartMs)}|${sum.productId}`, sum.units, sum.revenueCents, sum.orders);
+    addSums(byChannel, `${hourStartMs(sum.minuteStartMs)}|${sum.productId}|${sum.channel}`, sum.units, sum.revenueCents, sum.orders);
   }
-  return out;
+  return { overall: out, byChannel };
 }
 
-export function expectSpeedSideMatches(actual: Map<string, Sums>, items: Produced[]): void {
-  expect(comparableSums(actual)).toEqual(comparableSums(expectedSums(items)));
+export function expectSpeedSideMatches(actual: { overall: Map<string, Sums>; byChannel: Map<string, Sums> }, items: Produced[]): void {
+  expect(comparableSums(actual.overall)).toEqual(comparableSums(expectedSums(items)));
+  expect(comparableSums(actual.byChannel)).toEqual(comparableSums(expectedChannelSums(items)));
 }
 
 /** Prints a child's last log lines (the scenario helper calls it for every child when a test fails). */

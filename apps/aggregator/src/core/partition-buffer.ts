@@ -1,10 +1,12 @@
 import type { IHeaders } from 'kafkajs';
-import type { Rejection } from '@hitboard/schema';
+import type { Channel, Rejection } from '@hitboard/schema';
 
-/** Sums of one (minute, product) cell. `orders` counts sale events (line items). */
+/** Sums of one (minute, product, channel) cell. `orders` counts sale events (line items). */
 export interface Cell {
   minuteStartMs: number;
   productId: string;
+  /** The sale events' channel: each channel of a product and minute is a cell of its own (issue 27). */
+  channel: Channel;
   units: number;
   revenueCents: number;
   orders: number;
@@ -30,19 +32,20 @@ export interface Refused {
 }
 
 /**
- * What one partition has consumed since its last flush: the (minute, product) sums of valid,
+ * What one partition has consumed since its last flush: the (minute, product, channel) sums of valid,
  * distinct events, the refused messages, and the last offset consumed. The flush range is
  * `[ledger next offset, lastOffset]`; it covers every offset read, valid or not.
  */
 export class PartitionBuffer {
   /**
-   * minute → product → cell. Two levels instead of one `${minute}|${product}` key: the hot path
-   * then builds no string per event (the product id from JSON.parse hashes once), and a flush's
-   * events mostly fall in one or two minutes, so the outer lookup is nearly always the cached one.
+   * minute → channel → product → cell. Levels instead of one `${minute}|${product}|${channel}` key:
+   * the hot path then builds no string per event (the product id from JSON.parse hashes once), a
+   * flush's events mostly fall in one or two minutes, so the outer lookup is nearly always the cached
+   * one, and a minute has at most a handful of channels (a tiny map).
    */
-  private readonly minutes = new Map<number, Map<string, Cell>>();
+  private readonly minutes = new Map<number, Map<Channel, Map<string, Cell>>>();
   private lastMinuteMs = Number.NaN;
-  private lastMinute: Map<string, Cell> | null = null;
+  private lastMinute: Map<Channel, Map<string, Cell>> | null = null;
   readonly refused: Refused[] = [];
   /** Bytes held for refused messages (their kept values): part of the size bound on memory. */
   refusedBytes = 0;
@@ -50,7 +53,7 @@ export class PartitionBuffer {
   lastOffset: number | null = null;
   /** Wall-clock time the first offset entered the buffer (for the time-based flush). */
   openedAtMs: number | null = null;
-  /** Number of (minute, product) cells. */
+  /** Number of (minute, product, channel) cells. */
   keys = 0;
   events = 0;
   duplicates = 0;
@@ -60,7 +63,7 @@ export class PartitionBuffer {
    * pass 2^53 cents, nothing is added and `add` returns false — the caller flushes this buffer and
    * adds the event to the next one (one event is at most 10^12 cents, far below 2^53).
    */
-  add(minuteStartMs: number, productId: string, units: number, revenueCents: number): boolean {
+  add(minuteStartMs: number, productId: string, channel: Channel, units: number, revenueCents: number): boolean {
     let minute = this.lastMinute;
     if (minuteStartMs !== this.lastMinuteMs || minute === null) {
       minute = this.minutes.get(minuteStartMs) ?? null;
@@ -71,9 +74,14 @@ export class PartitionBuffer {
       this.lastMinuteMs = minuteStartMs;
       this.lastMinute = minute;
     }
-    const cell = minute.get(productId);
+    let products = minute.get(channel);
+    if (products === undefined) {
+      products = new Map();
+      minute.set(channel, products);
+    }
+    const cell = products.get(productId);
     if (cell === undefined) {
-      minute.set(productId, { minuteStartMs, productId, units, revenueCents, orders: 1 });
+      products.set(productId, { minuteStartMs, productId, channel, units, revenueCents, orders: 1 });
       this.keys++;
     } else {
       const revenue = cell.revenueCents + revenueCents;
@@ -88,7 +96,7 @@ export class PartitionBuffer {
 
   /** Every cell, in no particular order. */
   *cells(): IterableIterator<Cell> {
-    for (const minute of this.minutes.values()) yield* minute.values();
+    for (const minute of this.minutes.values()) for (const products of minute.values()) yield* products.values();
   }
 
   refuse(refused: Refused): void {
@@ -114,14 +122,9 @@ export class PartitionBuffer {
     return this.lastOffset === null;
   }
 
-  /** Cells sorted by (minute, product): a replay of the same range writes byte-for-byte the same rows. */
+  /** Cells sorted by (minute, product, channel): a replay of the same range writes byte-for-byte the same rows. */
   sortedCells(): Cell[] {
-    const out: Cell[] = [];
-    for (const minuteStartMs of [...this.minutes.keys()].sort((a, b) => a - b)) {
-      const cells = [...(this.minutes.get(minuteStartMs) as Map<string, Cell>).values()];
-      cells.sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
-      for (const c of cells) out.push(c);
-    }
-    return out;
+    const by = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    return [...this.cells()].sort((a, b) => a.minuteStartMs - b.minuteStartMs || by(a.productId, b.productId) || by(a.channel, b.channel));
   }
 }

@@ -1,6 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
-import { flushIdOf } from '@hitboard/schema';
+import { decodeProductSum, flushIdOf } from '@hitboard/schema';
 import { PartitionCore, type FlushPlan, type PartitionCoreOptions } from './partition-core';
+import { productSumMessages } from './product-sum-records';
 
 const T0 = Date.parse('2026-11-22T07:00:00.000Z');
 
@@ -65,10 +66,26 @@ describe('PartitionCore', () => {
     expect(plan.flushId).toBe(flushIdOf(3, '10', '13'));
     expect(plan.events).toBe(4);
     const byKey = new Map(plan.cells.map((c) => [`${c.minuteStartMs}|${c.productId}`, c]));
-    expect(byKey.get(`${T0}|p-1`)).toEqual({ minuteStartMs: T0, productId: 'p-1', units: 3, revenueCents: 1300, orders: 2 });
+    expect(byKey.get(`${T0}|p-1`)).toEqual({ minuteStartMs: T0, productId: 'p-1', channel: 'web', units: 3, revenueCents: 1300, orders: 2 });
     expect(byKey.get(`${T0}|p-2`)).toMatchObject({ units: 2, revenueCents: 300, orders: 1 });
     expect(byKey.get(`${T0 + 60_000}|p-1`)).toMatchObject({ units: 2, revenueCents: 300, orders: 1 });
     expect(plan.cells).toHaveLength(3);
+  });
+
+  it('keeps each channel of a (minute, product) a cell of its own, and publishes each with its channel', () => {
+    const core = started();
+    offerAll(core, [
+      json(0, event({ channel: 'web' })),
+      json(1, event({ channel: 'app', quantity: 5 })),
+      json(2, event({ channel: 'web', quantity: 1 })),
+      json(3, event({ channel: 'marketplace', quantity: 3, unit_price_cents: 10 })),
+    ]);
+    const plan = core.planFlush(T0 + 10_000) as FlushPlan;
+    const byChannel = Object.fromEntries(plan.cells.map((c) => [c.channel, `${c.minuteStartMs}|${c.productId} ${c.units}/${c.revenueCents}/${c.orders}`]));
+    expect(byChannel).toEqual({ web: `${T0}|p-1 3/450/2`, app: `${T0}|p-1 5/750/1`, marketplace: `${T0}|p-1 3/30/1` });
+    const records = productSumMessages(3, plan).map((m) => decodeProductSum(m.value as Buffer));
+    expect(records.map((r) => [r.channel, r.units]).sort()).toEqual([['app', 5], ['marketplace', 3], ['web', 3]]);
+    expect(records.every((r) => r.flushId === plan.flushId && r.productId === 'p-1')).toBe(true);
   });
 
   it('counts a repeated event id once and says how many it dropped', () => {

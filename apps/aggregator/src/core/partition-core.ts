@@ -55,7 +55,7 @@ export interface FlushPlan {
   flushId: string;
   firstOffset: number;
   lastOffset: number;
-  /** Unsorted: the Parquet COPY orders rows by (minute, product) itself, so a replay still writes the same rows. */
+  /** Unsorted: the Parquet COPY orders rows by (minute, product, channel) itself, so a replay still writes the same rows. */
   cells: Cell[];
   refused: readonly Refused[];
   dlq: Message[];
@@ -155,7 +155,7 @@ export class PartitionCore {
       if (this.dedupe.seen(e.event_id, messageTimeMs)) {
         this.buffer.duplicates++;
       } else {
-        if (!this.buffer.add(minuteOf(v.occurredAtMs), e.product_id, e.quantity, revenueOf(e))) return 'overflow';
+        if (!this.buffer.add(minuteOf(v.occurredAtMs), e.product_id, e.channel, e.quantity, revenueOf(e))) return 'overflow';
         this.watermark.observe(v.occurredAtMs, nowMs);
       }
     } else {
@@ -169,7 +169,7 @@ export class PartitionCore {
   /** Counts a valid, distinct event `offer` could not add, into the buffer a flush just emptied. */
   countAfterOverflowFlush(message: KafkaMessage, offset: number, messageTimeMs: number, nowMs: number): void {
     const v = this.validate(message.value, messageTimeMs);
-    if (!v.ok || !this.buffer.add(minuteOf(v.occurredAtMs), v.event.product_id, v.event.quantity, revenueOf(v.event))) {
+    if (!v.ok || !this.buffer.add(minuteOf(v.occurredAtMs), v.event.product_id, v.event.channel, v.event.quantity, revenueOf(v.event))) {
       throw new AggregatorError(`event at offset ${offset} does not fit an empty buffer`, this.o.partition, { retriable: false }); // unreachable: one event ≤ 10^12 cents
     }
     this.watermark.observe(v.occurredAtMs, nowMs);

@@ -17,6 +17,7 @@ export function productSumMessages(partition: number, plan: FlushPlan): Message[
       lastOffset,
       minuteStartMs: cell.minuteStartMs,
       productId: cell.productId,
+      channel: cell.channel,
       units: cell.units,
       revenueCents: cell.revenueCents,
       orders: cell.orders,
