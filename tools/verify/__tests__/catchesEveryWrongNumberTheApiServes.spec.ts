@@ -20,14 +20,19 @@ const start = Date.parse('2026-11-20T00:00:00Z');
 const end = start + 2 * 86_400_000;
 
 type Row = { productId: string; units: bigint; revenue: bigint; orders: bigint };
-type Mutation = (interval: string, windowStart: string, metric: string, body: ServedBody) => void;
+/** Changes what the stand-in serves: `interval` is 'range' for a range (`windowStart` its from), `channel` 'all' for the overall figures. */
+type Mutation = (interval: string, windowStart: string, metric: string, body: ServedBody, channel: string) => void;
 const keyOf = (interval: string, windowStart: string, metric: string) => `${interval} ${windowStart} ${metric}`;
 interface ServedBody {
-  interval: string;
-  windowStart: string;
-  windowEnd: string;
+  interval?: string;
+  windowStart?: string;
+  windowEnd?: string;
+  from?: string;
+  to?: string;
+  hours?: { exact: Array<{ from: string; to: string }>; estimate: Array<{ from: string; to: string }>; missing: Array<{ from: string; to: string }> };
   metric: string;
   category: null;
+  channel: string;
   source: string;
   exact: boolean;
   asOf: string;
@@ -35,11 +40,11 @@ interface ServedBody {
   rows: Array<{ rank: number; productId: string; name: string; category: string; units: string; revenue: string; errorBound: string; share: number; movement: null }>;
 }
 
-function exactTop(events: SaleEvent[], fromMs: number, toMs: number, metric: Metric, k: number): { rows: Row[]; totals: Row & { products: bigint } } {
+function exactTop(events: SaleEvent[], fromMs: number, toMs: number, metric: Metric, k: number, channel: string): { rows: Row[]; totals: Row & { products: bigint } } {
   const by = new Map<string, Row>();
   for (const e of events) {
     const t = Date.parse(e.occurred_at);
-    if (t < fromMs || t >= toMs) continue;
+    if (t < fromMs || t >= toMs || (channel !== 'all' && e.channel !== channel)) continue;
     const r = by.get(e.product_id) ?? { productId: e.product_id, units: 0n, revenue: 0n, orders: 0n };
     r.units += BigInt(e.quantity);
     r.revenue += BigInt(revenueCentsOf(e));
@@ -96,24 +101,30 @@ describe('verify', () => {
       };
       if (url.pathname === '/api/intervals') return send({ intervals: ['hour', 'day', 'week'].map((name) => ({ name, rolledUpFrom: registry.get(name).rolledUpFrom })), timeZone: ZONE });
       if (url.pathname === '/api/top') {
-        const interval = url.searchParams.get('interval')!;
         const metric = url.searchParams.get('metric') as Metric;
         const k = Number(url.searchParams.get('k'));
-        const w = registry.windowStartingAt(interval, Date.parse(url.searchParams.get('window')!));
-        const { rows, totals } = exactTop(events, w.start.getTime(), w.end.getTime(), metric, k);
+        const channel = url.searchParams.get('channel') ?? 'all';
+        // A window (interval + window), or a range (from + to): every hour of a range built, so exact.
+        const range = url.searchParams.has('from');
+        const w = range
+          ? { start: new Date(url.searchParams.get('from')!), end: new Date(url.searchParams.get('to')!) }
+          : registry.windowStartingAt(url.searchParams.get('interval')!, Date.parse(url.searchParams.get('window')!));
+        const { rows, totals } = exactTop(events, w.start.getTime(), w.end.getTime(), metric, k, channel);
+        const whole = [{ from: w.start.toISOString(), to: w.end.toISOString() }];
         const body: ServedBody = {
-          interval,
-          windowStart: w.start.toISOString(),
-          windowEnd: w.end.toISOString(),
+          ...(range
+            ? { from: w.start.toISOString(), to: w.end.toISOString(), hours: rows.length ? { exact: whole, estimate: [], missing: [] } : { exact: [], estimate: [], missing: whole } }
+            : { interval: url.searchParams.get('interval')!, windowStart: w.start.toISOString(), windowEnd: w.end.toISOString() }),
           metric,
           category: null,
+          channel,
           source: rows.length ? 'batch' : 'none',
           exact: rows.length > 0,
           asOf: clock.date().toISOString(),
           totals: rows.length ? { units: String(totals.units), revenue: String(totals.revenue), orders: String(totals.orders), products: String(totals.products) } : null,
           rows: rows.map((r, i) => ({ rank: i + 1, productId: r.productId, name: r.productId, category: 'x', units: String(r.units), revenue: String(r.revenue), errorBound: '0', share: 0, movement: null })),
         };
-        mutate(interval, body.windowStart, metric, body);
+        mutate(range ? 'range' : body.interval!, range ? body.from! : body.windowStart!, metric, body, channel);
         return send(body);
       }
       res.statusCode = 404;
@@ -131,7 +142,8 @@ describe('verify', () => {
   const run = async (options: Partial<Parameters<typeof verify>[2]> = {}) => {
     const truth = await GroundTruth.load(truthPath);
     try {
-      return await verify(new DashboardApi(baseUrl, TOKEN), truth, { metrics: ['units', 'revenue'], k: 1000, intervals: ['hour', 'day'], ...options });
+      // Overall windows only unless a test asks for channels or ranges (the counts below are of overall windows).
+      return await verify(new DashboardApi(baseUrl, TOKEN), truth, { metrics: ['units', 'revenue'], k: 1000, intervals: ['hour', 'day'], channels: ['all'], ranges: null, ...options });
     } finally {
       truth.close();
     }
@@ -153,14 +165,90 @@ describe('verify', () => {
 
   it('passes every window when the API serves the exact answer, counting a repeated event once', async () => {
     mutate = () => {};
-    const { reports, timeZone } = await run({ intervals: ['hour', 'day', 'week'] });
+    // The defaults: every channel view of every window, and the fixed and random ranges.
+    const { reports, timeZone } = await run({ intervals: ['hour', 'day', 'week'], channels: undefined, ranges: undefined });
     expect(timeZone).toBe(ZONE);
     expect(reports.filter((r) => !r.ok)).toEqual([]);
+    expect([...new Set(reports.map((r) => r.channel))].sort()).toEqual(['all', 'app', 'marketplace', 'store', 'unknown', 'web']);
+    // The generator's events all carry a channel: nothing is unknown, and each sold channel has exact windows.
+    expect(reports.filter((r) => r.channel === 'unknown').every((r) => r.source === 'none')).toBe(true);
+    for (const c of ['web', 'app', 'store', 'marketplace']) expect(reports.some((r) => r.channel === c && r.source === 'batch' && r.productsChecked > 5)).toBe(true);
+    const ranges = reports.filter((r) => r.interval === 'range');
+    // every hour, the last 36, across a day boundary, two random: each for 6 channel views and 2 metrics (duplicates asked once).
+    expect(ranges.length).toBeGreaterThanOrEqual(3 * 6 * 2);
+    expect(ranges.every((r) => r.windowEnd !== undefined && r.windowEnd.getUTCMinutes() === 30 && r.windowStart.getUTCMinutes() === 30)).toBe(true);
+    expect(formatReport(reports, ZONE)).toMatch(/ windows and \d+ ranges checked \(reporting zone Asia\/Kolkata, 6 channel views\)/);
     const hours = new Set(reports.filter((r) => r.interval === 'hour').map((r) => r.windowStart.getTime()));
     // Every Kolkata hour in the truth's range, each starting at :30 UTC.
     expect(hours.size).toBeGreaterThanOrEqual(48);
     expect([...hours].every((t) => new Date(t).getUTCMinutes() === 30)).toBe(true);
     expect(reports.some((r) => r.source === 'batch' && r.productsChecked > 10)).toBe(true);
+  });
+
+  it('fails a channel’s window one unit off, and only that channel’s', async () => {
+    mutate = (interval, _w, metric, body, channel) => {
+      if (interval === 'day' && metric === 'units' && channel === 'app' && body.rows[0]) body.rows[0].units = String(BigInt(body.rows[0].units) + 1n);
+    };
+    const { reports } = await run({ channels: ['all', 'web', 'app'] });
+    const failed = reports.filter((r) => !r.ok);
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    expect(failed.every((r) => r.interval === 'day' && r.channel === 'app' && r.metric === 'units' && r.maxDeviation === 1n)).toBe(true);
+    expect(reports.filter((r) => r.channel === 'all').every((r) => r.ok)).toBe(true);
+  });
+
+  it('fails a dashboard that answers a channel with the overall figures', async () => {
+    mutate = (interval, windowStart, metric, body, channel) => {
+      if (interval !== 'hour' || channel !== 'store') return;
+      const w = registry.windowStartingAt('hour', Date.parse(windowStart));
+      const overall = exactTop(events, w.start.getTime(), w.end.getTime(), metric as Metric, 1000, 'all');
+      body.rows = overall.rows.map((r, i) => ({ rank: i + 1, productId: r.productId, name: r.productId, category: 'x', units: String(r.units), revenue: String(r.revenue), errorBound: '0', share: 0, movement: null }));
+    };
+    const failed = (await run({ channels: ['all', 'store'] })).reports.filter((r) => !r.ok);
+    expect(failed.length).toBeGreaterThanOrEqual(48); // every hour with sales, both metrics
+    expect(failed.every((r) => r.interval === 'hour' && r.channel === 'store')).toBe(true);
+  });
+
+  it('fails a range one cent off, and a range whose hours leave a gap', async () => {
+    mutate = (interval, _w, metric, body, channel) => {
+      if (interval === 'range' && metric === 'revenue' && channel === 'web' && body.rows[0]) body.rows[0].revenue = String(BigInt(body.rows[0].revenue) + 1n);
+    };
+    const { reports } = await run({ channels: ['all', 'web'], ranges: { random: 1, seed: 3, maxRangeDays: 400 } });
+    const failed = reports.filter((r) => !r.ok);
+    expect(failed.length).toBeGreaterThanOrEqual(3); // at least the three fixed ranges
+    expect(failed.every((r) => r.interval === 'range' && r.channel === 'web' && r.metric === 'revenue' && r.maxDeviation === 1n)).toBe(true);
+    expect(reports.filter((r) => r.interval !== 'range').every((r) => r.ok)).toBe(true);
+
+    mutate = (interval, _w, _m, body) => {
+      if (interval === 'range' && body.hours && body.hours.exact.length) body.hours.exact = [{ from: body.from!, to: new Date(Date.parse(body.to!) - 3_600_000).toISOString() }];
+    };
+    const gaps = (await run({ ranges: { random: 0, seed: 1, maxRangeDays: 400 } })).reports.filter((r) => !r.ok);
+    expect(gaps.length).toBeGreaterThanOrEqual(6);
+    expect(gaps.every((r) => r.interval === 'range' && r.problems.some((p) => p.startsWith('hours: the spans end at')))).toBe(true);
+  });
+
+  it('holds a range with estimated hours to the bound it states', async () => {
+    const estimate = (extra: bigint, bound: bigint): Mutation => (interval, _w, metric, body) => {
+      if (interval !== 'range' || !body.hours || body.rows.length === 0) return;
+      const mid = new Date(Date.parse(body.to!) - 3_600_000).toISOString();
+      body.source = 'mixed';
+      body.exact = false;
+      body.hours = { exact: [{ from: body.from!, to: mid }], estimate: [{ from: mid, to: body.to! }], missing: [] };
+      for (const r of body.rows) {
+        if (metric === 'units') r.units = String(BigInt(r.units) + extra);
+        else r.revenue = String(BigInt(r.revenue) + extra);
+        r.errorBound = String(bound);
+      }
+    };
+    const ranges = { random: 1, seed: 5, maxRangeDays: 400 };
+    mutate = estimate(2n, 2n);
+    const within = (await run({ ranges, channels: ['all', 'app'] })).reports.filter((r) => r.interval === 'range');
+    expect(within.length).toBeGreaterThanOrEqual(12);
+    expect(within.filter((r) => !r.ok)).toEqual([]);
+    expect(within.every((r) => r.source === 'mixed' && r.maxDeviation === 2n)).toBe(true);
+    mutate = estimate(3n, 2n);
+    const beyond = (await run({ ranges, channels: ['all', 'app'] })).reports.filter((r) => !r.ok);
+    expect(beyond.length).toBe(within.length);
+    expect(beyond.every((r) => r.interval === 'range' && r.problems[0]!.includes('beyond its bound 2'))).toBe(true);
   });
 
   it('fails a batch window whose row is one unit off', async () => {
@@ -265,7 +353,17 @@ describe('verify', () => {
         };
         // The whole range: what the first read knows ends an hour early.
         const range = { fromMs: truth.fromMs, toMs: newest() + 60_000 };
-        const result = await verify(new DashboardApi(baseUrl, TOKEN), truth, { metrics: ['units', 'revenue'], k: 1000, intervals: ['hour', 'day'], reloadTruth, inFlightMs: HORIZON_MS, truthGrowthWaitMs: 5000, ...range });
+        const result = await verify(new DashboardApi(baseUrl, TOKEN), truth, {
+          metrics: ['units', 'revenue'],
+          k: 1000,
+          intervals: ['hour', 'day'],
+          channels: ['all'],
+          ranges: null,
+          reloadTruth,
+          inFlightMs: HORIZON_MS,
+          truthGrowthWaitMs: 5000,
+          ...range,
+        });
         return { ...result, cut };
       } finally {
         truth.close();

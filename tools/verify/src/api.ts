@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACCESS_TOKEN_ENV, bearerHeaders } from '@hitboard/access';
+import { CHANNEL_ALL, type ChannelFilter } from '@hitboard/schema';
 
 /** The dashboard's JSON API, as verify reads it (every response validated: a changed contract fails loudly). */
 const amount = z.string().regex(/^-?\d+$/).transform((s) => BigInt(s));
@@ -20,17 +21,37 @@ const rowSchema = z.object({
   share: z.unknown().optional(),
   movement: z.unknown().optional(),
 });
+const totalsSchema = z.object({ units: amount, revenue: amount, orders: amount.nullable(), products: amount.nullable() });
 const topSchema = z.object({
   interval: z.string(),
   windowStart: z.string(),
   windowEnd: z.string(),
   metric: z.enum(['units', 'revenue']),
   category: z.string().nullable().optional(),
+  // The channel answered (issue 27); a dashboard that echoes none is taken at its word for the one asked.
+  channel: z.string().optional(),
   source: z.enum(['batch', 'speed', 'none']),
   exact: z.boolean(),
   asOf: z.string().nullable().optional(),
   // The speed layer knows its windows' units and revenue exactly, but not their orders or distinct products (null).
-  totals: z.object({ units: amount, revenue: amount, orders: amount.nullable(), products: amount.nullable() }).nullable(),
+  totals: totalsSchema.nullable(),
+  rows: z.array(rowSchema),
+});
+const hourSpan = z.object({ from: z.string(), to: z.string() });
+/** A range [from, to): exact from built windows, estimated (speed layer) for the hours not built yet (apps/dashboard lib/types RangeResult). */
+const rangeSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  metric: z.enum(['units', 'revenue']),
+  category: z.string().nullable().optional(),
+  channel: z.string().optional(),
+  source: z.enum(['batch', 'mixed', 'speed', 'none']),
+  exact: z.boolean(),
+  rebuilding: z.boolean().default(false),
+  asOf: z.string().nullable().optional(),
+  hours: z.object({ exact: z.array(hourSpan), estimate: z.array(hourSpan), missing: z.array(hourSpan) }),
+  estimateBound: z.object({ units: amount, revenue: amount }).nullable().optional(),
+  totals: totalsSchema.nullable(),
   rows: z.array(rowSchema),
 });
 
@@ -38,7 +59,11 @@ export type Intervals = z.output<typeof intervalsSchema>;
 export type ServedWindows = z.output<typeof windowsSchema>;
 export type ServedTop = z.output<typeof topSchema>;
 export type ServedRow = z.output<typeof rowSchema>;
+export type ServedRange = z.output<typeof rangeSchema>;
 export type Metric = ServedTop['metric'];
+
+// Overall asks send no channel: the same request as before issue 27, which any dashboard answers.
+const channelParam = (channel: ChannelFilter): string => (channel === CHANNEL_ALL ? '' : `&channel=${encodeURIComponent(channel)}`);
 
 export class ApiError extends Error {
   constructor(
@@ -65,8 +90,14 @@ export class DashboardApi {
     return this.get(`/api/windows?interval=${encodeURIComponent(interval)}&limit=${limit}`, windowsSchema);
   }
 
-  top(interval: string, windowStart: Date, metric: Metric, k: number): Promise<ServedTop> {
-    return this.get(`/api/top?interval=${encodeURIComponent(interval)}&window=${encodeURIComponent(windowStart.toISOString())}&metric=${metric}&k=${k}`, topSchema);
+  /** One window's top `k`, overall (`all`, the default: no channel parameter is sent) or of one channel. */
+  top(interval: string, windowStart: Date, metric: Metric, k: number, channel: ChannelFilter = CHANNEL_ALL): Promise<ServedTop> {
+    return this.get(`/api/top?interval=${encodeURIComponent(interval)}&window=${encodeURIComponent(windowStart.toISOString())}&metric=${metric}&k=${k}${channelParam(channel)}`, topSchema);
+  }
+
+  /** The top `k` of the hour-aligned range [from, to) (reporting zone), overall or of one channel. */
+  range(from: Date, to: Date, metric: Metric, k: number, channel: ChannelFilter = CHANNEL_ALL): Promise<ServedRange> {
+    return this.get(`/api/top?from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}&metric=${metric}&k=${k}${channelParam(channel)}`, rangeSchema);
   }
 
   private async get<T extends z.ZodType>(path: string, schema: T): Promise<z.output<T>> {

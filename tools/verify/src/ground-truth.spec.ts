@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ChannelFilter } from '@hitboard/schema';
 import { GroundTruth } from './ground-truth';
 
-const line = (id: string, quantity: number) =>
-  `${JSON.stringify({ event_id: id, product_id: 'P1', quantity, unit_price_cents: 100, occurred_at: '2026-11-20T10:00:00.000Z' })}\n`;
+const line = (id: string, quantity: number, channel?: string) =>
+  `${JSON.stringify({ event_id: id, product_id: 'P1', quantity, unit_price_cents: 100, occurred_at: '2026-11-20T10:00:00.000Z', ...(channel ? { channel } : {}) })}\n`;
 
 describe('GroundTruth.load', () => {
   let dir: string;
@@ -30,5 +31,17 @@ describe('GroundTruth.load', () => {
     const path = join(dir, 'live.ndjson');
     writeFileSync(path, line('a', 1) + line('b', 2) + line('c', 4).slice(0, 25));
     expect(await unitsOf(path)).toEqual({ events: 2n, units: 3n });
+  });
+
+  it('sums per channel: each channel alone, all of them together, an event without a channel as unknown', async () => {
+    const path = join(dir, 'channels.ndjson');
+    writeFileSync(path, line('a', 1, 'web') + line('b', 2, 'app') + line('c', 4, 'web') + line('d', 8) + line('a', 1, 'web'));
+    const truth = await GroundTruth.load(path);
+    try {
+      const units = async (channel?: ChannelFilter) => (await truth.window(truth.fromMs, truth.toMs, channel)).totals.units;
+      expect([await units(), await units('all'), await units('web'), await units('app'), await units('unknown'), await units('store')]).toEqual([15n, 15n, 5n, 2n, 8n, 0n]);
+    } finally {
+      truth.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { snapshotFile, sqlString } from '@hitboard/lake';
+import { CHANNEL_ALL, CHANNEL_UNKNOWN, type ChannelFilter } from '@hitboard/schema';
 
 /** Exact sums of one product in one window, from the ground truth. */
 export interface TrueSums {
@@ -14,12 +15,13 @@ export interface WindowTruth {
 }
 
 // The columns verify needs; an NDJSON truth file is read with these types (extra fields are ignored).
-const JSON_COLUMNS = "{event_id: 'VARCHAR', product_id: 'VARCHAR', quantity: 'BIGINT', unit_price_cents: 'BIGINT', occurred_at: 'VARCHAR'}";
+const JSON_COLUMNS = "{event_id: 'VARCHAR', product_id: 'VARCHAR', quantity: 'BIGINT', unit_price_cents: 'BIGINT', occurred_at: 'VARCHAR', channel: 'VARCHAR'}";
 
 /**
  * The generator's ground truth (valid, distinct sale events; NDJSON or Parquet) loaded into DuckDB
- * once and pre-summed per (UTC minute, product) — the aggregator's own bucket, and every window in
- * any zone is a whole number of minutes. Events repeated in the file (a chunk the generator re-sent
+ * once and pre-summed per (UTC minute, product, channel) — the aggregator's own cell, and every window
+ * in any zone is a whole number of minutes. An event without a channel (a truth file older than the
+ * field) counts as channel `unknown`, as the lake reads its files of that time. Events repeated in the file (a chunk the generator re-sent
  * after a crash) are counted once, by event_id, as the aggregator counts them.
  */
 export class GroundTruth {
@@ -42,11 +44,13 @@ export class GroundTruth {
       const source = parquet
         ? `read_parquet(${sqlString(snapshot.path)})`
         : `read_json(${sqlString(snapshot.path)}, format = 'newline_delimited', columns = ${JSON_COLUMNS})`;
+      // The empty BY NAME branch gives a Parquet truth without a `channel` column one (NULL: unknown).
       await connection.run(`
         CREATE TABLE truth_minutes AS
-        SELECT (epoch_ms(occurred_at::TIMESTAMPTZ) // 60000) * 60000 AS minute_ms, product_id,
+        SELECT (epoch_ms(occurred_at::TIMESTAMPTZ) // 60000) * 60000 AS minute_ms, product_id, coalesce(channel, ${sqlString(CHANNEL_UNKNOWN)}) AS channel,
                sum(quantity)::BIGINT AS units, sum(quantity * unit_price_cents)::BIGINT AS revenue, count(*)::BIGINT AS orders
-          FROM (SELECT DISTINCT ON (event_id) event_id, product_id, quantity, unit_price_cents, occurred_at FROM ${source})
+          FROM (SELECT DISTINCT ON (event_id) event_id, product_id, quantity, unit_price_cents, occurred_at, channel
+                  FROM (FROM ${source} UNION ALL BY NAME (SELECT NULL::VARCHAR AS channel WHERE false)))
          GROUP BY ALL`);
       const reader = await connection.runAndReadAll(
         'SELECT coalesce(sum(orders), 0)::BIGINT AS events, min(minute_ms)::BIGINT AS from_ms, (max(minute_ms) + 60000)::BIGINT AS to_ms FROM truth_minutes',
@@ -63,11 +67,12 @@ export class GroundTruth {
     }
   }
 
-  /** Exact per-product sums and totals over [startMs, endMs). */
-  async window(startMs: number, endMs: number): Promise<WindowTruth> {
+  /** Exact per-product sums and totals over [startMs, endMs), of one channel or (default) all of them. */
+  async window(startMs: number, endMs: number, channel: ChannelFilter = CHANNEL_ALL): Promise<WindowTruth> {
+    const ofChannel = channel === CHANNEL_ALL ? '' : ` AND channel = ${sqlString(channel)}`;
     const reader = await this.connection.runAndReadAll(
       `SELECT product_id, sum(units)::BIGINT AS units, sum(revenue)::BIGINT AS revenue, sum(orders)::BIGINT AS orders
-         FROM truth_minutes WHERE minute_ms >= ${Math.trunc(startMs)} AND minute_ms < ${Math.trunc(endMs)} GROUP BY product_id`,
+         FROM truth_minutes WHERE minute_ms >= ${Math.trunc(startMs)} AND minute_ms < ${Math.trunc(endMs)}${ofChannel} GROUP BY product_id`,
     );
     const byProduct = new Map<string, TrueSums>();
     const totals = { units: 0n, revenue: 0n, orders: 0n, products: 0n };
