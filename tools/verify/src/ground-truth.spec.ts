@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { ChannelFilter } from '@hitboard/schema';
 import { GroundTruth } from './ground-truth';
 
@@ -40,6 +41,25 @@ describe('GroundTruth.load', () => {
     try {
       const units = async (channel?: ChannelFilter) => (await truth.window(truth.fromMs, truth.toMs, channel)).totals.units;
       expect([await units(), await units('all'), await units('web'), await units('app'), await units('unknown'), await units('store')]).toEqual([15n, 15n, 5n, 2n, 8n, 0n]);
+    } finally {
+      truth.close();
+    }
+  });
+
+  it('reads a Parquet truth written before events had a channel: every sale is unknown', async () => {
+    const path = join(dir, 'old.parquet');
+    const instance = await DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    try {
+      await c.run(`COPY (SELECT * FROM (VALUES ('a', 'P1', 3::BIGINT, 100::BIGINT, '2026-11-20T10:00:00.000Z')) v(event_id, product_id, quantity, unit_price_cents, occurred_at)) TO '${path}' (FORMAT parquet)`);
+    } finally {
+      c.closeSync();
+      instance.closeSync();
+    }
+    const truth = await GroundTruth.load(path);
+    try {
+      expect((await truth.window(truth.fromMs, truth.toMs, 'unknown')).totals.units).toBe(3n);
+      expect((await truth.window(truth.fromMs, truth.toMs, 'web')).totals.units).toBe(0n);
     } finally {
       truth.close();
     }
