@@ -72,7 +72,7 @@ export function LiveTop(props: LiveTopProps) {
   const rising = new Set(risingIds);
   return (
     <section className="panel top-panel" id="top-list" aria-labelledby="top-heading" data-testid="top-section" data-source={top.source}>
-      <TopHeading metric={top.metric} category={top.category}>
+      <TopHeading metric={top.metric} category={top.category} channel={top.channel}>
         <Freshness top={top} timeZone={timeZone} serverNowMs={props.serverNowMs} />
       </TopHeading>
       {top.category && top.source === 'speed' ? (
