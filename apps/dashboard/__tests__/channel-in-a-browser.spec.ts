@@ -59,6 +59,7 @@ it('shows a picked channel’s list under a heading that names it; the link keep
   expect(await rowIds(page, '[data-testid=top-section]')).toEqual(['C', 'B', 'A']);
   expect(await page.textContent('[data-testid=top-section] #top-heading')).toBe('Top 10 by units · Web');
   expect(await page.getAttribute('[data-testid=csv]', 'href')).toContain('channel=web');
+  expect(await page.textContent('[data-testid=totals]')).toContain('Web total in the window: 14 units');
   expect(await page.textContent('[data-testid=trend-channel]')).toContain('Web');
   expect(await page.isDisabled('[data-testid=category]')).toBe(true);
   await shoot(page, 'channel-web.png');
@@ -78,6 +79,7 @@ it('shows a picked channel’s list under a heading that names it; the link keep
   expect(await rowIds(page, '[data-testid=range-table]')).toEqual(['C', 'B', 'A']);
   expect(await page.textContent('[data-testid=range-section] #top-heading')).toBe('Top 10 by units · Web');
   expect(await page.getAttribute('[data-testid=range-csv]', 'href')).toContain('channel=web');
+  expect(await page.textContent('[data-testid=range-totals]')).toContain('Web total in the range: 14 units');
   await page.reload();
   await page.waitForSelector('[data-testid=range-table] tbody tr');
   expect(await page.inputValue('[data-testid=channel]')).toBe('web');

@@ -101,7 +101,7 @@ export async function RangeSection({ query, state }: { query: RangeQuery; state:
       )}
       <div className="footer-row">
         <span data-testid="range-totals">
-          {r.totals ? <>Range total: {formatCount(r.totals.units)} units · {formatFigure(r.totals.revenue, 'revenue')}</> : 'No totals yet'}
+          {r.totals ? <>{r.channel === 'all' ? 'Range total' : `${CHANNEL_LABELS[r.channel]} total in the range`}: {formatCount(r.totals.units)} units · {formatFigure(r.totals.revenue, 'revenue')}</> : 'No totals yet'}
         </span>
         {r.rows.length > 0 ? (
           <a className="button" href={rangeCsvHref(state, r.from, r.to)} download data-testid="range-csv">

@@ -11,7 +11,7 @@ export const CHANNEL_LABELS: Readonly<Record<ChannelFilter, string>> = {
   app: 'App',
   store: 'Store',
   marketplace: 'Marketplace',
-  unknown: 'Unknown (before channels were kept)',
+  unknown: 'Unknown (older data)',
 };
 
 /** The picker's order: every channel together first, then the event's channels, `unknown` last. */
