@@ -105,7 +105,7 @@ async function main(): Promise<void> {
 
     for (const r of RANGES) {
       const tiles = tileRange(registry, r.from, r.to).map((t) => ({ interval: t.interval, windowStartMs: t.startMs }));
-      const query = { from: new Date(r.from), to: new Date(r.to), metric: 'units' as const, k: 10, category: null };
+      const query = { from: new Date(r.from), to: new Date(r.to), metric: 'units' as const, k: 10, category: null, channel: 'all' as const };
       const steps: Record<'floor' | 'merge' | 'cold' | 'cached', () => Promise<unknown>> = {
         floor: () => reader.groupByOnly(tiles, 'units', 10),
         merge: () => reader.read({ tiles, metric: 'units', k: 10 }),

@@ -2,6 +2,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { sqlString } from './columns';
 import { rollupFilePath } from './rollup-paths';
 import type { LakeStore } from './store';
+import type { StoredChannel } from '@hitboard/schema';
 
 /** A built window whose full rollup file is one tile of a range. */
 export interface RangeTileRef {
@@ -26,6 +27,9 @@ export interface RangeSumsQuery {
   category?: string | null;
   /** Products whose rank in this range is wanted whatever it is (the movement of another range's top). */
   rankOf?: readonly string[];
+  // TODO(lead): the batch branch implements this (sum only this channel's rollup rows); here only the type, for the dashboard to build against.
+  /** Only this channel's sales; absent = every channel. */
+  channel?: StoredChannel;
 }
 
 export interface RangeRankedRow {
@@ -171,7 +175,15 @@ export class RangeSumsReader {
    * Only the ranks, in the range, of some products (the movement of another range's top list): the
    * metric's sums alone, ranked like `read` — about the cost of a bare GROUP BY.
    */
-  async ranksOf(q: { tiles: readonly RangeTileRef[]; estimates?: readonly RangeEstimateRow[]; metric: 'units' | 'revenue'; category?: string | null; productIds: readonly string[] }): Promise<Map<string, number>> {
+  // TODO(lead): `channel` is the batch branch's to implement; the type only, for the dashboard to build against.
+  async ranksOf(q: {
+    tiles: readonly RangeTileRef[];
+    estimates?: readonly RangeEstimateRow[];
+    metric: 'units' | 'revenue';
+    category?: string | null;
+    channel?: StoredChannel;
+    productIds: readonly string[];
+  }): Promise<Map<string, number>> {
     const ranks = new Map<string, number>();
     const estimates = q.estimates ?? [];
     if (q.productIds.length === 0 || (q.tiles.length === 0 && estimates.length === 0)) return ranks;

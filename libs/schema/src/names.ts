@@ -49,6 +49,10 @@ export const VIEWS = {
   topTotals: 'top_totals',
   /** Per window with a succeeded run: that run's id and finish (the build version) and whether late data is rebuilding it; what a range is tiled from. */
   builtWindows: 'built_windows',
+  /** `top_1000`'s columns plus `channel` ('all' = the overall rows, else one stored channel, ranked within it); migration 0019. */
+  channelTop1000: 'channel_top_1000',
+  /** `top_totals`'s columns plus `channel`, per (window, channel); migration 0019. */
+  channelTotals: 'channel_totals',
 } as const;
 
 /**

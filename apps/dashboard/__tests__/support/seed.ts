@@ -5,7 +5,7 @@ import { clock } from '@hitboard/runtime/clock';
  * layer's rule: value descending, then product id in byte order.
  */
 import type { Knex } from 'knex';
-import { TABLES, type Metric } from '@hitboard/schema';
+import { CHANNEL_ALL, TABLES, type ChannelFilter, type Metric } from '@hitboard/schema';
 import { ranksBy } from '@hitboard/testkit';
 
 export interface SeedProduct {
@@ -32,12 +32,23 @@ export async function seedBatchWindow(
   interval: string,
   windowStart: Date,
   sales: readonly Sale[],
-  options: { finishedAt?: Date; categoryOf?: (id: string) => string } = {},
+  /**
+   * `channel`: one channel's rows (ranked within it, no category ranks, as the batch layer publishes them),
+   * under the window's succeeded run when it has one; default the overall rows ('all').
+   */
+  options: { finishedAt?: Date; categoryOf?: (id: string) => string; channel?: ChannelFilter } = {},
 ): Promise<void> {
   const finishedAt = options.finishedAt ?? new Date(windowStart.getTime() + 3_900_000);
-  const [run] = await knex(TABLES.rollupRuns)
-    .insert({ interval, window_start: windowStart, status: 'succeeded', started_at: finishedAt, finished_at: finishedAt, rows: sales.length })
-    .returning('run_id');
+  const channel = options.channel ?? CHANNEL_ALL;
+  const overall = channel === CHANNEL_ALL;
+  const existing = overall
+    ? undefined
+    : ((await knex(TABLES.rollupRuns).where({ interval, window_start: windowStart, status: 'succeeded' }).first('run_id')) as { run_id: bigint } | undefined);
+  const [run] = existing
+    ? [existing]
+    : await knex(TABLES.rollupRuns)
+        .insert({ interval, window_start: windowStart, status: 'succeeded', started_at: finishedAt, finished_at: finishedAt, rows: sales.length })
+        .returning('run_id');
   const categoryOf = options.categoryOf ?? (() => '');
   const units = rankBy(sales, 'units');
   const revenue = rankBy(sales, 'revenue');
@@ -52,6 +63,7 @@ export async function seedBatchWindow(
   const rows = sales.map((s) => ({
     interval,
     window_start: windowStart,
+    channel,
     product_id: s.id,
     units: String(s.units),
     revenue_cents: String(s.revenue),
@@ -59,14 +71,15 @@ export async function seedBatchWindow(
     rank_units: units.get(s.id),
     rank_revenue: revenue.get(s.id),
     category: categoryOf(s.id),
-    category_rank_units: categoryRanks.get(s.id)!.units,
-    category_rank_revenue: categoryRanks.get(s.id)!.revenue,
+    category_rank_units: overall ? categoryRanks.get(s.id)!.units : null,
+    category_rank_revenue: overall ? categoryRanks.get(s.id)!.revenue : null,
     run_id: (run as { run_id: bigint }).run_id.toString(),
   }));
   for (let i = 0; i < rows.length; i += 500) await knex(TABLES.batchTable).insert(rows.slice(i, i + 500));
   await knex(TABLES.windowTotals).insert({
     interval,
     window_start: windowStart,
+    channel,
     source: 'batch',
     shard: -1,
     units: String(sales.reduce((a, s) => a + s.units, 0n)),
@@ -89,12 +102,15 @@ export async function seedSpeedWindow(
   interval: string,
   windowStart: Date,
   sales: readonly SpeedSale[],
-  options: { updatedAt?: Date; writeTotals?: boolean } = {},
+  /** `channel`: one channel's rows (its own sketch's bounds); default the overall rows ('all'). */
+  options: { updatedAt?: Date; writeTotals?: boolean; channel?: ChannelFilter } = {},
 ): Promise<void> {
   const updatedAt = options.updatedAt ?? clock.date();
+  const channel = options.channel ?? CHANNEL_ALL;
   const rows = sales.map((s) => ({
     interval,
     window_start: windowStart,
+    channel,
     shard: s.shard,
     product_id: s.id,
     units: String(s.units),
@@ -112,6 +128,7 @@ export async function seedSpeedWindow(
       return {
         interval,
         window_start: windowStart,
+        channel,
         source: 'speed',
         shard,
         units: String(mine.reduce((a, s) => a + s.units, 0n)),

@@ -50,6 +50,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Sea
     window: isCurrent ? null : window.start.toISOString(),
     metric: query.metric,
     category: query.category,
+    channel: query.channel,
     product: query.product,
     from: query.range?.fromParam ?? null,
     to: query.range?.toParam ?? null,
@@ -176,6 +177,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Sea
           fallback={async () => (await data.fetchTop(topQuery)).rows[0]?.productId ?? null}
           interval={query.interval}
           metric={query.metric}
+          channel={query.channel}
           shown={{
             start: window.start.toISOString(),
             end: window.end.toISOString(),

@@ -26,6 +26,8 @@ export async function RisingNow({ state }: { state: PageState }) {
       <h2 id="rising-heading">Rising now</h2>
       <p className="note" data-testid="rising-scope">
         The live hour{state.category ? `, ${state.category} only` : ', every category'}
+        {/* Movers are kept over all channels only: say so rather than let a channel's page suggest otherwise. */}
+        {state.channel === 'all' ? '' : ', every channel'}
         {state.window !== null || state.interval !== 'hour' ? ' — whatever window is shown beside it' : ''}.
       </p>
       <RisingNowList initial={result.movers} state={state} timeZone={tz} />

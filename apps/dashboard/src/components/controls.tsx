@@ -2,9 +2,16 @@
 
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState, useTransition, type ReactNode } from 'react';
+import { CHANNEL_CHOICES, CHANNEL_LABELS } from '../lib/channels';
+import type { ChannelFilter } from '../lib/types';
 import { pageHref, type PageState } from '../lib/urls';
 
-/** Interval, metric, category and date pickers. Each change navigates (the URL is the state). */
+/**
+ * Interval, metric, category, channel and date pickers. Each change navigates (the URL is the state),
+ * keeping the window or range shown. A category applies to every channel together only (a channel's
+ * list is ranked within the channel, with no per-category ranks): picking a channel leaves the
+ * category, and the category picker waits for "All channels".
+ */
 export function Controls(props: {
   state: PageState;
   intervals: { name: string }[];
@@ -61,9 +68,26 @@ export function Controls(props: {
       </div>
 
       <label className="field">
+        Channel
+        <NavSelect name="channel" value={state.channel} onChoose={(v) => go(pageHref({ ...state, channel: v as ChannelFilter, category: null }))} testId="channel">
+          {CHANNEL_CHOICES.map((c) => (
+            <option key={c} value={c}>
+              {CHANNEL_LABELS[c]}
+            </option>
+          ))}
+        </NavSelect>
+      </label>
+
+      <label className="field" title={state.channel === 'all' ? undefined : 'A category is ranked over all channels only'}>
         Category
-        <NavSelect name="category" value={state.category ?? ''} onChoose={(v) => go(pageHref({ ...state, category: v || null, product: null }))} testId="category">
-          <option value="">All categories</option>
+        <NavSelect
+          name="category"
+          value={state.category ?? ''}
+          onChoose={(v) => go(pageHref({ ...state, category: v || null, product: null }))}
+          testId="category"
+          disabled={state.channel !== 'all'}
+        >
+          <option value="">{state.channel === 'all' ? 'All categories' : 'All categories (with all channels only)'}</option>
           {props.categories.map((c) => (
             <option key={c} value={c}>
               {c}
@@ -111,7 +135,7 @@ const STEP_KEYS = new Set(['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight', 'H
  * navigates at once; arrow keys on the closed select only move the choice, and Enter or leaving the
  * control navigates to where they stopped (Day → Year no longer loads Week and Month on the way).
  */
-function NavSelect(props: { name: string; value: string; onChoose: (value: string) => void; testId: string; children: ReactNode }) {
+function NavSelect(props: { name: string; value: string; onChoose: (value: string) => void; testId: string; disabled?: boolean; children: ReactNode }) {
   const [choice, setChoice] = useState(props.value);
   const stepping = useRef(false);
   const chosen = useRef(props.value); // what was last navigated to: a blur after a pick does not navigate again
@@ -128,6 +152,7 @@ function NavSelect(props: { name: string; value: string; onChoose: (value: strin
     <select
       name={props.name}
       value={choice}
+      disabled={props.disabled}
       data-testid={props.testId}
       onKeyDown={(e) => {
         // Alt+arrow, F4 and space open the list instead: a choice made there navigates at once.

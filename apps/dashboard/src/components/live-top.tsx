@@ -8,6 +8,7 @@ import { movementLabel } from '../lib/ranking';
 import type { Metric, TopResult, TopRow } from '../lib/types';
 import type { MoversResult } from '../server/movers';
 import { csvHref, liveApiHref, pageHref, type PageState } from '../lib/urls';
+import { CHANNEL_LABELS } from '../lib/channels';
 import { Ago } from './auto-refresh';
 import { MOVERS_EVENT } from './rising-now-list';
 import { TopChart } from './top-chart';
@@ -72,7 +73,7 @@ export function LiveTop(props: LiveTopProps) {
   const rising = new Set(risingIds);
   return (
     <section className="panel top-panel" id="top-list" aria-labelledby="top-heading" data-testid="top-section" data-source={top.source}>
-      <TopHeading metric={top.metric} category={top.category}>
+      <TopHeading metric={top.metric} category={top.category} channel={top.channel}>
         <Freshness top={top} timeZone={timeZone} serverNowMs={props.serverNowMs} />
       </TopHeading>
       {top.category && top.source === 'speed' ? (
@@ -115,9 +116,10 @@ export function LiveTop(props: LiveTopProps) {
   );
 }
 
-/** Every total says what it totals: the category's (what the shares are of) and the whole window's. */
+/** Every total says what it totals: the category's (what the shares are of) and the whole window's, or the channel's. */
 function Totals({ top }: { top: TopResult }) {
   const unit = top.metric === 'units' ? 'units' : 'revenue';
+  const channel = top.channel === 'all' ? null : CHANNEL_LABELS[top.channel];
   const all = top.totals ? (
     <>
       {formatFigure(top.totals.units, 'units')} units, {formatFigure(top.totals.revenue, 'revenue')}
@@ -128,11 +130,11 @@ function Totals({ top }: { top: TopResult }) {
   if (!top.category) {
     return (
       <span data-testid="totals">
-        {all ? <>Window total, all categories: {all}</> : top.source === 'none' ? 'No totals: nothing recorded in this window' : 'Window totals not available yet (shares unknown)'}
+        {all ? <>{channel ? `${channel} total in the window` : 'Window total, all categories'}: {all}</> : top.source === 'none' ? 'No totals: nothing recorded in this window' : 'Window totals not available yet (shares unknown)'}
         {top.rows.length > 0 && top.totals ? (
           <span className="bound" data-testid="share-note">
             {' '}
-            · Share: of the window&apos;s total {unit}.
+            · Share: of the window&apos;s total {unit}{channel ? ` in ${channel}` : ''}.
           </span>
         ) : null}
       </span>

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { dashboardContext } from '../server/context';
 import { rangeFileName } from '../lib/chart-file-name';
+import { CHANNEL_LABELS, channelQualifier } from '../lib/channels';
 import { formatCount, formatFigure, formatRange, formatShare } from '../lib/format';
 import type { RangeQuery } from '../lib/params';
 import { movementLabel } from '../lib/ranking';
@@ -28,11 +29,11 @@ export async function RangeSection({ query, state }: { query: RangeQuery; state:
       </section>
     );
   }
-  const title = `Top 10 by ${r.metric}${r.category ? ` in ${r.category}` : ''} · ${formatRange(r.from, r.to, tz)}`;
+  const title = `Top 10 by ${r.metric}${r.category ? ` in ${r.category}` : ''}${r.channel === 'all' ? '' : ` · ${CHANNEL_LABELS[r.channel]}`} · ${formatRange(r.from, r.to, tz)}`;
   const spans = (list: HourSpan[]) => list.map((s) => formatRange(s.from, s.to, tz)).join('; ');
   return (
     <section className="panel top-panel" id="top-list" aria-labelledby="top-heading" data-testid="range-section" data-source={r.source}>
-      <TopHeading metric={r.metric} category={r.category}>
+      <TopHeading metric={r.metric} category={r.category} channel={r.channel}>
         <span className={`badge ${r.exact ? 'exact' : 'estimate'}`} data-testid="range-source">
           {r.source === 'none' ? 'No data' : r.exact ? 'Exact' : r.estimateBound ? 'Partly estimated' : r.rebuilding ? 'Exact, being rebuilt' : 'Exact where built'}
         </span>
@@ -62,7 +63,7 @@ export async function RangeSection({ query, state }: { query: RangeQuery; state:
         </div>
       ) : (
         <div className="top-grid">
-          <TopChart data={r.rows.map((row) => ({ label: row.name, value: row[r.metric] }))} metric={r.metric} download={{ fileName: rangeFileName('top10', r.from, r.to, tz, [r.metric, r.category], 'png'), title }} />
+          <TopChart data={r.rows.map((row) => ({ label: row.name, value: row[r.metric] }))} metric={r.metric} download={{ fileName: rangeFileName('top10', r.from, r.to, tz, [r.metric, r.category, channelQualifier(r.channel)], 'png'), title }} />
           <div className="table-wrap">
             <table data-testid="range-table">
               <caption>
@@ -100,7 +101,7 @@ export async function RangeSection({ query, state }: { query: RangeQuery; state:
       )}
       <div className="footer-row">
         <span data-testid="range-totals">
-          {r.totals ? <>Range total: {formatCount(r.totals.units)} units · {formatFigure(r.totals.revenue, 'revenue')}</> : 'No totals yet'}
+          {r.totals ? <>{r.channel === 'all' ? 'Range total' : `${CHANNEL_LABELS[r.channel]} total in the range`}: {formatCount(r.totals.units)} units · {formatFigure(r.totals.revenue, 'revenue')}</> : 'No totals yet'}
         </span>
         {r.rows.length > 0 ? (
           <a className="button" href={rangeCsvHref(state, r.from, r.to)} download data-testid="range-csv">

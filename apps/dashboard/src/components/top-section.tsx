@@ -2,6 +2,7 @@ import { clock } from '@hitboard/runtime/clock';
 import Link from 'next/link';
 import { dashboardContext } from '../server/context';
 import { chartFileName } from '../lib/chart-file-name';
+import { CHANNEL_LABELS, channelQualifier } from '../lib/channels';
 import { exactDueAt } from '../lib/exact-due';
 import { formatWindow } from '../lib/format';
 import type { TopQuery } from '../lib/params';
@@ -51,8 +52,8 @@ export async function TopSection({ query, state }: { query: TopQuery; state: Pag
       timeZone={tz}
       serverNowMs={clock.now()}
       chart={{
-        fileName: chartFileName('top10', top.interval, top.windowStart, tz, [top.metric, top.category]),
-        title: `Top 10 by ${metricName}${top.category ? ` in ${top.category}` : ''} · ${formatWindow(top.windowStart, top.windowEnd, top.interval, tz)}${top.source === 'speed' ? ' (estimate)' : ''}`,
+        fileName: chartFileName('top10', top.interval, top.windowStart, tz, [top.metric, top.category, channelQualifier(top.channel)]),
+        title: `Top 10 by ${metricName}${top.category ? ` in ${top.category}` : ''}${top.channel === 'all' ? '' : ` · ${CHANNEL_LABELS[top.channel]}`} · ${formatWindow(top.windowStart, top.windowEnd, top.interval, tz)}${top.source === 'speed' ? ' (estimate)' : ''}`,
       }}
     />
   );

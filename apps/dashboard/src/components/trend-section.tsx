@@ -1,5 +1,7 @@
 import { dashboardContext } from '../server/context';
+import type { ChannelFilter } from '@hitboard/schema';
 import { chartFileName } from '../lib/chart-file-name';
+import { CHANNEL_LABELS, channelQualifier } from '../lib/channels';
 import { ParamError, parseTrendQuery } from '../lib/params';
 import type { Metric, TrendResult } from '../lib/types';
 import { TrendChart } from './trend-chart';
@@ -10,6 +12,8 @@ export async function TrendSection(props: {
   fallback: () => Promise<string | null>;
   interval: string;
   metric: Metric;
+  /** The page's channel: the product's figures in it. */
+  channel: ChannelFilter;
   /** The window the page shows: shaded on the chart. */
   shown: { start: string; end: string; label: string };
 }) {
@@ -30,7 +34,7 @@ export async function TrendSection(props: {
   }
   let trend: TrendResult;
   try {
-    trend = await data.fetchTrend(parseTrendQuery(data.registry, { productId, interval: trendInterval, metric: props.metric }));
+    trend = await data.fetchTrend(parseTrendQuery(data.registry, { productId, interval: trendInterval, metric: props.metric, channel: props.channel }));
   } catch (error) {
     if (!(error instanceof ParamError)) logger.error({ err: error }, 'trend failed');
     return (
@@ -48,11 +52,12 @@ export async function TrendSection(props: {
     <section className="panel" aria-labelledby="trend-heading" data-testid="trend">
       <h2 id="trend-heading">
         Trend: {trend.name ?? trend.productId} <span className="bound">({trend.category || 'no category'})</span>
+        {trend.channel === 'all' ? null : <span data-testid="trend-channel"> · {CHANNEL_LABELS[trend.channel]}</span>}
       </h2>
       {known === 0 ? (
         <div className="state">
           <h3>No figures in this range</h3>
-          <p>The product was not in the stored top 1000 of any {trendInterval} in the range.</p>
+          <p>The product was not in the stored top 1000 of any {trendInterval} in the range{trend.channel === 'all' ? '' : ` for ${CHANNEL_LABELS[trend.channel]}`}.</p>
         </div>
       ) : (
         <>
@@ -65,8 +70,8 @@ export async function TrendSection(props: {
             shown={props.shown}
             download={{
               // Named after the newest window it shows.
-              fileName: chartFileName('trend', trend.interval, trend.points[trend.points.length - 1]!.windowStart, data.registry.timeZone, [trend.productId, trend.metric]),
-              title: `Trend of ${trend.name ?? trend.productId} · ${trend.metric} per ${trend.interval}`,
+              fileName: chartFileName('trend', trend.interval, trend.points[trend.points.length - 1]!.windowStart, data.registry.timeZone, [trend.productId, trend.metric, channelQualifier(trend.channel)]),
+              title: `Trend of ${trend.name ?? trend.productId} · ${trend.metric} per ${trend.interval}${trend.channel === 'all' ? '' : ` · ${CHANNEL_LABELS[trend.channel]}`}`,
             }}
           />
           <p className="bound">

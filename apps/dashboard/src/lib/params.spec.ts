@@ -26,7 +26,7 @@ describe('servedIntervals', () => {
 
 describe('parseTopQuery', () => {
   it('applies defaults and accepts window starts in the reporting zone', () => {
-    expect(parseTopQuery(utc, new URLSearchParams('interval=hour'))).toEqual({ interval: 'hour', windowStart: null, metric: 'units', k: 10, category: null });
+    expect(parseTopQuery(utc, new URLSearchParams('interval=hour'))).toEqual({ interval: 'hour', windowStart: null, metric: 'units', k: 10, category: null, channel: 'all' });
     // In Asia/Kolkata an hour starts at :30 UTC.
     expect(parseTopQuery(kolkata, new URLSearchParams('interval=hour&window=2026-11-28T09:30:00Z')).windowStart).toEqual(new Date('2026-11-28T09:30:00Z'));
     fails(() => parseTopQuery(kolkata, new URLSearchParams('interval=hour&window=2026-11-28T09:00:00Z')), 'window', /starts 2026-11-28T08:30:00.000Z/);
@@ -37,6 +37,15 @@ describe('parseTopQuery', () => {
     fails(() => parseTopQuery(utc, new URLSearchParams('interval=hour&k=1e3')), 'k', /whole number/);
     fails(() => parseTopQuery(utc, new URLSearchParams("interval=hour&category=a';--")), 'category', /letters, digits/);
     fails(() => parseTopQuery(utc, new URLSearchParams('interval=hour&sort=x')), 'sort', /unknown parameter/);
+  });
+
+  it('takes a stored channel or all, and refuses any other, and a channel with a category', () => {
+    expect(parseTopQuery(utc, new URLSearchParams('interval=hour&channel=marketplace')).channel).toBe('marketplace');
+    expect(parseTopQuery(utc, new URLSearchParams('interval=hour&channel=all')).channel).toBe('all');
+    expect(parseTopQuery(utc, new URLSearchParams('interval=hour&channel=')).channel).toBe('all');
+    fails(() => parseTopQuery(utc, new URLSearchParams('interval=hour&channel=email')), 'channel', /one of all, web, app, store, marketplace, unknown/);
+    fails(() => parseTopQuery(utc, new URLSearchParams('interval=hour&channel=web&channel=app')), 'channel', /more than once/);
+    fails(() => parseTopQuery(utc, new URLSearchParams('interval=hour&channel=web&category=Toys')), 'channel', /category/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { clock } from '@hitboard/runtime/clock';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { TOP_N_STORED, type Metric } from '@hitboard/schema';
+import { CHANNEL_ALL, STORED_CHANNELS, TOP_N_STORED, isStoredChannel, type ChannelFilter, type Metric } from '@hitboard/schema';
 import type { IntervalRegistry } from '@hitboard/time';
 
 /**
@@ -121,6 +121,26 @@ function category(value: string | undefined): string | null {
   return absent(value) ? null : field('category', categorySchema, value);
 }
 
+/** What `channel=` accepts: every channel together (the default), or one stored channel. */
+export const ACCEPTED_CHANNELS: readonly ChannelFilter[] = [CHANNEL_ALL, ...STORED_CHANNELS];
+
+function channel(value: string | undefined): ChannelFilter {
+  if (absent(value) || value === CHANNEL_ALL) return CHANNEL_ALL;
+  if (isStoredChannel(value!)) return value;
+  throw new ParamError('channel', `unknown channel ${JSON.stringify(value!.slice(0, 40))}; one of ${ACCEPTED_CHANNELS.join(', ')}`);
+}
+
+/**
+ * A category within one channel is refused rather than guessed: a channel's stored list is ranked
+ * within the channel only (its rows carry no category ranks), so a category's list cut from it would
+ * miss every product of the category outside the channel's top 1000 and still look complete.
+ */
+function assertChannelWithoutCategory(ch: ChannelFilter, cat: string | null): void {
+  if (ch !== CHANNEL_ALL && cat !== null) {
+    throw new ParamError('channel', `cannot be combined with category (channel lists are ranked within the channel, not per category); drop one of them`);
+  }
+}
+
 export interface TopQuery {
   interval: string;
   /** The window asked for; null = the window holding "now" in the reporting zone. */
@@ -128,21 +148,26 @@ export interface TopQuery {
   metric: Metric;
   k: number;
   category: string | null;
+  /** Every channel together ('all'), or one stored channel, ranked within it. */
+  channel: ChannelFilter;
 }
 
-export const TOP_PARAMS = ['interval', 'window', 'metric', 'k', 'category'] as const;
+export const TOP_PARAMS = ['interval', 'window', 'metric', 'k', 'category', 'channel'] as const;
 
 export function parseTopQuery(registry: IntervalRegistry, raw: RawParams, defaults: { k?: number } = {}): TopQuery {
   refuseUnknown(raw, TOP_PARAMS);
   const name = interval(registry, single(raw, 'interval'));
   const win = single(raw, 'window');
-  return {
+  const query: TopQuery = {
     interval: name,
     windowStart: win === undefined || win === '' ? null : windowStart(registry, 'window', name, win),
     metric: metric(single(raw, 'metric')),
     k: int('k', single(raw, 'k'), 1, TOP_N_STORED, defaults.k ?? 10),
     category: category(single(raw, 'category')),
+    channel: channel(single(raw, 'channel')),
   };
+  assertChannelWithoutCategory(query.channel, query.category);
+  return query;
 }
 
 export interface WindowsQuery {
@@ -167,10 +192,12 @@ export interface TrendQuery {
   from: Date;
   to: Date;
   movingAverageWindows: number;
+  /** The product's figures in this channel ('all' = every channel together). */
+  channel: ChannelFilter;
 }
 
 export function parseTrendQuery(registry: IntervalRegistry, raw: RawParams, now: Date = clock.date()): TrendQuery {
-  refuseUnknown(raw, ['productId', 'interval', 'metric', 'from', 'to', 'ma']);
+  refuseUnknown(raw, ['productId', 'interval', 'metric', 'from', 'to', 'ma', 'channel']);
   const productId = single(raw, 'productId');
   if (productId === undefined || productId === '') throw new ParamError('productId', 'required');
   field('productId', productIdSchema, productId);
@@ -188,6 +215,7 @@ export function parseTrendQuery(registry: IntervalRegistry, raw: RawParams, now:
     from: start,
     to,
     movingAverageWindows: int('ma', single(raw, 'ma'), 1, 100, name === 'hour' ? 6 : 7),
+    channel: channel(single(raw, 'channel')),
   };
 }
 
@@ -286,9 +314,11 @@ export interface RangeQuery {
   metric: Metric;
   k: number;
   category: string | null;
+  /** Every channel together ('all'), or one stored channel, ranked within it. */
+  channel: ChannelFilter;
 }
 
-export const RANGE_PARAMS = ['from', 'to', 'metric', 'k', 'category'] as const;
+export const RANGE_PARAMS = ['from', 'to', 'metric', 'k', 'category', 'channel'] as const;
 
 /** Whether a top request asks for a range (`from`/`to`) rather than one window (`interval`/`window`). */
 export function isRangeRequest(raw: RawParams): boolean {
@@ -313,18 +343,22 @@ export function parseRangeQuery(registry: IntervalRegistry, raw: RawParams, opti
   if (to.getTime() - from.getTime() > options.maxRangeDays * 86_400_000) {
     throw new ParamError('to', `the range is longer than ${options.maxRangeDays} days (DASHBOARD_MAX_RANGE_DAYS)`);
   }
-  return {
+  const query: RangeQuery = {
     from,
     to,
     metric: metric(single(raw, 'metric')),
     k: int('k', single(raw, 'k'), 1, TOP_N_STORED, options.k ?? 10),
     category: category(single(raw, 'category')),
+    channel: channel(single(raw, 'channel')),
   };
+  // One rule for a window and a range: the same link must not be refused for one and answered for the other.
+  assertChannelWithoutCategory(query.channel, query.category);
+  return query;
 }
 
 /**
  * The page's range (`from`/`to` as typed in the range picker, local to the reporting zone, or ISO
- * instants): validated like the API's, with the page's metric and category; k is 10.
+ * instants): validated like the API's, with the page's metric, category and channel; k is 10.
  */
 export function parsePageRange(registry: IntervalRegistry, query: PageQuery, maxRangeDays: number): RangeQuery | null {
   if (query.range === null) return null;
@@ -334,6 +368,7 @@ export function parsePageRange(registry: IntervalRegistry, query: PageQuery, max
     metric: query.metric,
   };
   if (query.category !== null) raw.category = query.category;
+  raw.channel = query.channel;
   return parseRangeQuery(registry, raw, { maxRangeDays, k: 10 });
 }
 

@@ -2,9 +2,9 @@
  * What the API and the page exchange. Client-safe (plain data, no server imports). Amounts that can
  * pass 2^53 (units, revenue cents, error bounds, totals) are decimal strings; a share is a number.
  */
-import type { Metric } from '@hitboard/schema';
+import type { ChannelFilter, Metric } from '@hitboard/schema';
 
-export type { Metric };
+export type { ChannelFilter, Metric };
 export type Source = 'batch' | 'speed' | 'none';
 
 export interface IntervalInfo {
@@ -59,6 +59,8 @@ export interface TopResult {
   windowEnd: string;
   metric: Metric;
   category: string | null;
+  /** Whose sales: every channel together ('all'), or one channel — then ranks, totals, shares and movement are the channel's. */
+  channel: ChannelFilter;
   source: Source;
   exact: boolean;
   asOf: string | null;
@@ -85,6 +87,8 @@ export interface TrendResult {
   category: string | null;
   interval: string;
   metric: Metric;
+  /** The product's figures in this channel ('all' = every channel together); a rank is within it. */
+  channel: ChannelFilter;
   from: string;
   to: string;
   movingAverageWindows: number;
@@ -118,6 +122,8 @@ export interface RangeResult {
   to: string;
   metric: Metric;
   category: string | null;
+  /** Whose sales: every channel together ('all'), or one channel (tiles and estimated hours alike). */
+  channel: ChannelFilter;
   /** batch: every hour exact; mixed: some estimated; speed: all estimated; none: nothing to read. */
   source: 'batch' | 'mixed' | 'speed' | 'none';
   /** True when every hour of the range is exact (built) and none is being rebuilt. */

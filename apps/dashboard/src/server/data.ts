@@ -1,7 +1,7 @@
 import { clock } from '@hitboard/runtime/clock';
 import 'server-only';
 import type { Knex } from 'knex';
-import { TABLES, TOP_N_STORED, VIEWS } from '@hitboard/schema';
+import { TABLES, TOP_N_STORED, VIEWS, type ChannelFilter } from '@hitboard/schema';
 import type { IntervalRegistry, Window } from '@hitboard/time';
 import { servedIntervals, ParamError, type TopQuery, type TrendQuery, type WindowsQuery } from '../lib/params';
 import { closedMovingAverage, movement, share } from '../lib/ranking';
@@ -12,7 +12,12 @@ import { catalogCategories } from './catalog-categories';
 
 /**
  * The dashboard's one data module: a fetch function per widget, reading only what the read-only
- * role may read (`top_1000`, `top_totals`, `products`). Every bigint leaves here as a string.
+ * role may read (`channel_top_1000`, `channel_totals`, `top_totals`, `products`). Every bigint leaves
+ * here as a string.
+ *
+ * A window's figures are read from the channel views with the asked channel, 'all' included: the
+ * overall rows are those views' channel 'all' rows (what `top_1000`/`top_totals` are), so one query
+ * path answers every channel and 'all' answers exactly what it did before channels.
  */
 export interface DashboardDataOptions {
   /** How long a live (or not yet exact) window's result is reused, ms; 0 = never. */
@@ -27,7 +32,7 @@ export interface DashboardDataOptions {
   now?: () => number;
 }
 
-/** The column of `top_1000` and `top_totals` that holds a metric's amount (revenue is in cents). */
+/** The column of the top and totals views that holds a metric's amount (revenue is in cents). */
 const AMOUNT_COLUMN = { units: 'units', revenue: 'revenue_cents' } as const satisfies Record<Metric, string>;
 
 interface TopViewRow {
@@ -141,28 +146,30 @@ export class DashboardData {
   /** The top list of one window: rows ranked by the metric (within the category when given), totals, source and movement. */
   async fetchTop(q: TopQuery): Promise<TopResult> {
     const window = q.windowStart ? this.registry.windowStartingAt(q.interval, q.windowStart) : this.currentWindow(q.interval);
-    const key = JSON.stringify([q.interval, window.start.getTime(), q.metric, q.k, q.category]);
+    // The interval and window lead the key: `invalidate` drops a window's answers of every channel by them.
+    const key = JSON.stringify([q.interval, window.start.getTime(), q.metric, q.k, q.category, q.channel]);
     const live = this.isLive(window);
-    if (!this.cacheable()) return this.loadTop(window, q.metric, q.k, q.category);
+    if (!this.cacheable()) return this.loadTop(window, q.metric, q.k, q.category, q.channel);
     return this.topCache.get(
       key,
-      () => this.loadTop(window, q.metric, q.k, q.category),
+      () => this.loadTop(window, q.metric, q.k, q.category, q.channel),
       (r) => (!live && r.exact ? this.exactCacheMs : this.liveCacheMs),
     );
   }
 
-  private async loadTop(window: Window, metric: Metric, k: number, category: string | null): Promise<TopResult> {
+  private async loadTop(window: Window, metric: Metric, k: number, category: string | null, channel: ChannelFilter): Promise<TopResult> {
     // One snapshot for the whole response: rows and totals read apart could straddle a batch
     // publish and serve exact rows with speed totals (or the reverse), then cache that for minutes.
     const { rows, totalsRow, categoryRow, before, previousHasData } = await this.db.transaction(
       async (trx) => {
-        const rows = await this.topRows(trx, window, metric, k, category);
-        const totalsRow = await this.totals(trx, window);
-        const categoryRow = category === null ? undefined : await this.categoryTotals(trx, window, metric, category);
+        const rows = await this.topRows(trx, window, metric, k, category, channel);
+        const totalsRow = await this.totals(trx, window, channel);
+        const categoryRow = category === null ? undefined : await this.categoryTotals(trx, window, metric, category, channel);
+        // Movement compares with the previous window of the same channel.
         const previous = this.registry.previous(window);
-        const before = rows.length === 0 ? new Map<string, number | null>() : await this.ranksIn(trx, previous, metric, category, rows.map((r) => r.product_id));
+        const before = rows.length === 0 ? new Map<string, number | null>() : await this.ranksIn(trx, previous, metric, category, channel, rows.map((r) => r.product_id));
         // Nothing is "new" against a window with no data: that is no comparison at all.
-        const previousHasData = rows.length > 0 && (before.size > 0 || (await this.totals(trx, previous)) !== undefined);
+        const previousHasData = rows.length > 0 && (before.size > 0 || (await this.totals(trx, previous, channel)) !== undefined);
         return { rows, totalsRow, categoryRow, before, previousHasData };
       },
       { isolationLevel: 'repeatable read', readOnly: true },
@@ -191,6 +198,7 @@ export class DashboardData {
       windowEnd: window.end.toISOString(),
       metric,
       category,
+      channel,
       source,
       exact: source === 'batch',
       asOf: asOfMs > 0 ? new Date(asOfMs).toISOString() : null,
@@ -213,12 +221,12 @@ export class DashboardData {
     };
   }
 
-  private async topRows(db: Knex, window: Window, metric: Metric, k: number, category: string | null): Promise<TopViewRow[]> {
+  private async topRows(db: Knex, window: Window, metric: Metric, k: number, category: string | null, channel: ChannelFilter): Promise<TopViewRow[]> {
     const rankColumn = category === null ? 't.rank' : 't.category_rank';
-    const query = db({ t: VIEWS.top1000 })
+    const query = db({ t: VIEWS.channelTop1000 })
       .leftJoin({ p: TABLES.products }, 'p.product_id', 't.product_id')
       .select('t.rank', 't.category_rank', 't.product_id', 'p.name', 't.category', 't.units', 't.revenue_cents', 't.source', 't.error_bound', 't.as_of')
-      .where({ 't.interval': window.interval, 't.window_start': window.start, 't.metric': metric })
+      .where({ 't.interval': window.interval, 't.window_start': window.start, 't.channel': channel, 't.metric': metric })
       .where(rankColumn, '<=', k)
       .orderBy(rankColumn)
       .orderByRaw('t.product_id COLLATE "C"');
@@ -226,40 +234,40 @@ export class DashboardData {
     return query;
   }
 
-  private async totals(db: Knex, window: Window): Promise<TotalsRow | undefined> {
-    return db(VIEWS.topTotals)
+  private async totals(db: Knex, window: Window, channel: ChannelFilter): Promise<TotalsRow | undefined> {
+    return db(VIEWS.channelTotals)
       .select('source', 'units', 'revenue_cents', 'orders', 'products', 'as_of')
-      .where({ interval: window.interval, window_start: window.start })
+      .where({ interval: window.interval, window_start: window.start, channel })
       .first();
   }
 
   /** The category's sums over its rows in the stored list for the metric (every product of it, when fewer than TOP_N_STORED). */
-  private async categoryTotals(db: Knex, window: Window, metric: Metric, category: string): Promise<{ units: bigint; revenue_cents: bigint; products: bigint }> {
-    const row = (await db(VIEWS.top1000)
-      .where({ interval: window.interval, window_start: window.start, metric, category })
+  private async categoryTotals(db: Knex, window: Window, metric: Metric, category: string, channel: ChannelFilter): Promise<{ units: bigint; revenue_cents: bigint; products: bigint }> {
+    const row = (await db(VIEWS.channelTop1000)
+      .where({ interval: window.interval, window_start: window.start, channel, metric, category })
       .select(db.raw('count(*)::bigint AS products, coalesce(sum(units), 0)::bigint AS units, coalesce(sum(revenue_cents), 0)::bigint AS revenue_cents'))
       .first()) as { units: bigint; revenue_cents: bigint; products: bigint };
     return { units: BigInt(row.units), revenue_cents: BigInt(row.revenue_cents), products: BigInt(row.products) };
   }
 
   /** Ranks of some products in a window (within the category when given); absent = outside its stored top. */
-  private async ranksIn(db: Knex, window: Window, metric: Metric, category: string | null, productIds: string[]): Promise<Map<string, number | null>> {
-    const query = db(VIEWS.top1000)
+  private async ranksIn(db: Knex, window: Window, metric: Metric, category: string | null, channel: ChannelFilter, productIds: string[]): Promise<Map<string, number | null>> {
+    const query = db(VIEWS.channelTop1000)
       .select('product_id', 'rank', 'category_rank')
-      .where({ interval: window.interval, window_start: window.start, metric })
+      .where({ interval: window.interval, window_start: window.start, channel, metric })
       .whereIn('product_id', productIds);
     if (category !== null) query.where('category', category);
     const rows = (await query) as { product_id: string; rank: number; category_rank: number | null }[];
     return new Map(rows.map((r) => [r.product_id, category === null ? r.rank : r.category_rank]));
   }
 
-  /** One product's figure per window over [from, to), with a trailing moving average. */
+  /** One product's figure (in the query's channel) per window over [from, to), with a trailing moving average. */
   async fetchTrend(q: TrendQuery): Promise<TrendResult> {
     const windows = this.registry.windowsBetween(q.interval, q.from, q.to);
     const [rows, product] = await Promise.all([
-      this.db(VIEWS.top1000)
+      this.db(VIEWS.channelTop1000)
         .select('window_start', 'units', 'revenue_cents', 'source', 'rank')
-        .where({ interval: q.interval, metric: q.metric, product_id: q.productId })
+        .where({ interval: q.interval, channel: q.channel, metric: q.metric, product_id: q.productId })
         .where('window_start', '>=', windows[0]?.start ?? q.from)
         .where('window_start', '<', q.to) as Promise<{ window_start: Date; units: bigint; revenue_cents: bigint; source: 'batch' | 'speed'; rank: number }[]>,
       this.db(TABLES.products).select('name', 'category').where('product_id', q.productId).first() as Promise<
@@ -282,6 +290,7 @@ export class DashboardData {
       category: product?.category ?? null,
       interval: q.interval,
       metric: q.metric,
+      channel: q.channel,
       from: (windows[0]?.start ?? q.from).toISOString(),
       to: q.to.toISOString(),
       movingAverageWindows: q.movingAverageWindows,
@@ -309,8 +318,9 @@ export class DashboardData {
   }
 
   /**
-   * Drops what a committed change makes stale: a window's top lists, those of the window after it
-   * (their movement reads this one's ranks) and its interval's window list; everything for `all`.
+   * Drops what a committed change makes stale: a window's top lists of every channel (a change names
+   * the window, not the channel), those of the window after it (their movement reads this one's
+   * ranks) and its interval's window list; everything for `all`.
    */
   invalidate(change: ServingChange): void {
     if (change.kind === 'all') return this.clearCache();

@@ -2,7 +2,7 @@ import { clock } from '@hitboard/runtime/clock';
 import 'server-only';
 import type { Knex } from 'knex';
 import type { RangeEstimateRow, RangeSums, RangeSumsReader } from '@hitboard/lake';
-import { TABLES, VIEWS, type Metric } from '@hitboard/schema';
+import { CHANNEL_ALL, TABLES, VIEWS, type ChannelFilter, type Metric } from '@hitboard/schema';
 import type { IntervalRegistry } from '@hitboard/time';
 import type { RangeQuery } from '../lib/params';
 import { previousRange, splitUnbuilt, spans, tileChain, tileKey, tileRange, type BuiltTile, type BuiltWindow, type RangeTile } from '../lib/range-tiling';
@@ -16,7 +16,11 @@ import { TtlCache } from './ttl-cache';
  * estimates for the hours not built yet. What is built, by which run, and what late data is
  * rebuilding come from `built_windows` (the only batch-layer state the reader role sees).
  *
- * Cache: a result is keyed by the range, the query AND the build version (run id) of every tile of the
+ * A channel reads that channel throughout: its rows of the tiles' rollup files, and its speed rows for
+ * the unbuilt hours. The tiling does not depend on the channel (a window's rollup run builds every
+ * channel at once), so `built_windows` plans every channel's range alike.
+ *
+ * Cache: a result is keyed by the range, the query (channel included) AND the build version (run id) of every tile of the
  * range and of the range before it, so a late-data rebuild of any tile publishes a new run id and the
  * next request misses — no invalidation message is needed. Answers with estimated hours live at most
  * `liveCacheMs`.
@@ -69,7 +73,7 @@ export class RangeData {
     const before = previousRange(this.registry, fromMs, toMs);
     const [plan, previousPlan] = await Promise.all([this.plan(fromMs, toMs), this.plan(before.fromMs, before.toMs)]);
     const versions = (p: Plan) => [p.exact.map((t) => `${tileKey(t)}#${t.runId}${t.dirty ? '*' : ''}`), spans(p.unbuilt).map((s) => `${s.startMs}-${s.endMs}`)];
-    const key = JSON.stringify([fromMs, toMs, q.metric, q.k, q.category, versions(plan), versions(previousPlan)]);
+    const key = JSON.stringify([fromMs, toMs, q.metric, q.k, q.category, q.channel, versions(plan), versions(previousPlan)]);
     const allBuilt = plan.unbuilt.length === 0 && previousPlan.unbuilt.length === 0;
     return this.cache.get(
       key,
@@ -117,25 +121,25 @@ export class RangeData {
     );
   }
 
-  /** The speed layer's candidates, bounds and totals for the unbuilt hours (those it has rows for). */
-  private async estimates(hours: readonly RangeTile[], metric: Metric): Promise<Estimates> {
+  /** The speed layer's candidates, bounds and totals of the channel for the unbuilt hours (those it has rows for). */
+  private async estimates(hours: readonly RangeTile[], metric: Metric, channel: ChannelFilter): Promise<Estimates> {
     if (hours.length === 0) return NO_ESTIMATES;
     const starts = hours.map((h) => new Date(h.startMs));
     const [rows, bounds, totals] = await Promise.all([
-      this.db(VIEWS.top1000)
+      this.db(VIEWS.channelTop1000)
         .select('product_id', 'category', 'units', 'revenue_cents', 'as_of')
-        .where({ interval: 'hour', metric, source: 'speed' })
+        .where({ interval: 'hour', channel, metric, source: 'speed' })
         .whereIn('window_start', starts) as Promise<{ product_id: string; category: string; units: bigint; revenue_cents: bigint; as_of: Date | null }[]>,
-      // A row's bound is its shard's sketch's eps·N; an hour's is the largest of them (what any figure of it may be off by).
-      this.db(VIEWS.top1000)
+      // A row's bound is its shard's sketch's eps·N (the channel's own sketch for a channel); an hour's is the largest of them.
+      this.db(VIEWS.channelTop1000)
         .select('window_start', 'metric')
         .max({ error_bound: 'error_bound' })
-        .where({ interval: 'hour', source: 'speed' })
+        .where({ interval: 'hour', channel, source: 'speed' })
         .whereIn('window_start', starts)
         .groupBy('window_start', 'metric') as unknown as Promise<{ window_start: Date; metric: Metric; error_bound: bigint }[]>,
-      this.db(VIEWS.topTotals)
+      this.db(VIEWS.channelTotals)
         .select('window_start', 'units', 'revenue_cents', 'orders', 'as_of')
-        .where({ interval: 'hour', source: 'speed' })
+        .where({ interval: 'hour', channel, source: 'speed' })
         .whereIn('window_start', starts) as Promise<{ window_start: Date; units: bigint; revenue_cents: bigint; orders: bigint | null; as_of: Date | null }[]>,
     ]);
     const seen = new Set<number>([...bounds.map((b) => b.window_start.getTime()), ...totals.map((t) => t.window_start.getTime())]);
@@ -158,15 +162,19 @@ export class RangeData {
   }
 
   private async load(q: RangeQuery, plan: Plan, previousPlan: Plan, before: { fromMs: number; toMs: number }): Promise<RangeResult> {
-    const [estimates, previousEstimates] = await Promise.all([this.estimates(plan.unbuilt, q.metric), this.estimates(previousPlan.unbuilt, q.metric)]);
+    const [estimates, previousEstimates] = await Promise.all([this.estimates(plan.unbuilt, q.metric, q.channel), this.estimates(previousPlan.unbuilt, q.metric, q.channel)]);
     const tileRefs = (p: Plan) => p.exact.map((t) => ({ interval: t.interval, windowStartMs: t.startMs }));
-    const sums: RangeSums = await this.reader.read({ tiles: tileRefs(plan), estimates: estimates.rows, metric: q.metric, k: q.k, category: q.category });
+    // The lake reader's channel: absent for every channel together.
+    const channel = q.channel === CHANNEL_ALL ? {} : { channel: q.channel };
+    const sums: RangeSums = await this.reader.read({ tiles: tileRefs(plan), estimates: estimates.rows, metric: q.metric, k: q.k, category: q.category, ...channel });
     const [previousRanks, names] = await Promise.all([
+      // Movement compares with the range before, in the same channel.
       this.reader.ranksOf({
         tiles: tileRefs(previousPlan),
         estimates: previousEstimates.rows,
         metric: q.metric,
         category: q.category,
+        ...channel,
         productIds: sums.rows.map((r) => r.productId),
       }),
       this.names(sums.rows.map((r) => r.productId)),
@@ -210,6 +218,7 @@ export class RangeData {
       to: q.to.toISOString(),
       metric: q.metric,
       category: q.category,
+      channel: q.channel,
       source: !hasData ? 'none' : !estimated ? 'batch' : plan.exact.length === 0 ? 'speed' : 'mixed',
       exact: hasData && plan.unbuilt.length === 0 && !rebuilding,
       rebuilding,
