@@ -92,7 +92,7 @@ describe('/api/top over a range', () => {
     expect(body.rows.map((r: { rank: number }) => r.rank)).toEqual(order.map((_, i) => i + 1));
     expect(order.indexOf('PB')).toBeLessThan(order.indexOf('Pa'));
     const totalUnits = [...expected.values()].reduce((a, s) => a + s.units, 0n);
-    expect(body.totals).toMatchObject({ units: String(totalUnits), revenue: String([...expected.values()].reduce((a, s) => a + s.revenue, 0n)), products: null });
+    expect(body.totals).toMatchObject({ units: String(totalUnits), revenue: String([...expected.values()].reduce((a, s) => a + s.revenue, 0n)), orders: null, products: null });
     for (const row of body.rows) {
       expect(row.units).toBe(String(expected.get(row.productId)!.units));
       expect(row.revenue).toBe(String(expected.get(row.productId)!.revenue));

@@ -85,7 +85,7 @@ describe('/api/top', () => {
     expect(res.body).toMatchObject({ source: 'speed', exact: false, asOf: SPEED_UPDATED.toISOString() });
     expect(res.body.rows.map((r: { productId: string }) => r.productId)).toEqual(['PB', 'Pa', 'P01', 'P04']);
     expect(res.body.rows[0]).toMatchObject({ rank: 1, units: '50', errorBound: '3' });
-    expect(res.body.totals).toMatchObject({ units: '150', products: '4' }); // two shards' totals summed
+    expect(res.body.totals).toMatchObject({ units: '150', orders: null, products: null }); // two shards' units summed; the speed layer counts no orders or distinct products
     expect(res.body.rows[0].share).toBeCloseTo(50 / 150, 6);
     const revenue = await call(top, `/api/top?${q({ interval: 'hour', window: H11.toISOString(), metric: 'revenue' })}`);
     expect(revenue.body.rows[0]).toMatchObject({ productId: 'PB', errorBound: '5997' });

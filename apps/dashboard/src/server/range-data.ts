@@ -40,7 +40,7 @@ interface Estimates {
   rows: RangeEstimateRow[];
   estimateHours: RangeTile[];
   bound: { units: bigint; revenue: bigint };
-  totals: { units: bigint; revenue: bigint; orders: bigint };
+  totals: { units: bigint; revenue: bigint; orders: bigint | null };
   asOfMs: number;
 }
 
@@ -145,11 +145,12 @@ export class RangeData {
     const seen = new Set<number>([...bounds.map((b) => b.window_start.getTime()), ...totals.map((t) => t.window_start.getTime())]);
     const bound = { units: 0n, revenue: 0n };
     for (const b of bounds) bound[b.metric] += BigInt(b.error_bound);
-    const sum = { units: 0n, revenue: 0n, orders: 0n };
+    // Orders are known only where every estimated hour counted them (a speed shard may not): else null, never 0.
+    const sum: Estimates['totals'] = { units: 0n, revenue: 0n, orders: 0n };
     for (const t of totals) {
       sum.units += BigInt(t.units);
       sum.revenue += BigInt(t.revenue_cents);
-      sum.orders += BigInt(t.orders ?? 0n);
+      sum.orders = sum.orders === null || t.orders === null ? null : sum.orders + BigInt(t.orders);
     }
     const asOfMs = Math.max(0, ...rows.map((r) => r.as_of?.getTime() ?? 0), ...totals.map((t) => t.as_of?.getTime() ?? 0));
     return {
@@ -188,7 +189,7 @@ export class RangeData {
       ? {
           units: String(sums.exactTotals.units + estimates.totals.units),
           revenue: String(sums.exactTotals.revenueCents + estimates.totals.revenue),
-          orders: String(sums.exactTotals.orders + estimates.totals.orders),
+          orders: estimates.totals.orders === null ? null : String(sums.exactTotals.orders + estimates.totals.orders),
           products: estimated ? null : String(sums.exactTotals.products),
         }
       : null;
