@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalizeProductId } from './sale-event';
+import { STORED_CHANNELS, type StoredChannel } from './channels';
 
 /**
  * One pre-summed (minute, product) record, as the aggregator publishes it to
@@ -19,6 +20,7 @@ export interface ProductSum {
   units: number;
   revenueCents: number;
   orders: number;
+  channel: StoredChannel;
 }
 
 export const productSumSchema = z.object({
@@ -40,6 +42,7 @@ export const productSumSchema = z.object({
   units: z.number().int().nonnegative(),
   revenueCents: z.number().int().nonnegative(),
   orders: z.number().int().nonnegative(),
+  channel: z.enum(STORED_CHANNELS).default('unknown'),
 });
 
 /** The flush id is derived, never invented: a replay of the same range gets the same id. */
