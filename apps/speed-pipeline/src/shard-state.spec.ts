@@ -1,4 +1,4 @@
-import { flushIdOf, type ProductSum } from '@hitboard/schema';
+import { flushIdOf, type ProductSum, type StoredChannel } from '@hitboard/schema';
 import { IntervalRegistry } from '@hitboard/time';
 import { ShardState, windowKey, type ShardStateOptions } from './shard-state';
 
@@ -7,10 +7,11 @@ const HOUR = 3_600_000;
 const options = (zone = 'UTC', horizonMs = 48 * HOUR): ShardStateOptions => ({ registry: IntervalRegistry.standard(zone), topk, horizonMs });
 
 let flushCounter = 0;
-function flush(source: number, records: Array<[string, number, number, number?]>, range?: [number, number]): ProductSum[] {
+/** One flush of `source`: [productId, minute, units, revenueCents (units × 100), channel ('web')] per record. */
+function flush(source: number, records: Array<[string, number, number, number?, StoredChannel?]>, range?: [number, number]): ProductSum[] {
   const [first, last] = range ?? [flushCounter * 100, flushCounter * 100 + 99];
   flushCounter += 1;
-  return records.map(([productId, minuteIso, units, revenueCents]) => ({
+  return records.map(([productId, minuteIso, units, revenueCents, channel]) => ({
     flushId: flushIdOf(source, String(first), String(last)),
     sourcePartition: source,
     firstOffset: String(first),
@@ -20,6 +21,7 @@ function flush(source: number, records: Array<[string, number, number, number?]>
     units,
     revenueCents: revenueCents ?? units * 100,
     orders: 1,
+    channel: channel ?? 'web',
   }));
 }
 const at = (iso: string) => Date.parse(iso);
