@@ -68,6 +68,12 @@ describe('per-channel speed rows and totals', () => {
       { rank: 2, product_id: 'a', units: 2n, revenue_cents: 200n, source: 'speed', error_bound: BigInt(boundOf(epsC, 5)) },
     ]);
     expect(await top(H7, 'web')).toEqual([{ rank: 1, product_id: 'a', units: 9n, revenue_cents: 900n, source: 'speed', error_bound: BigInt(boundOf(epsC, 5) + boundOf(epsC, 4)) }]);
+    // By revenue the bounds part clearly: a channel's eps is wider, its N smaller than the shard's.
+    const revenueBound = async (channel: string) =>
+      (await s.db.knex('channel_top_1000').where({ interval: 'hour', window_start: new Date(H7), channel, metric: 'revenue' }).first<{ error_bound: bigint }>('error_bound'))?.error_bound;
+    expect(await revenueBound('app')).toBe(BigInt(boundOf(epsC, 1100)));
+    expect(await revenueBound('web')).toBe(BigInt(boundOf(epsC, 500) + boundOf(epsC, 400)));
+    expect(await revenueBound(CHANNEL_ALL)).toBe(BigInt(boundOf(TOPK.eps, 1600) + boundOf(TOPK.eps, 480)));
     expect((await top(H7, 'unknown')).map((r) => [r.product_id, r.units])).toEqual([['d', 1n]]);
     expect(await top(H7, 'marketplace')).toEqual([]);
     const t = await totals(H7);
