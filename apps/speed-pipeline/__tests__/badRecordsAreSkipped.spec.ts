@@ -3,7 +3,7 @@
  * (a batch that throws would be retried forever, or crash the consumer).
  */
 import { Registry } from 'prom-client';
-import { TABLES, type ProductSum } from '@hitboard/schema';
+import { CHANNEL_ALL, TABLES, type ProductSum } from '@hitboard/schema';
 import { createSpeedMetrics } from '../src/metrics';
 import { flushOf, unitsByWindow, useScenario } from './support';
 
@@ -47,7 +47,7 @@ describe('bad records are skipped', () => {
     expect(await run.fake.deliver(0, 0, records)).toEqual(['0', '1', '2']);
     await run.pipeline.writeAll();
     expect((await unitsByWindow(s.db.knex, 'hour'))['2026-11-22T08:00:00.000Z']).toEqual({ fits: 5 });
-    const day = await s.db.knex(TABLES.windowTotals).where({ interval: 'day', shard: 0 }).first<{ units: bigint }>('units');
+    const day = await s.db.knex(TABLES.windowTotals).where({ interval: 'day', channel: CHANNEL_ALL, shard: 0 }).first<{ units: bigint }>('units');
     expect(day?.units).toBe(BigInt(big) + 5n);
     const cp = await s.db.knex(TABLES.speedCheckpoints).where({ topic: TOPIC, shard: 0 }).first<{ next_offset: bigint }>('next_offset');
     expect(cp?.next_offset).toBe(3n);

@@ -72,6 +72,7 @@ describeWithKafka('a checkpoint ahead of the log, on the real broker', () => {
     expect(health.ok).toBe(false);
     expect(health.blocked).toEqual([{ shard: 0, reason: expect.stringMatching(/checkpoint offset 1000 is beyond the end of the partition \(3\)/) }]);
     await run.stop();
+    // No row of any channel.
     const rows = await s.db.knex(TABLES.speedTable).count<[{ count: bigint }]>({ count: '*' });
     expect(rows[0]?.count).toBe(0n);
     const cp = await s.db.knex(TABLES.speedCheckpoints).where({ topic, shard: 0 }).first<{ next_offset: bigint }>('next_offset');

@@ -23,6 +23,7 @@ describeWithKafka('windows covered by the batch layer are dropped', () => {
 
     await s.db.knex(TABLES.rollupRuns).insert({ interval: 'hour', window_start: new Date(H7), status: 'succeeded', finished_at: clock.date() });
     await waitFor('the covered hour to leave speed_table and the checkpoint', async () => {
+      // No row of any channel.
       const speed = await s.db.knex(TABLES.speedTable).where({ interval: 'hour', window_start: new Date(H7) }).count<[{ count: bigint }]>({ count: '*' });
       const blobs = await s.db.knex('speed_checkpoint_windows').where({ interval: 'hour', window_start: new Date(H7) }).count<[{ count: bigint }]>({ count: '*' });
       return speed[0]?.count === 0n && blobs[0]?.count === 0n;

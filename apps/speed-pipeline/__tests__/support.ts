@@ -13,7 +13,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createKafka } from '@hitboard/kafka';
 import { createTestTopic, describeKafka, freshDatabase, kafkaBrokers, startApp, waitFor, type AppProcess, type FreshDatabase } from '@hitboard/testkit';
-import { encodeProductSum, flushIdOf, TABLES, type ProductSum } from '@hitboard/schema';
+import { CHANNEL_ALL, encodeProductSum, flushIdOf, TABLES, type ProductSum, type StoredChannel } from '@hitboard/schema';
 import { IntervalRegistry } from '@hitboard/time';
 import { createSpeedMetrics } from '../src/metrics';
 import { SpeedPipeline, type SpeedPipelineOptions } from '../src/speed-pipeline';
@@ -32,8 +32,13 @@ export function testKafka(): Kafka {
   return createKafka({ brokers: BROKERS, clientId: unique('speed-test'), logLevel: 'nothing' });
 }
 
-/** One aggregator flush of source partition `source` covering offsets [first, last]: one record per (minute, product). */
-export function flushOf(source: number, first: number, last: number, lines: Array<{ productId: string; minuteStartMs: number; units: number; revenueCents?: number }>): ProductSum[] {
+/** One aggregator flush of source partition `source` covering offsets [first, last]: one record per (minute, product, channel); channel 'web' unless told. */
+export function flushOf(
+  source: number,
+  first: number,
+  last: number,
+  lines: Array<{ productId: string; minuteStartMs: number; units: number; revenueCents?: number; channel?: StoredChannel }>,
+): ProductSum[] {
   return lines.map((l) => ({
     flushId: flushIdOf(source, String(first), String(last)),
     sourcePartition: source,
@@ -44,6 +49,7 @@ export function flushOf(source: number, first: number, last: number, lines: Arra
     units: l.units,
     revenueCents: l.revenueCents ?? l.units * 250,
     orders: 1,
+    channel: l.channel ?? 'web',
   }));
 }
 
@@ -281,14 +287,15 @@ export function startStoppableMain(
   return app;
 }
 
-/** speed_table without updated_at, in a stable order, with bigints as strings (comparable with toEqual). */
+/** speed_table without updated_at, every channel ('all' and each one's), in a stable order, with bigints as strings (comparable with toEqual). */
 export async function speedRows(knex: Knex): Promise<Array<Record<string, string | number>>> {
   const rows = await knex(TABLES.speedTable)
-    .select('interval', 'window_start', 'shard', 'product_id', 'units', 'revenue_cents', 'error_bound', 'revenue_error_bound')
-    .orderBy(['interval', 'window_start', 'shard', 'product_id']);
+    .select('interval', 'window_start', 'channel', 'shard', 'product_id', 'units', 'revenue_cents', 'error_bound', 'revenue_error_bound')
+    .orderBy(['interval', 'window_start', 'channel', 'shard', 'product_id']);
   return rows.map((r: Record<string, unknown>) => ({
     interval: String(r.interval),
     window_start: (r.window_start as Date).toISOString(),
+    channel: String(r.channel),
     shard: Number(r.shard),
     product_id: String(r.product_id),
     units: String(r.units),
@@ -298,9 +305,9 @@ export async function speedRows(knex: Knex): Promise<Array<Record<string, string
   }));
 }
 
-/** Units per (interval, window_start, product), summed over shards. */
-export async function unitsByWindow(knex: Knex, interval: string): Promise<Record<string, Record<string, number>>> {
-  const rows = await knex(TABLES.speedTable).where({ interval }).select('window_start', 'product_id', 'units');
+/** Units per (interval, window_start, product) of `channel` (default: the overall rows), summed over shards. */
+export async function unitsByWindow(knex: Knex, interval: string, channel: string = CHANNEL_ALL): Promise<Record<string, Record<string, number>>> {
+  const rows = await knex(TABLES.speedTable).where({ interval, channel }).select('window_start', 'product_id', 'units');
   const out: Record<string, Record<string, number>> = {};
   for (const r of rows as Array<{ window_start: Date; product_id: string; units: bigint }>) {
     const w = (out[r.window_start.toISOString()] ??= {});

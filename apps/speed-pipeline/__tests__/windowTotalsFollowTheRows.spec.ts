@@ -7,7 +7,7 @@ import { clock } from '@hitboard/runtime';
  * was covered after the pipeline's last check (the check runs inside the write transaction).
  */
 import { IntervalRegistry } from '@hitboard/time';
-import { TABLES, VIEWS } from '@hitboard/schema';
+import { CHANNEL_ALL, TABLES, VIEWS } from '@hitboard/schema';
 import { ShardState } from '../src/shard-state';
 import { SpeedStore } from '../src/speed-store';
 import { flushOf, useScenario } from './support';
@@ -29,7 +29,7 @@ describe('window totals', () => {
     await run.pipeline.writeAll();
 
     expect(await totals('hour', H7)).toEqual([{ source: 'speed', units: 17n, revenue_cents: 1356n, orders: null, products: null }]);
-    const perShard = await s.db.knex(TABLES.windowTotals).where({ interval: 'hour', window_start: new Date(H7) }).orderBy('shard').select('source', 'shard', 'units', 'revenue_cents');
+    const perShard = await s.db.knex(TABLES.windowTotals).where({ interval: 'hour', window_start: new Date(H7), channel: CHANNEL_ALL }).orderBy('shard').select('source', 'shard', 'units', 'revenue_cents');
     expect(perShard).toEqual([
       { source: 'speed', shard: 0, units: 7n, revenue_cents: 356n },
       { source: 'speed', shard: 1, units: 10n, revenue_cents: 1000n },
@@ -42,6 +42,7 @@ describe('window totals', () => {
 
     await s.db.knex(TABLES.rollupRuns).insert({ interval: 'hour', window_start: new Date(H7), status: 'succeeded', finished_at: clock.date() });
     await run.pipeline.writeAll();
+    // Every channel's totals go with the window.
     const left = await s.db.knex(TABLES.windowTotals).where({ interval: 'hour', window_start: new Date(H7), source: 'speed' }).count<[{ count: bigint }]>({ count: '*' });
     expect(left[0]?.count).toBe(0n);
     expect(await totals('day', DAY)).toEqual([{ source: 'speed', units: 18n, revenue_cents: 1456n, orders: null, products: null }]);
@@ -56,11 +57,12 @@ describe('window totals', () => {
 
     const result = await new SpeedStore(s.db.knex, TOPIC).write(0, write);
     expect(result.coveredInTx).toEqual([{ interval: 'hour', windowStart: new Date(H7) }]);
+    // No row of any channel.
     const hourRows = await s.db.knex(TABLES.speedTable).where({ interval: 'hour', window_start: new Date(H7) }).count<[{ count: bigint }]>({ count: '*' });
     expect(hourRows[0]?.count).toBe(0n);
     const hourTotals = await s.db.knex(TABLES.windowTotals).where({ interval: 'hour', window_start: new Date(H7) }).count<[{ count: bigint }]>({ count: '*' });
     expect(hourTotals[0]?.count).toBe(0n);
-    const dayRows = await s.db.knex(TABLES.speedTable).where({ interval: 'day', window_start: new Date(DAY) }).select('product_id', 'units');
+    const dayRows = await s.db.knex(TABLES.speedTable).where({ interval: 'day', window_start: new Date(DAY), channel: CHANNEL_ALL }).select('product_id', 'units');
     expect(dayRows).toEqual([{ product_id: 'a', units: 3n }]);
     // The state learns it, so the next write drops its blob.
     expect(state.markCovered(result.coveredInTx)).toBe(1);

@@ -1,10 +1,12 @@
+import type { StoredChannel } from '@hitboard/schema';
 import { FlushDedupe } from './flush-dedupe';
 
-const rec = (sourcePartition: number, lastOffset: number, productId: string, minuteStartMs = 60_000) => ({
+const rec = (sourcePartition: number, lastOffset: number, productId: string, minuteStartMs = 60_000, channel: StoredChannel = 'web') => ({
   sourcePartition,
   lastOffset: String(lastOffset),
   productId,
   minuteStartMs,
+  channel,
 });
 
 describe('FlushDedupe', () => {
@@ -51,5 +53,23 @@ describe('FlushDedupe', () => {
       'apply',
       'older-flush',
     ]);
+  });
+
+  it('applies one product’s records of several channels in one minute of one flush, and drops each one’s replay (issue 27)', () => {
+    const d = new FlushDedupe();
+    expect([d.admit(rec(0, 9, 'a', 60_000, 'web')), d.admit(rec(0, 9, 'a', 60_000, 'app'))]).toEqual(['apply', 'apply']);
+    expect([d.admit(rec(0, 9, 'a', 60_000, 'app')), d.admit(rec(0, 9, 'a', 60_000, 'store'))]).toEqual(['replayed-key', 'apply']);
+  });
+
+  it('restores a snapshot from before channels: its keys are the records of a flush without channel (decoded as unknown)', () => {
+    // As the build before channels wrote it: keys minute|product (a product id may hold '|').
+    const legacy = { sources: [[0, '9', ['60000|a', '60000|x|y']]] as Array<[number, string, string[]]> };
+    const d = FlushDedupe.restore(JSON.parse(JSON.stringify(legacy)));
+    expect([d.admit(rec(0, 9, 'a', 60_000, 'unknown')), d.admit(rec(0, 9, 'x|y', 60_000, 'unknown')), d.admit(rec(0, 9, 'b', 60_000, 'unknown'))]).toEqual([
+      'replayed-key',
+      'replayed-key',
+      'apply',
+    ]);
+    expect(d.snapshot()).toEqual({ sources: [[0, '9', ['60000|unknown|a', '60000|unknown|b', '60000|unknown|x|y']]], keyFormat: 2 });
   });
 });

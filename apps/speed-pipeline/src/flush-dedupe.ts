@@ -6,7 +6,7 @@ import type { ProductSum } from '@hitboard/schema';
  * The rule (one instance per shard = one partition of `sales.product-sums`):
  *
  * - Per source partition s we keep `high` = the largest flush `lastOffset` of s applied in this
- *   shard, and `keys` = the (minute, product) keys of that flush (the "current" flush of s)
+ *   shard, and `keys` = the (minute, channel, product) keys of that flush (the "current" flush of s)
  *   already applied here.
  * - A record of s with `lastOffset > high` starts a newer flush: apply it, `high = lastOffset`,
  *   `keys = {its key}`.
@@ -21,8 +21,10 @@ import type { ProductSum } from '@hitboard/schema';
  *   late copies interleaved with a replay.
  *
  * Why keys and not just flush ids: a flush's records for this shard can be split (partial
- * publish), so "seen this flush id" would lose the missing half. Why (minute, product) is a
- * sound key: a flush carries one pre-summed record per (minute, product) of its range.
+ * publish), so "seen this flush id" would lose the missing half. Why (minute, channel, product)
+ * is a sound key: a flush carries one pre-summed record per (minute, product, channel) of its
+ * range (issue 27; before, per (minute, product): those records decode as channel 'unknown').
+ * Without the channel, a product's second channel in a minute would be dropped as a replay.
  *
  * Memory: one entry per source partition, each holding at most one flush's keys for this shard.
  */
@@ -36,15 +38,26 @@ interface SourceMark {
 export interface FlushDedupeSnapshot {
   /** [sourcePartition, high lastOffset as decimal, keys of that flush applied here] */
   sources: Array<[number, string, string[]]>;
+  /** 2: keys are `minute|channel|product`. Absent in checkpoints from before channels: keys are `minute|product`. */
+  keyFormat?: 2;
 }
 
-export const recordKey = (sum: Pick<ProductSum, 'minuteStartMs' | 'productId'>): string => `${sum.minuteStartMs}|${sum.productId}`;
+type Keyed = Pick<ProductSum, 'minuteStartMs' | 'channel' | 'productId'>;
+type Marked = Keyed & Pick<ProductSum, 'sourcePartition' | 'lastOffset'>;
+
+export const recordKey = (sum: Keyed): string => `${sum.minuteStartMs}|${sum.channel}|${sum.productId}`;
+
+/** A key of a checkpoint from before channels: its flush's records carried no channel, so they decode (and replay) as 'unknown'. */
+const channelledKey = (legacy: string): string => {
+  const bar = legacy.indexOf('|');
+  return `${legacy.slice(0, bar)}|unknown|${legacy.slice(bar + 1)}`;
+};
 
 export class FlushDedupe {
   private readonly marks = new Map<number, SourceMark>();
 
   /** The verdict `admit` would give, without recording anything. */
-  peek(sum: Pick<ProductSum, 'sourcePartition' | 'lastOffset' | 'minuteStartMs' | 'productId'>): DedupeVerdict {
+  peek(sum: Marked): DedupeVerdict {
     const mark = this.marks.get(sum.sourcePartition);
     if (mark === undefined) return 'apply';
     const last = BigInt(sum.lastOffset);
@@ -54,7 +67,7 @@ export class FlushDedupe {
   }
 
   /** Decides and, when the verdict is 'apply', records the record as applied. */
-  admit(sum: Pick<ProductSum, 'sourcePartition' | 'lastOffset' | 'minuteStartMs' | 'productId'>): DedupeVerdict {
+  admit(sum: Marked): DedupeVerdict {
     const last = BigInt(sum.lastOffset);
     const key = recordKey(sum);
     const mark = this.marks.get(sum.sourcePartition);
@@ -74,12 +87,13 @@ export class FlushDedupe {
   }
 
   snapshot(): FlushDedupeSnapshot {
-    return { sources: [...this.marks].sort(([a], [b]) => a - b).map(([s, m]) => [s, m.high.toString(), [...m.keys].sort()]) };
+    return { sources: [...this.marks].sort(([a], [b]) => a - b).map(([s, m]) => [s, m.high.toString(), [...m.keys].sort()]), keyFormat: 2 };
   }
 
   static restore(snapshot: FlushDedupeSnapshot): FlushDedupe {
     const dedupe = new FlushDedupe();
-    for (const [source, high, keys] of snapshot.sources) dedupe.marks.set(source, { high: BigInt(high), keys: new Set(keys) });
+    const key = snapshot.keyFormat === 2 ? (k: string) => k : channelledKey;
+    for (const [source, high, keys] of snapshot.sources) dedupe.marks.set(source, { high: BigInt(high), keys: new Set(keys.map(key)) });
     return dedupe;
   }
 }

@@ -1,16 +1,19 @@
-import { flushIdOf, type ProductSum } from '@hitboard/schema';
+import { flushIdOf, type ProductSum, type StoredChannel } from '@hitboard/schema';
 import { IntervalRegistry } from '@hitboard/time';
-import { ShardState, windowKey, type ShardStateOptions } from './shard-state';
+import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/random';
+import { TopKSketch } from '@hitboard/topk';
+import { CHANNEL_EPS_FACTOR, ShardState, windowKey, windowRows, type ShardStateOptions } from './shard-state';
 
 const topk = { eps: 1e-3, delta: 0.01, seed: 7, capacity: 50 };
 const HOUR = 3_600_000;
 const options = (zone = 'UTC', horizonMs = 48 * HOUR): ShardStateOptions => ({ registry: IntervalRegistry.standard(zone), topk, horizonMs });
 
 let flushCounter = 0;
-function flush(source: number, records: Array<[string, number, number, number?]>, range?: [number, number]): ProductSum[] {
+/** One flush of `source`: [productId, minute, units, revenueCents (units × 100), channel ('web')] per record. */
+function flush(source: number, records: Array<[string, number, number, number?, StoredChannel?]>, range?: [number, number]): ProductSum[] {
   const [first, last] = range ?? [flushCounter * 100, flushCounter * 100 + 99];
   flushCounter += 1;
-  return records.map(([productId, minuteIso, units, revenueCents]) => ({
+  return records.map(([productId, minuteIso, units, revenueCents, channel]) => ({
     flushId: flushIdOf(source, String(first), String(last)),
     sourcePartition: source,
     firstOffset: String(first),
@@ -20,6 +23,7 @@ function flush(source: number, records: Array<[string, number, number, number?]>
     units,
     revenueCents: revenueCents ?? units * 100,
     orders: 1,
+    channel: channel ?? 'web',
   }));
 }
 const at = (iso: string) => Date.parse(iso);
@@ -35,6 +39,13 @@ function tableOf(state: ShardState) {
   for (const w of state.windows.values()) w.dirty = true;
   const write = state.takeWrite(1000);
   return Object.fromEntries(write.replace.map((w) => [w.key, { rows: w.rows, unitsBound: w.unitsBound, revenueBound: w.revenueBound }]));
+}
+
+/** Each window's per-channel lists (rows, bounds, totals) a write would carry, keyed by window then channel. */
+function channelsOf(state: ShardState) {
+  for (const w of state.windows.values()) w.dirty = true;
+  const write = state.takeWrite(1000);
+  return Object.fromEntries(write.replace.map((w) => [w.key, Object.fromEntries(w.channels.map(({ channel, ...list }) => [channel, list]))]));
 }
 
 describe('ShardState', () => {
@@ -103,6 +114,7 @@ describe('ShardState', () => {
     expect(b.nextOffset).toBe(3n);
     const more = [...f2, ...flush(0, [['a', at('2026-11-22T08:03:00Z'), 4]])];
     expect(applyAll(a, more)).toEqual(applyAll(b, more));
+    expect(channelsOf(b)).toEqual(channelsOf(a));
     expect(tableOf(b)).toEqual(tableOf(a));
   });
 
@@ -223,5 +235,115 @@ describe('ShardState', () => {
     applyAll(state, flush(0, [['a', at('2026-11-22T07:42:00Z'), 3, 310], ['b', at('2026-11-22T07:43:00Z'), 5, 99]]));
     const hour = state.takeWrite(1000).replace.find((w) => w.key === windowKey('hour', at('2026-11-22T07:00:00Z')));
     expect(hour && [hour.unitsTotal, hour.revenueCentsTotal]).toEqual([8, 409]);
+  });
+
+  describe('per channel (issue 27)', () => {
+    const hour7 = windowKey('hour', at('2026-11-22T07:00:00Z'));
+    const CHANNELS: StoredChannel[] = ['web', 'app', 'store', 'marketplace', 'unknown'];
+    /** A seeded stream over many products (far more than the channel sketch's width), so estimates collide and bounds matter. */
+    function mixedStream(records: number, seed: number): ProductSum[] {
+      const rng = seededRandom(seed);
+      const product = aliasSampler(zipfWeights(3000, 1.0), rng);
+      const lines: Array<[string, number, number, number, StoredChannel]> = [];
+      for (let i = 0; i < records; i++) {
+        const units = 1 + Math.floor(rng() * 5);
+        lines.push([`p${product()}`, at('2026-11-22T07:00:00Z') + Math.floor(rng() * 60) * 60_000, units, units * (100 + Math.floor(rng() * 900)), CHANNELS[Math.floor(rng() * rng() * 5)]!]);
+      }
+      // One flush per record: a flush holds one record per (minute, product, channel).
+      return lines.flatMap((line) => flush(0, [line]));
+    }
+    /** Exact units and revenue per (channel, product) and per channel. */
+    function truthOf(sums: ProductSum[]) {
+      const byProduct = new Map<string, { units: number; revenueCents: number }>();
+      const byChannel = new Map<string, { units: number; revenueCents: number }>();
+      for (const s of sums) {
+        for (const [map, key] of [[byProduct, `${s.channel}|${s.productId}`], [byChannel, s.channel]] as const) {
+          const t = map.get(key) ?? { units: 0, revenueCents: 0 };
+          map.set(key, { units: t.units + s.units, revenueCents: t.revenueCents + s.revenueCents });
+        }
+      }
+      return { byProduct, byChannel };
+    }
+
+    it('estimates each channel within that channel’s own eps·N bound, never below the truth', () => {
+      const state = new ShardState(options());
+      const sums = mixedStream(6000, 11);
+      applyAll(state, sums);
+      const { byProduct, byChannel } = truthOf(sums);
+      const hour = channelsOf(state)[hour7]!;
+      expect(Object.keys(hour).sort()).toEqual([...byChannel.keys()].sort());
+      // The channel sketch's eps is CHANNEL_EPS_FACTOR times the overall one: its width is e / eps_c.
+      const epsC = Math.E / Math.ceil(Math.E / (topk.eps * CHANNEL_EPS_FACTOR));
+      let overestimated = 0;
+      for (const [channel, list] of Object.entries(hour)) {
+        const n = byChannel.get(channel)!;
+        expect([list.unitsTotal, list.revenueCentsTotal]).toEqual([n.units, n.revenueCents]);
+        expect([list.unitsBound, list.revenueBound]).toEqual([Math.ceil(epsC * n.units), Math.ceil(epsC * n.revenueCents)]);
+        expect(list.rows.length).toBeGreaterThan(0);
+        for (const row of list.rows) {
+          const truth = byProduct.get(`${channel}|${row.productId}`) ?? { units: 0, revenueCents: 0 };
+          expect(row.units).toBeGreaterThanOrEqual(truth.units);
+          expect(row.revenueCents).toBeGreaterThanOrEqual(truth.revenueCents);
+          expect(row.units - truth.units).toBeLessThanOrEqual(list.unitsBound);
+          expect(row.revenueCents - truth.revenueCents).toBeLessThanOrEqual(list.revenueBound);
+          if (row.units > truth.units) overestimated += 1;
+        }
+      }
+      // The stream is big enough that collisions happen: the bounds were tested, not idle.
+      expect(overestimated).toBeGreaterThan(0);
+    });
+
+    it('sums each window’s channel totals exactly to its overall totals, and leaves the overall figures as they were', () => {
+      const state = new ShardState(options());
+      const sums = mixedStream(4000, 12);
+      applyAll(state, sums);
+      // The overall sketch of a window sees every record, whatever its channel: the same as one sketch fed all of them.
+      const alone = TopKSketch.create(topk);
+      for (const s of sums) alone.add(s.productId, s.units, s.revenueCents);
+      for (const w of state.windows.values()) w.dirty = true;
+      const write = state.takeWrite(1000);
+      expect(write.replace).toHaveLength(5);
+      for (const w of write.replace) {
+        expect({ rows: w.rows, unitsBound: w.unitsBound, revenueBound: w.revenueBound }).toEqual({
+          rows: windowRows({ key: w.key, interval: w.interval, startMs: 0, endMs: 0, topk: alone, channels: new Map(), dirty: true }, 1000).rows,
+          unitsBound: alone.errorBound('units'),
+          revenueBound: alone.errorBound('revenue'),
+        });
+        const sum = (f: (c: (typeof w.channels)[number]) => number) => w.channels.reduce((n, c) => n + f(c), 0);
+        expect([sum((c) => c.unitsTotal), sum((c) => c.revenueCentsTotal)]).toEqual([w.unitsTotal, w.revenueCentsTotal]);
+        expect(w.unitsTotal).toBe(sums.reduce((n, s) => n + s.units, 0));
+      }
+    });
+
+    it('ranks a channel’s rows by that channel alone', () => {
+      const state = new ShardState(options());
+      applyAll(state, flush(0, [['a', at('2026-11-22T07:42:00Z'), 9, 900, 'web'], ['b', at('2026-11-22T07:43:00Z'), 2, 200, 'app'], ['a', at('2026-11-22T07:44:00Z'), 1, 100, 'app']]));
+      const hour = channelsOf(state)[hour7]!;
+      expect(hour.web?.rows).toEqual([{ productId: 'a', units: 9, revenueCents: 900 }]);
+      expect(hour.app?.rows).toEqual([
+        { productId: 'a', units: 1, revenueCents: 100 },
+        { productId: 'b', units: 2, revenueCents: 200 },
+      ]);
+      expect(hour.store).toBeUndefined();
+    });
+
+    it('restores a checkpoint written before channels (bare overall blobs): overall figures continue, channels start empty', () => {
+      const a = new ShardState(options());
+      const first = flush(0, [['a', at('2026-11-22T07:42:00Z'), 3, 300, 'web'], ['b', at('2026-11-22T07:43:00Z'), 5, 500, 'app']]);
+      applyAll(a, first);
+      const write = a.takeWrite(1000);
+      // What the build before channels wrote: the same header, each window's TopKSketch as its blob.
+      const oldBlobs = new Map([...a.windows.values()].map((w) => [w.key, w.topk.encode()]));
+      const b = ShardState.restore(options(), JSON.parse(JSON.stringify(write.header)), oldBlobs, NOW);
+      expect(b.nextOffset).toBe(2n);
+      expect(channelsOf(b)[hour7]).toEqual({});
+      const more = flush(0, [['a', at('2026-11-22T07:50:00Z'), 4, 400, 'web']]);
+      expect(applyAll(b, more)).toEqual(applyAll(a, more));
+      expect(tableOf(b)).toEqual(tableOf(a));
+      const hour = channelsOf(b)[hour7]!;
+      expect(Object.keys(hour)).toEqual(['web']);
+      expect(hour.web?.rows).toEqual([{ productId: 'a', units: 4, revenueCents: 400 }]);
+      expect(hour.web?.unitsTotal).toBe(4);
+    });
   });
 });

@@ -1,12 +1,15 @@
 import type { IntervalRegistry } from '@hitboard/time';
-import type { ProductSum } from '@hitboard/schema';
+import type { ProductSum, StoredChannel } from '@hitboard/schema';
 import { TopKSketch, type TopKParams } from '@hitboard/topk';
 import { MoverTracker, type Mover, type MoverParams, type MoverTrackerHeader } from '@hitboard/movers';
 import { FlushDedupe, type DedupeVerdict, type FlushDedupeSnapshot } from './flush-dedupe';
+import { decodeWindowBlob, encodeWindowBlob } from './window-blob';
 
 /**
  * Everything one shard (one partition of `sales.product-sums`) knows, as plain data: per open
- * window a `TopKSketch` (count-min sketch + candidates per metric), the flush dedupe marks, the
+ * window a `TopKSketch` (count-min sketch + candidates per metric) of every record, and one more
+ * per channel seen in the window (issue 27: each with its own eps·N bound, N that channel's
+ * total; see `channelSketchParams`), the flush dedupe marks, the
  * event-time watermark and the next offset to consume. Pure: no I/O, no clock. Applying the
  * same records in the same order always gives the same state, which is what lets a restart
  * from a checkpoint reproduce an uninterrupted run.
@@ -36,7 +39,10 @@ export interface WindowState {
   interval: string;
   startMs: number;
   endMs: number;
+  /** Every record of the window, whatever its channel: the overall figures. */
   topk: TopKSketch;
+  /** The window's records of each channel (a channel appears with its first record in the window). */
+  channels: Map<StoredChannel, TopKSketch>;
   /** Changed since its rows were last written. */
   dirty: boolean;
 }
@@ -51,6 +57,8 @@ export type ApplyOutcome = DedupeVerdict | 'late' | 'future' | 'overflow';
 export interface ShardStateOptions {
   registry: IntervalRegistry;
   topk: TopKParams;
+  /** Each channel's sketch; default `channelSketchParams(topk)`. */
+  channelTopk?: TopKParams;
   horizonMs: number;
   /** How far ahead of the wall clock a record's minute may be (producer clock skew). */
   maxClockSkewMs?: number; // default 15 minutes, like the sale-event validator's maxFutureMs
@@ -60,18 +68,44 @@ export interface ShardStateOptions {
 
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 15 * 60_000;
 
-/** One window's rows, ready for `speed_table`. */
-export interface WindowRows {
+/**
+ * How much wider eps a channel's sketch has than the overall one: 1/8 of its width.
+ *
+ * A channel's bound is eps_c·N_c with N_c its own total, so the same width would already give a
+ * channel a smaller bound than the overall one; but a window holds up to five channel sketches
+ * beside the overall one, and every dirty window's blob is rewritten at each checkpoint (every
+ * few seconds). bench/channel-checkpoint-size.ts (one shard's seeded day, four channels, default
+ * sketch) measured the checkpoint against the overall-only one: 4.71x at the overall width
+ * (sketch memory 97 -> 484 MiB), 2.09x at 1/4, 1.63x at 1/8 (145 MiB). At 1/8 the five channel
+ * sketches together hold 5/8 of the overall counters, so checkpoint and memory stay under double.
+ * The channel's bound is then 8·eps·N_c: 0.048 % of its own total with the default eps; in
+ * absolute terms no wider than the overall one for a channel with at most 1/8 of the sales, and
+ * 8x for one with all of them (that bench's day: overall 48 units, web (45 %) 173, store (10 %) 39).
+ */
+export const CHANNEL_EPS_FACTOR = 8;
+
+/** The default sketch of each channel: the overall parameters with `CHANNEL_EPS_FACTOR` times the eps (capped below 1). */
+export const channelSketchParams = (topk: TopKParams): TopKParams => ({ ...topk, eps: Math.min(topk.eps * CHANNEL_EPS_FACTOR, 0.5) });
+
+/** One top list of a window (the overall one, or one channel's), ready for `speed_table`. */
+export interface TopRows {
+  rows: Array<{ productId: string; units: number; revenueCents: number }>;
+  /** eps·N of this list's sketch: N is the window's total (overall) or the channel's. */
+  unitsBound: number;
+  revenueBound: number;
+  /** The exact totals in this shard (the sketch's N per metric), for window_totals. */
+  unitsTotal: number;
+  revenueCentsTotal: number;
+}
+
+/** One window's rows, ready for `speed_table`: the overall list (channel 'all') and each channel's. */
+export interface WindowRows extends TopRows {
   key: string;
   interval: string;
   windowStart: Date;
-  rows: Array<{ productId: string; units: number; revenueCents: number }>;
-  unitsBound: number;
-  revenueBound: number;
-  /** The window's exact totals in this shard (the sketch's N per metric), for window_totals. */
-  unitsTotal: number;
-  revenueCentsTotal: number;
-  /** The window's serialised TopKSketch, checkpointed with the rows. */
+  /** Per channel seen in the window, by channel name; their totals sum to the overall ones. */
+  channels: Array<TopRows & { channel: StoredChannel }>;
+  /** The window's serialised sketches (window-blob.ts), checkpointed with the rows. */
   blob: Uint8Array;
 }
 
@@ -121,6 +155,7 @@ export class ShardState {
   /** Windows that end `horizonMs` before this have left memory: closed for every source. Only grows. */
   private closedFloorMs: number | null = null;
   private readonly maxClockSkewMs: number;
+  private readonly channelTopk: TopKParams;
   /** Next offset of the shard's partition to apply; messages below it were applied already. */
   nextOffset = 0n;
   private readonly pendingRowDeletes = new Set<string>();
@@ -134,6 +169,7 @@ export class ShardState {
     this.speedIntervals = options.registry.all().filter((s) => s.speed).map((s) => s.name);
     if (this.speedIntervals.length === 0) throw new Error('the interval registry has no interval with speed: true');
     this.maxClockSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
+    this.channelTopk = options.channelTopk ?? channelSketchParams(options.topk);
   }
 
   /** The watermark windows close at for every source: the slowest source's, never below what already closed. */
@@ -181,6 +217,7 @@ export class ShardState {
     }
     // Every window must take it before any does: a partial apply cannot be undone or replayed.
     const fresh = Number.isSafeInteger(sum.units) && Number.isSafeInteger(sum.revenueCents);
+    // A channel's totals never exceed the window's, so the overall check covers them too.
     if (targets.some((t) => !(t.state ? t.state.topk.fits(sum.units, sum.revenueCents) : fresh))) return 'overflow';
 
     this.dedupe.admit(sum);
@@ -190,11 +227,14 @@ export class ShardState {
     for (const t of targets) {
       let state = t.state;
       if (state === undefined) {
-        state = { key: t.key, interval: t.interval, startMs: t.startMs, endMs: t.endMs, topk: TopKSketch.create(this.options.topk), dirty: true };
+        state = { key: t.key, interval: t.interval, startMs: t.startMs, endMs: t.endMs, topk: TopKSketch.create(this.options.topk), channels: new Map(), dirty: true };
         this.windows.set(t.key, state);
         this.pendingBlobDrops.delete(t.key);
       }
       state.topk.add(sum.productId, sum.units, sum.revenueCents);
+      let channel = state.channels.get(sum.channel);
+      if (channel === undefined) state.channels.set(sum.channel, (channel = TopKSketch.create(this.channelTopk)));
+      channel.add(sum.productId, sum.units, sum.revenueCents);
       state.dirty = true;
     }
     return targets.length > 0 ? 'apply' : 'late';
@@ -291,14 +331,16 @@ export class ShardState {
       if (!this.windows.has(w.key) && !this.covered.has(w.key)) {
         const { interval, windowStart } = parseWindowKey(w.key);
         const endMs = this.options.registry.windowAt(interval, windowStart).end.getTime();
-        this.windows.set(w.key, { key: w.key, interval, startMs: windowStart.getTime(), endMs, topk: TopKSketch.decode(w.blob), dirty: true });
+        const { overall, channels } = decodeWindowBlob(w.blob);
+        this.windows.set(w.key, { key: w.key, interval, startMs: windowStart.getTime(), endMs, topk: overall, channels: new Map(channels), dirty: true });
         this.pendingBlobDrops.delete(w.key);
       }
     }
   }
 
   /**
-   * Rebuilds a state from a checkpoint header and its window blobs (keyed by window key). Every
+   * Rebuilds a state from a checkpoint header and its window blobs (keyed by window key). A blob
+   * from before channels holds the overall sketch alone: that window's channels start empty. Every
    * watermark is clamped to `nowMs` + the allowed skew: a checkpoint written after a far-future
    * record (before watermarks were bounded) must not keep every window closed.
    */
@@ -323,7 +365,8 @@ export class ShardState {
       if (!blob) throw new Error(`speed checkpoint is missing the state of window ${key}`);
       const { interval, windowStart } = parseWindowKey(key);
       const endMs = options.registry.windowAt(interval, windowStart).end.getTime();
-      state.windows.set(key, { key, interval, startMs: windowStart.getTime(), endMs, topk: TopKSketch.decode(blob), dirty: false });
+      const { overall, channels } = decodeWindowBlob(blob);
+      state.windows.set(key, { key, interval, startMs: windowStart.getTime(), endMs, topk: overall, channels: new Map(channels), dirty: false });
     }
     // Blobs of windows no longer open (left by a write that closed them) are dropped at the next write.
     for (const key of blobs.keys()) if (!state.windows.has(key)) state.pendingBlobDrops.add(key);
@@ -332,24 +375,35 @@ export class ShardState {
 }
 
 /**
- * A window's rows: the union of its top `rowLimit` candidates by units and by revenue, each
- * with both estimates and the window's error bounds (eps·N per metric).
+ * A window's rows: per top list (the overall one and each channel's) the union of its top
+ * `rowLimit` candidates by units and by revenue, each with both estimates and that list's error
+ * bounds (eps·N per metric, N the list's own total).
  */
 export function windowRows(w: WindowState, rowLimit: number): WindowRows {
-  const limit = Math.min(rowLimit, w.topk.capacity);
-  const byKey = new Map<string, { productId: string; units: number; revenueCents: number }>();
-  for (const metric of ['units', 'revenue'] as const) {
-    for (const e of w.topk.top(limit, metric)) byKey.set(e.key, { productId: e.key, units: e.units, revenueCents: e.revenueCents });
-  }
+  const channels = [...w.channels]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([channel, topk]) => ({ channel, ...topRows(topk, rowLimit) }));
   return {
     key: w.key,
     interval: w.interval,
     windowStart: new Date(w.startMs),
+    ...topRows(w.topk, rowLimit),
+    channels,
+    blob: encodeWindowBlob({ overall: w.topk, channels: w.channels }),
+  };
+}
+
+function topRows(topk: TopKSketch, rowLimit: number): TopRows {
+  const limit = Math.min(rowLimit, topk.capacity);
+  const byKey = new Map<string, { productId: string; units: number; revenueCents: number }>();
+  for (const metric of ['units', 'revenue'] as const) {
+    for (const e of topk.top(limit, metric)) byKey.set(e.key, { productId: e.key, units: e.units, revenueCents: e.revenueCents });
+  }
+  return {
     rows: [...byKey.values()].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0)),
-    unitsBound: w.topk.errorBound('units'),
-    revenueBound: w.topk.errorBound('revenue'),
-    unitsTotal: w.topk.totalCount('units'),
-    revenueCentsTotal: w.topk.totalCount('revenue'),
-    blob: w.topk.encode(),
+    unitsBound: topk.errorBound('units'),
+    revenueBound: topk.errorBound('revenue'),
+    unitsTotal: topk.totalCount('units'),
+    revenueCentsTotal: topk.totalCount('revenue'),
   };
 }

@@ -501,7 +501,7 @@ export class SpeedPipeline {
       }
       for (const r of result.skippedRows) {
         this.options.metrics.rowsSkipped.inc({ shard: String(shard), reason: r.reason });
-        this.log.error({ shard, interval: r.interval, windowStart: r.windowStart, productId: r.productId, reason: r.reason }, 'speed_table row skipped: Postgres cannot store it');
+        this.log.error({ shard, interval: r.interval, windowStart: r.windowStart, channel: r.channel, productId: r.productId, reason: r.reason }, 'speed_table row skipped: Postgres cannot store it');
       }
     } catch (err) {
       if (!(err instanceof ShardFencedError)) state.writeFailed(write);

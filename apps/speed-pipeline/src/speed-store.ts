@@ -1,9 +1,9 @@
 import { clock } from '@hitboard/runtime';
 import type { Knex } from 'knex';
 import { HitboardError } from '@hitboard/errors';
-import { normalizeProductId, TABLES } from '@hitboard/schema';
+import { CHANNEL_ALL, normalizeProductId, TABLES } from '@hitboard/schema';
 import type { UsualFromHistory } from '@hitboard/movers';
-import type { ShardHeader, ShardWrite } from './shard-state';
+import type { ShardHeader, ShardWrite, TopRows, WindowRows } from './shard-state';
 
 // How fresh a speed figure is (updated_at, as_of) is judged against the one clock by the dashboard, so it is
 // written from it, not from Postgres's now(): a process started at a chosen instant shows "updated 2 s ago".
@@ -69,8 +69,8 @@ export interface WriteResult {
   inserted: number;
   /** Windows found covered by the batch layer inside the transaction: no rows were written for them. */
   coveredInTx: Array<{ interval: string; windowStart: Date }>;
-  /** Rows Postgres cannot store (a product id with NUL or a lone surrogate), left out. */
-  skippedRows: Array<{ interval: string; windowStart: Date; productId: string; reason: string }>;
+  /** Rows Postgres cannot store (a product id with NUL or a lone surrogate), left out (once per channel it is listed in). */
+  skippedRows: Array<{ interval: string; windowStart: Date; channel: string; productId: string; reason: string }>;
 }
 
 export interface LoadedCheckpoint {
@@ -130,7 +130,7 @@ export class SpeedStore {
             WHERE "interval" = 'hour' AND status = 'succeeded' AND window_start = ANY (?::timestamptz[]))
          SELECT b.product_id, sum(b.units)::text AS units, sum(b.orders)::text AS orders, (SELECT count(*) FROM done)::text AS hours
            FROM ${TABLES.batchTable} b JOIN done d ON b.window_start = d.window_start
-          WHERE b."interval" = 'hour' AND b.product_id = ANY (?::text[])
+          WHERE b."interval" = 'hour' AND b.channel = '${CHANNEL_ALL}' AND b.product_id = ANY (?::text[])
           GROUP BY b.product_id`,
         [windowStarts.map((d) => d.toISOString()), productIds],
       );
@@ -153,9 +153,10 @@ export class SpeedStore {
    * One transaction: the checkpoint header first (its row lock serialises writers of the shard,
    * and its guard refuses to move the offset backwards); then, for windows with a succeeded
    * rollup run by now (checked in this transaction, so a window covered since the last check
-   * gets no rows back), nothing but deletes; the shard's rows and `window_totals` row of every
-   * other changed window are replaced, covered windows' rows and totals deleted, and window
-   * blobs upserted or dropped. Postgres errors come back as SpeedStoreError (retriable or not).
+   * gets no rows back), nothing but deletes; the shard's rows and `window_totals` rows of every
+   * other changed window are replaced, for channel 'all' (the overall figures) and for each
+   * channel the window has seen, covered windows' rows and totals (of every channel) deleted, and
+   * window blobs upserted or dropped. Postgres errors come back as SpeedStoreError (retriable or not).
    */
   async write(shard: number, write: ShardWrite): Promise<WriteResult> {
     try {
@@ -185,6 +186,7 @@ export class SpeedStore {
       const cleared = [...write.deleteRows, ...write.replace];
       if (cleared.length > 0) {
         const [intervals, starts] = windowArrays(cleared);
+        // Every channel of the window, 'all' included: the replaced ones are inserted again below.
         await tx.raw(
           `DELETE FROM ${TABLES.speedTable} s
             USING unnest(?::text[], ?::timestamptz[]) AS w (i, ws)
@@ -195,6 +197,7 @@ export class SpeedStore {
       const gone = [...write.deleteRows, ...coveredInTx];
       if (gone.length > 0) {
         const [intervals, starts] = windowArrays(gone);
+        // Every channel's totals of the window, 'all' included.
         await tx.raw(
           `DELETE FROM ${TABLES.windowTotals} t
             USING unnest(?::text[], ?::timestamptz[]) AS w (i, ws)
@@ -202,39 +205,51 @@ export class SpeedStore {
           [intervals, starts, shard],
         );
       }
-      if (replace.length > 0) {
+      // Per window: the overall list (channel 'all') and each channel's, each with its own bounds and totals.
+      const lists: Array<{ w: WindowRows; channel: string; top: TopRows }> = replace.flatMap((w) => [
+        { w, channel: CHANNEL_ALL, top: w },
+        ...w.channels.map((c) => ({ w, channel: c.channel, top: c })),
+      ]);
+      if (lists.length > 0) {
         // Exact per shard: the sketch's N. Orders and distinct products are not known exactly here (NULL).
         await tx.raw(
-          `INSERT INTO ${TABLES.windowTotals} AS t ("interval", window_start, source, shard, units, revenue_cents, orders, products, as_of)
-           SELECT i, ws, 'speed', ?, u, r, NULL, NULL, ${appNow()}
-             FROM unnest(?::text[], ?::timestamptz[], ?::bigint[], ?::bigint[]) AS x (i, ws, u, r)
-           ON CONFLICT ("interval", window_start, source, shard) DO UPDATE
+          `INSERT INTO ${TABLES.windowTotals} AS t ("interval", window_start, channel, source, shard, units, revenue_cents, orders, products, as_of)
+           SELECT i, ws, c, 'speed', ?, u, r, NULL, NULL, ${appNow()}
+             FROM unnest(?::text[], ?::timestamptz[], ?::text[], ?::bigint[], ?::bigint[]) AS x (i, ws, c, u, r)
+           ON CONFLICT ("interval", window_start, channel, source, shard) DO UPDATE
               SET units = excluded.units, revenue_cents = excluded.revenue_cents, orders = NULL, products = NULL, as_of = excluded.as_of`,
-          [shard, ...windowArrays(replace), replace.map((w) => String(w.unitsTotal)), replace.map((w) => String(w.revenueCentsTotal))],
+          [
+            shard,
+            ...windowArrays(lists.map((l) => l.w)),
+            lists.map((l) => l.channel),
+            lists.map((l) => String(l.top.unitsTotal)),
+            lists.map((l) => String(l.top.revenueCentsTotal)),
+          ],
         );
       }
       let inserted = 0;
       const skippedRows: WriteResult['skippedRows'] = [];
-      for (const w of replace) {
+      for (const { w, channel, top } of lists) {
         // Defence in depth (decoding refuses such ids): one unstorable id must not fail the shard's write forever.
-        const rows = w.rows.filter((r) => {
+        const rows = top.rows.filter((r) => {
           if (normalizeProductId(r.productId) !== null) return true;
-          skippedRows.push({ interval: w.interval, windowStart: w.windowStart, productId: r.productId, reason: 'product_id control characters' });
+          skippedRows.push({ interval: w.interval, windowStart: w.windowStart, channel, productId: r.productId, reason: 'product_id control characters' });
           return false;
         });
-        // unnest keeps it one statement per window with 8 array parameters, whatever the row count.
+        // unnest keeps it one statement per (window, channel) with 9 parameters, whatever the row count.
         const n = rows.length;
         if (n === 0) continue;
         await tx.raw(
-          `INSERT INTO ${TABLES.speedTable} ("interval", window_start, shard, product_id, units, revenue_cents, error_bound, revenue_error_bound, updated_at)
-           SELECT ?, ?::timestamptz, ?, p, u, r, ?, ?, ${appNow()}
+          `INSERT INTO ${TABLES.speedTable} ("interval", window_start, channel, shard, product_id, units, revenue_cents, error_bound, revenue_error_bound, updated_at)
+           SELECT ?, ?::timestamptz, ?, ?, p, u, r, ?, ?, ${appNow()}
              FROM unnest(?::text[], ?::bigint[], ?::bigint[]) AS x (p, u, r)`,
           [
             w.interval,
             w.windowStart.toISOString(),
+            channel,
             shard,
-            w.unitsBound,
-            w.revenueBound,
+            top.unitsBound,
+            top.revenueBound,
             rows.map((r) => r.productId),
             rows.map((r) => String(r.units)),
             rows.map((r) => String(r.revenueCents)),
