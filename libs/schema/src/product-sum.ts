@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { CHANNEL_UNKNOWN, STORED_CHANNELS, type StoredChannel } from './channels';
 import { normalizeProductId } from './sale-event';
-import { STORED_CHANNELS, type StoredChannel } from './channels';
 
 /**
  * One pre-summed (minute, product, channel) record, as the aggregator publishes it to
@@ -23,7 +22,6 @@ export interface ProductSum {
   units: number;
   revenueCents: number;
   orders: number;
-  channel: StoredChannel;
 }
 
 export const productSumSchema = z.object({
@@ -47,7 +45,6 @@ export const productSumSchema = z.object({
   units: z.number().int().nonnegative(),
   revenueCents: z.number().int().nonnegative(),
   orders: z.number().int().nonnegative(),
-  channel: z.enum(STORED_CHANNELS).default('unknown'),
 });
 
 /** The flush id is derived, never invented: a replay of the same range gets the same id. */
