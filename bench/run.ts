@@ -3,8 +3,13 @@
  * baseline measured in the same run, prints one table of ratios against the targets, and appends the
  * run to bench/results/ with the date, commit, load, data sizes and settings.
  *
- *   npm run bench [-- --quick] [-- --only rollup,aggregator,api,peer,freshness,rss,range] [-- --no-record]
+ *   npm run bench [-- --quick | --scale] [-- --only rollup,aggregator,api,peer,freshness,rss,range] [-- --no-record]
  *   npm run bench --quick          (npm passes it as npm_config_quick: read too)
+ *
+ * `--scale` (issue 28): the peer pair at 2M events, clean and with 1 % bad input (mixed sizes up to
+ * 400 KB), each in both orders (aggregator first, peer first): four runs of streams-peer.ts, and the
+ * aggregator's rate with bad input against its rate on clean input of the same order. The other
+ * pairs run at their default size.
  *
  * Each pair is its project's own bench (they live beside what they measure, where lint and tsc see
  * them), run as a child process with `--json`: apps/batch-rollup/bench/rollup-bench.ts,
@@ -29,6 +34,7 @@ const ROOT = resolve(__dirname, '..');
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    scale: { type: 'boolean', default: false },
     only: { type: 'string' },
     'no-record': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -36,7 +42,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    'Usage: npm run bench [-- --quick] [-- --only rollup,aggregator,api,peer,freshness,rss,range] [-- --no-record]\n\n' +
+    'Usage: npm run bench [-- --quick | --scale] [-- --only rollup,aggregator,api,peer,freshness,rss,range] [-- --no-record]\n\n' +
       'Runs the benchmark pairs of issue 15 (rollup vs DuckDB GROUP BY, backfill vs GROUP BY per hour and day,\n' +
       'aggregator vs decode floor and vs one INSERT per event, /api/top vs a constant-JSON route, aggregator vs\n' +
       'Kafka Streams exactly_once_v2 (peer; needs java 17 + mvn), produced → visible in top_1000 vs the flush interval\n' +
@@ -44,11 +50,18 @@ if (values.help) {
       'run to bench/results/<date>-npm-run-bench.md (unless --no-record).\n' +
       '--quick: 3 days of lake, 200k events, 3 s per route, 60 s of freshness, 500k distinct products (a few minutes\n' +
       'each on an idle machine).\n' +
+      '--scale: the peer pair at 2,000,000 events, clean and with 1 % bad input of mixed sizes up to 400 KB, each\n' +
+      'aggregator first and peer first, and what the bad input costs the aggregator (its rate vs clean, same order).\n' +
       'Env: TEST_DATABASE_URL (admin URL; default an embedded Postgres), KAFKA_BROKERS (default 127.0.0.1:19092).\n',
   );
   process.exit(0);
 }
 const QUICK = values.quick || process.env['npm_config_quick'] === 'true';
+const SCALE = values.scale || process.env['npm_config_scale'] === 'true';
+if (QUICK && SCALE) {
+  process.stderr.write('bench: --quick and --scale pull the sizes opposite ways: give one of them\n');
+  process.exit(2);
+}
 const ONLY = new Set((values.only ?? 'rollup,aggregator,api,peer,freshness,rss,range').split(','));
 const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092';
 const say = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
@@ -65,6 +78,23 @@ interface Row {
   /** `>= 0.8` or `<= 2`: how the ratio must compare. */
   target: { op: '<=' | '>='; value: number };
   note: string;
+}
+
+/** What apps/aggregator/bench/streams-peer.ts prints with --json. */
+interface PeerResult {
+  events: number;
+  badPercent: number;
+  badEvents: number;
+  dlqRecords: number;
+  order: 'aggregator-first' | 'peer-first';
+  aggregatorSeconds: number;
+  aggregatorEventsPerSec: number;
+  aggregatorPeakRssMiB: number;
+  peerSeconds: number;
+  peerEventsPerSec: number;
+  peerPeakRssMiB: number;
+  peerOutputCells: number;
+  peerOutputExact: boolean;
 }
 
 interface Group {
@@ -213,33 +243,51 @@ async function main(): Promise<number> {
     const brokerOk = needBroker.length > 0 && (await brokerUp());
     const brokerMissing = (name: string, settings: string): Group => ({ name, loadBefore: load(), loadAfter: load(), seconds: 0, settings, rows: [], error: `no broker at ${BROKERS} (bash infra/kafka/kafka.sh start)` });
     if (ONLY.has('peer')) {
-      const events = QUICK ? 200_000 : 1_000_000;
-      const settings = `${events.toLocaleString('en')} events, 6 partitions, 5,000 Zipf(1.1) products; aggregator FLUSH_INTERVAL_MS = peer commit.interval.ms = 5 s; peer: 1 stream thread, RocksDB window store, -Xmx1g`;
+      const events = QUICK ? 200_000 : SCALE ? 2_000_000 : 1_000_000;
+      const settings = `${events.toLocaleString('en')} events, 6 partitions, 5,000 Zipf(1.1) products${SCALE ? '; clean and 1 % bad input (mixed sizes up to 400 KB), aggregator first and peer first' : ''}; aggregator FLUSH_INTERVAL_MS = peer commit.interval.ms = 5 s; peer: 1 stream thread, RocksDB window store, -Xmx1g`;
       groups.push(
         !brokerOk
           ? brokerMissing('peer', settings)
           : await group('peer', settings, async () => {
-              const r = (await runBench('apps/aggregator/bench/streams-peer.ts', QUICK ? ['--quick'] : [], env, logFile)) as {
-                events: number;
-                aggregatorSeconds: number;
-                aggregatorEventsPerSec: number;
-                aggregatorPeakRssMiB: number;
-                peerSeconds: number;
-                peerEventsPerSec: number;
-                peerPeakRssMiB: number;
-                peerOutputCells: number;
-                peerOutputExact: boolean;
-              };
-              return [
-                {
-                  pair: 'aggregator vs Kafka Streams exactly_once_v2 (same topic, process start → all committed)',
+              const forms: { badPercent: number; peerFirst: boolean }[] = SCALE
+                ? [
+                    { badPercent: 0, peerFirst: false },
+                    { badPercent: 0, peerFirst: true },
+                    { badPercent: 1, peerFirst: false },
+                    { badPercent: 1, peerFirst: true },
+                  ]
+                : [{ badPercent: 0, peerFirst: false }];
+              const rows: Row[] = [];
+              const results: (PeerResult & { load: string })[] = [];
+              for (const form of forms) {
+                const args = [...(QUICK ? ['--quick'] : ['--events', String(events)]), ...(form.badPercent > 0 ? ['--bad-percent', String(form.badPercent)] : []), ...(form.peerFirst ? ['--peer-first'] : [])];
+                const loadBefore = load();
+                const r = (await runBench('apps/aggregator/bench/streams-peer.ts', args, env, logFile)) as PeerResult;
+                results.push({ ...r, load: `${loadBefore} → ${load()}` });
+                const form_ = `${r.events.toLocaleString('en')} events, ${r.badPercent > 0 ? `${r.badPercent} % bad input (${r.badEvents.toLocaleString('en')}; ${r.dlqRecords.toLocaleString('en')} DLQ records)` : 'clean'}, ${r.order === 'peer-first' ? 'peer first' : 'aggregator first'}`;
+                rows.push({
+                  pair: `aggregator vs Kafka Streams exactly_once_v2 (same topic, process start → all committed)${SCALE ? `: ${form_}` : ''}`,
                   baseline: `Kafka Streams 4.4.0 (minute, product) pre-sum to a topic: ${r.peerEventsPerSec.toLocaleString('en')} events/s (${r.peerSeconds} s)`,
                   measured: `${r.aggregatorEventsPerSec.toLocaleString('en')} events/s (${r.aggregatorSeconds} s)`,
                   ratio: r.aggregatorEventsPerSec / r.peerEventsPerSec,
                   target: { op: '>=', value: 2 },
-                  note: `peer's committed output ${r.peerOutputExact ? 'adds up to' : '**does not add up to**'} the events' units and revenue (${r.peerOutputCells.toLocaleString('en')} cells); peak RSS aggregator ${r.aggregatorPeakRssMiB} MiB, peer ${r.peerPeakRssMiB} MiB; the peer does no validation beyond JSON, no dedupe, no Parquet, no ledger`,
-                },
-              ];
+                  note: `${SCALE ? `load ${results.at(-1)!.load}; ` : ''}peer's committed output ${r.peerOutputExact ? 'adds up to' : '**does not add up to**'} the events' units and revenue (${r.peerOutputCells.toLocaleString('en')} cells); peak RSS aggregator ${r.aggregatorPeakRssMiB} MiB, peer ${r.peerPeakRssMiB} MiB; the peer does no validation beyond JSON, no dedupe, no Parquet, no ledger`,
+                });
+              }
+              // What bad input costs the aggregator: its rate with 1 % bad against clean, same order.
+              for (const order of SCALE ? (['aggregator-first', 'peer-first'] as const) : []) {
+                const clean = results.find((r) => r.order === order && r.badPercent === 0)!;
+                const bad = results.find((r) => r.order === order && r.badPercent > 0)!;
+                rows.push({
+                  pair: `aggregator with 1 % bad input vs clean input (${order === 'peer-first' ? 'peer first' : 'aggregator first'})`,
+                  baseline: `clean: ${clean.aggregatorEventsPerSec.toLocaleString('en')} events/s (load ${clean.load})`,
+                  measured: `1 % bad: ${bad.aggregatorEventsPerSec.toLocaleString('en')} events/s (load ${bad.load})`,
+                  ratio: bad.aggregatorEventsPerSec / clean.aggregatorEventsPerSec,
+                  target: { op: '>=', value: 0.9 },
+                  note: `bad input costs ≤ 10 % (issue 28); the peer's own: ${(bad.peerEventsPerSec / clean.peerEventsPerSec).toFixed(2)}×; ${bad.dlqRecords === bad.badEvents ? 'one DLQ record per bad offset' : `**${bad.dlqRecords} DLQ records for ${bad.badEvents} bad offsets**`}`,
+                });
+              }
+              return rows;
             }),
       );
     }
@@ -365,7 +413,7 @@ async function main(): Promise<number> {
   const cpu = execSync("lscpu | sed -n 's/^Model name: *//p'").toString().trim();
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const lines = [
-    `### ${when} UTC · ${commit}${dirty ? ' (with uncommitted changes)' : ''} · \`npm run bench${QUICK ? ' -- --quick' : ''}${values.only ? ` --only ${values.only}` : ''}\``,
+    `### ${when} UTC · ${commit}${dirty ? ' (with uncommitted changes)' : ''} · \`npm run bench${QUICK ? ' -- --quick' : ''}${SCALE ? ' -- --scale' : ''}${values.only ? ` --only ${values.only}` : ''}\``,
     '',
     `${cpu}, ${cpus().length} cores, Node ${process.version}; Postgres: ${pgNote}; Kafka: ${BROKERS}. Log: ${logFile}`,
     '',

@@ -1,5 +1,5 @@
 import { DEFAULT_VALIDATOR_OPTIONS, validateSaleEvent } from '@hitboard/schema';
-import { percentile, saleEventJson } from '../bench/harness';
+import { badEventValue, percentile, saleEventJson } from '../bench/harness';
 
 /**
  * The process-level benches (streams-peer, freshness, rss-distinct) feed the real aggregator with
@@ -21,6 +21,33 @@ describe('the bench harness', () => {
       ids.add(event.event_id);
     }
     expect(ids.size).toBe(6);
+  });
+
+  it('makes bad input of mixed kinds and sizes up to 400 KB that the aggregator refuses, none of it an event the Streams peer could count', () => {
+    const at = Date.UTC(2026, 11, 2, 17, 0, 0);
+    const reasons = new Map<string, number>();
+    const sizes: number[] = [];
+    for (let k = 0; k < 100; k++) {
+      const { value, reason } = badEventValue(k, 'p-1', at);
+      const v = validateSaleEvent(value, DEFAULT_VALIDATOR_OPTIONS, at);
+      expect(v.ok ? 'accepted' : v.rejection.reason).toBe(reason);
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      sizes.push(value.length);
+      // The peer counts any JSON object with a readable occurred_at: none may be one.
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(value.toString('utf8'));
+      } catch {
+        continue;
+      }
+      const time = (parsed as { occurred_at?: unknown } | null)?.occurred_at;
+      expect(Array.isArray(parsed) || typeof time !== 'string' || Number.isNaN(Date.parse(time))).toBe(true);
+    }
+    sizes.sort((a, b) => a - b);
+    expect(sizes.at(-1)).toBe(400 * 1024);
+    expect(sizes.filter((n) => n > 4096)).toHaveLength(20);
+    expect(reasons.get('oversized')).toBe(20);
+    expect(reasons.size).toBe(5);
   });
 
   it('takes nearest-rank percentiles of a sorted sample', () => {

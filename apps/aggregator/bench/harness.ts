@@ -21,14 +21,15 @@ export const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 /**
  * A bench's command line (node:util parseArgs): `--help`/`-h` prints `usage` and exits; `--quick`,
- * `--json FILE`, the boolean `flags`, and one `--name N` (a number ≥ 0) per key of `numbers`, whose
- * value is its default, or [default, default with --quick].
+ * `--json FILE`, the boolean `flags`, the `--name TEXT` options of `strings`, and one `--name N` (a
+ * number ≥ 0) per key of `numbers`, whose value is its default, or [default, default with --quick].
  */
 export function benchArgs<N extends string>(
   usage: string,
   numbers: Record<N, number | readonly [number, number]>,
   flags: readonly string[] = [],
-): { quick: boolean; json: string | undefined; flags: Record<string, boolean>; n: Record<N, number> } {
+  strings: readonly string[] = [],
+): { quick: boolean; json: string | undefined; flags: Record<string, boolean>; n: Record<N, number>; s: Record<string, string | undefined> } {
   const names = Object.keys(numbers) as N[];
   const { values: parsed } = parseArgs({
     options: {
@@ -36,6 +37,7 @@ export function benchArgs<N extends string>(
       quick: { type: 'boolean' },
       json: { type: 'string' },
       ...Object.fromEntries(flags.map((f) => [f, { type: 'boolean' as const }])),
+      ...Object.fromEntries(strings.map((f) => [f, { type: 'string' as const }])),
       ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])),
     },
   });
@@ -53,7 +55,13 @@ export function benchArgs<N extends string>(
     if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number ≥ 0, got ${given}`);
     n[name] = value;
   }
-  return { quick, json: values.json as string | undefined, flags: Object.fromEntries(flags.map((f) => [f, values[f] === true])), n };
+  return {
+    quick,
+    json: values.json as string | undefined,
+    flags: Object.fromEntries(flags.map((f) => [f, values[f] === true])),
+    n,
+    s: Object.fromEntries(strings.map((f) => [f, values[f] as string | undefined])),
+  };
 }
 
 export const kafka = () => createKafka({ brokers: BROKERS, clientId: 'bench-harness', logLevel: 'error' });
@@ -144,26 +152,83 @@ export function saleEventJson(i: number, productId: string, occurredAtMs: number
 }
 
 /**
- * Produces `events` sale events to `topic` (keyed by product, as producers do), `inFlight` sends of
- * 5,000 at a time. `productOf(i)` names event i's product; event time advances over the last 5 minutes.
- * Returns the units and revenue it sent (what an exact pre-sum of the topic must add up to).
+ * The bad input of the benches' 1 %-bad form: the `k`-th bad message (k = 0, 1, …), one of a cycle
+ * of 100 of mixed kinds and sizes: 1 of 400 KB, 4 of 64 KB and 15 of 5–16 KB (oversized:
+ * MAX_EVENT_BYTES is 4 KiB; the 400 KB one is also cut to DLQ_MAX_VALUE_BYTES in the DLQ), then 80
+ * small ones (cut-off JSON, a missing or unreadable `occurred_at`, an array, bytes that are not UTF-8).
+ * The large ones are the start of an event followed by an unterminated string, so none is JSON.
+ * Every one is refused by the aggregator (to the DLQ) and dropped by the Kafka Streams peer too (not
+ * JSON, or no event time it can read): both pre-sums must still add up to the valid events alone.
+ * About 670 KB per 100 bad messages. `reason` is what the aggregator's validator says.
  */
-export async function fill(topic: string, events: number, productOf: (i: number) => string, inFlight = 4): Promise<{ units: number; revenueCents: number }> {
+export function badEventValue(k: number, productId: string, occurredAtMs: number): { value: Buffer; reason: string } {
+  const start = saleEventJson(1e12 + k, productId, occurredAtMs);
+  // A permutation of 0..99 (37 is prime to 100): the large ones are spread over the cycle, so no
+  // send packs several of them into one partition's record batch (the broker refuses > 1 MiB).
+  const slot = (k * 37) % 100;
+  const padded = (bytes: number) => Buffer.from(`${start.slice(0, -1)},"pad":"${'x'.repeat(Math.max(0, bytes - start.length - 7))}`);
+  if (slot === 0) return { value: padded(400 * 1024), reason: 'oversized' };
+  if (slot <= 4) return { value: padded(64 * 1024), reason: 'oversized' };
+  if (slot <= 19) return { value: padded(5000 + ((k * 997) % 11_000)), reason: 'oversized' };
+  const event = JSON.parse(start) as Record<string, unknown>;
+  switch (slot % 5) {
+    case 0:
+      return { value: Buffer.from(start.slice(0, start.length >> 1)), reason: 'invalid_json' };
+    case 1: {
+      delete event['occurred_at'];
+      return { value: Buffer.from(JSON.stringify(event)), reason: 'missing_field' };
+    }
+    case 2:
+      return { value: Buffer.from(JSON.stringify({ ...event, occurred_at: 'yesterday' })), reason: 'invalid_timestamp' };
+    case 3:
+      return { value: Buffer.from(JSON.stringify([event])), reason: 'not_an_object' };
+    default:
+      return { value: Buffer.from([0xff, 0xfe, 0x7b, 0x00, 0x01, 0x80]), reason: 'invalid_json' };
+  }
+}
+
+/**
+ * Produces `events` sale events to `topic` (keyed by product, as producers do), `inFlight` sends of
+ * `messagesPerSend` at a time (default 5,000, or 1,000 with bad input: a partition's record batch
+ * stays below the broker's 1 MiB; the consumers read the record batches the sends made, so a clean
+ * topic compared with a bad one is filled with the same). `productOf(i)` names
+ * event i's product; event time advances over the last 5 minutes. With `badPercent` > 0, that share
+ * of the messages (evenly spread: every (100 / badPercent)-th) is bad input instead (`badEventValue`).
+ * Returns the units and revenue of the valid events it sent (what an exact pre-sum of the topic must
+ * add up to) and how many bad ones it sent.
+ */
+export async function fill(
+  topic: string,
+  events: number,
+  productOf: (i: number) => string,
+  inFlight = 4,
+  badPercent = 0,
+  messagesPerSend = badPercent > 0 ? 1000 : 5000,
+): Promise<{ units: number; revenueCents: number; bad: number }> {
   const producer = kafka().producer();
   await producer.connect();
   const now = Date.now();
+  const badEvery = badPercent > 0 ? Math.max(1, Math.round(100 / badPercent)) : 0;
+  // Every badEvery-th message from the middle of the first stride on; its bad index is i / badEvery.
+  const badAt = (i: number) => badEvery > 0 && i % badEvery === badEvery >> 1;
+  const perSend = badEvery > 0 ? Math.min(1000, messagesPerSend) : messagesPerSend;
   let next = 0;
   let lastReport = 0;
-  const totals = { units: 0, revenueCents: 0 };
+  const totals = { units: 0, revenueCents: 0, bad: 0 };
   const worker = async () => {
     while (next < events) {
       const from = next;
-      const n = Math.min(5000, events - from);
+      const n = Math.min(perSend, events - from);
       next += n;
       const messages = Array.from({ length: n }, (_, j) => {
         const i = from + j;
         const product = productOf(i);
-        const value = saleEventJson(i, product, now - 300_000 + Math.floor((i / events) * 300_000));
+        const occurredAtMs = now - 300_000 + Math.floor((i / events) * 300_000);
+        if (badAt(i)) {
+          totals.bad++;
+          return { key: product, value: badEventValue(Math.floor(i / badEvery), product, occurredAtMs).value };
+        }
+        const value = saleEventJson(i, product, occurredAtMs);
         const sale = JSON.parse(value) as { quantity: number; unit_price_cents: number };
         totals.units += sale.quantity;
         totals.revenueCents += sale.quantity * sale.unit_price_cents;

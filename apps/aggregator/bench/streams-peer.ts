@@ -2,7 +2,8 @@
  * The aggregator against the Kafka Streams peer (issue 15): both read the same freshly filled topic
  * (the same events) and pre-sum it per (UTC minute, product), each started as a process of its own.
  *
- *   npx tsx apps/aggregator/bench/streams-peer.ts [--events 1000000] [--partitions 6] [--products 5000] [--interval-ms 5000] [--quick] [--json FILE]
+ *   npx tsx apps/aggregator/bench/streams-peer.ts [--events 1000000] [--partitions 6] [--products 5000] [--interval-ms 5000]
+ *       [--bad-percent 0] [--peer-first] [--quick] [--json FILE]
  *
  * Measured for each, with one definition: **from process start (spawn) to all committed** — the moment
  * the system's own durable record of progress covers every offset of the topic, with that offset's
@@ -16,6 +17,12 @@
  * commit.interval.ms are both --interval-ms (default 5000, the aggregator's production default), so
  * both may wait up to one interval after reading the last event. Neither is stopped early.
  *
+ * `--bad-percent 1` makes 1 % of the messages bad input of mixed kinds and sizes up to 400 KB
+ * (harness.ts `badEventValue`): the aggregator dead-letters each (the bench checks the DLQ holds one
+ * record per bad offset), the peer skips it (not JSON, or no event time); both pre-sums must still add
+ * up to the valid events. `--peer-first` runs the peer first (the default order is aggregator, peer):
+ * the one that runs second finds the topic in the page cache and the machine warmer.
+ *
  * The peer does less: no validation beyond JSON decoding (no DLQ), no dedupe, no Parquet, no ledger;
  * its windowed store is RocksDB with a changelog topic (Kafka Streams' default). It is built with Maven
  * on first use (bench/kafka-streams-peer/target, jars from Maven Central cached in ~/.m2).
@@ -24,7 +31,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnProcess } from '@hitboard/runtime';
@@ -35,15 +42,24 @@ import { runMain } from '@hitboard/runtime';
 
 const args = benchArgs(
   'Usage: npx tsx apps/aggregator/bench/streams-peer.ts [--events N=1000000] [--partitions P=6] [--products K=5000] [--interval-ms MS=5000]\n' +
-    '       [--peer-threads T=1] [--quick (200000 events)] [--json FILE]\n' +
+    '       [--peer-threads T=1] [--bad-percent B=0 (share of bad input, mixed sizes up to 400 KB)] [--peer-first] [--quick (200000 events)] [--json FILE]\n' +
     'Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (admin URL; default: an embedded Postgres). Needs java 17 and mvn.\n',
-  { events: [1_000_000, 200_000], partitions: 6, products: 5000, 'interval-ms': 5000, 'peer-threads': 1 },
+  { events: [1_000_000, 200_000], partitions: 6, products: 5000, 'interval-ms': 5000, 'peer-threads': 1, 'bad-percent': 0 },
+  ['peer-first'],
 );
 const EVENTS = args.n.events;
 const PARTITIONS = args.n.partitions;
 const PRODUCTS = args.n.products;
 const INTERVAL_MS = args.n['interval-ms'];
 const PEER_THREADS = args.n['peer-threads'];
+const BAD_PERCENT = args.n['bad-percent'];
+const PEER_FIRST = args.flags['peer-first'] === true;
+/**
+ * Messages per fill send, so per record batch: 1,000 with --bad-percent (a batch holding large bad
+ * messages stays below 1 MiB) and at 2M events and more (the --scale form: its clean topic then has
+ * the same batches as its bad one), else 5,000 as before.
+ */
+const SEND_BATCH = BAD_PERCENT > 0 || EVENTS >= 2_000_000 ? 1000 : 5000;
 const PEER_DIR = join(ROOT, 'bench/kafka-streams-peer');
 const POLL_MS = 100;
 
@@ -81,12 +97,21 @@ async function until(progress: () => Promise<number>, startedAt: number, pid: nu
   }
 }
 
-async function runAggregator(world: BenchWorld): Promise<Timed> {
+async function runAggregator(world: BenchWorld): Promise<Timed & { dlqRecords: number }> {
   const logFile = world.logFile('aggregator');
   const startedAt = performance.now();
   const child = startApp('aggregator', world.aggregatorEnv({ FLUSH_INTERVAL_MS: String(INTERVAL_MS) }), { logFile });
   try {
-    return await unlessExits(child, until(() => ledgerOffsets(world.db.knex, world.topic), startedAt, child.pid), logFile);
+    const timed = await unlessExits(child, until(() => ledgerOffsets(world.db.knex, world.topic), startedAt, child.pid), logFile);
+    // Not timed: each flush published its DLQ records before its ledger commit, so they are all there.
+    const admin = kafka().admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(`${world.topic}-dlq`);
+      return { ...timed, dlqRecords: ends.reduce((s, p) => s + Number(p.high), 0) };
+    } finally {
+      await admin.disconnect();
+    }
   } finally {
     await child.stop(40_000);
   }
@@ -153,20 +178,43 @@ async function main(): Promise<void> {
   const { topic } = world;
   try {
     const product = aliasSampler(zipfWeights(PRODUCTS, 1.1), seededRandom(1));
-    log(`filling ${topic} with ${EVENTS.toLocaleString('en')} events…`);
-    const sent = await fill(topic, EVENTS, () => `p-${product()}`);
-    log('aggregator (process start → ledger holds every offset)…');
-    const agg = await runAggregator(world);
-    log(`  ${agg.seconds.toFixed(2)} s, ${Math.round(agg.eventsPerSec)} events/s`);
-    log('Kafka Streams peer (process start → group offsets committed for every offset)…');
-    const peer = await runPeer(topic);
-    log(`  ${peer.seconds.toFixed(2)} s, ${Math.round(peer.eventsPerSec)} events/s; checking its output…`);
+    log(`filling ${topic} with ${EVENTS.toLocaleString('en')} events${BAD_PERCENT > 0 ? `, ${BAD_PERCENT} % of them bad` : ''}…`);
+    const sent = await fill(topic, EVENTS, () => `p-${product()}`, 4, BAD_PERCENT, SEND_BATCH);
+    const aggregator = async () => {
+      log(`aggregator (process start → ledger holds every offset; load ${loadavg()[0]!.toFixed(1)})…`);
+      const r = await runAggregator(world);
+      log(`  ${r.seconds.toFixed(2)} s, ${Math.round(r.eventsPerSec)} events/s, ${r.dlqRecords} DLQ records`);
+      return r;
+    };
+    const streams = async () => {
+      log(`Kafka Streams peer (process start → group offsets committed for every offset; load ${loadavg()[0]!.toFixed(1)})…`);
+      const r = await runPeer(topic);
+      log(`  ${r.seconds.toFixed(2)} s, ${Math.round(r.eventsPerSec)} events/s`);
+      return r;
+    };
+    let agg: Awaited<ReturnType<typeof aggregator>>;
+    let peer: Awaited<ReturnType<typeof streams>>;
+    if (PEER_FIRST) {
+      peer = await streams();
+      agg = await aggregator();
+    } else {
+      agg = await aggregator();
+      peer = await streams();
+    }
+    log("checking the peer's output…");
     const output = await peerOutputTotals(`${topic}-peer-out`);
     // Not timed: a peer that dropped or double-counted events would make the ratio meaningless.
     const peerExact = output.units === sent.units && output.revenueCents === sent.revenueCents;
     if (!peerExact) log(`  the peer's output does not add up: ${JSON.stringify(output)} vs sent ${JSON.stringify(sent)}`);
+    // One DLQ record per bad offset (no crash here, so at-least-once is exactly once).
+    if (agg.dlqRecords !== sent.bad) log(`  the DLQ holds ${agg.dlqRecords} records for ${sent.bad} bad messages`);
     const result = {
       events: EVENTS,
+      badPercent: BAD_PERCENT,
+      badEvents: sent.bad,
+      dlqRecords: agg.dlqRecords,
+      order: PEER_FIRST ? 'peer-first' : 'aggregator-first',
+      messagesPerSend: SEND_BATCH,
       partitions: PARTITIONS,
       products: PRODUCTS,
       intervalMs: INTERVAL_MS,
