@@ -50,10 +50,10 @@ describe('rollups are exact against an independent computation', () => {
     // Postgres' byte order (COLLATE "C") agrees with the ranks DuckDB gave.
     const pgOrder = await s.knex(TABLES.batchTable)
       .pluck('product_id')
-      .where({ interval: 'day', window_start: dayWindow.start })
+      .where({ interval: 'day', window_start: dayWindow.start, channel: 'all' })
       .whereNotNull('rank_units')
       .orderByRaw('units DESC, product_id COLLATE "C"');
-    const stored = await s.knex(TABLES.batchTable).pluck('product_id').where({ interval: 'day', window_start: dayWindow.start }).whereNotNull('rank_units').orderBy('rank_units');
+    const stored = await s.knex(TABLES.batchTable).pluck('product_id').where({ interval: 'day', window_start: dayWindow.start, channel: 'all' }).whereNotNull('rank_units').orderBy('rank_units');
     expect(stored).toEqual(pgOrder);
     expect(stored.filter((p: string) => p.endsWith('-tie'))).toEqual(['B-tie', 'Z-tie', 'a-tie', 'é-tie']);
   });

@@ -15,14 +15,17 @@ describe('speed rows of a covered window', () => {
 
   const t0 = Date.parse('2026-02-14T05:00:00Z');
 
+  // Overall speed rows and one channel's: the publish covers every channel of the window.
   async function seedSpeed(windowStart: Date) {
     await s.knex(TABLES.speedTable).insert([
-      { interval: 'hour', window_start: windowStart, shard: 0, product_id: 'p-0001', units: 999, revenue_cents: 99_900, error_bound: 5 },
-      { interval: 'hour', window_start: windowStart, shard: 1, product_id: 'p-0002', units: 5, revenue_cents: 500, error_bound: 5 },
+      { interval: 'hour', window_start: windowStart, channel: 'all', shard: 0, product_id: 'p-0001', units: 999, revenue_cents: 99_900, error_bound: 5 },
+      { interval: 'hour', window_start: windowStart, channel: 'all', shard: 1, product_id: 'p-0002', units: 5, revenue_cents: 500, error_bound: 5 },
+      { interval: 'hour', window_start: windowStart, channel: 'web', shard: 0, product_id: 'p-0001', units: 999, revenue_cents: 99_900, error_bound: 5 },
     ]);
     await s.knex(TABLES.windowTotals).insert([
-      { interval: 'hour', window_start: windowStart, source: 'speed', shard: 0, units: 999, revenue_cents: 99_900, orders: 10, products: 1 },
-      { interval: 'hour', window_start: windowStart, source: 'speed', shard: 1, units: 5, revenue_cents: 500, orders: 1, products: 1 },
+      { interval: 'hour', window_start: windowStart, channel: 'all', source: 'speed', shard: 0, units: 999, revenue_cents: 99_900, orders: 10, products: 1 },
+      { interval: 'hour', window_start: windowStart, channel: 'all', source: 'speed', shard: 1, units: 5, revenue_cents: 500, orders: 1, products: 1 },
+      { interval: 'hour', window_start: windowStart, channel: 'web', source: 'speed', shard: 0, units: 999, revenue_cents: 99_900, orders: 10, products: 1 },
     ]);
   }
 
@@ -45,8 +48,16 @@ describe('speed rows of a covered window', () => {
     await s.knex.raw('DROP TRIGGER refuse ON window_totals');
     await runWindow(s.deps, w, 'scheduled');
     expect(await s.knex(TABLES.speedTable).where({ interval: 'hour', window_start: w.start })).toEqual([]);
-    expect(await s.knex(TABLES.windowTotals).select('source').where({ interval: 'hour', window_start: w.start })).toEqual([{ source: 'batch' }]);
+    // Batch totals only, overall and per channel (this lake's files are of the older shape: channel 'unknown').
+    expect(await s.knex(TABLES.windowTotals).select('channel', 'source').where({ interval: 'hour', window_start: w.start }).orderBy('channel')).toEqual([
+      { channel: 'all', source: 'batch' },
+      { channel: 'unknown', source: 'batch' },
+    ]);
     expect(await s.knex(VIEWS.top1000).distinct('source').where({ interval: 'hour', window_start: w.start })).toEqual([{ source: 'batch' }]);
+    expect(await s.knex('channel_top_1000').distinct('channel', 'source').where({ interval: 'hour', window_start: w.start }).orderBy('channel')).toEqual([
+      { channel: 'all', source: 'batch' },
+      { channel: 'unknown', source: 'batch' },
+    ]);
     expect(await s.knex(VIEWS.topTotals).select('source').where({ interval: 'hour', window_start: w.start })).toEqual([{ source: 'batch' }]);
   });
 
@@ -56,6 +67,6 @@ describe('speed rows of a covered window', () => {
     const next = s.registry.windowAt('hour', t0 + H);
     await seedSpeed(next.start);
     await runWindow(s.deps, s.registry.windowAt('hour', t0), 'scheduled');
-    expect(await s.knex(TABLES.speedTable).count('* as n').where({ window_start: next.start }).first()).toEqual({ n: 2n });
+    expect(await s.knex(TABLES.speedTable).count('* as n').where({ window_start: next.start }).first()).toEqual({ n: 3n });
   });
 });

@@ -1,13 +1,15 @@
 import { clock } from '@hitboard/runtime';
 /** Scenario helpers: a lake on disk with ledger rows (no Kafka needed), deps for the rollup, and an independent expected answer. */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { Knex } from 'knex';
 import pino from 'pino';
-import { hourStartMs, rawFilePath, writeRawParquet, type LakeStore, type RawCell } from '@hitboard/lake';
+import { hourStartMs, rawFilePath, sqlString, writeRawParquet, type LakeStore, type RawCell } from '@hitboard/lake';
 import { IntervalRegistry, type Window } from '@hitboard/time';
-import { TABLES, TOPICS, TOP_N_STORED, type Metric } from '@hitboard/schema';
+import { CHANNEL_ALL, TABLES, TOPICS, TOP_N_STORED, type ChannelFilter, type Metric } from '@hitboard/schema';
 import { byteOrder, freshDatabase, ranksBy, type FreshDatabase } from '@hitboard/testkit';
 import { seededRandom } from '@hitboard/random';
 import { RollupEngine } from '../src/rollup-engine';
@@ -56,13 +58,54 @@ export async function scenario(zone = 'UTC', options: { registry?: IntervalRegis
 
 /**
  * One aggregator flush, as the aggregator would leave it: a Parquet file per UTC hour under raw/,
- * listed in the ledger (ingest_flushes committed + ingest_files).
+ * listed in the ledger (ingest_flushes committed + ingest_files). Files of the shape before issue 27
+ * (no `channel` column: read as 'unknown'); `writeChannelFlush` writes the newer shape.
  */
 export async function writeFlush(s: Scenario, cells: readonly RawCell[], partition = 0, topic = s.topic): Promise<string[]> {
+  return listFlush(s, cells, partition, topic, (path, hourCells) => writeRawParquet(s.lake, path, hourCells));
+}
+
+/** A raw cell of the lake's newer shape: its sales channel. */
+export type ChannelCell = RawCell & { channel: string };
+
+/**
+ * A flush of raw files with a `channel` column (the shape the aggregator writes since issue 27),
+ * written here with DuckDB COPY into the lake folder, listed in the ledger like `writeFlush`'s.
+ */
+export async function writeChannelFlush(s: Scenario, cells: readonly ChannelCell[], partition = 0, topic = s.topic): Promise<string[]> {
+  const duck = await DuckDBInstance.create(':memory:');
+  const c = await duck.connect();
+  try {
+    return await listFlush(s, cells, partition, topic, async (path, hourCells) => {
+      await c.run('CREATE OR REPLACE TABLE staged (minute_ms BIGINT, product_id VARCHAR, units BIGINT, revenue_cents BIGINT, orders BIGINT, channel VARCHAR)');
+      const appender = await c.createAppender('staged');
+      for (const cell of hourCells as ChannelCell[]) {
+        appender.appendBigInt(BigInt(cell.minuteStartMs));
+        appender.appendVarchar(cell.productId);
+        appender.appendBigInt(BigInt(cell.units));
+        appender.appendBigInt(BigInt(cell.revenueCents));
+        appender.appendBigInt(BigInt(cell.orders));
+        appender.appendVarchar(cell.channel);
+        appender.endRow();
+      }
+      appender.closeSync();
+      await mkdir(dirname(join(s.lakeDir, path)), { recursive: true });
+      await c.run(
+        `COPY (SELECT make_timestamp(minute_ms * 1000) AS minute_start, product_id, units, revenue_cents, orders, channel FROM staged ORDER BY minute_ms, product_id, channel)
+           TO ${sqlString(join(s.lakeDir, path))} (FORMAT parquet)`,
+      );
+    });
+  } finally {
+    c.closeSync();
+    duck.closeSync();
+  }
+}
+
+async function listFlush<C extends RawCell>(s: Scenario, cells: readonly C[], partition: number, topic: string, write: (path: string, hourCells: C[]) => Promise<unknown>): Promise<string[]> {
   const first = s.offsets.get(partition) ?? 0;
   const last = first + Math.max(cells.length, 1) - 1;
   s.offsets.set(partition, last + 1);
-  const byHour = new Map<number, RawCell[]>();
+  const byHour = new Map<number, C[]>();
   for (const c of cells) {
     const h = hourStartMs(c.minuteStartMs);
     byHour.set(h, [...(byHour.get(h) ?? []), c]);
@@ -72,7 +115,7 @@ export async function writeFlush(s: Scenario, cells: readonly RawCell[], partiti
   const paths: string[] = [];
   for (const [hourMs, hourCells] of byHour) {
     const path = rawFilePath(hourMs, partition, first, last);
-    await writeRawParquet(s.lake, path, hourCells);
+    await write(path, hourCells);
     await s.knex(TABLES.ingestFiles).insert({ path, flush_id: flushId, partition, first_offset: first, last_offset: last, hour: new Date(hourMs), rows: hourCells.length });
     paths.push(path);
   }
@@ -164,16 +207,17 @@ export function expectedWindow(cells: readonly RawCell[], w: Window, catalog: Re
   return { rows, totals };
 }
 
-/** A window's stored batch rows, in product_id byte order. */
-export async function batchRows(s: Scenario, w: Window): Promise<ExpectedRow[]> {
+/** A window's stored batch rows of one channel ('all': the overall rows), in product_id byte order. */
+export async function batchRows(s: Scenario, w: Window, channel: ChannelFilter = CHANNEL_ALL): Promise<ExpectedRow[]> {
   return s.knex(TABLES.batchTable)
     .select('product_id', 'category', 'units', 'revenue_cents', 'orders', 'rank_units', 'rank_revenue', 'category_rank_units', 'category_rank_revenue')
-    .where({ interval: w.interval, window_start: w.start })
+    .where({ interval: w.interval, window_start: w.start, channel })
     .orderByRaw('product_id COLLATE "C"');
 }
 
-export async function batchTotals(s: Scenario, w: Window) {
-  return s.knex(TABLES.windowTotals).first('units', 'revenue_cents', 'orders', 'products').where({ interval: w.interval, window_start: w.start, source: 'batch', shard: -1 });
+/** A window's batch totals row of one channel ('all': the overall figures). */
+export async function batchTotals(s: Scenario, w: Window, channel: ChannelFilter = CHANNEL_ALL) {
+  return s.knex(TABLES.windowTotals).first('units', 'revenue_cents', 'orders', 'products').where({ interval: w.interval, window_start: w.start, source: 'batch', shard: -1, channel });
 }
 
 export async function runsOf(s: Scenario, w: Window) {

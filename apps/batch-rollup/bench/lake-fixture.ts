@@ -13,6 +13,8 @@ export interface LakeFixture {
   cellsPerFile: number;
   /** Leave out these day indexes (gaps). */
   skipDays?: readonly number[];
+  /** Write the `channel` column (web, app, store, marketplace by hash) as the aggregator does since issue 27; without it, files of the older shape. */
+  channels?: boolean;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function fillLake(knex: Knex, lakeDir: string, f: LakeFixture): Pro
   const files: Array<Record<string, unknown>> = [];
   const flushes: Array<Record<string, unknown>> = [];
   let offset = 0;
+  const channel = (at: number) => (f.channels ? `, ['web', 'app', 'store', 'marketplace'][(1 + hash(i, ${at}, 3) % 4)::BIGINT] AS channel` : '');
   try {
     for (let h = f.startMs; h < f.startMs + f.days * 24 * H; h += H) {
       if (f.skipDays?.includes(Math.floor((h - f.startMs) / (24 * H)))) continue;
@@ -44,7 +47,7 @@ export async function fillLake(knex: Knex, lakeDir: string, f: LakeFixture): Pro
         await c.run(
           `COPY (SELECT make_timestamp((${h} + (i % 60) * 60000)::BIGINT * 1000) AS minute_start,
                         'p-' || lpad(CAST(floor(${f.products} * pow(hash(i, ${offset}) % 1000000 / 1000000.0, 2)) AS BIGINT)::VARCHAR, 6, '0') AS product_id,
-                        (1 + hash(i, ${offset}, 1) % 5)::BIGINT AS units, (100 + hash(i, ${offset}, 2) % 9900)::BIGINT AS revenue_cents, 1::BIGINT AS orders
+                        (1 + hash(i, ${offset}, 1) % 5)::BIGINT AS units, (100 + hash(i, ${offset}, 2) % 9900)::BIGINT AS revenue_cents, 1::BIGINT AS orders${channel(offset)}
                    FROM range(${f.cellsPerFile}) r(i) ORDER BY minute_start, product_id)
              TO ${sqlString(join(lakeDir, path))} (FORMAT parquet, COMPRESSION zstd)`,
         );

@@ -38,7 +38,7 @@ if (args.help) {
     'Usage: npx tsx apps/batch-rollup/bench/rollup-bench.ts [--quick] [--json FILE]\n\n' +
       'An hourly rollup and a backfill against DuckDB GROUP BY over the same lake files.\n' +
       'Env: TEST_DATABASE_URL (admin URL; a scratch database is made), BENCH_PRODUCTS=5000, BENCH_DAYS=30 (3 with --quick),\n' +
-      'BENCH_PARTITIONS=2, BENCH_CELLS_PER_FILE=1500, BENCH_REPEAT=5\n',
+      'BENCH_PARTITIONS=2, BENCH_CELLS_PER_FILE=1500, BENCH_REPEAT=5, BENCH_CHANNELS=0 (1: raw files with a channel column)\n',
   );
   process.exit(0);
 }
@@ -48,6 +48,8 @@ const DAYS = num('BENCH_DAYS', args.quick ? 3 : 30);
 const PARTITIONS = num('BENCH_PARTITIONS', 2);
 const CELLS = num('BENCH_CELLS_PER_FILE', 1500);
 const REPEAT = num('BENCH_REPEAT', 5);
+/** BENCH_CHANNELS=1: raw files carry the `channel` column (4 channels); else today's older shape (every row 'unknown'). */
+const CHANNELS = process.env['BENCH_CHANNELS'] === '1';
 const START = Date.parse('2026-01-01T00:00:00Z');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -60,9 +62,9 @@ async function main() {
   try {
     // --- the lake: files written with DuckDB straight from SQL, listed in the ledger ---
     const t = performance.now();
-    const filesByHour = await fillLake(db.knex, lakeDir, { products: PRODUCTS, startMs: START, days: DAYS, partitions: PARTITIONS, cellsPerFile: CELLS });
+    const filesByHour = await fillLake(db.knex, lakeDir, { products: PRODUCTS, startMs: START, days: DAYS, partitions: PARTITIONS, cellsPerFile: CELLS, channels: CHANNELS });
     const files = [...filesByHour.values()].flat().length;
-    console.log(`data: ${PRODUCTS} products in 10 categories, ${DAYS} days, ${files} raw files (${PARTITIONS}/hour), ${files * CELLS} raw rows (${CELLS}/file); written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    console.log(`data: ${PRODUCTS} products in 10 categories, ${DAYS} days, ${files} raw files (${PARTITIONS}/hour), ${files * CELLS} raw rows (${CELLS}/file), ${CHANNELS ? 'with' : 'without'} a channel column; written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     const floorGroupBy = async (paths: string[]) => {
       const list = paths.map((p) => sqlString(join(lakeDir, p))).join(', ');
@@ -129,7 +131,7 @@ async function main() {
       writeFileSync(
         args.json,
         JSON.stringify({
-          data: { products: PRODUCTS, days: DAYS, files, rawRows: files * CELLS, partitions: PARTITIONS, repeat: REPEAT },
+          data: { products: PRODUCTS, days: DAYS, files, rawRows: files * CELLS, partitions: PARTITIONS, repeat: REPEAT, channels: CHANNELS },
           hourly: { floorMs: fh, rollupMs: oh, duckdbMs: dh, publishMs: ph, servingRows: Number(storedHour?.n) },
           backfill: { floorMs: floorBackfill, backfillMs: ourBackfill, windows: summary.succeeded },
           batchTableRows: Number(stored?.n),

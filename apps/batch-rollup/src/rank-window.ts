@@ -34,6 +34,16 @@ export interface RankedWindow {
 }
 
 /**
+ * Ranks `rows` (indexes, in byte order of product_id) by `metric` descending, writing ranks 1…TOP_N_STORED
+ * into `into`; ties go to the lower index, which is the product_id that comes first in byte order.
+ * Sorts `rows` in place.
+ */
+function rankInto(rows: number[], metric: readonly bigint[], into: Array<number | null>): void {
+  rows.sort((a, b) => (metric[a]! > metric[b]! ? -1 : metric[a]! < metric[b]! ? 1 : a - b));
+  for (let r = 0; r < rows.length && r < TOP_N_STORED; r++) into[rows[r]!] = r + 1;
+}
+
+/**
  * The window's totals and its stored rows: the top TOP_N_STORED by units and by revenue, overall and
  * within each category. Ties rank by product_id in byte order: the rows come in that order, so a
  * row's index breaks ties (no string comparison here, which in JS would be UTF-16 order).
@@ -64,10 +74,6 @@ export function rankWindow(c: WindowColumns): RankedWindow {
     else byCategory.set(c.category[i]!, [i]);
   }
   const all = Array.from({ length: n }, (_, i) => i);
-  const rankInto = (rows: number[], metric: readonly bigint[], into: Array<number | null>) => {
-    rows.sort((a, b) => (metric[a]! > metric[b]! ? -1 : metric[a]! < metric[b]! ? 1 : a - b));
-    for (let r = 0; r < rows.length && r < TOP_N_STORED; r++) into[rows[r]!] = r + 1;
-  };
   rankInto([...all], c.units, rankUnits);
   rankInto(all, c.revenueCents, rankRevenue);
   for (const members of byCategory.values()) {
@@ -90,4 +96,93 @@ export function rankWindow(c: WindowColumns): RankedWindow {
     });
   }
   return { products: n, units, revenueCents, orders, uncategorised, top };
+}
+
+/** A window's full rollup by (product, channel), by column, ordered by product_id in byte order, then channel. */
+export interface ChannelWindowColumns extends WindowColumns {
+  channel: readonly string[];
+}
+
+/** One channel of a window: its totals (products = distinct products sold there) and its stored rows. */
+export interface RankedChannel {
+  channel: string;
+  products: number;
+  units: bigint;
+  revenueCents: bigint;
+  orders: bigint;
+  /** The channel's top TOP_N_STORED by units and by revenue, ranked within the channel; category ranks null. In product_id order. */
+  top: TopRow[];
+}
+
+export interface RankedChannelWindow extends RankedWindow {
+  /** Every channel with a row in the window, by name. Their totals sum to the window's. */
+  channels: RankedChannel[];
+}
+
+/**
+ * The overall figures (exactly `rankWindow` of the per-product sums, as before channels) and, per
+ * channel, its totals and its top TOP_N_STORED by units and by revenue ranked within the channel.
+ *
+ * The per-product sums come from adding each product's channel rows, which are adjacent (rows come by
+ * product_id, then channel): no second GROUP BY in DuckDB. Within one channel the rows keep product_id
+ * byte order, so an index still breaks ties as in `rankWindow`.
+ */
+export function rankChannelWindow(c: ChannelWindowColumns): RankedChannelWindow {
+  const n = c.productId.length;
+  const productId: string[] = [];
+  const category: string[] = [];
+  const units: bigint[] = [];
+  const revenueCents: bigint[] = [];
+  const orders: bigint[] = [];
+  const uncategorised: boolean[] = [];
+  const rowsOf = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const last = productId.length - 1;
+    if (last >= 0 && productId[last] === c.productId[i]) {
+      units[last] = units[last]! + c.units[i]!;
+      revenueCents[last] = revenueCents[last]! + c.revenueCents[i]!;
+      orders[last] = orders[last]! + c.orders[i]!;
+    } else {
+      productId.push(c.productId[i]!);
+      category.push(c.category[i]!);
+      units.push(c.units[i]!);
+      revenueCents.push(c.revenueCents[i]!);
+      orders.push(c.orders[i]!);
+      uncategorised.push(c.uncategorised[i]!);
+    }
+    const members = rowsOf.get(c.channel[i]!);
+    if (members) members.push(i);
+    else rowsOf.set(c.channel[i]!, [i]);
+  }
+  const overall = rankWindow({ productId, category, units, revenueCents, orders, uncategorised });
+  const rankUnits = new Array<number | null>(n).fill(null);
+  const rankRevenue = new Array<number | null>(n).fill(null);
+  const channels: RankedChannel[] = [];
+  for (const channel of [...rowsOf.keys()].sort()) {
+    const members = rowsOf.get(channel)!;
+    const ranked: RankedChannel = { channel, products: members.length, units: 0n, revenueCents: 0n, orders: 0n, top: [] };
+    for (const i of members) {
+      ranked.units += c.units[i]!;
+      ranked.revenueCents += c.revenueCents[i]!;
+      ranked.orders += c.orders[i]!;
+    }
+    rankInto([...members], c.units, rankUnits);
+    rankInto([...members], c.revenueCents, rankRevenue);
+    for (const i of members) {
+      if (rankUnits[i] === null && rankRevenue[i] === null) continue;
+      ranked.top.push({
+        productId: c.productId[i]!,
+        category: c.category[i]!,
+        units: c.units[i]!,
+        revenueCents: c.revenueCents[i]!,
+        orders: c.orders[i]!,
+        rankUnits: rankUnits[i]!,
+        rankRevenue: rankRevenue[i]!,
+        categoryRankUnits: null,
+        categoryRankRevenue: null,
+      });
+    }
+    channels.push(ranked);
+  }
+  return { ...overall, channels };
 }

@@ -1,10 +1,10 @@
 /** The batch layer's Postgres I/O: window states, dirty marks, runs, and the publish transaction. */
 import type { Knex } from 'knex';
 import { globalWatermark, hourStartMs, listingByHour, type WatermarkReading } from '@hitboard/lake';
-import { TABLES } from '@hitboard/schema';
+import { CHANNEL_ALL, TABLES } from '@hitboard/schema';
 import type { IntervalRegistry, Window } from '@hitboard/time';
 import { windowKey, type DirtyMark, type LateSource, type PlanContext, type RunReason, type RunStatus, type WindowState } from './planner';
-import type { RollupResult } from './rollup-engine';
+import type { RollupResult, TopRow } from './rollup-engine';
 import type { WindowLock } from './window-lock';
 
 interface LatestRow {
@@ -239,8 +239,22 @@ function newToAncestors(
 }
 
 /**
- * The one transaction that makes a window's rollup visible: replace its batch rows, write its batch
- * totals, mark the run succeeded, clear its dirty mark (unless a child changed since it was read),
+ * What a window's publish writes: its totals rows (overall as channel 'all', then one per channel) and
+ * its batch rows (the overall tops as channel 'all', then each channel's tops ranked within it).
+ */
+export function servingRows(result: RollupResult): {
+  totals: Array<{ channel: string; units: bigint; revenueCents: bigint; orders: bigint; products: number }>;
+  rows: Array<{ channel: string; row: TopRow }>;
+} {
+  return {
+    totals: [{ channel: CHANNEL_ALL, units: result.units, revenueCents: result.revenueCents, orders: result.orders, products: result.products }, ...result.channels],
+    rows: [...result.top.map((row) => ({ channel: CHANNEL_ALL, row })), ...result.channels.flatMap((c) => c.top.map((row) => ({ channel: c.channel, row })))],
+  };
+}
+
+/**
+ * The one transaction that makes a window's rollup visible: replace its batch rows (overall and per
+ * channel), write its batch totals (likewise), mark the run succeeded, clear its dirty mark (unless a child changed since it was read),
  * mark its built ancestors dirty if it read inputs they did not see (whatever the reason it ran), and
  * delete the speed rows and speed totals it now covers. Readers see the speed estimate or the exact
  * rows, never both, never neither.
@@ -253,18 +267,21 @@ export async function publish(
   inputs: RunInputs,
   ancestors: readonly Window[],
 ): Promise<{ stillDirty: boolean; ancestorsMarked: number }> {
-  const top = result.top;
+  const { totals, rows: stored } = servingRows(result);
   return lock.transaction(async (trx) => {
     // One statement for what replaces the window's serving state besides its rows (each statement is a
     // round trip, and on busy cores every round trip waits for a core): the old batch rows, the speed
-    // rows and speed totals it now covers go, its batch totals are written.
+    // rows and speed totals it now covers go (every channel's), its batch totals are written (overall
+    // and per channel; a channel the window no longer has loses its old totals row).
     await trx.raw(
       `WITH old_rows AS (DELETE FROM ?? WHERE "interval" = ? AND window_start = ?),
             speed_rows AS (DELETE FROM ?? WHERE "interval" = ? AND window_start = ?),
-            speed_totals AS (DELETE FROM ?? WHERE "interval" = ? AND window_start = ? AND source = 'speed')
-       INSERT INTO ?? ("interval", window_start, source, shard, units, revenue_cents, orders, products, as_of)
-       VALUES (?, ?, 'batch', -1, ?, ?, ?, ?, now())
-       ON CONFLICT ("interval", window_start, source, shard) DO UPDATE
+            speed_totals AS (DELETE FROM ?? WHERE "interval" = ? AND window_start = ? AND source = 'speed'),
+            gone_channels AS (DELETE FROM ?? WHERE "interval" = ? AND window_start = ? AND source = 'batch' AND channel <> ALL(?::text[]))
+       INSERT INTO ?? ("interval", window_start, channel, source, shard, units, revenue_cents, orders, products, as_of)
+       SELECT ?, ?::timestamptz, t.channel, 'batch', -1, t.units, t.revenue_cents, t.orders, t.products, now()
+         FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]) AS t(channel, units, revenue_cents, orders, products)
+       ON CONFLICT ("interval", window_start, channel, source, shard) DO UPDATE
          SET units = EXCLUDED.units, revenue_cents = EXCLUDED.revenue_cents, orders = EXCLUDED.orders, products = EXCLUDED.products, as_of = EXCLUDED.as_of`,
       [
         TABLES.batchTable,
@@ -279,31 +296,37 @@ export async function publish(
         TABLES.windowTotals,
         w.interval,
         w.start,
-        String(result.units),
-        String(result.revenueCents),
-        String(result.orders),
-        result.products,
-      ],
+        totals.map((t) => t.channel),
+        TABLES.windowTotals,
+        w.interval,
+        w.start.toISOString(),
+        totals.map((t) => t.channel),
+        totals.map((t) => String(t.units)),
+        totals.map((t) => String(t.revenueCents)),
+        totals.map((t) => String(t.orders)),
+        totals.map((t) => String(t.products)),
+      ] as unknown as readonly Knex.RawBinding[],
     );
-    if (top.length > 0) {
+    if (stored.length > 0) {
       await trx.raw(
-        `INSERT INTO ?? ("interval", window_start, run_id, product_id, category, units, revenue_cents, orders,
+        `INSERT INTO ?? ("interval", window_start, run_id, channel, product_id, category, units, revenue_cents, orders,
                          rank_units, rank_revenue, category_rank_units, category_rank_revenue)
-         SELECT ?, ?::timestamptz, ?::bigint, * FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::int[], ?::int[], ?::int[], ?::int[])`,
+         SELECT ?, ?::timestamptz, ?::bigint, * FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::int[], ?::int[], ?::int[], ?::int[])`,
         [
           TABLES.batchTable,
           w.interval,
           w.start.toISOString(),
           String(runId),
-          top.map((r) => r.productId),
-          top.map((r) => r.category),
-          top.map((r) => String(r.units)),
-          top.map((r) => String(r.revenueCents)),
-          top.map((r) => String(r.orders)),
-          top.map((r) => r.rankUnits),
-          top.map((r) => r.rankRevenue),
-          top.map((r) => r.categoryRankUnits),
-          top.map((r) => r.categoryRankRevenue),
+          stored.map((r) => r.channel),
+          stored.map((r) => r.row.productId),
+          stored.map((r) => r.row.category),
+          stored.map((r) => String(r.row.units)),
+          stored.map((r) => String(r.row.revenueCents)),
+          stored.map((r) => String(r.row.orders)),
+          stored.map((r) => r.row.rankUnits),
+          stored.map((r) => r.row.rankRevenue),
+          stored.map((r) => r.row.categoryRankUnits),
+          stored.map((r) => r.row.categoryRankRevenue),
         ] as unknown as readonly Knex.RawBinding[],
       );
     }

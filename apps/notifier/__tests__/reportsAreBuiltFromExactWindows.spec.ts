@@ -32,16 +32,22 @@ function sales(day: Window) {
   }));
 }
 
-/** Publishes a day's rollup as the batch layer does: a succeeded run, its top rows with ranks per metric. */
+/**
+ * Publishes a day's rollup as the batch layer does: a succeeded run, its overall top rows (channel 'all')
+ * with ranks per metric, and one channel's rows ranked within it (a part of each product's sales, in
+ * another order: a report that read them would show another top).
+ */
 async function rollUp(knex: Knex, day: Window): Promise<void> {
   const rows = sales(day);
-  const byUnits = ranksBy(rows, (r) => r.units, (r) => r.product_id);
-  const byRevenue = ranksBy(rows, (r) => r.revenue_cents, (r) => r.product_id);
+  const web = rows.map((r, i) => ({ ...r, units: BigInt(i + 1), revenue_cents: BigInt(i + 1) * 100n, orders: 1n }));
+  const ranked = (channel: string, of: typeof rows) => {
+    const byUnits = ranksBy(of, (r) => r.units, (r) => r.product_id);
+    const byRevenue = ranksBy(of, (r) => r.revenue_cents, (r) => r.product_id);
+    return of.map((r) => ({ interval: 'day', window_start: day.start, channel, ...r, rank_units: byUnits.get(r.product_id), rank_revenue: byRevenue.get(r.product_id) }));
+  };
   await knex.transaction(async (tx) => {
     const [run] = await tx(TABLES.rollupRuns).insert({ interval: 'day', window_start: day.start, status: 'succeeded', started_at: day.end, finished_at: day.end, rows: rows.length }).returning('run_id');
-    await tx(TABLES.batchTable).insert(
-      rows.map((r) => ({ interval: 'day', window_start: day.start, ...r, rank_units: byUnits.get(r.product_id), rank_revenue: byRevenue.get(r.product_id), run_id: run.run_id })),
-    );
+    await tx(TABLES.batchTable).insert([...ranked('all', rows), ...ranked('web', web)].map((r) => ({ ...r, run_id: run.run_id })));
   });
 }
 
@@ -111,7 +117,7 @@ describe('scheduled reports', () => {
     expect(row).toMatchObject({ report: 'daily', interval: 'day', status: 'delivered', rows: 10, late_since: null, csv_key: 'reports/daily/daily-2026-11-20.csv', svg_key: 'reports/daily/daily-2026-11-20.svg' });
     expect(row.window_start).toEqual(new Date('2026-11-19T18:30:00Z'));
 
-    const expected = await db.knex(TABLES.batchTable).where({ interval: 'day', window_start: DAY_20.start }).where('rank_units', '<=', 10).orderBy('rank_units');
+    const expected = await db.knex(TABLES.batchTable).where({ interval: 'day', window_start: DAY_20.start, channel: 'all' }).where('rank_units', '<=', 10).orderBy('rank_units');
     expect(expected).toHaveLength(10);
     const csv = readCsv(row.csv_key);
     expect(csv.filter((c) => c['section'] === 'top').map((c) => [c['rank'], c['product_id'], c['units'], c['revenue_cents'], c['orders'], c['category'], c['name']])).toEqual(
@@ -163,7 +169,7 @@ describe('scheduled reports', () => {
     expect(await lake.list('reports/')).toEqual(['reports/daily/daily-2026-11-21.csv', 'reports/daily/daily-2026-11-21.svg']);
     expect(await metric('hitboard_notifier_reports_waiting')).toBe(0);
     const top = readCsv(built.csv_key).filter((c) => c['section'] === 'top');
-    const want = await db.knex(TABLES.batchTable).where({ interval: 'day', window_start: DAY_21.start }).where('rank_units', '<=', 10).orderBy('rank_units').select('product_id', 'units');
+    const want = await db.knex(TABLES.batchTable).where({ interval: 'day', window_start: DAY_21.start, channel: 'all' }).where('rank_units', '<=', 10).orderBy('rank_units').select('product_id', 'units');
     expect(top.map((c) => [c['product_id'], c['units']])).toEqual(want.map((w) => [w.product_id, String(w.units)]));
     expect(receiver.received).toHaveLength(1);
   });
@@ -178,7 +184,7 @@ describe('scheduled reports', () => {
       await r.process();
       expect(await s3Lake.list('reports/')).toEqual(['reports/daily/daily-2026-11-20.csv', 'reports/daily/daily-2026-11-20.svg']);
       const csv = await s3Lake.withLocalFiles(['reports/daily/daily-2026-11-20.csv'], async ([path]) => readFileSync(path!, 'utf8'));
-      const want = await db.knex(TABLES.batchTable).where({ interval: 'day', window_start: DAY_20.start }).where('rank_units', '<=', 10).orderBy('rank_units').select('product_id');
+      const want = await db.knex(TABLES.batchTable).where({ interval: 'day', window_start: DAY_20.start, channel: 'all' }).where('rank_units', '<=', 10).orderBy('rank_units').select('product_id');
       expect(csv.split('\n').slice(1, 11).map((l) => l.split(',')[2])).toEqual(want.map((w) => w.product_id));
       expect((receiver.received[0]!.body as { files: { lake: string } }).files.lake).toBe('s3://reports-test/lake');
     } finally {

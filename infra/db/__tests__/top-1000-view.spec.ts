@@ -28,6 +28,7 @@ const HOUR = new Date('2024-05-01T10:00:00Z');
 const NEXT_HOUR = new Date('2024-05-01T11:00:00Z');
 
 interface SpeedRow {
+  channel?: string;
   shard?: number;
   product_id: string;
   units: bigint;
@@ -44,6 +45,7 @@ const speed = (knex: Knex, rows: SpeedRow[]) =>
     rows.map((r) => ({
       interval: r.interval ?? 'hour',
       window_start: r.window_start ?? HOUR,
+      channel: r.channel ?? 'all',
       shard: r.shard ?? 0,
       product_id: r.product_id,
       units: r.units,
@@ -82,6 +84,7 @@ const batch = (
     rank_units: number | null;
     rank_revenue: number | null;
     window_start?: Date;
+    channel?: string;
     category?: string;
     category_rank_units?: number | null;
     category_rank_revenue?: number | null;
@@ -331,6 +334,76 @@ describe('view top_1000', () => {
         expect(tableScans.length).toBeGreaterThan(0);
         for (const scan of tableScans) expect(`${table}: ${scan['Index Cond'] ?? scan['Node Type']}`).toMatch(/window_start = /);
       }
+    });
+  });
+
+  describe('view channel_top_1000 (0019)', () => {
+    const channelTop = (knex: Knex, channel: string, metric: Metric, window_start = HOUR) =>
+      knex<ViewRow & { channel: string }>('channel_top_1000').where({ interval: 'hour', window_start, channel, metric }).orderBy('rank');
+
+    it('ranks a channel’s speed rows within the channel, summed over shards, apart from the overall rows and other channels', async () => {
+      await speed(db.knex, [
+        { product_id: 'a', units: 10n, revenue_cents: 100n },
+        { product_id: 'b', units: 5n, revenue_cents: 900n },
+        { channel: 'web', shard: 0, product_id: 'b', units: 4n, revenue_cents: 40n, error_bound: 1n },
+        { channel: 'web', shard: 1, product_id: 'b', units: 3n, revenue_cents: 30n, error_bound: 2n },
+        { channel: 'web', product_id: 'c', units: 6n, revenue_cents: 600n },
+        { channel: 'web', product_id: 'B', units: 6n, revenue_cents: 1n }, // ties with c: byte order puts 'B' first
+        { channel: 'app', product_id: 'a', units: 1n, revenue_cents: 1n },
+      ]);
+      expect((await channelTop(db.knex, 'web', 'units')).map((r) => [r.rank, r.product_id, r.units, r.error_bound, r.source])).toEqual([
+        [1, 'b', 7n, 3n, 'speed'],
+        [2, 'B', 6n, 0n, 'speed'],
+        [3, 'c', 6n, 0n, 'speed'],
+      ]);
+      expect((await channelTop(db.knex, 'web', 'revenue')).map((r) => [r.rank, r.product_id])).toEqual([
+        [1, 'c'],
+        [2, 'b'],
+        [3, 'B'],
+      ]);
+      expect((await channelTop(db.knex, 'app', 'units')).map((r) => [r.rank, r.product_id, r.units])).toEqual([[1, 'a', 1n]]);
+      // top_1000 is the overall rows, as before 0019: no channel's row in it.
+      expect((await top(db.knex, 'units')).map((r) => [r.rank, r.product_id, r.units])).toEqual([
+        [1, 'a', 10n],
+        [2, 'b', 5n],
+      ]);
+      expect(await channelTop(db.knex, 'all', 'units')).toEqual((await top(db.knex, 'units')).map((r) => ({ ...r, channel: 'all' })));
+    });
+
+    it('prefers batch per window, for every channel: a built window hides every channel’s speed rows, an unbuilt one serves them', async () => {
+      const finishedAt = new Date('2024-05-01T11:07:00Z');
+      const runId = await run(db.knex, 'succeeded', finishedAt);
+      await batch(db.knex, runId, [
+        { product_id: 'a', units: 9n, revenue_cents: 90n, rank_units: 1, rank_revenue: 1, category_rank_units: 1, category_rank_revenue: 1 },
+        { channel: 'web', product_id: 'a', units: 9n, revenue_cents: 90n, rank_units: 1, rank_revenue: 1 },
+      ]);
+      // Speed rows of the built window (one channel the batch has, one it has not) and of the next, unbuilt, window.
+      await speed(db.knex, [
+        { channel: 'web', product_id: 'z', units: 99n, revenue_cents: 99n },
+        { channel: 'app', product_id: 'z', units: 99n, revenue_cents: 99n },
+        { channel: 'app', window_start: NEXT_HOUR, product_id: 'y', units: 2n, revenue_cents: 2n },
+      ]);
+      expect((await channelTop(db.knex, 'web', 'units')).map((r) => [r.rank, r.product_id, r.source, r.as_of, r.category_rank])).toEqual([[1, 'a', 'batch', finishedAt, null]]);
+      expect(await channelTop(db.knex, 'app', 'units')).toEqual([]);
+      expect((await channelTop(db.knex, 'app', 'units', NEXT_HOUR)).map((r) => [r.rank, r.product_id, r.source])).toEqual([[1, 'y', 'speed']]);
+
+      const totals = (window_start: Date) => db.knex('channel_totals').where({ interval: 'hour', window_start }).orderBy('channel').select('channel', 'source', 'units');
+      const total = (window_start: Date, channel: string, source: 'batch' | 'speed', shard: number, units: bigint) => ({
+        interval: 'hour', window_start, channel, source, shard, units, revenue_cents: units, orders: units, products: 1n, as_of: finishedAt,
+      });
+      await db.knex(TABLES.windowTotals).insert([
+        total(HOUR, 'all', 'batch', -1, 9n),
+        total(HOUR, 'web', 'batch', -1, 9n),
+        total(HOUR, 'app', 'speed', 0, 99n),
+        total(NEXT_HOUR, 'app', 'speed', 0, 2n),
+        total(NEXT_HOUR, 'app', 'speed', 1, 3n),
+      ]);
+      expect(await totals(HOUR)).toEqual([
+        { channel: 'all', source: 'batch', units: 9n },
+        { channel: 'web', source: 'batch', units: 9n },
+      ]);
+      expect(await totals(NEXT_HOUR)).toEqual([{ channel: 'app', source: 'speed', units: 5n }]);
+      expect(await db.knex(VIEWS.topTotals).where({ interval: 'hour' }).select('window_start', 'source', 'units')).toEqual([{ window_start: HOUR, source: 'batch', units: 9n }]);
     });
   });
 });

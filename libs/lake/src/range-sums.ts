@@ -1,8 +1,8 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { sqlString } from './columns';
-import { rollupFilePath } from './rollup-paths';
-import type { LakeStore } from './store';
 import type { StoredChannel } from '@hitboard/schema';
+import { channelledParquet, rollupFilePath } from './rollup-paths';
+import type { LakeStore } from './store';
 
 /** A built window whose full rollup file is one tile of a range. */
 export interface RangeTileRef {
@@ -27,9 +27,21 @@ export interface RangeSumsQuery {
   category?: string | null;
   /** Products whose rank in this range is wanted whatever it is (the movement of another range's top). */
   rankOf?: readonly string[];
-  // TODO(lead): the batch branch implements this (sum only this channel's rollup rows); here only the type, for the dashboard to build against.
-  /** Only this channel's sales; absent = every channel. */
+  /**
+   * Only this channel's rows of each tile (a tile written before the lake kept channels counts as
+   * 'unknown'); `estimates` are then that channel's. Absent: every channel, the overall figures.
+   */
   channel?: StoredChannel;
+}
+
+/**
+ * A SELECT of `columns` over the tiles' rollup rows: every row (the overall figures; a plain scan, tiles
+ * of both shapes line up by name), or one channel's (`channelledParquet`: an older tile's rows are 'unknown').
+ */
+function tileRows(paths: readonly string[], columns: string, channel: StoredChannel | undefined): string {
+  return channel === undefined
+    ? `SELECT ${columns} FROM read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)`
+    : `SELECT ${columns} FROM ${channelledParquet(paths)} WHERE channel = ${sqlString(channel)}`;
 }
 
 export interface RangeRankedRow {
@@ -64,7 +76,8 @@ export interface RangeSums {
  * Exact sums of any set of built windows, from their full rollup files in the lake (every product,
  * never a stored top list), in one DuckDB GROUP BY, plus speed-layer estimate rows added in the same
  * GROUP BY; ranked as the batch layer ranks a window (value descending, then product_id in byte order,
- * DuckDB's default collation — `COLLATE "C"` in the serving view). The caller picks the tiles
+ * DuckDB's default collation — `COLLATE "C"` in the serving view). A tile holds a row per (product,
+ * channel): a product's rows add up to its overall figure, or one channel's are read. The caller picks the tiles
  * (disjoint, so nothing is counted twice); reading goes through the lake store, so an S3 lake is
  * read from its local cache.
  *
@@ -92,7 +105,7 @@ export class RangeSumsReader {
     const parts: string[] = [];
     if (paths.length > 0) {
       parts.push(
-        `SELECT product_id, category, units, revenue_cents, orders, false AS estimated FROM read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)`,
+        tileRows(paths, 'product_id, category, units, revenue_cents, orders, false AS estimated', q.channel),
       );
     }
     const estimates = q.estimates ?? [];
@@ -175,14 +188,14 @@ export class RangeSumsReader {
    * Only the ranks, in the range, of some products (the movement of another range's top list): the
    * metric's sums alone, ranked like `read` — about the cost of a bare GROUP BY.
    */
-  // TODO(lead): `channel` is the batch branch's to implement; the type only, for the dashboard to build against.
   async ranksOf(q: {
     tiles: readonly RangeTileRef[];
     estimates?: readonly RangeEstimateRow[];
     metric: 'units' | 'revenue';
     category?: string | null;
-    channel?: StoredChannel;
     productIds: readonly string[];
+    /** As in `RangeSumsQuery`: one channel's rows only; absent, every channel. */
+    channel?: StoredChannel;
   }): Promise<Map<string, number>> {
     const ranks = new Map<string, number>();
     const estimates = q.estimates ?? [];
@@ -192,7 +205,7 @@ export class RangeSumsReader {
     const filtered = q.category !== null && q.category !== undefined;
     return this.store.withLocalFiles(keys, async (paths) => {
       const parts: string[] = [];
-      if (paths.length > 0) parts.push(`SELECT product_id, category, ${column} AS m FROM read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)`);
+      if (paths.length > 0) parts.push(tileRows(paths, `product_id, category, ${column} AS m`, q.channel));
       if (estimates.length > 0) {
         const values = estimates.map((e) => `(${sqlString(e.productId)}, ${sqlString(e.category)}, ${q.metric === 'units' ? e.units : e.revenueCents}::BIGINT)`).join(', ');
         parts.push(`SELECT * FROM (VALUES ${values}) e(product_id, category, m)`);
@@ -213,14 +226,14 @@ export class RangeSumsReader {
   }
 
   /** The floor the benchmark compares with: DuckDB's own GROUP BY over the same files, nothing else (no ranking, no reading into JS beyond the top k). */
-  async groupByOnly(tiles: readonly RangeTileRef[], metric: 'units' | 'revenue', k: number): Promise<number> {
+  async groupByOnly(tiles: readonly RangeTileRef[], metric: 'units' | 'revenue', k: number, channel?: StoredChannel): Promise<number> {
     const keys = tiles.map((t) => rollupFilePath(t.interval, t.windowStartMs));
     return this.store.withLocalFiles(keys, async (paths) => {
       const connection = await (await this.duckdb()).connect();
       try {
         const column = metric === 'units' ? 'units' : 'revenue_cents';
         const reader = await connection.runAndReadAll(
-          `SELECT product_id, sum(${column}) AS v FROM read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false) GROUP BY product_id ORDER BY v DESC LIMIT ${k}`,
+          `SELECT product_id, sum(v) AS v FROM (${tileRows(paths, `product_id, ${column} AS v`, channel)}) GROUP BY product_id ORDER BY v DESC LIMIT ${k}`,
         );
         return reader.currentRowCount;
       } finally {

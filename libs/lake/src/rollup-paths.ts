@@ -1,3 +1,6 @@
+import { CHANNEL_UNKNOWN } from '@hitboard/schema';
+import { sqlString } from './columns';
+
 /**
  * Where the batch layer keeps each window's full rollup (every product of the window), relative to
  * the lake root: `rollup/{interval}/{YYYY-MM-DD}/{interval}-{startUtc}.parquet`, e.g.
@@ -13,11 +16,14 @@ export function rollupFilePath(interval: string, windowStartMs: number): string 
 }
 
 /**
- * A window's full rollup columns, in file order, sorted by product_id (byte order). Amounts are
- * integer cents; `category` comes from the catalog (`products`), '' for a product it does not know.
+ * A window's full rollup columns, in file order: one row per (product, channel), sorted by product_id
+ * (byte order), then channel. Amounts are integer cents; `category` comes from the catalog
+ * (`products`), '' for a product it does not know. Rollup files written before issue 27 have no
+ * `channel` column (one row per product): read them with `channelledParquet`, as channel 'unknown'.
  */
 export const ROLLUP_COLUMNS = [
   { name: 'product_id', duckdbType: 'VARCHAR' },
+  { name: 'channel', duckdbType: 'VARCHAR' },
   { name: 'category', duckdbType: 'VARCHAR' },
   { name: 'units', duckdbType: 'BIGINT' },
   { name: 'revenue_cents', duckdbType: 'BIGINT' },
@@ -25,3 +31,17 @@ export const ROLLUP_COLUMNS = [
 ] as const;
 
 export const ROLLUP_COLUMN_LIST = ROLLUP_COLUMNS.map((c) => c.name).join(', ');
+
+/**
+ * Lake Parquet files (raw or rollup, of either shape) as one relation that always has a `channel`
+ * column: a file written before the lake kept one reads as CHANNEL_UNKNOWN (files are never rewritten).
+ * `union_by_name` lines up files with and without the column; the empty typed relation in front gives
+ * the column even when no file has it (DuckDB would not bind `channel` then). Other columns are read
+ * only as the query uses them (projection reaches the Parquet scan through the union).
+ */
+export function channelledParquet(localPaths: readonly string[]): string {
+  return `(SELECT * REPLACE (coalesce(channel, ${sqlString(CHANNEL_UNKNOWN)}) AS channel)
+             FROM (FROM (SELECT NULL::VARCHAR AS channel WHERE false)
+                   UNION ALL BY NAME
+                   FROM read_parquet([${localPaths.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)))`;
+}

@@ -18,7 +18,7 @@ a speed pipeline and a rollup scheduler (own data folder and ops port each), all
 cluster, Postgres and one lake (by default an S3 lake on the run's own S3Proxy; a folder for --quick). The generator sends history then live sales with ground truth;
 each scenario injects one fault while sales flow, times the recovery (fault end → everything
 produced by then in the ledger and through the speed layer), pauses the generator, settles, and
-checks: every closed hour exact in batch_table and window_totals; the ledger's committed flushes
+checks: every closed hour exact in batch_table and window_totals (overall rows); the ledger's committed flushes
 tile every partition; the DLQ holds exactly the malformed messages (by source partition:offset);
 open hours within their stated bounds; lag zero. Prints each check, the recovery time and a
 verdict per scenario, and the seed to replay. Exit 1 if any scenario fails.

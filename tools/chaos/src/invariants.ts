@@ -2,7 +2,7 @@ import { clock, pollUntil } from '@hitboard/runtime';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Knex } from 'knex';
 import { hourStartMs, readLakeSums, type LakeStore } from '@hitboard/lake';
-import { decodeProductSum, productSumCellKey, TABLES } from '@hitboard/schema';
+import { CHANNEL_ALL, decodeProductSum, productSumCellKey, TABLES } from '@hitboard/schema';
 import type { SalesDriver, Sums } from './driver';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -121,13 +121,13 @@ export class Observer {
     return hours.filter((h) => !ok.has(h));
   }
 
-  /** Every closed hour: batch_table rows and the batch window_totals row equal the ground truth exactly. */
+  /** Every closed hour: batch_table's overall rows and the overall batch window_totals row equal the ground truth exactly. */
   async checkClosedExact(driver: SalesDriver, hours: number[]): Promise<Check> {
     const problems: string[] = [];
     for (const h of hours) {
       const truth = driver.truth.get(h) ?? new Map<string, Sums>();
       const rows = await this.db()(TABLES.batchTable)
-        .where({ interval: 'hour', window_start: new Date(h) })
+        .where({ interval: 'hour', window_start: new Date(h), channel: CHANNEL_ALL })
         .select<{ product_id: string; units: string; revenue_cents: string; orders: string }[]>('product_id', 'units', 'revenue_cents', 'orders');
       const got = new Map(rows.map((r) => [r.product_id, `${r.units}/${r.revenue_cents}/${r.orders}`]));
       let wrong = 0;
@@ -135,7 +135,7 @@ export class Observer {
       for (const p of got.keys()) if (!truth.has(p)) wrong++;
       if (wrong > 0) problems.push(`${iso(h)}: ${wrong} of ${truth.size} products differ in batch_table`);
       const total = [...truth.values()].reduce((a, s) => ({ units: a.units + s.units, revenue: a.revenue + s.revenue, orders: a.orders + s.orders }), { units: 0n, revenue: 0n, orders: 0n });
-      const t = await this.db()(TABLES.windowTotals).where({ interval: 'hour', window_start: new Date(h), source: 'batch' }).first<{ units: string; revenue_cents: string; orders: string; products: string } | undefined>('units', 'revenue_cents', 'orders', 'products');
+      const t = await this.db()(TABLES.windowTotals).where({ interval: 'hour', window_start: new Date(h), source: 'batch', channel: CHANNEL_ALL }).first<{ units: string; revenue_cents: string; orders: string; products: string } | undefined>('units', 'revenue_cents', 'orders', 'products');
       const want = `${total.units}/${total.revenue}/${total.orders}/${truth.size}`;
       const have = t ? `${t.units}/${t.revenue_cents}/${t.orders}/${t.products}` : 'none';
       if (have !== want) problems.push(`${iso(h)}: window_totals ${have}, truth ${want}`);
@@ -221,7 +221,7 @@ export class Observer {
     for (const h of open) {
       const truth = driver.truth.get(h)!;
       const speed = await this.db()(TABLES.speedTable)
-        .where({ interval: 'hour', window_start: new Date(h) })
+        .where({ interval: 'hour', window_start: new Date(h), channel: CHANNEL_ALL })
         .select<{ product_id: string; units: string; revenue_cents: string; error_bound: string; revenue_error_bound: string }[]>('product_id', 'units', 'revenue_cents', 'error_bound', 'revenue_error_bound');
       for (const r of speed) {
         rows++;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { TABLES, type Metric } from '@hitboard/schema';
+import { CHANNEL_ALL, TABLES, type Metric } from '@hitboard/schema';
 import type { Window } from '@hitboard/time';
 import type { ReportMover, ReportTopRow } from './report-render';
 
@@ -92,12 +92,12 @@ export class ReportStore {
     return n === 1;
   }
 
-  /** The window's exact top `n` by `metric`, from `batch_table` (ranks as the batch layer stored them). */
+  /** The window's exact overall top `n` by `metric`, from `batch_table`'s overall rows (ranks as the batch layer stored them). */
   async top(window: { interval: string; windowStart: Date }, metric: Metric, n: number): Promise<ReportTopRow[]> {
     const rank = metric === 'units' ? 'rank_units' : 'rank_revenue';
     const rows = await this.knex(`${TABLES.batchTable} as b`)
       .leftJoin(`${TABLES.products} as p`, 'p.product_id', 'b.product_id')
-      .where({ 'b.interval': window.interval, 'b.window_start': window.windowStart })
+      .where({ 'b.interval': window.interval, 'b.window_start': window.windowStart, 'b.channel': CHANNEL_ALL })
       .where(`b.${rank}`, '<=', n)
       .orderBy(`b.${rank}`)
       .select<Array<{ rank: number; product_id: string; name: string | null; category: string; units: bigint; revenue_cents: bigint; orders: bigint }>>(
