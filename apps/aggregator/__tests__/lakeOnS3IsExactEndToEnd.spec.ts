@@ -14,7 +14,7 @@ import { RollupEngine, runWindow } from '@hitboard/batch-rollup';
 import { setRolePassword } from '@hitboard/db';
 import { createDb } from '@hitboard/db-client';
 import { openLakeStore, readLakeSums, rollupFilePath, type LakeStore } from '@hitboard/lake';
-import { APP_ROLES, TABLES } from '@hitboard/schema';
+import { APP_ROLES, CHANNEL_ALL, TABLES } from '@hitboard/schema';
 import { IntervalRegistry } from '@hitboard/time';
 import { startTestS3, type TestS3 } from '@hitboard/testkit';
 import {
@@ -121,7 +121,7 @@ describeKafka('the lake on S3 (S3Proxy)', () => {
       const expected = expectedSums(items);
       for (const hour of [5, 6, 7]) {
         const w = registry.windowAt('hour', DAY + hour * H);
-        const rows = await s.db.knex(TABLES.batchTable).where({ interval: 'hour', window_start: w.start }).select<{ product_id: string; units: bigint; revenue_cents: bigint; orders: bigint }[]>('product_id', 'units', 'revenue_cents', 'orders');
+        const rows = await s.db.knex(TABLES.batchTable).where({ interval: 'hour', window_start: w.start, channel: CHANNEL_ALL }).select<{ product_id: string; units: bigint; revenue_cents: bigint; orders: bigint }[]>('product_id', 'units', 'revenue_cents', 'orders');
         const want = [...expected].filter(([k]) => k.startsWith(`${DAY + hour * H}|`));
         expect(want.length).toBeGreaterThan(0);
         expect(Object.fromEntries(rows.map((r) => [r.product_id, `${r.units}/${r.revenue_cents}/${r.orders}`]))).toEqual(
@@ -129,7 +129,7 @@ describeKafka('the lake on S3 (S3Proxy)', () => {
         );
       }
       const total = [...expected.values()].reduce((a, v) => ({ units: a.units + v.units, revenueCents: a.revenueCents + v.revenueCents, orders: a.orders + v.orders }), { units: 0n, revenueCents: 0n, orders: 0n });
-      const dayTotals = await s.db.knex(TABLES.windowTotals).where({ interval: 'day', window_start: day.start, source: 'batch' }).first();
+      const dayTotals = await s.db.knex(TABLES.windowTotals).where({ interval: 'day', window_start: day.start, source: 'batch', channel: CHANNEL_ALL }).first();
       expect(`${dayTotals.units}/${dayTotals.revenue_cents}/${dayTotals.orders}`).toBe(`${total.units}/${total.revenueCents}/${total.orders}`);
     } finally {
       engine.close();

@@ -23,18 +23,23 @@ export type RawColumn = (typeof RAW_COLUMNS)[number]['name'];
 export const RAW_COLUMN_LIST = RAW_COLUMNS.map((c) => c.name).join(', ');
 
 /**
- * A DuckDB relation over raw lake files (absolute local paths) with every raw column, old and new files
- * alike: `channel` is the file's, or `unknown` for a file written before the column existed.
- * `union_by_name` lines the files' columns up by name (a missing column reads NULL); the empty
- * `UNION ALL BY NAME` branch declares `channel` for the case where NO listed file has it (union_by_name
- * alone then has no such column, and the coalesce would not bind).
- * Use as `SELECT … FROM ${rawRowsSql(paths)} GROUP BY …`.
+ * Lake Parquet files (raw or rollup, of either shape) as one relation that always has a `channel`
+ * column: a file written before the lake kept one reads as CHANNEL_UNKNOWN (files are never rewritten).
+ * `union_by_name` lines up files with and without the column; the empty typed relation in front gives
+ * the column even when no file has it (DuckDB would not bind `channel` then). Other columns are read
+ * only as the query uses them (projection reaches the Parquet scan through the union).
  */
+export function channelledParquet(localPaths: readonly string[]): string {
+  return `(SELECT * REPLACE (coalesce(channel, ${sqlString(CHANNEL_UNKNOWN)}) AS channel)
+             FROM (FROM (SELECT NULL::VARCHAR AS channel WHERE false)
+                   UNION ALL BY NAME
+                   FROM read_parquet([${localPaths.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)))`;
+}
+
+/** Raw lake files (absolute local paths), old and new alike, with every raw column. Use as `SELECT … FROM ${rawRowsSql(paths)} GROUP BY …`. */
 export function rawRowsSql(paths: readonly string[]): string {
   if (paths.length === 0) throw new Error('rawRowsSql needs at least one file');
-  const files = `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)`;
-  return `(SELECT minute_start, product_id, units, revenue_cents, orders, coalesce(channel, ${sqlString(CHANNEL_UNKNOWN)}) AS channel
-             FROM (FROM ${files} UNION ALL BY NAME (SELECT NULL::VARCHAR AS channel WHERE false)))`;
+  return `(SELECT ${RAW_COLUMN_LIST} FROM ${channelledParquet(paths)})`;
 }
 
 /** A SQL string literal for DuckDB (file paths in `read_parquet([...])` and `COPY … TO`). */

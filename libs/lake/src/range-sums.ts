@@ -1,7 +1,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { sqlString } from './columns';
 import type { StoredChannel } from '@hitboard/schema';
-import { channelledParquet, rollupFilePath } from './rollup-paths';
+import { channelledParquet, sqlString } from './columns';
+import { rollupFilePath } from './rollup-paths';
 import type { LakeStore } from './store';
 
 /** A built window whose full rollup file is one tile of a range. */

@@ -1,6 +1,3 @@
-import { CHANNEL_UNKNOWN } from '@hitboard/schema';
-import { sqlString } from './columns';
-
 /**
  * Where the batch layer keeps each window's full rollup (every product of the window), relative to
  * the lake root: `rollup/{interval}/{YYYY-MM-DD}/{interval}-{startUtc}.parquet`, e.g.
@@ -32,16 +29,3 @@ export const ROLLUP_COLUMNS = [
 
 export const ROLLUP_COLUMN_LIST = ROLLUP_COLUMNS.map((c) => c.name).join(', ');
 
-/**
- * Lake Parquet files (raw or rollup, of either shape) as one relation that always has a `channel`
- * column: a file written before the lake kept one reads as CHANNEL_UNKNOWN (files are never rewritten).
- * `union_by_name` lines up files with and without the column; the empty typed relation in front gives
- * the column even when no file has it (DuckDB would not bind `channel` then). Other columns are read
- * only as the query uses them (projection reaches the Parquet scan through the union).
- */
-export function channelledParquet(localPaths: readonly string[]): string {
-  return `(SELECT * REPLACE (coalesce(channel, ${sqlString(CHANNEL_UNKNOWN)}) AS channel)
-             FROM (FROM (SELECT NULL::VARCHAR AS channel WHERE false)
-                   UNION ALL BY NAME
-                   FROM read_parquet([${localPaths.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)))`;
-}
