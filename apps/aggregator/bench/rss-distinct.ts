@@ -6,8 +6,8 @@
  * Fills a fresh topic with one event per product (`d-0` … `d-(N-1)`, every event a distinct product
  * and a distinct event_id: the worst case for both the (minute, product) buffers and the duplicate
  * window), then starts the real aggregator (apps/aggregator/src/main.ts, production defaults:
- * FLUSH_INTERVAL_MS 5 s, FLUSH_MAX_KEYS 200,000 per partition, DEDUPE_MAX_IDS 1,000,000 per partition)
- * as its own process and samples its resident set (/proc/PID/status VmRSS) every 250 ms until the
+ * FLUSH_INTERVAL_MS 5 s, MEMORY_BUDGET_MIB 768 — until issue 28, FLUSH_MAX_KEYS 200,000 per partition —
+ * DEDUPE_MAX_IDS 1,000,000 per partition) as its own process and samples its resident set (/proc/PID/status VmRSS) every 250 ms until the
  * ledger holds every offset. Reports the RSS at 10 %, 50 % and 100 % of the events committed, each
  * decile, and the peak. Event time spreads over the last 5 minutes, as the throughput bench's.
  * Also counts the Parquet files the run left in each lake hour (raw/date=…/hour=…/): a byte budget
