@@ -261,6 +261,7 @@ export class Aggregator {
     const nowMs = clock.now();
     for (const p of this.partitions.values()) await p.onTick(nowMs);
     this.o.metrics.bufferedKeys.set(this.bufferedKeys());
+    this.o.metrics.bufferedBytes.set(this.partitionDeps.budget.heldBytes());
     let ids = 0;
     for (const p of this.partitions.values()) ids += p.core.dedupe.size;
     this.o.metrics.dedupeIds.set(ids);
