@@ -35,7 +35,7 @@ export interface Refused {
  * Estimated heap bytes of one buffered cell, counted against the memory budget (memory-budget.ts): its
  * object, its product id string (from JSON.parse, ~10 characters) and its entry in the Maps, whose hash
  * tables grow by doubling. Measured (apps/aggregator/bench/cell-bytes.ts, `process.memoryUsage().heapUsed`
- * after full GCs, node 22, 2026-12-07): 149 bytes a cell over 1M cells, 157 over 200k, and 173-176 just past
+ * after full GCs, Node 20, 2026-12-07): 149 bytes a cell over 1M cells, 157 over 200k, and 173-176 just past
  * a table's doubling (540k, 1.1M, 2.1M cells; 4 channels, 1 or 5 minutes); + 8 bytes for the flush's
  * `[...cells()]` array. The worst, 176 + 8, so an estimate never undercounts.
  */
