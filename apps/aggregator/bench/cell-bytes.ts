@@ -12,6 +12,8 @@
  */
 import { parseArgs } from 'node:util';
 import { PartitionBuffer } from '../src/core/partition-buffer';
+import type { FlushPlan } from '../src/core/partition-core';
+import { productSumMessages } from '../src/core/product-sum-records';
 
 const { values } = parseArgs({ options: { cells: { type: 'string', default: '1000000' }, minutes: { type: 'string', default: '1' } } });
 const CELLS = Number(values.cells);
@@ -24,6 +26,13 @@ if (!gc) throw new Error('run with node --expose-gc -r tsx/cjs');
 function heapUsed(): number {
   for (let i = 0; i < 3; i++) gc?.();
   return process.memoryUsage().heapUsed;
+}
+
+/** Heap and Buffer bytes (a flush's product-sums records are small Buffers: their bytes live outside the heap). */
+function heapAndBuffers(): number {
+  for (let i = 0; i < 3; i++) gc?.();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
 const before = heapUsed();
@@ -39,6 +48,11 @@ const cellsArray = [...buffer.cells()];
 const withArray = heapUsed();
 const perCell = (filled - before) / buffer.keys;
 const arrayPerCell = (withArray - filled) / buffer.keys;
+// A flush in flight also holds its product-sums records until they are sent (built all at once).
+const plan = { flushId: 'p0-1000000000-1000999999', firstOffset: 1_000_000_000, lastOffset: 1_000_999_999, cells: cellsArray } as unknown as FlushPlan;
+const beforeRecords = heapAndBuffers();
+const records = productSumMessages(0, plan);
+const recordsPerCell = (heapAndBuffers() - beforeRecords) / records.length;
 process.stdout.write(
-  `${JSON.stringify({ cells: buffer.keys, minutes: MINUTES, heapPerCellBytes: Math.round(perCell), flushArrayPerCellBytes: Math.round(arrayPerCell), heapUsedMiB: Math.round(filled / 2 ** 20), keep: cellsArray.length })}\n`,
+  `${JSON.stringify({ cells: buffer.keys, minutes: MINUTES, heapPerCellBytes: Math.round(perCell), flushArrayPerCellBytes: Math.round(arrayPerCell), productSumRecordPerCellBytes: Math.round(recordsPerCell), heapUsedMiB: Math.round(filled / 2 ** 20), keep: cellsArray.length + records.length })}\n`,
 );

@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { BufferBudget, MIB, splitMemoryBudget } from './memory-budget';
-import { CELL_BYTES } from './partition-buffer';
+import { CELL_BYTES, IN_FLIGHT_CELL_BYTES } from './partition-buffer';
 import { PartitionCore, type FlushPlan } from './partition-core';
 
 const T0 = Date.parse('2026-11-22T07:00:00.000Z');
@@ -91,10 +91,10 @@ describe('the memory budget', () => {
     for (let i = 0; i < 10; i++) for (const x of [a, b, c]) addCell(x);
     const plan = a.planFlush(T0 + 10_000) as FlushPlan;
     a.started(plan);
-    // Partition 0's cells are in flight: still held (30 cells), and they cannot be flushed again, so
-    // partitions 1 and 2 must both flush to bring what stays held to half the share.
-    expect(a.inFlightBytes).toBe(10 * CELL_BYTES);
-    expect(budget.heldBytes()).toBe(30 * CELL_BYTES);
+    // Partition 0's cells are in flight: still held, at their in-flight cost (records, columns), and they
+    // cannot be flushed again, so partitions 1 and 2 must both flush to bring what stays held to half the share.
+    expect(a.inFlightBytes).toBe(10 * IN_FLIGHT_CELL_BYTES);
+    expect(budget.heldBytes()).toBe(20 * CELL_BYTES + 10 * IN_FLIGHT_CELL_BYTES);
     expect([a.overBudget, b.overBudget, c.overBudget]).toEqual([false, true, true]);
     expect(a.committed(plan)).toBe(true);
     expect(budget.heldBytes()).toBe(20 * CELL_BYTES);

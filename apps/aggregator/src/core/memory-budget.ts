@@ -10,8 +10,8 @@ export const MIN_MEMORY_BUDGET_MIB = 128;
 /**
  * How one process's budget is shared (issue 28), stated once:
  *
- * - 3/8 **buffers**: every partition's cells, the buffer it fills and the one in flight, at
- *   `CELL_BYTES` a cell (partition-buffer.ts), plus the refused messages' bytes. When their sum fills this
+ * - 3/8 **buffers**: every partition's cells, the buffer it fills at `CELL_BYTES` a cell and the one in
+ *   flight at `IN_FLIGHT_CELL_BYTES` (partition-buffer.ts), plus the refused messages' bytes. When their sum fills this
  *   share, the largest buffers flush (`BufferBudget`), whatever the partition count.
  * - 1/4 **staging**: DuckDB's `memory_limit` in the Parquet staging worker (the staged rows and the
  *   sort of a flush; past it DuckDB spills to disk instead of growing).
@@ -22,7 +22,7 @@ export const MIN_MEMORY_BUDGET_MIB = 128;
  *   collections, a flush's columns on their way to the worker. The duplicate windows are capped on their
  *   own (`DEDUPE_MAX_IDS` per partition, 12-24 bytes an id) and are not part of the budget.
  *
- * At the default 768 MiB: buffers 288 MiB (~1.6M cells in the whole process), staging 192 MiB (a flush
+ * At the default 768 MiB: buffers 288 MiB (~1.6M filling cells in the whole process, or ~0.48M in flight), staging 192 MiB (a flush
  * holds at most 393,216 cells: `flushMaxCells`), fetches of 24 MiB (4 MiB per partition).
  */
 export const MEMORY_SPLIT = { buffers: 3 / 8, staging: 1 / 4, fetch: 1 / 8 } as const;

@@ -42,6 +42,16 @@ export interface Refused {
 export const CELL_BYTES = 184;
 
 /**
+ * Estimated bytes of one cell of a flush in flight: its cell (CELL_BYTES), its product-sums record, built
+ * for every cell of the flush at once before the send cuts them into chunks (an object and a ~230-byte
+ * JSON Buffer: 398 bytes a cell, heap + arrayBuffers over 200k cells, cell-bytes.ts, 2026-12-07), and the
+ * columns the consuming thread packs for the staging worker (4 × 8 bytes + 2 references). The worker's
+ * copy and DuckDB's rows are the staging share's. A 10M-product run with in-flight cells counted at
+ * CELL_BYTES held several times the buffers' share in flights (bench/results/2026-12-07-1537-…).
+ */
+export const IN_FLIGHT_CELL_BYTES = CELL_BYTES + 400 + 48;
+
+/**
  * What one partition has consumed since its last flush: the (minute, product, channel) sums of valid,
  * distinct events, the refused messages, and the last offset consumed. The flush range is
  * `[ledger next offset, lastOffset]`; it covers every offset read, valid or not.
@@ -73,6 +83,11 @@ export class PartitionBuffer {
   /** Estimated heap bytes held: the cells at CELL_BYTES each, and the refused messages' bytes. */
   get bytes(): number {
     return this.keys * CELL_BYTES + this.refusedBytes;
+  }
+
+  /** Estimated bytes held once this buffer is a flush in flight (IN_FLIGHT_CELL_BYTES a cell). */
+  get inFlightBytes(): number {
+    return this.keys * IN_FLIGHT_CELL_BYTES + this.refusedBytes;
   }
 
   /**

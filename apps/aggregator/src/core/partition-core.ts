@@ -121,9 +121,9 @@ export class PartitionCore implements BudgetMember {
     return this.buffer.bytes;
   }
 
-  /** Estimated bytes of the buffer in flight, held until its flush commits or a reset drops it. */
+  /** Estimated bytes of the flush in flight (its cells, records and columns), held until it commits or a reset drops it. */
   get inFlightBytes(): number {
-    return this.inFlight === null ? 0 : this.inFlight.buffer.bytes;
+    return this.inFlight === null ? 0 : this.inFlight.buffer.inFlightBytes;
   }
 
   /** The partition was revoked: its bytes no longer count against the budget. */
