@@ -6,12 +6,16 @@
  * Fills a fresh topic with one event per product (`d-0` … `d-(N-1)`, every event a distinct product
  * and a distinct event_id: the worst case for both the (minute, product) buffers and the duplicate
  * window), then starts the real aggregator (apps/aggregator/src/main.ts, production defaults:
- * FLUSH_INTERVAL_MS 5 s, FLUSH_MAX_KEYS 200,000 per partition, DEDUPE_MAX_IDS 1,000,000 per partition)
- * as its own process and samples its resident set (/proc/PID/status VmRSS) every 250 ms until the
+ * FLUSH_INTERVAL_MS 5 s, MEMORY_BUDGET_MIB 768 — until issue 28, FLUSH_MAX_KEYS 200,000 per partition —
+ * DEDUPE_MAX_IDS 1,000,000 per partition) as its own process and samples its resident set (/proc/PID/status VmRSS) every 250 ms until the
  * ledger holds every offset. Reports the RSS at 10 %, 50 % and 100 % of the events committed, each
  * decile, and the peak. Event time spreads over the last 5 minutes, as the throughput bench's.
+ * Also counts the Parquet files the run left in each lake hour (raw/date=…/hour=…/): a byte budget
+ * that flushes smaller buffers writes more, smaller files (issue 28: at most 2× the files per hour).
  * `--quick`: 500,000 products (10M is ~15-40 min on these shared cores). Postgres: DATABASE_URL (admin URL) or an embedded one.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rssMiB, startApp, unlessExits } from '@hitboard/testkit';
 import { benchArgs, benchWorld, fill, ledgerOffsets, log, printResult } from './harness';
@@ -65,6 +69,7 @@ async function main(): Promise<void> {
       await child.stop(40_000);
     }
     const seconds = (performance.now() - started) / 1000;
+    const filesPerHour = parquetFilesPerHour(world.aggregatorEnv().LAKE_DIR as string);
     const result = {
       products: PRODUCTS,
       events: PRODUCTS,
@@ -77,10 +82,32 @@ async function main(): Promise<void> {
       rssAt50MiB: deciles[4],
       rssAt100MiB: deciles[9],
       peakRssMiB: Math.round(peak),
+      parquetFilesPerHour: filesPerHour,
+      parquetFilesMaxPerHour: Math.max(0, ...Object.values(filesPerHour)),
     };
     printResult(result, args.json);
   } finally {
     await world.close();
+  }
+}
+
+/** Parquet files per lake hour (`date=…/hour=…` → count) under `<lake>/raw`. */
+function parquetFilesPerHour(lakeDir: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const raw = join(lakeDir, 'raw');
+  for (const date of safeReaddir(raw)) {
+    for (const hour of safeReaddir(join(raw, date))) {
+      counts[`${date}/${hour}`] = safeReaddir(join(raw, date, hour)).filter((f) => f.endsWith('.parquet')).length;
+    }
+  }
+  return counts;
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }
 

@@ -4,8 +4,9 @@ import type { Logger } from '@hitboard/runtime';
 import { clock, StallWatch, retry, type Health } from '@hitboard/runtime';
 import { createProducer, dlqTopicSpec, ensureTopics } from '@hitboard/kafka';
 import type { RawFileWriter } from '@hitboard/lake';
-import type { AggregatorConfig } from './config';
+import { memorySharesOf, type AggregatorConfig } from './config';
 import type { FlushStep } from './core/flush-types';
+import { BufferBudget, DEFAULT_MEMORY_BUDGET_MIB, MIB, splitMemoryBudget, type MemoryShares } from './core/memory-budget';
 import type { FlushContext } from './flush/partition-flusher';
 import { RetryingSteps } from './flush/retrying-steps';
 import { Ledger } from './ledger';
@@ -26,12 +27,13 @@ export interface AggregatorOptions {
   onFlushStep?: (step: FlushStep, ordinal: number) => void;
 }
 
-/** The consumer's fetch settings (bench/aggregator-throughput.ts gives its bare baseline the same). */
-export const AGGREGATOR_FETCH = {
-  maxBytesPerPartition: 4 * 1024 * 1024, // 4 MiB: ~14k events of ~290 bytes per partition per fetch
-  maxBytes: 32 * 1024 * 1024,
-  maxWaitTimeInMs: 250,
-} as const;
+/** The consumer's fetch settings: sizes from the fetch share of the memory budget (src/core/memory-budget.ts). */
+export function aggregatorFetch(shares: MemoryShares): { maxBytesPerPartition: number; maxBytes: number; maxWaitTimeInMs: number } {
+  return { maxBytesPerPartition: shares.fetchMaxBytesPerPartition, maxBytes: shares.fetchMaxBytes, maxWaitTimeInMs: 250 };
+}
+
+/** The fetch settings of the default budget (bench/aggregator-throughput.ts gives its bare baseline the same). */
+export const AGGREGATOR_FETCH = aggregatorFetch(splitMemoryBudget(DEFAULT_MEMORY_BUDGET_MIB * MIB));
 
 /**
  * Batches of different partitions handled side by side. kafkajs fetches again only once every batch
@@ -71,12 +73,13 @@ export class Aggregator {
 
   constructor(private readonly o: AggregatorOptions) {
     const c = o.config;
+    const shares = memorySharesOf(c);
     this.consumer = o.kafka.consumer({
       groupId: c.KAFKA_GROUP_ID,
       sessionTimeout: c.KAFKA_SESSION_TIMEOUT_MS,
       rebalanceTimeout: 60_000,
       heartbeatInterval: Math.max(500, Math.floor(c.KAFKA_SESSION_TIMEOUT_MS / 10)),
-      ...AGGREGATOR_FETCH,
+      ...aggregatorFetch(shares),
       allowAutoTopicCreation: false,
     });
     this.producer = createProducer(o.kafka, { allowAutoTopicCreation: false });
@@ -98,7 +101,7 @@ export class Aggregator {
       ...(o.onFlushStep ? { onFlushStep: o.onFlushStep } : {}),
       nextOrdinal: () => ++flushOrdinal,
     };
-    this.partitionDeps = { config: c, flushContext, recovery, metrics: o.metrics, log: o.log, shutdown: this.shutdown.signal };
+    this.partitionDeps = { config: c, budget: new BufferBudget(shares.buffersBytes), flushContext, recovery, metrics: o.metrics, log: o.log, shutdown: this.shutdown.signal };
   }
 
   async start(): Promise<void> {
@@ -258,6 +261,7 @@ export class Aggregator {
     const nowMs = clock.now();
     for (const p of this.partitions.values()) await p.onTick(nowMs);
     this.o.metrics.bufferedKeys.set(this.bufferedKeys());
+    this.o.metrics.bufferedBytes.set(this.partitionDeps.budget.heldBytes());
     let ids = 0;
     for (const p of this.partitions.values()) ids += p.core.dedupe.size;
     this.o.metrics.dedupeIds.set(ids);

@@ -1,6 +1,10 @@
+import { totalmem } from 'node:os';
 import { z } from 'zod';
 import { appConfigSchema, env, loadConfig } from '@hitboard/runtime';
 import { LAKE_SETTINGS } from '@hitboard/lake';
+import { DEFAULT_MEMORY_BUDGET_MIB, MIB, MIN_MEMORY_BUDGET_MIB, splitMemoryBudget, type MemoryShares } from './core/memory-budget';
+
+const MACHINE_MIB = Math.floor(totalmem() / MIB);
 
 /**
  * Every setting of the aggregator, from the environment (see `.env.example` and `--help`): the
@@ -15,7 +19,19 @@ export const configSchema = appConfigSchema(['KAFKA_BROKERS', 'DATABASE_URL', 'T
     .describe('group session timeout (ms): how long a dead instance keeps its partitions before Kafka reassigns them'),
   ...LAKE_SETTINGS, // LAKE_DIR or LAKE_URL (+ AWS_*): where raw/date=…/hour=…/ files go
   FLUSH_INTERVAL_MS: env.int(50).default(5000).describe('flush a partition at least this often (ms) while it has data'),
-  FLUSH_MAX_KEYS: env.int(1).default(200_000).describe('flush a partition when its buffer holds this many (minute, product) keys'),
+  MEMORY_BUDGET_MIB: z.coerce
+    .number()
+    .int('must be a whole number of MiB')
+    .min(MIN_MEMORY_BUDGET_MIB, `must be at least ${MIN_MEMORY_BUDGET_MIB} (MiB): the buffers, the Parquet staging and the Kafka fetches share it`)
+    .max(MACHINE_MIB, `must not exceed this machine's memory (${MACHINE_MIB} MiB)`)
+    .default(DEFAULT_MEMORY_BUDGET_MIB)
+    .describe(
+      "the process's memory budget (MiB), shared by the partitions' buffers (3/8: the largest flush when their sum fills it), DuckDB's memory_limit in the Parquet staging worker (1/4) and the Kafka fetches (1/8); the rest is the runtime's. The duplicate windows (DEDUPE_MAX_IDS) come on top",
+    ),
+  FLUSH_MAX_KEYS: env
+    .int(1)
+    .optional()
+    .describe('DEPRECATED (MEMORY_BUDGET_MIB bounds the whole process): if set, a partition also flushes when its buffer holds this many (minute, product, channel) cells'),
   IDLE_TIMEOUT_MS: env.int(0).default(30_000).describe('a drained partition idle this long moves its watermark with the clock (ms)'),
   DEDUPE_WINDOW_MS: env
     .int(1000)
@@ -63,4 +79,18 @@ export type AggregatorConfig = z.output<typeof configSchema>;
 
 export function readConfig(source: NodeJS.ProcessEnv = process.env): AggregatorConfig {
   return loadConfig('aggregator', configSchema, source);
+}
+
+/** The shares of `MEMORY_BUDGET_MIB` (src/core/memory-budget.ts says how it is split). */
+export function memorySharesOf(config: Pick<AggregatorConfig, 'MEMORY_BUDGET_MIB'>): MemoryShares {
+  return splitMemoryBudget(config.MEMORY_BUDGET_MIB * MIB);
+}
+
+/** The start-up warning for a deprecated setting, or null. */
+export function deprecationWarning(config: Pick<AggregatorConfig, 'FLUSH_MAX_KEYS' | 'MEMORY_BUDGET_MIB'>): string | null {
+  if (config.FLUSH_MAX_KEYS === undefined) return null;
+  return (
+    `FLUSH_MAX_KEYS is deprecated: MEMORY_BUDGET_MIB (${config.MEMORY_BUDGET_MIB} MiB) bounds the process's buffers whatever the partition count. ` +
+    `FLUSH_MAX_KEYS=${config.FLUSH_MAX_KEYS} is still honoured as a cap per partition (more, smaller Parquet files); unset it to let the budget decide`
+  );
 }

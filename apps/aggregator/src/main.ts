@@ -3,7 +3,7 @@ import { createKafka } from '@hitboard/kafka';
 import { openLakeStore, RawFileWriter } from '@hitboard/lake';
 import { runService } from '@hitboard/runtime';
 import { Aggregator, type FlushStep } from './aggregator';
-import { configSchema } from './config';
+import { configSchema, deprecationWarning, memorySharesOf } from './config';
 import { createAggregatorMetrics } from './metrics';
 
 runService({
@@ -18,8 +18,12 @@ runService({
     const knex = createDb(config.DATABASE_URL, { applicationName: 'hitboard-aggregator', pool: { min: 0, max: 4 } });
     const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger: log.child({ component: 'kafkajs' }) });
     const lake = openLakeStore(config);
+    const deprecated = deprecationWarning(config);
+    if (deprecated !== null) log.warn(deprecated);
+    const shares = memorySharesOf(config);
+    log.info({ memoryBudgetMiB: config.MEMORY_BUDGET_MIB, ...shares }, 'memory budget');
     // Parquet staging in a worker thread: the consuming thread only packs a flush's rows into columns.
-    const writer = await RawFileWriter.create(lake, { stagingThread: 'worker' });
+    const writer = await RawFileWriter.create(lake, { stagingThread: 'worker', memoryLimitBytes: shares.stagingBytes });
     log.info({ lake: lake.location }, 'lake');
 
     const crashAt = config.AGGREGATOR_CRASH_AT;

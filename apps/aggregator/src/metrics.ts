@@ -16,6 +16,11 @@ export function createAggregatorMetrics(registry: Registry) {
       registers,
     }),
     bufferedKeys: new Gauge({ name: 'hitboard_aggregator_buffered_keys', help: '(minute, product) keys buffered, all partitions', registers }),
+    bufferedBytes: new Gauge({
+      name: 'hitboard_aggregator_buffered_bytes',
+      help: "estimated bytes the partitions' buffers hold, filling and in flight, against MEMORY_BUDGET_MIB's buffers share",
+      registers,
+    }),
     lag: new Gauge({ name: 'hitboard_aggregator_consumer_lag', help: 'offsets in Kafka not yet committed to the ledger, per partition', labelNames: ['partition'], registers }),
     failures: new Counter({
       name: 'hitboard_aggregator_failures_total',

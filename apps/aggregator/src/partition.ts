@@ -1,7 +1,8 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from '@hitboard/runtime';
 import { clock, sleep } from '@hitboard/runtime';
-import type { AggregatorConfig } from './config';
+import { memorySharesOf, type AggregatorConfig } from './config';
+import type { BufferBudget } from './core/memory-budget';
 import { PartitionCore } from './core/partition-core';
 import { planBatch } from './core/plan-batch';
 import { PartitionFlusher, type FlushContext, type FlushReport, type FlushTrigger } from './flush/partition-flusher';
@@ -21,6 +22,8 @@ export interface Blocked {
 /** What every partition of the process shares. */
 export interface PartitionDeps {
   config: AggregatorConfig;
+  /** The buffers' share of the process's memory budget, shared by every partition. */
+  budget: BufferBudget;
   flushContext: FlushContext;
   recovery: Recovery;
   metrics: AggregatorMetrics;
@@ -71,7 +74,9 @@ export class Partition {
         idleTimeoutMs: c.IDLE_TIMEOUT_MS,
         watermarkMaxFutureMs: c.WATERMARK_MAX_FUTURE_MS,
         flushIntervalMs: c.FLUSH_INTERVAL_MS,
-        flushMaxKeys: c.FLUSH_MAX_KEYS,
+        // The budget's cap on one flush (its staging must fit DuckDB's share), or FLUSH_MAX_KEYS if lower.
+        flushMaxKeys: Math.min(c.FLUSH_MAX_KEYS ?? Number.POSITIVE_INFINITY, memorySharesOf(c).flushMaxCells),
+        budget: deps.budget,
         refusedMaxBytes: REFUSED_MAX_BYTES,
       },
       clock.now(),
@@ -119,7 +124,8 @@ export class Partition {
     await this.lock
       .run(() => this.flush('revocation'))
       .then((flushed) => flushed || log.warn({ partition: this.partition }, 'no flush on revocation; the new owner replays from the ledger'))
-      .catch((err: unknown) => log.warn({ err, partition: this.partition }, 'flush on revocation failed; the new owner replays from the ledger'));
+      .catch((err: unknown) => log.warn({ err, partition: this.partition }, 'flush on revocation failed; the new owner replays from the ledger'))
+      .finally(() => this.core.leaveBudget());
   }
 
   /**
@@ -171,15 +177,16 @@ export class Partition {
     return this.act(report, options.heartbeat);
   }
 
-  /** A quiet partition gets no batches: its timed flush and its idle watermark are the tick's. */
+  /** A quiet partition gets no batches: its timed flush, its share of the memory budget and its idle watermark are the tick's. */
   async onTick(nowMs: number): Promise<void> {
     if (!this.ready || this.revoked || this.flushQueued || this.blocked !== null) return;
     const { core } = this;
-    if (!core.flushDue(nowMs)) return this.flusher.storeIdleWatermark(nowMs);
+    const trigger = core.flushDue(nowMs) ? 'time' : core.overBudget ? 'budget' : null;
+    if (trigger === null) return this.flusher.storeIdleWatermark(nowMs);
     if (this.flusher.busy) return; // the next tick, once the flight has settled (see `consume`)
     this.flushQueued = true;
     void this.lock
-      .run(() => (core.flushDue(clock.now()) ? this.flush('time', { background: true }) : Promise.resolve(true)))
+      .run(() => (core.flushDue(clock.now()) || core.overBudget ? this.flush(trigger, { background: true }) : Promise.resolve(true)))
       .catch((err: unknown) => {
         if (!this.deps.recovery.blockOnNotRetriable(this, err)) this.deps.log.warn({ err, partition: this.partition }, 'timed flush failed');
       })
@@ -247,9 +254,9 @@ export class Partition {
       const trigger = core.flushAfter(offset);
       if (trigger !== null) {
         resolveHandled();
-        // A size flush runs off the hot path (after the one in flight, if any: at most two buffers);
-        // the recovery flush of an intended range is waited for.
-        if (!(await this.flush(trigger, { heartbeat: ctl.heartbeat, background: trigger === 'size' }))) break;
+        // A size or budget flush runs off the hot path (after the one in flight, if any: at most two
+        // buffers); the recovery flush of an intended range is waited for.
+        if (!(await this.flush(trigger, { heartbeat: ctl.heartbeat, background: trigger !== 'recovery' }))) break;
       }
     }
     resolveHandled();

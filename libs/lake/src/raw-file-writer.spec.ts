@@ -63,4 +63,20 @@ describe('RawFileWriter', () => {
       b.close();
     }
   });
+
+  // The aggregator's staging runs under its memory budget's share (issue 28). A temporary table past
+  // DuckDB's memory_limit fails rather than spills: the write fails, and the worker, which stages one
+  // file at a time, goes on with the next.
+  it('stages under a memory_limit, one file at a time: a write past it fails, the next ones still succeed', async () => {
+    const writer = await RawFileWriter.create(lakeDir, { stagingThread: 'worker', memoryLimitBytes: 4 * 2 ** 20 });
+    try {
+      const big: RawCell[] = Array.from({ length: 400_000 }, (_, i) => ({ minuteStartMs: Date.UTC(2026, 10, 22, 7), productId: `product-${String(i).padStart(12, '0')}`, units: 1, revenueCents: i, orders: 1 }));
+      const hour = Date.UTC(2026, 10, 22, 7);
+      const results = await Promise.allSettled([writer.write(rawFilePath(hour, 1, 0, 1), big), writer.write(rawFilePath(hour, 2, 0, 1), cells), writer.write(rawFilePath(hour, 3, 0, 1), cells)]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+      expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/Out of Memory/);
+    } finally {
+      writer.close();
+    }
+  });
 });

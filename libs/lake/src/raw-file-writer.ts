@@ -107,11 +107,15 @@ const { parentPort, workerData } = require('node:worker_threads');
 const duckdb = require(workerData.duckdbPath);
 const CHUNK_ROWS = ${CHUNK_ROWS};
 const stageParquet = ${stageParquet.toString()};
-const instance = duckdb.DuckDBInstance.create(':memory:', { threads: '1' });
+const instance = duckdb.DuckDBInstance.create(':memory:', workerData.options);
+// One file at a time: DuckDB's memory_limit then bounds one flush's staged rows, not the sum of every
+// partition's (its single thread interleaved them anyway).
+let queue = instance;
 parentPort.on('message', (m) => {
-  instance
+  queue = queue
     .then((db) => stageParquet(db, duckdb, workerData.createSql, m.copySql, m.columns))
-    .then(() => parentPort.postMessage({ id: m.id, ok: true }), (err) => parentPort.postMessage({ id: m.id, ok: false, message: String(err && err.message || err) }));
+    .then(() => parentPort.postMessage({ id: m.id, ok: true }), (err) => parentPort.postMessage({ id: m.id, ok: false, message: String(err && err.message || err) }))
+    .then(() => instance);
 });
 `;
 
@@ -125,8 +129,8 @@ class StagingWorker {
   private nextId = 0;
   private failed: Error | null = null;
 
-  constructor() {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { duckdbPath: require.resolve('@duckdb/node-api'), createSql: CREATE_STAGED_SQL } });
+  constructor(options: Record<string, string>) {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { duckdbPath: require.resolve('@duckdb/node-api'), createSql: CREATE_STAGED_SQL, options } });
     this.worker.unref(); // referenced only while a write waits (see `stage`)
     this.worker.on('message', (m: { id: number; ok: boolean; message?: string }) => {
       const p = this.pending.get(m.id);
@@ -181,12 +185,21 @@ export class RawFileWriter {
     private readonly worker: StagingWorker | null,
   ) {}
 
-  /** `lake`: a store (openLakeStore), or a local lake folder. */
-  static async create(lake: string | LakeStore, options: { stagingThread?: StagingThread } = {}): Promise<RawFileWriter> {
+  /**
+   * `lake`: a store (openLakeStore), or a local lake folder. `memoryLimitBytes`: DuckDB's `memory_limit`
+   * for the staging (the aggregator's share of its memory budget); past it DuckDB spills to a folder in
+   * the staging folder instead of growing. Unset: DuckDB's default (80 % of the machine's memory).
+   */
+  static async create(lake: string | LakeStore, options: { stagingThread?: StagingThread; memoryLimitBytes?: number } = {}): Promise<RawFileWriter> {
     const store = asLakeStore(lake);
     await mkdir(store.stagingDir, { recursive: true });
-    if (options.stagingThread === 'worker') return new RawFileWriter(store, null, new StagingWorker());
-    return new RawFileWriter(store, await DuckDBInstance.create(':memory:', { threads: '1' }), null);
+    const duckdbOptions: Record<string, string> = { threads: '1' };
+    if (options.memoryLimitBytes !== undefined) {
+      duckdbOptions.memory_limit = `${Math.max(1, Math.floor(options.memoryLimitBytes / 2 ** 20))}MiB`;
+      duckdbOptions.temp_directory = join(store.stagingDir, 'duckdb-spill');
+    }
+    if (options.stagingThread === 'worker') return new RawFileWriter(store, null, new StagingWorker(duckdbOptions));
+    return new RawFileWriter(store, await DuckDBInstance.create(':memory:', duckdbOptions), null);
   }
 
   /** Writes `cells` (any order) as the Parquet file at `relPath` under the lake root. */

@@ -32,6 +32,26 @@ export interface Refused {
 }
 
 /**
+ * Estimated heap bytes of one buffered cell, counted against the memory budget (memory-budget.ts): its
+ * object, its product id string (from JSON.parse, ~10 characters) and its entry in the Maps, whose hash
+ * tables grow by doubling. Measured (apps/aggregator/bench/cell-bytes.ts, `process.memoryUsage().heapUsed`
+ * after full GCs, Node 20, 2026-12-07): 149 bytes a cell over 1M cells, 157 over 200k, and 173-176 just past
+ * a table's doubling (540k, 1.1M, 2.1M cells; 4 channels, 1 or 5 minutes); + 8 bytes for the flush's
+ * `[...cells()]` array. The worst, 176 + 8, so an estimate never undercounts.
+ */
+export const CELL_BYTES = 184;
+
+/**
+ * Estimated bytes of one cell of a flush in flight: its cell (CELL_BYTES), its product-sums record, built
+ * for every cell of the flush at once before the send cuts them into chunks (an object and a ~230-byte
+ * JSON Buffer: 398 bytes a cell, heap + arrayBuffers over 200k cells, cell-bytes.ts, 2026-12-07), and the
+ * columns the consuming thread packs for the staging worker (4 × 8 bytes + 2 references). The worker's
+ * copy and DuckDB's rows are the staging share's. A 10M-product run with in-flight cells counted at
+ * CELL_BYTES held several times the buffers' share in flights (bench/results/2026-12-07-1537-…).
+ */
+export const IN_FLIGHT_CELL_BYTES = CELL_BYTES + 400 + 48;
+
+/**
  * What one partition has consumed since its last flush: the (minute, product, channel) sums of valid,
  * distinct events, the refused messages, and the last offset consumed. The flush range is
  * `[ledger next offset, lastOffset]`; it covers every offset read, valid or not.
@@ -57,6 +77,18 @@ export class PartitionBuffer {
   keys = 0;
   events = 0;
   duplicates = 0;
+  /** `bytes` when the memory budget was last asked about this buffer (see PartitionCore.flushAfter). */
+  budgetCheckedAtBytes = 0;
+
+  /** Estimated heap bytes held: the cells at CELL_BYTES each, and the refused messages' bytes. */
+  get bytes(): number {
+    return this.keys * CELL_BYTES + this.refusedBytes;
+  }
+
+  /** Estimated bytes held once this buffer is a flush in flight (IN_FLIGHT_CELL_BYTES a cell). */
+  get inFlightBytes(): number {
+    return this.keys * IN_FLIGHT_CELL_BYTES + this.refusedBytes;
+  }
 
   /**
    * Adds one valid, distinct event. Revenue stays an exact integer: when the cell's revenue would
@@ -105,8 +137,9 @@ export class PartitionBuffer {
   }
 
   /**
-   * The size bound on memory: flush once the buffer holds `maxKeys` cells, or as many refused
-   * messages, or `maxRefusedBytes` of them (a stream of poison adds no cells but holds its bytes).
+   * The per-partition bounds (the process's bound is the memory budget): flush once the buffer holds
+   * `maxKeys` cells (`FLUSH_MAX_KEYS`, deprecated; Infinity when unset), or as many refused messages, or
+   * `maxRefusedBytes` of them (a stream of poison adds no cells but holds its bytes).
    */
   isFull(maxKeys: number, maxRefusedBytes: number): boolean {
     return this.keys >= maxKeys || this.refused.length >= maxKeys || this.refusedBytes >= maxRefusedBytes;

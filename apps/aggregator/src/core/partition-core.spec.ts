@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { decodeProductSum, flushIdOf } from '@hitboard/schema';
+import { BufferBudget } from './memory-budget';
 import { PartitionCore, type FlushPlan, type PartitionCoreOptions } from './partition-core';
 import { productSumMessages } from './product-sum-records';
 
@@ -18,6 +19,7 @@ const options = (over: Partial<PartitionCoreOptions> = {}): PartitionCoreOptions
   flushIntervalMs: 5000,
   flushMaxKeys: 1000,
   refusedMaxBytes: 1 << 20,
+  budget: new BufferBudget(1 << 30), // far above what these tests buffer (memory-budget.spec.ts tests the budget)
   ...over,
 });
 

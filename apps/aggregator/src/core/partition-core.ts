@@ -10,6 +10,7 @@ import {
 import { dlqMessage, refusedMessage } from './dlq-records';
 import { AggregatorError } from './errors';
 import type { IntendedFlush } from './flush-types';
+import type { BudgetMember, BufferBudget } from './memory-budget';
 import { PartitionBuffer, type Cell, type Refused } from './partition-buffer';
 import { RecentFingerprints } from './recent-fingerprints';
 import { Watermark } from './watermark';
@@ -31,7 +32,10 @@ export interface PartitionCoreOptions {
   idleTimeoutMs: number;
   watermarkMaxFutureMs: number;
   flushIntervalMs: number;
+  /** Cells one partition's buffer holds at most: the budget's `flushMaxCells`, or `FLUSH_MAX_KEYS` (deprecated) when lower. */
   flushMaxKeys: number;
+  /** The process's buffers' share of the memory budget, shared by every partition's core. */
+  budget: BufferBudget;
   /** Refused messages' bytes a buffer holds before it must flush (the memory bound for poison streams). */
   refusedMaxBytes: number;
 }
@@ -73,7 +77,7 @@ export interface FlushPlan {
  * cells and DLQ records. No I/O and no clock of its own (every call is given `nowMs`): the shell in
  * aggregator.ts reads Kafka, runs the flush protocol and tells the core what the ledger said.
  */
-export class PartitionCore {
+export class PartitionCore implements BudgetMember {
   /** The ledger's next offset: offsets below it are in the lake already (re-read only to warm the dedupe window). */
   ledgerNext = 0;
   /** The next offset this core expects; anything below it was processed already. */
@@ -105,10 +109,31 @@ export class PartitionCore {
   ) {
     this.dedupe = new RecentFingerprints(o.dedupeWindowMs, o.dedupeMaxIds);
     this.watermark = new Watermark(o.allowedLatenessMs, o.idleTimeoutMs, nowMs, o.watermarkMaxFutureMs);
+    o.budget.join(this);
   }
 
   get partition(): number {
     return this.o.partition;
+  }
+
+  /** Estimated bytes of the buffer being filled (for the memory budget). */
+  get bufferBytes(): number {
+    return this.buffer.bytes;
+  }
+
+  /** Estimated bytes of the flush in flight (its cells, records and columns), held until it commits or a reset drops it. */
+  get inFlightBytes(): number {
+    return this.inFlight === null ? 0 : this.inFlight.buffer.inFlightBytes;
+  }
+
+  /** The partition was revoked: its bytes no longer count against the budget. */
+  leaveBudget(): void {
+    this.o.budget.leave(this);
+  }
+
+  /** The memory budget asks this partition to flush its buffer (the tick asks; nothing intended is pending). */
+  get overBudget(): boolean {
+    return this.intended === null && !this.buffer.isEmpty && this.o.budget.mustFlush(this);
   }
 
   /** Drops everything held in memory (a reset starts over from the ledger). */
@@ -177,9 +202,15 @@ export class PartitionCore {
   }
 
   /** After a counted `offset`: which flush, if any, must run now. */
-  flushAfter(offset: number): 'recovery' | 'size' | null {
+  flushAfter(offset: number): 'recovery' | 'size' | 'budget' | null {
     if (this.intended !== null) return offset === this.intended.lastOffset ? 'recovery' : null;
-    return this.buffer.isFull(this.o.flushMaxKeys, this.o.refusedMaxBytes) ? 'size' : null;
+    const buffer = this.buffer;
+    if (buffer.isFull(this.o.flushMaxKeys, this.o.refusedMaxBytes)) return 'size';
+    // The budget sums every partition: asked once the buffer has grown by a step, not per event.
+    const bytes = buffer.bytes;
+    if (bytes - buffer.budgetCheckedAtBytes < this.o.budget.checkEveryBytes) return null;
+    buffer.budgetCheckedAtBytes = bytes;
+    return this.o.budget.mustFlush(this) ? 'budget' : null;
   }
 
   /** The time-based flush: the buffer is older than `flushIntervalMs` (never while an intended range is replayed). */

@@ -11,7 +11,8 @@ import { runFlush, type FlushIo, type FlushRange, type ProtocolVerdict } from '.
 import { publishFlush } from './publish-flush';
 import type { RetryingSteps } from './retrying-steps';
 
-export type FlushTrigger = 'time' | 'size' | 'recovery' | 'revocation' | 'shutdown';
+/** `size`: a partition's own bound (refused bytes, FLUSH_MAX_KEYS); `budget`: the process's memory budget (the largest buffers). */
+export type FlushTrigger = 'time' | 'size' | 'budget' | 'recovery' | 'revocation' | 'shutdown';
 
 /**
  * How a flush ended, for the shell to act on: `committed` (the core moved past its range), `conflict`
