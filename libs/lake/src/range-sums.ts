@@ -118,7 +118,8 @@ export class RangeSumsReader {
     const metricColumn = q.metric === 'units' ? 'units' : 'revenue_cents';
     const categoryFilter = q.category === null || q.category === undefined ? '' : `WHERE category = ${sqlString(q.category)}`;
     const rankOf = q.rankOf ?? [];
-    const wanted = rankOf.length === 0 ? 'false' : `product_id IN (${rankOf.map(sqlString).join(', ')})`;
+    const wanted = `product_id IN (${rankOf.map(sqlString).join(', ')})`;
+    const k = Math.max(0, Math.floor(q.k));
     // One scan of the files: per product its sums, and (with estimates) its exact part apart, so the
     // exact totals come from the grouped rows, not from a second pass over the union.
     const hasEstimates = estimates.length > 0;
@@ -135,9 +136,20 @@ export class RangeSumsReader {
                sum(orders)::BIGINT AS orders, ${hasEstimates ? 'bool_or(estimated)' : 'false'} AS estimated ${exactParts}
           FROM (${parts.join(' UNION ALL ')})
          GROUP BY product_id),
-      pick AS (SELECT * FROM sums ${categoryFilter}),
-      ranked AS (SELECT *, row_number() OVER (ORDER BY ${metricColumn} DESC, product_id) AS rank FROM pick)
-      SELECT 'row' AS kind, rank, product_id, category, units, revenue_cents, orders, estimated FROM ranked WHERE rank <= ${Math.max(0, Math.floor(q.k))} OR ${wanted}
+      pick AS (SELECT * FROM sums ${categoryFilter})
+      -- The top k by a Top-N (ORDER BY + LIMIT, in the order of the ranks), numbered after: a row_number over
+      -- every product sorted them all. Every product is numbered only when ranks of given products are asked for.
+      SELECT * FROM (
+        SELECT 'row' AS kind, row_number() OVER (ORDER BY ${metricColumn} DESC, product_id) AS rank, product_id, category, units, revenue_cents, orders, estimated
+          FROM (SELECT * FROM pick ORDER BY ${metricColumn} DESC, product_id LIMIT ${k}))
+      ${
+        rankOf.length === 0
+          ? ''
+          : `UNION ALL
+      SELECT * FROM (
+        SELECT 'wanted' AS kind, row_number() OVER (ORDER BY ${metricColumn} DESC, product_id) AS rank, product_id, category, units, revenue_cents, orders, estimated FROM pick)
+       WHERE ${wanted}`
+      }
       UNION ALL
       SELECT 'exact', ${hasEstimates ? 'count(*) FILTER (WHERE x_in)' : 'count(*)'}, NULL, NULL, coalesce(sum(${hasEstimates ? 'x_units' : 'units'}), 0)::BIGINT,
              coalesce(sum(${hasEstimates ? 'x_revenue' : 'revenue_cents'}), 0)::BIGINT, coalesce(sum(orders), 0)::BIGINT, NULL
@@ -165,7 +177,7 @@ export class RangeSumsReader {
           const rank = Number(r['rank']);
           const productId = String(r['product_id']);
           if (wantedSet.has(productId)) ranksOf.set(productId, rank);
-          if (rank <= q.k) {
+          if (r['kind'] === 'row') {
             rows.push({
               rank,
               productId,
