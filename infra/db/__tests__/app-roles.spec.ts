@@ -143,7 +143,7 @@ describe('per-app database roles (migrations 0009, 0011, 0012)', () => {
     // The speed pipeline's own upsert (speed-store.ts) and the batch layer's (run-store.ts) pass their policies.
     const upsert = (source: string, shard: number) =>
       `INSERT INTO window_totals AS t ("interval", window_start, source, shard, units, revenue_cents, as_of) VALUES ('day', '2026-01-05T00:00:00Z', '${source}', ${shard}, 42, 420, now())
-       ON CONFLICT ("interval", window_start, source, shard) DO UPDATE SET units = excluded.units`;
+       ON CONFLICT ("interval", window_start, channel, source, shard) DO UPDATE SET units = excluded.units`;
     await speed.raw(upsert('speed', 0));
     expect(await units('speed')).toBe('42');
     await batch.raw(upsert('batch', -1));

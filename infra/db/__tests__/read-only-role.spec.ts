@@ -62,6 +62,6 @@ describe(`read-only role ${READ_ONLY_ROLE}`, () => {
         WHERE grantee = ? AND table_schema = 'public' ORDER BY table_name`,
       [READ_ONLY_ROLE],
     );
-    expect([...new Set(rows.map((r) => r.table_name))]).toEqual([TABLES.deploymentSettings, TABLES.movers, TABLES.products, VIEWS.builtWindows, VIEWS.top1000, VIEWS.topTotals].sort());
+    expect([...new Set(rows.map((r) => r.table_name))]).toEqual([TABLES.deploymentSettings, TABLES.movers, TABLES.products, VIEWS.builtWindows, VIEWS.channelTop1000, VIEWS.channelTotals, VIEWS.top1000, VIEWS.topTotals].sort());
   });
 });
