@@ -43,6 +43,11 @@ function rankInto(rows: number[], metric: readonly bigint[], into: Array<number 
   for (let r = 0; r < rows.length && r < TOP_N_STORED; r++) into[rows[r]!] = r + 1;
 }
 
+/** Row `i` of the window's columns as a stored row, with its ranks. */
+function topRow(c: WindowColumns, i: number, rankUnits: number | null, rankRevenue: number | null, categoryRankUnits: number | null, categoryRankRevenue: number | null): TopRow {
+  return { productId: c.productId[i]!, category: c.category[i]!, units: c.units[i]!, revenueCents: c.revenueCents[i]!, orders: c.orders[i]!, rankUnits, rankRevenue, categoryRankUnits, categoryRankRevenue };
+}
+
 /**
  * The window's totals and its stored rows: the top TOP_N_STORED by units and by revenue, overall and
  * within each category. Ties rank by product_id in byte order: the rows come in that order, so a
@@ -83,17 +88,7 @@ export function rankWindow(c: WindowColumns): RankedWindow {
   const top: TopRow[] = [];
   for (let i = 0; i < n; i++) {
     if (rankUnits[i] === null && rankRevenue[i] === null && categoryRankUnits[i] === null && categoryRankRevenue[i] === null) continue;
-    top.push({
-      productId: c.productId[i]!,
-      category: c.category[i]!,
-      units: c.units[i]!,
-      revenueCents: c.revenueCents[i]!,
-      orders: c.orders[i]!,
-      rankUnits: rankUnits[i]!,
-      rankRevenue: rankRevenue[i]!,
-      categoryRankUnits: categoryRankUnits[i]!,
-      categoryRankRevenue: categoryRankRevenue[i]!,
-    });
+    top.push(topRow(c, i, rankUnits[i]!, rankRevenue[i]!, categoryRankUnits[i]!, categoryRankRevenue[i]!));
   }
   return { products: n, units, revenueCents, orders, uncategorised, top };
 }
@@ -170,17 +165,7 @@ export function rankChannelWindow(c: ChannelWindowColumns): RankedChannelWindow 
     rankInto([...members], c.revenueCents, rankRevenue);
     for (const i of members) {
       if (rankUnits[i] === null && rankRevenue[i] === null) continue;
-      ranked.top.push({
-        productId: c.productId[i]!,
-        category: c.category[i]!,
-        units: c.units[i]!,
-        revenueCents: c.revenueCents[i]!,
-        orders: c.orders[i]!,
-        rankUnits: rankUnits[i]!,
-        rankRevenue: rankRevenue[i]!,
-        categoryRankUnits: null,
-        categoryRankRevenue: null,
-      });
+      ranked.top.push(topRow(c, i, rankUnits[i]!, rankRevenue[i]!, null, null)); // a channel's rows carry no category ranks
     }
     channels.push(ranked);
   }
