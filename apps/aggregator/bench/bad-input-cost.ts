@@ -11,7 +11,10 @@
  * offset. Besides the wall time it reads the process's CPU time (utime + stime of its process group):
  * on shared cores the wall time swings with the neighbours' load, the CPU an event costs much less.
  * Rounds alternate the order (clean → bad, then bad → clean). It checks the DLQ holds one record per
- * bad offset. `--cpu-prof-dir`: the aggregator runs under `node --cpu-prof` and writes its profile
+ * bad offset. After each aggregator run, the decode floor (harness.ts `decodeFloor`: the aggregator's
+ * kafkajs settings + `JSON.parse` of every value the validator would parse) reads the same topic: what
+ * the same bytes cost a consumer that only decodes, so the aggregator's own share of the cost shows.
+ * `--cpu-prof-dir`: the aggregator runs under `node --cpu-prof` and writes its profile
  * there at its graceful stop (open it in Chrome DevTools or speedscope).
  */
 import { join } from 'node:path';
@@ -20,7 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { runMain, spawnProcess, systemApp, REPO_ROOT } from '@hitboard/runtime';
 import { groupCpuMs, rssMiB, startApp, unlessExits } from '@hitboard/testkit';
 import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/random';
-import { benchArgs, benchWorld, fill, kafka, ledgerOffsets, log, printResult, type BenchWorld } from './harness';
+import { benchArgs, benchWorld, decodeFloor, fill, kafka, ledgerOffsets, log, printResult, type BenchWorld } from './harness';
 
 const args = benchArgs(
   'Usage: npx tsx apps/aggregator/bench/bad-input-cost.ts [--events N=1000000] [--bad-percent B=1] [--rounds R=1] [--partitions P=6] [--products K=5000]\n' +
@@ -48,6 +51,9 @@ interface Measured {
   badEvents: number;
   dlqRecords: number;
   load: string;
+  /** The decode floor on the same topic, this process's CPU from group join to the last message. */
+  floorEventsPerSec: number;
+  floorCpuUsPerEvent: number;
 }
 
 async function measure(badPercent: number): Promise<Measured> {
@@ -93,6 +99,7 @@ async function measure(badPercent: number): Promise<Measured> {
       await child.stop(40_000);
     }
     const seconds = (performance.now() - startedAt) / 1000;
+    const floor = await decodeFloor(world.topic, EVENTS);
     const admin = kafka().admin();
     await admin.connect();
     const dlqRecords = (await admin.fetchTopicOffsets(`${world.topic}-dlq`)).reduce((s, p) => s + Number(p.high), 0);
@@ -107,6 +114,8 @@ async function measure(badPercent: number): Promise<Measured> {
       badEvents: sent.bad,
       dlqRecords,
       load: `${loadBefore} → ${loadavg()[0]!.toFixed(1)}`,
+      floorEventsPerSec: Math.round(EVENTS / (floor.ms / 1000)),
+      floorCpuUsPerEvent: Number((floor.cpuUs / EVENTS).toFixed(2)),
     };
     log(`  ${JSON.stringify(m)}`);
     if (dlqRecords !== sent.bad) log(`  the DLQ holds ${dlqRecords} records for ${sent.bad} bad messages`);
@@ -133,6 +142,11 @@ async function main(): Promise<void> {
     // ≥ 0.9 is the target: bad input costs at most 10 % of the clean rate.
     rateRatio: Number((mean(bad.map((r) => r.eventsPerSec)) / mean(clean.map((r) => r.eventsPerSec))).toFixed(3)),
     cpuPerEventRatio: Number((mean(bad.map((r) => r.cpuUsPerEvent)) / mean(clean.map((r) => r.cpuUsPerEvent))).toFixed(3)),
+    // What the same bad bytes cost a consumer that only decodes them: the part no aggregator avoids.
+    floorCpuPerEventRatio: Number((mean(bad.map((r) => r.floorCpuUsPerEvent)) / mean(clean.map((r) => r.floorCpuUsPerEvent))).toFixed(3)),
+    // The aggregator's extra CPU per event on bad input, and the floor's: µs per event.
+    extraCpuUsPerEvent: Number((mean(bad.map((r) => r.cpuUsPerEvent)) - mean(clean.map((r) => r.cpuUsPerEvent))).toFixed(2)),
+    floorExtraCpuUsPerEvent: Number((mean(bad.map((r) => r.floorCpuUsPerEvent)) - mean(clean.map((r) => r.floorCpuUsPerEvent))).toFixed(2)),
   };
   printResult(result, args.json);
 }

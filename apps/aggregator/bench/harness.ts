@@ -14,6 +14,7 @@ import { createKafka } from '@hitboard/kafka';
 import { brokersFromEnv } from '@hitboard/runtime';
 import { TABLES } from '@hitboard/schema';
 import { createTestTopic, deleteTopicsStartingWith, freshDatabase, scratchServer, type FreshDatabase } from '@hitboard/testkit';
+import { AGGREGATOR_FETCH, PARTITIONS_CONSUMED_CONCURRENTLY } from '../src/aggregator';
 
 export { REPO_ROOT as ROOT } from '@hitboard/runtime';
 export const BROKERS = brokersFromEnv();
@@ -253,3 +254,68 @@ export function printResult(result: object, jsonFile: string | undefined): void 
 }
 
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+
+/** Wall ms and CPU µs (user + system, all threads of this process) of a phase. */
+export interface Phase {
+  ms: number;
+  cpuUs: number;
+}
+
+const cpuNowUs = (): number => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+/**
+ * The decode floor on any input: a kafkajs consumer with the aggregator's settings reading `events`
+ * messages of `topic` from the beginning and `JSON.parse`-ing every value the validator would parse
+ * (values over `maxBytes` are refused unread, as the validator refuses them; a parse error is
+ * caught). Timed from its group join to the last message, in this process (the caller idles meanwhile).
+ */
+export async function decodeFloor(topic: string, events: number, maxBytes = 4096): Promise<Phase & { parsed: number }> {
+  const consumer = kafka().consumer({
+    groupId: `bench-floor-${randomBytes(4).toString('hex')}`,
+    sessionTimeout: 30_000,
+    rebalanceTimeout: 60_000,
+    heartbeatInterval: 3000,
+    ...AGGREGATOR_FETCH,
+    allowAutoTopicCreation: false,
+  });
+  let joinedAt = 0;
+  let joinedCpuUs = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    if (joinedAt) return;
+    joinedAt = performance.now();
+    joinedCpuUs = cpuNowUs();
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let count = 0;
+  let parsed = 0;
+  let done!: (phase: Phase) => void;
+  const finished = new Promise<Phase>((r) => (done = r));
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
+    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      for (const m of batch.messages) {
+        if (m.value === null || m.value.length > maxBytes) continue;
+        try {
+          if ((JSON.parse(m.value.toString()) as { quantity?: unknown }).quantity !== undefined) parsed++;
+        } catch {
+          // refused as invalid JSON: the parse was the cost
+        }
+      }
+      count += batch.messages.length;
+      const last = batch.messages[batch.messages.length - 1];
+      if (last) resolveOffset(last.offset);
+      if (count >= events) done({ ms: performance.now() - joinedAt, cpuUs: cpuNowUs() - joinedCpuUs });
+      await heartbeat();
+    },
+  });
+  const phase = await finished;
+  await consumer.disconnect();
+  if (parsed === 0) throw new Error('decode floor parsed nothing');
+  return { ...phase, parsed };
+}
