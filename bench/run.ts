@@ -9,7 +9,8 @@
  * `--scale` (issue 28): the catalogue's sizes. The peer pair at 2M events, clean and with 1 % bad input
  * (mixed sizes up to 400 KB), each in both orders (aggregator first, peer first): four runs of
  * streams-peer.ts, and the aggregator's rate with bad input against its rate on clean input of the
- * same order; the rollup pairs at hours of 1M rows (rollup-bench.ts --scale) beside the small hours of
+ * same order, and in CPU per event (bad-input-cost.ts, ABBA, with the decode floor's own cost on the same
+ * topics); the rollup pairs at hours of 1M rows (rollup-bench.ts --scale) beside the small hours of
  * --quick; the aggregator at 1M events and its RSS over 10M distinct products (their default sizes).
  *
  * Each pair is its project's own bench (they live beside what they measure, where lint and tsc see
@@ -298,6 +299,27 @@ async function main(): Promise<number> {
                   ratio: bad.aggregatorEventsPerSec / clean.aggregatorEventsPerSec,
                   target: { op: '>=', value: 0.9 },
                   note: `bad input costs ≤ 10 % (issue 28); the peer's own: ${(bad.peerEventsPerSec / clean.peerEventsPerSec).toFixed(2)}×; ${bad.dlqRecords === bad.badEvents ? 'one DLQ record per bad offset' : `**${bad.dlqRecords} DLQ records for ${bad.badEvents} bad offsets**`}`,
+                });
+              }
+              if (SCALE) {
+                // The same cost in CPU per event (steadier than wall time on shared cores), clean and bad in turn
+                // (ABBA), with the decode floor's own cost on the same topics beside it.
+                const r = (await runBench('apps/aggregator/bench/bad-input-cost.ts', ['--events', '1000000', '--rounds', '2'], env, logFile)) as {
+                  runs: { badPercent: number; cpuUsPerEvent: number; floorCpuUsPerEvent: number; load: string }[];
+                  cpuPerEventRatio: number;
+                  floorCpuPerEventRatio: number;
+                  extraCpuUsPerEvent: number;
+                  floorExtraCpuUsPerEvent: number;
+                };
+                const us = (badPercent: number, key: 'cpuUsPerEvent' | 'floorCpuUsPerEvent') =>
+                  r.runs.filter((x) => (x.badPercent > 0) === badPercent > 0).map((x) => x[key].toFixed(1)).join(', ');
+                rows.push({
+                  pair: 'aggregator CPU per event, 1 % bad input vs clean (1,000,000 events, clean and bad in turn, ABBA)',
+                  baseline: `clean: ${us(0, 'cpuUsPerEvent')} µs/event`,
+                  measured: `1 % bad: ${us(1, 'cpuUsPerEvent')} µs/event`,
+                  ratio: 1 / r.cpuPerEventRatio,
+                  target: { op: '>=', value: 0.9 },
+                  note: `bad input costs ${((r.cpuPerEventRatio - 1) * 100).toFixed(1)} % more CPU per event (+${r.extraCpuUsPerEvent} µs); the decode floor on the same topics ${((r.floorCpuPerEventRatio - 1) * 100).toFixed(1)} % (+${r.floorExtraCpuUsPerEvent} µs; clean ${us(0, 'floorCpuUsPerEvent')}, bad ${us(1, 'floorCpuUsPerEvent')} µs/event); loads ${r.runs.map((x) => x.load).join('; ')}`,
                 });
               }
               return rows;
