@@ -2,9 +2,10 @@
  * The DuckDB side of an hourly rollup at scale, without Postgres' publish
  * (`TEST_DATABASE_URL=… npx tsx apps/batch-rollup/bench/profile-engine.ts [--baseline FILE]`):
  * one hour of the bench's `--scale` lake (BENCH_PRODUCTS=200000, BENCH_PARTITIONS=4 files of
- * BENCH_CELLS_PER_FILE=250000 rows, channels on), then BENCH_REPEAT rounds alternating
+ * BENCH_CELLS_PER_FILE=250000 rows, channels on unless BENCH_CHANNELS=0), then BENCH_REPEAT rounds alternating
  * (ABBA) the floor — DuckDB's plain GROUP BY of the hour's files — with `RollupEngine.rollup`, and with
- * `--baseline FILE` another RollupEngine module (e.g. main's, `git show main:…/rollup-engine.ts`) beside it.
+ * `--baseline FILE` another RollupEngine module (e.g. main's, `git show main:…/rollup-engine.ts`) beside it;
+ * `--ranking`: this engine ranking in DuckDB and in JS, side by side (where RANK_IN_JS_BELOW_ROWS should sit).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ import { RollupEngine } from '../src/rollup-engine';
 import { fillLake } from './lake-fixture';
 import { H, runProfile, START } from './profile-support';
 
-const { values: args } = parseArgs({ options: { baseline: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { baseline: { type: 'string' }, ranking: { type: 'boolean', default: false } } });
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const PRODUCTS = num('BENCH_PRODUCTS', 200_000);
 const PARTITIONS = num('BENCH_PARTITIONS', 4);
@@ -34,10 +35,14 @@ async function main(): Promise<void> {
   const c = await duck.connect();
   const engines: Array<[string, Engine]> = [];
   try {
-    const filesByHour = await fillLake(db.knex, lakeDir, { products: PRODUCTS, startMs: START, days: 1, hours: 1, partitions: PARTITIONS, cellsPerFile: CELLS, channels: true });
+    const filesByHour = await fillLake(db.knex, lakeDir, { products: PRODUCTS, startMs: START, days: 1, hours: 1, partitions: PARTITIONS, cellsPerFile: CELLS, channels: process.env['BENCH_CHANNELS'] !== '0' });
     const paths = filesByHour.get(START)!;
     const catalog = (await db.knex(TABLES.products).select('product_id', 'category')).map((r) => ({ productId: r.product_id as string, category: r.category as string }));
-    engines.push(['this', await RollupEngine.create(lakeDir, { threads: 2 })]);
+    if (args.ranking) {
+      // The two rankings of this engine side by side, whatever the size: where RANK_IN_JS_BELOW_ROWS should sit.
+      engines.push(['sql', await RollupEngine.create(lakeDir, { threads: 2, rankInJsBelowRows: 0 })]);
+      engines.push(['js', await RollupEngine.create(lakeDir, { threads: 2, rankInJsBelowRows: Infinity })]);
+    } else engines.push(['this', await RollupEngine.create(lakeDir, { threads: 2 })]);
     if (args.baseline) {
       const mod = (await import(resolve(args.baseline))) as { RollupEngine: { create: (lake: string, o: { threads: number }) => Promise<Engine> } };
       engines.push(['baseline', await mod.RollupEngine.create(lakeDir, { threads: 2 })]);
@@ -59,7 +64,7 @@ async function main(): Promise<void> {
         const s = performance.now();
         const r = await step();
         times.get(name)!.push(performance.now() - s);
-        if (name === 'this') top = (r as Awaited<ReturnType<RollupEngine['rollup']>>).top.length;
+        if (name !== 'floor') top = (r as Awaited<ReturnType<RollupEngine['rollup']>>).top.length;
       }
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

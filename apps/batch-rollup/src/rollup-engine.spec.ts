@@ -28,8 +28,9 @@ describe('removeOrphans', () => {
 });
 
 /**
- * The engine ranks in DuckDB (Top-N by thresholds, then row_number() over the candidates); rank-window.ts
- * holds the same ranking in JS, over every row. They must agree on the stored rows, ranks and totals,
+ * The engine ranks in DuckDB (Top-N by thresholds, then row_number() over the candidates) from
+ * RANK_IN_JS_BELOW_ROWS rows up, forced here at every size; rank-window.ts holds the same ranking in JS,
+ * over every row (the engine's path for small windows). They must agree on the stored rows, ranks and totals,
  * overall, per category and per channel: on windows past TOP_N_STORED in every partition, with heavy ties
  * at the cut (few distinct values), ids beyond the BMP (byte order differs from JS's UTF-16 order there),
  * and products the catalog does not know.
@@ -41,7 +42,7 @@ describe('RollupEngine ranking', () => {
   let engine: RollupEngine;
   beforeEach(async () => {
     lakeDir = mkdtempSync(join(tmpdir(), 'rollup-ranking-'));
-    engine = await RollupEngine.create(lakeDir, { threads: 2 });
+    engine = await RollupEngine.create(lakeDir, { threads: 2, rankInJsBelowRows: 0 }); // DuckDB's ranking at any size
   });
   afterEach(() => {
     engine.close();

@@ -6,7 +6,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { asLakeStore, channelledParquet, ROLLUP_COLUMN_LIST, sqlString, type LakeStore } from '@hitboard/lake';
 import { LakeReadError } from './errors';
 import { TOP_N_STORED } from '@hitboard/schema';
-import type { RankedChannel, RankedChannelWindow, TopRow } from './rank-window';
+import { rankChannelWindow, type RankedChannel, type RankedChannelWindow, type TopRow } from './rank-window';
 
 export type { RankedChannel, TopRow } from './rank-window';
 
@@ -51,15 +51,17 @@ export class RollupEngine {
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly store: LakeStore,
+    private readonly rankInJsBelowRows: number,
   ) {}
 
-  static async create(lake: string | LakeStore, options: { threads?: number; orphanAgeMs?: number } = {}): Promise<RollupEngine> {
+  /** `rankInJsBelowRows`: windows of fewer (product, channel) rows are ranked in JS (default RANK_IN_JS_BELOW_ROWS; a bench sets 0 or Infinity to compare). */
+  static async create(lake: string | LakeStore, options: { threads?: number; orphanAgeMs?: number; rankInJsBelowRows?: number } = {}): Promise<RollupEngine> {
     const store = asLakeStore(lake);
     await removeOrphans(store.stagingDir, options.orphanAgeMs ?? ORPHAN_AGE_MS);
     // preserve_insertion_order (DuckDB's default, set here because the rollup file relies on it): a scan of
     // `win` and the COPY from it keep the order the table was created in.
     const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 2), preserve_insertion_order: 'true' });
-    const engine = new RollupEngine(instance, store);
+    const engine = new RollupEngine(instance, store, options.rankInJsBelowRows ?? RANK_IN_JS_BELOW_ROWS);
     await engine.withConnection((c) => c.run(`CREATE TABLE catalog (product_id VARCHAR PRIMARY KEY, category VARCHAR NOT NULL)`));
     return engine;
   }
@@ -125,7 +127,9 @@ export class RollupEngine {
       }
       await this.store.put(outPath, tmp); // consumes tmp; a failure is a retriable LakeWriteError
       await afterWrite?.();
-      return rankInDuckDB(c); // (no DROP of the temp tables: they go with the connection, closed below)
+      // (No DROP of the temp tables: they go with the connection, closed below.)
+      const rows = Number((await c.runAndReadAll('SELECT count(*) FROM win')).getRowsJS()[0]![0]);
+      return rows < this.rankInJsBelowRows ? rankInJs(c) : rankInDuckDB(c);
     });
   }
 
@@ -141,6 +145,31 @@ export class RollupEngine {
       connection.closeSync();
     }
   }
+}
+
+/**
+ * Below this many (product, channel) rows a window is ranked in JS (every row read, rank-window.ts), from
+ * it up in DuckDB (rankInDuckDB). DuckDB's ranking is four statements of fixed cost (tens of ms on busy
+ * cores), most of a rollup at the default bench's ~3,000 rows an hour, where reading the rows into JS is
+ * cheaper; reading costs ~10 µs a row and grows past that fixed cost between ~17k and ~40k rows
+ * (`profile-engine.ts --ranking`, 2026-12-07, load ~6: 3k rows JS 69 vs SQL 196 ms; 17k 234 vs 323;
+ * 40k 700 vs 586; at 500k 5.8 s vs 1.1 s).
+ */
+export const RANK_IN_JS_BELOW_ROWS = 25_000;
+
+/** Every row of `win` read into JS, by product_id then channel, and ranked there (rank-window.ts). */
+async function rankInJs(c: DuckDBConnection): Promise<RankedChannelWindow> {
+  const columns = (await c.runAndReadAll(`SELECT product_id, channel, category, units, revenue_cents, orders, uncategorised FROM win ORDER BY product_id, channel`)).getColumnsJS();
+  const column = <T>(i: number) => (columns[i] ?? []) as T[]; // no rows: no columns at all
+  return rankChannelWindow({
+    productId: column<string>(0),
+    channel: column<string>(1),
+    category: column<string>(2),
+    units: column<bigint>(3),
+    revenueCents: column<bigint>(4),
+    orders: column<bigint>(5),
+    uncategorised: column<boolean>(6),
+  });
 }
 
 /**
