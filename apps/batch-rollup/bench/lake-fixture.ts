@@ -11,6 +11,8 @@ export interface LakeFixture {
   days: number;
   partitions: number;
   cellsPerFile: number;
+  /** Only the first `hours` hours of the days (a profile of one hour need not write a day). */
+  hours?: number;
   /** Leave out these day indexes (gaps). */
   skipDays?: readonly number[];
   /** Write the `channel` column (web, app, store, marketplace by hash) as the aggregator does since issue 27; without it, files of the older shape. */
@@ -38,7 +40,7 @@ export async function fillLake(knex: Knex, lakeDir: string, f: LakeFixture): Pro
   let offset = 0;
   const channel = (at: number) => (f.channels ? `, ['web', 'app', 'store', 'marketplace'][(1 + hash(i, ${at}, 3) % 4)::BIGINT] AS channel` : '');
   try {
-    for (let h = f.startMs; h < f.startMs + f.days * 24 * H; h += H) {
+    for (let h = f.startMs; h < f.startMs + (f.hours ?? f.days * 24) * H; h += H) {
       if (f.skipDays?.includes(Math.floor((h - f.startMs) / (24 * H)))) continue;
       for (let p = 0; p < f.partitions; p++) {
         const last = offset + f.cellsPerFile - 1;

@@ -1,6 +1,6 @@
 /**
  * Where an hourly rollup's time goes, per SQL statement (`TEST_DATABASE_URL=… npx tsx apps/batch-rollup/bench/profile-hour.ts`):
- * fills one day of the bench's lake, runs one hour window BENCH_REPEAT times (forced) and prints the
+ * fills the first 13 hours of the bench's lake (BENCH_SCALE=1: the `--scale` shape), runs one hour window BENCH_REPEAT times (forced) and prints the
  * run's phases (prepare, DuckDB engine, publish) and the Postgres statements summed by their text
  * (knex's query / query-response events, so the time includes the round trip).
  *
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
       process.stdout.write(`${name.padEnd(12)} median of ${REPEAT}: total ${col(rs, 0)} ms = prepare ${col(rs, 1)} + engine ${col(rs, 2)} + publish ${col(rs, 3)} (+ lock)\n`);
     }
     statements.print('Postgres statements of the migrated runs (mean ms per run, round trip included):', REPEAT, 20);
-  });
+  }, 13); // hours 0–12: the run is of hour 12
 }
 
 runProfile(main);

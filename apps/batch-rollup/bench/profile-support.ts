@@ -24,13 +24,20 @@ export interface ProfileWorld {
   statements: StatementTally;
 }
 
-/** Runs `fn` over `days` of the bench's lake (5,000 products, 2 partitions), then drops the database and the lake. */
-export async function withProfileWorld(days: number, fn: (world: ProfileWorld) => Promise<void>): Promise<void> {
+/**
+ * The lake's shape: the default bench's (5,000 products, 2 files × 1,500 rows an hour), or with
+ * BENCH_SCALE=1 the `--scale` bench's (200,000 products, 4 files × 250,000 rows an hour, channels on).
+ */
+const SCALE = process.env['BENCH_SCALE'] === '1';
+const SHAPE = SCALE ? { products: 200_000, partitions: 4, cellsPerFile: 250_000, channels: true } : { products: 5000, partitions: 2, cellsPerFile: 1500 };
+
+/** Runs `fn` over `days` of the bench's lake (or its first `hours`), then drops the database and the lake. */
+export async function withProfileWorld(days: number, fn: (world: ProfileWorld) => Promise<void>, hours?: number): Promise<void> {
   const db = await freshDatabase();
   const lakeDir = mkdtempSync(join(tmpdir(), 'rollup-profile-'));
   let engine: RollupEngine | undefined;
   try {
-    await fillLake(db.knex, lakeDir, { products: 5000, startMs: START, days, partitions: 2, cellsPerFile: 1500 });
+    await fillLake(db.knex, lakeDir, { ...SHAPE, startMs: START, days, hours });
     const registry = IntervalRegistry.standard('UTC');
     engine = await RollupEngine.create(lakeDir, { threads: 2 });
     await engine.setCatalog((await db.knex(TABLES.products).select('product_id', 'category')).map((r) => ({ productId: r.product_id, category: r.category })));

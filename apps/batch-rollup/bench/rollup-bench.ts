@@ -1,9 +1,11 @@
 /**
- * Benchmark (on demand): `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx apps/batch-rollup/bench/rollup-bench.ts [--quick] [--json FILE]`
+ * Benchmark (on demand): `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx apps/batch-rollup/bench/rollup-bench.ts [--quick | --scale] [--json FILE]`
  * (or as one row group of `npm run bench`, which starts a Postgres for it).
  *
- * `--quick`: 3 days instead of 30 (same products, files per hour and rows per file). `--json FILE`: the
- * figures as JSON for the driver (bench/run.ts).
+ * `--quick`: 3 days instead of 30 (same products, files per hour and rows per file). `--scale` (issue 28):
+ * hours of 1M raw rows — 200,000 products, 4 files × 250,000 rows an hour, with the channel column — for
+ * one day, median of 3. `--json FILE`: the figures as JSON for the driver (bench/run.ts), the same keys
+ * in every form.
  *
  * Data: BENCH_PRODUCTS products in 10 categories (default 5000), BENCH_DAYS days (default 30) of
  * raw lake files, BENCH_PARTITIONS files per UTC hour (default 2), each file holding
@@ -31,25 +33,34 @@ import { fillLake } from './lake-fixture';
 
 const H = 3_600_000;
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    scale: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
 });
 if (args.help) {
   process.stdout.write(
-    'Usage: npx tsx apps/batch-rollup/bench/rollup-bench.ts [--quick] [--json FILE]\n\n' +
+    'Usage: npx tsx apps/batch-rollup/bench/rollup-bench.ts [--quick | --scale] [--json FILE]\n\n' +
       'An hourly rollup and a backfill against DuckDB GROUP BY over the same lake files.\n' +
+      '--scale: hours of 1M raw rows (200,000 products, 4 files × 250,000 rows, channels on), one day, median of 3.\n' +
       'Env: TEST_DATABASE_URL (admin URL; a scratch database is made), BENCH_PRODUCTS=5000, BENCH_DAYS=30 (3 with --quick),\n' +
-      'BENCH_PARTITIONS=2, BENCH_CELLS_PER_FILE=1500, BENCH_REPEAT=5, BENCH_CHANNELS=0 (1: raw files with a channel column)\n',
+      'BENCH_PARTITIONS=2, BENCH_CELLS_PER_FILE=1500, BENCH_REPEAT=5, BENCH_CHANNELS=0 (1: raw files with a channel column)\n' +
+      '(with --scale the defaults are 200000, 1, 4, 250000, 3 and 1; the variables still override them)\n',
   );
   process.exit(0);
 }
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const PRODUCTS = num('BENCH_PRODUCTS', 5000);
-const DAYS = num('BENCH_DAYS', args.quick ? 3 : 30);
-const PARTITIONS = num('BENCH_PARTITIONS', 2);
-const CELLS = num('BENCH_CELLS_PER_FILE', 1500);
-const REPEAT = num('BENCH_REPEAT', 5);
-/** BENCH_CHANNELS=1: raw files carry the `channel` column (4 channels); else today's older shape (every row 'unknown'). */
-const CHANNELS = process.env['BENCH_CHANNELS'] === '1';
+/** `--scale` (issue 28): a catalogue's hours, 1M raw rows each over 200k products, in the shape the aggregator writes now (with channels). */
+const SCALE = args.scale;
+const PRODUCTS = num('BENCH_PRODUCTS', SCALE ? 200_000 : 5000);
+const DAYS = num('BENCH_DAYS', SCALE ? 1 : args.quick ? 3 : 30);
+const PARTITIONS = num('BENCH_PARTITIONS', SCALE ? 4 : 2);
+const CELLS = num('BENCH_CELLS_PER_FILE', SCALE ? 250_000 : 1500);
+const REPEAT = num('BENCH_REPEAT', SCALE ? 3 : 5);
+/** BENCH_CHANNELS=1: raw files carry the `channel` column (4 channels); else today's older shape (every row 'unknown'). On by default with --scale. */
+const CHANNELS = (process.env['BENCH_CHANNELS'] ?? (SCALE ? '1' : '0')) === '1';
 const START = Date.parse('2026-01-01T00:00:00Z');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -107,7 +118,7 @@ async function main() {
     console.log(`hourly rollup: floor (GROUP BY) ${fh.toFixed(1)} ms, rollup ${oh.toFixed(1)} ms → ${(oh / fh).toFixed(2)}× the floor (median of ${REPEAT})`);
     console.log(`  of which DuckDB (sum, Parquet, tops) ${dh.toFixed(1)} ms → ${(dh / fh).toFixed(2)}× the floor; the publish transaction ${ph.toFixed(1)} ms (${String(storedHour?.n)} serving rows)`);
 
-    // --- 2. 30-day backfill: every hour, then every day ---
+    // --- 2. the backfill: every hour, then every day ---
     let s = performance.now();
     for (const [, paths] of filesByHour) await floorGroupBy(paths);
     for (let d = 0; d < DAYS; d++) {
@@ -131,7 +142,7 @@ async function main() {
       writeFileSync(
         args.json,
         JSON.stringify({
-          data: { products: PRODUCTS, days: DAYS, files, rawRows: files * CELLS, partitions: PARTITIONS, repeat: REPEAT, channels: CHANNELS },
+          data: { scale: SCALE, products: PRODUCTS, days: DAYS, files, rawRows: files * CELLS, partitions: PARTITIONS, repeat: REPEAT, channels: CHANNELS },
           hourly: { floorMs: fh, rollupMs: oh, duckdbMs: dh, publishMs: ph, servingRows: Number(storedHour?.n) },
           backfill: { floorMs: floorBackfill, backfillMs: ourBackfill, windows: summary.succeeded },
           batchTableRows: Number(stored?.n),
