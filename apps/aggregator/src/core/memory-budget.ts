@@ -21,7 +21,7 @@ export const MIN_MEMORY_BUDGET_MIB = 128;
  *   concatenation) while the batch before it is still being handled, so `maxBytes` is a quarter of the
  *   share; `maxBytesPerPartition` is at most 4 MiB (~14k events of ~290 bytes).
  * - 1/8 **not assigned**: the runtime and the staging worker's isolate, V8's garbage between two
- *   collections, a flush's columns on their way to the worker, the chunk of product-sums records being sent.
+ *   collections, the chunk of product-sums records a flush is sending (~1 MiB), malloc's fragmentation.
  *
  * At the default 768 MiB: buffers and windows 384 MiB (6 partitions' windows at their cap take 144 MiB,
  * leaving ~1.3M cells filling or in flight in the whole process), staging 192 MiB (a flush holds at most
