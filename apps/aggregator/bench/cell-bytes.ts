@@ -8,12 +8,13 @@
  * out of `JSON.parse` (as the consuming path's do: flat strings of their own, ~10 characters), and
  * reports `process.memoryUsage().heapUsed` after a full GC, before and after, per cell: the cell object,
  * its product id string and the Maps' entries (their hash tables at whatever capacity they grew to).
- * Also the flush's extra per cell while it is staged: the `[...cells()]` array and the packed columns.
+ * Also a flush in flight per cell (the cells and the plan's array, the buffer's Maps dropped), the
+ * product-sums records per cell were they built at once, and the one chunk of them the publish holds.
  */
 import { parseArgs } from 'node:util';
 import { PartitionBuffer } from '../src/core/partition-buffer';
 import type { FlushPlan } from '../src/core/partition-core';
-import { productSumMessages } from '../src/core/product-sum-records';
+import { productSumChunks, productSumMessages } from '../src/core/product-sum-records';
 
 const { values } = parseArgs({ options: { cells: { type: 'string', default: '1000000' }, minutes: { type: 'string', default: '1' } } });
 const CELLS = Number(values.cells);
@@ -48,11 +49,33 @@ const cellsArray = [...buffer.cells()];
 const withArray = heapUsed();
 const perCell = (filled - before) / buffer.keys;
 const arrayPerCell = (withArray - filled) / buffer.keys;
-// A flush in flight also holds its product-sums records until they are sent (built all at once).
+// A flush in flight: its buffer's Maps are dropped (the plan's array holds the cells), so it holds the
+// cells, their product ids and the array (issue 28).
+buffer.dropIndex();
+const inFlight = heapUsed();
+const inFlightPerCell = (inFlight - before) / buffer.keys;
+// Its product-sums records, were they built all at once (before issue 28's chunked publish) and as the
+// publish builds them now: one chunk of ≤ 512 KiB / 5000 records at a time.
 const plan = { flushId: 'p0-1000000000-1000999999', firstOffset: 1_000_000_000, lastOffset: 1_000_999_999, cells: cellsArray } as unknown as FlushPlan;
 const beforeRecords = heapAndBuffers();
 const records = productSumMessages(0, plan);
 const recordsPerCell = (heapAndBuffers() - beforeRecords) / records.length;
+records.length = 0;
+const beforeChunk = heapAndBuffers();
+const chunks = productSumChunks(0, plan, 512 * 1024, 5000);
+const chunk = chunks.next().value ?? [];
+const chunkBytes = heapAndBuffers() - beforeChunk;
 process.stdout.write(
-  `${JSON.stringify({ cells: buffer.keys, minutes: MINUTES, heapPerCellBytes: Math.round(perCell), flushArrayPerCellBytes: Math.round(arrayPerCell), productSumRecordPerCellBytes: Math.round(recordsPerCell), heapUsedMiB: Math.round(filled / 2 ** 20), keep: cellsArray.length + records.length })}\n`,
+  `${JSON.stringify({
+    cells: buffer.keys,
+    minutes: MINUTES,
+    heapPerCellBytes: Math.round(perCell),
+    flushArrayPerCellBytes: Math.round(arrayPerCell),
+    inFlightPerCellBytes: Math.round(inFlightPerCell),
+    productSumRecordPerCellBytes: Math.round(recordsPerCell),
+    productSumChunkKiB: Math.round(chunkBytes / 1024),
+    productSumChunkRecords: chunk.length,
+    heapUsedMiB: Math.round(filled / 2 ** 20),
+    keep: cellsArray.length + chunk.length,
+  })}\n`,
 );

@@ -19,7 +19,7 @@ describe('aggregator config: the memory budget', () => {
     const config = readConfig(base);
     expect(config.MEMORY_BUDGET_MIB).toBe(768);
     expect(config.FLUSH_MAX_KEYS).toBeUndefined();
-    expect(memorySharesOf(config)).toMatchObject({ buffersBytes: 288 * MIB, stagingBytes: 192 * MIB, fetchMaxBytes: 24 * MIB });
+    expect(memorySharesOf(config)).toMatchObject({ buffersBytes: 384 * MIB, stagingBytes: 192 * MIB, fetchMaxBytes: 24 * MIB });
     expect(deprecationWarning(config)).toBeNull();
   });
 

@@ -18,12 +18,12 @@ function length(v: Buffer | string | null | undefined): number {
 }
 
 /**
- * Splits `messages` into consecutive chunks of at most `maxCount` messages and about `maxBytes`
+ * Splits `messages` (an array, or a generator read one chunk ahead at most) into consecutive chunks of at most `maxCount` messages and about `maxBytes`
  * bytes each (a single larger message gets a chunk of its own). kafkajs puts all of one send's
  * messages for a partition into one record batch, and the broker refuses a batch larger than the
  * topic's `max.message.bytes` (1 MiB by default) — forever, since retrying sends the same batch.
  */
-export function* chunkByBytes(messages: readonly Message[], maxBytes: number, maxCount: number): Generator<Message[]> {
+export function* chunkByBytes(messages: Iterable<Message>, maxBytes: number, maxCount: number): Generator<Message[]> {
   let chunk: Message[] = [];
   let bytes = 0;
   for (const m of messages) {

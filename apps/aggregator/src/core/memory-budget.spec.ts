@@ -23,6 +23,14 @@ function sale(offset: number, productId: string): KafkaMessage {
   return { key: null, value: Buffer.from(value), timestamp: String(T0 + 10_000), attributes: 0, offset: String(offset), headers: {} } as KafkaMessage;
 }
 
+/** The bytes of a test core's duplicate window (2 slots of 12 bytes), counted against the budget's share. */
+const WINDOW_BYTES = 24;
+
+/** A budget whose buffers' limit, once `partitions` test cores joined, is `cells` cells. */
+function budgetOf(cells: number, partitions: number): BufferBudget {
+  return new BufferBudget(cells * CELL_BYTES + partitions * WINDOW_BYTES);
+}
+
 function core(partition: number, budget: BufferBudget, flushMaxKeys = Number.POSITIVE_INFINITY): PartitionCore {
   const c = new PartitionCore(
     {
@@ -31,7 +39,7 @@ function core(partition: number, budget: BufferBudget, flushMaxKeys = Number.POS
       validator: { currencies: ['EUR'], maxBytes: 64 * 1024 },
       dlqMaxValueBytes: 1024,
       dedupeWindowMs: 600_000,
-      dedupeMaxIds: 100_000,
+      dedupeMaxIds: 1, // a window of 2 slots (WINDOW_BYTES): the budget counts it (tested below on its own)
       allowedLatenessMs: 60_000,
       idleTimeoutMs: 30_000,
       watermarkMaxFutureMs: 300_000,
@@ -57,7 +65,7 @@ describe('the memory budget', () => {
   it('splits a budget by the stated shares, and refuses one too small to split', () => {
     expect(splitMemoryBudget(768 * MIB)).toEqual({
       budgetBytes: 768 * MIB,
-      buffersBytes: 288 * MIB,
+      buffersBytes: 384 * MIB,
       stagingBytes: 192 * MIB,
       flushMaxCells: 393_216,
       fetchMaxBytes: 24 * MIB,
@@ -68,7 +76,7 @@ describe('the memory budget', () => {
   });
 
   it('flushes once the partitions together fill the share, though none of them alone comes near it', () => {
-    const budget = new BufferBudget(30 * CELL_BYTES);
+    const budget = budgetOf(30, 3);
     expect(budget.checkEveryBytes).toBeLessThan(CELL_BYTES); // asked at every new cell here
     const cores = [0, 1, 2].map((p) => core(p, budget));
     const said: (string | null)[] = [];
@@ -86,7 +94,7 @@ describe('the memory budget', () => {
   });
 
   it('counts a flush in flight until it commits, and forgets a revoked partition', () => {
-    const budget = new BufferBudget(30 * CELL_BYTES);
+    const budget = budgetOf(30, 3);
     const [a, b, c] = [0, 1, 2].map((p) => core(p, budget)) as [PartitionCore, PartitionCore, PartitionCore];
     for (let i = 0; i < 10; i++) for (const x of [a, b, c]) addCell(x);
     const plan = a.planFlush(T0 + 10_000) as FlushPlan;
@@ -101,10 +109,33 @@ describe('the memory budget', () => {
     expect([a.overBudget, b.overBudget, c.overBudget]).toEqual([false, false, false]);
     c.leaveBudget();
     expect(budget.heldBytes()).toBe(10 * CELL_BYTES);
+    expect(budget.windowBytes()).toBe(2 * WINDOW_BYTES);
+  });
+
+  it('counts the duplicate windows against the share first, but always leaves the buffers half of it', () => {
+    const budget = new BufferBudget(1000);
+    const a = { partition: 0, bufferBytes: 0, inFlightBytes: 0, dedupe: { bytes: 100 } };
+    const b = { partition: 1, bufferBytes: 0, inFlightBytes: 0, dedupe: { bytes: 300 } };
+    budget.join(a);
+    budget.join(b);
+    expect(budget.buffersLimitBytes()).toBe(600);
+    a.bufferBytes = 590;
+    expect(budget.mustFlush(a)).toBe(false);
+    // The windows grow (ids arrive): the buffers' room shrinks, and a buffer that fitted must now flush.
+    b.dedupe.bytes = 350;
+    expect(budget.buffersLimitBytes()).toBe(550);
+    expect(budget.mustFlush(a)).toBe(true);
+    // Windows past half the share: the buffers keep half of it (a partition's buffer still fills before it flushes).
+    b.dedupe.bytes = 5000;
+    expect(budget.buffersLimitBytes()).toBe(500);
+    a.bufferBytes = 400;
+    expect(budget.mustFlush(a)).toBe(false);
+    budget.leave(b);
+    expect(budget.windowBytes()).toBe(100);
   });
 
   it('a partition alone under the share never flushes for it; FLUSH_MAX_KEYS, when set, still caps a partition', () => {
-    const budget = new BufferBudget(30 * CELL_BYTES);
+    const budget = budgetOf(30, 1);
     const alone = core(0, budget);
     const said: (string | null)[] = [];
     for (let i = 0; i < 29; i++) said.push(addCell(alone));
@@ -115,7 +146,7 @@ describe('the memory budget', () => {
   });
 
   it('a new core of the same partition replaces the old one in the budget', () => {
-    const budget = new BufferBudget(30 * CELL_BYTES);
+    const budget = budgetOf(30, 1);
     const old = core(4, budget);
     addCell(old);
     const fresh = core(4, budget);

@@ -10,22 +10,24 @@ export const MIN_MEMORY_BUDGET_MIB = 128;
 /**
  * How one process's budget is shared (issue 28), stated once:
  *
- * - 3/8 **buffers**: every partition's cells, the buffer it fills at `CELL_BYTES` a cell and the one in
- *   flight at `IN_FLIGHT_CELL_BYTES` (partition-buffer.ts), plus the refused messages' bytes. When their sum fills this
- *   share, the largest buffers flush (`BufferBudget`), whatever the partition count.
+ * - 1/2 **buffers and duplicate windows**: every partition's duplicate window (`RecentFingerprints.bytes`,
+ *   24 MiB at the default `DEDUPE_MAX_IDS` cap), then its cells, the buffer it fills at `CELL_BYTES` a cell
+ *   and the one in flight at `IN_FLIGHT_CELL_BYTES` (partition-buffer.ts), plus the refused messages'
+ *   bytes. When the buffers fill what the windows leave (at least half the share), the largest buffers
+ *   flush (`BufferBudget`), whatever the partition count.
  * - 1/4 **staging**: DuckDB's `memory_limit` in the Parquet staging worker (the staged rows and the
  *   sort of a flush; past it DuckDB spills to disk instead of growing).
  * - 1/8 **fetch**: kafkajs's fetches. A response is held twice at its peak (its socket chunks and their
  *   concatenation) while the batch before it is still being handled, so `maxBytes` is a quarter of the
  *   share; `maxBytesPerPartition` is at most 4 MiB (~14k events of ~290 bytes).
- * - 1/4 **not assigned**: the runtime and the staging worker's isolate, V8's garbage between two
- *   collections, a flush's columns on their way to the worker. The duplicate windows are capped on their
- *   own (`DEDUPE_MAX_IDS` per partition, 12-24 bytes an id) and are not part of the budget.
+ * - 1/8 **not assigned**: the runtime and the staging worker's isolate, V8's garbage between two
+ *   collections, the chunk of product-sums records a flush is sending (~1 MiB), malloc's fragmentation.
  *
- * At the default 768 MiB: buffers 288 MiB (~1.6M filling cells in the whole process, or ~0.48M in flight), staging 192 MiB (a flush
- * holds at most 393,216 cells: `flushMaxCells`), fetches of 24 MiB (4 MiB per partition).
+ * At the default 768 MiB: buffers and windows 384 MiB (6 partitions' windows at their cap take 144 MiB,
+ * leaving ~1.3M cells filling or in flight in the whole process), staging 192 MiB (a flush holds at most
+ * 393,216 cells: `flushMaxCells`), fetches of 24 MiB (4 MiB per partition).
  */
-export const MEMORY_SPLIT = { buffers: 3 / 8, staging: 1 / 4, fetch: 1 / 8 } as const;
+export const MEMORY_SPLIT = { buffers: 1 / 2, staging: 1 / 4, fetch: 1 / 8 } as const;
 
 const FETCH_PER_PARTITION_MAX_BYTES = 4 * MIB;
 
@@ -40,7 +42,7 @@ export const STAGED_ROW_BYTES = 256;
 
 export interface MemoryShares {
   budgetBytes: number;
-  /** What the partitions' buffers (filling and in flight) may hold before the largest flush. */
+  /** What the partitions' duplicate windows and buffers (filling and in flight) may hold before the largest flush. */
   buffersBytes: number;
   /** DuckDB's `memory_limit` in the staging worker. */
   stagingBytes: number;
@@ -67,20 +69,29 @@ export function splitMemoryBudget(budgetBytes: number): MemoryShares {
   };
 }
 
-/** A partition as the budget sees it: the estimated bytes of the buffer it fills and of the one in flight. */
+/**
+ * A partition as the budget sees it: the estimated bytes of the buffer it fills and of the one in flight,
+ * and its duplicate window (`RecentFingerprints.bytes`: its table, which only a flush cannot shrink).
+ */
 export interface BudgetMember {
   readonly partition: number;
   readonly bufferBytes: number;
   readonly inFlightBytes: number;
+  readonly dedupe: { readonly bytes: number };
 }
 
 /**
- * The buffers' share of the budget, across every partition of the process. When the partitions' buffers
- * (filling and in flight) together reach `limitBytes`, the largest filling buffers flush, largest first,
- * until what stays held is at most half the limit: one flush frees a whole buffer, so not every event
- * re-decides, and only as many partitions write a file as it takes (fewer, larger Parquet files than
- * flushing them all). In-flight bytes count but cannot be flushed again: when they alone are over half
- * the limit every buffer is asked to flush, and each waits for its own flight first (back-pressure).
+ * The buffers' share of the budget, across every partition of the process. The partitions' duplicate
+ * windows count against it first (they cannot be flushed: up to 24 MiB a partition at the default
+ * `DEDUPE_MAX_IDS`), down to a floor: the buffers always keep `BUFFERS_FLOOR` of the share, or the
+ * windows of many partitions would make every buffer flush at every check (files of a few cells); past
+ * the floor the process holds more than its budget, by the windows' excess. What is left is the
+ * buffers' limit: when the partitions' buffers (filling and in flight) together reach it, the largest
+ * filling buffers flush, largest first, until what stays held is at most half the limit: one flush frees
+ * a whole buffer, so not every event re-decides, and only as many partitions write a file as it takes
+ * (fewer, larger Parquet files than flushing them all). In-flight bytes count but cannot be flushed
+ * again: when they alone are over half the limit every buffer is asked to flush, and each waits for its
+ * own flight first (back-pressure).
  *
  * Pure: the cores report their bytes; `mustFlush` is asked by a core after its buffer has grown by
  * `checkEveryBytes` (not per event: the sum runs over every partition) and by the shell's tick (a
@@ -106,24 +117,40 @@ export class BufferBudget {
     if (this.members.get(member.partition) === member) this.members.delete(member.partition);
   }
 
-  /** The estimated bytes every partition holds, filling and in flight. */
+  /** The estimated bytes every partition's buffers hold, filling and in flight (not the windows). */
   heldBytes(): number {
     let held = 0;
     for (const m of this.members.values()) held += m.bufferBytes + m.inFlightBytes;
     return held;
   }
 
-  /** True when `member`'s filling buffer is among the largest that must flush for the held bytes to fall back under half the limit. */
+  /** The bytes of every partition's duplicate window. */
+  windowBytes(): number {
+    let bytes = 0;
+    for (const m of this.members.values()) bytes += m.dedupe.bytes;
+    return bytes;
+  }
+
+  /** What the buffers may hold now: the share less the windows, but never less than `BUFFERS_FLOOR` of it. */
+  buffersLimitBytes(): number {
+    return Math.max(this.limitBytes - this.windowBytes(), this.limitBytes * BUFFERS_FLOOR);
+  }
+
+  /** True when `member`'s filling buffer is among the largest that must flush for the held bytes to fall back under half the buffers' limit. */
   mustFlush(member: BudgetMember): boolean {
     if (member.bufferBytes === 0) return false;
     let rest = this.heldBytes();
-    if (rest < this.limitBytes) return false;
+    const limit = this.buffersLimitBytes();
+    if (rest < limit) return false;
     const largestFirst = [...this.members.values()].sort((a, b) => b.bufferBytes - a.bufferBytes || a.partition - b.partition);
     for (const m of largestFirst) {
-      if (rest <= this.limitBytes / 2 || m.bufferBytes === 0) return false;
+      if (rest <= limit / 2 || m.bufferBytes === 0) return false;
       if (m === member) return true;
       rest -= m.bufferBytes;
     }
     return false;
   }
 }
+
+/** The part of the buffers' share the duplicate windows never take (see `BufferBudget`). */
+export const BUFFERS_FLOOR = 1 / 2;

@@ -81,4 +81,18 @@ describe('PartitionBuffer', () => {
     big.refuse(refused(1, 2000));
     expect(big.isFull(100, 1000)).toBe(true);
   });
+
+  it('a buffer handed over to a flush drops its Maps but keeps its counts, and takes no more events', () => {
+    const b = new PartitionBuffer();
+    b.add(60_000, 'p-1', 'web', 2, 500);
+    b.add(60_000, 'p-2', 'app', 1, 100);
+    const cells = [...b.cells()];
+    const inFlight = b.inFlightBytes;
+    b.dropIndex();
+    expect([...b.cells()]).toEqual([]);
+    expect(b.keys).toBe(2);
+    expect(b.inFlightBytes).toBe(inFlight);
+    expect(cells).toHaveLength(2); // the plan's array still holds them
+    expect(() => b.add(60_000, 'p-3', 'web', 1, 1)).toThrow(/handed over/);
+  });
 });

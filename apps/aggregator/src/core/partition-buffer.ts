@@ -42,14 +42,16 @@ export interface Refused {
 export const CELL_BYTES = 184;
 
 /**
- * Estimated bytes of one cell of a flush in flight: its cell (CELL_BYTES), its product-sums record, built
- * for every cell of the flush at once before the send cuts them into chunks (an object and a ~230-byte
- * JSON Buffer: 398 bytes a cell, heap + arrayBuffers over 200k cells, cell-bytes.ts, 2026-12-07), and the
- * columns the consuming thread packs for the staging worker (4 × 8 bytes + 2 references). The worker's
- * copy and DuckDB's rows are the staging share's. A 10M-product run with in-flight cells counted at
- * CELL_BYTES held several times the buffers' share in flights (bench/results/2026-12-07-1537-…).
+ * Estimated bytes of one cell of a flush in flight. The flight holds its cells through the plan's array
+ * (the buffer's Maps are dropped when it starts: `dropIndex`), 128 bytes a cell with its product id and
+ * array slot (cell-bytes.ts, 200k-2.1M cells, 1 or 5 minutes, 2026-12-07 18:40); the per-hour arrays of
+ * the file write (8); and the columns the consuming thread packs for the staging worker (4 × 8 bytes +
+ * 2 references). Its product-sums records are built one chunk at a time as they are sent (~1 MiB a
+ * flight, whatever its size: not per cell). The worker's copy and DuckDB's rows are the staging share's.
+ * Until issue 28's chunked publish a flight built every record at once (398 bytes a cell more) and kept
+ * its Maps: 632 bytes a cell, which kept the filling buffers small (bench/results/2026-12-07-1537-…).
  */
-export const IN_FLIGHT_CELL_BYTES = CELL_BYTES + 400 + 48;
+export const IN_FLIGHT_CELL_BYTES = 128 + 8 + 48;
 
 /**
  * What one partition has consumed since its last flush: the (minute, product, channel) sums of valid,
@@ -66,6 +68,7 @@ export class PartitionBuffer {
   private readonly minutes = new Map<number, Map<Channel, Map<string, Cell>>>();
   private lastMinuteMs = Number.NaN;
   private lastMinute: Map<Channel, Map<string, Cell>> | null = null;
+  private indexDropped = false;
   readonly refused: Refused[] = [];
   /** Bytes held for refused messages (their kept values): part of the size bound on memory. */
   refusedBytes = 0;
@@ -98,6 +101,7 @@ export class PartitionBuffer {
   add(minuteStartMs: number, productId: string, channel: Channel, units: number, revenueCents: number): boolean {
     let minute = this.lastMinute;
     if (minuteStartMs !== this.lastMinuteMs || minute === null) {
+      if (this.indexDropped) throw new Error('a buffer handed over to a flush takes no more events');
       minute = this.minutes.get(minuteStartMs) ?? null;
       if (minute === null) {
         minute = new Map();
@@ -124,6 +128,18 @@ export class PartitionBuffer {
     }
     this.events++;
     return true;
+  }
+
+  /**
+   * Drops the (minute, channel, product) index of a buffer handed over to a flush: the plan's cell array
+   * holds every cell, so the Maps' entries (~40 bytes a cell) are only weight while the flush is in flight.
+   * `keys` and the counts stay (the budget counts the flight by them); the buffer takes no more events.
+   */
+  dropIndex(): void {
+    this.minutes.clear();
+    this.lastMinute = null;
+    this.lastMinuteMs = Number.NaN;
+    this.indexDropped = true;
   }
 
   /** Every cell, in no particular order. */

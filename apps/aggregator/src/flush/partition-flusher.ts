@@ -95,6 +95,8 @@ export class PartitionFlusher {
       return { verdict: 'conflict' };
     }
     this.core.started(plan);
+    // The plan's cell array is all the flight needs: the buffer's Maps go (issue 28: ~40 bytes a cell).
+    plan.buffer.dropIndex();
     // Heartbeats only while someone waits for it (a batch's heartbeat outlives no batch).
     const result = this.run(plan, options.background ? undefined : options.heartbeat);
     const flight: InFlight = { plan, trigger, startedAt: process.hrtime.bigint(), result, ran: result.then(() => undefined) };
