@@ -26,7 +26,7 @@ export const configSchema = appConfigSchema(['KAFKA_BROKERS', 'DATABASE_URL', 'T
     .max(MACHINE_MIB, `must not exceed this machine's memory (${MACHINE_MIB} MiB)`)
     .default(DEFAULT_MEMORY_BUDGET_MIB)
     .describe(
-      "the process's memory budget (MiB), shared by the partitions' buffers (3/8: the largest flush when their sum fills it), DuckDB's memory_limit in the Parquet staging worker (1/4) and the Kafka fetches (1/8); the rest is the runtime's. The duplicate windows (DEDUPE_MAX_IDS) come on top",
+      "the process's memory budget (MiB), shared by the partitions' buffers with their duplicate windows (1/2: the largest flush when their sum fills it), DuckDB's memory_limit in the Parquet staging worker (1/4) and the Kafka fetches (1/8); the rest is the runtime's",
     ),
   FLUSH_MAX_KEYS: env
     .int(1)

@@ -66,7 +66,7 @@ export interface FlushPlan {
   watermarkMs: number | null;
   events: number;
   duplicates: number;
-  /** The buffer this plan was taken from (the shell's publish reads its cells once more). */
+  /** The buffer this plan was taken from: a flight drops its Maps (`dropIndex`) and is counted as in flight until it settles. */
   buffer: PartitionBuffer;
   /** The core's generation when planned: a plan of an older generation (a reset came between) is stale. */
   generation: number;
