@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -68,13 +68,46 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
   return mod.default;
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (the caller retries if another process takes it first). */
-export function findFreePort(): Promise<number> {
+/**
+ * A port that was free a moment ago on 127.0.0.1 (the caller retries if another process takes it first),
+ * picked below the kernel's ephemeral range: a port from that range can be handed to any outgoing
+ * connection between the pick and the listen (seen in CI: a broker's controller port taken that way).
+ */
+export async function findFreePort(): Promise<number> {
+  const low = 20_000;
+  const high = ephemeralPortsStart();
+  if (high - low >= 1000) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = low + Math.floor(Math.random() * (high - low));
+      if (await canListen(port)) return port;
+    }
+  }
+  return listenOnce(0);
+}
+
+/** The first port the kernel gives outgoing connections (Linux: ip_local_port_range; elsewhere IANA's 49152). */
+export function ephemeralPortsStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : 49_152;
+  } catch {
+    return 49_152;
+  }
+}
+
+const canListen = (port: number): Promise<boolean> =>
+  listenOnce(port).then(
+    () => true,
+    () => false,
+  );
+
+/** Listens on `port` (0: any) of 127.0.0.1, closes, and gives the port that was bound. */
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       server.close(() => (address && typeof address === 'object' ? resolvePort(address.port) : reject(new Error('no port'))));
     });
