@@ -1,6 +1,7 @@
 import { clock, startClock, systemClock } from '@hitboard/runtime';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
@@ -333,13 +334,29 @@ async function startEverything(options: Options, stops: Stops, groups: number[],
     if (!exactSeen) {
       // The moment the first exact (batch) window can be seen on the dashboard.
       const first = await db(TABLES.rollupRuns).where({ status: 'succeeded' }).orderBy('finished_at').first<{ interval: string; window_start: Date } | undefined>('interval', 'window_start').catch(() => undefined);
-      if (first) {
+      // Said once the link works: on a resumed run the window is there at once, the dashboard not yet.
+      if (first && (!signInUrl || (await listening(options.dashboardPort)))) {
         exactSeen = true;
         say(`first exact window rolled up after ${Math.round((clock.now() - startedMs) / 1000)} s: ${first.interval} from ${first.window_start.toISOString()}${signInUrl ? ` — http://127.0.0.1:${options.dashboardPort}/` : ''}`);
       }
     }
     if (!signInUrl) await printTop10(db, registry).catch((err: Error) => say(`top 10 unavailable: ${err.message}`));
   }
+}
+
+/** True when something accepts connections on 127.0.0.1:`port`. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolveListening) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.setTimeout(2000);
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolveListening(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
 }
 
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
