@@ -34,7 +34,6 @@ import { Client } from 'pg';
 import { Registry } from 'prom-client';
 import { createDb } from '@hitboard/db-client';
 import { migrateLatest, startEmbeddedPostgres, type EmbeddedPostgresServer } from '@hitboard/db';
-import type { Consumer } from 'kafkajs';
 import { createKafka } from '@hitboard/kafka';
 import { brokersFromEnv } from '@hitboard/runtime';
 import { RawFileWriter, type StagingThread } from '@hitboard/lake';
@@ -42,9 +41,9 @@ import { TABLES } from '@hitboard/schema';
 import { aliasSampler, seededRandom, zipfWeights } from '@hitboard/random';
 import { Aggregator } from '../src/aggregator';
 import { readConfig } from '../src/config';
-import { AGGREGATOR_FETCH, PARTITIONS_CONSUMED_CONCURRENTLY } from '../src/aggregator';
+import { AGGREGATOR_FETCH } from '../src/aggregator';
 import { createAggregatorMetrics } from '../src/metrics';
-import { benchArgs } from './harness';
+import { benchArgs, cpuNowUs, decodeFloor, joinAndSubscribe, type Phase } from './harness';
 
 const args = benchArgs(
   'Usage: npx tsx apps/aggregator/bench/aggregator-throughput.ts [--events N=1000000] [--partitions P=6] [--products K=5000] [--flush-interval-ms MS=aggregator default]\n' +
@@ -105,73 +104,6 @@ async function fill(topic: string): Promise<void> {
   }
   bar.stop();
   await producer.disconnect();
-}
-
-/** Wall ms and CPU µs (user + system, all threads of this process) from group join to the end. */
-interface Phase {
-  ms: number;
-  cpuUs: number;
-}
-
-const cpuNowUs = (): number => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
-
-/**
- * Connects and subscribes `consumer` from the beginning of `topic`; the returned clock gives the wall
- * and CPU time since it first joined its group (a phase is timed from there, not from connect).
- */
-async function joinAndSubscribe(consumer: Consumer, topic: string): Promise<() => Phase> {
-  let joinedAt = 0;
-  let joinedCpuUs = 0;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    if (joinedAt) return;
-    joinedAt = performance.now();
-    joinedCpuUs = cpuNowUs();
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  return () => ({ ms: performance.now() - joinedAt, cpuUs: cpuNowUs() - joinedCpuUs });
-}
-
-/** `decode`: JSON.parse every value (the decode floor), else touch nothing (the bare consumer). */
-async function bareConsumer(topic: string, decode: boolean): Promise<Phase> {
-  const kafka = createKafka({ brokers: BROKERS, clientId: 'bench-bare', logLevel: 'error' });
-  // The same consumer settings as the aggregator's (apps/aggregator/src/aggregator.ts), and the same
-  // run options: the same partitions' batches side by side, offsets resolved per batch, no auto-commit.
-  const consumer = kafka.consumer({
-    groupId: `bench-bare-${randomBytes(4).toString('hex')}`,
-    sessionTimeout: 30_000,
-    rebalanceTimeout: 60_000,
-    heartbeatInterval: 3000,
-    ...AGGREGATOR_FETCH,
-    allowAutoTopicCreation: false,
-  });
-  const sinceJoin = await joinAndSubscribe(consumer, topic);
-  let count = 0;
-  let parsed = 0;
-  let done!: (phase: Phase) => void;
-  const finished = new Promise<Phase>((r) => (done = r));
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
-    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-      if (decode) {
-        for (const m of batch.messages) if (m.value !== null) parsed += (JSON.parse(m.value.toString()) as { quantity: number }).quantity > 0 ? 1 : 0;
-      }
-      count += batch.messages.length;
-      const last = batch.messages[batch.messages.length - 1];
-      if (last) resolveOffset(last.offset);
-      if (count >= EVENTS) done(sinceJoin());
-      await heartbeat();
-    },
-  });
-  const phase = await finished;
-  await consumer.disconnect();
-  if (decode && parsed === 0) throw new Error('decode floor parsed nothing');
-  return phase;
 }
 
 /**
@@ -342,9 +274,9 @@ async function main(): Promise<void> {
     const topic = `bench-agg-${Date.now().toString(36)}`;
     await fill(topic);
     log('bare kafkajs consumer…');
-    const { ms: bareMs, cpuUs: bareCpuUs } = await bareConsumer(topic, false);
+    const { ms: bareMs, cpuUs: bareCpuUs } = await decodeFloor(topic, EVENTS, { decode: false });
     log('decode floor (kafkajs + JSON.parse)…');
-    const { ms: floorMs } = await bareConsumer(topic, true);
+    const { ms: floorMs } = await decodeFloor(topic, EVENTS);
     log('aggregator…');
     log(`[mark] aggregator-start ${process.hrtime.bigint() / 1000n}`);
     const { ms: aggMs, cpuUs: aggCpuUs, flush, peakRssMb } = await aggregator(topic, adminUrl);

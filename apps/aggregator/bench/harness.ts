@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import type { Consumer } from 'kafkajs';
 import type { Knex } from 'knex';
 import { createKafka } from '@hitboard/kafka';
 import { brokersFromEnv } from '@hitboard/runtime';
@@ -261,26 +262,16 @@ export interface Phase {
   cpuUs: number;
 }
 
-const cpuNowUs = (): number => {
+export const cpuNowUs = (): number => {
   const u = process.cpuUsage();
   return u.user + u.system;
 };
 
 /**
- * The decode floor on any input: a kafkajs consumer with the aggregator's settings reading `events`
- * messages of `topic` from the beginning and `JSON.parse`-ing every value the validator would parse
- * (values over `maxBytes` are refused unread, as the validator refuses them; a parse error is
- * caught). Timed from its group join to the last message, in this process (the caller idles meanwhile).
+ * Connects and subscribes `consumer` from the beginning of `topic`; the returned clock gives the wall
+ * and CPU time since it first joined its group (a phase is timed from there, not from connect).
  */
-export async function decodeFloor(topic: string, events: number, maxBytes = 4096): Promise<Phase & { parsed: number }> {
-  const consumer = kafka().consumer({
-    groupId: `bench-floor-${randomBytes(4).toString('hex')}`,
-    sessionTimeout: 30_000,
-    rebalanceTimeout: 60_000,
-    heartbeatInterval: 3000,
-    ...AGGREGATOR_FETCH,
-    allowAutoTopicCreation: false,
-  });
+export async function joinAndSubscribe(consumer: Consumer, topic: string): Promise<() => Phase> {
   let joinedAt = 0;
   let joinedCpuUs = 0;
   consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -290,6 +281,28 @@ export async function decodeFloor(topic: string, events: number, maxBytes = 4096
   });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
+  return () => ({ ms: performance.now() - joinedAt, cpuUs: cpuNowUs() - joinedCpuUs });
+}
+
+/**
+ * The decode floor on any input: a kafkajs consumer with the aggregator's settings reading `events`
+ * messages of `topic` from the beginning and `JSON.parse`-ing every value the validator would parse
+ * (values over `maxBytes` are refused unread, as the validator refuses them; a parse error is
+ * caught). `decode: false`: the bare consumer, which parses nothing. Timed from its group join to the
+ * last message, in this process (the caller idles meanwhile).
+ */
+export async function decodeFloor(topic: string, events: number, options: { decode?: boolean; maxBytes?: number } = {}): Promise<Phase & { parsed: number }> {
+  const decode = options.decode ?? true;
+  const maxBytes = options.maxBytes ?? 4096;
+  const consumer = kafka().consumer({
+    groupId: `bench-floor-${randomBytes(4).toString('hex')}`,
+    sessionTimeout: 30_000,
+    rebalanceTimeout: 60_000,
+    heartbeatInterval: 3000,
+    ...AGGREGATOR_FETCH,
+    allowAutoTopicCreation: false,
+  });
+  const sinceJoin = await joinAndSubscribe(consumer, topic);
   let count = 0;
   let parsed = 0;
   let done!: (phase: Phase) => void;
@@ -299,7 +312,7 @@ export async function decodeFloor(topic: string, events: number, maxBytes = 4096
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-      for (const m of batch.messages) {
+      for (const m of decode ? batch.messages : []) {
         if (m.value === null || m.value.length > maxBytes) continue;
         try {
           if ((JSON.parse(m.value.toString()) as { quantity?: unknown }).quantity !== undefined) parsed++;
@@ -310,12 +323,12 @@ export async function decodeFloor(topic: string, events: number, maxBytes = 4096
       count += batch.messages.length;
       const last = batch.messages[batch.messages.length - 1];
       if (last) resolveOffset(last.offset);
-      if (count >= events) done({ ms: performance.now() - joinedAt, cpuUs: cpuNowUs() - joinedCpuUs });
+      if (count >= events) done(sinceJoin());
       await heartbeat();
     },
   });
   const phase = await finished;
   await consumer.disconnect();
-  if (parsed === 0) throw new Error('decode floor parsed nothing');
+  if (decode && parsed === 0) throw new Error('decode floor parsed nothing');
   return { ...phase, parsed };
 }
