@@ -45,8 +45,11 @@ export class Recovery {
     if (last.verdict === 'failed') log.warn({ err: last.error, partition }, 'the in-flight flush failed; resetting from the ledger');
     p.ready = false;
     core.clear();
-    const { low, high } = await steps.run('kafka-offsets', () => this.logEnds(partition), heartbeat);
+    const { low, high: endBefore } = await steps.run('kafka-offsets', () => this.logEnds(partition), heartbeat);
     const ledger = await steps.run('ledger-open', () => this.o.ledger.open(partition, low), heartbeat);
+    // That log end is older than the ledger: the previous owner may have committed offsets appended
+    // since (its revocation flush, in a rebalance). Only a log end read after the ledger proves it ahead.
+    const high = ledger.nextOffset > endBefore ? (await steps.run('kafka-offsets', () => this.logEnds(partition), heartbeat)).high : endBefore;
     if (ledger.nextOffset > high) {
       // The topic was recreated or truncated while Postgres kept its ledger: consuming would skip
       // [high, next_offset) of the new log without a word. Stop here; an operator decides (README).
