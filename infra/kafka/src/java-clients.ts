@@ -17,7 +17,11 @@ export function runKafkaClass(args: string[], input?: string, timeoutMs = 90_000
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
       rejectRun(err);
@@ -25,7 +29,7 @@ export function runKafkaClass(args: string[], input?: string, timeoutMs = 90_000
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolveRun({ stdout, stderr });
-      else rejectRun(new Error(`kafka.sh run-class ${args[0]} exited ${code ?? signal}:\n${stderr.slice(-2000)}`));
+      else rejectRun(new Error(`kafka.sh run-class ${args[0]} ${timedOut ? `killed after ${timeoutMs} ms` : `exited ${code ?? signal}`}:\n${stderr.slice(-2000)}`));
     });
     child.stdin.end(input ?? '');
   });
@@ -88,7 +92,7 @@ export async function javaConsume(
     '--property', 'print.partition=true',
     '--property', 'print.key=true',
     '--property', 'key.separator=\t',
-  ]);
+  ], undefined, timeoutMs + 90_000); // the idle timeout starts after the JVM and the group join
   return stdout
     .split('\n')
     .filter((line) => line.startsWith('Partition:'))
