@@ -84,6 +84,8 @@ export class SpeedPipeline {
   private readonly committedHint = new Map<number, bigint>();
   /** Shards sought back to their checkpoint offset, not yet reloaded. */
   private readonly soughtTo = new Map<number, bigint>();
+  /** Shards whose freshly loaded checkpoint was past the batch's log end, re-fetched once for a newer one. */
+  private readonly refetchedForLogEnd = new Map<number, bigint>();
   /** Shards this instance refuses to consume (paused), and why: /healthz names them. */
   private readonly blocked = new Map<number, string>();
   /** The log end offset (kafkajs's `batch.highWatermark`: the offset the next record will get) seen in each shard's last batch. */
@@ -167,6 +169,7 @@ export class SpeedPipeline {
       // A seek-back of the previous generation may never have been fetched; the first batch of this
       // one decides afresh (otherwise a fetch ahead of the checkpoint would be taken for a log gap).
       this.soughtTo.clear();
+      this.refetchedForLogEnd.clear();
       // Revoked shards leave memory; whoever owns them now resumes from the last checkpoint. Kept
       // shards stay, but "kept" is only what this instance saw: if it was dropped from the group
       // meanwhile (missed heartbeats) another instance may have owned and advanced the shard, and
@@ -292,6 +295,7 @@ export class SpeedPipeline {
       this.shards.delete(shard);
       state = undefined;
     }
+    const loadedNow = state === undefined;
     if (state === undefined) {
       await this.writing; // a rebalance step may be pending
       state = await this.loadShard(shard);
@@ -317,9 +321,18 @@ export class SpeedPipeline {
       this.shards.set(shard, state);
     }
     if (state.nextOffset > logEnd) {
+      // This batch's log end was read before the checkpoint: the previous owner may have checkpointed
+      // records appended since (its last write, in a rebalance). Fetch once more for a newer log end.
+      if (loadedNow && this.refetchedForLogEnd.get(shard) !== state.nextOffset) {
+        this.refetchedForLogEnd.set(shard, state.nextOffset);
+        this.shards.delete(shard);
+        this.consumer.seek({ topic: batch.topic, partition: shard, offset: first.offset });
+        return;
+      }
       this.refuseCheckpointAheadOfLog(shard, state.nextOffset, logEnd);
       return;
     }
+    this.refetchedForLogEnd.delete(shard);
     const label = String(shard);
     const m = this.options.metrics;
     const refusedHere = { future: 0, overflow: 0 };
