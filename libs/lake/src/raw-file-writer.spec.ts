@@ -64,6 +64,28 @@ describe('RawFileWriter', () => {
     }
   });
 
+  // Issue 28: a write waiting for the one before it holds no columns (nor, in the worker, a clone of
+  // them): its rows are read only once the write before it has staged its file.
+  it.each<StagingThread>(['thread', 'worker'])('reads a write\'s rows only once the write before it is staged (staged in the %s)', async (stagingThread) => {
+    const writer = await RawFileWriter.create(lakeDir, { stagingThread });
+    const hour = Date.UTC(2026, 10, 22, 7);
+    const firstStaged = (): boolean =>
+      readdirSync(join(lakeDir, '_tmp')).some((f) => f.startsWith('p1-0-1.')) || readdirSync(join(lakeDir, 'raw/date=2026-11-22/hour=07'), { withFileTypes: true }).length > 0;
+    let firstStagedWhenRead: boolean | null = null;
+    const second = new Proxy(cells, {
+      get(target, key, receiver) {
+        if (key === 'length' && firstStagedWhenRead === null) firstStagedWhenRead = safe(firstStaged);
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    try {
+      await Promise.all([writer.write(rawFilePath(hour, 1, 0, 1), cells), writer.write(rawFilePath(hour, 2, 0, 1), second)]);
+      expect(firstStagedWhenRead).toBe(true);
+    } finally {
+      writer.close();
+    }
+  });
+
   // The aggregator's staging runs under its memory budget's share (issue 28). A temporary table past
   // DuckDB's memory_limit fails rather than spills: the write fails, and the worker, which stages one
   // file at a time, goes on with the next.
@@ -80,3 +102,11 @@ describe('RawFileWriter', () => {
     }
   });
 });
+
+function safe(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch {
+    return false; // a folder not made yet: nothing staged
+  }
+}

@@ -179,6 +179,13 @@ class StagingWorker {
  * the rows into columns, and consumes on while DuckDB appends, sorts and compresses.
  */
 export class RawFileWriter {
+  /**
+   * The write being packed and staged: the next one waits for it before it packs its columns. A write
+   * waiting its turn then holds only its caller's rows, not its columns nor, in the worker, a clone of its
+   * product ids (issue 28: every partition's first flush is queued at once when consumption starts on a backlog).
+   */
+  private staging: Promise<unknown> = Promise.resolve();
+
   private constructor(
     readonly store: LakeStore,
     private readonly instance: DuckDBInstance | null,
@@ -204,17 +211,23 @@ export class RawFileWriter {
 
   /** Writes `cells` (any order) as the Parquet file at `relPath` under the lake root. */
   async write(relPath: string, cells: readonly RawCell[]): Promise<WrittenRawFile> {
-    const columns = toColumns(cells);
     const tmp = join(this.store.stagingDir, `${basename(relPath, '.parquet')}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+    const staged = this.staging.then(() => this.stage(tmp, cells));
+    this.staging = staged.catch(() => undefined);
     try {
-      if (this.worker) await this.worker.stage(copyStagedSql(tmp), columns);
-      else await stageParquet(this.instance as DuckDBInstance, duckdbModule, CREATE_STAGED_SQL, copyStagedSql(tmp), columns);
+      await staged;
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
     }
     await this.store.put(relPath, tmp); // consumes tmp, whether it succeeds or fails
     return { path: relPath, rows: cells.length };
+  }
+
+  private stage(tmp: string, cells: readonly RawCell[]): Promise<void> {
+    const columns = toColumns(cells);
+    if (this.worker) return this.worker.stage(copyStagedSql(tmp), columns);
+    return stageParquet(this.instance as DuckDBInstance, duckdbModule, CREATE_STAGED_SQL, copyStagedSql(tmp), columns);
   }
 
   /**
