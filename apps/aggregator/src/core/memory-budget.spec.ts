@@ -23,7 +23,7 @@ function sale(offset: number, productId: string): KafkaMessage {
   return { key: null, value: Buffer.from(value), timestamp: String(T0 + 10_000), attributes: 0, offset: String(offset), headers: {} } as KafkaMessage;
 }
 
-/** The bytes of a test core's duplicate window (2 slots of 12 bytes), counted against the budget's share. */
+/** The bytes of a test core's duplicate window at its cap (2 slots of 12 bytes), counted against the budget's share. */
 const WINDOW_BYTES = 24;
 
 /** A budget whose buffers' limit, once `partitions` test cores joined, is `cells` cells. */
@@ -112,26 +112,26 @@ describe('the memory budget', () => {
     expect(budget.windowBytes()).toBe(2 * WINDOW_BYTES);
   });
 
-  it('counts the duplicate windows against the share first, but always leaves the buffers half of it', () => {
+  it('counts the duplicate windows at their cap against the share first, but always leaves the buffers half of it', () => {
     const budget = new BufferBudget(1000);
-    const a = { partition: 0, bufferBytes: 0, inFlightBytes: 0, dedupe: { bytes: 100 } };
-    const b = { partition: 1, bufferBytes: 0, inFlightBytes: 0, dedupe: { bytes: 300 } };
+    const a = { partition: 0, bufferBytes: 0, inFlightBytes: 0, dedupe: { bytes: 10, maxBytes: 100 } };
+    const b = { partition: 1, bufferBytes: 0, inFlightBytes: 0, dedupe: { bytes: 20, maxBytes: 300 } };
     budget.join(a);
     budget.join(b);
+    // The windows hold 30 bytes yet, but will hold 400: the buffers never take what the windows grow into.
     expect(budget.buffersLimitBytes()).toBe(600);
     a.bufferBytes = 590;
     expect(budget.mustFlush(a)).toBe(false);
-    // The windows grow (ids arrive): the buffers' room shrinks, and a buffer that fitted must now flush.
-    b.dedupe.bytes = 350;
-    expect(budget.buffersLimitBytes()).toBe(550);
+    a.bufferBytes = 600;
     expect(budget.mustFlush(a)).toBe(true);
     // Windows past half the share: the buffers keep half of it (a partition's buffer still fills before it flushes).
-    b.dedupe.bytes = 5000;
+    budget.join({ partition: 2, bufferBytes: 0, inFlightBytes: 0, dedupe: { maxBytes: 5000 } });
     expect(budget.buffersLimitBytes()).toBe(500);
     a.bufferBytes = 400;
     expect(budget.mustFlush(a)).toBe(false);
     budget.leave(b);
-    expect(budget.windowBytes()).toBe(100);
+    budget.leave({ partition: 2, bufferBytes: 0, inFlightBytes: 0, dedupe: { maxBytes: 5000 } }); // not the member that joined: stays
+    expect(budget.windowBytes()).toBe(5100);
   });
 
   it('a partition alone under the share never flushes for it; FLUSH_MAX_KEYS, when set, still caps a partition', () => {

@@ -10,10 +10,10 @@ export const MIN_MEMORY_BUDGET_MIB = 128;
 /**
  * How one process's budget is shared (issue 28), stated once:
  *
- * - 1/2 **buffers and duplicate windows**: every partition's duplicate window (`RecentFingerprints.bytes`,
- *   24 MiB at the default `DEDUPE_MAX_IDS` cap), then its cells, the buffer it fills at `CELL_BYTES` a cell
- *   and the one in flight at `IN_FLIGHT_CELL_BYTES` (partition-buffer.ts), plus the refused messages'
- *   bytes. When the buffers fill what the windows leave (at least half the share), the largest buffers
+ * - 1/2 **buffers and duplicate windows**: every partition's duplicate window at its cap
+ *   (`RecentFingerprints.maxBytes`, 24 MiB at the default `DEDUPE_MAX_IDS`), then its cells, the buffer
+ *   it fills at `CELL_BYTES` a cell and the one in flight at `IN_FLIGHT_CELL_BYTES` (partition-buffer.ts),
+ *   plus the refused messages' bytes. When the buffers fill what the windows leave (at least half the share), the largest buffers
  *   flush (`BufferBudget`), whatever the partition count.
  * - 1/4 **staging**: DuckDB's `memory_limit` in the Parquet staging worker (the staged rows and the
  *   sort of a flush; past it DuckDB spills to disk instead of growing).
@@ -71,21 +71,23 @@ export function splitMemoryBudget(budgetBytes: number): MemoryShares {
 
 /**
  * A partition as the budget sees it: the estimated bytes of the buffer it fills and of the one in flight,
- * and its duplicate window (`RecentFingerprints.bytes`: its table, which only a flush cannot shrink).
+ * and the bytes its duplicate window grows to (`RecentFingerprints.maxBytes`: a table no flush shrinks).
  */
 export interface BudgetMember {
   readonly partition: number;
   readonly bufferBytes: number;
   readonly inFlightBytes: number;
-  readonly dedupe: { readonly bytes: number };
+  readonly dedupe: { readonly maxBytes: number };
 }
 
 /**
  * The buffers' share of the budget, across every partition of the process. The partitions' duplicate
- * windows count against it first (they cannot be flushed: up to 24 MiB a partition at the default
- * `DEDUPE_MAX_IDS`), down to a floor: the buffers always keep `BUFFERS_FLOOR` of the share, or the
- * windows of many partitions would make every buffer flush at every check (files of a few cells); past
- * the floor the process holds more than its budget, by the windows' excess. What is left is the
+ * windows count against it first, at their cap from the start (they cannot be flushed: up to 24 MiB a
+ * partition at the default `DEDUPE_MAX_IDS`; counted as they grew, the buffers took the room the young
+ * windows left, and the process peaked early: issue 28), down to a floor: the buffers always keep
+ * `BUFFERS_FLOOR` of the share, or the windows of many partitions would make every buffer flush at every
+ * check (files of a few cells); past the floor the process holds more than its budget, by the windows'
+ * excess. What is left is the
  * buffers' limit: when the partitions' buffers (filling and in flight) together reach it, the largest
  * filling buffers flush, largest first, until what stays held is at most half the limit: one flush frees
  * a whole buffer, so not every event re-decides, and only as many partitions write a file as it takes
@@ -124,10 +126,10 @@ export class BufferBudget {
     return held;
   }
 
-  /** The bytes of every partition's duplicate window. */
+  /** The bytes every partition's duplicate window grows to. */
   windowBytes(): number {
     let bytes = 0;
-    for (const m of this.members.values()) bytes += m.dedupe.bytes;
+    for (const m of this.members.values()) bytes += m.dedupe.maxBytes;
     return bytes;
   }
 

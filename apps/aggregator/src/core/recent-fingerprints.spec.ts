@@ -54,6 +54,9 @@ describe('RecentFingerprints', () => {
     for (let i = 0; i < 200_000; i++) ids.seen(`s-${i}`, t0 + 2 * MIN + i);
     expect(ids.size).toBeLessThanOrEqual(1000);
     expect(ids.bytes).toBeLessThanOrEqual(2 * 1024 * 12);
+    // What the memory budget sets aside for it from the start: the most it grows to.
+    expect(ids.maxBytes).toBe(2 * 1024 * 12);
+    expect(new RecentFingerprints(15 * MIN, 1000, MIN).maxBytes).toBe(ids.maxBytes);
   });
 
   it('takes only an exact 64-bit match for a duplicate (ids sharing one half are distinct)', () => {

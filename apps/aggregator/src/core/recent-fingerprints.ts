@@ -61,6 +61,11 @@ export class RecentFingerprints {
     return this.stamp.length * 12;
   }
 
+  /** Bytes the table grows to at most (`maxIds` live ids). */
+  get maxBytes(): number {
+    return this.maxSlots * 12;
+  }
+
   clear(): void {
     this.hi.fill(0);
     this.lo.fill(0);
